@@ -1,0 +1,69 @@
+/**
+ * Every image the labs run, pinned, in one catalog, and how a stack overrides them.
+ *
+ * Workshops often mirror images into their own registry (ACR, ECR, Artifact Registry):
+ * - `kubelab:imageRegistry` puts a registry in front of every image, replacing the public
+ *   registry host: `smilr/data-api:2.9.8a` becomes `<registry>/smilr/data-api:2.9.8a`;
+ * - `kubelab:images` replaces single images by catalog key, e.g.
+ *   `{"smilr-data-api": "ghcr.io/benc-uk/smilr/data-api:stable"}`. An override is used as given.
+ */
+import { ConfigError, Section } from "../infra/config";
+
+/** The pinned images, by catalog key. */
+export const IMAGE_CATALOG = {
+    /** Smilr data API (Docker Hub release tag; ghcr.io/benc-uk/smilr/data-api:stable is the moving alternative). */
+    "smilr-data-api": "smilr/data-api:2.9.8a",
+    /** Smilr frontend, same release as the data API. */
+    "smilr-frontend": "smilr/frontend:2.9.8a",
+    /** MongoDB for smilr's single-member store. */
+    "smilr-mongodb": "mongo:6.0.2-focal",
+} as const;
+
+export type ImageKey = keyof typeof IMAGE_CATALOG;
+
+export interface ImageSettings {
+    /** Registry prefix for every image; empty keeps the public registries. */
+    registry: string;
+    /** Full image references replacing catalog entries, by catalog key. */
+    overrides: Record<string, string>;
+}
+
+const IMAGE_REF = /^[a-z0-9]([-a-z0-9._:/]*[a-z0-9])?(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+
+/** Checks `kubelab:images`: known keys, well-formed references, and a tag or digest on each. */
+export function checkImageSettings(settings: ImageSettings, config: Section): void {
+    const known = Object.keys(IMAGE_CATALOG);
+    for (const [key, ref] of Object.entries(settings.overrides)) {
+        if (!known.includes(key)) {
+            throw new ConfigError(config.key(`images.${key}`), ref, `an override for one of the catalog images: ${known.join(", ")}`);
+        }
+        if (!IMAGE_REF.test(ref) || !hasTagOrDigest(ref)) {
+            throw new ConfigError(config.key(`images.${key}`), ref, "an image reference with a pinned tag or digest, such as registry.example.com/smilr/data-api:2.9.8a");
+        }
+    }
+}
+
+function hasTagOrDigest(ref: string): boolean {
+    const lastSegment = ref.slice(ref.lastIndexOf("/") + 1);
+    return lastSegment.includes(":") || ref.includes("@sha256:");
+}
+
+/** The reference to run for catalog image `key` under `settings`. */
+export function imageFor(key: ImageKey, settings: ImageSettings): string {
+    const override = settings.overrides[key];
+    if (override) {
+        return override;
+    }
+    const ref: string = IMAGE_CATALOG[key];
+    if (!settings.registry) {
+        return ref;
+    }
+    return `${settings.registry}/${withoutRegistryHost(ref)}`;
+}
+
+/** `ghcr.io/benc-uk/x:1` → `benc-uk/x:1`; `docker.io/library/mongo:6` → `library/mongo:6`; `mongo:6` stays. */
+function withoutRegistryHost(ref: string): string {
+    const first = ref.split("/")[0];
+    const isHost = ref.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost");
+    return isHost ? ref.slice(first.length + 1) : ref;
+}

@@ -1,0 +1,145 @@
+/**
+ * Lab 1, `smilr`: scale stateless services out, persist MongoDB
+ * (AKS workshop, module 6; app github.com/benc-uk/smilr).
+ *
+ * - data-api (port 4000) and frontend (port 3000), `replicas` pods each (3 by default), spread
+ *   across nodes; the data-api's `GET /api/info` returns the `hostname` of the pod that answered,
+ *   so reloading it shows the Service balancing across pods;
+ * - MongoDB as StatefulSet `mongodb` (pod `mongodb-0`, claim `mongo-vol-mongodb-0`, 500M by
+ *   default): deleting the pod, or the whole StatefulSet, loses no data;
+ * - one Ingress host: `/` → frontend, `/api` → data-api.
+ *
+ * Settings, `kubelab:smilr` (all optional): `namespace` (default `smilr`), `replicas` (0–50,
+ * default 3), `mongoStorage` (a storage quantity, default `500M`; may only grow), `mongoDbName`
+ * (default `smilrDb`).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { Section } from "../../infra/config";
+import { ImageSettings, imageFor } from "../images";
+import { StatefulStore } from "../stateful-store";
+import { WebService } from "../web-service";
+
+export interface SmilrSettings {
+    /** Namespace of the lab. */
+    namespace: string;
+    /** Pods of data-api and of frontend each. */
+    replicas: number;
+    /** Size of MongoDB's claim `mongo-vol-mongodb-0`. */
+    mongoStorage: string;
+    /** Database the data-api uses. */
+    mongoDbName: string;
+}
+
+export const SMILR_KEYS = ["namespace", "replicas", "mongoStorage", "mongoDbName"] as const;
+
+const DNS_LABEL = { re: /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, allowed: "a DNS label: lower-case letters, digits and '-', at most 63 characters" };
+
+export function readSmilrSettings(config: Section): SmilrSettings {
+    const settings: SmilrSettings = {
+        namespace: config.string("namespace", "smilr", DNS_LABEL),
+        replicas: config.int("replicas", 3, 0, 50),
+        mongoStorage: config.storage("mongoStorage", "500M"),
+        mongoDbName: config.string("mongoDbName", "smilrDb", { re: /^[A-Za-z0-9_-]{1,63}$/, allowed: "a MongoDB database name (letters, digits, '_' or '-')" }),
+    };
+    config.done(SMILR_KEYS);
+    return settings;
+}
+
+export interface SmilrLabArgs extends SmilrSettings {
+    /** Where images come from. */
+    images: ImageSettings;
+    /** Expandable StorageClass for MongoDB's claim. */
+    storageClassName: pulumi.Input<string>;
+    /** IngressClass of the cluster's ingress controller. */
+    ingressClassName: string;
+    /** Host the Ingress answers to; undefined answers any host. */
+    ingressHost?: string;
+    /** How users reach the ingress controller (for the endpoints output). */
+    ingressAddress: pulumi.Input<string>;
+    /** Protect MongoDB's data (see `kubelab:protectData`). */
+    protectData: boolean;
+}
+
+export interface SmilrEndpoints {
+    namespace: string;
+    frontend: string;
+    dataApiInfo: string;
+    mongodb: string;
+}
+
+export class SmilrLab extends pulumi.ComponentResource {
+    readonly namespace: k8s.core.v1.Namespace;
+    readonly mongodb: StatefulStore;
+    readonly dataApi: WebService;
+    readonly frontend: WebService;
+    /** How to reach the lab. */
+    readonly endpoints: pulumi.Output<SmilrEndpoints>;
+
+    constructor(name: string, args: SmilrLabArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kubelab:labs:Smilr", name, {}, opts);
+        const dataOpts = { protect: args.protectData, retainOnDelete: args.protectData };
+
+        this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
+            metadata: { name: args.namespace, labels: { "app.kubernetes.io/part-of": name, "app.kubernetes.io/managed-by": "kubelab" } },
+        }, { parent: this, ...dataOpts });
+        const namespace = this.namespace.metadata.name;
+
+        this.mongodb = new StatefulStore(`${name}-mongodb`, {
+            namespace,
+            name: "mongodb",
+            partOf: name,
+            replicas: 1,
+            image: imageFor("smilr-mongodb", args.images),
+            port: 27017,
+            portName: "mongodb",
+            resources: { cpu: "100m", memory: "256Mi", memoryLimit: "1Gi" },
+            readiness: { tcp: true, initialDelaySeconds: 5, periodSeconds: 10 },
+            volume: { claimName: "mongo-vol", mountPath: "/data/db", size: args.mongoStorage, storageClassName: args.storageClassName },
+            protectData: args.protectData,
+        }, { parent: this });
+
+        const ingress = (paths: string[]) => ({ className: args.ingressClassName, host: args.ingressHost, paths });
+
+        this.dataApi = new WebService(`${name}-data-api`, {
+            namespace,
+            name: "data-api",
+            partOf: name,
+            image: imageFor("smilr-data-api", args.images),
+            port: 4000,
+            replicas: args.replicas,
+            resources: { cpu: "50m", memory: "64Mi", memoryLimit: "256Mi" },
+            env: {
+                MONGO_CONNSTR: pulumi.interpolate`mongodb://${this.mongodb.serviceName}:27017`,
+                MONGO_DB_NAME: args.mongoDbName,
+            },
+            // /api/info answers 503 while MongoDB is unreachable: not ready, but not restarted either.
+            readiness: { httpGet: "/api/info", initialDelaySeconds: 5, periodSeconds: 10 },
+            liveness: { httpGet: "/api/health", initialDelaySeconds: 15, periodSeconds: 20 },
+            ingress: ingress(["/api"]),
+        }, { parent: this });
+
+        this.frontend = new WebService(`${name}-frontend`, {
+            namespace,
+            name: "frontend",
+            partOf: name,
+            image: imageFor("smilr-frontend", args.images),
+            port: 3000,
+            replicas: args.replicas,
+            resources: { cpu: "25m", memory: "64Mi", memoryLimit: "128Mi" },
+            env: { API_ENDPOINT: "/api" },
+            readiness: { httpGet: "/", initialDelaySeconds: 5, periodSeconds: 10 },
+            liveness: { httpGet: "/", initialDelaySeconds: 15, periodSeconds: 20 },
+            ingress: ingress(["/"]),
+        }, { parent: this });
+
+        const base = pulumi.interpolate`http://${args.ingressHost ?? args.ingressAddress}`;
+        this.endpoints = pulumi.all([base, namespace]).apply(([url, ns]) => ({
+            namespace: ns,
+            frontend: `${url}/`,
+            dataApiInfo: `${url}/api/info`,
+            mongodb: `mongodb-0.mongodb.${ns}.svc.cluster.local:27017 (kubectl -n ${ns} port-forward pod/mongodb-0 27017)`,
+        }));
+        this.registerOutputs({ endpoints: this.endpoints });
+    }
+}
