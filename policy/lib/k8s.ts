@@ -1,0 +1,112 @@
+/**
+ * What the policies need to know about Kubernetes objects as the policy engine hands them over:
+ * plain JSON props (wrapped in the engine's unknown-checking proxy during a preview) under a
+ * Pulumi type token such as `kubernetes:apps/v1:Deployment`.
+ */
+
+/** The parts of a container the policies read. */
+export interface Container {
+    name?: string;
+    image?: string;
+    resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
+    env?: { name?: string; value?: unknown; valueFrom?: unknown }[];
+    readinessProbe?: unknown;
+    volumeMounts?: { name?: string; mountPath?: string }[];
+}
+
+/** The parts of a pod spec the policies read. */
+export interface PodSpec {
+    containers?: Container[];
+    initContainers?: Container[];
+    volumes?: { name?: string; persistentVolumeClaim?: { claimName?: string } }[];
+}
+
+/** Metadata of any object. */
+export interface ObjectMeta {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+}
+
+/** Any Kubernetes object, loosely. */
+export interface KubeObject {
+    apiVersion?: string;
+    kind?: string;
+    metadata?: ObjectMeta;
+    spec?: Record<string, unknown>;
+    [key: string]: unknown;
+}
+
+/** Kinds that run pods, with where their pod spec sits. */
+export const WORKLOAD_KINDS = ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+
+/** `kubernetes:apps/v1:Deployment` → { apiVersion: "apps/v1", kind: "Deployment" }; core group is `core/v1` → `v1`. */
+export function parseType(type: string): { apiVersion: string; kind: string } | undefined {
+    const m = /^kubernetes:([^:]+):([A-Za-z0-9]+)$/.exec(type);
+    if (!m) {
+        return undefined;
+    }
+    const apiVersion = m[1].startsWith("core/") ? m[1].slice("core/".length) : m[1];
+    return { apiVersion, kind: m[2] };
+}
+
+/** The Pulumi type token for an apiVersion and kind: `v1`, `Service` → `kubernetes:core/v1:Service`. */
+export function typeToken(apiVersion: string, kind: string): string {
+    return `kubernetes:${apiVersion.includes("/") ? apiVersion : `core/${apiVersion}`}:${kind}`;
+}
+
+/** The kind of a Pulumi Kubernetes type token, or undefined for other types. */
+export function kindOf(type: string): string | undefined {
+    return parseType(type)?.kind;
+}
+
+export function isWorkloadKind(kind: string | undefined): kind is WorkloadKind {
+    return (WORKLOAD_KINDS as readonly string[]).includes(kind ?? "");
+}
+
+/** The pod spec of a workload object, wherever its kind keeps it. */
+export function podSpecOf(kind: WorkloadKind, obj: KubeObject): PodSpec | undefined {
+    const spec = obj.spec as Record<string, unknown> | undefined;
+    switch (kind) {
+        case "Pod":
+            return spec as PodSpec | undefined;
+        case "CronJob": {
+            const jobTemplate = spec?.jobTemplate as { spec?: { template?: { spec?: PodSpec } } } | undefined;
+            return jobTemplate?.spec?.template?.spec;
+        }
+        default:
+            return (spec?.template as { spec?: PodSpec } | undefined)?.spec;
+    }
+}
+
+/** Pod labels of a workload (the template's labels, or the Pod's own). */
+export function podLabelsOf(kind: WorkloadKind, obj: KubeObject): Record<string, string> {
+    const spec = obj.spec as Record<string, unknown> | undefined;
+    switch (kind) {
+        case "Pod":
+            return obj.metadata?.labels ?? {};
+        case "CronJob": {
+            const jobTemplate = spec?.jobTemplate as { spec?: { template?: { metadata?: ObjectMeta } } } | undefined;
+            return jobTemplate?.spec?.template?.metadata?.labels ?? {};
+        }
+        default:
+            return (spec?.template as { metadata?: ObjectMeta } | undefined)?.metadata?.labels ?? {};
+    }
+}
+
+/** Every container of a pod spec, init containers first, each with its role for messages. */
+export function containersOf(pod: PodSpec | undefined): { container: Container; role: "container" | "init container" }[] {
+    return [
+        ...(pod?.initContainers ?? []).map(container => ({ container, role: "init container" as const })),
+        ...(pod?.containers ?? []).map(container => ({ container, role: "container" as const })),
+    ];
+}
+
+/** How messages name an object: `Deployment smilr/data-api` (`Deployment data-api` when cluster-scoped or namespace unset). */
+export function describeObject(kind: string, obj: KubeObject, fallbackName?: string): string {
+    const name = obj.metadata?.name ?? fallbackName ?? "(unnamed)";
+    const ns = obj.metadata?.namespace;
+    return `${kind} ${ns ? `${ns}/` : ""}${name}`;
+}

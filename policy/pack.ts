@@ -1,0 +1,18 @@
+/**
+ * The policies of the kubelab pack, in one list. Each policy lives in the module of its family.
+ */
+import { PolicyPackArgs } from "@pulumi/policy";
+import { requestPolicies } from "./requests";
+import { storagePolicies } from "./storage";
+
+/** Name of the pack, as `pulumi preview --policy-pack` reports it. */
+export const PACK_NAME = "kubelab";
+
+export const packArgs: PolicyPackArgs = {
+    description: "Resource requests, volume expansion and the cross-resource rules that make scaling and persistence work.",
+    enforcementLevel: "mandatory",
+    policies: [
+        ...requestPolicies,
+        ...storagePolicies,
+    ],
+};
