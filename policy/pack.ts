@@ -2,8 +2,11 @@
  * The policies of the kubelab pack, in one list. Each policy lives in the module of its family.
  */
 import { PolicyPackArgs } from "@pulumi/policy";
+import { hygienePolicies } from "./hygiene";
 import { requestPolicies } from "./requests";
+import { scalingPolicies } from "./scaling";
 import { storagePolicies } from "./storage";
+import { wiringPolicies } from "./wiring";
 
 /** Name of the pack, as `pulumi preview --policy-pack` reports it. */
 export const PACK_NAME = "kubelab";
@@ -13,6 +16,9 @@ export const packArgs: PolicyPackArgs = {
     enforcementLevel: "mandatory",
     policies: [
         ...requestPolicies,
+        ...scalingPolicies,
         ...storagePolicies,
+        ...wiringPolicies,
+        ...hygienePolicies,
     ],
 };

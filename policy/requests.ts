@@ -1,7 +1,7 @@
 /**
  * Resource requests: what the scheduler and the autoscaler need from every container.
  */
-import { ResourceValidationPolicy } from "@pulumi/policy";
+import { Policies, ResourceValidationPolicy } from "@pulumi/policy";
 import { KubeObject, containersOf, describeObject, isWorkloadKind, kindOf, podSpecOf } from "./lib/k8s";
 
 export interface ContainerRequestsConfig {
@@ -45,4 +45,4 @@ export const containerRequests: ResourceValidationPolicy = {
     },
 };
 
-export const requestPolicies = [containerRequests];
+export const requestPolicies: Policies = [containerRequests];

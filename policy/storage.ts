@@ -2,7 +2,7 @@
  * Volume expansion: a claim can only grow in place when its StorageClass allows it. Without
  * that, the only way to a bigger volume is a new one, and the data has to be moved by hand.
  */
-import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { KubeObject, describeObject, kindOf } from "./lib/k8s";
 
 const STORAGE_CLASS = "StorageClass";
@@ -101,4 +101,4 @@ export const claimStorageClassExpandable: StackValidationPolicy = {
     },
 };
 
-export const storagePolicies = [storageClassExpandable, claimStorageClassExpandable];
+export const storagePolicies: Policies = [storageClassExpandable, claimStorageClassExpandable];

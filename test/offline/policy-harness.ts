@@ -49,7 +49,8 @@ export interface AnalyzerResource {
     properties: WireProps;
     /** Properties `AnalyzeStack` gets (outputs), when they differ from `properties`. */
     stackProperties?: WireProps;
-    options: PolicyResourceOptions & { retainOnDelete?: boolean };
+    /** As the analyzer protocol carries them (it has no retainOnDelete). */
+    options: PolicyResourceOptions;
     provider?: { urn: string; type: string; name: string; properties: WireProps };
     parent?: string;
     dependencies: string[];

@@ -163,7 +163,6 @@ export function analyzerResources(recording: Recording): AnalyzerResource[] {
                 customTimeouts: r.options.customTimeouts,
                 additionalSecretOutputs: r.options.additionalSecretOutputs,
                 parent: r.parent,
-                retainOnDelete: r.options.retainOnDelete,
             },
             provider: provider ? { urn: provider.urn, type: provider.type, name: provider.name, properties: provider.state } : undefined,
             parent: r.parent,

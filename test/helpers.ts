@@ -1,0 +1,44 @@
+/**
+ * Shared test helpers: run the kubelab pack over plain objects, and find things in results.
+ */
+import { pack } from "./offline/plan-lib";
+import { ManifestObject, ManifestResourceOptions, manifestResources } from "./offline/manifests";
+import { PolicyDiagnostic, PolicyPackConfigFile, PolicyRun, resolvePolicyConfig, runPolicyPack } from "./offline/policy-harness";
+
+export type ObjectEntry = ManifestObject | { object: ManifestObject; options?: ManifestResourceOptions };
+
+/** Runs the whole pack over `objects` (with the policy config file contents given, defaults otherwise). */
+export async function checkObjects(objects: ObjectEntry[], config: PolicyPackConfigFile = {}): Promise<PolicyRun> {
+    return runPolicyPack(pack, manifestResources(objects), resolvePolicyConfig(pack.args, config));
+}
+
+/** The diagnostics of one policy. */
+export function violationsOf(run: PolicyRun, policyName: string): PolicyDiagnostic[] {
+    return run.diagnostics.filter(d => d.policyName === policyName);
+}
+
+/** A minimal valid Deployment whose one container requests CPU and memory; override parts with `patch`. */
+export function deployment(name: string, patch: (d: ManifestObject) => void = () => undefined, namespace = "lab"): ManifestObject {
+    const d: ManifestObject = {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name, namespace },
+        spec: {
+            replicas: 2,
+            selector: { matchLabels: { app: name } },
+            template: {
+                metadata: { labels: { app: name } },
+                spec: {
+                    containers: [{
+                        name,
+                        image: "example/app:1.0.0",
+                        resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+                        readinessProbe: { httpGet: { path: "/", port: 8080 } },
+                    }],
+                },
+            },
+        },
+    };
+    patch(d);
+    return d;
+}

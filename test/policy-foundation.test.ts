@@ -1,0 +1,131 @@
+/**
+ * The pack's first two families, case by case: container requests on every workload kind, and
+ * expandable storage for every StorageClass and claim.
+ */
+import * as assert from "assert";
+import { ManifestObject } from "./offline/manifests";
+import { UNKNOWN_SENTINEL } from "./offline/render";
+import { checkObjects, deployment, violationsOf } from "./helpers";
+
+const podSpec = (containers: object[], initContainers?: object[]) => ({ containers, ...(initContainers ? { initContainers } : {}) });
+const withRequests = { name: "ok", image: "busybox:1.36", resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "32Mi" } } };
+const noMemory = { name: "no-memory", image: "busybox:1.36", resources: { requests: { cpu: "10m" } } };
+
+/** The same pod spec under every workload kind. */
+function underEveryKind(spec: object): ManifestObject[] {
+    const template = { metadata: { labels: { app: "x" } }, spec };
+    const selector = { matchLabels: { app: "x" } };
+    return [
+        { apiVersion: "v1", kind: "Pod", metadata: { name: "pod", namespace: "lab", labels: { app: "x" } }, spec },
+        { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "deploy", namespace: "lab" }, spec: { selector, template } },
+        { apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "sts", namespace: "lab" }, spec: { serviceName: "sts", selector, template } },
+        { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "ds", namespace: "lab" }, spec: { selector, template } },
+        { apiVersion: "apps/v1", kind: "ReplicaSet", metadata: { name: "rs", namespace: "lab" }, spec: { selector, template } },
+        { apiVersion: "batch/v1", kind: "Job", metadata: { name: "job", namespace: "lab" }, spec: { template } },
+        { apiVersion: "batch/v1", kind: "CronJob", metadata: { name: "cron", namespace: "lab" }, spec: { schedule: "* * * * *", jobTemplate: { spec: { template } } } },
+    ];
+}
+
+describe("policy container-requests", () => {
+    it("passes workloads whose containers and init containers request CPU and memory", async () => {
+        const run = await checkObjects(underEveryKind(podSpec([withRequests], [withRequests])));
+        assert.deepStrictEqual(violationsOf(run, "container-requests"), []);
+    });
+
+    it("reports a container without a memory request under every workload kind, naming object and container", async () => {
+        const run = await checkObjects(underEveryKind(podSpec([withRequests, noMemory])));
+        const found = violationsOf(run, "container-requests");
+        assert.strictEqual(found.length, 7);
+        for (const [kind, name] of [["Pod", "pod"], ["Deployment", "deploy"], ["StatefulSet", "sts"], ["DaemonSet", "ds"], ["ReplicaSet", "rs"], ["Job", "job"], ["CronJob", "cron"]]) {
+            const d = found.find(v => v.message.includes(`${kind} lab/${name}:`));
+            assert.ok(d, `no violation for ${kind}`);
+            assert.match(d.message, /container 'no-memory' has no memory request; set resources\.requests\.memory/);
+            assert.strictEqual(d.enforcementLevel, "mandatory");
+        }
+    });
+
+    it("reports init containers too", async () => {
+        const run = await checkObjects([deployment("web", d => {
+            (d.spec as { template: { spec: { initContainers: object[] } } }).template.spec.initContainers = [{ name: "migrate", image: "busybox:1.36" }];
+        })]);
+        const [v] = violationsOf(run, "container-requests");
+        assert.match(v.message, /init container 'migrate' has no cpu or memory request/);
+    });
+
+    it("ignores non-workloads and exempt namespaces", async () => {
+        const run = await checkObjects([
+            { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "lab" }, data: {} },
+            ...underEveryKind(podSpec([noMemory])).map(o => ({ ...o, metadata: { ...o.metadata, namespace: "kube-system" } })),
+        ], { "container-requests": { exemptNamespaces: ["kube-system"] } });
+        assert.deepStrictEqual(violationsOf(run, "container-requests"), []);
+    });
+
+    it("turns a value unknown during preview into the engine's advisory instead of a result", async () => {
+        const d = deployment("web", o => {
+            (o.spec as { template: { spec: { containers: { resources: unknown }[] } } }).template.spec.containers[0].resources = UNKNOWN_SENTINEL;
+        });
+        const run = await checkObjects([d]);
+        const [v] = violationsOf(run, "container-requests");
+        assert.strictEqual(v.enforcementLevel, "advisory");
+        assert.match(v.message, /^can't run policy 'container-requests' from policy pack 'kubelab@v0\.1\.0' during preview: string value at \.spec\.template\.spec\.containers\.0\.resources can't be known during preview/);
+    });
+
+    it("follows the configured enforcement level, and disabled skips it", async () => {
+        const objects = [deployment("web", o => {
+            (o.spec as { template: { spec: { containers: { resources: unknown }[] } } }).template.spec.containers[0].resources = {};
+        })];
+        assert.strictEqual(violationsOf(await checkObjects(objects, { "container-requests": "advisory" }), "container-requests")[0].enforcementLevel, "advisory");
+        assert.deepStrictEqual(violationsOf(await checkObjects(objects, { "container-requests": "disabled" }), "container-requests"), []);
+    });
+});
+
+describe("policy storage-class-expandable", () => {
+    const sc = (name: string, allowVolumeExpansion?: boolean): ManifestObject =>
+        ({ apiVersion: "storage.k8s.io/v1", kind: "StorageClass", metadata: { name }, provisioner: "hostpath.csi.k8s.io", ...(allowVolumeExpansion === undefined ? {} : { allowVolumeExpansion }) });
+
+    it("passes a class that allows expansion and reports one that doesn't", async () => {
+        const run = await checkObjects([sc("good", true), sc("bad", false), sc("unset")]);
+        const found = violationsOf(run, "storage-class-expandable").map(v => v.message);
+        assert.strictEqual(found.length, 2);
+        assert.ok(found.some(m => /StorageClass bad \(provisioner hostpath\.csi\.k8s\.io\) does not allow volume expansion; set allowVolumeExpansion: true/.test(m)));
+        assert.ok(found.some(m => /StorageClass unset/.test(m)));
+    });
+});
+
+describe("policy claim-storage-class-expandable", () => {
+    const sc: ManifestObject = { apiVersion: "storage.k8s.io/v1", kind: "StorageClass", metadata: { name: "fast" }, provisioner: "x", allowVolumeExpansion: true };
+    const rigid: ManifestObject = { apiVersion: "storage.k8s.io/v1", kind: "StorageClass", metadata: { name: "rigid" }, provisioner: "x" };
+    const pvc = (name: string, storageClassName?: string, annotations?: Record<string, string>): ManifestObject => ({
+        apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name, namespace: "lab", ...(annotations ? { annotations } : {}) },
+        spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } }, ...(storageClassName ? { storageClassName } : {}) },
+    });
+    const sts = (className?: string): ManifestObject => ({
+        apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "db", namespace: "lab" },
+        spec: {
+            serviceName: "db", selector: { matchLabels: { app: "db" } },
+            template: { metadata: { labels: { app: "db" } }, spec: { containers: [] } },
+            volumeClaimTemplates: [{ metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } }, ...(className ? { storageClassName: className } : {}) } }],
+        },
+    });
+
+    it("passes claims and claim templates on an expandable class of the stack", async () => {
+        const run = await checkObjects([sc, pvc("a", "fast"), sts("fast")]);
+        assert.deepStrictEqual(violationsOf(run, "claim-storage-class-expandable"), []);
+    });
+
+    it("reports a claim with no class, on a rigid class, or on an unknown cluster class", async () => {
+        const run = await checkObjects([sc, rigid, pvc("none"), pvc("rigid", "rigid"), pvc("cluster", "standard"), sts()]);
+        const found = violationsOf(run, "claim-storage-class-expandable").map(v => v.message);
+        assert.strictEqual(found.length, 4, found.join("\n"));
+        assert.ok(found.some(m => /PersistentVolumeClaim lab\/none names no StorageClass.*set storageClassName to one of: fast/.test(m)));
+        assert.ok(found.some(m => /PersistentVolumeClaim lab\/rigid uses StorageClass 'rigid', which does not allow volume expansion/.test(m)));
+        assert.ok(found.some(m => /PersistentVolumeClaim lab\/cluster uses StorageClass 'standard', which the stack does not create/.test(m)));
+        assert.ok(found.some(m => /StatefulSet lab\/db claim template 'data' names no StorageClass/.test(m)));
+    });
+
+    it("accepts the legacy beta annotation and configured cluster classes", async () => {
+        const run = await checkObjects([sc, pvc("legacy", undefined, { "volume.beta.kubernetes.io/storage-class": "fast" }), pvc("managed", "managed-csi")],
+            { "claim-storage-class-expandable": { expandableClusterClasses: ["managed-csi"] } });
+        assert.deepStrictEqual(violationsOf(run, "claim-storage-class-expandable"), []);
+    });
+});
