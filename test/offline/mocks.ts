@@ -42,7 +42,9 @@ export class KubelabMocks implements pulumi.runtime.Mocks {
     }
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
-        throw new Error(`kubelab mocks: the program called invoke ${args.token}, which the offline plan does not answer; teach test/offline/mocks.ts what the provider returns`);
+        // The SDK reports a failed invoke with the gRPC status's `details`, as the engine sends it.
+        const message = `kubelab mocks: the program called invoke ${args.token}, which the offline plan does not answer; teach test/offline/mocks.ts what the provider returns`;
+        throw Object.assign(new Error(message), { details: message });
     }
 
     private kubernetesObject(type: string, name: string, inputs: State): { id: string | undefined; state: State } {

@@ -37,6 +37,8 @@ export function policyConfigFileFor(stack: string): string | undefined {
 export interface PlanOptions {
     /** Config to use instead of reading the stack file (tests). */
     config?: StackConfig;
+    /** A stack file to read instead of stacks/Pulumi.<stack>.yaml. */
+    stackFile?: string;
     /** Policy config file contents, instead of policy/config/<stack>.json. */
     policyConfig?: PolicyPackConfigFile;
     /** Run as an update instead of a preview. */
@@ -54,7 +56,7 @@ export interface Plan {
 
 /** Plans `stackName`; throws on bad config or a program error, like `pulumi preview` would fail. */
 export async function plan(stackName: string, opts: PlanOptions = {}): Promise<Plan> {
-    const stack = opts.config ?? loadStackConfig(ROOT, stackName);
+    const stack = opts.config ?? loadStackConfig(ROOT, stackName, opts.stackFile);
     const policyConfigFile = opts.policyConfig ?? readPolicyConfigFile(stackName);
     const policyConfig = resolvePolicyConfig(packArgs, policyConfigFile);
     const recording = await recordProgram(loadProgram(), {

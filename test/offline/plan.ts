@@ -1,11 +1,12 @@
 /**
- * npm run plan -- --stack <name> [--out DIR] [--json]
+ * npm run plan -- --stack <name> [--config-file FILE] [--out DIR] [--json]
  *
  * Runs the kubelab program for a stack offline (real Pulumi runtime, mocked providers, preview
  * mode), prints the resource tree, writes every Kubernetes object as YAML to DIR (default
  * out/<stack>/) with report.json, validates the objects against the Kubernetes schemas and runs
  * the policy pack. Exit 0: clean or advisory only; 1: a mandatory violation; 2: a config or
  * program error (or an object the API server would reject).
+ * `--config-file` reads the stack's config from another file (to try a variant of a stack).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -13,13 +14,13 @@ import { parseArgs } from "util";
 import { Plan, ROOT, exitCodeOf, plan } from "./plan-lib";
 import { fileNameOf, resourceTree, toYaml } from "./render";
 
-const USAGE = "usage: npm run plan -- --stack <name> [--out DIR] [--json]";
+const USAGE = "usage: npm run plan -- --stack <name> [--config-file Pulumi.<name>.yaml] [--out DIR] [--json]";
 
 async function main(): Promise<number> {
-    let values: { stack?: string; out?: string; json?: boolean; help?: boolean };
+    let values: { stack?: string; "config-file"?: string; out?: string; json?: boolean; help?: boolean };
     try {
         values = parseArgs({
-            options: { stack: { type: "string", short: "s" }, out: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+            options: { stack: { type: "string", short: "s" }, "config-file": { type: "string" }, out: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
             strict: true,
         }).values;
     } catch (err) {
@@ -33,7 +34,7 @@ async function main(): Promise<number> {
     const stack = values.stack ?? "minikube";
     let result: Plan;
     try {
-        result = await plan(stack);
+        result = await plan(stack, { stackFile: values["config-file"] });
     } catch (err) {
         console.error(`error: stack ${stack}: ${(err as Error).message}`);
         return 2;

@@ -146,6 +146,14 @@ function parseDuration(value: string | undefined): number {
     return seconds;
 }
 
+/** The program failed; `registered` is what it had registered by then (the root stack at least). */
+export class ProgramFailure extends Error {
+    constructor(readonly cause: unknown, readonly registered: RecordedResource[]) {
+        super(cause instanceof Error ? cause.message : String(cause));
+        this.name = "ProgramFailure";
+    }
+}
+
 /** A Pulumi program as `index.ts` exports it: a function returning the stack outputs. */
 export type Program = () => Promise<Record<string, unknown> | undefined>;
 
@@ -161,7 +169,8 @@ export interface RecordOptions {
 
 /**
  * Runs `program` inside a root stack resource, under mocks, and returns everything it
- * registered once the runtime has answered every registration. Throws what the program throws.
+ * registered once the runtime has answered every registration. A program error becomes a
+ * {@link ProgramFailure} carrying the error and what had been registered before it.
  */
 export async function recordProgram(program: Program, opts: RecordOptions): Promise<Recording> {
     const project = opts.project ?? "kubelab";
@@ -173,20 +182,33 @@ export async function recordProgram(program: Program, opts: RecordOptions): Prom
     pulumi.runtime.setMockOptions(monitor, project, opts.stack, preview);
     pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
 
+    // Like the CLI's program runner (cmd/run/run.js), an uncaught error or unhandled rejection
+    // anywhere in the program fails the run; the root stack's own promise rejects that way too.
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown) => { uncaught.push(err); };
+    process.on("unhandledRejection", onUncaught);
+    process.on("uncaughtException", onUncaught);
     let failure: unknown;
     let stackOutputs: Record<string, unknown> = {};
     try {
-        stackOutputs = (await pulumi.runtime.runInPulumiStack(async () => program())) ?? {};
-    } catch (err) {
-        failure = err;
+        try {
+            stackOutputs = (await pulumi.runtime.runInPulumiStack(async () => program())) ?? {};
+        } catch (err) {
+            failure = err;
+        }
+        try {
+            await pulumi.runtime.disconnect();
+        } catch (err) {
+            failure = failure ?? err;
+        }
+        await new Promise(resolve => setImmediate(resolve));
+    } finally {
+        process.off("unhandledRejection", onUncaught);
+        process.off("uncaughtException", onUncaught);
     }
-    try {
-        await pulumi.runtime.disconnect();
-    } catch (err) {
-        failure = failure ?? err;
-    }
+    failure = failure ?? uncaught[0];
     if (failure !== undefined) {
-        throw failure;
+        throw new ProgramFailure(failure, [...monitor.recorded.values()]);
     }
     return { project, stack: opts.stack, preview, resources: [...monitor.recorded.values()], stackOutputs };
 }

@@ -45,11 +45,7 @@ export function toPlain(value: WireValue, unknownPaths: string[], at = ""): Json
     }
     if (value && typeof value === "object") {
         if (value[SIG_KEY] === SECRET_SIG) {
-            const inner = value.value;
-            if (inner === UNKNOWN_SENTINEL) {
-                unknownPaths.push(at);
-            }
-            return SECRET_PLACEHOLDER;
+            return hideSecret(value.value, unknownPaths, at);
         }
         const out: JsonObject = {};
         for (const [k, v] of Object.entries(value)) {
@@ -58,6 +54,29 @@ export function toPlain(value: WireValue, unknownPaths: string[], at = ""): Json
         return out;
     }
     return value;
+}
+
+/** A secret keeps its shape (so the object still validates) with every leaf replaced by the secret placeholder. */
+function hideSecret(value: WireValue, unknownPaths: string[], at: string): Json {
+    if (value === UNKNOWN_SENTINEL) {
+        unknownPaths.push(at);
+        return SECRET_PLACEHOLDER;
+    }
+    if (Array.isArray(value)) {
+        return value.map((v, i) => hideSecret(v, unknownPaths, `${at}/${i}`));
+    }
+    if (value && typeof value === "object") {
+        const inner = value[SIG_KEY] === SECRET_SIG ? value.value : value;
+        if (inner !== value) {
+            return hideSecret(inner, unknownPaths, at);
+        }
+        const out: JsonObject = {};
+        for (const [k, v] of Object.entries(value)) {
+            out[k] = hideSecret(v, unknownPaths, `${at}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`);
+        }
+        return out;
+    }
+    return SECRET_PLACEHOLDER;
 }
 
 /** Apply order for kinds, as Helm and kubectl order them: what others need comes first. */

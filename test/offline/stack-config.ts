@@ -65,11 +65,17 @@ export function listStacks(root: string): string[] {
         .sort();
 }
 
-/** Reads the config of `stack` as the CLI would hand it to the program. */
-export function loadStackConfig(root: string, stack: string): StackConfig {
+/**
+ * Reads the config of `stack` as the CLI would hand it to the program, from the project's stack
+ * file or from `stackFile` when given.
+ */
+export function loadStackConfig(root: string, stack: string, stackFile?: string): StackConfig {
     const project = readProject(root);
     const dir = path.join(root, project.stackConfigDir ?? ".");
-    const file = path.join(dir, `Pulumi.${stack}.yaml`);
+    const file = stackFile ? path.resolve(stackFile) : path.join(dir, `Pulumi.${stack}.yaml`);
+    if (stackFile && !fs.existsSync(file)) {
+        throw new StackConfigError(`stack file ${stackFile} does not exist`);
+    }
     if (!fs.existsSync(file)) {
         const known = fs.existsSync(dir) ? listStacks(root) : [];
         throw new StackConfigError(`no stack '${stack}': ${path.relative(root, file)} does not exist; stacks: ${known.join(", ") || "(none)"}`);

@@ -1,0 +1,118 @@
+/**
+ * Bad config fails with a message naming the key, the value and what is allowed, before any
+ * resource is registered.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { spawnSync } from "child_process";
+import { ROOT, plan } from "./offline/plan-lib";
+import { ProgramFailure } from "./offline/recorder";
+import { StackConfigError, loadStackConfig } from "./offline/stack-config";
+
+/** Plans the minikube stack with some keys replaced, and returns the failure. */
+async function failureWith(overrides: Record<string, string | undefined>): Promise<ProgramFailure> {
+    const stack = loadStackConfig(ROOT, "minikube");
+    const config = { ...stack.config };
+    for (const [k, v] of Object.entries(overrides)) {
+        if (v === undefined) {
+            delete config[k];
+        } else {
+            config[k] = v;
+        }
+    }
+    try {
+        await plan("minikube", { config: { ...stack, config } });
+    } catch (err) {
+        assert.ok(err instanceof ProgramFailure, `expected a program failure, got ${String(err)}`);
+        return err;
+    }
+    assert.fail("the plan succeeded");
+}
+
+const smilr = (settings: object) => ({ "kubelab:smilr": JSON.stringify(settings) });
+
+describe("config validation", function () {
+    this.timeout(30000);
+    const cases: [string, Record<string, string | undefined>, RegExp][] = [
+        ["negative replicas", smilr({ replicas: -1 }), /^invalid config kubelab:smilr\.replicas: -1 is not allowed; expected a whole number from 0 to 50$/],
+        ["non-integer replicas", smilr({ replicas: 2.5 }), /^invalid config kubelab:smilr\.replicas: 2\.5 is not allowed; expected a whole number from 0 to 50$/],
+        ["replicas as words", smilr({ replicas: "three" }), /kubelab:smilr\.replicas: "three" is not allowed/],
+        ["a size that is not a Kubernetes quantity", smilr({ mongoStorage: "500MB" }), /^invalid config kubelab:smilr\.mongoStorage: "500MB" is not allowed; expected a Kubernetes storage quantity such as "500M", "256Mi" or "2Gi" .*not "MB" or "GB"/],
+        ["a negative size", smilr({ mongoStorage: "-1Gi" }), /kubelab:smilr\.mongoStorage: "-1Gi" is not allowed/],
+        ["an unknown lab", { "kubelab:labs": JSON.stringify(["smilr", "nanomon2"]) }, /^invalid config kubelab:labs: "nanomon2" is not allowed; expected one of smilr$/],
+        ["labs that are not a list", { "kubelab:labs": "smilr" }, /^invalid config kubelab:labs: "smilr" is not allowed; expected a list of lab names from: smilr$/],
+        ["an unknown platform", { "kubelab:platform": "k3s" }, /^invalid config kubelab:platform: "k3s" is not allowed; expected one of minikube$/],
+        ["a missing platform", { "kubelab:platform": undefined }, /^missing required config kubelab:platform: set it to one of minikube/],
+        ["a misspelt lab setting", smilr({ replica: 3 }), /^invalid config kubelab:smilr\.replica: 3 is not allowed; expected no such setting; known settings here: namespace, replicas, mongoStorage, mongoDbName$/],
+        ["a misspelt top-level key", { "kubelab:protectdata": "true" }, /^invalid config kubelab:protectdata: "true" is not allowed; expected no such setting; known settings here: platform, labs,/],
+        ["protectData that is not a boolean", { "kubelab:protectData": "yes" }, /^invalid config kubelab:protectData: "yes" is not allowed; expected true or false$/],
+        ["an override for an unknown image", { "kubelab:images": JSON.stringify({ "smilr-api": "x/y:1" }) }, /^invalid config kubelab:images\.smilr-api: "x\/y:1" is not allowed; expected an override for one of the catalog images: smilr-data-api, smilr-frontend, smilr-mongodb$/],
+        ["an override without a tag", { "kubelab:images": JSON.stringify({ "smilr-frontend": "ghcr.io/benc-uk/smilr/frontend" }) }, /kubelab:images\.smilr-frontend: .* expected an image reference with a pinned tag or digest/],
+        ["a registry with a trailing slash", { "kubelab:imageRegistry": "myacr.azurecr.io/" }, /^invalid config kubelab:imageRegistry: "myacr\.azurecr\.io\/" is not allowed/],
+        ["a bad namespace", smilr({ namespace: "Smilr_Lab" }), /^invalid config kubelab:smilr\.namespace: "Smilr_Lab" is not allowed; expected a DNS label/],
+        ["a bad ingress host", { "kubelab:ingressHost": "http://x" }, /^invalid config kubelab:ingressHost: "http:\/\/x" is not allowed; expected a DNS host name/],
+    ];
+    for (const [what, overrides, message] of cases) {
+        it(`rejects ${what} before registering any resource`, async () => {
+            const failure = await failureWith(overrides);
+            assert.match(failure.message, message);
+            assert.deepStrictEqual(failure.registered.map(r => r.type), ["pulumi:pulumi:Stack"]);
+        });
+    }
+
+    it("rejects a typo in a lab that is switched off too", async () => {
+        const failure = await failureWith({ "kubelab:labs": "[]", ...smilr({ mongostorage: "1Gi" }) });
+        assert.match(failure.message, /kubelab:smilr\.mongostorage/);
+    });
+});
+
+describe("stack config loading", () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-config-"));
+    const write = (name: string, text: string) => {
+        const file = path.join(tmp, name);
+        fs.writeFileSync(file, text);
+        return file;
+    };
+
+    it("reads namespaced and project keys, structured values as JSON, and Pulumi.yaml defaults", () => {
+        const file = write("a.yaml", "config:\n  kubelab:platform: minikube\n  context: kind-kind\n  kubelab:smilr:\n    replicas: 2\n");
+        const c = loadStackConfig(ROOT, "a", file);
+        assert.strictEqual(c.config["kubelab:platform"], "minikube");
+        assert.strictEqual(c.config["kubelab:context"], "kind-kind");
+        assert.strictEqual(c.config["kubelab:smilr"], '{"replicas":2}');
+        assert.strictEqual(c.config["kubelab:protectData"], "false", "default from Pulumi.yaml");
+        assert.strictEqual(c.config["kubelab:labs"], "[]", "default from Pulumi.yaml");
+    });
+
+    it("replaces secure values by placeholders, marks them secret and says which", () => {
+        const file = write("b.yaml", "config:\n  kubelab:platform: minikube\n  kubelab:token:\n    secure: AAABAJx1\n  kubelab:smilr:\n    password:\n      secure: AAAB\n");
+        const c = loadStackConfig(ROOT, "b", file);
+        assert.strictEqual(c.config["kubelab:token"], "[secure value of kubelab:token]");
+        assert.deepStrictEqual(JSON.parse(c.config["kubelab:smilr"]), { password: "[secure value of kubelab:smilr.password]" });
+        assert.deepStrictEqual(c.placeholders, ["kubelab:token", "kubelab:smilr.password"]);
+        assert.deepStrictEqual(c.secretKeys, ["kubelab:token", "kubelab:smilr"]);
+    });
+
+    it("rejects a value of the wrong declared type as the CLI does", () => {
+        const file = write("c.yaml", "config:\n  kubelab:platform: minikube\n  kubelab:protectData: maybe\n");
+        assert.throws(() => loadStackConfig(ROOT, "c", file), (e: Error) => e instanceof StackConfigError &&
+            /Stack 'c' with configuration key 'kubelab:protectData' must be of type 'boolean'; got maybe/.test(e.message));
+        const labs = write("d.yaml", "config:\n  kubelab:platform: minikube\n  kubelab:labs: [1, 2]\n");
+        assert.throws(() => loadStackConfig(ROOT, "d", labs), /'kubelab:labs' must be of type 'array' of string/);
+    });
+
+    it("names the stacks there are when a stack file is missing", () => {
+        assert.throws(() => loadStackConfig(ROOT, "nope"), /no stack 'nope': stacks\/Pulumi\.nope\.yaml does not exist; stacks: .*minikube/);
+    });
+
+    it("makes `npm run plan` exit 2 naming the key, without a stack trace", () => {
+        const file = write("e.yaml", "config:\n  kubelab:platform: minikube\n  kubelab:labs: [smilr]\n  kubelab:smilr:\n    mongoStorage: 500MB\n");
+        const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "test/offline/plan.ts", "--stack", "minikube", "--config-file", file, "--out", path.join(tmp, "out")],
+            { cwd: ROOT, encoding: "utf8" });
+        assert.strictEqual(run.status, 2, run.stdout + run.stderr);
+        assert.match(run.stderr, /^error: stack minikube: invalid config kubelab:smilr\.mongoStorage: "500MB" is not allowed/);
+        assert.doesNotMatch(run.stderr, /\n\s+at /, "no stack trace");
+    });
+});

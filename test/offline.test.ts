@@ -1,0 +1,185 @@
+/**
+ * The offline plan itself: the project file, the mocks, the recorder, the renderer and the
+ * command line behave like the real tools where the plan depends on them.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import Ajv2020 from "ajv/dist/2020";
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parse } from "yaml";
+import { ROOT, exitCodeOf, pack } from "./offline/plan-lib";
+import { resolvePolicyConfig, runPolicyPack } from "./offline/policy-harness";
+import { ProgramFailure, recordProgram } from "./offline/recorder";
+import { SECRET_PLACEHOLDER, UNKNOWN_PLACEHOLDER, UNKNOWN_SENTINEL, analyzerResources, renderObjects, resourceTree, toYaml } from "./offline/render";
+import { listStacks } from "./offline/stack-config";
+import { validateObject } from "./offline/validate";
+
+describe("project files", () => {
+    it("Pulumi.yaml is valid against Pulumi's own project schema", () => {
+        const schema = JSON.parse(fs.readFileSync(path.join(ROOT, "..", "shared", "schemas", "pulumi-project.json"), "utf8")) as object;
+        const validate = new Ajv2020({ strict: false, allErrors: true }).compile(schema);
+        const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { name: string; stackConfigDir: string; runtime: { name: string } };
+        assert.ok(validate(project), JSON.stringify(validate.errors, null, 2));
+        assert.strictEqual(project.name, "kubelab");
+        assert.strictEqual(project.runtime.name, "nodejs");
+        assert.strictEqual(project.stackConfigDir, "stacks");
+    });
+
+    it("the schema check can fail: a runtime that is not a name or object is rejected", () => {
+        const schema = JSON.parse(fs.readFileSync(path.join(ROOT, "..", "shared", "schemas", "pulumi-project.json"), "utf8")) as object;
+        const validate = new Ajv2020({ strict: false }).compile(schema);
+        assert.strictEqual(validate({ name: "kubelab", runtime: 42 }), false);
+    });
+
+    it("every stack has a stack file, and the policy pack its PulumiPolicy.yaml and package version", () => {
+        assert.ok(listStacks(ROOT).includes("minikube"));
+        const policy = parse(fs.readFileSync(path.join(ROOT, "policy", "PulumiPolicy.yaml"), "utf8")) as { runtime: string };
+        assert.strictEqual(policy.runtime, "nodejs");
+        assert.match(pack.version, /^\d+\.\d+\.\d+$/);
+    });
+});
+
+describe("mocks and recorder", function () {
+    this.timeout(20000);
+
+    it("auto-names Kubernetes objects without metadata.name as <resource name>-<suffix>, like the provider", async () => {
+        const recording = await recordProgram(async () => {
+            new k8s.core.v1.ConfigMap("settings", { metadata: { namespace: "lab" }, data: { a: "1" } });
+            new k8s.core.v1.ConfigMap("named", { metadata: { name: "fixed", namespace: "lab" } });
+            return {};
+        }, { stack: "test", config: {} });
+        const [auto, fixed] = renderObjects(recording).sort((a, b) => a.urn.localeCompare(b.urn)).reverse();
+        assert.match(auto.name, /^settings-[0-9a-z]{8}$/);
+        assert.strictEqual(fixed.name, "fixed");
+    });
+
+    it("leaves a new RandomPassword's result unknown and secret in a preview, and renders it as a placeholder", async () => {
+        const recording = await recordProgram(async () => {
+            const password = new random.RandomPassword("pw", { length: 20, special: false });
+            new k8s.core.v1.Secret("creds", { metadata: { name: "creds", namespace: "lab" }, stringData: { password: password.result } });
+            return { password: password.result };
+        }, { stack: "test", config: {} });
+        const pw = recording.resources.find(r => r.type === "random:index/randomPassword:RandomPassword")!;
+        assert.strictEqual(pw.state.result, UNKNOWN_SENTINEL);
+        // As in a real preview, the runtime sends the whole stringData as one secret unknown value.
+        const [secret] = renderObjects(recording);
+        assert.strictEqual(secret.object.stringData, SECRET_PLACEHOLDER);
+        assert.deepStrictEqual(secret.unknownPaths, ["/stringData"]);
+        assert.ok(!toYaml([secret]).includes(UNKNOWN_PLACEHOLDER), "secret values never show, not even as unknown");
+        assert.deepStrictEqual(await validateObject(secret), []);
+    });
+
+    it("generates the password in an update", async () => {
+        const recording = await recordProgram(async () => {
+            new random.RandomPassword("pw", { length: 12 });
+            return {};
+        }, { stack: "test", config: {}, preview: false });
+        const pw = recording.resources.find(r => r.type === "random:index/randomPassword:RandomPassword")!;
+        assert.strictEqual(typeof pw.state.result, "string");
+        assert.strictEqual((pw.state.result as string).length, 12);
+    });
+
+    it("records parent, dependencies, provider and resource options from the registration itself", async () => {
+        const recording = await recordProgram(async () => {
+            const parent = new pulumi.ComponentResource("test:index:Group", "group");
+            const provider = new k8s.Provider("p", { context: "kind-kind" }, { parent });
+            const ns = new k8s.core.v1.Namespace("ns", { metadata: { name: "lab" } }, { parent, provider });
+            new k8s.core.v1.ConfigMap("cm", { metadata: { name: "cm", namespace: ns.metadata.name } }, {
+                parent, provider, protect: true, retainOnDelete: true, ignoreChanges: ["data"], deleteBeforeReplace: true,
+            });
+            return {};
+        }, { stack: "test", config: {} });
+        const byName = new Map(recording.resources.map(r => [r.name, r]));
+        const cm = byName.get("cm")!;
+        assert.strictEqual(cm.urn, "urn:pulumi:test::kubelab::test:index:Group$kubernetes:core/v1:ConfigMap::cm");
+        assert.strictEqual(cm.parent, byName.get("group")!.urn);
+        assert.strictEqual(cm.provider, byName.get("p")!.urn);
+        assert.deepStrictEqual(cm.dependencies, [byName.get("ns")!.urn]);
+        assert.deepStrictEqual(cm.propertyDependencies.metadata, [byName.get("ns")!.urn]);
+        assert.deepStrictEqual({ ...cm.options, customTimeouts: undefined, aliases: undefined, additionalSecretOutputs: undefined }, {
+            protect: true, retainOnDelete: true, ignoreChanges: ["data"], replaceOnChanges: [], deleteBeforeReplace: true,
+            customTimeouts: undefined, aliases: undefined, additionalSecretOutputs: undefined, deletedWith: undefined,
+        });
+        assert.strictEqual(byName.get("group")!.parent, recording.resources[0].urn, "components hang off the root stack");
+        assert.strictEqual(recording.resources[0].type, "pulumi:pulumi:Stack");
+        assert.deepStrictEqual(resourceTree(recording).slice(0, 2), ["pulumi:pulumi:Stack  kubelab-test", "  test:index:Group  group"]);
+    });
+
+    it("fails, naming it, when the program calls an invoke the mocks do not model", async () => {
+        await assert.rejects(recordProgram(async () => {
+            await pulumi.runtime.invoke("kubernetes:yaml:decode", { text: "a: 1" });
+            return {};
+        }, { stack: "test", config: {} }), (e: ProgramFailure) => /the program called invoke kubernetes:yaml:decode, which the offline plan does not answer/.test(e.message));
+    });
+
+    it("hands stack policies the links between resources", async () => {
+        const recording = await recordProgram(async () => {
+            const ns = new k8s.core.v1.Namespace("ns", { metadata: { name: "lab" } });
+            new k8s.apps.v1.Deployment("d", {
+                metadata: { name: "d", namespace: ns.metadata.name },
+                spec: {
+                    selector: { matchLabels: { app: "d" } },
+                    template: { metadata: { labels: { app: "d" } }, spec: { containers: [{ name: "c", image: "x/y:1" }] } },
+                },
+            });
+            return {};
+        }, { stack: "test", config: {} });
+        const resources = analyzerResources(recording);
+        const d = resources.find(r => r.name === "d")!;
+        assert.deepStrictEqual(d.dependencies, [resources.find(r => r.name === "ns")!.urn]);
+        // A container without requests is a mandatory violation naming the container: the plan would exit 1.
+        const run = await runPolicyPack(pack, resources, resolvePolicyConfig(pack.args, {}));
+        const v = run.diagnostics.find(x => x.policyName === "container-requests");
+        assert.ok(v);
+        assert.match(v.message, /Deployment lab\/d: container 'c' has no cpu or memory request/);
+        assert.strictEqual(v.urn, d.urn);
+        assert.strictEqual(exitCodeOf({ schemaFailures: [], policies: run } as unknown as Parameters<typeof exitCodeOf>[0]), 1);
+    });
+});
+
+describe("npm run plan", function () {
+    this.timeout(30000);
+
+    it("plans the minikube stack: exit 0, YAML per object in apply order, report.json with resources and policy results", () => {
+        const out = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-plan-"));
+        const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "test/offline/plan.ts", "--stack", "minikube", "--out", out], { cwd: ROOT, encoding: "utf8" });
+        assert.strictEqual(run.status, 0, run.stdout + run.stderr);
+        assert.match(run.stdout, /kubelab:labs:Smilr {2}smilr/);
+        assert.match(run.stdout, /Schema validation: every object is valid/);
+        assert.match(run.stdout, /0 mandatory violation\(s\)/);
+        const files = fs.readdirSync(out).sort();
+        assert.ok(files.includes("report.json") && files.includes("all.yaml"));
+        assert.strictEqual(files[0], "01-namespace-smilr.yaml");
+        const report = JSON.parse(fs.readFileSync(path.join(out, "report.json"), "utf8")) as {
+            resources: { type: string; urn: string; parent?: string; dependencies: string[] }[]; policies: { diagnostics: unknown[] }; exitCode: number;
+        };
+        assert.strictEqual(report.exitCode, 0);
+        const sts = report.resources.find(r => r.type === "kubernetes:apps/v1:StatefulSet")!;
+        assert.match(sts.urn, /::kubelab::kubelab:labs:Smilr\$kubelab:components:StatefulStore\$kubernetes:apps\/v1:StatefulSet::smilr-mongodb-statefulset$/);
+        assert.ok(sts.parent && sts.dependencies.length >= 2);
+        const docs = fs.readFileSync(path.join(out, "all.yaml"), "utf8").split(/^---$/m).map(d => parse(d) as { kind: string });
+        assert.strictEqual(docs.length, files.length - 2);
+    });
+
+    it("prints the report with --json", () => {
+        const out = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-plan-"));
+        const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "test/offline/plan.ts", "--stack", "minikube", "--json", "--out", out], { cwd: ROOT, encoding: "utf8" });
+        assert.strictEqual(run.status, 0, run.stderr);
+        const report = JSON.parse(run.stdout) as { stack: string; objects: { kind: string }[] };
+        assert.strictEqual(report.stack, "minikube");
+        assert.ok(report.objects.some(o => o.kind === "StatefulSet"));
+    });
+
+    it("exits 2 for an unknown stack or option, without a stack trace", () => {
+        for (const args of [["--stack", "nope"], ["--stak", "minikube"]]) {
+            const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "test/offline/plan.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+            assert.strictEqual(run.status, 2, run.stdout + run.stderr);
+            assert.doesNotMatch(run.stderr, /\n\s+at /);
+        }
+    });
+});
