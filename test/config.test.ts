@@ -103,6 +103,11 @@ describe("stack config loading", () => {
         assert.throws(() => loadStackConfig(ROOT, "d", labs), /'kubelab:labs' must be of type 'array' of string/);
     });
 
+    it("requires a key Pulumi.yaml declares without a default, as the CLI does", () => {
+        const file = write("f.yaml", "config:\n  kubelab:labs: [smilr]\n");
+        assert.throws(() => loadStackConfig(ROOT, "f", file), /Stack 'f' is missing configuration value 'kubelab:platform'/);
+    });
+
     it("names the stacks there are when a stack file is missing", () => {
         assert.throws(() => loadStackConfig(ROOT, "nope"), /no stack 'nope': stacks\/Pulumi\.nope\.yaml does not exist; stacks: .*minikube/);
     });

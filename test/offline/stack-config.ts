@@ -2,8 +2,8 @@
  * Loads a stack's config the way the Pulumi CLI reads it, for running the program offline:
  *
  * - `Pulumi.yaml` gives the project name, `stackConfigDir` and the declared config keys; a key
- *   declared with a `default` gets it when the stack leaves it unset, and a value of the wrong
- *   declared type is an error (as `pulumi preview` reports it);
+ *   declared with a `default` gets it when the stack leaves it unset, a declared key without one
+ *   must be set, and a value of the wrong declared type is an error (as `pulumi preview` reports it);
  * - `stacks/Pulumi.<stack>.yaml` keys are namespaced (`kubelab:labs`); a key without a namespace
  *   belongs to the project; structured values are handed to the program as JSON;
  * - `secure:` values can't be decrypted without the stack's secrets provider: they become the
@@ -103,9 +103,10 @@ export function loadStackConfig(root: string, stack: string, stackFile?: string)
         const declaration: ConfigDeclaration = typeof decl === "object" && decl !== null && !Array.isArray(decl)
             ? decl as ConfigDeclaration : { default: decl };
         if (config[key] === undefined) {
-            if (declaration.default !== undefined) {
-                config[key] = typeof declaration.default === "string" ? declaration.default : JSON.stringify(declaration.default);
+            if (declaration.default === undefined) {
+                throw new StackConfigError(`Stack '${stack}' is missing configuration value '${key}' (declared in Pulumi.yaml without a default)`);
             }
+            config[key] = typeof declaration.default === "string" ? declaration.default : JSON.stringify(declaration.default);
         } else if (declaration.type) {
             checkType(key, config[key], declaration, stack);
         }
