@@ -91,7 +91,7 @@ export class RecordingMonitor extends MockMonitor {
         const propertyDependencies: Record<string, string[]> = {};
         req.getPropertydependenciesMap().forEach((deps, key) => { propertyDependencies[key] = deps.getUrnsList(); });
         const timeouts = req.getCustomtimeouts();
-        const base = {
+        const base: Omit<RecordedResource, "urn" | "state"> = {
             type: req.getType(),
             name: req.getName(),
             custom: req.getCustom(),
@@ -116,6 +116,9 @@ export class RecordingMonitor extends MockMonitor {
             },
             inputs,
         };
+        if (base.custom && !base.provider && !base.type.startsWith("pulumi:providers:")) {
+            base.provider = this.defaultProvider(base.type, req.getVersion());
+        }
         return super.registerResource(req, (err, response) => {
             if (!err && response) {
                 const urn = response.getUrn();
@@ -123,6 +126,28 @@ export class RecordingMonitor extends MockMonitor {
             }
             callback(err, response);
         });
+    }
+
+    /**
+     * A custom resource registered without a provider gets the engine's default provider for its
+     * package (`pulumi:providers:kubernetes::default_4_34_2`), which the engine adds to the stack.
+     */
+    private defaultProvider(type: string, version: string): string {
+        const pkg = type.split(":")[0];
+        const name = version ? `default_${version.replace(/[.+-]/g, "_")}` : "default";
+        const urn = `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::pulumi:providers:${pkg}::${name}`;
+        if (!this.recorded.has(urn)) {
+            const props: WireProps = version ? { version } : {};
+            this.recorded.set(urn, {
+                urn, type: `pulumi:providers:${pkg}`, name, custom: true, dependencies: [], propertyDependencies: {},
+                options: {
+                    protect: false, retainOnDelete: false, ignoreChanges: [], replaceOnChanges: [], additionalSecretOutputs: [], aliases: [],
+                    customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+                },
+                inputs: props, state: props,
+            });
+        }
+        return urn;
     }
 
     override registerResourceOutputs(req: resproto.RegisterResourceOutputsRequest, callback: OutputsCallback): void {
