@@ -4,6 +4,8 @@
  */
 import { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { KubeObject, describeObject, kindOf } from "./lib/k8s";
+import { parseQuantity } from "./lib/quantity";
+import { autoscalerFor, autoscalersOf, indexStack } from "./lib/stack";
 
 const STORAGE_CLASS = "StorageClass";
 
@@ -101,4 +103,170 @@ export const claimStorageClassExpandable: StackValidationPolicy = {
     },
 };
 
-export const storagePolicies: Policies = [storageClassExpandable, claimStorageClassExpandable];
+export interface ReclaimConfig {
+    /** The stack's `kubelab:protectData`: production data must outlive its claim. */
+    protectData: boolean;
+}
+
+/** With protectData on, released volumes are kept (Retain), not deleted with their claim. */
+export const storageClassReclaimRetain: ResourceValidationPolicy = {
+    name: "storage-class-reclaim-retain",
+    description: "When the stack protects its data (policy config protectData, set from kubelab:protectData), every StorageClass it creates keeps released volumes (reclaimPolicy: Retain): with Delete, deleting a claim deletes the disk.",
+    enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            protectData: { type: "boolean", default: false, description: "The stack protects its data (production): StorageClasses must use reclaimPolicy Retain." },
+        },
+    },
+    validateResource: (args, reportViolation) => {
+        if (kindOf(args.type) !== STORAGE_CLASS || !args.getConfig<ReclaimConfig>().protectData) {
+            return;
+        }
+        const sc = args.props as KubeObject & { reclaimPolicy?: string };
+        if (sc.reclaimPolicy !== "Retain") {
+            reportViolation(`${describeObject(STORAGE_CLASS, sc, args.name)} has reclaimPolicy ${sc.reclaimPolicy ?? "unset (Delete)"}, so a released volume is deleted with its claim; set reclaimPolicy: Retain for protected data.`);
+        }
+    },
+};
+
+export interface StorageBoundsConfig {
+    minStorage: string;
+    maxStorage: string;
+}
+
+interface ClaimLike { metadata?: KubeObject["metadata"]; spec?: { resources?: { requests?: { storage?: unknown } }; accessModes?: string[] } }
+
+/** Claims found in one resource: a PVC itself, or a StatefulSet's claim templates. */
+function claimsOf(kind: string | undefined, obj: KubeObject, name: string): { what: string; claim: ClaimLike }[] {
+    if (kind === "PersistentVolumeClaim") {
+        return [{ what: describeObject(kind, obj, name), claim: obj as ClaimLike }];
+    }
+    if (kind === "StatefulSet") {
+        return ((obj.spec?.volumeClaimTemplates ?? []) as ClaimLike[]).map(t => ({
+            what: `${describeObject(kind, obj, name)} claim template '${t.metadata?.name ?? "(unnamed)"}'`, claim: t,
+        }));
+    }
+    return [];
+}
+
+/** Storage requests are present, valid quantities, and within configured bounds. */
+export const storageRequestBounds: ResourceValidationPolicy = {
+    name: "storage-request-bounds",
+    description: "Every PersistentVolumeClaim and claim template requests storage as a valid quantity within the configured bounds: 500MB is rejected by the API server, and a slip such as 2Ti for 2Gi costs real money.",
+    enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            minStorage: { type: "string", default: "1Mi", description: "Smallest storage request (a quantity)." },
+            maxStorage: { type: "string", default: "1Ti", description: "Largest storage request (a quantity)." },
+        },
+    },
+    validateResource: (args, reportViolation) => {
+        const claims = claimsOf(kindOf(args.type), args.props as KubeObject, args.name);
+        if (!claims.length) {
+            return;
+        }
+        const config = args.getConfig<StorageBoundsConfig>();
+        const min = parseQuantity(config.minStorage);
+        const max = parseQuantity(config.maxStorage);
+        if (min === undefined || max === undefined) {
+            reportViolation(`policy config storage-request-bounds has minStorage ${JSON.stringify(config.minStorage)} and maxStorage ${JSON.stringify(config.maxStorage)}; both must be Kubernetes quantities.`);
+            return;
+        }
+        for (const { what, claim } of claims) {
+            const value = claim.spec?.resources?.requests?.storage;
+            const bytes = parseQuantity(value);
+            if (value === undefined) {
+                reportViolation(`${what} requests no storage; set spec.resources.requests.storage (e.g. 1Gi).`);
+            } else if (bytes === undefined) {
+                reportViolation(`${what} requests storage ${JSON.stringify(value)}, which is not a Kubernetes quantity; write it like 500M, 256Mi or 2Gi (no "B").`);
+            } else if (bytes < min || bytes > max) {
+                reportViolation(`${what} requests storage ${String(value)}, outside the bounds ${config.minStorage}..${config.maxStorage} (policy config minStorage, maxStorage).`);
+            }
+        }
+    },
+};
+
+/** A StatefulSet's claims outlive its deletion and scale-down. */
+export const statefulSetRetainsClaims: ResourceValidationPolicy = {
+    name: "statefulset-retains-claims",
+    description: "StatefulSets keep their claims when deleted or scaled down (persistentVolumeClaimRetentionPolicy unset or Retain): with Delete, a scale-down or a re-created StatefulSet loses the data.",
+    enforcementLevel: "mandatory",
+    validateResource: (args, reportViolation) => {
+        if (kindOf(args.type) !== "StatefulSet") {
+            return;
+        }
+        const obj = args.props as KubeObject;
+        const policy = (obj.spec?.persistentVolumeClaimRetentionPolicy ?? {}) as { whenDeleted?: string; whenScaled?: string };
+        for (const when of ["whenDeleted", "whenScaled"] as const) {
+            if (policy[when] !== undefined && policy[when] !== "Retain") {
+                reportViolation(`${describeObject("StatefulSet", obj, args.name)} has persistentVolumeClaimRetentionPolicy.${when}: ${policy[when]}, which deletes claims ` +
+                    `${when === "whenDeleted" ? "with the StatefulSet" : "on scale-down"}; set it to Retain (or leave it unset).`);
+            }
+        }
+    },
+};
+
+const SINGLE_WRITER = ["ReadWriteOnce", "ReadWriteOncePod"];
+
+/**
+ * A ReadWriteOnce claim mounted by a Deployment: two pods (replicas, or old and new during a
+ * rolling update) can't mount it on different nodes. It needs strategy Recreate, one replica,
+ * and no autoscaler that adds pods.
+ */
+export const rwoClaimSingleWriter: StackValidationPolicy = {
+    name: "rwo-claim-single-writer",
+    description: "A Deployment that mounts a ReadWriteOnce claim runs at most one pod, uses strategy Recreate and is not scaled past one by an HPA: a second pod (a replica, or the new pod of a rolling update) can't mount the volume on another node and hangs.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+        const index = indexStack(args.resources);
+        const autoscalers = autoscalersOf(index);
+        for (const w of index.workloads) {
+            if (w.kind !== "Deployment") {
+                continue;
+            }
+            for (const v of w.pod?.volumes ?? []) {
+                const claimName = v.persistentVolumeClaim?.claimName;
+                const claim = claimName ? index.find("PersistentVolumeClaim", w.namespace, claimName) : undefined;
+                const modes = ((claim?.obj.spec as { accessModes?: string[] } | undefined)?.accessModes ?? []);
+                if (!claim || !modes.some(m => SINGLE_WRITER.includes(m))) {
+                    continue;
+                }
+                const what = `${describeObject("Deployment", w.obj, w.name)} mounts ReadWriteOnce claim '${claimName}'`;
+                const spec = (w.obj.spec ?? {}) as { replicas?: number; strategy?: { type?: string } };
+                if (spec.strategy?.type !== "Recreate") {
+                    reportViolation(`${what} with strategy ${spec.strategy?.type ?? "RollingUpdate (default)"}: the new pod can't mount the volume while the old one holds it; set spec.strategy.type: Recreate.`, w.resource.urn);
+                }
+                if ((spec.replicas ?? 1) > 1) {
+                    reportViolation(`${what} with ${spec.replicas} replicas: only one pod can mount it; set replicas: 1 (or use ReadWriteMany storage, or a StatefulSet with a claim per pod).`, w.resource.urn);
+                }
+                const hpa = autoscalerFor(autoscalers, w);
+                if (hpa && hpa.maxReplicas > 1) {
+                    reportViolation(`${what}, and HorizontalPodAutoscaler ${hpa.entry.namespace}/${hpa.entry.name} may scale it to ${hpa.maxReplicas} pods; set maxReplicas: 1 or move the data off the pod.`, w.resource.urn);
+                }
+            }
+        }
+    },
+};
+
+const ZONAL_PROVISIONERS = ["ebs.csi.aws.com", "pd.csi.storage.gke.io", "disk.csi.azure.com", "kubernetes.io/aws-ebs", "kubernetes.io/gce-pd", "kubernetes.io/azure-disk"];
+
+/** Zonal disks should be created where the pod lands. */
+export const zonalDiskWaitForConsumer: ResourceValidationPolicy = {
+    name: "zonal-disk-wait-for-consumer",
+    description: "StorageClasses for zonal cloud disks (EBS, GCE PD, Azure Disk) bind with volumeBindingMode WaitForFirstConsumer: with Immediate, the disk may be created in a zone where the pod can't be scheduled.",
+    enforcementLevel: "advisory",
+    validateResource: (args, reportViolation) => {
+        if (kindOf(args.type) !== STORAGE_CLASS) {
+            return;
+        }
+        const sc = args.props as KubeObject & { provisioner?: string; volumeBindingMode?: string };
+        if (ZONAL_PROVISIONERS.includes(sc.provisioner ?? "") && sc.volumeBindingMode !== "WaitForFirstConsumer") {
+            reportViolation(`${describeObject(STORAGE_CLASS, sc, args.name)} provisions zonal disks (${sc.provisioner}) with volumeBindingMode ${sc.volumeBindingMode ?? "Immediate (default)"}; set volumeBindingMode: WaitForFirstConsumer.`);
+        }
+    },
+};
+
+export const storagePolicies: Policies = [
+    storageClassExpandable, claimStorageClassExpandable, storageClassReclaimRetain, storageRequestBounds,
+    statefulSetRetainsClaims, rwoClaimSingleWriter, zonalDiskWaitForConsumer,
+];
