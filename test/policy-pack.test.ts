@@ -2,7 +2,10 @@
  * The pack's policies beyond the foundation, case by case: pass, violate, and not applicable.
  */
 import * as assert from "assert";
+import * as fs from "fs";
 import { ManifestObject } from "./offline/manifests";
+import { ROOT, pack, plan } from "./offline/plan-lib";
+import { PolicyPackConfigFile, resolvePolicyConfig } from "./offline/policy-harness";
 import { ObjectEntry, checkObjects, deployment, violationsOf } from "./helpers";
 
 type Spec = Record<string, unknown>;
@@ -225,5 +228,28 @@ describe("hygiene policies", () => {
             "Ingress lab/old uses extensions/v1beta1, removed in Kubernetes 1.22; use networking.k8s.io/v1.",
             "HorizontalPodAutoscaler lab/h uses autoscaling/v2beta2, removed in Kubernetes 1.26; use autoscaling/v2.",
         ]);
+    });
+});
+
+describe("per-stack policy config", function () {
+    this.timeout(30000);
+    const profile = (name: string) => JSON.parse(fs.readFileSync(`${ROOT}/policy/config/${name}.json`, "utf8")) as PolicyPackConfigFile;
+
+    it("every profile in policy/config is valid for the pack", async () => {
+        for (const file of fs.readdirSync(`${ROOT}/policy/config`)) {
+            assert.doesNotThrow(() => resolvePolicyConfig(pack.args, profile(file.replace(/\.json$/, ""))), file);
+        }
+    });
+
+    it("the minikube plan uses the minikube profile and passes it", async () => {
+        const p = await plan("minikube");
+        assert.deepStrictEqual(p.policyConfig["hpa-sane-range"], { minReplicasFloor: 1 });
+        assert.deepStrictEqual(p.policies.diagnostics.filter(d => d.enforcementLevel === "mandatory"), []);
+    });
+
+    it("the production profile is strict: the workshop stack's Delete reclaim policy fails it", async () => {
+        const p = await plan("minikube", { policyConfig: profile("production") });
+        const mandatory = p.policies.diagnostics.filter(d => d.enforcementLevel === "mandatory").map(d => d.policyName);
+        assert.deepStrictEqual([...new Set(mandatory)], ["storage-class-reclaim-retain"]);
     });
 });

@@ -90,12 +90,14 @@ export function indexStack(resources: PolicyResource[]): StackIndex {
         }
         const obj = r.props as KubeObject;
         const entry: Indexed = { resource: r, kind, obj, namespace: namespaceOf(obj), name: obj.metadata?.name ?? r.name };
-        byKind.set(kind, [...(byKind.get(kind) ?? []), entry]);
+        const ofKind = byKind.get(kind);
+        if (ofKind) { ofKind.push(entry); } else { byKind.set(kind, [entry]); }
         byKey.set(`${kind}/${entry.namespace}/${entry.name}`, entry);
         if (isWorkloadKind(kind)) {
             const w: Workload = { ...entry, kind, podLabels: podLabelsOf(kind, obj), pod: podSpecOf(kind, obj) };
             workloads.push(w);
-            workloadsByNs.set(w.namespace, [...(workloadsByNs.get(w.namespace) ?? []), w]);
+            const inNs = workloadsByNs.get(w.namespace);
+            if (inNs) { inNs.push(w); } else { workloadsByNs.set(w.namespace, [w]); }
         }
     }
     return {
