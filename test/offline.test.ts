@@ -183,3 +183,24 @@ describe("npm run plan", function () {
         }
     });
 });
+
+describe("README", () => {
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+
+    it("documents every policy, every policy config key, and every stack", () => {
+        for (const p of pack.args.policies) {
+            assert.ok(readme.includes(`| \`${p.name}\` |`), `policy ${p.name} is missing from the README's table`);
+            for (const key of Object.keys(p.configSchema?.properties ?? {})) {
+                assert.ok(readme.includes(`\`${key}\``), `config key ${p.name}.${key} is missing from the README`);
+            }
+        }
+        for (const stack of listStacks(ROOT)) {
+            assert.ok(readme.includes(`--stack ${stack}`), `stack ${stack}`);
+        }
+    });
+
+    it("gives the two set-up commands", () => {
+        assert.match(readme, /npm ci/);
+        assert.match(readme, /npm test/);
+    });
+});
