@@ -74,6 +74,17 @@ describe("mocks and recorder", function () {
         assert.deepStrictEqual(await validateObject(secret), []);
     });
 
+    it("never writes a known secret value into the rendered YAML", async () => {
+        const recording = await recordProgram(async () => {
+            new k8s.core.v1.Secret("creds", { metadata: { name: "creds", namespace: "lab" }, stringData: { password: pulumi.secret("hunter2"), user: "admin" } });
+            return {};
+        }, { stack: "test", config: {} });
+        const [secret] = renderObjects(recording);
+        assert.ok(!toYaml([secret]).includes("hunter2"));
+        assert.deepStrictEqual(secret.object.stringData, { password: SECRET_PLACEHOLDER, user: SECRET_PLACEHOLDER });
+        assert.deepStrictEqual(await validateObject(secret), []);
+    });
+
     it("generates the password in an update", async () => {
         const recording = await recordProgram(async () => {
             new random.RandomPassword("pw", { length: 12 });

@@ -34,49 +34,30 @@ export interface RenderedObject {
     unknownPaths: string[];
 }
 
-/** Plain JSON from wire values: unknowns and secrets replaced by placeholders, paths of unknowns collected. */
-export function toPlain(value: WireValue, unknownPaths: string[], at = ""): Json {
+/**
+ * Plain JSON from wire values: unknowns and secrets replaced by placeholders, paths of unknowns
+ * collected. Inside a secret every leaf becomes the secret placeholder, keeping the shape so that
+ * the object still validates.
+ */
+export function toPlain(value: WireValue, unknownPaths: string[], at = "", secret = false): Json {
     if (value === UNKNOWN_SENTINEL) {
         unknownPaths.push(at);
-        return UNKNOWN_PLACEHOLDER;
+        return secret ? SECRET_PLACEHOLDER : UNKNOWN_PLACEHOLDER;
     }
     if (Array.isArray(value)) {
-        return value.map((v, i) => toPlain(v, unknownPaths, `${at}/${i}`));
+        return value.map((v, i) => toPlain(v, unknownPaths, `${at}/${i}`, secret));
     }
     if (value && typeof value === "object") {
         if (value[SIG_KEY] === SECRET_SIG) {
-            return hideSecret(value.value, unknownPaths, at);
+            return toPlain(value.value, unknownPaths, at, true);
         }
         const out: JsonObject = {};
         for (const [k, v] of Object.entries(value)) {
-            out[k] = toPlain(v, unknownPaths, `${at}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`);
+            out[k] = toPlain(v, unknownPaths, `${at}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`, secret);
         }
         return out;
     }
-    return value;
-}
-
-/** A secret keeps its shape (so the object still validates) with every leaf replaced by the secret placeholder. */
-function hideSecret(value: WireValue, unknownPaths: string[], at: string): Json {
-    if (value === UNKNOWN_SENTINEL) {
-        unknownPaths.push(at);
-        return SECRET_PLACEHOLDER;
-    }
-    if (Array.isArray(value)) {
-        return value.map((v, i) => hideSecret(v, unknownPaths, `${at}/${i}`));
-    }
-    if (value && typeof value === "object") {
-        const inner = value[SIG_KEY] === SECRET_SIG ? value.value : value;
-        if (inner !== value) {
-            return hideSecret(inner, unknownPaths, at);
-        }
-        const out: JsonObject = {};
-        for (const [k, v] of Object.entries(value)) {
-            out[k] = hideSecret(v, unknownPaths, `${at}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`);
-        }
-        return out;
-    }
-    return SECRET_PLACEHOLDER;
+    return secret ? SECRET_PLACEHOLDER : value;
 }
 
 /** Apply order for kinds, as Helm and kubectl order them: what others need comes first. */
