@@ -1,36 +1,51 @@
 /**
- * Hygiene (advisory by default): probes behind Services, pinned images, no credentials in plain
- * env, and no API versions the cluster no longer serves.
+ * Hygiene (advisory by default; the production profile makes them mandatory): probes behind
+ * Services, pinned images, no credentials in plain env, and no API versions the cluster no
+ * longer serves.
  */
 import { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { KubeObject, containersOf, describeObject, isWorkloadKind, kindOf, parseType, podSpecOf } from "./lib/k8s";
+import { KubeObject, containersOf, describeObject, parseType } from "./lib/k8s";
+import { containerLabel, workloadContainers } from "./lib/pods";
 import { indexStack, serviceSelects } from "./lib/stack";
+
+interface ServiceSpec {
+    type?: string;
+    selector?: Record<string, string>;
+}
 
 /** Containers behind a Service need a readiness probe, or traffic reaches pods that aren't ready. */
 export const readinessProbeBehindService: StackValidationPolicy = {
     name: "readiness-probe-behind-service",
-    description: "Containers of pods that a Service selects have a readiness probe: without one, a pod gets traffic the moment it starts, before it can answer, and during every rollout.",
+    description: "Containers of pods that a Service selects have a readiness probe: without one, a pod gets traffic the moment its process starts, before it can answer, on every scale-out and during every rollout.",
     enforcementLevel: "advisory",
     validateStack: (args, reportViolation) => {
         const index = indexStack(args.resources);
+        const services = index.all("Service").map(s => ({ s, spec: (s.obj.spec ?? {}) as ServiceSpec }))
+            .filter(({ spec }) => spec.type !== "ExternalName");
         for (const w of index.workloads) {
-            const services = index.all("Service").filter(s => s.namespace === w.namespace &&
-                serviceSelects((s.obj.spec as { selector?: Record<string, string> } | undefined)?.selector, w.podLabels));
-            if (!services.length) {
+            const behind = services.filter(({ s, spec }) => s.namespace === w.namespace && serviceSelects(spec.selector, w.podLabels)).map(({ s }) => s.name);
+            if (!behind.length) {
                 continue;
             }
+            const serviceNames = `${behind.length > 1 ? "Services" : "Service"} ${behind.join(", ")}`;
             for (const { container, role } of containersOf(w.pod)) {
+                // Init containers finish before the pod serves; only the app containers gate readiness.
                 if (role === "container" && !container.readinessProbe) {
-                    reportViolation(`${describeObject(w.kind, w.obj, w.name)}: container '${container.name ?? "(unnamed)"}' is behind Service ${services.map(s => s.name).join(", ")} but has no readinessProbe; add one (httpGet on a health path, or tcpSocket).`, w.resource.urn);
+                    reportViolation(`${describeObject(w.kind, w.obj, w.name)}: ${containerLabel(container, role)} is behind ${serviceNames} but has no readinessProbe; ` +
+                        "add one (httpGet on a health path, or tcpSocket on the serving port).", w.resource.urn);
                 }
             }
         }
     },
 };
 
-/** The tag of an image reference, "" when it has none; digests count as pinned. */
-export function imageTag(image: string): string | "digest" {
-    if (image.includes("@sha256:")) {
+/**
+ * The tag of an image reference: "digest" when it is pinned by digest (`name@sha256:…`, with or
+ * without a tag), "" when it has no tag. Only the last path segment can carry the tag, so the
+ * port of a registry (`registry:5000/app`) is not one.
+ */
+export function imageTag(image: string): string {
+    if (image.includes("@")) {
         return "digest";
     }
     const last = image.slice(image.lastIndexOf("/") + 1);
@@ -41,89 +56,136 @@ export function imageTag(image: string): string | "digest" {
 /** Images are pinned to a tag other than latest, or a digest. */
 export const pinnedImageTag: ResourceValidationPolicy = {
     name: "pinned-image-tag",
-    description: "Every container image names a tag other than latest (or a digest): a moving tag makes rollouts unrepeatable and pods on different nodes run different code.",
+    description: "Every container image names a tag other than latest, or a digest: a moving tag makes rollouts unrepeatable, a rollback may not go back, and pods on different nodes run different code.",
     enforcementLevel: "advisory",
     validateResource: (args, reportViolation) => {
-        const kind = kindOf(args.type);
-        if (!isWorkloadKind(kind)) {
-            return;
-        }
-        const obj = args.props as KubeObject;
-        for (const { container, role } of containersOf(podSpecOf(kind, obj))) {
+        for (const { what, container, label } of workloadContainers(args.type, args.props, args.name)) {
             const image = container.image ?? "";
             const tag = imageTag(image);
-            if (tag === "" || tag === "latest") {
-                reportViolation(`${describeObject(kind, obj, args.name)}: ${role} '${container.name ?? "(unnamed)"}' runs ${image || "(no image)"}${tag === "" ? " without a tag (latest)" : ""}; pin a release tag or a digest.`);
+            if (image === "") {
+                reportViolation(`${what}: ${label} names no image; set image to a release tag or a digest.`);
+            } else if (tag === "" || tag === "latest") {
+                reportViolation(`${what}: ${label} runs ${image}${tag === "" ? " without a tag (latest)" : ""}; pin a release tag or a digest.`);
             }
         }
     },
 };
 
+/** Name parts that mark a credential. */
 const CREDENTIAL_WORDS = ["PASSWORD", "PASSWD", "SECRET", "KEY", "TOKEN"];
+/** Compound words ending in one of these are credentials too (DBPASSWORD, CLIENTSECRET); KEY is left out (MONKEY, HOCKEY). */
+const CREDENTIAL_SUFFIXES = ["PASSWORD", "PASSWD", "SECRET", "TOKEN"];
+/** A last part that makes the variable a reference to a credential, not the credential (POSTGRES_PASSWORD_FILE=/run/secrets/pw). */
+const REFERENCE_WORDS = ["FILE", "PATH", "DIR", "NAME", "URL", "URI", "ENDPOINT"];
+
+/** The parts of a variable name, upper-cased: `MINIO_ACCESS_KEY` → MINIO, ACCESS, KEY; `dbPassword` → DB, PASSWORD. */
+export function nameParts(name: string): string[] {
+    return name.split(/[^A-Za-z0-9]+/)
+        .flatMap(part => part.split(/(?<=[a-z0-9])(?=[A-Z])/))
+        .filter(part => part !== "")
+        .map(part => part.toUpperCase());
+}
+
+/** True when an environment variable's name says it holds a credential. */
+export function looksLikeCredential(name: string): boolean {
+    const parts = nameParts(name);
+    if (!parts.length || REFERENCE_WORDS.includes(parts[parts.length - 1])) {
+        return false;
+    }
+    return parts.some(p => CREDENTIAL_WORDS.includes(p) || CREDENTIAL_SUFFIXES.some(s => p.endsWith(s)));
+}
 
 export interface CredentialsConfig {
+    /** Variable names that look like credentials but are not. */
     allowNames: string[];
 }
 
 /** Credentials come from Secrets, not literal env values. */
 export const noLiteralCredentials: ResourceValidationPolicy = {
     name: "no-literal-credentials",
-    description: "Environment variables whose names look like credentials (a PASSWORD, SECRET, KEY or TOKEN word) take their values from a Secret (valueFrom), not a literal: literals end up in the manifest, the Pulumi state and kubectl describe.",
+    description: "Environment variables whose names look like credentials (a PASSWORD, SECRET, KEY or TOKEN part, e.g. DB_PASSWORD, MINIO_ACCESS_KEY) take their values from a Secret (valueFrom), not a literal: literals end up in the manifest, the Pulumi state, the CI log and kubectl describe.",
     enforcementLevel: "advisory",
     configSchema: {
         properties: {
-            allowNames: { type: "array", items: { type: "string" }, default: [], description: "Variable names that look like credentials but are not (e.g. SORT_KEY)." },
+            allowNames: { type: "array", items: { type: "string" }, default: [], description: "Variable names that look like credentials but are not (e.g. SORT_KEY); matched exactly." },
         },
     },
     validateResource: (args, reportViolation) => {
-        const kind = kindOf(args.type);
-        if (!isWorkloadKind(kind)) {
+        const containers = workloadContainers(args.type, args.props, args.name);
+        if (!containers.length) {
             return;
         }
         const { allowNames } = args.getConfig<CredentialsConfig>();
-        const obj = args.props as KubeObject;
-        for (const { container, role } of containersOf(podSpecOf(kind, obj))) {
+        for (const { what, container, label } of containers) {
             for (const env of container.env ?? []) {
                 const name = env.name ?? "";
-                const words = name.toUpperCase().split(/[_\-.]/);
-                if (env.value !== undefined && words.some(w => CREDENTIAL_WORDS.includes(w)) && !allowNames.includes(name)) {
-                    reportViolation(`${describeObject(kind, obj, args.name)}: ${role} '${container.name ?? "(unnamed)"}' sets ${name} to a literal value; read it from a Secret (valueFrom.secretKeyRef).`);
+                if (env.value !== undefined && env.value !== null && looksLikeCredential(name) && !allowNames.includes(name)) {
+                    reportViolation(`${what}: ${label} sets ${name} to a literal value; keep it in a Secret and read it with valueFrom.secretKeyRef ` +
+                        "(or list the name in policy config allowNames if it is not a credential).");
                 }
             }
         }
     },
 };
 
-/** API versions removed from Kubernetes: [apiVersion, kinds (empty: all), replacement, removed in]. */
-const REMOVED: [string, string[], string, string][] = [
-    ["extensions/v1beta1", ["Ingress"], "networking.k8s.io/v1", "1.22"],
-    ["extensions/v1beta1", ["Deployment", "DaemonSet", "ReplicaSet"], "apps/v1", "1.16"],
-    ["extensions/v1beta1", [], "a current API", "1.22"],
-    ["networking.k8s.io/v1beta1", ["Ingress", "IngressClass"], "networking.k8s.io/v1", "1.22"],
-    ["autoscaling/v2beta1", [], "autoscaling/v2", "1.25"],
-    ["autoscaling/v2beta2", [], "autoscaling/v2", "1.26"],
-    ["policy/v1beta1", ["PodDisruptionBudget"], "policy/v1", "1.25"],
-    ["policy/v1beta1", ["PodSecurityPolicy"], "Pod Security Admission", "1.25"],
-    ["batch/v1beta1", ["CronJob"], "batch/v1", "1.25"],
-    ["apps/v1beta1", [], "apps/v1", "1.16"],
-    ["apps/v1beta2", [], "apps/v1", "1.16"],
-    ["storage.k8s.io/v1beta1", ["CSIStorageCapacity"], "storage.k8s.io/v1", "1.27"],
+/** An API version Kubernetes no longer serves. */
+interface Removal {
+    apiVersion: string;
+    /** Kinds this entry is about; empty: every kind of the version not listed before. */
+    kinds: string[];
+    replacement: string;
+    /** The Kubernetes release that stopped serving it. */
+    removedIn: string;
+}
+
+/** Removed API versions, most specific first (the Kubernetes deprecated-API migration guide). */
+const REMOVED: Removal[] = [
+    { apiVersion: "extensions/v1beta1", kinds: ["Ingress"], replacement: "networking.k8s.io/v1", removedIn: "1.22" },
+    { apiVersion: "extensions/v1beta1", kinds: ["Deployment", "DaemonSet", "ReplicaSet"], replacement: "apps/v1", removedIn: "1.16" },
+    { apiVersion: "extensions/v1beta1", kinds: ["NetworkPolicy"], replacement: "networking.k8s.io/v1", removedIn: "1.16" },
+    { apiVersion: "extensions/v1beta1", kinds: ["PodSecurityPolicy"], replacement: "Pod Security Admission (PodSecurityPolicy itself is gone since 1.25)", removedIn: "1.16" },
+    { apiVersion: "extensions/v1beta1", kinds: [], replacement: "the kind's current API group", removedIn: "1.22" },
+    { apiVersion: "apps/v1beta1", kinds: [], replacement: "apps/v1", removedIn: "1.16" },
+    { apiVersion: "apps/v1beta2", kinds: [], replacement: "apps/v1", removedIn: "1.16" },
+    { apiVersion: "networking.k8s.io/v1beta1", kinds: [], replacement: "networking.k8s.io/v1", removedIn: "1.22" },
+    { apiVersion: "autoscaling/v2beta1", kinds: [], replacement: "autoscaling/v2", removedIn: "1.25" },
+    { apiVersion: "autoscaling/v2beta2", kinds: [], replacement: "autoscaling/v2", removedIn: "1.26" },
+    { apiVersion: "policy/v1beta1", kinds: ["PodSecurityPolicy"], replacement: "Pod Security Admission (no PodSecurityPolicy API remains)", removedIn: "1.25" },
+    { apiVersion: "policy/v1beta1", kinds: [], replacement: "policy/v1", removedIn: "1.25" },
+    { apiVersion: "batch/v1beta1", kinds: [], replacement: "batch/v1", removedIn: "1.25" },
+    { apiVersion: "storage.k8s.io/v1beta1", kinds: ["CSIStorageCapacity"], replacement: "storage.k8s.io/v1", removedIn: "1.27" },
+    { apiVersion: "storage.k8s.io/v1beta1", kinds: ["StorageClass", "VolumeAttachment", "CSIDriver", "CSINode"], replacement: "storage.k8s.io/v1", removedIn: "1.22" },
+    { apiVersion: "rbac.authorization.k8s.io/v1beta1", kinds: [], replacement: "rbac.authorization.k8s.io/v1", removedIn: "1.22" },
+    { apiVersion: "scheduling.k8s.io/v1beta1", kinds: [], replacement: "scheduling.k8s.io/v1", removedIn: "1.22" },
+    { apiVersion: "admissionregistration.k8s.io/v1beta1", kinds: [], replacement: "admissionregistration.k8s.io/v1", removedIn: "1.22" },
+    { apiVersion: "apiextensions.k8s.io/v1beta1", kinds: [], replacement: "apiextensions.k8s.io/v1", removedIn: "1.22" },
+    { apiVersion: "apiregistration.k8s.io/v1beta1", kinds: [], replacement: "apiregistration.k8s.io/v1", removedIn: "1.22" },
+    { apiVersion: "certificates.k8s.io/v1beta1", kinds: [], replacement: "certificates.k8s.io/v1", removedIn: "1.22" },
+    { apiVersion: "coordination.k8s.io/v1beta1", kinds: [], replacement: "coordination.k8s.io/v1", removedIn: "1.22" },
+    { apiVersion: "discovery.k8s.io/v1beta1", kinds: [], replacement: "discovery.k8s.io/v1", removedIn: "1.25" },
+    { apiVersion: "events.k8s.io/v1beta1", kinds: [], replacement: "events.k8s.io/v1", removedIn: "1.25" },
+    { apiVersion: "node.k8s.io/v1beta1", kinds: [], replacement: "node.k8s.io/v1", removedIn: "1.25" },
+    { apiVersion: "flowcontrol.apiserver.k8s.io/v1beta1", kinds: [], replacement: "flowcontrol.apiserver.k8s.io/v1", removedIn: "1.26" },
+    { apiVersion: "flowcontrol.apiserver.k8s.io/v1beta2", kinds: [], replacement: "flowcontrol.apiserver.k8s.io/v1", removedIn: "1.29" },
+    { apiVersion: "flowcontrol.apiserver.k8s.io/v1beta3", kinds: [], replacement: "flowcontrol.apiserver.k8s.io/v1", removedIn: "1.32" },
 ];
 
-/** No API versions the cluster no longer serves. */
+/** Where an apiVersion and kind were removed, if they were. */
+export function removedApi(apiVersion: string, kind: string): Removal | undefined {
+    return REMOVED.find(r => r.apiVersion === apiVersion && (r.kinds.length === 0 || r.kinds.includes(kind)));
+}
+
+/** No API versions the cluster no longer serves. The Pulumi type token carries the version. */
 export const noRemovedApis: ResourceValidationPolicy = {
     name: "no-removed-apis",
-    description: "No object uses an API version Kubernetes has removed (extensions/v1beta1 Ingress, autoscaling/v2beta*, policy/v1beta1 PodDisruptionBudget …): current clusters reject it.",
+    description: "No object uses an API version Kubernetes has removed (extensions/v1beta1 and networking.k8s.io/v1beta1 Ingress, autoscaling/v2beta1 and v2beta2, policy/v1beta1 PodDisruptionBudget, batch/v1beta1 CronJob, apps/v1beta1 and v1beta2 …): current clusters reject it, so the deployment fails.",
     enforcementLevel: "advisory",
     validateResource: (args, reportViolation) => {
         const parsed = parseType(args.type);
-        if (!parsed) {
-            return;
-        }
-        const hit = REMOVED.find(([version, kinds]) => version === parsed.apiVersion && (kinds.length === 0 || kinds.includes(parsed.kind)));
-        if (hit) {
+        const removal = parsed && removedApi(parsed.apiVersion, parsed.kind);
+        if (parsed && removal) {
             const obj = args.props as KubeObject;
-            reportViolation(`${describeObject(parsed.kind, obj, args.name)} uses ${parsed.apiVersion}, removed in Kubernetes ${hit[3]}; use ${hit[2]}.`);
+            reportViolation(`${describeObject(parsed.kind, obj, args.name)} uses ${parsed.apiVersion}, removed in Kubernetes ${removal.removedIn}; use ${removal.replacement}.`);
         }
     },
 };

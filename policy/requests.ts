@@ -1,9 +1,12 @@
 /**
- * Resource requests: what the scheduler and the autoscaler need from every container.
+ * Resource requests: what the scheduler and the autoscaler need from every container, limits that
+ * bound memory, and quantities the API server accepts. Quantities are compared exactly, as
+ * Kubernetes compares them (lib/quantity.ts): 1Gi > 1G, 0.5 = 500m.
  */
 import { Policies, ResourceValidationPolicy } from "@pulumi/policy";
-import { Container, KubeObject, containersOf, describeObject, isWorkloadKind, kindOf, podSpecOf } from "./lib/k8s";
-import { parseQuantity } from "./lib/quantity";
+import { KubeObject, containersOf, describeObject, isWorkloadKind, kindOf, podSpecOf } from "./lib/k8s";
+import { workloadContainers } from "./lib/pods";
+import { compareQuantities, isQuantity, quantityNanos } from "./lib/quantity";
 
 export interface ContainerRequestsConfig {
     /** Namespaces whose workloads are not checked (e.g. kube-system add-ons you don't own). */
@@ -46,17 +49,6 @@ export const containerRequests: ResourceValidationPolicy = {
     },
 };
 
-/** Every container of a workload, with how messages name it; empty for other resources. */
-function workloadContainers(type: string, props: Record<string, unknown>, name: string): { what: string; container: Container; role: string }[] {
-    const kind = kindOf(type);
-    if (!isWorkloadKind(kind)) {
-        return [];
-    }
-    const obj = props as KubeObject;
-    const what = describeObject(kind, obj, name);
-    return containersOf(podSpecOf(kind, obj)).map(({ container, role }) => ({ what, container, role: `${role} '${container.name ?? "(unnamed)"}'` }));
-}
-
 /**
  * A memory limit on every container: memory can't be throttled, so a container without a limit
  * can take a node's memory and get other pods evicted; the OOM killer needs a bound.
@@ -66,27 +58,35 @@ export const containerMemoryLimit: ResourceValidationPolicy = {
     description: "Every container and init container of every workload sets a memory limit: memory can't be throttled, so an unbounded container can starve its neighbours and get them evicted.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
-        for (const { what, container, role } of workloadContainers(args.type, args.props, args.name)) {
+        for (const { what, container, label } of workloadContainers(args.type, args.props, args.name)) {
             const limit = container.resources?.limits?.memory;
             if (limit === undefined || limit === null || limit === "") {
-                reportViolation(`${what}: ${role} has no memory limit; set resources.limits.memory (at least its memory request, e.g. 128Mi).`);
+                reportViolation(`${what}: ${label} has no memory limit; set resources.limits.memory (at least its memory request, e.g. 128Mi).`);
             }
         }
     },
 };
 
-/** Every requests and limits value is a quantity Kubernetes accepts. */
+/**
+ * Every requests and limits value is a quantity the API server accepts: parsed as Kubernetes
+ * parses it (lib/quantity.ts), and not negative. This is its own policy rather than part of
+ * container-requests or requests-within-limits, so that each message says one thing and a
+ * typo such as `500MB` is reported once, wherever it sits (requests or limits, any resource).
+ */
 export const validQuantities: ResourceValidationPolicy = {
     name: "valid-quantities",
-    description: "Every resource request and limit is a quantity Kubernetes can parse (100m, 0.5, 128Mi, 1G, 1e3): anything else (500MB, 1.5.2) is rejected by the API server.",
+    description: "Every resource request and limit is a quantity Kubernetes can parse (100m, 0.5, 128Mi, 1G, 1e3) and not negative: anything else (500MB, 1.5.2, -1) is rejected by the API server, so the deployment fails half-way.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
-        for (const { what, container, role } of workloadContainers(args.type, args.props, args.name)) {
+        for (const { what, container, label } of workloadContainers(args.type, args.props, args.name)) {
             for (const field of ["requests", "limits"] as const) {
                 for (const [resource, value] of Object.entries(container.resources?.[field] ?? {})) {
-                    if (parseQuantity(value) === undefined) {
-                        reportViolation(`${what}: ${role} has resources.${field}.${resource} ${JSON.stringify(value)}, which is not a Kubernetes quantity; ` +
+                    const nanos = quantityNanos(value);
+                    if (nanos === undefined) {
+                        reportViolation(`${what}: ${label} has resources.${field}.${resource} ${JSON.stringify(value)}, which is not a Kubernetes quantity; ` +
                             "write it like 100m, 0.5, 128Mi or 1G (binary suffixes Ki, Mi, Gi; decimal k, M, G; no \"B\").");
+                    } else if (nanos < 0n) {
+                        reportViolation(`${what}: ${label} has resources.${field}.${resource} ${String(value)}, which is negative; requests and limits must be 0 or more.`);
                     }
                 }
             }
@@ -100,14 +100,14 @@ export const requestsWithinLimits: ResourceValidationPolicy = {
     description: "No container requests more of a resource than its limit allows: the API server rejects such pods, and the scheduler would reserve what the container may never use.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
-        for (const { what, container, role } of workloadContainers(args.type, args.props, args.name)) {
+        for (const { what, container, label } of workloadContainers(args.type, args.props, args.name)) {
             const requests = container.resources?.requests ?? {};
             const limits = container.resources?.limits ?? {};
-            for (const [resource, limitValue] of Object.entries(limits)) {
-                const request = parseQuantity(requests[resource]);
-                const limit = parseQuantity(limitValue);
-                if (request !== undefined && limit !== undefined && request > limit) {
-                    reportViolation(`${what}: ${role} requests ${resource} ${String(requests[resource])}, above its limit ${String(limitValue)}; lower the request or raise the limit.`);
+            for (const [resource, limit] of Object.entries(limits)) {
+                const request = requests[resource];
+                // Unparsable values are valid-quantities' to report; an absent request defaults to the limit.
+                if ((compareQuantities(request, limit) ?? 0) > 0) {
+                    reportViolation(`${what}: ${label} requests ${resource} ${String(request)}, above its limit ${String(limit)}; lower the request or raise the limit.`);
                 }
             }
         }
@@ -115,21 +115,28 @@ export const requestsWithinLimits: ResourceValidationPolicy = {
 };
 
 export interface ResourceBoundsConfig {
-    maxCpuRequest: string;
-    maxMemoryRequest: string;
-    maxMemoryLimit: string;
+    /** Largest CPU request per container. */
+    maxCpuRequest: string | number;
+    /** Largest memory request per container. */
+    maxMemoryRequest: string | number;
+    /** Largest memory limit per container. */
+    maxMemoryLimit: string | number;
 }
+
+const BOUNDS: [keyof ResourceBoundsConfig, "requests" | "limits", "cpu" | "memory"][] = [
+    ["maxCpuRequest", "requests", "cpu"], ["maxMemoryRequest", "requests", "memory"], ["maxMemoryLimit", "limits", "memory"],
+];
 
 /** Configurable ceilings per container, so a typo (cpu: 500 for 500m) can't reserve a whole node or more. */
 export const resourceBounds: ResourceValidationPolicy = {
     name: "resource-bounds",
-    description: "No container asks for more than the configured ceilings (largest CPU request, memory request and memory limit): a slip such as cpu: 500 instead of 500m leaves pods Pending or reserves whole nodes.",
+    description: "No container asks for more than the configured ceilings (largest CPU request, memory request and memory limit): a slip such as cpu: 500 instead of 500m, or 64Gi for 64Mi, leaves pods Pending forever or reserves whole nodes.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
-            maxCpuRequest: { type: "string", default: "4", description: "Largest CPU request per container (a quantity)." },
-            maxMemoryRequest: { type: "string", default: "16Gi", description: "Largest memory request per container (a quantity)." },
-            maxMemoryLimit: { type: "string", default: "32Gi", description: "Largest memory limit per container (a quantity)." },
+            maxCpuRequest: { type: ["string", "number"], default: "4", description: "Largest CPU request per container, a Kubernetes quantity in cores (\"4\", \"1500m\")." },
+            maxMemoryRequest: { type: ["string", "number"], default: "16Gi", description: "Largest memory request per container, a Kubernetes quantity in bytes (\"16Gi\")." },
+            maxMemoryLimit: { type: ["string", "number"], default: "16Gi", description: "Largest memory limit per container, a Kubernetes quantity in bytes (\"16Gi\")." },
         },
     },
     validateResource: (args, reportViolation) => {
@@ -138,20 +145,16 @@ export const resourceBounds: ResourceValidationPolicy = {
             return;
         }
         const config = args.getConfig<ResourceBoundsConfig>();
-        const bounds: [keyof ResourceBoundsConfig, "requests" | "limits", string][] = [
-            ["maxCpuRequest", "requests", "cpu"], ["maxMemoryRequest", "requests", "memory"], ["maxMemoryLimit", "limits", "memory"],
-        ];
-        for (const [key, field, resource] of bounds) {
-            const bound = parseQuantity(config[key]);
-            if (bound === undefined) {
-                reportViolation(`policy config resource-bounds.${key} is ${JSON.stringify(config[key])}, which is not a Kubernetes quantity; fix the policy config.`);
+        for (const [key, field, resource] of BOUNDS) {
+            const bound = config[key];
+            if (!isQuantity(bound)) {
+                reportViolation(`policy config resource-bounds.${key} is ${JSON.stringify(bound)}, which is not a Kubernetes quantity; fix the policy config.`);
                 continue;
             }
-            for (const { what, container, role } of containers) {
+            for (const { what, container, label } of containers) {
                 const value = container.resources?.[field]?.[resource];
-                const amount = parseQuantity(value);
-                if (amount !== undefined && amount > bound) {
-                    reportViolation(`${what}: ${role} has resources.${field}.${resource} ${String(value)}, above the ceiling ${config[key]} (policy config ${key}); lower it, or raise the ceiling if it is meant.`);
+                if ((compareQuantities(value, bound) ?? 0) > 0) {
+                    reportViolation(`${what}: ${label} has resources.${field}.${resource} ${String(value)}, above the ceiling ${String(bound)} (policy config ${key}); lower it, or raise the ceiling if it is meant.`);
                 }
             }
         }

@@ -1,10 +1,16 @@
 /**
- * Volume expansion: a claim can only grow in place when its StorageClass allows it. Without
- * that, the only way to a bigger volume is a new one, and the data has to be moved by hand.
+ * Volume expansion and data safety.
+ *
+ * A claim can only grow in place when its StorageClass allows it; without that, the only way to a
+ * bigger volume is a new one, and the data has to be moved by hand. Data must also survive what
+ * the labs do on purpose: deleting pods, re-creating and scaling down StatefulSets, rolling out
+ * new versions of a Deployment that holds a ReadWriteOnce volume, and (in production) deleting
+ * claims. Zonal disks must be created where their pod can run.
  */
 import { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { KubeObject, describeObject, kindOf } from "./lib/k8s";
-import { parseQuantity } from "./lib/quantity";
+import { claimsOf } from "./lib/pods";
+import { compareQuantities, isQuantity } from "./lib/quantity";
 import { autoscalerFor, autoscalersOf, indexStack } from "./lib/stack";
 
 const STORAGE_CLASS = "StorageClass";
@@ -102,7 +108,6 @@ export const claimStorageClassExpandable: StackValidationPolicy = {
         }
     },
 };
-
 export interface ReclaimConfig {
     /** The stack's `kubelab:protectData`: production data must outlive its claim. */
     protectData: boolean;
@@ -111,76 +116,75 @@ export interface ReclaimConfig {
 /** With protectData on, released volumes are kept (Retain), not deleted with their claim. */
 export const storageClassReclaimRetain: ResourceValidationPolicy = {
     name: "storage-class-reclaim-retain",
-    description: "When the stack protects its data (policy config protectData, set from kubelab:protectData), every StorageClass it creates keeps released volumes (reclaimPolicy: Retain): with Delete, deleting a claim deletes the disk.",
+    description: "When the stack protects its data (policy config protectData, set from kubelab:protectData), every StorageClass it creates keeps released volumes (reclaimPolicy: Retain), and no PersistentVolume it creates says Delete: with Delete, deleting a claim (or a namespace, or the stack) deletes the disk.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
-            protectData: { type: "boolean", default: false, description: "The stack protects its data (production): StorageClasses must use reclaimPolicy Retain." },
+            protectData: { type: "boolean", default: false, description: "The stack protects its data (production): StorageClasses must use reclaimPolicy Retain. Off (workshop clusters): nothing is required, the default Delete cleans up." },
         },
     },
     validateResource: (args, reportViolation) => {
-        if (kindOf(args.type) !== STORAGE_CLASS || !args.getConfig<ReclaimConfig>().protectData) {
+        const kind = kindOf(args.type);
+        if ((kind !== STORAGE_CLASS && kind !== "PersistentVolume") || !args.getConfig<ReclaimConfig>().protectData) {
             return;
         }
-        const sc = args.props as KubeObject & { reclaimPolicy?: string };
-        if (sc.reclaimPolicy !== "Retain") {
-            reportViolation(`${describeObject(STORAGE_CLASS, sc, args.name)} has reclaimPolicy ${sc.reclaimPolicy ?? "unset (Delete)"}, so a released volume is deleted with its claim; set reclaimPolicy: Retain for protected data.`);
+        if (kind === STORAGE_CLASS) {
+            const sc = args.props as KubeObject & { reclaimPolicy?: string };
+            if (sc.reclaimPolicy !== "Retain") {
+                reportViolation(`${describeObject(STORAGE_CLASS, sc, args.name)} has reclaimPolicy ${sc.reclaimPolicy ?? "unset (Delete)"}, so a released volume is deleted with its claim; set reclaimPolicy: Retain for protected data.`);
+            }
+            return;
+        }
+        // A PersistentVolume made by hand defaults to Retain; only an explicit Delete (or the removed Recycle) loses data.
+        const pv = args.props as KubeObject;
+        const policy = (pv.spec as { persistentVolumeReclaimPolicy?: string } | undefined)?.persistentVolumeReclaimPolicy;
+        if (policy !== undefined && policy !== "Retain") {
+            reportViolation(`${describeObject("PersistentVolume", pv, args.name)} has persistentVolumeReclaimPolicy ${policy}, so its data goes when its claim is deleted; set persistentVolumeReclaimPolicy: Retain (or leave it unset) for protected data.`);
         }
     },
 };
 
 export interface StorageBoundsConfig {
-    minStorage: string;
-    maxStorage: string;
+    /** Smallest storage request. */
+    minStorage: string | number;
+    /** Largest storage request. */
+    maxStorage: string | number;
 }
 
-interface ClaimLike { metadata?: KubeObject["metadata"]; spec?: { resources?: { requests?: { storage?: unknown } }; accessModes?: string[] } }
-
-/** Claims found in one resource: a PVC itself, or a StatefulSet's claim templates. */
-function claimsOf(kind: string | undefined, obj: KubeObject, name: string): { what: string; claim: ClaimLike }[] {
-    if (kind === "PersistentVolumeClaim") {
-        return [{ what: describeObject(kind, obj, name), claim: obj as ClaimLike }];
-    }
-    if (kind === "StatefulSet") {
-        return ((obj.spec?.volumeClaimTemplates ?? []) as ClaimLike[]).map(t => ({
-            what: `${describeObject(kind, obj, name)} claim template '${t.metadata?.name ?? "(unnamed)"}'`, claim: t,
-        }));
-    }
-    return [];
-}
-
-/** Storage requests are present, valid quantities, and within configured bounds. */
+/**
+ * Storage requests are present, valid quantities, and within configured bounds: for
+ * PersistentVolumeClaims, StatefulSet claim templates and generic ephemeral volumes alike.
+ */
 export const storageRequestBounds: ResourceValidationPolicy = {
     name: "storage-request-bounds",
-    description: "Every PersistentVolumeClaim and claim template requests storage as a valid quantity within the configured bounds: 500MB is rejected by the API server, and a slip such as 2Ti for 2Gi costs real money.",
+    description: "Every PersistentVolumeClaim and claim template requests storage as a valid quantity within the configured bounds: 500MB is rejected by the API server, a claim can never shrink, and a slip such as 2Ti for 2Gi costs real money.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
-            minStorage: { type: "string", default: "1Mi", description: "Smallest storage request (a quantity)." },
-            maxStorage: { type: "string", default: "1Ti", description: "Largest storage request (a quantity)." },
+            minStorage: { type: ["string", "number"], default: "1Mi", description: "Smallest storage request per claim, a Kubernetes quantity in bytes (\"1Mi\")." },
+            maxStorage: { type: ["string", "number"], default: "1Ti", description: "Largest storage request per claim, a Kubernetes quantity in bytes (\"1Ti\")." },
         },
     },
     validateResource: (args, reportViolation) => {
-        const claims = claimsOf(kindOf(args.type), args.props as KubeObject, args.name);
+        const claims = claimsOf(args.type, args.props, args.name);
         if (!claims.length) {
             return;
         }
-        const config = args.getConfig<StorageBoundsConfig>();
-        const min = parseQuantity(config.minStorage);
-        const max = parseQuantity(config.maxStorage);
-        if (min === undefined || max === undefined) {
-            reportViolation(`policy config storage-request-bounds has minStorage ${JSON.stringify(config.minStorage)} and maxStorage ${JSON.stringify(config.maxStorage)}; both must be Kubernetes quantities.`);
+        const { minStorage, maxStorage } = args.getConfig<StorageBoundsConfig>();
+        const order = compareQuantities(minStorage, maxStorage);
+        if (order === undefined || order > 0) {
+            reportViolation(`policy config storage-request-bounds has minStorage ${JSON.stringify(minStorage)} and maxStorage ${JSON.stringify(maxStorage)}; ` +
+                "both must be Kubernetes quantities, minStorage at most maxStorage.");
             return;
         }
         for (const { what, claim } of claims) {
             const value = claim.spec?.resources?.requests?.storage;
-            const bytes = parseQuantity(value);
-            if (value === undefined) {
+            if (value === undefined || value === null || value === "") {
                 reportViolation(`${what} requests no storage; set spec.resources.requests.storage (e.g. 1Gi).`);
-            } else if (bytes === undefined) {
+            } else if (!isQuantity(value)) {
                 reportViolation(`${what} requests storage ${JSON.stringify(value)}, which is not a Kubernetes quantity; write it like 500M, 256Mi or 2Gi (no "B").`);
-            } else if (bytes < min || bytes > max) {
-                reportViolation(`${what} requests storage ${String(value)}, outside the bounds ${config.minStorage}..${config.maxStorage} (policy config minStorage, maxStorage).`);
+            } else if ((compareQuantities(value, minStorage) ?? 0) < 0 || (compareQuantities(value, maxStorage) ?? 0) > 0) {
+                reportViolation(`${what} requests storage ${String(value)}, outside the bounds ${String(minStorage)}..${String(maxStorage)} (policy config minStorage, maxStorage).`);
             }
         }
     },
@@ -206,16 +210,26 @@ export const statefulSetRetainsClaims: ResourceValidationPolicy = {
     },
 };
 
-const SINGLE_WRITER = ["ReadWriteOnce", "ReadWriteOncePod"];
+/**
+ * The access mode that makes a claim single-writer, if it is one: ReadWriteOncePod (always alone),
+ * or ReadWriteOnce without ReadWriteMany (a claim asking for both gets a volume that does RWX).
+ */
+function singleWriterMode(accessModes: string[]): string | undefined {
+    if (accessModes.includes("ReadWriteOncePod")) {
+        return "ReadWriteOncePod";
+    }
+    return accessModes.includes("ReadWriteOnce") && !accessModes.includes("ReadWriteMany") ? "ReadWriteOnce" : undefined;
+}
 
 /**
  * A ReadWriteOnce claim mounted by a Deployment: two pods (replicas, or old and new during a
  * rolling update) can't mount it on different nodes. It needs strategy Recreate, one replica,
- * and no autoscaler that adds pods.
+ * and no autoscaler that adds pods. Only claims the stack creates are known; claim templates
+ * (one claim per pod) are StatefulSets' and fine.
  */
 export const rwoClaimSingleWriter: StackValidationPolicy = {
     name: "rwo-claim-single-writer",
-    description: "A Deployment that mounts a ReadWriteOnce claim runs at most one pod, uses strategy Recreate and is not scaled past one by an HPA: a second pod (a replica, or the new pod of a rolling update) can't mount the volume on another node and hangs.",
+    description: "A Deployment that mounts a ReadWriteOnce (or ReadWriteOncePod) claim runs at most one pod, uses strategy Recreate and is not scaled past one by an HPA: a second pod (a replica, or the new pod of a rolling update) can't mount the volume on another node and hangs in ContainerCreating (knote's MinIO lesson).",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const index = indexStack(args.resources);
@@ -224,36 +238,42 @@ export const rwoClaimSingleWriter: StackValidationPolicy = {
             if (w.kind !== "Deployment") {
                 continue;
             }
+            const mounted: string[] = [];
             for (const v of w.pod?.volumes ?? []) {
                 const claimName = v.persistentVolumeClaim?.claimName;
                 const claim = claimName ? index.find("PersistentVolumeClaim", w.namespace, claimName) : undefined;
-                const modes = ((claim?.obj.spec as { accessModes?: string[] } | undefined)?.accessModes ?? []);
-                if (!claim || !modes.some(m => SINGLE_WRITER.includes(m))) {
-                    continue;
+                const mode = singleWriterMode((claim?.obj.spec as { accessModes?: string[] } | undefined)?.accessModes ?? []);
+                const described = `${mode} claim '${claimName}'`;
+                if (mode && !mounted.includes(described)) {
+                    mounted.push(described);
                 }
-                const what = `${describeObject("Deployment", w.obj, w.name)} mounts ReadWriteOnce claim '${claimName}'`;
-                const spec = (w.obj.spec ?? {}) as { replicas?: number; strategy?: { type?: string } };
-                if (spec.strategy?.type !== "Recreate") {
-                    reportViolation(`${what} with strategy ${spec.strategy?.type ?? "RollingUpdate (default)"}: the new pod can't mount the volume while the old one holds it; set spec.strategy.type: Recreate.`, w.resource.urn);
-                }
-                if ((spec.replicas ?? 1) > 1) {
-                    reportViolation(`${what} with ${spec.replicas} replicas: only one pod can mount it; set replicas: 1 (or use ReadWriteMany storage, or a StatefulSet with a claim per pod).`, w.resource.urn);
-                }
-                const hpa = autoscalerFor(autoscalers, w);
-                if (hpa && hpa.maxReplicas > 1) {
-                    reportViolation(`${what}, and HorizontalPodAutoscaler ${hpa.entry.namespace}/${hpa.entry.name} may scale it to ${hpa.maxReplicas} pods; set maxReplicas: 1 or move the data off the pod.`, w.resource.urn);
-                }
+            }
+            if (!mounted.length) {
+                continue;
+            }
+            const what = `${describeObject("Deployment", w.obj, w.name)} mounts ${mounted.join(" and ")}`;
+            const spec = (w.obj.spec ?? {}) as { replicas?: number; strategy?: { type?: string } };
+            if (spec.strategy?.type !== "Recreate") {
+                reportViolation(`${what} with strategy ${spec.strategy?.type ?? "RollingUpdate (default)"}: the new pod can't mount the volume while the old one holds it; set spec.strategy.type: Recreate.`, w.resource.urn);
+            }
+            if ((spec.replicas ?? 1) > 1) {
+                reportViolation(`${what} with ${spec.replicas} replicas: only one pod can mount it; set replicas: 1 (or use ReadWriteMany storage, or a StatefulSet with a claim per pod).`, w.resource.urn);
+            }
+            const hpa = autoscalerFor(autoscalers, w);
+            if (hpa && hpa.maxReplicas > 1) {
+                reportViolation(`${what}, and HorizontalPodAutoscaler ${hpa.entry.namespace}/${hpa.entry.name} may scale it to ${hpa.maxReplicas} pods; set maxReplicas: 1 or move the data off the pod.`, w.resource.urn);
             }
         }
     },
 };
 
+/** CSI drivers and in-tree plugins whose disks live in one zone. */
 const ZONAL_PROVISIONERS = ["ebs.csi.aws.com", "pd.csi.storage.gke.io", "disk.csi.azure.com", "kubernetes.io/aws-ebs", "kubernetes.io/gce-pd", "kubernetes.io/azure-disk"];
 
 /** Zonal disks should be created where the pod lands. */
 export const zonalDiskWaitForConsumer: ResourceValidationPolicy = {
     name: "zonal-disk-wait-for-consumer",
-    description: "StorageClasses for zonal cloud disks (EBS, GCE PD, Azure Disk) bind with volumeBindingMode WaitForFirstConsumer: with Immediate, the disk may be created in a zone where the pod can't be scheduled.",
+    description: "StorageClasses for zonal cloud disks (EBS, GCE PD, Azure Disk) bind with volumeBindingMode WaitForFirstConsumer: with Immediate, the disk may be created in a zone where the pod can't be scheduled, and the pod stays Pending.",
     enforcementLevel: "advisory",
     validateResource: (args, reportViolation) => {
         if (kindOf(args.type) !== STORAGE_CLASS) {

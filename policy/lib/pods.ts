@@ -1,0 +1,86 @@
+/**
+ * Helpers over the pods a resource runs and the claims it makes, shared by the request, storage and
+ * hygiene policies. Everything reads props lazily, so a value unknown during a preview throws the
+ * engine's UnknownValueError from here, as it should (never catch it).
+ */
+import { Container, KubeObject, WorkloadKind, containersOf, describeObject, isWorkloadKind, kindOf, podSpecOf } from "./k8s";
+
+/** One container of a workload, with how messages name it. */
+export interface WorkloadContainer {
+    kind: WorkloadKind;
+    obj: KubeObject;
+    /** `Deployment lab/web` */
+    what: string;
+    container: Container;
+    role: "container" | "init container";
+    /** `container 'web'`, `init container 'migrate'` */
+    label: string;
+}
+
+/** How messages name a container: `container 'web'`. */
+export function containerLabel(container: Container, role: "container" | "init container"): string {
+    return `${role} '${container.name ?? "(unnamed)"}'`;
+}
+
+/** Every container and init container of a workload resource, init containers first; empty for other resources. */
+export function workloadContainers(type: string, props: Record<string, unknown>, name: string): WorkloadContainer[] {
+    const kind = kindOf(type);
+    if (!isWorkloadKind(kind)) {
+        return [];
+    }
+    const obj = props as KubeObject;
+    const what = describeObject(kind, obj, name);
+    return containersOf(podSpecOf(kind, obj)).map(({ container, role }) => ({ kind, obj, what, container, role, label: containerLabel(container, role) }));
+}
+
+/** The parts of a claim (a PersistentVolumeClaim, or a template of one) the policies read. */
+export interface ClaimLike {
+    metadata?: KubeObject["metadata"];
+    spec?: {
+        accessModes?: string[];
+        storageClassName?: string;
+        resources?: { requests?: { storage?: unknown } };
+    };
+}
+
+/** A claim a resource makes, with how messages name it. */
+export interface FoundClaim {
+    /** `PersistentVolumeClaim lab/data`, `StatefulSet lab/db claim template 'data'` */
+    what: string;
+    claim: ClaimLike;
+}
+
+interface EphemeralVolume {
+    name?: string;
+    ephemeral?: { volumeClaimTemplate?: ClaimLike };
+}
+
+/**
+ * The claims one resource makes: a PersistentVolumeClaim itself, a StatefulSet's
+ * volumeClaimTemplates, and the generic ephemeral volumes (volumes[].ephemeral.volumeClaimTemplate)
+ * of any workload's pods.
+ */
+export function claimsOf(type: string, props: Record<string, unknown>, name: string): FoundClaim[] {
+    const kind = kindOf(type);
+    const obj = props as KubeObject;
+    if (kind === "PersistentVolumeClaim") {
+        return [{ what: describeObject(kind, obj, name), claim: obj as ClaimLike }];
+    }
+    if (!isWorkloadKind(kind)) {
+        return [];
+    }
+    const what = describeObject(kind, obj, name);
+    const found: FoundClaim[] = [];
+    if (kind === "StatefulSet") {
+        for (const t of (obj.spec?.volumeClaimTemplates ?? []) as ClaimLike[]) {
+            found.push({ what: `${what} claim template '${t.metadata?.name ?? "(unnamed)"}'`, claim: t });
+        }
+    }
+    for (const v of (podSpecOf(kind, obj)?.volumes ?? []) as EphemeralVolume[]) {
+        const template = v.ephemeral?.volumeClaimTemplate;
+        if (template) {
+            found.push({ what: `${what} ephemeral volume '${v.name ?? "(unnamed)"}'`, claim: template });
+        }
+    }
+    return found;
+}

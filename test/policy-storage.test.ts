@@ -1,0 +1,218 @@
+/**
+ * The volume-expansion and data-safety family, case by case (the two expandable-class policies
+ * are in policy-foundation): reclaim policy under protectData, storage request bounds, claims
+ * retained by StatefulSets, ReadWriteOnce claims mounted by Deployments, zonal disk binding.
+ */
+import * as assert from "assert";
+import { ManifestObject, manifestUrn } from "./offline/manifests";
+import { PolicyPackConfigFile } from "./offline/policy-harness";
+import { checkObjects, deployment, violationsOf } from "./helpers";
+
+type Spec = Record<string, unknown>;
+
+async function messages(policy: string, objects: ManifestObject[], config: PolicyPackConfigFile = {}): Promise<string[]> {
+    return violationsOf(await checkObjects(objects, config), policy).map(v => v.message.slice(v.description.length + 1));
+}
+
+const storageClass = (name: string, extra: Spec = {}): ManifestObject =>
+    ({ apiVersion: "storage.k8s.io/v1", kind: "StorageClass", metadata: { name }, provisioner: "hostpath.csi.k8s.io", allowVolumeExpansion: true, ...extra });
+const pvc = (name: string, storage: unknown, accessModes: string[] = ["ReadWriteOnce"], namespace = "lab"): ManifestObject => ({
+    apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name, namespace },
+    spec: { accessModes, storageClassName: "fast", resources: { requests: storage === undefined ? {} : { storage } } },
+});
+const statefulSet = (name: string, extra: Spec = {}): ManifestObject => ({
+    apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name, namespace: "lab" },
+    spec: {
+        serviceName: name, replicas: 1, selector: { matchLabels: { app: name } },
+        template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: "mongo:6.0.2-focal" }] } },
+        ...extra,
+    },
+});
+const claimTemplate = (name: string, storage: unknown) =>
+    ({ metadata: { name }, spec: { accessModes: ["ReadWriteOnce"], storageClassName: "fast", resources: { requests: { storage } } } });
+
+describe("policy storage-class-reclaim-retain", () => {
+    const classes = [
+        storageClass("deleting", { reclaimPolicy: "Delete" }),
+        storageClass("default"),
+        storageClass("kept", { reclaimPolicy: "Retain" }),
+    ];
+
+    it("requires nothing when the stack does not protect its data (the default)", async () => {
+        assert.deepStrictEqual(await messages("storage-class-reclaim-retain", classes), []);
+        assert.deepStrictEqual(await messages("storage-class-reclaim-retain", classes, { "storage-class-reclaim-retain": { protectData: false } }), []);
+    });
+
+    it("with protectData, reports every class that deletes released volumes, explicit or by default", async () => {
+        const run = await checkObjects(classes, { "storage-class-reclaim-retain": { protectData: true } });
+        const found = violationsOf(run, "storage-class-reclaim-retain");
+        assert.deepStrictEqual(found.map(v => v.message.slice(v.description.length + 1)), [
+            "StorageClass deleting has reclaimPolicy Delete, so a released volume is deleted with its claim; set reclaimPolicy: Retain for protected data.",
+            "StorageClass default has reclaimPolicy unset (Delete), so a released volume is deleted with its claim; set reclaimPolicy: Retain for protected data.",
+        ]);
+        assert.ok(found.every(v => v.enforcementLevel === "mandatory"));
+    });
+
+    it("with protectData, reports a hand-made PersistentVolume set to Delete, not one left at its default (Retain)", async () => {
+        const pv = (name: string, policy?: string): ManifestObject => ({
+            apiVersion: "v1", kind: "PersistentVolume", metadata: { name },
+            spec: { capacity: { storage: "1Gi" }, accessModes: ["ReadWriteOnce"], hostPath: { path: `/data/${name}` }, ...(policy ? { persistentVolumeReclaimPolicy: policy } : {}) },
+        });
+        const objects = [pv("static"), pv("kept", "Retain"), pv("scratch", "Delete")];
+        assert.deepStrictEqual(await messages("storage-class-reclaim-retain", objects), []);
+        assert.deepStrictEqual(await messages("storage-class-reclaim-retain", objects, { "storage-class-reclaim-retain": { protectData: true } }), [
+            "PersistentVolume scratch has persistentVolumeReclaimPolicy Delete, so its data goes when its claim is deleted; set persistentVolumeReclaimPolicy: Retain (or leave it unset) for protected data.",
+        ]);
+    });
+
+    it("ignores everything else", async () => {
+        assert.deepStrictEqual(await messages("storage-class-reclaim-retain", [pvc("data", "1Gi"), deployment("web")], { "storage-class-reclaim-retain": { protectData: true } }), []);
+    });
+});
+
+describe("policy storage-request-bounds", () => {
+    it("passes claims, claim templates and ephemeral volumes within the default bounds 1Mi..1Ti", async () => {
+        const withEphemeral = deployment("cache", d => {
+            (d.spec as { template: { spec: Spec } }).template.spec.volumes = [{ name: "scratch", ephemeral: { volumeClaimTemplate: claimTemplate("scratch", "1Gi") } }];
+        });
+        const objects = [pvc("min", "1Mi"), pvc("max", "1Ti"), pvc("decimal", "500M"), statefulSet("db", { volumeClaimTemplates: [claimTemplate("data", "2Gi")] }), withEphemeral];
+        assert.deepStrictEqual(await messages("storage-request-bounds", objects), []);
+    });
+
+    it("reports a missing, an unparsable and an out-of-bounds request, wherever the claim is", async () => {
+        const withEphemeral = deployment("cache", d => {
+            (d.spec as { template: { spec: Spec } }).template.spec.volumes = [{ name: "scratch", ephemeral: { volumeClaimTemplate: claimTemplate("scratch", "1.5.2Gi") } }];
+        });
+        const found = await messages("storage-request-bounds", [
+            pvc("none", undefined), pvc("mb", "500MB"), pvc("tiny", "512Ki"), pvc("huge", "1.5Ti"),
+            statefulSet("db", { volumeClaimTemplates: [claimTemplate("data", "2Gi"), claimTemplate("logs", "2GB")] }), withEphemeral,
+        ]);
+        assert.deepStrictEqual(found, [
+            "PersistentVolumeClaim lab/none requests no storage; set spec.resources.requests.storage (e.g. 1Gi).",
+            "PersistentVolumeClaim lab/mb requests storage \"500MB\", which is not a Kubernetes quantity; write it like 500M, 256Mi or 2Gi (no \"B\").",
+            "PersistentVolumeClaim lab/tiny requests storage 512Ki, outside the bounds 1Mi..1Ti (policy config minStorage, maxStorage).",
+            "PersistentVolumeClaim lab/huge requests storage 1.5Ti, outside the bounds 1Mi..1Ti (policy config minStorage, maxStorage).",
+            "StatefulSet lab/db claim template 'logs' requests storage \"2GB\", which is not a Kubernetes quantity; write it like 500M, 256Mi or 2Gi (no \"B\").",
+            "Deployment lab/cache ephemeral volume 'scratch' requests storage \"1.5.2Gi\", which is not a Kubernetes quantity; write it like 500M, 256Mi or 2Gi (no \"B\").",
+        ]);
+    });
+
+    it("follows configured bounds, compared exactly (500M is below 500Mi)", async () => {
+        const config = { "storage-request-bounds": { minStorage: "500Mi", maxStorage: "50Gi" } };
+        assert.deepStrictEqual(await messages("storage-request-bounds", [pvc("ok", "500Mi"), pvc("top", "50Gi")], config), []);
+        assert.deepStrictEqual((await messages("storage-request-bounds", [pvc("decimal", "500M"), pvc("big", "51Gi")], config)).map(m => m.replace(/ \(policy.*/, "")), [
+            "PersistentVolumeClaim lab/decimal requests storage 500M, outside the bounds 500Mi..50Gi",
+            "PersistentVolumeClaim lab/big requests storage 51Gi, outside the bounds 500Mi..50Gi",
+        ]);
+    });
+
+    it("reports bounds in the policy config that are not quantities or not in order", async () => {
+        for (const bounds of [{ minStorage: "1MB" }, { minStorage: "2Gi", maxStorage: "1Gi" }]) {
+            const found = await messages("storage-request-bounds", [pvc("data", "1Gi")], { "storage-request-bounds": bounds });
+            assert.strictEqual(found.length, 1, JSON.stringify(bounds));
+            assert.match(found[0], /^policy config storage-request-bounds has minStorage .*; both must be Kubernetes quantities, minStorage at most maxStorage\.$/);
+        }
+    });
+
+    it("ignores objects that make no claim", async () => {
+        assert.deepStrictEqual(await messages("storage-request-bounds", [storageClass("fast"), deployment("web")], { "storage-request-bounds": { minStorage: "nonsense" } }), []);
+    });
+});
+
+describe("policy statefulset-retains-claims", () => {
+    it("passes a StatefulSet that leaves the retention policy unset or retains on both", async () => {
+        const objects = [statefulSet("a"), statefulSet("b", { persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" } })];
+        assert.deepStrictEqual(await messages("statefulset-retains-claims", objects), []);
+    });
+
+    it("reports Delete on deletion and on scale-down, each with what it loses", async () => {
+        assert.deepStrictEqual(await messages("statefulset-retains-claims", [statefulSet("db", { persistentVolumeClaimRetentionPolicy: { whenDeleted: "Delete", whenScaled: "Delete" } })]), [
+            "StatefulSet lab/db has persistentVolumeClaimRetentionPolicy.whenDeleted: Delete, which deletes claims with the StatefulSet; set it to Retain (or leave it unset).",
+            "StatefulSet lab/db has persistentVolumeClaimRetentionPolicy.whenScaled: Delete, which deletes claims on scale-down; set it to Retain (or leave it unset).",
+        ]);
+        assert.deepStrictEqual((await messages("statefulset-retains-claims", [statefulSet("db", { persistentVolumeClaimRetentionPolicy: { whenScaled: "Delete" } })])).length, 1);
+    });
+
+    it("ignores other kinds", async () => {
+        const d = deployment("web", o => { (o.spec as Spec).persistentVolumeClaimRetentionPolicy = { whenDeleted: "Delete" }; });
+        assert.deepStrictEqual(await messages("statefulset-retains-claims", [d]), []);
+    });
+});
+
+describe("policy rwo-claim-single-writer", () => {
+    const fast = storageClass("fast");
+    type DeploymentSpec = { replicas?: number; strategy?: Spec; template: { spec: { volumes?: Spec[] } } };
+    /** A Deployment mounting the claims named; `patch` sets replicas, strategy … */
+    const mounting = (name: string, claims: string[], patch: (s: DeploymentSpec) => void = () => undefined, namespace = "lab") => deployment(name, d => {
+        const spec = d.spec as DeploymentSpec;
+        spec.template.spec.volumes = claims.map((claimName, i) => ({ name: `v${i}`, persistentVolumeClaim: { claimName } }));
+        patch(spec);
+    }, namespace);
+    const single = (s: DeploymentSpec) => { s.replicas = 1; s.strategy = { type: "Recreate" }; };
+    const hpa = (target: string, maxReplicas: number, namespace = "lab"): ManifestObject => ({
+        apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", metadata: { name: `${target}-hpa`, namespace },
+        spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: target }, minReplicas: 1, maxReplicas, metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 50 } } }] },
+    });
+
+    it("passes knote's MinIO: one replica, strategy Recreate, no autoscaler past one", async () => {
+        const objects = [fast, pvc("minio-pvc", "256Mi"), mounting("minio", ["minio-pvc"], single), hpa("minio", 1)];
+        assert.deepStrictEqual(await messages("rwo-claim-single-writer", objects), []);
+    });
+
+    it("reports a rolling update, several replicas and an HPA past one, each against the Deployment", async () => {
+        const minio = mounting("minio", ["minio-pvc"], s => { s.replicas = 2; });
+        const run = await checkObjects([fast, pvc("minio-pvc", "256Mi"), minio, hpa("minio", 3)]);
+        const found = violationsOf(run, "rwo-claim-single-writer");
+        assert.deepStrictEqual(found.map(v => v.message.slice(v.description.length + 1)), [
+            "Deployment lab/minio mounts ReadWriteOnce claim 'minio-pvc' with strategy RollingUpdate (default): the new pod can't mount the volume while the old one holds it; set spec.strategy.type: Recreate.",
+            "Deployment lab/minio mounts ReadWriteOnce claim 'minio-pvc' with 2 replicas: only one pod can mount it; set replicas: 1 (or use ReadWriteMany storage, or a StatefulSet with a claim per pod).",
+            "Deployment lab/minio mounts ReadWriteOnce claim 'minio-pvc', and HorizontalPodAutoscaler lab/minio-hpa may scale it to 3 pods; set maxReplicas: 1 or move the data off the pod.",
+        ]);
+        assert.ok(found.every(v => v.urn === manifestUrn(minio) && v.enforcementLevel === "mandatory"));
+    });
+
+    it("reports an explicit RollingUpdate, and names ReadWriteOncePod claims and several claims once", async () => {
+        const d = mounting("app", ["data", "logs", "data"], s => { s.replicas = 1; s.strategy = { type: "RollingUpdate", rollingUpdate: { maxSurge: 1 } }; });
+        assert.deepStrictEqual(await messages("rwo-claim-single-writer", [fast, pvc("data", "1Gi"), pvc("logs", "1Gi", ["ReadWriteOncePod"]), d]), [
+            "Deployment lab/app mounts ReadWriteOnce claim 'data' and ReadWriteOncePod claim 'logs' with strategy RollingUpdate: the new pod can't mount the volume while the old one holds it; set spec.strategy.type: Recreate.",
+        ]);
+    });
+
+    it("ignores shared storage, claims the stack doesn't create or in another namespace, and other workloads", async () => {
+        const sts = statefulSet("db", { replicas: 3 });
+        (sts.spec as { template: { spec: Spec } }).template.spec.volumes = [{ name: "data", persistentVolumeClaim: { claimName: "rwo" } }];
+        const objects = [
+            fast, pvc("rwx", "1Gi", ["ReadWriteMany"]), pvc("both", "1Gi", ["ReadWriteOnce", "ReadWriteMany"]), pvc("rox", "1Gi", ["ReadOnlyMany"]), pvc("rwo", "1Gi"), pvc("elsewhere", "1Gi", ["ReadWriteOnce"], "other"),
+            mounting("shared", ["rwx", "both", "rox"]), mounting("external", ["made-by-hand"]), mounting("cross", ["elsewhere"]), sts,
+            mounting("autoscaled", ["rwx"]), hpa("autoscaled", 10), hpa("minio", 5, "other"),
+        ];
+        assert.deepStrictEqual(await messages("rwo-claim-single-writer", objects), []);
+    });
+});
+
+describe("policy zonal-disk-wait-for-consumer", () => {
+    const zonal = ["ebs.csi.aws.com", "pd.csi.storage.gke.io", "disk.csi.azure.com", "kubernetes.io/aws-ebs", "kubernetes.io/gce-pd", "kubernetes.io/azure-disk"];
+
+    it("reports every zonal disk provisioner bound immediately, explicitly or by default, as advisory", async () => {
+        const run = await checkObjects(zonal.map((provisioner, i) => storageClass(`zonal-${i}`, { provisioner, ...(i % 2 ? { volumeBindingMode: "Immediate" } : {}) })));
+        const found = violationsOf(run, "zonal-disk-wait-for-consumer");
+        assert.strictEqual(found.length, zonal.length);
+        assert.ok(found.every(v => v.enforcementLevel === "advisory"));
+        assert.strictEqual(found[0].message.slice(found[0].description.length + 1),
+            "StorageClass zonal-0 provisions zonal disks (ebs.csi.aws.com) with volumeBindingMode Immediate (default); set volumeBindingMode: WaitForFirstConsumer.");
+        assert.match(found[1].message, /StorageClass zonal-1 provisions zonal disks \(pd\.csi\.storage\.gke\.io\) with volumeBindingMode Immediate;/);
+    });
+
+    it("passes zonal disks that wait for their pod, and storage that is not zonal", async () => {
+        const objects = [
+            ...zonal.map((provisioner, i) => storageClass(`wait-${i}`, { provisioner, volumeBindingMode: "WaitForFirstConsumer" })),
+            storageClass("efs", { provisioner: "efs.csi.aws.com" }), storageClass("files", { provisioner: "file.csi.azure.com" }), storageClass("local"),
+        ];
+        assert.deepStrictEqual(await messages("zonal-disk-wait-for-consumer", objects), []);
+    });
+
+    it("is mandatory where the profile says so", async () => {
+        const run = await checkObjects([storageClass("gp3", { provisioner: "ebs.csi.aws.com" })], { "zonal-disk-wait-for-consumer": "mandatory" });
+        assert.strictEqual(violationsOf(run, "zonal-disk-wait-for-consumer")[0].enforcementLevel, "mandatory");
+    });
+});
