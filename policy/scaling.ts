@@ -1,42 +1,88 @@
 /**
  * Scaling: autoscalers that can actually scale, that Pulumi does not fight, that leave room for
  * node drains, and workloads that fit their namespace's quota at full scale.
+ *
+ * All of these relate objects to each other, so they are stack policies. Objects are matched by
+ * kind, namespace (unset = `default`) and name; selectors by the labels the pods really carry
+ * (lib/selectors.ts). Each finding is reported on the resource to fix.
  */
 import { Policies, StackValidationPolicy } from "@pulumi/policy";
-import { containersOf, describeObject } from "./lib/k8s";
-import { parseQuantity } from "./lib/quantity";
-import { Autoscaler, LabelSelector, StackIndex, Workload, autoscalerFor, autoscalersOf, fixedReplicas, indexStack, selectorMatches } from "./lib/stack";
+import { Container, PodSpec, containersOf, describeObject } from "./lib/k8s";
+import { formatBytes, parseQuantity } from "./lib/quantity";
+import {
+    Autoscaler, LabelSelector, SCALABLE_KINDS, autoscalersOf, effectiveLimit, effectiveRequest, ignoreChangesCovers,
+    isSidecar, labelSelectorSelects, limitRangeDefaults, podAmount, present, scaleOf, scaledIntOrPercent, workloadPodLabels,
+} from "./lib/selectors";
+import { Indexed, StackIndex, Workload, indexStack } from "./lib/stack";
 
 function hpaName(a: Autoscaler): string {
     return describeObject("HorizontalPodAutoscaler", a.entry.obj, a.entry.name);
 }
 
-function targetOf(index: StackIndex, a: Autoscaler): Workload | undefined {
-    return index.workloads.find(w => w.namespace === a.entry.namespace && w.kind === a.targetKind && w.name === a.targetName);
+function workloadName(w: Workload | Indexed): string {
+    return describeObject(w.kind, w.obj, w.name);
 }
 
-/** An HPA on CPU or memory utilisation needs a target in the stack whose containers request that resource. */
+/** The workload an autoscaler targets (same namespace, kind and name), if the stack creates it. */
+function targetOf(index: StackIndex, a: Autoscaler): Workload | undefined {
+    return index.workloadsIn(a.entry.namespace).find(w => w.kind === a.targetKind && w.name === a.targetName);
+}
+
+/** Containers an autoscaler's utilisation is computed over: app containers and sidecars (restartable init containers). */
+function measuredContainers(pod: PodSpec | undefined): { container: Container; role: string }[] {
+    return [
+        ...(pod?.containers ?? []).map(container => ({ container, role: "container" })),
+        ...(pod?.initContainers ?? []).filter(isSidecar).map(container => ({ container, role: "sidecar container" })),
+    ];
+}
+
+/**
+ * A HorizontalPodAutoscaler's target exists, can be scaled, and requests what the autoscaler
+ * measures utilisation against.
+ */
 export const hpaTargetRequests: StackValidationPolicy = {
     name: "hpa-target-requests",
-    description: "A HorizontalPodAutoscaler that scales on CPU or memory targets a workload of the stack whose every container requests that resource: utilisation is measured against the request, so without it the HPA reports \"missing request for cpu\" and never scales.",
+    description: "A HorizontalPodAutoscaler targets a scalable workload the stack creates (same namespace), and when it scales on CPU or memory utilisation every container of the target's pods requests that resource: utilisation is usage divided by the request, so without one the autoscaler reports \"missing request for cpu\" and never scales.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const index = indexStack(args.resources);
         for (const a of autoscalersOf(index)) {
+            const urn = a.entry.resource.urn;
             const target = targetOf(index, a);
             if (!target) {
-                reportViolation(`${hpaName(a)} targets ${a.targetKind || "(no kind)"} ${a.entry.namespace}/${a.targetName || "(no name)"}, which the stack does not create; the autoscaler would have nothing to scale. Fix spec.scaleTargetRef.`, a.entry.resource.urn);
+                const other = a.targetKind && a.targetName ? index.find(a.targetKind, a.entry.namespace, a.targetName) : undefined;
+                if (!other) {
+                    reportViolation(`${hpaName(a)} targets ${a.targetKind || "(no kind)"} ${a.entry.namespace}/${a.targetName || "(no name)"}, which the stack does not create; ` +
+                        "the autoscaler would have nothing to scale. Fix spec.scaleTargetRef (kind and name, in the autoscaler's namespace).", urn);
+                }
+                continue; // a custom resource with a scale subresource: its pods are not visible here
+            }
+            if (!SCALABLE_KINDS.includes(target.kind)) {
+                reportViolation(`${hpaName(a)} targets ${workloadName(target)}, which has no scale subresource: the autoscaler fails with "the HPA controller was unable to get the target's current scale". ` +
+                    "Target a Deployment, StatefulSet or ReplicaSet.", urn);
                 continue;
             }
-            for (const { name: resource, container: only } of a.resources) {
-                for (const { container, role } of containersOf(target.pod)) {
-                    if (role !== "container" || (only && container.name !== only)) {
+            const podLevel = (target.pod as { resources?: { requests?: Record<string, unknown> } } | undefined)?.resources?.requests ?? {};
+            for (const metric of a.utilization) {
+                const measured = measuredContainers(target.pod);
+                if (metric.container !== undefined) {
+                    if (!measured.some(({ container }) => container.name === metric.container)) {
+                        reportViolation(`${hpaName(a)} scales ${workloadName(target)} on ${metric.label}, but its pods have no container '${metric.container}' ` +
+                            `(they have ${measured.map(m => `'${m.container.name ?? "(unnamed)"}'`).join(", ") || "none"}); fix containerResource.container.`, urn);
                         continue;
                     }
-                    const request = container.resources?.requests?.[resource];
-                    if (request === undefined || request === null || request === "") {
-                        reportViolation(`${hpaName(a)} scales ${describeObject(target.kind, target.obj, target.name)} on ${resource}, but its container '${container.name ?? "(unnamed)"}' ` +
-                            `requests no ${resource} ("missing request for ${resource}": the HPA never scales); set resources.requests.${resource} on it.`, a.entry.resource.urn);
+                } else if (present(podLevel[metric.resource])) {
+                    continue; // pod-level resources: the autoscaler uses the pod's request
+                }
+                const defaults = limitRangeDefaults(index, target.namespace, metric.resource);
+                for (const { container, role } of measured) {
+                    if (metric.container !== undefined && container.name !== metric.container) {
+                        continue;
+                    }
+                    if (!effectiveRequest(container, metric.resource, defaults)) {
+                        const on = metric.container === undefined ? metric.resource : `${metric.resource} of container '${metric.container}'`;
+                        reportViolation(`${hpaName(a)} scales ${workloadName(target)} on ${on}, but its ${role} '${container.name ?? "(unnamed)"}' requests no ${metric.resource} ` +
+                            `("missing request for ${metric.resource}": the HPA never scales); set resources.requests.${metric.resource} on it.`, urn);
                     }
                 }
             }
@@ -44,26 +90,24 @@ export const hpaTargetRequests: StackValidationPolicy = {
     },
 };
 
-/** Does an ignoreChanges list cover `spec.replicas`? An entry covers a path when it is the path or one of its parents. */
-function ignoresReplicas(ignoreChanges: string[]): boolean {
-    return ignoreChanges.some(p => p === "spec.replicas" || p === "spec" || p === "*" || p === "spec.*");
-}
-
-/** A workload under an HPA must not have Pulumi reset its replica count on every update. */
+/** A workload under an HPA must not have Pulumi reset its replica count. */
 export const hpaReplicasNotPinned: StackValidationPolicy = {
     name: "hpa-replicas-not-pinned",
-    description: "A Deployment or StatefulSet managed by a HorizontalPodAutoscaler leaves spec.replicas unset (or ignores changes to it): otherwise every pulumi up resets the count the autoscaler chose.",
+    description: "A Deployment, StatefulSet or ReplicaSet driven by a HorizontalPodAutoscaler leaves spec.replicas unset, or its resource's ignoreChanges covers it (\"spec.replicas\", \"spec\", \"spec.*\" or \"*\"): otherwise each update Pulumi makes to it sends the pinned count again and resets the count the autoscaler chose.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const index = indexStack(args.resources);
+        const seen = new Set<Workload>();
         for (const a of autoscalersOf(index)) {
             const target = targetOf(index, a);
-            if (!target || (target.kind !== "Deployment" && target.kind !== "StatefulSet")) {
+            if (!target || !SCALABLE_KINDS.includes(target.kind) || seen.has(target)) {
                 continue;
             }
-            const replicas = (target.obj.spec as { replicas?: number } | undefined)?.replicas;
-            if (replicas !== undefined && !ignoresReplicas(target.resource.opts.ignoreChanges)) {
-                reportViolation(`${describeObject(target.kind, target.obj, target.name)} pins spec.replicas: ${replicas} while ${hpaName(a)} scales it; every pulumi up resets the autoscaler's count. ` +
+            seen.add(target);
+            const replicas = (target.obj.spec as { replicas?: number | null } | undefined)?.replicas;
+            if (replicas !== undefined && replicas !== null && !ignoreChangesCovers(target.resource.opts.ignoreChanges, ["spec", "replicas"])) {
+                reportViolation(`${workloadName(target)} pins spec.replicas: ${replicas} while ${hpaName(a)} scales it; whenever Pulumi updates the ${target.kind} ` +
+                    `(a new image, a changed setting, or a refresh that read the autoscaler's count), it sends replicas: ${replicas} again and overrides the autoscaler. ` +
                     "Leave spec.replicas unset, or add ignoreChanges: [\"spec.replicas\"] to the resource.", target.resource.urn);
             }
         }
@@ -71,128 +115,203 @@ export const hpaReplicasNotPinned: StackValidationPolicy = {
 };
 
 export interface HpaRangeConfig {
+    /** Smallest minReplicas allowed. */
     minReplicasFloor: number;
 }
 
 /** An HPA's range must leave it room to act, and keep enough pods for availability. */
 export const hpaSaneRange: StackValidationPolicy = {
     name: "hpa-sane-range",
-    description: "A HorizontalPodAutoscaler has maxReplicas above minReplicas (else it can't scale) and minReplicas at least the configured floor (one pod is a single point of failure in production).",
+    description: "A HorizontalPodAutoscaler has maxReplicas above minReplicas (else it can't scale), minReplicas (1 when unset) at least the configured floor (one pod is a single point of failure in production), and is the only autoscaler of its target (with two, the controller refuses to scale: AmbiguousSelector).",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
-            minReplicasFloor: { type: "integer", minimum: 1, default: 1, description: "Smallest minReplicas allowed (2 or more for production)." },
+            minReplicasFloor: { type: "integer", minimum: 1, default: 1, description: "Smallest minReplicas allowed: 1 for workshops, 2 or more for production." },
         },
     },
     validateStack: (args, reportViolation) => {
         const { minReplicasFloor } = args.getConfig<HpaRangeConfig>();
+        const seen = new Map<string, Autoscaler>();
         for (const a of autoscalersOf(indexStack(args.resources))) {
-            if (a.maxReplicas <= a.minReplicas) {
-                reportViolation(`${hpaName(a)} has maxReplicas ${a.maxReplicas} and minReplicas ${a.minReplicas}: it can never scale; set maxReplicas above minReplicas.`, a.entry.resource.urn);
+            const urn = a.entry.resource.urn;
+            if (a.maxReplicas === undefined || a.maxReplicas === null) {
+                reportViolation(`${hpaName(a)} sets no maxReplicas, which the API server requires; set maxReplicas above minReplicas (${a.minReplicas}).`, urn);
+            } else if (a.maxReplicas <= a.minReplicas) {
+                reportViolation(`${hpaName(a)} has maxReplicas ${a.maxReplicas} and minReplicas ${a.minReplicas}: it can never scale; set maxReplicas above minReplicas.`, urn);
             }
             if (a.minReplicas < minReplicasFloor) {
-                reportViolation(`${hpaName(a)} has minReplicas ${a.minReplicas}, below the floor ${minReplicasFloor} (policy config minReplicasFloor); raise minReplicas.`, a.entry.resource.urn);
+                reportViolation(`${hpaName(a)} has minReplicas ${a.minReplicas}, below the floor ${minReplicasFloor} (policy config minReplicasFloor); raise minReplicas.`, urn);
+            }
+            const key = `${a.entry.namespace}/${a.targetKind}/${a.targetName}`;
+            const first = seen.get(key);
+            if (first) {
+                reportViolation(`${hpaName(a)} and ${hpaName(first)} both target ${a.targetKind} ${a.entry.namespace}/${a.targetName}: the controller refuses to scale pods ` +
+                    "claimed by two autoscalers (AmbiguousSelector). Keep one autoscaler per workload.", urn);
+            } else {
+                seen.set(key, a);
             }
         }
     },
 };
 
-/** `n` or `"n%"` of `total`, rounded up as Kubernetes does for PDBs. */
-function scaled(value: number | string, total: number): number | undefined {
-    if (typeof value === "number") {
-        return value;
-    }
-    const m = /^(\d+)%$/.exec(value);
-    if (m) {
-        return Math.ceil((Number(m[1]) * total) / 100);
-    }
-    return /^\d+$/.test(value) ? Number(value) : undefined;
+/** Kinds whose pods a node drain evicts through the eviction API (DaemonSet pods are left in place; Jobs' pods finish). */
+const EVICTED_KINDS = ["Deployment", "StatefulSet", "ReplicaSet", "Pod"];
+
+interface PdbSpec {
+    selector?: LabelSelector | null;
+    minAvailable?: number | string | null;
+    maxUnavailable?: number | string | null;
 }
 
-/** A PodDisruptionBudget that allows no disruption at the workload's smallest scale blocks every node drain. */
+/**
+ * A PodDisruptionBudget that allows no disruption at its workloads' smallest scale blocks every
+ * node drain; so does a pod covered by two budgets.
+ */
 export const pdbAllowsDisruption: StackValidationPolicy = {
     name: "pdb-allows-disruption",
-    description: "A PodDisruptionBudget still allows at least one voluntary disruption when its workload runs at its smallest scale (an HPA's minReplicas, else its replicas): otherwise node drains and cluster upgrades block forever.",
+    description: "A PodDisruptionBudget still allows at least one voluntary disruption when the pods it selects run at their smallest scale (an HPA's minReplicas, else replicas), and no pod is selected by two budgets: otherwise node drains and cluster upgrades block.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const index = indexStack(args.resources);
         const autoscalers = autoscalersOf(index);
+        const budgetsOf = new Map<Workload, Indexed[]>();
         for (const pdb of index.all("PodDisruptionBudget")) {
-            const spec = (pdb.obj.spec ?? {}) as { selector?: LabelSelector; minAvailable?: number | string; maxUnavailable?: number | string };
-            for (const w of index.workloadsIn(pdb.namespace)) {
-                if (!selectorMatches(spec.selector, w.podLabels)) {
-                    continue;
-                }
-                const hpa = autoscalerFor(autoscalers, w);
-                const pods = hpa ? hpa.minReplicas : fixedReplicas(w);
-                if (pods === 0) {
-                    continue;
-                }
-                let allowed: number | undefined;
-                let rule = "";
-                if (spec.minAvailable !== undefined) {
-                    const min = scaled(spec.minAvailable, pods);
-                    allowed = min === undefined ? undefined : pods - min;
-                    rule = `minAvailable ${spec.minAvailable}`;
-                } else if (spec.maxUnavailable !== undefined) {
-                    allowed = scaled(spec.maxUnavailable, pods);
-                    rule = `maxUnavailable ${spec.maxUnavailable}`;
-                }
-                if (allowed !== undefined && allowed < 1) {
-                    reportViolation(`${describeObject("PodDisruptionBudget", pdb.obj, pdb.name)} (${rule}) allows no disruption of ${describeObject(w.kind, w.obj, w.name)} at ${pods} pod(s)` +
-                        `${hpa ? " (its autoscaler's minReplicas)" : ""}: node drains would block. Lower minAvailable, use maxUnavailable: 1, or run more pods.`, pdb.resource.urn);
-                }
+            const what = describeObject("PodDisruptionBudget", pdb.obj, pdb.name);
+            const urn = pdb.resource.urn;
+            const spec = (pdb.obj.spec ?? {}) as PdbSpec;
+            const empty = pdb.resource.type.includes(":policy/v1beta1:") ? "nothing" : "everything";
+            const selected = index.workloadsIn(pdb.namespace)
+                .filter(w => EVICTED_KINDS.includes(w.kind))
+                .map(w => ({ w, scale: scaleOf(w, autoscalers) }))
+                .filter(({ w, scale }) => labelSelectorSelects(spec.selector, workloadPodLabels(w, scale.max), empty));
+            for (const { w } of selected) {
+                budgetsOf.set(w, [...(budgetsOf.get(w) ?? []), pdb]);
+            }
+            const hasMin = spec.minAvailable !== undefined && spec.minAvailable !== null;
+            const hasMax = spec.maxUnavailable !== undefined && spec.maxUnavailable !== null;
+            if (hasMin && hasMax) {
+                reportViolation(`${what} sets both minAvailable and maxUnavailable; the API server accepts only one. Keep maxUnavailable: 1.`, urn);
+                continue;
+            }
+            const pods = selected.reduce((sum, s) => sum + s.scale.min, 0);
+            if (!selected.length || pods === 0 || (!hasMin && !hasMax)) {
+                continue; // nothing selected, nothing running, or no constraint
+            }
+            const rule = hasMin ? `minAvailable ${spec.minAvailable}` : `maxUnavailable ${spec.maxUnavailable}`;
+            // The disruption controller rounds both percentages up (GetScaledValueFromIntOrPercent(…, true)).
+            const value = scaledIntOrPercent(hasMin ? spec.minAvailable : spec.maxUnavailable, pods, true);
+            if (value === undefined) {
+                reportViolation(`${what} has ${rule}, which is neither a non-negative integer nor a percentage such as "50%"; the API server rejects it.`, urn);
+                continue;
+            }
+            const allowed = hasMin ? pods - value : Math.min(value, pods);
+            if (allowed >= 1) {
+                continue;
+            }
+            const names = selected.map(s => workloadName(s.w)).join(" and ");
+            const autoscaled = selected.filter(s => s.scale.hpa);
+            const note = !autoscaled.length ? "" : selected.length === 1 ? " (its autoscaler's minReplicas)" : " (autoscaled ones at their minReplicas)";
+            const fix = hasMax ? "set maxUnavailable: 1"
+                : pods >= 2 ? `set minAvailable to at most ${pods - 1} (or use maxUnavailable: 1)`
+                    : "one pod can't stay available through a drain: run at least 2 pods (minReplicas 2), or use maxUnavailable: 1";
+            reportViolation(`${what} (${rule}) allows no disruption of ${names} at ${pods} pod(s)${note}: node drains would block. ${fix[0].toUpperCase()}${fix.slice(1)}.`, urn);
+        }
+        for (const [w, budgets] of budgetsOf) {
+            if (budgets.length > 1) {
+                reportViolation(`${workloadName(w)}: its pods are selected by ${budgets.map(b => describeObject("PodDisruptionBudget", b.obj, b.name)).join(" and ")}; ` +
+                    "the eviction API refuses to evict a pod covered by more than one budget, so node drains block on them. Keep one budget per pod.", budgets[1].resource.urn);
             }
         }
     },
 };
 
-/** Requests (or limits) of one pod, as the quota counts them: the larger of the biggest init container and the sum of the containers. */
-function podAmount(w: Workload, field: "requests" | "limits", resource: string): number {
-    let sum = 0;
-    let init = 0;
-    for (const { container, role } of containersOf(w.pod)) {
-        const amount = parseQuantity(container.resources?.[field]?.[resource]) ?? 0;
-        if (role === "init container") {
-            init = Math.max(init, amount);
-        } else {
-            sum += amount;
-        }
-    }
-    return Math.max(sum, init);
-}
-
-const QUOTA_KEYS: [string, "requests" | "limits", string][] = [
+/** Quota keys the policy checks: key → which amount of the pods it sums. */
+const QUOTA_KEYS: [key: string, field: "requests" | "limits", resource: string][] = [
     ["requests.cpu", "requests", "cpu"], ["cpu", "requests", "cpu"], ["requests.memory", "requests", "memory"], ["memory", "requests", "memory"],
     ["limits.cpu", "limits", "cpu"], ["limits.memory", "limits", "memory"],
 ];
 
-/** Workloads of a namespace at full scale fit the namespace's ResourceQuota. */
+const DECIMAL: [string, number][] = [["T", 1e12], ["G", 1e9], ["M", 1e6], ["k", 1e3]];
+
+/** A CPU amount (cores) or memory amount (bytes) as messages show it: 500m, 1.5, 256Mi, 1G. */
+function formatAmount(resource: string, n: number): string {
+    if (resource === "cpu") {
+        const milli = Math.round(n * 1000);
+        return milli % 1000 === 0 ? `${milli / 1000}` : `${milli}m`;
+    }
+    const binary = formatBytes(n);
+    if (binary !== `${n}`) {
+        return binary;
+    }
+    const decimal = DECIMAL.find(([, f]) => n >= f && Number.isInteger(n / f));
+    return decimal ? `${n / decimal[1]}${decimal[0]}` : `${Math.round(n)}`;
+}
+
+/** Workloads of a namespace at full scale fit the namespace's ResourceQuota, and can be admitted at all. */
 export const quotaFit: StackValidationPolicy = {
     name: "quota-fit",
-    description: "Where the stack sets a ResourceQuota, the workloads of that namespace fit it at their largest scale (an HPA's maxReplicas, else replicas): pods beyond the quota are never created and the autoscaler silently stops short.",
+    description: "Where the stack sets a ResourceQuota on CPU, memory or pods, the workloads of that namespace fit it at their largest scale (an HPA's maxReplicas, else replicas; a DaemonSet counts one pod), and every container sets the requests and limits it tracks: the API server refuses pods past the quota (\"exceeded quota\") or without them (\"must specify\"), so autoscalers stop short and rollouts stall.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const index = indexStack(args.resources);
         const autoscalers = autoscalersOf(index);
         for (const quota of index.all("ResourceQuota")) {
-            const hard = ((quota.obj.spec as { hard?: Record<string, unknown> } | undefined)?.hard ?? {});
-            for (const [key, field, resource] of QUOTA_KEYS) {
+            const spec = (quota.obj.spec ?? {}) as { hard?: Record<string, unknown>; scopes?: string[]; scopeSelector?: { matchExpressions?: unknown[] } };
+            if (spec.scopes?.length || spec.scopeSelector?.matchExpressions?.length) {
+                continue; // a scoped quota counts only some pods (by priority class, QoS, deadline): not modelled
+            }
+            const hard = spec.hard ?? {};
+            const what = describeObject("ResourceQuota", quota.obj, quota.name);
+            const workloads = index.workloadsIn(quota.namespace).map(w => ({ w, scale: scaleOf(w, autoscalers) }));
+            const tracked = QUOTA_KEYS.filter(([key]) => present(hard[key]));
+
+            // Admission: a quota on requests.cpu (etc.) rejects pods whose containers don't set it.
+            for (const { w } of workloads) {
+                for (const { container, role } of containersOf(w.pod)) {
+                    const missing = tracked.filter(([, field, resource]) => {
+                        const defaults = limitRangeDefaults(index, quota.namespace, resource);
+                        return !(field === "requests" ? effectiveRequest(container, resource, defaults) : effectiveLimit(container, resource, defaults));
+                    }).map(([key]) => key);
+                    if (missing.length) {
+                        reportViolation(`${workloadName(w)}: ${role} '${container.name ?? "(unnamed)"}' sets no ${missing.join(", ")}, which ${what} tracks; the API server rejects its pods ` +
+                            `("must specify ${missing.join(",")}"). Set ${[...new Set(missing.map(k => `resources.${k.includes(".") ? k : `requests.${k}`}`))].join(" and ")}, or give namespace ${quota.namespace} a LimitRange with defaults.`, w.resource.urn);
+                    }
+                }
+            }
+
+            // Capacity: the sum at full scale.
+            for (const [key, field, resource] of tracked) {
                 const limit = parseQuantity(hard[key]);
                 if (limit === undefined) {
-                    continue;
+                    continue; // valid-quantities reports unparsable amounts
                 }
-                const shares = index.workloadsIn(quota.namespace).map(w => {
-                    const hpa = autoscalerFor(autoscalers, w);
-                    const pods = hpa ? hpa.maxReplicas : fixedReplicas(w);
-                    return { w, pods, amount: pods * podAmount(w, field, resource) };
+                const defaults = limitRangeDefaults(index, quota.namespace, resource);
+                const shares = workloads.map(({ w, scale }) => {
+                    const perPod = podAmount(w.pod, c => (field === "requests" ? effectiveRequest(c, resource, defaults) : effectiveLimit(c, resource, defaults))?.value);
+                    return { w, scale, perPod, amount: scale.max * perPod, least: scale.min * perPod };
                 }).filter(s => s.amount > 0);
                 const total = shares.reduce((t, s) => t + s.amount, 0);
-                if (total > limit + 1e-9) {
-                    const fmt = (n: number) => resource === "cpu" ? `${Math.round(n * 1000)}m` : `${Math.round(n / 2 ** 20)}Mi`;
-                    const list = shares.map(s => `${s.w.kind} ${s.w.name} ${s.pods}×${fmt(s.amount / s.pods)} = ${fmt(s.amount)}`).join("; ");
-                    reportViolation(`${describeObject("ResourceQuota", quota.obj, quota.name)}: ${key} is ${String(hard[key])}, but the workloads of namespace ${quota.namespace} need ${fmt(total)} at full scale ` +
-                        `(${list}); pods past the quota stay uncreated (the last to scale out stay Pending). Raise the quota or lower replicas, maxReplicas or requests.`, quota.resource.urn);
+                if (total <= limit * (1 + 1e-12)) {
+                    continue;
+                }
+                const least = shares.reduce((t, s) => t + s.least, 0);
+                const fmt = (n: number) => formatAmount(resource, n);
+                const list = shares.map(s => `${s.w.kind} ${s.w.name} ${s.scale.max}×${fmt(s.perPod)} = ${fmt(s.amount)}` +
+                    `${s.scale.hpa ? " (HPA max)" : s.w.kind === "DaemonSet" ? " (counted for one node)" : ""}`).join("; ");
+                reportViolation(`${what}: ${key} is ${String(hard[key])}, but the workloads of namespace ${quota.namespace} need ${fmt(total)} at full scale (${list}). ` +
+                    "The API server refuses pods past the quota (\"exceeded quota\"), so whichever workload scales out last stays short of its replicas" +
+                    `${least > limit * (1 + 1e-12) ? `; even at their smallest scale they need ${fmt(least)}, so some pods can never start` : ""}. ` +
+                    "Raise the quota or lower replicas, maxReplicas or requests.", quota.resource.urn);
+            }
+
+            const podLimit = parseQuantity(hard["pods"]);
+            if (podLimit !== undefined) {
+                const running = workloads.filter(({ scale }) => scale.max > 0);
+                const total = running.reduce((t, { scale }) => t + scale.max, 0);
+                if (total > podLimit) {
+                    reportViolation(`${what}: pods is ${String(hard["pods"])}, but the workloads of namespace ${quota.namespace} run ${total} pods at full scale ` +
+                        `(${running.map(({ w, scale }) => `${w.kind} ${w.name} ${scale.max}${scale.hpa ? " (HPA max)" : ""}`).join("; ")}); pods past the quota are refused. ` +
+                        "Raise the quota or lower replicas or maxReplicas.", quota.resource.urn);
                 }
             }
         }
@@ -200,5 +319,3 @@ export const quotaFit: StackValidationPolicy = {
 };
 
 export const scalingPolicies: Policies = [hpaTargetRequests, hpaReplicasNotPinned, hpaSaneRange, pdbAllowsDisruption, quotaFit];
-
-

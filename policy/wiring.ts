@@ -2,16 +2,30 @@
  * Cross-resource wiring: StatefulSets, Services and Ingresses that point at something real.
  * Each mistake here deploys cleanly and then fails quietly: no DNS for pods, a Service with no
  * endpoints, an Ingress that answers 503.
+ *
+ * Objects are matched by kind, namespace (unset = `default`) and name; Service selectors against
+ * the labels pods really carry, controller-added ones included (lib/selectors.ts).
  */
 import { Policies, StackValidationPolicy } from "@pulumi/policy";
 import { describeObject } from "./lib/k8s";
-import { indexStack, serviceSelects } from "./lib/stack";
+import { autoscalersOf, scaleOf, serviceSelectorSelects, workloadPodLabels } from "./lib/selectors";
+import { Indexed, indexStack } from "./lib/stack";
+
+interface ServicePort {
+    name?: string;
+    port?: number;
+    targetPort?: number | string;
+}
 
 interface ServiceSpec {
     type?: string;
     clusterIP?: string;
-    selector?: Record<string, string>;
-    ports?: { name?: string; port?: number }[];
+    selector?: Record<string, string> | null;
+    ports?: ServicePort[];
+}
+
+function serviceSpec(svc: Indexed): ServiceSpec {
+    return (svc.obj.spec ?? {}) as ServiceSpec;
 }
 
 /** A StatefulSet's serviceName is a headless Service of its namespace selecting its pods. */
@@ -21,6 +35,7 @@ export const statefulSetHeadlessService: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const index = indexStack(args.resources);
+        const autoscalers = autoscalersOf(index);
         for (const w of index.workloads) {
             if (w.kind !== "StatefulSet") {
                 continue;
@@ -28,62 +43,85 @@ export const statefulSetHeadlessService: StackValidationPolicy = {
             const what = describeObject("StatefulSet", w.obj, w.name);
             const serviceName = (w.obj.spec as { serviceName?: string } | undefined)?.serviceName;
             if (!serviceName) {
-                reportViolation(`${what} names no serviceName; set spec.serviceName to a headless Service that selects its pods.`, w.resource.urn);
+                reportViolation(`${what} names no serviceName, so its pods get no stable DNS names; set spec.serviceName to a headless Service that selects its pods.`, w.resource.urn);
                 continue;
             }
             const svc = index.find("Service", w.namespace, serviceName);
             if (!svc) {
-                reportViolation(`${what} has serviceName '${serviceName}', but the stack creates no Service ${w.namespace}/${serviceName}; its pods get no DNS names. Create a headless Service of that name.`, w.resource.urn);
+                reportViolation(`${what} has serviceName '${serviceName}', but the stack creates no Service ${w.namespace}/${serviceName}; its pods get no DNS names. ` +
+                    "Create a headless Service (clusterIP: None) of that name selecting the StatefulSet's pods.", w.resource.urn);
                 continue;
             }
-            const spec = (svc.obj.spec ?? {}) as ServiceSpec;
+            const spec = serviceSpec(svc);
             if (spec.clusterIP !== "None") {
                 reportViolation(`${what}: Service ${w.namespace}/${serviceName} is not headless (clusterIP ${spec.clusterIP ?? "unset"}); set clusterIP: None so each pod gets its own DNS name.`, w.resource.urn);
             }
-            if (!serviceSelects(spec.selector, w.podLabels)) {
-                reportViolation(`${what}: Service ${w.namespace}/${serviceName} selects ${JSON.stringify(spec.selector ?? {})}, which does not match the StatefulSet's pod labels ${JSON.stringify(w.podLabels)}.`, w.resource.urn);
+            if (!serviceSelectorSelects(spec.selector, workloadPodLabels(w, scaleOf(w, autoscalers).max))) {
+                reportViolation(`${what}: Service ${w.namespace}/${serviceName} selects ${JSON.stringify(spec.selector ?? {})}, which does not match the StatefulSet's pod labels ` +
+                    `${JSON.stringify(w.podLabels)}; the pods get no DNS records. Make the Service's selector a subset of the pod labels.`, w.resource.urn);
             }
         }
     },
 };
 
-/** Every Service with a selector selects the pods of some workload in its namespace. */
+/** Every Service with a selector selects the pods of some running workload in its namespace. */
 export const serviceSelectsPods: StackValidationPolicy = {
     name: "service-selects-pods",
-    description: "Every Service with a selector matches the pod labels of at least one workload in its namespace: otherwise it has no endpoints and every request fails (a blue/green switch to a version that doesn't exist is caught here, before deploy).",
+    description: "Every Service with a selector (ExternalName Services and Services without one are skipped) matches the pod labels of at least one workload in its namespace that runs pods: otherwise it has no endpoints and every request fails (a blue/green switch to a version that doesn't exist, or to one scaled to 0, is caught here before deploy).",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const index = indexStack(args.resources);
+        const autoscalers = autoscalersOf(index);
         for (const svc of index.all("Service")) {
-            const spec = (svc.obj.spec ?? {}) as ServiceSpec;
+            const spec = serviceSpec(svc);
             if (spec.type === "ExternalName" || Object.keys(spec.selector ?? {}).length === 0) {
                 continue;
             }
-            if (!index.workloadsIn(svc.namespace).some(w => serviceSelects(spec.selector, w.podLabels))) {
-                const candidates = index.workloadsIn(svc.namespace).map(w => `${w.kind} ${w.name} ${JSON.stringify(w.podLabels)}`);
-                reportViolation(`${describeObject("Service", svc.obj, svc.name)} selects ${JSON.stringify(spec.selector)}, but no workload in namespace ${svc.namespace} has those pod labels ` +
-                    `(${candidates.length ? candidates.join("; ") : "it has no workloads"}); the Service would have no endpoints.`, svc.resource.urn);
+            const inNamespace = index.workloadsIn(svc.namespace).map(w => ({ w, scale: scaleOf(w, autoscalers) }));
+            const selected = inNamespace.filter(({ w, scale }) => serviceSelectorSelects(spec.selector, workloadPodLabels(w, scale.max)));
+            const what = describeObject("Service", svc.obj, svc.name);
+            if (!selected.length) {
+                const shown = inNamespace.slice(0, 10).map(({ w }) => `${w.kind} ${w.name} ${JSON.stringify(w.podLabels)}`);
+                const more = inNamespace.length > shown.length ? `; and ${inNamespace.length - shown.length} more` : "";
+                reportViolation(`${what} selects ${JSON.stringify(spec.selector)}, but no workload in namespace ${svc.namespace} has those pod labels ` +
+                    `(${shown.length ? shown.join("; ") + more : "it has no workloads"}); the Service would have no endpoints. Fix the selector or the pod template labels.`, svc.resource.urn);
+            } else if (selected.every(({ scale }) => scale.max === 0)) {
+                reportViolation(`${what} selects ${JSON.stringify(spec.selector)}, which matches only ${selected.map(({ w }) => describeObject(w.kind, w.obj, w.name)).join(" and ")}, ` +
+                    "scaled to 0 pods; the Service would have no endpoints. Point it at a running version, or scale that one up.", svc.resource.urn);
             }
         }
     },
 };
 
+/** An Ingress backend as networking.k8s.io/v1 writes it, and as v1beta1 (extensions, networking.k8s.io) did. */
 interface Backend {
     service?: { name?: string; port?: { number?: number; name?: string } };
+    serviceName?: string;
+    servicePort?: number | string;
+    resource?: unknown;
+}
+
+interface IngressSpec {
+    defaultBackend?: Backend;
+    backend?: Backend;
+    rules?: { host?: string; http?: { paths?: { path?: string; backend?: Backend }[] } }[];
 }
 
 /** Every Ingress backend is a Service of the namespace, on one of its ports. */
 export const ingressBackendExists: StackValidationPolicy = {
     name: "ingress-backend-exists",
-    description: "Every Ingress backend names a Service in the Ingress's namespace and one of that Service's ports: otherwise the controller answers 503 for the path.",
+    description: "Every Ingress backend (rules and defaultBackend) names a Service in the Ingress's namespace and one of that Service's ports (port.number is the Service's port, not its targetPort; port.name a named Service port): otherwise the controller answers 503 for the path.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const index = indexStack(args.resources);
         for (const ing of index.all("Ingress")) {
-            const spec = (ing.obj.spec ?? {}) as { defaultBackend?: Backend; rules?: { host?: string; http?: { paths?: ({ path?: string } & { backend?: Backend })[] } }[] };
+            const spec = (ing.obj.spec ?? {}) as IngressSpec;
             const backends: { where: string; backend: Backend }[] = [];
             if (spec.defaultBackend) {
                 backends.push({ where: "defaultBackend", backend: spec.defaultBackend });
+            }
+            if (spec.backend) {
+                backends.push({ where: "backend", backend: spec.backend });
             }
             for (const rule of spec.rules ?? []) {
                 for (const p of rule.http?.paths ?? []) {
@@ -92,22 +130,35 @@ export const ingressBackendExists: StackValidationPolicy = {
             }
             const what = describeObject("Ingress", ing.obj, ing.name);
             for (const { where, backend } of backends) {
-                const name = backend.service?.name;
+                const name = backend.service?.name ?? backend.serviceName;
                 if (!name) {
-                    continue; // a resource backend, not a Service
+                    continue; // a resource backend (e.g. a storage bucket), not a Service
                 }
                 const svc = index.find("Service", ing.namespace, name);
                 if (!svc) {
                     reportViolation(`${what}: ${where} goes to Service '${name}', which the stack does not create in namespace ${ing.namespace}; the controller would answer 503.`, ing.resource.urn);
                     continue;
                 }
-                const ports = ((svc.obj.spec ?? {}) as ServiceSpec).ports ?? [];
-                const port = backend.service?.port ?? {};
-                const matches = ports.some(p => (port.number !== undefined && p.port === port.number) || (port.name !== undefined && p.name === port.name));
-                if (!matches) {
-                    reportViolation(`${what}: ${where} goes to Service ${ing.namespace}/${name} port ${port.number ?? port.name ?? "(unset)"}, which the Service does not expose ` +
-                        `(ports: ${ports.map(p => `${p.port}${p.name ? `/${p.name}` : ""}`).join(", ") || "none"}).`, ing.resource.urn);
+                const svcSpec = serviceSpec(svc);
+                const ports = svcSpec.ports ?? [];
+                if (svcSpec.type === "ExternalName" && !ports.length) {
+                    continue; // the controller proxies to the external name on the Ingress's port
                 }
+                const legacy = backend.servicePort;
+                const number = backend.service?.port?.number ?? (typeof legacy === "number" ? legacy : undefined);
+                const portName = backend.service?.port?.name ?? (typeof legacy === "string" ? legacy : undefined);
+                const matches = ports.some(p => (number !== undefined && p.port === number) || (portName !== undefined && p.name !== undefined && p.name === portName));
+                if (matches) {
+                    continue;
+                }
+                const field = backend.service ? "port.number" : "servicePort";
+                const named = ports.filter(p => p.name).map(p => p.name);
+                const target = number !== undefined ? ports.find(p => p.targetPort === number) : undefined;
+                const fix = target
+                    ? `: ${number} is its targetPort, but an Ingress names the Service's own port; set ${field}: ${target.port}${target.name ? ` (or ${backend.service ? "port.name" : "servicePort"}: ${target.name})` : ""}`
+                    : ports.length ? `; set ${field} to one of its ports${named.length ? " (or name one of them)" : ""}` : "; give the Service a port";
+                reportViolation(`${what}: ${where} goes to Service ${ing.namespace}/${name} port ${number ?? portName ?? "(unset)"}, which the Service does not expose ` +
+                    `(ports: ${ports.map(p => `${p.port}${p.name ? `/${p.name}` : ""}`).join(", ") || "none"})${fix}.`, ing.resource.urn);
             }
         }
     },

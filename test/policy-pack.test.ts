@@ -114,7 +114,7 @@ describe("scaling policies", () => {
         ]);
         assert.match((await messages("hpa-target-requests", [hpa("api", "ghost", 2, 10)]))[0], /targets Deployment lab\/ghost, which the stack does not create/);
         const memoryHpa = hpa("api", "api", 2, 10, [{ type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: 70 } } }]);
-        assert.match((await messages("hpa-target-requests", [deployment("api", d => { noReplicas(d); containerOf(d).resources.requests = { cpu: "1" }; }), memoryHpa]))[0], /on memory, but its container 'api' requests no memory/);
+        assert.match((await messages("hpa-target-requests", [deployment("api", d => { noReplicas(d); containerOf(d).resources = { requests: { cpu: "1" } }; }), memoryHpa]))[0], /on memory, but its container 'api' requests no memory/);
     });
 
     it("hpa-replicas-not-pinned: pinned replicas fight the autoscaler unless ignoreChanges covers them", async () => {
@@ -147,8 +147,8 @@ describe("scaling policies", () => {
         const objects = [deployment("api", noReplicas), hpa("api", "api", 2, 10), deployment("worker")];
         assert.deepStrictEqual(await messages("quota-fit", [...objects, quota({ "requests.cpu": "600m", "requests.memory": "1Gi" })]), []);
         const found = await messages("quota-fit", [...objects, quota({ "requests.cpu": "500m" })]);
-        assert.deepStrictEqual(found, ["ResourceQuota lab/q: requests.cpu is 500m, but the workloads of namespace lab need 600m at full scale (Deployment api 10×50m = 500m; Deployment worker 2×50m = 100m); " +
-            "pods past the quota stay uncreated (the last to scale out stay Pending). Raise the quota or lower replicas, maxReplicas or requests."]);
+        assert.deepStrictEqual(found, ["ResourceQuota lab/q: requests.cpu is 500m, but the workloads of namespace lab need 600m at full scale (Deployment api 10×50m = 500m (HPA max); Deployment worker 2×50m = 100m). " +
+            "The API server refuses pods past the quota (\"exceeded quota\"), so whichever workload scales out last stays short of its replicas. Raise the quota or lower replicas, maxReplicas or requests."]);
     });
 });
 
@@ -188,7 +188,7 @@ describe("wiring policies", () => {
         const found = await messages("ingress-backend-exists", [...web, ingress([{ name: "ghost", port: { number: 80 } }, { name: "web", port: { number: 8080 } }])]);
         assert.deepStrictEqual(found, [
             "Ingress lab/ing: foo.bar.com/p0 goes to Service 'ghost', which the stack does not create in namespace lab; the controller would answer 503.",
-            "Ingress lab/ing: foo.bar.com/p1 goes to Service lab/web port 8080, which the Service does not expose (ports: 80/http).",
+            "Ingress lab/ing: foo.bar.com/p1 goes to Service lab/web port 8080, which the Service does not expose (ports: 80/http): 8080 is its targetPort, but an Ingress names the Service's own port; set port.number: 80 (or port.name: http).",
         ]);
     });
 });

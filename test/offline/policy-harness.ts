@@ -21,6 +21,7 @@ import {
     EnforcementLevel, Policy, PolicyPackArgs, PolicyResource, PolicyResourceOptions, ReportViolation,
     ResourceValidationArgs, ResourceValidationPolicy, Severity, StackValidationPolicy,
 } from "@pulumi/policy";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import type { WireProps } from "./recorder";
 
 // The server's internals, typed for the harness (they are compiled JS without declarations).
@@ -168,8 +169,20 @@ function isTypeOf(type: string, resourceClass: object): boolean {
     return typeof isInstance === "function" && isInstance({ __pulumiType: type }) === true;
 }
 
+const structs = new WeakMap<WireProps, Struct>();
+
+/**
+ * Props as the server hands them to a policy: the wire properties go through a protobuf Struct
+ * (which also orders every object's keys, and can't carry `undefined`), are deserialized by the
+ * pack's own code, and wrapped in its unknown-checking proxy. The Struct is built once per resource.
+ */
 function propsOf(properties: WireProps): Record<string, unknown> {
-    return proxy.unknownCheckingProxy(deserialize.deserializeProperties({ toJavaScript: () => properties }, false));
+    let struct = structs.get(properties);
+    if (!struct) {
+        struct = Struct.fromJavaScript(properties as Parameters<typeof Struct.fromJavaScript>[0]);
+        structs.set(properties, struct);
+    }
+    return proxy.unknownCheckingProxy(deserialize.deserializeProperties(struct as unknown as { toJavaScript(): WireProps }, false));
 }
 
 export interface PackUnderTest {

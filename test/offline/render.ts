@@ -167,7 +167,8 @@ export function analyzerResources(recording: Recording): AnalyzerResource[] {
             provider: provider ? { urn: provider.urn, type: provider.type, name: provider.name, properties: provider.state } : undefined,
             parent: r.parent,
             dependencies: r.dependencies,
-            propertyDependencies: r.propertyDependencies,
+            // The engine leaves out properties without dependencies.
+            propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies).filter(([, urns]) => urns.length > 0)),
         };
     });
 }

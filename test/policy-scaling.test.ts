@@ -1,0 +1,405 @@
+/**
+ * The scaling family (policy/scaling.ts), case by case: pass, violate, and not applicable, with the
+ * Kubernetes rule behind each edge (defaulting, rounding, API versions) pinned by a test.
+ */
+import * as assert from "assert";
+import { ManifestObject, manifestUrn } from "./offline/manifests";
+import { UNKNOWN_SENTINEL } from "./offline/render";
+import { ignoreChangesCovers, parsePropertyPath, scaledIntOrPercent } from "../policy/lib/selectors";
+import { ObjectEntry, checkObjects, deployment, violationsOf } from "./helpers";
+
+type Spec = Record<string, unknown>;
+interface TestContainer { name: string; resources: { requests?: Spec; limits?: Spec }; restartPolicy?: string }
+interface Template { metadata: { labels: Record<string, string> }; spec: { containers: TestContainer[]; initContainers?: TestContainer[] } }
+const specOf = (o: ManifestObject) => o.spec as Spec & { replicas?: number; template: Template };
+const containerOf = (o: ManifestObject, i = 0) => specOf(o).template.spec.containers[i];
+const noReplicas = (d: ManifestObject) => { delete specOf(d).replicas; };
+
+/** Messages of one policy, without the description line the engine puts first. */
+async function messages(policy: string, objects: ObjectEntry[], config = {}): Promise<string[]> {
+    return violationsOf(await checkObjects(objects, config), policy).map(v => v.message.split("\n").slice(1).join("\n"));
+}
+
+const cpuUtilization = { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 50 } } };
+
+/** Drops keys set to undefined (the wire has no undefined). */
+const defined = (o: Spec): Spec => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+
+/** An autoscaling/v2 HPA in namespace lab, or none when `namespace` is null (override anything through `spec`). */
+function hpa(name: string, target: string, spec: Spec = {}, apiVersion = "autoscaling/v2", namespace: string | null = "lab"): ManifestObject {
+    return {
+        apiVersion, kind: "HorizontalPodAutoscaler", metadata: { name, ...(namespace ? { namespace } : {}) },
+        spec: defined({ scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: target }, minReplicas: 2, maxReplicas: 10, metrics: [cpuUtilization], ...spec }),
+    };
+}
+
+/** A Deployment under an autoscaler (no pinned replicas) whose one container has exactly these resources. */
+const scaled = (name: string, resources: TestContainer["resources"]) => deployment(name, d => { noReplicas(d); containerOf(d).resources = resources; });
+
+const sts = (name: string, replicas?: number): ManifestObject => ({
+    apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name, namespace: "lab" },
+    spec: {
+        serviceName: name, ...(replicas === undefined ? {} : { replicas }), selector: { matchLabels: { app: name } },
+        template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: "db:1", resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "256Mi" } } }] } },
+    },
+});
+
+describe("policy hpa-target-requests", () => {
+    const P = "hpa-target-requests";
+
+    it("passes a target whose every container requests the scaled resource", async () => {
+        assert.deepStrictEqual(await messages(P, [scaled("api", { requests: { cpu: "50m", memory: "64Mi" } }), hpa("api", "api")]), []);
+    });
+
+    it("reports each container without the request, on the autoscaler's URN", async () => {
+        const d = scaled("api", { requests: { memory: "64Mi" } });
+        specOf(d).template.spec.containers.push({ name: "proxy", resources: { requests: { memory: "16Mi" } } });
+        const run = await checkObjects([d, hpa("api", "api")]);
+        const found = violationsOf(run, P);
+        assert.deepStrictEqual(found.map(v => v.message.split("\n")[1]), [
+            "HorizontalPodAutoscaler lab/api scales Deployment lab/api on cpu, but its container 'api' requests no cpu (\"missing request for cpu\": the HPA never scales); set resources.requests.cpu on it.",
+            "HorizontalPodAutoscaler lab/api scales Deployment lab/api on cpu, but its container 'proxy' requests no cpu (\"missing request for cpu\": the HPA never scales); set resources.requests.cpu on it.",
+        ]);
+        assert.deepStrictEqual(found.map(v => [v.urn, v.enforcementLevel]), Array(2).fill([manifestUrn(hpa("api", "api")), "mandatory"]));
+    });
+
+    it("reads every API version: v1's CPU target, v2beta1's targetAverageUtilization, and the CPU default when metrics are unset", async () => {
+        const noCpu = scaled("api", { requests: { memory: "64Mi" }, limits: { memory: "64Mi" } });
+        const v1 = hpa("api", "api", { metrics: undefined, targetCPUUtilizationPercentage: 60 }, "autoscaling/v1");
+        const v1Default = hpa("api", "api", { metrics: undefined }, "autoscaling/v1");
+        const v2NoMetrics = hpa("api", "api", { metrics: [] });
+        const v2beta2 = hpa("api", "api", {}, "autoscaling/v2beta2");
+        const v2beta1 = hpa("api", "api", { metrics: [{ type: "Resource", resource: { name: "cpu", targetAverageUtilization: 60 } }] }, "autoscaling/v2beta1");
+        for (const h of [v1, v1Default, v2NoMetrics, v2beta2, v2beta1]) {
+            const found = await messages(P, [noCpu, h]);
+            assert.strictEqual(found.length, 1, `${h.apiVersion} ${JSON.stringify(h.spec)}`);
+            assert.match(found[0], /container 'api' requests no cpu/);
+        }
+    });
+
+    it("needs no request for AverageValue targets, nor for custom and external metrics", async () => {
+        const bare = scaled("api", {});
+        const metrics = [
+            { type: "Resource", resource: { name: "cpu", target: { type: "AverageValue", averageValue: "200m" } } },
+            { type: "Resource", resource: { name: "memory", targetAverageValue: "100Mi" } },
+            { type: "Pods", pods: { metric: { name: "rps" }, target: { type: "AverageValue", averageValue: "10" } } },
+        ];
+        assert.deepStrictEqual(await messages(P, [bare, hpa("api", "api", { metrics })]), []);
+    });
+
+    it("counts a limit as the request (the API server copies it) and a LimitRange default of the namespace", async () => {
+        const memoryHpa = hpa("api", "api", { metrics: [{ type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: 70 } } }] });
+        assert.deepStrictEqual(await messages(P, [scaled("api", { requests: { cpu: "1" }, limits: { memory: "128Mi" } }), memoryHpa]), []);
+        const bare = scaled("api", { requests: { cpu: "1" } });
+        assert.match((await messages(P, [bare, memoryHpa]))[0], /on memory, but its container 'api' requests no memory/);
+        const limitRange = (namespace: string, item: Spec): ManifestObject => ({ apiVersion: "v1", kind: "LimitRange", metadata: { name: "defaults", namespace }, spec: { limits: [{ type: "Container", ...item }] } });
+        for (const item of [{ defaultRequest: { memory: "64Mi" } }, { default: { memory: "64Mi" } }, { max: { memory: "1Gi" } }, { min: { memory: "8Mi" } }]) {
+            assert.deepStrictEqual(await messages(P, [bare, memoryHpa, limitRange("lab", item)]), [], JSON.stringify(item));
+        }
+        assert.strictEqual((await messages(P, [bare, memoryHpa, limitRange("other", { defaultRequest: { memory: "64Mi" } })])).length, 1, "another namespace's LimitRange");
+        assert.strictEqual((await messages(P, [bare, memoryHpa, limitRange("lab", { type: "Pod", max: { memory: "1Gi" } })])).length, 1, "a Pod-level LimitRange sets no container default");
+    });
+
+    it("checks sidecars (restartable init containers) but not plain init containers", async () => {
+        const d = scaled("api", { requests: { cpu: "50m" } });
+        specOf(d).template.spec.initContainers = [
+            { name: "migrate", resources: {} },
+            { name: "mesh-proxy", restartPolicy: "Always", resources: {} },
+        ];
+        assert.deepStrictEqual(await messages(P, [d, hpa("api", "api")]), [
+            "HorizontalPodAutoscaler lab/api scales Deployment lab/api on cpu, but its sidecar container 'mesh-proxy' requests no cpu (\"missing request for cpu\": the HPA never scales); set resources.requests.cpu on it.",
+        ]);
+    });
+
+    it("checks only the named container for ContainerResource metrics, and that it exists", async () => {
+        const d = scaled("api", { requests: { cpu: "50m" } });
+        specOf(d).template.spec.containers.push({ name: "logger", resources: {} });
+        const containerMetric = (container: string) => hpa("api", "api", { metrics: [{ type: "ContainerResource", containerResource: { name: "cpu", container, target: { type: "Utilization", averageUtilization: 60 } } }] });
+        assert.deepStrictEqual(await messages(P, [d, containerMetric("api")]), []);
+        assert.deepStrictEqual(await messages(P, [d, containerMetric("logger")]), [
+            "HorizontalPodAutoscaler lab/api scales Deployment lab/api on cpu of container 'logger', but its container 'logger' requests no cpu (\"missing request for cpu\": the HPA never scales); set resources.requests.cpu on it.",
+        ]);
+        assert.deepStrictEqual(await messages(P, [d, containerMetric("web")]), [
+            "HorizontalPodAutoscaler lab/api scales Deployment lab/api on container 'web' cpu utilization, but its pods have no container 'web' (they have 'api', 'logger'); fix containerResource.container.",
+        ]);
+    });
+
+    it("reports a target the stack does not create, matching kind, name and namespace (unset = default)", async () => {
+        const ghost = "HorizontalPodAutoscaler lab/api targets Deployment lab/ghost, which the stack does not create; the autoscaler would have nothing to scale. Fix spec.scaleTargetRef (kind and name, in the autoscaler's namespace).";
+        assert.deepStrictEqual(await messages(P, [hpa("api", "ghost")]), [ghost]);
+        const elsewhere = deployment("api", noReplicas, "other");
+        assert.match((await messages(P, [elsewhere, hpa("api", "api")]))[0], /targets Deployment lab\/api, which the stack does not create/);
+        const statefulTarget = hpa("api", "api", { scaleTargetRef: { apiVersion: "apps/v1", kind: "StatefulSet", name: "api" } });
+        assert.match((await messages(P, [deployment("api", noReplicas), statefulTarget]))[0], /targets StatefulSet lab\/api, which the stack does not create/);
+        const inDefault = deployment("api", noReplicas, "default");
+        assert.deepStrictEqual(await messages(P, [inDefault, hpa("api", "api", {}, "autoscaling/v2", null)]), [], "an HPA without namespace is in default");
+    });
+
+    it("reports a target without a scale subresource, and trusts a custom resource it can't see into", async () => {
+        const ds: ManifestObject = { ...deployment("agent"), kind: "DaemonSet" };
+        const onDs = hpa("agent", "agent", { scaleTargetRef: { kind: "DaemonSet", name: "agent" } });
+        assert.match((await messages(P, [ds, onDs]))[0], /^HorizontalPodAutoscaler lab\/agent targets DaemonSet lab\/agent, which has no scale subresource/);
+        const rollout: ManifestObject = { apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", metadata: { name: "web", namespace: "lab" }, spec: {} };
+        assert.deepStrictEqual(await messages(P, [rollout, hpa("web", "web", { scaleTargetRef: { apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", name: "web" } })]), []);
+    });
+
+    it("does not apply without autoscalers", async () => {
+        assert.deepStrictEqual(await messages(P, [scaled("api", {})]), []);
+    });
+
+    it("can't run during a preview when the target's name is unknown, and says so as an advisory", async () => {
+        const unknownTarget = hpa("api", "api", { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: UNKNOWN_SENTINEL } });
+        const [v, ...rest] = violationsOf(await checkObjects([deployment("api", noReplicas), unknownTarget]), P);
+        assert.deepStrictEqual(rest, []);
+        assert.strictEqual(v.enforcementLevel, "advisory");
+        assert.match(v.message, /^can't run policy 'hpa-target-requests' from policy pack 'kubelab@v0\.1\.0' during preview: .*scaleTargetRef\.name/);
+    });
+});
+
+describe("policy hpa-replicas-not-pinned", () => {
+    const P = "hpa-replicas-not-pinned";
+    const pinned = deployment("api"); // replicas: 2
+
+    it("passes a target that leaves replicas to the autoscaler", async () => {
+        assert.deepStrictEqual(await messages(P, [deployment("api", noReplicas), hpa("api", "api")]), []);
+    });
+
+    it("reports pinned replicas on the workload's URN", async () => {
+        const [v] = violationsOf(await checkObjects([pinned, hpa("api", "api")]), P);
+        assert.strictEqual(v.urn, manifestUrn(pinned));
+        assert.strictEqual(v.message.split("\n")[1],
+            "Deployment lab/api pins spec.replicas: 2 while HorizontalPodAutoscaler lab/api scales it; whenever Pulumi updates the Deployment (a new image, a changed setting, " +
+            "or a refresh that read the autoscaler's count), it sends replicas: 2 again and overrides the autoscaler. Leave spec.replicas unset, or add ignoreChanges: [\"spec.replicas\"] to the resource.");
+        const sset = hpa("db", "db", { scaleTargetRef: { kind: "StatefulSet", name: "db" } });
+        assert.match((await messages(P, [sts("db", 1), sset]))[0], /^StatefulSet lab\/db pins spec\.replicas: 1 while HorizontalPodAutoscaler lab\/db scales it/);
+    });
+
+    it("accepts ignoreChanges entries that cover spec.replicas, and only those", async () => {
+        for (const entry of ["spec.replicas", "spec", "spec.*", "*", "[\"spec\"][\"replicas\"]", "spec[\"replicas\"]", "[\"spec\"].*", "spec..replicas"]) {
+            assert.deepStrictEqual(await messages(P, [{ object: pinned, options: { ignoreChanges: ["metadata.labels", entry] } }, hpa("api", "api")]), [], entry);
+        }
+        for (const entry of ["metadata", "spec.template", "spec.replica", "replicas", "spec.replicas.value", "spec[0]", "spec[\"replicas\"", ".spec"]) {
+            assert.strictEqual((await messages(P, [{ object: pinned, options: { ignoreChanges: [entry] } }, hpa("api", "api")])).length, 1, entry);
+        }
+    });
+
+    it("does not apply without an autoscaler, or to a target the stack lacks", async () => {
+        assert.deepStrictEqual(await messages(P, [pinned]), [], "no HPA, nothing to fight");
+        assert.deepStrictEqual(await messages(P, [pinned, hpa("web", "web")]), [], "the HPA targets something else");
+    });
+
+    it("parses Pulumi property paths like the engine", () => {
+        assert.deepStrictEqual(parsePropertyPath("spec.template.spec.containers[0].image"), ["spec", "template", "spec", "containers", 0, "image"]);
+        assert.deepStrictEqual(parsePropertyPath("metadata.annotations[\"kubectl.kubernetes.io/restartedAt\"]"), ["metadata", "annotations", "kubectl.kubernetes.io/restartedAt"]);
+        assert.deepStrictEqual(parsePropertyPath("[\"a \\\"b\\\"\"][*]"), ["a \"b\"", "*"]);
+        assert.strictEqual(parsePropertyPath("spec."), undefined);
+        assert.strictEqual(ignoreChangesCovers(["spec.template"], ["spec", "replicas"]), false);
+        assert.strictEqual(ignoreChangesCovers(undefined, ["spec", "replicas"]), false);
+    });
+});
+
+describe("policy hpa-sane-range", () => {
+    const P = "hpa-sane-range";
+
+    it("passes maxReplicas above minReplicas (1 when unset) at or above the floor", async () => {
+        assert.deepStrictEqual(await messages(P, [hpa("a", "a", { minReplicas: undefined, maxReplicas: 5 })]), []);
+        assert.deepStrictEqual(await messages(P, [hpa("a", "a", { minReplicas: 2, maxReplicas: 3 })], { [P]: { minReplicasFloor: 2 } }), []);
+    });
+
+    it("reports a range that can't scale, or no maxReplicas", async () => {
+        assert.deepStrictEqual(await messages(P, [hpa("a", "a", { minReplicas: 3, maxReplicas: 3 })]), [
+            "HorizontalPodAutoscaler lab/a has maxReplicas 3 and minReplicas 3: it can never scale; set maxReplicas above minReplicas.",
+        ]);
+        assert.deepStrictEqual(await messages(P, [hpa("a", "a", { minReplicas: undefined, maxReplicas: 1 })]), [
+            "HorizontalPodAutoscaler lab/a has maxReplicas 1 and minReplicas 1: it can never scale; set maxReplicas above minReplicas.",
+        ]);
+        assert.deepStrictEqual(await messages(P, [hpa("a", "a", { maxReplicas: undefined })]), [
+            "HorizontalPodAutoscaler lab/a sets no maxReplicas, which the API server requires; set maxReplicas above minReplicas (2).",
+        ]);
+    });
+
+    it("applies the configured floor (default 1), unset minReplicas counting as 1", async () => {
+        assert.deepStrictEqual(await messages(P, [hpa("a", "a", { minReplicas: undefined, maxReplicas: 5 })], { [P]: { minReplicasFloor: 2 } }), [
+            "HorizontalPodAutoscaler lab/a has minReplicas 1, below the floor 2 (policy config minReplicasFloor); raise minReplicas.",
+        ]);
+        assert.match((await messages(P, [hpa("a", "a", { minReplicas: 0, maxReplicas: 5 })]))[0], /minReplicas 0, below the floor 1/);
+    });
+
+    it("reports a second autoscaler on the same target", async () => {
+        const run = await checkObjects([hpa("a", "api"), hpa("b", "api"), hpa("c", "web")]);
+        const found = violationsOf(run, P);
+        assert.strictEqual(found.length, 1);
+        assert.strictEqual(found[0].urn, manifestUrn(hpa("b", "api")));
+        assert.match(found[0].message, /HorizontalPodAutoscaler lab\/b and HorizontalPodAutoscaler lab\/a both target Deployment lab\/api: the controller refuses to scale pods claimed by two autoscalers \(AmbiguousSelector\)/);
+    });
+});
+
+describe("policy pdb-allows-disruption", () => {
+    const P = "pdb-allows-disruption";
+    /** A budget in namespace lab; `selector` "none" leaves it out. */
+    const pdb = (rule: Spec, selector: unknown = { matchLabels: { app: "api" } }, name = "api", apiVersion = "policy/v1"): ManifestObject =>
+        ({ apiVersion, kind: "PodDisruptionBudget", metadata: { name, namespace: "lab" }, spec: { ...(selector === "none" ? {} : { selector }), ...rule } });
+    const replicas = (n: number) => deployment("api", d => { specOf(d).replicas = n; });
+
+    it("computes allowed disruptions as the disruption controller does, percentages rounded up", async () => {
+        const cases: [pods: number, rule: Spec, allowed: boolean][] = [
+            [3, { maxUnavailable: 1 }, true],
+            [3, { maxUnavailable: "10%" }, true], // ceil(0.3) = 1
+            [3, { maxUnavailable: 0 }, false],
+            [3, { minAvailable: 2 }, true],
+            [3, { minAvailable: "50%" }, true], // ceil(1.5) = 2 → 1 allowed
+            [3, { minAvailable: "67%" }, false], // ceil(2.01) = 3 → 0 allowed
+            [2, { minAvailable: "50%" }, true],
+            [2, { minAvailable: 2 }, false],
+            [1, { minAvailable: 1 }, false],
+            [1, { maxUnavailable: 1 }, true],
+            [3, {}, true], // no constraint
+        ];
+        for (const [pods, rule, allowed] of cases) {
+            const found = await messages(P, [replicas(pods), pdb(rule)]);
+            assert.strictEqual(found.length, allowed ? 0 : 1, `${pods} pods, ${JSON.stringify(rule)}: ${found.join(" ")}`);
+        }
+    });
+
+    it("names the budget, the pods and the fix", async () => {
+        const run = await checkObjects([replicas(2), pdb({ minAvailable: 2 })]);
+        const [v] = violationsOf(run, P);
+        assert.strictEqual(v.urn, manifestUrn(pdb({})));
+        assert.strictEqual(v.message.split("\n")[1],
+            "PodDisruptionBudget lab/api (minAvailable 2) allows no disruption of Deployment lab/api at 2 pod(s): node drains would block. Set minAvailable to at most 1 (or use maxUnavailable: 1).");
+        assert.deepStrictEqual(await messages(P, [replicas(1), pdb({ minAvailable: 1 })]), [
+            "PodDisruptionBudget lab/api (minAvailable 1) allows no disruption of Deployment lab/api at 1 pod(s): node drains would block. " +
+            "One pod can't stay available through a drain: run at least 2 pods (minReplicas 2), or use maxUnavailable: 1.",
+        ]);
+        assert.match((await messages(P, [replicas(3), pdb({ maxUnavailable: 0 })]))[0], /\(maxUnavailable 0\) allows no disruption of Deployment lab\/api at 3 pod\(s\): node drains would block\. Set maxUnavailable: 1\.$/);
+    });
+
+    it("counts an autoscaled workload at its minReplicas", async () => {
+        const autoscaled = deployment("api", noReplicas);
+        assert.match((await messages(P, [autoscaled, hpa("api", "api", { minReplicas: 2 }), pdb({ minAvailable: "100%" })]))[0], /at 2 pod\(s\) \(its autoscaler's minReplicas\)/);
+        assert.deepStrictEqual(await messages(P, [autoscaled, hpa("api", "api", { minReplicas: 3 }), pdb({ minAvailable: 2 })]), []);
+        assert.strictEqual((await messages(P, [autoscaled, hpa("api", "api", { minReplicas: 2 }), pdb({ minAvailable: 2 })])).length, 1);
+    });
+
+    it("adds up every workload a budget selects, as the controller counts its pods", async () => {
+        const version = (v: string) => deployment(`web-${v}`, d => { specOf(d).replicas = 1; specOf(d).template.metadata.labels = { app: "web", version: v }; });
+        const budget = pdb({ minAvailable: 1 }, { matchLabels: { app: "web" } }, "web");
+        assert.deepStrictEqual(await messages(P, [version("v1"), version("v2"), budget]), [], "2 pods, 1 may go");
+        assert.deepStrictEqual(await messages(P, [version("v1"), version("v2"), pdb({ minAvailable: 2 }, { matchLabels: { app: "web" } }, "web")]), [
+            "PodDisruptionBudget lab/web (minAvailable 2) allows no disruption of Deployment lab/web-v1 and Deployment lab/web-v2 at 2 pod(s): node drains would block. Set minAvailable to at most 1 (or use maxUnavailable: 1).",
+        ]);
+    });
+
+    it("evaluates selectors as Kubernetes does: expressions, and an empty selector (all in policy/v1, none in v1beta1)", async () => {
+        assert.strictEqual((await messages(P, [replicas(1), pdb({ minAvailable: 1 }, { matchExpressions: [{ key: "app", operator: "In", values: ["api", "web"] }] })])).length, 1);
+        assert.deepStrictEqual(await messages(P, [replicas(1), pdb({ minAvailable: 1 }, { matchExpressions: [{ key: "app", operator: "NotIn", values: ["api"] }] })]), []);
+        assert.strictEqual((await messages(P, [replicas(1), pdb({ minAvailable: 1 }, {})])).length, 1, "policy/v1: {} selects every pod");
+        assert.deepStrictEqual(await messages(P, [replicas(1), pdb({ minAvailable: 1 }, {}, "api", "policy/v1beta1")]), [], "policy/v1beta1: {} selects none");
+        assert.deepStrictEqual(await messages(P, [replicas(1), pdb({ minAvailable: 1 }, "none")]), [], "no selector selects none");
+    });
+
+    it("reports invalid and contradictory budgets", async () => {
+        assert.deepStrictEqual(await messages(P, [replicas(3), pdb({ maxUnavailable: "1" })]), [
+            "PodDisruptionBudget lab/api has maxUnavailable 1, which is neither a non-negative integer nor a percentage such as \"50%\"; the API server rejects it.",
+        ]);
+        assert.match((await messages(P, [replicas(3), pdb({ minAvailable: 1, maxUnavailable: 1 })]))[0], /sets both minAvailable and maxUnavailable/);
+    });
+
+    it("reports pods covered by two budgets: the eviction API refuses them", async () => {
+        const run = await checkObjects([replicas(3), pdb({ maxUnavailable: 1 }), pdb({ maxUnavailable: 1 }, { matchLabels: { app: "api" } }, "api-extra")]);
+        const found = violationsOf(run, P);
+        assert.strictEqual(found.length, 1);
+        assert.strictEqual(found[0].urn, manifestUrn(pdb({}, undefined, "api-extra")));
+        assert.match(found[0].message, /Deployment lab\/api: its pods are selected by PodDisruptionBudget lab\/api and PodDisruptionBudget lab\/api-extra; the eviction API refuses/);
+    });
+
+    it("does not apply to budgets selecting nothing, DaemonSets, or workloads scaled to 0", async () => {
+        assert.deepStrictEqual(await messages(P, [deployment("other"), pdb({ minAvailable: 5 })]), [], "selects nothing");
+        const ds: ManifestObject = { ...replicas(1), kind: "DaemonSet" };
+        assert.deepStrictEqual(await messages(P, [ds, pdb({ minAvailable: 1 })]), [], "drains leave DaemonSet pods alone");
+        assert.deepStrictEqual(await messages(P, [replicas(0), pdb({ minAvailable: 1 })]), [], "no pods, nothing to block");
+    });
+
+    it("scales int-or-percent values like intstr.GetScaledValueFromIntOrPercent", () => {
+        assert.strictEqual(scaledIntOrPercent("34%", 3, true), 2);
+        assert.strictEqual(scaledIntOrPercent("34%", 3, false), 1);
+        assert.strictEqual(scaledIntOrPercent(2, 3, true), 2);
+        for (const bad of ["1", "1.5%", "x%", -1, 1.5, null]) {
+            assert.strictEqual(scaledIntOrPercent(bad, 3, true), undefined, String(bad));
+        }
+    });
+});
+
+describe("policy quota-fit", () => {
+    const P = "quota-fit";
+    const quota = (hard: Spec, extra: Spec = {}, namespace = "lab"): ManifestObject => ({ apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "q", namespace }, spec: { hard, ...extra } });
+    // api: HPA max 10 × 50m = 500m, 10 × 64Mi = 640Mi; worker: 2 × 50m = 100m, 2 × 64Mi = 128Mi → 600m, 768Mi.
+    const objects = [deployment("api", noReplicas), hpa("api", "api"), deployment("worker")];
+
+    it("passes workloads that fit exactly at full scale", async () => {
+        assert.deepStrictEqual(await messages(P, [...objects, quota({ "requests.cpu": "600m", "requests.memory": "768Mi", "limits.memory": "1536Mi", pods: 12 })]), []);
+        assert.deepStrictEqual(await messages(P, [...objects, quota({ cpu: "0.6", memory: "805306368" })]), [], "short forms, other units");
+    });
+
+    it("reports the total against the hard limit with each workload's share, on the quota's URN", async () => {
+        const run = await checkObjects([...objects, quota({ "requests.cpu": "500m" })]);
+        const found = violationsOf(run, P);
+        assert.strictEqual(found.length, 1);
+        assert.strictEqual(found[0].urn, manifestUrn(quota({})));
+        assert.strictEqual(found[0].message.split("\n")[1],
+            "ResourceQuota lab/q: requests.cpu is 500m, but the workloads of namespace lab need 600m at full scale (Deployment api 10×50m = 500m (HPA max); Deployment worker 2×50m = 100m). " +
+            "The API server refuses pods past the quota (\"exceeded quota\"), so whichever workload scales out last stays short of its replicas. Raise the quota or lower replicas, maxReplicas or requests.");
+    });
+
+    it("checks memory and limits, and says when even the smallest scale does not fit", async () => {
+        assert.deepStrictEqual(await messages(P, [...objects, quota({ memory: "200Mi", "limits.memory": "1Gi" })]), [
+            "ResourceQuota lab/q: memory is 200Mi, but the workloads of namespace lab need 768Mi at full scale (Deployment api 10×64Mi = 640Mi (HPA max); Deployment worker 2×64Mi = 128Mi). " +
+            "The API server refuses pods past the quota (\"exceeded quota\"), so whichever workload scales out last stays short of its replicas; even at their smallest scale they need 256Mi, so some pods can never start. " +
+            "Raise the quota or lower replicas, maxReplicas or requests.",
+            "ResourceQuota lab/q: limits.memory is 1Gi, but the workloads of namespace lab need 1536Mi at full scale (Deployment api 10×128Mi = 1280Mi (HPA max); Deployment worker 2×128Mi = 256Mi). " +
+            "The API server refuses pods past the quota (\"exceeded quota\"), so whichever workload scales out last stays short of its replicas. Raise the quota or lower replicas, maxReplicas or requests.",
+        ]);
+    });
+
+    it("reports the pod count", async () => {
+        assert.deepStrictEqual(await messages(P, [...objects, quota({ pods: "10" })]), [
+            "ResourceQuota lab/q: pods is 10, but the workloads of namespace lab run 12 pods at full scale (Deployment api 10 (HPA max); Deployment worker 2); pods past the quota are refused. Raise the quota or lower replicas or maxReplicas.",
+        ]);
+    });
+
+    it("sums pods as the quota does: init containers at their peak, sidecars alongside, Jobs by parallelism, DaemonSets once", async () => {
+        const withInit = deployment("batch", d => {
+            specOf(d).replicas = 1;
+            containerOf(d).resources = { requests: { cpu: "100m", memory: "64Mi" }, limits: { memory: "64Mi" } };
+            specOf(d).template.spec.initContainers = [
+                { name: "warm", resources: { requests: { cpu: "300m", memory: "64Mi" }, limits: { memory: "64Mi" } } }, // peak 300m alone
+                { name: "proxy", restartPolicy: "Always", resources: { requests: { cpu: "50m", memory: "16Mi" }, limits: { memory: "16Mi" } } },
+            ];
+        });
+        // batch: max(100m + 50m sidecar, 300m init) = 300m.
+        assert.deepStrictEqual(await messages(P, [withInit, quota({ "requests.cpu": "300m" })]), []);
+        assert.match((await messages(P, [withInit, quota({ "requests.cpu": "299m" })]))[0], /need 300m at full scale \(Deployment batch 1×300m = 300m\)/);
+        const job: ManifestObject = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "load", namespace: "lab" }, spec: { parallelism: 4, completions: 3, template: specOf(deployment("load")).template } };
+        const ds: ManifestObject = { ...deployment("agent"), kind: "DaemonSet" };
+        assert.match((await messages(P, [job, ds, quota({ "requests.cpu": "100m" })]))[0], /need 200m at full scale \(Job load 3×50m = 150m; DaemonSet agent 1×50m = 50m \(counted for one node\)\)/);
+    });
+
+    it("reports containers that would be rejected for lacking what the quota tracks, unless a LimitRange fills it in", async () => {
+        const noCpuLimit = quota({ "limits.cpu": "10", "requests.cpu": "10" });
+        const run = await checkObjects([deployment("web"), noCpuLimit]);
+        const [v, ...rest] = violationsOf(run, P);
+        assert.deepStrictEqual(rest, []);
+        assert.strictEqual(v.urn, manifestUrn(deployment("web")));
+        assert.strictEqual(v.message.split("\n")[1],
+            "Deployment lab/web: container 'web' sets no limits.cpu, which ResourceQuota lab/q tracks; the API server rejects its pods (\"must specify limits.cpu\"). " +
+            "Set resources.limits.cpu, or give namespace lab a LimitRange with defaults.");
+        const defaults: ManifestObject = { apiVersion: "v1", kind: "LimitRange", metadata: { name: "d", namespace: "lab" }, spec: { limits: [{ type: "Container", default: { cpu: "500m" } }] } };
+        assert.deepStrictEqual(await messages(P, [deployment("web"), noCpuLimit, defaults]), []);
+    });
+
+    it("does not apply to other namespaces, scoped quotas, or quotas on other resources", async () => {
+        assert.deepStrictEqual(await messages(P, [...objects, quota({ "requests.cpu": "1m" }, {}, "other")]), []);
+        assert.deepStrictEqual(await messages(P, [...objects, quota({ "requests.cpu": "1m" }, { scopes: ["BestEffort"] })]), []);
+        assert.deepStrictEqual(await messages(P, [...objects, quota({ "requests.storage": "1Gi", "count/deployments.apps": "1" })]), []);
+    });
+});

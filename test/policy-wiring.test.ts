@@ -1,0 +1,187 @@
+/**
+ * The wiring family (policy/wiring.ts), case by case: StatefulSets to their headless Services,
+ * Services to the pods they select, Ingresses to Services and ports.
+ */
+import * as assert from "assert";
+import { ManifestObject, manifestUrn } from "./offline/manifests";
+import { labelSelectorSelects, plainLabels, serviceSelectorSelects } from "../policy/lib/selectors";
+import { ObjectEntry, checkObjects, deployment, violationsOf } from "./helpers";
+
+type Spec = Record<string, unknown>;
+const specOf = (o: ManifestObject) => o.spec as Spec & { replicas?: number; selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> } } };
+
+async function messages(policy: string, objects: ObjectEntry[], config = {}): Promise<string[]> {
+    return violationsOf(await checkObjects(objects, config), policy).map(v => v.message.split("\n").slice(1).join("\n"));
+}
+
+const service = (name: string, selector: Record<string, string> | undefined, extra: Spec = {}, namespace = "lab"): ManifestObject => ({
+    apiVersion: "v1", kind: "Service", metadata: { name, namespace },
+    spec: { ...(selector ? { selector } : {}), ports: [{ name: "http", port: 80, targetPort: 8080 }], ...extra },
+});
+
+const sts = (name: string, serviceName: string | undefined, replicas = 3, namespace = "lab"): ManifestObject => ({
+    apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name, namespace },
+    spec: {
+        ...(serviceName ? { serviceName } : {}), replicas, selector: { matchLabels: { app: name } },
+        template: { metadata: { labels: { app: name, tier: "db" } }, spec: { containers: [{ name, image: "mongo:5", resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "256Mi" } } }] } },
+    },
+});
+
+describe("policy statefulset-headless-service", () => {
+    const P = "statefulset-headless-service";
+    const headless = (selector: Record<string, string> = { app: "mongo" }) => service("mongo-service", selector, { clusterIP: "None", ports: [{ name: "mongo", port: 27017 }] });
+
+    it("passes a headless Service of the namespace that selects the pods", async () => {
+        assert.deepStrictEqual(await messages(P, [sts("mongo", "mongo-service"), headless()]), []);
+        assert.deepStrictEqual(await messages(P, [sts("mongo", "mongo-service"), headless({ app: "mongo", tier: "db" })]), []);
+    });
+
+    it("reports a missing Service, on the StatefulSet's URN, also when it lives in another namespace", async () => {
+        const run = await checkObjects([sts("mongo", "mongo-service"), service("mongo-service", { app: "mongo" }, { clusterIP: "None" }, "other")]);
+        const found = violationsOf(run, P);
+        assert.deepStrictEqual(found.map(v => v.urn), [manifestUrn(sts("mongo", "mongo-service"))]);
+        assert.strictEqual(found[0].message.split("\n")[1],
+            "StatefulSet lab/mongo has serviceName 'mongo-service', but the stack creates no Service lab/mongo-service; its pods get no DNS names. " +
+            "Create a headless Service (clusterIP: None) of that name selecting the StatefulSet's pods.");
+    });
+
+    it("reports a Service that is not headless, or selects other pods", async () => {
+        assert.deepStrictEqual(await messages(P, [sts("mongo", "mongo-service"), service("mongo-service", { app: "mongo" })]), [
+            "StatefulSet lab/mongo: Service lab/mongo-service is not headless (clusterIP unset); set clusterIP: None so each pod gets its own DNS name.",
+        ]);
+        assert.match((await messages(P, [sts("mongo", "mongo-service"), service("mongo-service", { app: "mongo" }, { clusterIP: "10.0.0.12" })]))[0], /is not headless \(clusterIP 10\.0\.0\.12\)/);
+        assert.deepStrictEqual(await messages(P, [sts("mongo", "mongo-service"), headless({ app: "mongodb" })]), [
+            "StatefulSet lab/mongo: Service lab/mongo-service selects {\"app\":\"mongodb\"}, which does not match the StatefulSet's pod labels {\"app\":\"mongo\",\"tier\":\"db\"}; " +
+            "the pods get no DNS records. Make the Service's selector a subset of the pod labels.",
+        ]);
+        assert.strictEqual((await messages(P, [sts("mongo", "mongo-service"), service("mongo-service", undefined, { clusterIP: "None" })])).length, 1, "no selector, no DNS records");
+    });
+
+    it("reports a StatefulSet without serviceName", async () => {
+        assert.deepStrictEqual(await messages(P, [sts("mongo", undefined)]), [
+            "StatefulSet lab/mongo names no serviceName, so its pods get no stable DNS names; set spec.serviceName to a headless Service that selects its pods.",
+        ]);
+    });
+
+    it("does not apply to other workloads", async () => {
+        assert.deepStrictEqual(await messages(P, [deployment("web"), service("web", { app: "web" })]), []);
+    });
+});
+
+describe("policy service-selects-pods", () => {
+    const P = "service-selects-pods";
+    const version = (v: string, replicas = 2) => deployment(`web-${v}`, d => {
+        specOf(d).replicas = replicas;
+        specOf(d).selector.matchLabels = { app: "web", version: v };
+        specOf(d).template.metadata.labels = { app: "web", version: v };
+    });
+
+    it("passes a blue/green Service on an existing version", async () => {
+        assert.deepStrictEqual(await messages(P, [version("v1"), version("v2"), service("web", { app: "web", version: "v2" })]), []);
+        assert.deepStrictEqual(await messages(P, [version("v1"), version("v2"), service("web", { app: "web" })]), [], "canary: both versions");
+    });
+
+    it("catches a blue/green switch to a version that doesn't exist, on the Service's URN", async () => {
+        const v3 = service("web", { app: "web", version: "v3" });
+        const found = violationsOf(await checkObjects([version("v1"), version("v2"), v3]), P);
+        assert.strictEqual(found.length, 1);
+        assert.strictEqual(found[0].urn, manifestUrn(v3));
+        assert.strictEqual(found[0].enforcementLevel, "mandatory");
+        assert.strictEqual(found[0].message.split("\n")[1],
+            "Service lab/web selects {\"app\":\"web\",\"version\":\"v3\"}, but no workload in namespace lab has those pod labels " +
+            "(Deployment web-v1 {\"app\":\"web\",\"version\":\"v1\"}; Deployment web-v2 {\"app\":\"web\",\"version\":\"v2\"}); the Service would have no endpoints. Fix the selector or the pod template labels.");
+    });
+
+    it("catches a switch to a version scaled to 0", async () => {
+        assert.deepStrictEqual(await messages(P, [version("v1", 0), version("v2"), service("web", { app: "web", version: "v1" })]), [
+            "Service lab/web selects {\"app\":\"web\",\"version\":\"v1\"}, which matches only Deployment lab/web-v1, scaled to 0 pods; the Service would have no endpoints. Point it at a running version, or scale that one up.",
+        ]);
+        assert.deepStrictEqual(await messages(P, [version("v1", 0), version("v2"), service("web", { app: "web" })]), [], "v2 still runs");
+    });
+
+    it("matches only workloads of the Service's namespace (unset = default)", async () => {
+        assert.match((await messages(P, [deployment("web", undefined, "other"), service("web", { app: "web" })]))[0], /no workload in namespace lab has those pod labels \(it has no workloads\)/);
+        const inDefault: ManifestObject = { apiVersion: "v1", kind: "Service", metadata: { name: "web" }, spec: { selector: { app: "web" }, ports: [{ port: 80 }] } };
+        assert.deepStrictEqual(await messages(P, [deployment("web", undefined, "default"), inDefault]), []);
+    });
+
+    it("knows the labels controllers add: a Service pinned to one StatefulSet pod, or to a Job's pods", async () => {
+        const pinned = (pod: string) => service(`mongo-${pod}`, { "statefulset.kubernetes.io/pod-name": pod });
+        assert.deepStrictEqual(await messages(P, [sts("mongo", "mongo"), pinned("mongo-0"), pinned("mongo-2")]), []);
+        const found = await messages(P, [sts("mongo", "mongo"), pinned("mongo-3"), pinned("mongo-01")]);
+        assert.deepStrictEqual(found.map(m => m.slice(0, m.indexOf(" selects"))), ["Service lab/mongo-mongo-3", "Service lab/mongo-mongo-01"]);
+        const job: ManifestObject = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "load", namespace: "lab" }, spec: { template: { metadata: { labels: { app: "load" } }, spec: { containers: [] } } } };
+        assert.deepStrictEqual(await messages(P, [job, service("load", { "job-name": "load" })]), []);
+        assert.strictEqual((await messages(P, [job, service("load", { "job-name": "other" })])).length, 1);
+    });
+
+    it("does not apply to ExternalName Services or Services without a selector", async () => {
+        assert.deepStrictEqual(await messages(P, [service("external", undefined, { type: "ExternalName", externalName: "db.example.com" })]), []);
+        assert.deepStrictEqual(await messages(P, [service("external", { app: "ghost" }, { type: "ExternalName", externalName: "db.example.com" })]), []);
+        assert.deepStrictEqual(await messages(P, [service("manual", undefined), service("empty", {})]), [], "endpoints managed by hand");
+    });
+
+    it("evaluates selectors as Kubernetes does", () => {
+        const pod = plainLabels({ app: "web", version: "v2" });
+        assert.strictEqual(serviceSelectorSelects({ app: "web" }, pod), true);
+        assert.strictEqual(serviceSelectorSelects({}, pod), false);
+        assert.strictEqual(labelSelectorSelects({ matchExpressions: [{ key: "version", operator: "In", values: ["v1", "v2"] }] }, pod), true);
+        assert.strictEqual(labelSelectorSelects({ matchExpressions: [{ key: "version", operator: "NotIn", values: ["v2"] }] }, pod), false);
+        assert.strictEqual(labelSelectorSelects({ matchExpressions: [{ key: "tier", operator: "NotIn", values: ["db"] }] }, pod), true, "NotIn holds when the key is absent");
+        assert.strictEqual(labelSelectorSelects({ matchExpressions: [{ key: "tier", operator: "DoesNotExist" }] }, pod), true);
+        assert.strictEqual(labelSelectorSelects({ matchExpressions: [{ key: "app", operator: "Exists" }], matchLabels: { version: "v1" } }, pod), false);
+        assert.strictEqual(labelSelectorSelects({ matchExpressions: [{ key: "app", operator: "In", values: [] }] }, pod), false, "invalid: In without values");
+        assert.strictEqual(labelSelectorSelects({}, pod), true);
+        assert.strictEqual(labelSelectorSelects({}, pod, "nothing"), false);
+        assert.strictEqual(labelSelectorSelects(null, pod), false);
+    });
+});
+
+describe("policy ingress-backend-exists", () => {
+    const P = "ingress-backend-exists";
+    const ingress = (backends: Spec[], extra: Spec = {}, apiVersion = "networking.k8s.io/v1"): ManifestObject => ({
+        apiVersion, kind: "Ingress", metadata: { name: "ing", namespace: "lab" },
+        spec: { ingressClassName: "nginx", rules: [{ host: "foo.bar.com", http: { paths: backends.map((backend, i) => ({ path: `/p${i}`, pathType: "Prefix", backend })) } }], ...extra },
+    });
+    const web = [deployment("web"), service("web", { app: "web" })];
+
+    it("passes backends naming a Service of the namespace and its port, by number or name", async () => {
+        assert.deepStrictEqual(await messages(P, [...web, ingress([{ service: { name: "web", port: { number: 80 } } }, { service: { name: "web", port: { name: "http" } } }])]), []);
+    });
+
+    it("reports a missing Service and a port the Service does not expose, on the Ingress's URN", async () => {
+        const bad = ingress([{ service: { name: "ghost", port: { number: 80 } } }, { service: { name: "web", port: { number: 8080 } } }, { service: { name: "web", port: { name: "https" } } }]);
+        const found = violationsOf(await checkObjects([...web, bad]), P);
+        assert.deepStrictEqual(found.map(v => v.urn), Array(3).fill(manifestUrn(bad)));
+        assert.deepStrictEqual(found.map(v => v.message.split("\n")[1]), [
+            "Ingress lab/ing: foo.bar.com/p0 goes to Service 'ghost', which the stack does not create in namespace lab; the controller would answer 503.",
+            "Ingress lab/ing: foo.bar.com/p1 goes to Service lab/web port 8080, which the Service does not expose (ports: 80/http): 8080 is its targetPort, " +
+            "but an Ingress names the Service's own port; set port.number: 80 (or port.name: http).",
+            "Ingress lab/ing: foo.bar.com/p2 goes to Service lab/web port https, which the Service does not expose (ports: 80/http); set port.number to one of its ports (or name one of them).",
+        ]);
+    });
+
+    it("checks the defaultBackend, and Services of the Ingress's namespace only", async () => {
+        const withDefault = ingress([], { defaultBackend: { service: { name: "web", port: { number: 81 } } }, rules: [] });
+        assert.deepStrictEqual(await messages(P, [...web, withDefault]), [
+            "Ingress lab/ing: defaultBackend goes to Service lab/web port 81, which the Service does not expose (ports: 80/http); set port.number to one of its ports (or name one of them).",
+        ]);
+        assert.match((await messages(P, [service("web", { app: "web" }, {}, "other"), ingress([{ service: { name: "web", port: { number: 80 } } }])]))[0], /Service 'web', which the stack does not create in namespace lab/);
+    });
+
+    it("reads the v1beta1 shape (serviceName, servicePort) too", async () => {
+        const legacy = (servicePort: number | string) => ingress([{ serviceName: "web", servicePort }], {}, "networking.k8s.io/v1beta1");
+        const strip = (o: ManifestObject) => { delete (o.spec as Spec).ingressClassName; return o; };
+        assert.deepStrictEqual(await messages(P, [...web, strip(legacy(80)), strip(legacy("http"))]), []);
+        assert.deepStrictEqual(await messages(P, [...web, strip(legacy(8080))]), [
+            "Ingress lab/ing: foo.bar.com/p0 goes to Service lab/web port 8080, which the Service does not expose (ports: 80/http): 8080 is its targetPort, " +
+            "but an Ingress names the Service's own port; set servicePort: 80 (or servicePort: http).",
+        ]);
+    });
+
+    it("does not apply to resource backends or to a portless ExternalName Service", async () => {
+        const bucket = { resource: { apiGroup: "k8s.example.com", kind: "StorageBucket", name: "static" } };
+        const external = service("ext", undefined, { type: "ExternalName", externalName: "api.example.com", ports: [] });
+        assert.deepStrictEqual(await messages(P, [external, ingress([bucket, { service: { name: "ext", port: { number: 443 } } }])]), []);
+    });
+});
