@@ -169,20 +169,22 @@ function isTypeOf(type: string, resourceClass: object): boolean {
     return typeof isInstance === "function" && isInstance({ __pulumiType: type }) === true;
 }
 
-const structs = new WeakMap<WireProps, Struct>();
+const viaStruct = new WeakMap<WireProps, WireProps>();
 
 /**
  * Props as the server hands them to a policy: the wire properties go through a protobuf Struct
- * (which also orders every object's keys, and can't carry `undefined`), are deserialized by the
- * pack's own code, and wrapped in its unknown-checking proxy. The Struct is built once per resource.
+ * (which orders every object's keys, and can't carry `undefined`), are deserialized by the
+ * pack's own code, and wrapped in its unknown-checking proxy. The Struct round trip is done once
+ * per resource; deserializing copies it afresh for every policy, as the server does.
  */
 function propsOf(properties: WireProps): Record<string, unknown> {
-    let struct = structs.get(properties);
-    if (!struct) {
-        struct = Struct.fromJavaScript(properties as Parameters<typeof Struct.fromJavaScript>[0]);
-        structs.set(properties, struct);
+    let sorted = viaStruct.get(properties);
+    if (!sorted) {
+        sorted = Struct.fromJavaScript(properties as Parameters<typeof Struct.fromJavaScript>[0]).toJavaScript() as WireProps;
+        viaStruct.set(properties, sorted);
     }
-    return proxy.unknownCheckingProxy(deserialize.deserializeProperties(struct as unknown as { toJavaScript(): WireProps }, false));
+    const wire = sorted;
+    return proxy.unknownCheckingProxy(deserialize.deserializeProperties({ toJavaScript: () => wire }, false));
 }
 
 export interface PackUnderTest {
