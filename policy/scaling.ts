@@ -10,8 +10,8 @@ import { Policies, StackValidationPolicy } from "@pulumi/policy";
 import { Container, PodSpec, containersOf, describeObject } from "./lib/k8s";
 import { formatBytes, parseQuantity } from "./lib/quantity";
 import {
-    Autoscaler, LabelSelector, SCALABLE_KINDS, autoscalersOf, effectiveLimit, effectiveRequest, ignoreChangesCovers,
-    isSidecar, labelSelectorSelects, limitRangeDefaults, podAmount, present, scaleOf, scaledIntOrPercent, workloadPodLabels,
+    Autoscaler, LabelSelector, SCALABLE_KINDS, ScaledWorkload, autoscalersOf, compileLabelSelector, effectiveLimit, effectiveRequest,
+    ignoreChangesCovers, isSidecar, limitRangeDefaults, podAmount, present, scaleOf, scaledIntOrPercent, scaledWorkloads,
 } from "./lib/selectors";
 import { Indexed, StackIndex, Workload, indexStack } from "./lib/stack";
 
@@ -175,15 +175,24 @@ export const pdbAllowsDisruption: StackValidationPolicy = {
         const index = indexStack(args.resources);
         const autoscalers = autoscalersOf(index);
         const budgetsOf = new Map<Workload, Indexed[]>();
+        const inNamespace = scaledWorkloads(index, autoscalers);
+        const evicted = new Map<string, ScaledWorkload[]>();
+        const evictedIn = (namespace: string): ScaledWorkload[] => {
+            let list = evicted.get(namespace);
+            if (!list) {
+                list = inNamespace(namespace).filter(({ w }) => EVICTED_KINDS.includes(w.kind));
+                evicted.set(namespace, list);
+            }
+            return list;
+        };
         for (const pdb of index.all("PodDisruptionBudget")) {
             const what = describeObject("PodDisruptionBudget", pdb.obj, pdb.name);
             const urn = pdb.resource.urn;
             const spec = (pdb.obj.spec ?? {}) as PdbSpec;
             const empty = pdb.resource.type.includes(":policy/v1beta1:") ? "nothing" : "everything";
-            const selected = index.workloadsIn(pdb.namespace)
-                .filter(w => EVICTED_KINDS.includes(w.kind))
-                .map(w => ({ w, scale: scaleOf(w, autoscalers) }))
-                .filter(({ w, scale }) => labelSelectorSelects(spec.selector, workloadPodLabels(w, scale.max), empty));
+            const candidates = evictedIn(pdb.namespace);
+            const selects = candidates.length ? compileLabelSelector(spec.selector, empty) : () => false;
+            const selected = candidates.filter(({ labels }) => selects(labels));
             for (const { w } of selected) {
                 budgetsOf.set(w, [...(budgetsOf.get(w) ?? []), pdb]);
             }
@@ -255,6 +264,11 @@ export const quotaFit: StackValidationPolicy = {
     validateStack: (args, reportViolation) => {
         const index = indexStack(args.resources);
         const autoscalers = autoscalersOf(index);
+        const inNamespace = scaledWorkloads(index, autoscalers);
+        // Per namespace and quota key: each workload's share. Several quotas of a namespace reuse them.
+        const containersIn = new Map<string, { w: Workload; container: Container; role: string }[]>();
+        const lackingOf = new Map<string, Set<Container>>();
+        const sharesOf = new Map<string, { w: Workload; scale: ReturnType<typeof scaleOf>; perPod: number; amount: number; least: number }[]>();
         for (const quota of index.all("ResourceQuota")) {
             const spec = (quota.obj.spec ?? {}) as { hard?: Record<string, unknown>; scopes?: string[]; scopeSelector?: { matchExpressions?: unknown[] } };
             if (spec.scopes?.length || spec.scopeSelector?.matchExpressions?.length) {
@@ -262,20 +276,34 @@ export const quotaFit: StackValidationPolicy = {
             }
             const hard = spec.hard ?? {};
             const what = describeObject("ResourceQuota", quota.obj, quota.name);
-            const workloads = index.workloadsIn(quota.namespace).map(w => ({ w, scale: scaleOf(w, autoscalers) }));
+            const workloads = inNamespace(quota.namespace);
             const tracked = QUOTA_KEYS.filter(([key]) => present(hard[key]));
 
             // Admission: a quota on requests.cpu (etc.) rejects pods whose containers don't set it.
-            for (const { w } of workloads) {
-                for (const { container, role } of containersOf(w.pod)) {
-                    const missing = tracked.filter(([, field, resource]) => {
-                        const defaults = limitRangeDefaults(index, quota.namespace, resource);
-                        return !(field === "requests" ? effectiveRequest(container, resource, defaults) : effectiveLimit(container, resource, defaults));
-                    }).map(([key]) => key);
-                    if (missing.length) {
-                        reportViolation(`${workloadName(w)}: ${role} '${container.name ?? "(unnamed)"}' sets no ${missing.join(", ")}, which ${what} tracks; the API server rejects its pods ` +
-                            `("must specify ${missing.join(",")}"). Set ${[...new Set(missing.map(k => `resources.${k.includes(".") ? k : `requests.${k}`}`))].join(" and ")}, or give namespace ${quota.namespace} a LimitRange with defaults.`, w.resource.urn);
+            let containers = containersIn.get(quota.namespace);
+            if (!containers) {
+                containers = workloads.flatMap(({ w }) => containersOf(w.pod).map(c => ({ w, ...c })));
+                containersIn.set(quota.namespace, containers);
+            }
+            const lackingBy = tracked.map(([key, field, resource]) => {
+                const cacheKey = `${quota.namespace}\u0000${key}`;
+                let lacking = lackingOf.get(cacheKey);
+                if (!lacking) {
+                    const defaults = limitRangeDefaults(index, quota.namespace, resource);
+                    lacking = new Set(containers.map(c => c.container).filter(container =>
+                        !(field === "requests" ? effectiveRequest(container, resource, defaults) : effectiveLimit(container, resource, defaults))));
+                    lackingOf.set(cacheKey, lacking);
+                }
+                return { key, lacking };
+            });
+            if (lackingBy.some(({ lacking }) => lacking.size > 0)) {
+                for (const { w, container, role } of containers) {
+                    const missing = lackingBy.filter(({ lacking }) => lacking.has(container)).map(({ key }) => key);
+                    if (!missing.length) {
+                        continue;
                     }
+                    reportViolation(`${workloadName(w)}: ${role} '${container.name ?? "(unnamed)"}' sets no ${missing.join(", ")}, which ${what} tracks; the API server rejects its pods ` +
+                        `("must specify ${missing.join(",")}"). Set ${[...new Set(missing.map(k => `resources.${k.includes(".") ? k : `requests.${k}`}`))].join(" and ")}, or give namespace ${quota.namespace} a LimitRange with defaults.`, w.resource.urn);
                 }
             }
 
@@ -285,11 +313,16 @@ export const quotaFit: StackValidationPolicy = {
                 if (limit === undefined) {
                     continue; // valid-quantities reports unparsable amounts
                 }
-                const defaults = limitRangeDefaults(index, quota.namespace, resource);
-                const shares = workloads.map(({ w, scale }) => {
-                    const perPod = podAmount(w.pod, c => (field === "requests" ? effectiveRequest(c, resource, defaults) : effectiveLimit(c, resource, defaults))?.value);
-                    return { w, scale, perPod, amount: scale.max * perPod, least: scale.min * perPod };
-                }).filter(s => s.amount > 0);
+                const cacheKey = `${quota.namespace}\u0000${key}`;
+                let shares = sharesOf.get(cacheKey);
+                if (!shares) {
+                    const defaults = limitRangeDefaults(index, quota.namespace, resource);
+                    shares = workloads.map(({ w, scale }) => {
+                        const perPod = podAmount(w.pod, c => (field === "requests" ? effectiveRequest(c, resource, defaults) : effectiveLimit(c, resource, defaults))?.value);
+                        return { w, scale, perPod, amount: scale.max * perPod, least: scale.min * perPod };
+                    }).filter(s => s.amount > 0);
+                    sharesOf.set(cacheKey, shares);
+                }
                 const total = shares.reduce((t, s) => t + s.amount, 0);
                 if (total <= limit * (1 + 1e-12)) {
                     continue;

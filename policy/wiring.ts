@@ -8,7 +8,7 @@
  */
 import { Policies, StackValidationPolicy } from "@pulumi/policy";
 import { describeObject } from "./lib/k8s";
-import { autoscalersOf, scaleOf, serviceSelectorSelects, workloadPodLabels } from "./lib/selectors";
+import { autoscalersOf, compileServiceSelector, scaleOf, scaledWorkloads, serviceSelectorSelects, workloadPodLabels } from "./lib/selectors";
 import { Indexed, indexStack } from "./lib/stack";
 
 interface ServicePort {
@@ -71,14 +71,15 @@ export const serviceSelectsPods: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const index = indexStack(args.resources);
-        const autoscalers = autoscalersOf(index);
+        const inNamespaceOf = scaledWorkloads(index, autoscalersOf(index));
         for (const svc of index.all("Service")) {
             const spec = serviceSpec(svc);
             if (spec.type === "ExternalName" || Object.keys(spec.selector ?? {}).length === 0) {
                 continue;
             }
-            const inNamespace = index.workloadsIn(svc.namespace).map(w => ({ w, scale: scaleOf(w, autoscalers) }));
-            const selected = inNamespace.filter(({ w, scale }) => serviceSelectorSelects(spec.selector, workloadPodLabels(w, scale.max)));
+            const inNamespace = inNamespaceOf(svc.namespace);
+            const selects = compileServiceSelector(spec.selector);
+            const selected = inNamespace.filter(({ labels }) => selects(labels));
             const what = describeObject("Service", svc.obj, svc.name);
             if (!selected.length) {
                 const shown = inNamespace.slice(0, 10).map(({ w }) => `${w.kind} ${w.name} ${JSON.stringify(w.podLabels)}`);

@@ -2,12 +2,13 @@
  * `npm run check`: the pack over plain YAML, with clear errors for input it can't read.
  */
 import * as assert from "assert";
-import { spawnSync } from "child_process";
+import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { PolicyPackArgs } from "@pulumi/policy";
 import { parse } from "yaml";
-import { checkPaths, messageOf } from "./offline/check-lib";
+import { checkPaths, jsonReport, messageOf, readPolicyConfig, textReport } from "./offline/check-lib";
 import { ROOT } from "./offline/plan-lib";
 
 const fixture = (...parts: string[]) => path.join(ROOT, "test", "fixtures", "check", ...parts);
@@ -42,11 +43,9 @@ describe("npm run check", function () {
     });
 
     const cases: [string, RegExp][] = [
-        ["empty.yaml", /^file is empty: it holds no Kubernetes objects$/],
-        ["comments-only.yaml", /^file is empty/],
         ["not-kubernetes.yaml", /^not a Kubernetes object: it needs apiVersion and kind$/],
-        ["broken.yaml", /^YAML syntax error at line 6, column 1: /],
-        ["tabs.yaml", /^YAML syntax error at line 4, column 1: Tabs are not allowed as indentation/],
+        ["broken.yaml", /^YAML syntax error at line 6, column 1: Flow map in block collection must be sufficiently indented/],
+        ["tabs.yaml", /^YAML syntax error at line 4, column 1: Tabs are not allowed as indentation \(YAML indents with spaces only\)$/],
         ["does-not-exist.yaml", /^no such file or folder$/],
     ];
     for (const [file, message] of cases) {
@@ -55,10 +54,40 @@ describe("npm run check", function () {
             const problems = r.problems.filter(p => p.severity === "error");
             assert.strictEqual(problems.length, 1, JSON.stringify(r.problems));
             assert.match(problems[0].message, message);
+            assert.strictEqual(problems[0].file, fixture(file));
+            if (file !== "does-not-exist.yaml") {
+                assert.strictEqual(problems[0].document, "1");
+            }
             assert.strictEqual(r.objects.length, 4, "the good file was still checked");
             assert.strictEqual(r.exitCode, 2);
         });
     }
+
+    for (const file of ["empty.yaml", "comments-only.yaml"]) {
+        it(`says ${file} is empty, and fails only when nothing at all is checkable`, async () => {
+            const withGood = await checkPaths([fixture(file), fixture("good", "app.yaml")]);
+            assert.deepStrictEqual(withGood.problems, [{ file: fixture(file), severity: "warning", message: "file is empty: it holds no Kubernetes objects" }]);
+            assert.strictEqual(withGood.exitCode, 0);
+            const alone = await checkPaths([fixture(file)]);
+            assert.deepStrictEqual(alone.problems.map(p => `${p.severity}: ${p.message}`), ["warning: file is empty: it holds no Kubernetes objects", "error: no Kubernetes objects to check"]);
+            assert.strictEqual(alone.exitCode, 2);
+        });
+    }
+
+    it("skips comment-only documents and stray separators, counting documents as the file does", async () => {
+        const r = await checkPaths([fixture("separators.yaml")]);
+        assert.deepStrictEqual(r.problems, []);
+        assert.deepStrictEqual(r.objects.map(o => `${o.document} ${o.name}`), ["2 after-separators"]);
+        assert.strictEqual(r.exitCode, 0);
+    });
+
+    it("reads folders recursively, in sorted order, and keeps going past every bad file", async () => {
+        const r = await checkPaths([fixture()]);
+        const files = [...new Set(r.objects.map(o => path.relative(fixture(), o.file)))];
+        assert.deepStrictEqual(files, [...files].sort());
+        assert.ok(files.includes(path.join("bad", "violations.yaml")) && files.includes("unknown-kind.yaml"), files.join());
+        assert.strictEqual(r.exitCode, 2);
+    });
 
     it("reads CRLF line endings, a byte-order mark and trailing spaces", async () => {
         const r = await checkPaths([fixture("crlf-bom.yaml")]);
@@ -67,12 +96,65 @@ describe("npm run check", function () {
         assert.strictEqual(r.exitCode, 0);
     });
 
-    it("warns about a kind it doesn't know, and checks the rest", async () => {
+    it("warns about a custom resource's kind, which it can't validate, and checks the rest", async () => {
         const r = await checkPaths([fixture("unknown-kind.yaml")]);
         assert.deepStrictEqual(r.problems.map(p => [p.severity, p.document]), [["warning", "1"]]);
-        assert.match(r.problems[0].message, /unknown kind Certificate in apiVersion cert-manager\.io\/v1/);
+        assert.match(r.problems[0].message, /^unknown kind Certificate in apiVersion cert-manager\.io\/v1 \(a custom resource\?\)/);
         assert.strictEqual(r.objects.length, 2);
         assert.strictEqual(r.exitCode, 0);
+    });
+
+    it("rejects an unknown kind or version of Kubernetes' own API groups, naming the versions that exist", async () => {
+        const r = await checkPaths([fixture("unknown-api.yaml")]);
+        assert.deepStrictEqual(r.problems.map(p => `${p.document} ${p.severity}`), ["1 error", "2 error"]);
+        assert.match(r.problems[0].message, /^unknown kind Deployment in apiVersion apps\/v1beta9: the apiVersions Kubernetes has for Deployment are apps\/v1(, |$)/);
+        assert.strictEqual(r.problems[1].message, "unknown kind Deploymnet in apiVersion apps/v1: Kubernetes has no kind Deploymnet (misspelled?)");
+        assert.deepStrictEqual(r.objects.map(o => o.name), ["future", "typo", "fine"], "and keeps checking");
+        assert.strictEqual(r.exitCode, 2);
+    });
+
+    it("reports documents that are not mappings, and a List without items, by document and item", async () => {
+        const r = await checkPaths([fixture("not-objects.yaml")]);
+        assert.deepStrictEqual(r.problems.map(p => `${p.document}: ${p.message}`), [
+            "1: not a Kubernetes object: it is a list, not a mapping with apiVersion and kind",
+            "2: not a Kubernetes object: it is a string, not a mapping with apiVersion and kind",
+            "3: kind: List needs items, a list of objects",
+            "4.1: not a Kubernetes object: it is a number, not a mapping with apiVersion and kind",
+        ]);
+        assert.deepStrictEqual(r.objects.map(o => `${o.document} ${o.name}`), ["4.2 listed"]);
+        assert.strictEqual(r.exitCode, 2);
+    });
+
+    it("ignores trailing spaces and tabs after values", async () => {
+        const r = await checkPaths([fixture("trailing-whitespace.yaml")]);
+        assert.deepStrictEqual(r.problems, []);
+        assert.deepStrictEqual(r.objects.map(o => `${o.kind} ${o.namespace}/${o.name}`), ["ConfigMap shop/trailing"]);
+        assert.strictEqual(r.exitCode, 0);
+    });
+
+    it("leaves out an object a policy throws on, reports it, and still checks the others", async () => {
+        const args: PolicyPackArgs = {
+            policies: [{
+                name: "fussy", description: "Fussy.", enforcementLevel: "mandatory",
+                validateResource: (a, report) => {
+                    const name = (a.props.metadata as { name?: string } | undefined)?.name;
+                    if (name === "boom") {
+                        throw new Error("cannot read this object");
+                    }
+                    report(`saw ${name}`);
+                },
+            }],
+        };
+        const r = await checkPaths([fixture("good", "app.yaml")], {}, { name: "t", version: "1.0.0", args });
+        const errors = r.problems.filter(p => p.severity === "error");
+        assert.deepStrictEqual(errors, [], "nothing fails on the good file");
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-check-"));
+        fs.writeFileSync(path.join(dir, "a.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok, namespace: x}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: boom, namespace: x}\n");
+        const boom = await checkPaths([dir], {}, { name: "t", version: "1.0.0", args });
+        assert.deepStrictEqual(boom.problems.map(p => [p.document, p.severity]), [["2", "error"]]);
+        assert.match(boom.problems[0].message, /^ConfigMap x\/boom: the policy pack fails on this object, so it was left out of the policy run: Error validating resource with policy 'fussy' from policy pack 't@v1\.0\.0': cannot read this object$/);
+        assert.deepStrictEqual(boom.results.map(x => `${x.object?.name} ${messageOf(x.diagnostic)}`), ["ok saw ok"]);
+        assert.strictEqual(boom.exitCode, 2);
     });
 
     it("expands kind: List", async () => {
@@ -89,43 +171,117 @@ describe("npm run check", function () {
         assert.strictEqual(r.exitCode, 2);
     });
 
-    it("as a command: exit codes, one line per result, and no stack trace", () => {
-        const run = (...args: string[]) => spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "test/offline/check.ts", ...args], { cwd: ROOT, encoding: "utf8" });
-        const bad = run(fixture("bad"));
+    it("reports as text and as JSON: file, document, object, level, policy, message without the description", async () => {
+        const r = await checkPaths([fixture("bad"), fixture("unknown-kind.yaml")]);
+        const text = textReport(r).map(l => l.replace(path.relative(process.cwd(), fixture()) + path.sep, "").split(path.sep).join("/"));
+        assert.ok(text.includes("unknown-kind.yaml#1: warning: unknown kind Certificate in apiVersion cert-manager.io/v1 (a custom resource?): checked by the policies only, without schema validation"), text.join("\n"));
+        assert.ok(text.some(l => /^bad\/violations\.yaml#3 Deployment shop\/api: \[mandatory\] container-requests: Deployment shop\/api: container 'api' has no cpu or memory request/.test(l)), text.join("\n"));
+        assert.match(text[text.length - 1], /^5 object\(s\) checked: \d+ mandatory violation\(s\), \d+ advisory, 0 input error\(s\), 1 input warning\(s\) \(exit 1\)$/);
+        const json = JSON.parse(JSON.stringify(jsonReport(r))) as { results: { file: string; document: string; kind: string; name: string; policyName: string; enforcementLevel: string; message: string }[]; exitCode: number };
+        const claim = json.results.find(x => x.policyName === "claim-storage-class-expandable");
+        assert.deepStrictEqual(claim && [path.basename(claim.file), claim.document, claim.kind, claim.name, claim.enforcementLevel], ["violations.yaml", "2", "PersistentVolumeClaim", "data", "mandatory"]);
+        assert.match(claim!.message, /^PersistentVolumeClaim shop\/data uses StorageClass 'standard'/);
+        assert.strictEqual(json.exitCode, 1);
+    });
+
+    it("reads the policy config of a stack or a file, with one-line errors", () => {
+        assert.deepStrictEqual(readPolicyConfig(ROOT, {}), { file: "(no policy config)", config: {} });
+        const stack = readPolicyConfig(ROOT, { stack: "myorg/kubelab/minikube" });
+        assert.strictEqual(path.resolve(stack.file), path.join(ROOT, "policy", "config", "minikube.json"));
+        assert.ok("container-requests" in stack.config);
+        assert.throws(() => readPolicyConfig(ROOT, { stack: "no-such-stack" }), /^Error: no policy config for stack 'no-such-stack': .*no-such-stack\.json does not exist$/);
+        assert.throws(() => readPolicyConfig(ROOT, { stack: "x/.." }), /is not a stack name/);
+        assert.throws(() => readPolicyConfig(ROOT, { stack: "minikube", file: "x.json" }), /not both/);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-check-"));
+        fs.writeFileSync(path.join(dir, "bad.json"), "{ nope");
+        fs.writeFileSync(path.join(dir, "list.json"), "[]");
+        fs.writeFileSync(path.join(dir, "ok.json"), "\uFEFF{\"all\": \"advisory\"}");
+        assert.throws(() => readPolicyConfig(ROOT, { file: path.join(dir, "bad.json") }), /bad\.json is not valid JSON/);
+        assert.throws(() => readPolicyConfig(ROOT, { file: path.join(dir, "list.json") }), /must be a JSON object of policy names/);
+        assert.deepStrictEqual(readPolicyConfig(ROOT, { file: path.join(dir, "ok.json") }).config, { all: "advisory" });
+    });
+
+    it("as a command: exit codes, and errors without a stack trace", async () => {
+        const run = (...args: string[]) => new Promise<{ status: number | null; stdout: string; stderr: string }>(resolve => {
+            const child = execFile(process.execPath, ["-r", "ts-node/register/transpile-only", "test/offline/check.ts", ...args], { cwd: ROOT, encoding: "utf8" },
+                (_err, stdout, stderr) => resolve({ status: child.exitCode, stdout, stderr }));
+        });
+        // Two runs, side by side: a spawned pack takes a second or two to load.
+        const [bad, input] = await Promise.all([
+            run(fixture("bad"), "--json", "--stack", "minikube"),
+            run(fixture("broken.yaml"), fixture("does-not-exist.yaml"), fixture("empty.yaml"), fixture("good")),
+        ]);
         assert.strictEqual(bad.status, 1, bad.stderr);
-        assert.match(bad.stdout, /violations\.yaml#3 Deployment shop\/api: \[mandatory\] container-requests: Deployment shop\/api: container 'api' has no cpu or memory request/);
-        assert.match(bad.stdout, /3 object\(s\) checked: 3 mandatory violation\(s\)/);
-        const broken = run(fixture("broken.yaml"), "--stack", "no-such-stack");
-        assert.strictEqual(broken.status, 2);
-        assert.match(broken.stderr, /no policy config for stack 'no-such-stack'/);
-        assert.doesNotMatch(broken.stderr + broken.stdout, /\n\s+at /);
-        const json = run(fixture("good"), "--json", "--stack", "minikube");
-        assert.strictEqual(json.status, 0, json.stderr);
-        assert.strictEqual((JSON.parse(json.stdout) as { objects: unknown[] }).objects.length, 4);
+        assert.strictEqual((JSON.parse(bad.stdout) as { objects: unknown[] }).objects.length, 3);
+        assert.strictEqual(input.status, 2, input.stderr);
+        assert.strictEqual(input.stderr, "");
+        assert.match(input.stdout, /broken\.yaml#1: error: YAML syntax error at line 6, column 1: /);
+        assert.match(input.stdout, /does-not-exist\.yaml: error: no such file or folder/);
+        assert.match(input.stdout, /\n4 object\(s\) checked: 0 mandatory violation\(s\), \d+ advisory, 2 input error\(s\), 1 input warning\(s\) \(exit 2\)\n$/);
+        for (const r of [bad, input]) {
+            assert.doesNotMatch(r.stderr + r.stdout, /\n\s+at |Error:|\.ts:\d+/, "no stack trace");
+        }
     });
 });
 
 describe("the CI workflow for users", () => {
-    const workflow = parse(fs.readFileSync(path.join(ROOT, ".github", "workflows", "policy.yml"), "utf8")) as {
-        on: Record<string, unknown>;
-        jobs: Record<string, { steps: { run?: string; uses?: string; with?: Record<string, string> }[]; strategy?: { matrix?: { stack?: string[] } } }>;
-    };
+    interface Step { name?: string; run?: string; uses?: string; if?: string; with?: Record<string, string | number | boolean> }
+    interface Job { if?: string; needs?: string; env?: Record<string, string>; steps: Step[]; strategy?: { matrix?: { stack?: string[] } } }
+    const workflow = parse(fs.readFileSync(path.join(ROOT, ".github", "workflows", "policy.yml"), "utf8")) as { on: Record<string, unknown>; jobs: Record<string, Job> };
 
-    it("runs on pull requests: type-check, tests and the offline plan of every stack, no credentials", () => {
-        assert.ok("pull_request" in workflow.on);
-        const runs = workflow.jobs.offline.steps.map(s => s.run ?? "").join("\n");
-        for (const command of ["npm ci", "npm run typecheck", "npm test", "npm run plan -- --stack"]) {
+    it("runs on pull requests and by hand: checkout, Node 20 with the npm cache, npm ci, type-check, tests", () => {
+        assert.ok("pull_request" in workflow.on && "workflow_dispatch" in workflow.on);
+        const steps = workflow.jobs.offline.steps;
+        assert.match(steps[0].uses ?? "", /^actions\/checkout@v\d+$/);
+        const node = steps.find(s => s.uses?.startsWith("actions/setup-node@"));
+        assert.deepStrictEqual(node?.with, { "node-version": 20, cache: "npm" });
+        const runs = steps.map(s => s.run ?? "");
+        for (const command of ["npm ci", "npx tsc --noEmit -p . && npx tsc --noEmit -p policy", "npm test"]) {
             assert.ok(runs.includes(command), command);
         }
-        assert.match(runs, /stacks\/Pulumi\.\*\.yaml/, "loops over every stack file");
+        assert.ok(runs.indexOf("npm ci") < runs.indexOf("npm test"));
+        assert.strictEqual(workflow.jobs.offline.env, undefined, "the offline job gets no credentials");
     });
 
-    it("previews each cloud stack with the policy pack and its config through pulumi/actions", () => {
+    it("plans every stack file in stacks/ offline and keeps out/ as an artifact", () => {
+        const steps = workflow.jobs.offline.steps;
+        const loop = steps.map(s => s.run ?? "").find(r => r.includes("npm run plan")) ?? "";
+        const glob = /for file in (\S+); do/.exec(loop)?.[1];
+        assert.strictEqual(glob, "stacks/Pulumi.*.yaml");
+        assert.match(loop, /stack=\$\{file#stacks\/Pulumi\.\}; stack=\$\{stack%\.yaml\}/);
+        assert.match(loop, /npm run plan -- --stack "\$stack"/);
+        assert.match(loop, /exit \$status/, "a failed plan fails the job");
+        const pattern = new RegExp(`^${glob.replace(/\./g, "\\.").replace("*", "[^/]*")}$`);
+        const stackFiles = fs.readdirSync(path.join(ROOT, "stacks")).filter(f => /^Pulumi\..+\.ya?ml$/.test(f));
+        assert.ok(stackFiles.length > 0);
+        for (const f of stackFiles) {
+            assert.match(`stacks/${f}`, pattern, `${f} is planned in CI (stack files must end in .yaml)`);
+        }
+        const upload = steps.find(s => s.uses?.startsWith("actions/upload-artifact@"));
+        assert.strictEqual(upload?.with?.path, "out/");
+        assert.strictEqual(upload?.if, "always()");
+    });
+
+    it("previews each cloud stack with the policy pack and its config through pulumi/actions, only with credentials", () => {
         const preview = workflow.jobs.preview;
+        assert.strictEqual(preview.needs, "offline");
+        assert.deepStrictEqual(preview.strategy?.matrix?.stack, ["aks", "gke", "eks"], "minikube needs a local cluster");
         const action = preview.steps.find(s => s.uses?.startsWith("pulumi/actions@"));
-        assert.ok(action?.with);
-        assert.strictEqual(action.with.command, "preview");
-        assert.strictEqual(action.with["policyPacks"], "policy");
-        assert.match(action.with["policyPackConfigs"], /policy\/config\/\$\{\{ matrix\.stack \}\}\.json/);
+        assert.match(action?.uses ?? "", /^pulumi\/actions@v[67]$/);
+        assert.strictEqual(action?.with?.command, "preview");
+        assert.strictEqual(action?.with?.policyPacks, "policy");
+        assert.strictEqual(action?.with?.policyPackConfigs, "policy/config/${{ matrix.stack }}.json");
+        assert.match(String(action?.with?.["stack-name"]), /matrix\.stack/);
+        for (const job of Object.values(workflow.jobs)) {
+            assert.doesNotMatch(job.if ?? "", /secrets\./, "GitHub refuses secrets in a job-level if");
+        }
+        for (const name of ["PULUMI_ACCESS_TOKEN", "ARM_CLIENT_SECRET", "GOOGLE_CREDENTIALS", "AWS_SECRET_ACCESS_KEY"]) {
+            assert.strictEqual(preview.env?.[name], `\${{ secrets.${name} }}`, name);
+        }
+        const gate = preview.steps.find(s => s.run?.includes("GITHUB_OUTPUT"));
+        assert.match(gate?.run ?? "", /stacks\/Pulumi\.\$\{\{ matrix\.stack \}\}\.yaml/, "skips a stack whose file is missing");
+        for (const step of preview.steps.filter(s => s !== gate && !s.uses?.startsWith("actions/checkout@"))) {
+            assert.strictEqual(step.if, "steps.creds.outputs.ready == 'true'", `${step.uses ?? step.run} runs only with credentials`);
+        }
     });
 });

@@ -397,6 +397,19 @@ describe("policy quota-fit", () => {
         assert.deepStrictEqual(await messages(P, [deployment("web"), noCpuLimit, defaults]), []);
     });
 
+    it("checks each quota of a namespace on its own", async () => {
+        const second: ManifestObject = { ...quota({ "requests.cpu": "10", "limits.cpu": "1" }), metadata: { name: "q2", namespace: "lab" } };
+        const run = await checkObjects([...objects, quota({ "requests.cpu": "500m" }), second]);
+        const found = violationsOf(run, P).map(v => ({ urn: v.urn, text: v.message.split("\n")[1] }));
+        assert.deepStrictEqual(found.map(f => f.text.slice(0, f.text.indexOf(","))), [
+            "ResourceQuota lab/q: requests.cpu is 500m",
+            "Deployment lab/api: container 'api' sets no limits.cpu",
+            "Deployment lab/worker: container 'worker' sets no limits.cpu",
+        ]);
+        assert.deepStrictEqual(found.map(f => f.urn), [manifestUrn(quota({})), manifestUrn(objects[0]), manifestUrn(objects[2])]);
+        assert.match(found[1].text, /which ResourceQuota lab\/q2 tracks/);
+    });
+
     it("does not apply to other namespaces, scoped quotas, or quotas on other resources", async () => {
         assert.deepStrictEqual(await messages(P, [...objects, quota({ "requests.cpu": "1m" }, {}, "other")]), []);
         assert.deepStrictEqual(await messages(P, [...objects, quota({ "requests.cpu": "1m" }, { scopes: ["BestEffort"] })]), []);

@@ -93,55 +93,77 @@ export function plainLabels(labels: Record<string, string>): PodLabels {
  * which the API server would reject anyway.
  */
 export function labelSelectorSelects(selector: LabelSelector | null | undefined, labels: PodLabels, empty: "everything" | "nothing" = "everything"): boolean {
+    return compileLabelSelector(selector, empty)(labels);
+}
+
+/** A requirement of a label selector, read out of the props once. */
+interface Requirement {
+    key: string | undefined;
+    operator: string | undefined;
+    values: string[];
+}
+
+/**
+ * labelSelectorSelects with the selector read once: the returned test reads no props of the
+ * selector, so matching one selector against many workloads stays cheap.
+ */
+export function compileLabelSelector(selector: LabelSelector | null | undefined, empty: "everything" | "nothing" = "everything"): (labels: PodLabels) => boolean {
     if (selector === undefined || selector === null) {
-        return false;
+        return () => false;
     }
     const matchLabels = Object.entries(selector.matchLabels ?? {});
-    const expressions = selector.matchExpressions ?? [];
+    const expressions: Requirement[] = (selector.matchExpressions ?? []).map(e => ({ key: e.key, operator: e.operator, values: [...(e.values ?? [])] }));
     if (matchLabels.length === 0 && expressions.length === 0) {
-        return empty === "everything";
+        return () => empty === "everything";
     }
-    for (const [key, value] of matchLabels) {
-        const values = labels.values(key);
-        if (!values || !valueMatches(values, value)) {
-            return false;
-        }
-    }
-    for (const e of expressions) {
-        const values = e.key === undefined ? undefined : labels.values(e.key);
-        const listed = e.values ?? [];
-        switch (e.operator) {
-            case "In":
-                if (!listed.length || !values || !listed.some(v => valueMatches(values, v))) {
-                    return false;
-                }
-                break;
-            case "NotIn":
-                if (!listed.length || (values && !someValueOutside(values, listed))) {
-                    return false;
-                }
-                break;
-            case "Exists":
-                if (!values) {
-                    return false;
-                }
-                break;
-            case "DoesNotExist":
-                if (values) {
-                    return false;
-                }
-                break;
-            default:
+    return labels => {
+        for (const [key, value] of matchLabels) {
+            const values = labels.values(key);
+            if (!values || !valueMatches(values, value)) {
                 return false;
+            }
         }
-    }
-    return true;
+        for (const e of expressions) {
+            const values = e.key === undefined ? undefined : labels.values(e.key);
+            const listed = e.values;
+            switch (e.operator) {
+                case "In":
+                    if (!listed.length || !values || !listed.some(v => valueMatches(values, v))) {
+                        return false;
+                    }
+                    break;
+                case "NotIn":
+                    if (!listed.length || (values && !someValueOutside(values, listed))) {
+                        return false;
+                    }
+                    break;
+                case "Exists":
+                    if (!values) {
+                        return false;
+                    }
+                    break;
+                case "DoesNotExist":
+                    if (values) {
+                        return false;
+                    }
+                    break;
+                default:
+                    return false;
+            }
+        }
+        return true;
+    };
 }
 
 /** Whether a Service selector (a plain map) selects some pod with these labels; an empty or unset one selects nothing. */
 export function serviceSelectorSelects(selector: Record<string, string> | null | undefined, labels: PodLabels): boolean {
+    return compileServiceSelector(selector)(labels);
+}
+
+/** serviceSelectorSelects with the selector read once. */
+export function compileServiceSelector(selector: Record<string, string> | null | undefined): (labels: PodLabels) => boolean {
     const entries = Object.entries(selector ?? {});
-    return entries.length > 0 && entries.every(([key, value]) => {
+    return labels => entries.length > 0 && entries.every(([key, value]) => {
         const values = labels.values(key);
         return values !== undefined && valueMatches(values, value);
     });
@@ -182,9 +204,45 @@ export function workloadPodLabels(w: Workload, maxPods: number): PodLabels {
         default:
             break;
     }
+    // Label lookups are memoised: a workload is matched against every selector of its namespace,
+    // and each read of the props goes through the engine's proxy. Keys are read only when asked for.
+    const seen = new Map<string, LabelValues | undefined>();
     return {
         declared,
-        values: key => (Object.prototype.hasOwnProperty.call(declared, key) ? { kind: "exact", value: declared[key] } : added[key]),
+        values: key => {
+            if (seen.has(key)) {
+                return seen.get(key);
+            }
+            const found: LabelValues | undefined = Object.prototype.hasOwnProperty.call(declared, key) ? { kind: "exact", value: declared[key] } : added[key];
+            seen.set(key, found);
+            return found;
+        },
+    };
+}
+
+/** A workload with its smallest and largest scale and the labels its pods carry (at its largest scale). */
+export interface ScaledWorkload {
+    w: Workload;
+    scale: { min: number; max: number; hpa?: Autoscaler };
+    labels: PodLabels;
+}
+
+/**
+ * The workloads of a namespace, scaled and labelled, computed once per namespace for the life of
+ * the returned function (one policy run).
+ */
+export function scaledWorkloads(index: StackIndex, autoscalers: Autoscaler[]): (namespace: string) => ScaledWorkload[] {
+    const cache = new Map<string, ScaledWorkload[]>();
+    return namespace => {
+        let list = cache.get(namespace);
+        if (!list) {
+            list = index.workloadsIn(namespace).map(w => {
+                const scale = scaleOf(w, autoscalers);
+                return { w, scale, labels: workloadPodLabels(w, scale.max) };
+            });
+            cache.set(namespace, list);
+        }
+        return list;
     };
 }
 
@@ -267,9 +325,30 @@ export function autoscalersOf(index: StackIndex): Autoscaler[] {
     });
 }
 
-/** The autoscalers targeting a workload (more than one is a mistake of its own). */
+/** Autoscalers by `namespace/kind/name` of their target, built once per autoscalersOf result. */
+const byTarget = new WeakMap<Autoscaler[], Map<string, Autoscaler[]>>();
+
+function targetKey(namespace: string, kind: string, name: string): string {
+    return `${namespace}\u0000${kind}\u0000${name}`;
+}
+
+/** The autoscalers targeting a workload, in stack order (more than one is a mistake of its own). O(1) after the first call. */
 export function autoscalersFor(autoscalers: Autoscaler[], w: { kind: string; namespace: string; name: string }): Autoscaler[] {
-    return autoscalers.filter(a => a.entry.namespace === w.namespace && a.targetKind === w.kind && a.targetName === w.name);
+    let map = byTarget.get(autoscalers);
+    if (!map) {
+        map = new Map();
+        for (const a of autoscalers) {
+            const key = targetKey(a.entry.namespace, a.targetKind, a.targetName);
+            const list = map.get(key);
+            if (list) {
+                list.push(a);
+            } else {
+                map.set(key, [a]);
+            }
+        }
+        byTarget.set(autoscalers, map);
+    }
+    return map.get(targetKey(w.namespace, w.kind, w.name)) ?? [];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -339,11 +418,44 @@ interface LimitRangeItem {
  * `defaultRequest`, else the default limit, else `min`.
  */
 export function limitRangeDefaults(index: StackIndex, namespace: string, resource: string): ContainerDefaults[] {
-    const found: ContainerDefaults[] = [];
-    for (const lr of index.all("LimitRange")) {
-        if (lr.namespace !== namespace) {
-            continue;
+    let cache = defaultsCache.get(index);
+    if (!cache) {
+        cache = new Map();
+        defaultsCache.set(index, cache);
+    }
+    const key = `${namespace}\u0000${resource}`;
+    let found = cache.get(key);
+    if (!found) {
+        found = computeDefaults(limitRangesIn(index, namespace), resource);
+        cache.set(key, found);
+    }
+    return found;
+}
+
+/** Memo of limitRangeDefaults per stack index: quota-fit asks once per container. */
+const defaultsCache = new WeakMap<StackIndex, Map<string, ContainerDefaults[]>>();
+const limitRangesCache = new WeakMap<StackIndex, Map<string, Indexed[]>>();
+
+function limitRangesIn(index: StackIndex, namespace: string): Indexed[] {
+    let byNs = limitRangesCache.get(index);
+    if (!byNs) {
+        byNs = new Map();
+        for (const lr of index.all("LimitRange")) {
+            const list = byNs.get(lr.namespace);
+            if (list) {
+                list.push(lr);
+            } else {
+                byNs.set(lr.namespace, [lr]);
+            }
         }
+        limitRangesCache.set(index, byNs);
+    }
+    return byNs.get(namespace) ?? [];
+}
+
+function computeDefaults(limitRanges: Indexed[], resource: string): ContainerDefaults[] {
+    const found: ContainerDefaults[] = [];
+    for (const lr of limitRanges) {
         for (const item of ((lr.obj.spec as { limits?: LimitRangeItem[] } | undefined)?.limits ?? [])) {
             if (item.type !== "Container") {
                 continue;

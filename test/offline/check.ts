@@ -4,52 +4,14 @@
  * Runs the kubelab policy pack (resource and stack policies) over plain Kubernetes YAML, such as
  * a tutorial's manifests or a Helm chart's output, and validates each object against the
  * Kubernetes schemas. Exit 0: clean or advisory only; 1: a mandatory violation; 2: input that
- * can't be read (missing path, empty file, broken YAML, a document that is not a Kubernetes
- * object, an object the API server would reject), or bad options.
+ * can't be read (missing path, broken YAML, a document that is not a Kubernetes object, an
+ * unknown kind of a built-in API group, an object the API server would reject, nothing to check
+ * at all) or bad options / policy config; an empty file or a custom resource's kind is a warning.
+ * Input problems never stop the check: every readable object is still validated and checked.
  */
-import * as fs from "fs";
-import * as path from "path";
 import { parseArgs } from "util";
-import { CheckResult, checkPaths, messageOf } from "./check-lib";
-import { ROOT } from "./plan-lib";
-import { PolicyPackConfigFile } from "./policy-harness";
 
 const USAGE = "usage: npm run check -- <files or folders…> [--stack NAME | --policy-config FILE] [--json]";
-
-function readConfig(stack?: string, file?: string): PolicyPackConfigFile {
-    if (stack && file) {
-        throw new Error("give --stack or --policy-config, not both");
-    }
-    const configFile = file ? path.resolve(file) : stack ? path.join(ROOT, "policy", "config", `${stack}.json`) : undefined;
-    if (!configFile) {
-        return {};
-    }
-    if (!fs.existsSync(configFile)) {
-        throw new Error(stack ? `no policy config for stack '${stack}': ${path.relative(process.cwd(), configFile)} does not exist` : `policy config ${file} does not exist`);
-    }
-    try {
-        return JSON.parse(fs.readFileSync(configFile, "utf8")) as PolicyPackConfigFile;
-    } catch (err) {
-        throw new Error(`policy config ${configFile} is not valid JSON: ${(err as Error).message}`);
-    }
-}
-
-function where(file: string, document?: string): string {
-    return `${path.relative(process.cwd(), file) || file}${document ? `#${document}` : ""}`;
-}
-
-function print(result: CheckResult): void {
-    for (const p of result.problems) {
-        console.log(`${where(p.file, p.document)}: ${p.severity}: ${p.message}`);
-    }
-    for (const { diagnostic: d, object: o } of result.results) {
-        const subject = o ? `${where(o.file, o.document)} ${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}` : "(stack)";
-        console.log(`${subject}: [${d.enforcementLevel}] ${d.policyName}: ${messageOf(d)}`);
-    }
-    const count = (level: string) => result.run.diagnostics.filter(d => d.enforcementLevel === level).length;
-    const errors = result.problems.filter(p => p.severity === "error").length;
-    console.log(`\n${result.objects.length} object(s) checked: ${count("mandatory")} mandatory violation(s), ${count("advisory")} advisory, ${errors} input error(s) (exit ${result.exitCode})`);
-}
 
 async function main(): Promise<number> {
     let parsed: { values: { stack?: string; "policy-config"?: string; json?: boolean; help?: boolean }; positionals: string[] };
@@ -59,8 +21,7 @@ async function main(): Promise<number> {
             allowPositionals: true, strict: true,
         });
     } catch (err) {
-        console.error(`${(err as Error).message}\n${USAGE}`);
-        return 2;
+        return fail((err as Error).message, process.argv.includes("--json"), true);
     }
     const { values, positionals } = parsed;
     if (values.help) {
@@ -68,31 +29,37 @@ async function main(): Promise<number> {
         return 0;
     }
     if (!positionals.length) {
-        console.error(`error: name at least one YAML file or folder\n${USAGE}`);
-        return 2;
+        return fail("name at least one YAML file or folder", values.json === true, true);
     }
-    let result: CheckResult;
     try {
-        result = await checkPaths(positionals, readConfig(values.stack, values["policy-config"]));
+        // Loaded here, not at the top, so that even a pack that fails to load is an error line, not a stack trace.
+        const { ROOT, pack } = await import("./plan-lib");
+        const { resolvePolicyConfig } = await import("./policy-harness");
+        const { checkPaths, jsonReport, readPolicyConfig, textReport } = await import("./check-lib");
+        const { file, config } = readPolicyConfig(ROOT, { stack: values.stack, file: values["policy-config"] });
+        try {
+            resolvePolicyConfig(pack.args, config);
+        } catch (err) {
+            throw new Error(`${file}: ${(err as Error).message}`);
+        }
+        const result = await checkPaths(positionals, config);
+        console.log(values.json ? JSON.stringify(jsonReport(result), null, 2) : textReport(result).join("\n"));
+        return result.exitCode;
     } catch (err) {
-        console.error(`error: ${(err as Error).message}`);
-        return 2;
+        return fail(err instanceof Error ? err.message : String(err), values.json === true);
     }
-    if (values.json) {
-        console.log(JSON.stringify({
-            objects: result.objects.map(o => ({ file: o.file, document: o.document, kind: o.kind, namespace: o.namespace, name: o.name })),
-            problems: result.problems,
-            results: result.results.map(r => ({ ...r.diagnostic, message: messageOf(r.diagnostic), file: r.object?.file, document: r.object?.document, kind: r.object?.kind, namespace: r.object?.namespace, name: r.object?.name })),
-            notApplicable: result.run.notApplicable.length,
-            exitCode: result.exitCode,
-        }, null, 2));
-    } else {
-        print(result);
-    }
-    return result.exitCode;
 }
 
-main().then(code => { process.exitCode = code; }, err => {
-    console.error(`error: ${(err as Error).message}`);
+/** An error that stops the check: one line on stderr (and, with --json, a report on stdout), exit 2. */
+function fail(message: string, json: boolean, usage = false): number {
+    console.error(`error: ${message}${usage ? `\n${USAGE}` : ""}`);
+    if (json) {
+        console.log(JSON.stringify({ error: message, exitCode: 2 }, null, 2));
+    }
+    return 2;
+}
+
+main().then(code => { process.exitCode = code; }, (err: unknown) => {
+    console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 2;
 });
