@@ -8,8 +8,8 @@ import * as os from "os";
 import * as path from "path";
 import { PolicyPackArgs } from "@pulumi/policy";
 import { parse } from "yaml";
-import { checkPaths, jsonReport, messageOf, readPolicyConfig, textReport } from "./offline/check-lib";
-import { ROOT } from "./offline/plan-lib";
+import { checkPaths, jsonReport, messageOf, readPolicyConfig, textReport } from "../tools/check-lib";
+import { ROOT } from "../tools/plan-lib";
 
 const fixture = (...parts: string[]) => path.join(ROOT, "test", "fixtures", "check", ...parts);
 
@@ -203,7 +203,7 @@ describe("npm run check", function () {
 
     it("as a command: exit codes, and errors without a stack trace", async () => {
         const run = (...args: string[]) => new Promise<{ status: number | null; stdout: string; stderr: string }>(resolve => {
-            const child = execFile(process.execPath, ["-r", "ts-node/register/transpile-only", "test/offline/check.ts", ...args], { cwd: ROOT, encoding: "utf8" },
+            const child = execFile(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/check.ts", ...args], { cwd: ROOT, encoding: "utf8" },
                 (_err, stdout, stderr) => resolve({ status: child.exitCode, stdout, stderr }));
         });
         // Two runs, side by side: a spawned pack takes a second or two to load.

@@ -5,9 +5,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as assert from "assert";
 import { StatefulStore, StatefulStoreArgs } from "../components/stateful-store";
 import { WebService, WebServiceArgs } from "../components/web-service";
-import { ProgramFailure, recordProgram } from "./offline/recorder";
-import { RenderedObject, renderObjects } from "./offline/render";
-import { validateObjects } from "./offline/validate";
+import { ProgramFailure, recordProgram } from "../tools/recorder";
+import { RenderedObject, renderObjects } from "../tools/render";
+import { validateObjects } from "../tools/validate";
 import out = k8s.types.output;
 
 /** Records a program that builds one component, and renders its objects. */

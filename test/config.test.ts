@@ -7,9 +7,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { ROOT, plan } from "./offline/plan-lib";
-import { ProgramFailure } from "./offline/recorder";
-import { StackConfigError, loadStackConfig } from "./offline/stack-config";
+import { ROOT, plan } from "../tools/plan-lib";
+import { ProgramFailure } from "../tools/recorder";
+import { StackConfigError, loadStackConfig } from "../tools/stack-config";
 
 /** Plans the minikube stack with some keys replaced, and returns the failure. */
 async function failureWith(overrides: Record<string, string | undefined>): Promise<ProgramFailure> {
@@ -114,7 +114,7 @@ describe("stack config loading", () => {
 
     it("makes `npm run plan` exit 2 naming the key, without a stack trace", () => {
         const file = write("e.yaml", "config:\n  kubelab:platform: minikube\n  kubelab:labs: [smilr]\n  kubelab:smilr:\n    mongoStorage: 500MB\n");
-        const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "test/offline/plan.ts", "--stack", "minikube", "--config-file", file, "--out", path.join(tmp, "out")],
+        const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/plan.ts", "--stack", "minikube", "--config-file", file, "--out", path.join(tmp, "out")],
             { cwd: ROOT, encoding: "utf8" });
         assert.strictEqual(run.status, 2, run.stdout + run.stderr);
         assert.match(run.stderr, /^error: stack minikube: invalid config kubelab:smilr\.mongoStorage: "500MB" is not allowed/);

@@ -1,9 +1,9 @@
 /**
  * Shared test helpers: run the kubelab pack over plain objects, and find things in results.
  */
-import { pack } from "./offline/plan-lib";
-import { ManifestObject, ManifestResourceOptions, manifestResources } from "./offline/manifests";
-import { PolicyDiagnostic, PolicyPackConfigFile, PolicyRun, resolvePolicyConfig, runPolicyPack } from "./offline/policy-harness";
+import { pack } from "../tools/plan-lib";
+import { ManifestObject, ManifestResourceOptions, manifestResources } from "../tools/manifests";
+import { PolicyDiagnostic, PolicyPackConfigFile, PolicyRun, resolvePolicyConfig, runPolicyPack } from "../tools/policy-harness";
 
 export type ObjectEntry = ManifestObject | { object: ManifestObject; options?: ManifestResourceOptions };
 

@@ -12,12 +12,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
-import { ROOT, exitCodeOf, pack } from "./offline/plan-lib";
-import { resolvePolicyConfig, runPolicyPack } from "./offline/policy-harness";
-import { ProgramFailure, recordProgram } from "./offline/recorder";
-import { SECRET_PLACEHOLDER, UNKNOWN_PLACEHOLDER, UNKNOWN_SENTINEL, analyzerResources, renderObjects, resourceTree, toYaml } from "./offline/render";
-import { listStacks } from "./offline/stack-config";
-import { validateObject } from "./offline/validate";
+import { ROOT, exitCodeOf, pack } from "../tools/plan-lib";
+import { resolvePolicyConfig, runPolicyPack } from "../tools/policy-harness";
+import { ProgramFailure, recordProgram } from "../tools/recorder";
+import { SECRET_PLACEHOLDER, UNKNOWN_PLACEHOLDER, UNKNOWN_SENTINEL, analyzerResources, renderObjects, resourceTree, toYaml } from "../tools/render";
+import { listStacks } from "../tools/stack-config";
+import { validateObject } from "../tools/validate";
 
 describe("project files", () => {
     it("Pulumi.yaml is valid against Pulumi's own project schema", () => {
@@ -158,7 +158,7 @@ describe("npm run plan", function () {
 
     it("plans the minikube stack: exit 0, YAML per object in apply order, report.json with resources and policy results", () => {
         const out = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-plan-"));
-        const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "test/offline/plan.ts", "--stack", "minikube", "--out", out], { cwd: ROOT, encoding: "utf8" });
+        const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/plan.ts", "--stack", "minikube", "--out", out], { cwd: ROOT, encoding: "utf8" });
         assert.strictEqual(run.status, 0, run.stdout + run.stderr);
         assert.match(run.stdout, /kubelab:labs:Smilr {2}smilr/);
         assert.match(run.stdout, /Schema validation: every object is valid/);
@@ -179,7 +179,7 @@ describe("npm run plan", function () {
 
     it("prints the report with --json", () => {
         const out = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-plan-"));
-        const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "test/offline/plan.ts", "--stack", "minikube", "--json", "--out", out], { cwd: ROOT, encoding: "utf8" });
+        const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/plan.ts", "--stack", "minikube", "--json", "--out", out], { cwd: ROOT, encoding: "utf8" });
         assert.strictEqual(run.status, 0, run.stderr);
         const report = JSON.parse(run.stdout) as { stack: string; objects: { kind: string }[] };
         assert.strictEqual(report.stack, "minikube");
@@ -188,7 +188,7 @@ describe("npm run plan", function () {
 
     it("exits 2 for an unknown stack or option, without a stack trace", () => {
         for (const args of [["--stack", "nope"], ["--stak", "minikube"]]) {
-            const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "test/offline/plan.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+            const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/plan.ts", ...args], { cwd: ROOT, encoding: "utf8" });
             assert.strictEqual(run.status, 2, run.stdout + run.stderr);
             assert.doesNotMatch(run.stderr, /\n\s+at /);
         }

@@ -3,8 +3,8 @@
  * expandable storage for every StorageClass and claim.
  */
 import * as assert from "assert";
-import { ManifestObject } from "./offline/manifests";
-import { UNKNOWN_SENTINEL } from "./offline/render";
+import { ManifestObject } from "../tools/manifests";
+import { UNKNOWN_SENTINEL } from "../tools/render";
 import { checkObjects, deployment, violationsOf } from "./helpers";
 
 const podSpec = (containers: object[], initContainers?: object[]) => ({ containers, ...(initContainers ? { initContainers } : {}) });

@@ -7,11 +7,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import { PolicyPackArgs, PolicyResource, validateResourceOfType } from "@pulumi/policy";
 import * as assert from "assert";
-import { manifestResources } from "./offline/manifests";
-import { PolicyConfigError, resolvePolicyConfig, runPolicyPack } from "./offline/policy-harness";
-import { pack } from "./offline/plan-lib";
-import { recordProgram } from "./offline/recorder";
-import { UNKNOWN_SENTINEL, analyzerResources } from "./offline/render";
+import { manifestResources } from "../tools/manifests";
+import { PolicyConfigError, resolvePolicyConfig, runPolicyPack } from "../tools/policy-harness";
+import { pack } from "../tools/plan-lib";
+import { recordProgram } from "../tools/recorder";
+import { UNKNOWN_SENTINEL, analyzerResources } from "../tools/render";
 
 const cm = (name: string, data: Record<string, string>) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "lab" }, data });
 

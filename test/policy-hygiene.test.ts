@@ -4,9 +4,9 @@
  */
 import * as assert from "assert";
 import { imageTag, looksLikeCredential, removedApi } from "../policy/hygiene";
-import { ManifestObject, manifestResources, manifestUrn } from "./offline/manifests";
-import { PolicyPackConfigFile, runPolicyPack } from "./offline/policy-harness";
-import { pack } from "./offline/plan-lib";
+import { ManifestObject, manifestResources, manifestUrn } from "../tools/manifests";
+import { PolicyPackConfigFile, runPolicyPack } from "../tools/policy-harness";
+import { pack } from "../tools/plan-lib";
 import { checkObjects, deployment, violationsOf } from "./helpers";
 
 type Spec = Record<string, unknown>;

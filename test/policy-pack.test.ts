@@ -3,9 +3,9 @@
  */
 import * as assert from "assert";
 import * as fs from "fs";
-import { ManifestObject } from "./offline/manifests";
-import { ROOT, pack, plan } from "./offline/plan-lib";
-import { PolicyPackConfigFile, resolvePolicyConfig } from "./offline/policy-harness";
+import { ManifestObject } from "../tools/manifests";
+import { ROOT, pack, plan } from "../tools/plan-lib";
+import { PolicyPackConfigFile, resolvePolicyConfig } from "../tools/policy-harness";
 import { ObjectEntry, checkObjects, deployment, violationsOf } from "./helpers";
 
 type Spec = Record<string, unknown>;

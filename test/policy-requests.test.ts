@@ -3,9 +3,9 @@
  * limits and the configurable ceilings (container-requests itself is in policy-foundation).
  */
 import * as assert from "assert";
-import { ManifestObject } from "./offline/manifests";
-import { PolicyPackConfigFile } from "./offline/policy-harness";
-import { UNKNOWN_SENTINEL } from "./offline/render";
+import { ManifestObject } from "../tools/manifests";
+import { PolicyPackConfigFile } from "../tools/policy-harness";
+import { UNKNOWN_SENTINEL } from "../tools/render";
 import { checkObjects, deployment, violationsOf } from "./helpers";
 
 interface Resources { requests?: Record<string, unknown>; limits?: Record<string, unknown> }

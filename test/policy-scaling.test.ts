@@ -3,8 +3,8 @@
  * Kubernetes rule behind each edge (defaulting, rounding, API versions) pinned by a test.
  */
 import * as assert from "assert";
-import { ManifestObject, manifestUrn } from "./offline/manifests";
-import { UNKNOWN_SENTINEL } from "./offline/render";
+import { ManifestObject, manifestUrn } from "../tools/manifests";
+import { UNKNOWN_SENTINEL } from "../tools/render";
 import { ignoreChangesCovers, parsePropertyPath, scaledIntOrPercent } from "../policy/lib/selectors";
 import { ObjectEntry, checkObjects, deployment, violationsOf } from "./helpers";
 

@@ -11,13 +11,13 @@ import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
 import { Policy, StackValidationPolicy } from "@pulumi/policy";
 import { deployment } from "./helpers";
-import { ManifestObject, manifestResources, manifestUrn } from "./offline/manifests";
-import { ROOT, pack, plan } from "./offline/plan-lib";
+import { ManifestObject, manifestResources, manifestUrn } from "../tools/manifests";
+import { ROOT, pack, plan } from "../tools/plan-lib";
 import {
     AnalyzerResource, PolicyPackConfigFile, PolicyRun, ResolvedConfig, resolvePolicyConfig, runPolicyPack,
-} from "./offline/policy-harness";
-import { PolicyServer, ServedDiagnostic, ServedPack, ServerRun } from "./offline/policy-server";
-import { UNKNOWN_SENTINEL, analyzerResources } from "./offline/render";
+} from "../tools/policy-harness";
+import { PolicyServer, ServedDiagnostic, ServedPack, ServerRun } from "../tools/policy-server";
+import { UNKNOWN_SENTINEL, analyzerResources } from "../tools/render";
 
 /** A run as comparable multisets: every field of a diagnostic, every field of a not-applicable entry. */
 function comparable(run: PolicyRun) {

@@ -4,8 +4,8 @@
  * retained by StatefulSets, ReadWriteOnce claims mounted by Deployments, zonal disk binding.
  */
 import * as assert from "assert";
-import { ManifestObject, manifestUrn } from "./offline/manifests";
-import { PolicyPackConfigFile } from "./offline/policy-harness";
+import { ManifestObject, manifestUrn } from "../tools/manifests";
+import { PolicyPackConfigFile } from "../tools/policy-harness";
 import { checkObjects, deployment, violationsOf } from "./helpers";
 
 type Spec = Record<string, unknown>;

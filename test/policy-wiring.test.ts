@@ -3,7 +3,7 @@
  * Services to the pods they select, Ingresses to Services and ports.
  */
 import * as assert from "assert";
-import { ManifestObject, manifestUrn } from "./offline/manifests";
+import { ManifestObject, manifestUrn } from "../tools/manifests";
 import { labelSelectorSelects, plainLabels, serviceSelectorSelects } from "../policy/lib/selectors";
 import { ObjectEntry, checkObjects, deployment, violationsOf } from "./helpers";
 

@@ -4,10 +4,10 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as assert from "assert";
-import { Plan, exitCodeOf, plan } from "./offline/plan-lib";
-import { RenderedObject } from "./offline/render";
-import { loadStackConfig } from "./offline/stack-config";
-import { ROOT } from "./offline/plan-lib";
+import { Plan, exitCodeOf, plan } from "../tools/plan-lib";
+import { RenderedObject } from "../tools/render";
+import { loadStackConfig } from "../tools/stack-config";
+import { ROOT } from "../tools/plan-lib";
 
 /** Rendered objects read through the Kubernetes provider's own output types. */
 import out = k8s.types.output;

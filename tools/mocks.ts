@@ -38,12 +38,12 @@ export class KubelabMocks implements pulumi.runtime.Mocks {
         if (!args.custom) {
             return { id: undefined, state: inputs };
         }
-        throw new Error(`kubelab mocks: no provider behaviour is modelled for resource type ${args.type} (${args.name}); teach test/offline/mocks.ts`);
+        throw new Error(`kubelab mocks: no provider behaviour is modelled for resource type ${args.type} (${args.name}); teach tools/mocks.ts`);
     }
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
         // The SDK reports a failed invoke with the gRPC status's `details`, as the engine sends it.
-        const message = `kubelab mocks: the program called invoke ${args.token}, which the offline plan does not answer; teach test/offline/mocks.ts what the provider returns`;
+        const message = `kubelab mocks: the program called invoke ${args.token}, which the offline plan does not answer; teach tools/mocks.ts what the provider returns`;
         throw Object.assign(new Error(message), { details: message });
     }
 
@@ -67,7 +67,7 @@ export class KubelabMocks implements pulumi.runtime.Mocks {
             const result = this.opts.preview ? pulumi.unknown : randomBytes(length).toString("base64url").slice(0, length);
             return { id: this.opts.preview ? undefined : "none", state: { ...inputs, result } };
         }
-        throw new Error(`kubelab mocks: random resource ${type} (${name}) is not modelled; teach test/offline/mocks.ts`);
+        throw new Error(`kubelab mocks: random resource ${type} (${name}) is not modelled; teach tools/mocks.ts`);
     }
 }
 

@@ -5,16 +5,16 @@
  * `npm run build` rebuilds it), else the TypeScript itself through ts-node. Compiled, a plan
  * starts about half a second sooner; the result is the same.
  *
- *   node test/offline/launch.js plan --stack minikube
+ *   node tools/launch.js plan --stack minikube
  */
 "use strict";
 const fs = require("fs");
 const path = require("path");
 
-const root = path.resolve(__dirname, "..", "..");
+const root = path.resolve(__dirname, "..");
 const bin = path.join(root, "bin");
 const stamp = path.join(bin, ".built");
-const SOURCES = ["index.ts", "infra", "components", "policy", path.join("test", "offline")];
+const SOURCES = ["index.ts", "infra", "components", "policy", "tools"];
 
 /** Newest modification time of the TypeScript sources the commands run. */
 function newestSource() {
@@ -40,12 +40,12 @@ function newestSource() {
 
 const command = process.argv[2];
 if (!["plan", "check", "bench"].includes(command ?? "")) {
-    console.error("usage: node test/offline/launch.js <plan|check|bench> [args…]");
+    console.error("usage: node tools/launch.js <plan|check|bench> [args…]");
     process.exit(2);
 }
 process.argv.splice(2, 1);
 const built = fs.statSync(stamp, { throwIfNoEntry: false });
-const compiled = path.join(bin, "test", "offline", `${command}.js`);
+const compiled = path.join(bin, "tools", `${command}.js`);
 if (process.env.KUBELAB_TS !== "1" && built && fs.existsSync(compiled) && newestSource() <= built.mtimeMs) {
     require(compiled);
 } else {

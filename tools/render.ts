@@ -3,7 +3,7 @@
  * they would be applied), the resource tree, and the resources as the policy engine sees them.
  */
 import { stringify } from "yaml";
-import { parseType } from "../../policy/lib/k8s";
+import { parseType } from "../policy/lib/k8s";
 import type { AnalyzerResource } from "./policy-harness";
 import type { RecordedResource, Recording, WireValue } from "./recorder";
 

@@ -3,7 +3,7 @@
  * them had Pulumi created them: each object becomes one resource of its Pulumi type
  * (`apps/v1` `Deployment` → `kubernetes:apps/v1:Deployment`) with the object as its props.
  */
-import { typeToken } from "../../policy/lib/k8s";
+import { typeToken } from "../policy/lib/k8s";
 import type { AnalyzerResource } from "./policy-harness";
 import type { WireProps } from "./recorder";
 

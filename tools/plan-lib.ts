@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { PACK_NAME, packArgs } from "../../policy/pack";
+import { PACK_NAME, packArgs } from "../policy/pack";
 import { PolicyPackConfigFile, PolicyRun, ResolvedConfig, resolvePolicyConfig, runPolicyPack } from "./policy-harness";
 import { Program, Recording, recordProgram } from "./recorder";
 import { RenderedObject, analyzerResources, renderObjects } from "./render";
@@ -37,7 +37,7 @@ export const pack = {
 export function loadProgram(): Program {
     // Relative, so that the compiled plan (bin/) loads the compiled program beside it.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require("../../index") as Program;
+    return require("../index") as Program;
 }
 
 /** The policy config file of a stack, `policy/config/<stack>.json`, if there is one. */
