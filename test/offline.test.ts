@@ -21,7 +21,7 @@ import { validateObject } from "../tools/validate";
 
 describe("project files", () => {
     it("Pulumi.yaml is valid against Pulumi's own project schema", () => {
-        const schema = JSON.parse(fs.readFileSync(path.join(ROOT, "..", "shared", "schemas", "pulumi-project.json"), "utf8")) as object;
+        const schema = JSON.parse(fs.readFileSync(path.join(ROOT, "schemas", "pulumi-project.json"), "utf8")) as object;
         const validate = new Ajv2020({ strict: false, allErrors: true }).compile(schema);
         const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { name: string; stackConfigDir: string; runtime: { name: string } };
         assert.ok(validate(project), JSON.stringify(validate.errors, null, 2));
@@ -31,7 +31,7 @@ describe("project files", () => {
     });
 
     it("the schema check can fail: a runtime that is not a name or object is rejected", () => {
-        const schema = JSON.parse(fs.readFileSync(path.join(ROOT, "..", "shared", "schemas", "pulumi-project.json"), "utf8")) as object;
+        const schema = JSON.parse(fs.readFileSync(path.join(ROOT, "schemas", "pulumi-project.json"), "utf8")) as object;
         const validate = new Ajv2020({ strict: false }).compile(schema);
         assert.strictEqual(validate({ name: "kubelab", runtime: 42 }), false);
     });
