@@ -229,12 +229,12 @@ describe("the CI workflow for users", () => {
     interface Job { if?: string; needs?: string; env?: Record<string, string>; steps: Step[]; strategy?: { matrix?: { stack?: string[] } } }
     const workflow = parse(fs.readFileSync(path.join(ROOT, ".github", "workflows", "policy.yml"), "utf8")) as { on: Record<string, unknown>; jobs: Record<string, Job> };
 
-    it("runs on pull requests and by hand: checkout, Node 20 with the npm cache, npm ci, type-check, tests", () => {
+    it("runs on pull requests and by hand: checkout, Node 22 with the npm cache, npm ci, type-check, tests", () => {
         assert.ok("pull_request" in workflow.on && "workflow_dispatch" in workflow.on);
         const steps = workflow.jobs.offline.steps;
         assert.match(steps[0].uses ?? "", /^actions\/checkout@v\d+$/);
         const node = steps.find(s => s.uses?.startsWith("actions/setup-node@"));
-        assert.deepStrictEqual(node?.with, { "node-version": 20, cache: "npm" });
+        assert.deepStrictEqual(node?.with, { "node-version": 22, cache: "npm" });
         const runs = steps.map(s => s.run ?? "");
         for (const command of ["npm ci", "npx tsc --noEmit -p . && npx tsc --noEmit -p policy", "npm test"]) {
             assert.ok(runs.includes(command), command);
