@@ -4,34 +4,36 @@
  * longer serves.
  */
 import { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { KubeObject, containersOf, describeObject, parseType } from "./lib/k8s";
+import { KubeObject, describeObject, parseType } from "./lib/k8s";
 import { containerLabel, workloadContainers } from "./lib/pods";
-import { indexStack, serviceSelects } from "./lib/stack";
-
-interface ServiceSpec {
-    type?: string;
-    selector?: Record<string, string>;
-}
+import { autoscalersOf, scaledWorkloads } from "./lib/scale";
+import { routingServices } from "./lib/services";
+import { Workload, indexStack } from "./lib/stack";
 
 /** Containers behind a Service need a readiness probe, or traffic reaches pods that aren't ready. */
 export const readinessProbeBehindService: StackValidationPolicy = {
     name: "readiness-probe-behind-service",
-    description: "Containers of pods that a Service selects have a readiness probe: without one, a pod gets traffic the moment its process starts, before it can answer, on every scale-out and during every rollout.",
+    description: "Containers of pods that a Service selects have a readiness probe: without one, a pod gets traffic the moment its process starts, before it can answer, on every scale-out and during every rollout. Pods are matched by the labels they really carry, controller-added ones included (a Service pinned to one StatefulSet pod by statefulset.kubernetes.io/pod-name counts).",
     enforcementLevel: "advisory",
     validateStack: (args, reportViolation) => {
         const index = indexStack(args.resources);
-        const services = index.all("Service").map(s => ({ s, spec: (s.obj.spec ?? {}) as ServiceSpec }))
-            .filter(({ spec }) => spec.type !== "ExternalName");
+        const inNamespace = scaledWorkloads(index, autoscalersOf(index));
+        const behind = new Map<Workload, string[]>();
+        for (const { svc, selected } of routingServices(index, inNamespace)) {
+            for (const { w } of selected) {
+                behind.set(w, [...(behind.get(w) ?? []), svc.name]);
+            }
+        }
         for (const w of index.workloads) {
-            const behind = services.filter(({ s, spec }) => s.namespace === w.namespace && serviceSelects(spec.selector, w.podLabels)).map(({ s }) => s.name);
-            if (!behind.length) {
+            const services = behind.get(w);
+            if (!services) {
                 continue;
             }
-            const serviceNames = `${behind.length > 1 ? "Services" : "Service"} ${behind.join(", ")}`;
-            for (const { container, role } of containersOf(w.pod)) {
-                // Init containers finish before the pod serves; only the app containers gate readiness.
-                if (role === "container" && !container.readinessProbe) {
-                    reportViolation(`${describeObject(w.kind, w.obj, w.name)}: ${containerLabel(container, role)} is behind ${serviceNames} but has no readinessProbe; ` +
+            const serviceNames = `${services.length > 1 ? "Services" : "Service"} ${services.join(", ")}`;
+            // Init containers finish before the pod serves (sidecars aside, which serve no readiness); only app containers gate readiness.
+            for (const container of w.pod?.containers ?? []) {
+                if (!container.readinessProbe) {
+                    reportViolation(`${describeObject(w.kind, w.obj, w.name)}: ${containerLabel(container, "container")} is behind ${serviceNames} but has no readinessProbe; ` +
                         "add one (httpGet on a health path, or tcpSocket on the serving port).", w.resource.urn);
                 }
             }

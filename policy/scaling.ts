@@ -9,10 +9,10 @@
 import { Policies, StackValidationPolicy } from "@pulumi/policy";
 import { Container, PodSpec, containersOf, describeObject } from "./lib/k8s";
 import { formatBytes, parseQuantity } from "./lib/quantity";
-import {
-    Autoscaler, LabelSelector, SCALABLE_KINDS, ScaledWorkload, autoscalersOf, compileLabelSelector, effectiveLimit, effectiveRequest,
-    ignoreChangesCovers, isSidecar, limitRangeDefaults, podAmount, present, scaleOf, scaledIntOrPercent, scaledWorkloads,
-} from "./lib/selectors";
+import { ignoreChangesCovers } from "./lib/paths";
+import { effectiveLimit, effectiveRequest, isSidecar, limitRangeDefaults, podAmount, present } from "./lib/resources";
+import { Autoscaler, SCALABLE_KINDS, ScaledWorkload, autoscalersOf, scaleOf, scaledIntOrPercent, scaledWorkloads } from "./lib/scale";
+import { LabelSelector, compileLabelSelector } from "./lib/selectors";
 import { Indexed, StackIndex, Workload, indexStack } from "./lib/stack";
 
 function hpaName(a: Autoscaler): string {

@@ -11,7 +11,8 @@ import { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulu
 import { KubeObject, describeObject, kindOf } from "./lib/k8s";
 import { claimsOf } from "./lib/pods";
 import { compareQuantities, isQuantity } from "./lib/quantity";
-import { autoscalerFor, autoscalersOf, indexStack } from "./lib/stack";
+import { autoscalersOf, scaleOf } from "./lib/scale";
+import { indexStack } from "./lib/stack";
 
 const STORAGE_CLASS = "StorageClass";
 
@@ -259,9 +260,9 @@ export const rwoClaimSingleWriter: StackValidationPolicy = {
             if ((spec.replicas ?? 1) > 1) {
                 reportViolation(`${what} with ${spec.replicas} replicas: only one pod can mount it; set replicas: 1 (or use ReadWriteMany storage, or a StatefulSet with a claim per pod).`, w.resource.urn);
             }
-            const hpa = autoscalerFor(autoscalers, w);
-            if (hpa && hpa.maxReplicas > 1) {
-                reportViolation(`${what}, and HorizontalPodAutoscaler ${hpa.entry.namespace}/${hpa.entry.name} may scale it to ${hpa.maxReplicas} pods; set maxReplicas: 1 or move the data off the pod.`, w.resource.urn);
+            const scale = scaleOf(w, autoscalers);
+            if (scale.hpa && scale.max > 1) {
+                reportViolation(`${what}, and HorizontalPodAutoscaler ${scale.hpa.entry.namespace}/${scale.hpa.entry.name} may scale it to ${scale.max} pods; set maxReplicas: 1 or move the data off the pod.`, w.resource.urn);
             }
         }
     },

@@ -8,25 +8,10 @@
  */
 import { Policies, StackValidationPolicy } from "@pulumi/policy";
 import { describeObject } from "./lib/k8s";
-import { autoscalersOf, compileServiceSelector, scaleOf, scaledWorkloads, serviceSelectorSelects, workloadPodLabels } from "./lib/selectors";
-import { Indexed, indexStack } from "./lib/stack";
-
-interface ServicePort {
-    name?: string;
-    port?: number;
-    targetPort?: number | string;
-}
-
-interface ServiceSpec {
-    type?: string;
-    clusterIP?: string;
-    selector?: Record<string, string> | null;
-    ports?: ServicePort[];
-}
-
-function serviceSpec(svc: Indexed): ServiceSpec {
-    return (svc.obj.spec ?? {}) as ServiceSpec;
-}
+import { autoscalersOf, scaleOf, scaledWorkloads } from "./lib/scale";
+import { serviceSelectorSelects, workloadPodLabels } from "./lib/selectors";
+import { routingServices, serviceSpec } from "./lib/services";
+import { indexStack } from "./lib/stack";
 
 /** A StatefulSet's serviceName is a headless Service of its namespace selecting its pods. */
 export const statefulSetHeadlessService: StackValidationPolicy = {
@@ -71,23 +56,15 @@ export const serviceSelectsPods: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const index = indexStack(args.resources);
-        const inNamespaceOf = scaledWorkloads(index, autoscalersOf(index));
-        for (const svc of index.all("Service")) {
-            const spec = serviceSpec(svc);
-            if (spec.type === "ExternalName" || Object.keys(spec.selector ?? {}).length === 0) {
-                continue;
-            }
-            const inNamespace = inNamespaceOf(svc.namespace);
-            const selects = compileServiceSelector(spec.selector);
-            const selected = inNamespace.filter(({ labels }) => selects(labels));
+        for (const { svc, selector, candidates: inNamespace, selected } of routingServices(index, scaledWorkloads(index, autoscalersOf(index)))) {
             const what = describeObject("Service", svc.obj, svc.name);
             if (!selected.length) {
                 const shown = inNamespace.slice(0, 10).map(({ w }) => `${w.kind} ${w.name} ${JSON.stringify(w.podLabels)}`);
                 const more = inNamespace.length > shown.length ? `; and ${inNamespace.length - shown.length} more` : "";
-                reportViolation(`${what} selects ${JSON.stringify(spec.selector)}, but no workload in namespace ${svc.namespace} has those pod labels ` +
+                reportViolation(`${what} selects ${JSON.stringify(selector)}, but no workload in namespace ${svc.namespace} has those pod labels ` +
                     `(${shown.length ? shown.join("; ") + more : "it has no workloads"}); the Service would have no endpoints. Fix the selector or the pod template labels.`, svc.resource.urn);
             } else if (selected.every(({ scale }) => scale.max === 0)) {
-                reportViolation(`${what} selects ${JSON.stringify(spec.selector)}, which matches only ${selected.map(({ w }) => describeObject(w.kind, w.obj, w.name)).join(" and ")}, ` +
+                reportViolation(`${what} selects ${JSON.stringify(selector)}, which matches only ${selected.map(({ w }) => describeObject(w.kind, w.obj, w.name)).join(" and ")}, ` +
                     "scaled to 0 pods; the Service would have no endpoints. Point it at a running version, or scale that one up.", svc.resource.urn);
             }
         }

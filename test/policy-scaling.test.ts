@@ -5,7 +5,8 @@
 import * as assert from "assert";
 import { ManifestObject, manifestUrn } from "../tools/manifests";
 import { UNKNOWN_SENTINEL } from "../tools/render";
-import { ignoreChangesCovers, parsePropertyPath, scaledIntOrPercent } from "../policy/lib/selectors";
+import { ignoreChangesCovers, parsePropertyPath } from "../policy/lib/paths";
+import { scaledIntOrPercent } from "../policy/lib/scale";
 import { ObjectEntry, checkObjects, deployment, violationsOf } from "./helpers";
 
 type Spec = Record<string, unknown>;
