@@ -1,0 +1,747 @@
+/**
+ * Pod security: the Kubernetes Pod Security Standards (PSS) as policies, plus the namespace rules
+ * that make them stick (the Pod Security admission labels, and a default-deny ingress
+ * NetworkPolicy).
+ *
+ * Source of every field list and allowed value below: "Pod Security Standards",
+ * https://kubernetes.io/docs/concepts/security/pod-security-standards/ (the Baseline and Restricted
+ * tables; "Policies for Windows pods" for the controls restricted does not apply to Windows pods).
+ * The split into one policy per control follows Kyverno's pod-security policies
+ * (https://kyverno.io/policies/?policytypes=Pod%2520Security%2520Standards%2520%28Baseline%29) and
+ * Polaris' security checks (https://polaris.docs.fairwinds.com/checks/security/). The code is ours.
+ *
+ * - Baseline controls are mandatory in every profile: they stop known privilege escalations.
+ * - Restricted controls are advisory by default (the workshop profile) and mandatory in the
+ *   production profile.
+ * - `pods-meet-namespace-level` checks what the API server itself will do: a pod in a namespace
+ *   labelled `pod-security.kubernetes.io/enforce: restricted` that breaks restricted is refused.
+ *
+ * Every pod-running kind is covered (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job,
+ * CronJob), with init and ephemeral containers. Props are read lazily, so a value unknown during a
+ * preview throws the engine's UnknownValueError from here, as it should (never catch it).
+ *
+ * This module deliberately imports nothing from ./lib (which is being reorganised): the small
+ * helpers it needs to find a workload's pod spec are local (`podViewOf`, `containersOfPod`).
+ */
+import { Policies, PolicyConfigSchema, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+
+// ---------------------------------------------------------------------------------------------
+// The parts of Kubernetes objects these policies read.
+
+export interface SeccompProfile { type?: string; localhostProfile?: string }
+export interface AppArmorProfile { type?: string; localhostProfile?: string }
+export interface SELinuxOptions { type?: string; user?: string; role?: string; level?: string }
+export interface WindowsOptions { hostProcess?: boolean }
+
+/** Fields a container's securityContext shares with the pod's. */
+interface CommonSecurityContext {
+    runAsNonRoot?: boolean;
+    runAsUser?: number;
+    seccompProfile?: SeccompProfile;
+    appArmorProfile?: AppArmorProfile;
+    seLinuxOptions?: SELinuxOptions;
+    windowsOptions?: WindowsOptions;
+}
+
+export interface ContainerSecurityContext extends CommonSecurityContext {
+    privileged?: boolean;
+    allowPrivilegeEscalation?: boolean;
+    capabilities?: { add?: string[]; drop?: string[] };
+    procMount?: string;
+}
+
+export interface PodSecurityContext extends CommonSecurityContext {
+    sysctls?: { name?: string; value?: string }[];
+}
+
+export interface SecurityContainer {
+    name?: string;
+    securityContext?: ContainerSecurityContext;
+    ports?: { name?: string; containerPort?: number; hostPort?: number; protocol?: string }[];
+}
+
+export interface SecurityPodSpec {
+    hostNetwork?: boolean;
+    hostPID?: boolean;
+    hostIPC?: boolean;
+    os?: { name?: string };
+    securityContext?: PodSecurityContext;
+    volumes?: ({ name?: string } & Record<string, unknown>)[];
+    containers?: SecurityContainer[];
+    initContainers?: SecurityContainer[];
+    ephemeralContainers?: SecurityContainer[];
+}
+
+interface Meta {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+}
+
+interface KubeObj {
+    metadata?: Meta;
+    spec?: Record<string, unknown>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Local helpers: which resources run pods, and where their pod spec sits.
+
+/** Kinds that run pods. */
+export const POD_KINDS = ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"] as const;
+export type PodKind = (typeof POD_KINDS)[number];
+
+/** The kind of a Pulumi Kubernetes type token: `kubernetes:apps/v1:Deployment` → Deployment. */
+export function kindOfType(type: string): string | undefined {
+    return /^kubernetes:[^:]+:([A-Za-z0-9]+)$/.exec(type)?.[1];
+}
+
+/** A workload's pod, with how messages name it and where its fields are. */
+export interface PodView {
+    kind: PodKind;
+    /** The namespace the pods run in (`default` when unset). */
+    namespace: string;
+    name: string;
+    /** `Deployment lab/web` (`Deployment web` when the object sets no namespace). */
+    what: string;
+    /** Path of the pod spec in the object: `spec` (Pod), `spec.template.spec`, `spec.jobTemplate.spec.template.spec` (CronJob). */
+    specPath: string;
+    /** Path of the pod's metadata: `metadata` (Pod), `spec.template.metadata`, … */
+    metaPath: string;
+    spec: SecurityPodSpec;
+    /** The pod's annotations (the template's, or the Pod's own). */
+    annotations: Record<string, string>;
+}
+
+/** The pod a resource runs, or undefined when it runs none (or has no pod spec yet). */
+export function podViewOf(type: string, props: Record<string, unknown>, fallbackName: string): PodView | undefined {
+    const kind = kindOfType(type);
+    if (!(POD_KINDS as readonly string[]).includes(kind ?? "")) {
+        return undefined;
+    }
+    const podKind = kind as PodKind;
+    const obj = props as KubeObj;
+    let template: { metadata?: Meta; spec?: SecurityPodSpec } | undefined;
+    let prefix: string;
+    if (podKind === "Pod") {
+        template = { metadata: obj.metadata, spec: obj.spec as SecurityPodSpec | undefined };
+        prefix = "";
+    } else if (podKind === "CronJob") {
+        const jobTemplate = obj.spec?.jobTemplate as { spec?: { template?: { metadata?: Meta; spec?: SecurityPodSpec } } } | undefined;
+        template = jobTemplate?.spec?.template;
+        prefix = "spec.jobTemplate.spec.template.";
+    } else {
+        template = obj.spec?.template as { metadata?: Meta; spec?: SecurityPodSpec } | undefined;
+        prefix = "spec.template.";
+    }
+    const spec = template?.spec;
+    if (!spec) {
+        return undefined;
+    }
+    const name = obj.metadata?.name ?? fallbackName;
+    const ns = obj.metadata?.namespace;
+    return {
+        kind: podKind,
+        namespace: ns ?? "default",
+        name,
+        what: `${podKind} ${ns ? `${ns}/` : ""}${name}`,
+        specPath: `${prefix}spec`,
+        metaPath: `${prefix}metadata`,
+        spec,
+        annotations: template?.metadata?.annotations ?? {},
+    };
+}
+
+export type ContainerRole = "container" | "init container" | "ephemeral container";
+
+export interface ContainerView {
+    container: SecurityContainer;
+    role: ContainerRole;
+    /** `container 'web'`, `init container 'migrate'`, `ephemeral container 'debug'` */
+    label: string;
+}
+
+/** Every container of a pod spec: init containers, containers, then ephemeral containers. */
+export function containersOfPod(spec: SecurityPodSpec): ContainerView[] {
+    const views: ContainerView[] = [];
+    const add = (list: SecurityContainer[] | undefined, role: ContainerRole) => {
+        for (const container of list ?? []) {
+            views.push({ container, role, label: `${role} '${container.name ?? "(unnamed)"}'` });
+        }
+    };
+    add(spec.initContainers, "init container");
+    add(spec.containers, "container");
+    add(spec.ephemeralContainers, "ephemeral container");
+    return views;
+}
+
+/**
+ * PSS "Policies for Windows pods": restricted does not check allowPrivilegeEscalation, seccomp
+ * and capabilities of pods that set `spec.os.name: windows` (those fields mean nothing there).
+ */
+function isWindowsPod(pod: PodView): boolean {
+    return pod.spec.os?.name === "windows";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings: read from the policy config, each missing or malformed value falling back to its
+// default (a policy never throws over its config; the CLI validates the file against the schema).
+
+/** Settings the controls read. Only the policies whose schema names a setting honour it. */
+export interface ControlSettings {
+    /** Host ports a pod may bind (no-host-ports). */
+    allowedHostPorts: number[];
+    /** Sysctls allowed beyond the safe set (safe-sysctls-only). */
+    allowSysctls: string[];
+}
+
+/** What Pod Security admission allows: no exceptions (the API server doesn't read our config). */
+export const ADMISSION_SETTINGS: ControlSettings = { allowedHostPorts: [], allowSysctls: [] };
+
+function stringList(config: Record<string, unknown>, key: string, fallback: string[]): string[] {
+    const value = config[key];
+    return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : fallback;
+}
+
+function numberList(config: Record<string, unknown>, key: string, fallback: number[]): number[] {
+    const value = config[key];
+    return Array.isArray(value) ? value.filter((v): v is number => typeof v === "number") : fallback;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The controls: each returns its findings for one pod, as "<who> <what is wrong>; <what to set>".
+
+export type PssLevel = "baseline" | "restricted";
+
+export interface Control {
+    name: string;
+    level: PssLevel;
+    description: string;
+    /** Extra config settings this control takes (beyond exemptNamespaces / exemptWorkloads). */
+    settings?: PolicyConfigSchema["properties"];
+    check(pod: PodView, settings: ControlSettings): string[];
+}
+
+/** Capabilities baseline lets a container add (PSS Baseline, "Capabilities"). */
+export const BASELINE_CAPABILITIES = [
+    "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE",
+    "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+];
+
+/**
+ * Sysctls baseline allows (PSS Baseline, "Sysctls"): the five of 1.0, ip_local_reserved_ports
+ * (1.27) and the four TCP keepalive/fin settings (1.29). The kubelet's safe set gained
+ * net.ipv4.tcp_rmem and tcp_wmem in 1.32; they are left out here, as the standard lists them later
+ * than the clusters kubelab targets — allow them with `allowSysctls` where the cluster does.
+ */
+export const SAFE_SYSCTLS = [
+    "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+];
+
+/** SELinux types baseline allows (PSS Baseline, "SELinux"); user and role must stay unset. */
+export const SELINUX_TYPES = ["container_t", "container_init_t", "container_kvm_t", "container_engine_t"];
+
+/** Volume sources restricted allows (PSS Restricted, "Volume Types"). */
+export const RESTRICTED_VOLUME_TYPES = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
+
+const APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/";
+const SECCOMP_OK = ["RuntimeDefault", "Localhost"];
+
+/** Where a securityContext sits, for messages: the pod's (`spec.template.spec.securityContext`) or a container's. */
+function podContext(pod: PodView): string {
+    return `${pod.specPath}.securityContext`;
+}
+
+const privileged: Control = {
+    name: "no-privileged-containers",
+    level: "baseline",
+    description: "No container runs privileged (PSS baseline, Privileged Containers): a privileged container has every capability and the node's devices, so it owns the node.",
+    check: pod => containersOfPod(pod.spec)
+        .filter(({ container }) => container.securityContext?.privileged === true)
+        .map(({ label }) => `${label} sets securityContext.privileged: true; remove it (or set it to false).`),
+};
+
+const hostNamespaces: Control = {
+    name: "no-host-namespaces",
+    level: "baseline",
+    description: "No pod shares the node's network, process or IPC namespace (PSS baseline, Host Namespaces: hostNetwork, hostPID, hostIPC).",
+    check: pod => (["hostNetwork", "hostPID", "hostIPC"] as const)
+        .filter(field => pod.spec[field] === true)
+        .map(field => `${pod.specPath}.${field} is true; remove it (or set it to false) and reach the pod through a Service.`),
+};
+
+const hostPathVolumes: Control = {
+    name: "no-host-path-volumes",
+    level: "baseline",
+    description: "No pod mounts a hostPath volume (PSS baseline, HostPath Volumes): it reads or writes the node's filesystem, and data stays on one node.",
+    check: pod => (pod.spec.volumes ?? [])
+        .filter(v => v.hostPath !== undefined && v.hostPath !== null)
+        .map(v => `volume '${v.name ?? "(unnamed)"}' is a hostPath volume (${pod.specPath}.volumes[].hostPath); use an emptyDir, a configMap or secret, or a persistentVolumeClaim.`),
+};
+
+const hostPorts: Control = {
+    name: "no-host-ports",
+    level: "baseline",
+    description: "No container binds a port on the node (PSS baseline, Host Ports: ports[].hostPort unset or 0, or on the configured list): a host port pins the pod to nodes where the port is free and bypasses Services and NetworkPolicies.",
+    settings: {
+        allowedHostPorts: { type: "array", items: { type: "integer", minimum: 1, maximum: 65535 }, default: [], description: "Host ports that may be bound (PSS allows a known list); Pod Security admission allows none." },
+    },
+    check: (pod, settings) => {
+        const found: string[] = [];
+        for (const { container, label } of containersOfPod(pod.spec)) {
+            for (const p of container.ports ?? []) {
+                if (p.hostPort !== undefined && p.hostPort !== null && p.hostPort !== 0 && !settings.allowedHostPorts.includes(p.hostPort)) {
+                    found.push(`${label} binds hostPort ${p.hostPort} (containerPort ${p.containerPort ?? "?"}); remove ports[].hostPort and expose it through a Service (or list the port in policy config allowedHostPorts).`);
+                }
+            }
+        }
+        return found;
+    },
+};
+
+const baselineCapabilities: Control = {
+    name: "baseline-capabilities-only",
+    level: "baseline",
+    description: `No container adds a capability beyond the baseline set (PSS baseline, Capabilities: ${BASELINE_CAPABILITIES.join(", ")}): SYS_ADMIN, NET_ADMIN, SYS_PTRACE and the like break out of the container.`,
+    check: pod => containersOfPod(pod.spec).flatMap(({ container, label }) => {
+        const extra = (container.securityContext?.capabilities?.add ?? []).filter(c => !BASELINE_CAPABILITIES.includes(c));
+        return extra.length ? [`${label} adds ${extra.join(", ")} in securityContext.capabilities.add; remove ${extra.length > 1 ? "them" : "it"} (baseline allows only ${BASELINE_CAPABILITIES.join(", ")}).`] : [];
+    }),
+};
+
+const procMount: Control = {
+    name: "default-proc-mount",
+    level: "baseline",
+    description: "No container unmasks /proc (PSS baseline, /proc Mount Type: securityContext.procMount unset or Default).",
+    check: pod => containersOfPod(pod.spec)
+        .filter(({ container }) => container.securityContext?.procMount !== undefined && container.securityContext.procMount !== null && container.securityContext.procMount !== "Default")
+        .map(({ container, label }) => `${label} sets securityContext.procMount: ${container.securityContext?.procMount}; remove it (or set it to Default).`),
+};
+
+const sysctls: Control = {
+    name: "safe-sysctls-only",
+    level: "baseline",
+    description: `Pods set only safe sysctls (PSS baseline, Sysctls: ${SAFE_SYSCTLS.join(", ")}): others are node-wide or not isolated between pods.`,
+    settings: {
+        allowSysctls: { type: "array", items: { type: "string" }, default: [], description: "Sysctls allowed beyond the safe set, where the nodes' kubelets allow them (--allowed-unsafe-sysctls); Pod Security admission still refuses them in baseline and restricted namespaces." },
+    },
+    check: (pod, settings) => {
+        const names = (pod.spec.securityContext?.sysctls ?? []).map(s => s.name ?? "").filter(n => !SAFE_SYSCTLS.includes(n) && !settings.allowSysctls.includes(n));
+        return names.length ? [`${podContext(pod)}.sysctls sets ${names.join(", ")}, outside the safe set; remove ${names.length > 1 ? "them" : "it"} (or list ${names.length > 1 ? "them" : "it"} in policy config allowSysctls if the nodes allow ${names.length > 1 ? "them" : "it"}).`] : [];
+    },
+};
+
+function seLinuxProblems(options: SELinuxOptions | undefined, where: string): string[] {
+    const found: string[] = [];
+    if (options?.type && !SELINUX_TYPES.includes(options.type)) {
+        found.push(`${where}.seLinuxOptions.type is ${options.type}; remove it or use one of ${SELINUX_TYPES.join(", ")}.`);
+    }
+    for (const field of ["user", "role"] as const) {
+        if (options?.[field]) {
+            found.push(`${where}.seLinuxOptions.${field} is ${options[field]}; remove it (baseline allows no custom SELinux ${field}).`);
+        }
+    }
+    return found;
+}
+
+const seLinux: Control = {
+    name: "no-custom-selinux-options",
+    level: "baseline",
+    description: `No pod or container sets a custom SELinux user or role, or a type other than ${SELINUX_TYPES.join(", ")} (PSS baseline, SELinux).`,
+    check: pod => [
+        ...seLinuxProblems(pod.spec.securityContext?.seLinuxOptions, podContext(pod)),
+        ...containersOfPod(pod.spec).flatMap(({ container, label }) => seLinuxProblems(container.securityContext?.seLinuxOptions, `${label} securityContext`)),
+    ],
+};
+
+const appArmor: Control = {
+    name: "no-apparmor-unconfined",
+    level: "baseline",
+    description: "No pod or container turns AppArmor off (PSS baseline, AppArmor: appArmorProfile.type unset, RuntimeDefault or Localhost; the beta annotation container.apparmor.security.beta.kubernetes.io/* unset, runtime/default or localhost/*).",
+    check: pod => {
+        const found: string[] = [];
+        const typeOk = (t: string | undefined) => t === undefined || t === null || t === "RuntimeDefault" || t === "Localhost";
+        const podType = pod.spec.securityContext?.appArmorProfile?.type;
+        if (!typeOk(podType)) {
+            found.push(`${podContext(pod)}.appArmorProfile.type is ${podType}; remove it or set RuntimeDefault (or Localhost with a profile).`);
+        }
+        for (const { container, label } of containersOfPod(pod.spec)) {
+            const t = container.securityContext?.appArmorProfile?.type;
+            if (!typeOk(t)) {
+                found.push(`${label} sets securityContext.appArmorProfile.type: ${t}; remove it or set RuntimeDefault (or Localhost with a profile).`);
+            }
+        }
+        for (const [key, value] of Object.entries(pod.annotations)) {
+            if (key.startsWith(APPARMOR_ANNOTATION) && value !== "runtime/default" && !String(value).startsWith("localhost/")) {
+                found.push(`${pod.metaPath}.annotations['${key}'] is ${value} (container '${key.slice(APPARMOR_ANNOTATION.length)}'); remove it or use runtime/default (better: securityContext.appArmorProfile.type: RuntimeDefault).`);
+            }
+        }
+        return found;
+    },
+};
+
+const seccompUnconfined: Control = {
+    name: "no-seccomp-unconfined",
+    level: "baseline",
+    description: "No pod or container turns seccomp off (PSS baseline, Seccomp: seccompProfile.type unset, RuntimeDefault or Localhost).",
+    check: pod => {
+        const found: string[] = [];
+        const podType = pod.spec.securityContext?.seccompProfile?.type;
+        if (podType !== undefined && podType !== null && !SECCOMP_OK.includes(podType)) {
+            found.push(`${podContext(pod)}.seccompProfile.type is ${podType}; set RuntimeDefault (or Localhost with a profile).`);
+        }
+        for (const { container, label } of containersOfPod(pod.spec)) {
+            const t = container.securityContext?.seccompProfile?.type;
+            if (t !== undefined && t !== null && !SECCOMP_OK.includes(t)) {
+                found.push(`${label} sets securityContext.seccompProfile.type: ${t}; set RuntimeDefault (or Localhost with a profile), or remove it to inherit the pod's.`);
+            }
+        }
+        return found;
+    },
+};
+
+const hostProcess: Control = {
+    name: "no-windows-host-process",
+    level: "baseline",
+    description: "No pod or container runs as a Windows HostProcess (PSS baseline, HostProcess: windowsOptions.hostProcess unset or false): it has the Windows node's full privileges.",
+    check: pod => [
+        ...(pod.spec.securityContext?.windowsOptions?.hostProcess === true ? [`${podContext(pod)}.windowsOptions.hostProcess is true; remove it (or set it to false).`] : []),
+        ...containersOfPod(pod.spec)
+            .filter(({ container }) => container.securityContext?.windowsOptions?.hostProcess === true)
+            .map(({ label }) => `${label} sets securityContext.windowsOptions.hostProcess: true; remove it (or set it to false).`),
+    ],
+};
+
+const runAsNonRoot: Control = {
+    name: "run-as-non-root",
+    level: "restricted",
+    description: "Containers must run as non-root (PSS restricted, Running as Non-root: the pod's securityContext.runAsNonRoot true, or every container's; no container may set false): the kubelet then refuses an image that would start as root.",
+    check: pod => {
+        const found: string[] = [];
+        const podValue = pod.spec.securityContext?.runAsNonRoot;
+        if (podValue === false) {
+            found.push(`${podContext(pod)}.runAsNonRoot is false; set it to true.`);
+        }
+        for (const { container, label } of containersOfPod(pod.spec)) {
+            const value = container.securityContext?.runAsNonRoot;
+            if (value === false) {
+                found.push(`${label} sets securityContext.runAsNonRoot: false; set it to true (or remove it and set ${podContext(pod)}.runAsNonRoot: true).`);
+            } else if (value !== true && podValue !== true) {
+                found.push(`${label} may run as root; set ${podContext(pod)}.runAsNonRoot: true (or securityContext.runAsNonRoot: true on the container), with a numeric runAsUser if the image's user is not numeric.`);
+            }
+        }
+        return found;
+    },
+};
+
+const runAsUser: Control = {
+    name: "no-root-user",
+    level: "restricted",
+    description: "No pod or container sets runAsUser: 0 (PSS restricted, Running as Non-root user).",
+    check: pod => [
+        ...(pod.spec.securityContext?.runAsUser === 0 ? [`${podContext(pod)}.runAsUser is 0 (root); set the image's non-root UID.`] : []),
+        ...containersOfPod(pod.spec)
+            .filter(({ container }) => container.securityContext?.runAsUser === 0)
+            .map(({ label }) => `${label} sets securityContext.runAsUser: 0 (root); set the image's non-root UID.`),
+    ],
+};
+
+const privilegeEscalation: Control = {
+    name: "no-privilege-escalation",
+    level: "restricted",
+    description: "Every container sets securityContext.allowPrivilegeEscalation: false (PSS restricted, Privilege Escalation; not checked for Windows pods): otherwise setuid binaries can gain privileges.",
+    check: pod => isWindowsPod(pod) ? [] : containersOfPod(pod.spec)
+        .filter(({ container }) => container.securityContext?.allowPrivilegeEscalation !== false)
+        .map(({ container, label }) => `${label} ${container.securityContext?.allowPrivilegeEscalation === true ? "sets securityContext.allowPrivilegeEscalation: true" : "does not set securityContext.allowPrivilegeEscalation"}; set it to false.`),
+};
+
+const dropAll: Control = {
+    name: "drop-all-capabilities",
+    level: "restricted",
+    description: "Every container drops ALL capabilities and adds back at most NET_BIND_SERVICE (PSS restricted, Capabilities; not checked for Windows pods).",
+    check: pod => isWindowsPod(pod) ? [] : containersOfPod(pod.spec).flatMap(({ container, label }) => {
+        const found: string[] = [];
+        const caps = container.securityContext?.capabilities;
+        if (!(caps?.drop ?? []).includes("ALL")) {
+            found.push(`${label} does not drop ALL capabilities; set securityContext.capabilities.drop: [ALL].`);
+        }
+        const added = (caps?.add ?? []).filter(c => c !== "NET_BIND_SERVICE");
+        if (added.length) {
+            found.push(`${label} adds ${added.join(", ")} in securityContext.capabilities.add; restricted allows adding only NET_BIND_SERVICE.`);
+        }
+        return found;
+    }),
+};
+
+const seccompRequired: Control = {
+    name: "seccomp-profile-required",
+    level: "restricted",
+    description: "Every container runs under a seccomp profile (PSS restricted, Seccomp: seccompProfile.type RuntimeDefault or Localhost on the pod, or on every container; not checked for Windows pods).",
+    check: pod => {
+        if (isWindowsPod(pod)) {
+            return [];
+        }
+        const found: string[] = [];
+        const podType = pod.spec.securityContext?.seccompProfile?.type;
+        const podOk = podType !== undefined && podType !== null && SECCOMP_OK.includes(podType);
+        if (podType !== undefined && podType !== null && !podOk) {
+            found.push(`${podContext(pod)}.seccompProfile.type is ${podType}; set RuntimeDefault.`);
+        }
+        for (const { container, label } of containersOfPod(pod.spec)) {
+            const t = container.securityContext?.seccompProfile?.type;
+            if (t !== undefined && t !== null) {
+                if (!SECCOMP_OK.includes(t)) {
+                    found.push(`${label} sets securityContext.seccompProfile.type: ${t}; set RuntimeDefault (or remove it to inherit the pod's).`);
+                }
+            } else if (!podOk) {
+                found.push(`${label} has no seccomp profile; set ${podContext(pod)}.seccompProfile.type: RuntimeDefault (or securityContext.seccompProfile.type on the container).`);
+            }
+        }
+        return found;
+    },
+};
+
+const volumeTypes: Control = {
+    name: "restricted-volume-types",
+    level: "restricted",
+    description: `Pods use only the volume types restricted allows (PSS restricted, Volume Types: ${RESTRICTED_VOLUME_TYPES.join(", ")}): other sources reach the node or storage directly, around PersistentVolumes.`,
+    check: pod => (pod.spec.volumes ?? []).flatMap(v => {
+        const sources = Object.keys(v).filter(k => k !== "name" && v[k] !== undefined && v[k] !== null);
+        const bad = sources.filter(s => !RESTRICTED_VOLUME_TYPES.includes(s));
+        return bad.length ? [`volume '${v.name ?? "(unnamed)"}' is a ${bad.join("/")} volume; use ${RESTRICTED_VOLUME_TYPES.join(", ")} (a persistentVolumeClaim for storage).`] : [];
+    }),
+};
+
+/** Baseline controls, in the order of the PSS table. */
+export const BASELINE_CONTROLS: Control[] = [hostProcess, hostNamespaces, privileged, baselineCapabilities, hostPathVolumes, hostPorts, appArmor, seLinux, procMount, seccompUnconfined, sysctls];
+/** Restricted controls (restricted also includes every baseline control). */
+export const RESTRICTED_CONTROLS: Control[] = [volumeTypes, privilegeEscalation, runAsNonRoot, runAsUser, seccompRequired, dropAll];
+
+/** The findings of a PSS level for one pod, as Pod Security admission would judge it (no configured exceptions). */
+export function levelFindings(pod: PodView, level: PssLevel): { control: string; message: string }[] {
+    const controls = level === "restricted" ? [...BASELINE_CONTROLS, ...RESTRICTED_CONTROLS] : BASELINE_CONTROLS;
+    return controls.flatMap(c => c.check(pod, ADMISSION_SETTINGS).map(message => ({ control: c.name, message })));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Policies from controls.
+
+const EXEMPTION_SCHEMA: PolicyConfigSchema["properties"] = {
+    exemptNamespaces: { type: "array", items: { type: "string" }, default: ["kube-system"], description: "Namespaces whose pods are not checked (system namespaces the labs don't own)." },
+    exemptWorkloads: { type: "array", items: { type: "string" }, default: [], description: "Workloads not checked, as '<namespace>/<name>' (a documented exception: say why in the README's security section)." },
+};
+
+/** True when the pod's namespace or workload is exempted by the policy's config. */
+function isExempt(pod: { namespace: string; name: string }, config: Record<string, unknown>): boolean {
+    return stringList(config, "exemptNamespaces", ["kube-system"]).includes(pod.namespace)
+        || stringList(config, "exemptWorkloads", []).includes(`${pod.namespace}/${pod.name}`);
+}
+
+function controlPolicy(control: Control): ResourceValidationPolicy {
+    const defaults = (key: string): unknown[] => (control.settings?.[key]?.default as unknown[] | undefined) ?? [];
+    return {
+        name: control.name,
+        description: control.description,
+        enforcementLevel: control.level === "baseline" ? "mandatory" : "advisory",
+        configSchema: { properties: { ...EXEMPTION_SCHEMA, ...control.settings } },
+        validateResource: (args, reportViolation) => {
+            const pod = podViewOf(args.type, args.props, args.name);
+            if (!pod) {
+                return;
+            }
+            const config = args.getConfig<Record<string, unknown>>() ?? {};
+            if (isExempt(pod, config)) {
+                return;
+            }
+            const settings: ControlSettings = {
+                allowedHostPorts: numberList(config, "allowedHostPorts", defaults("allowedHostPorts") as number[]),
+                allowSysctls: stringList(config, "allowSysctls", defaults("allowSysctls") as string[]),
+            };
+            for (const message of control.check(pod, settings)) {
+                reportViolation(`${pod.what}: ${message}`);
+            }
+        },
+    };
+}
+
+export const baselinePolicies: ResourceValidationPolicy[] = BASELINE_CONTROLS.map(controlPolicy);
+export const restrictedPolicies: ResourceValidationPolicy[] = RESTRICTED_CONTROLS.map(controlPolicy);
+
+// ---------------------------------------------------------------------------------------------
+// Namespaces.
+
+export const ENFORCE_LABEL = "pod-security.kubernetes.io/enforce";
+const MODE_LABELS = ["enforce", "warn", "audit"].map(mode => `pod-security.kubernetes.io/${mode}`);
+/** Levels of Pod Security admission, least strict first. */
+export const LEVELS = ["privileged", "baseline", "restricted"] as const;
+export type AdmissionLevel = (typeof LEVELS)[number];
+
+const SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"];
+
+function levelRank(level: string): number {
+    return (LEVELS as readonly string[]).indexOf(level);
+}
+
+/** Namespaces carry the Pod Security admission enforce label, at least at the configured level. */
+export const namespacePodSecurityLabel: ResourceValidationPolicy = {
+    name: "namespace-pod-security-label",
+    description: "Every Namespace sets the Pod Security admission label pod-security.kubernetes.io/enforce (restricted where its pods comply, baseline with the reason written beside it otherwise): without it the API server admits any pod, privileged included.",
+    enforcementLevel: "advisory",
+    configSchema: {
+        properties: {
+            exemptNamespaces: { type: "array", items: { type: "string" }, default: SYSTEM_NAMESPACES, description: "Namespaces that need no label (the cluster's own)." },
+            minimumLevel: { type: "string", enum: [...LEVELS], default: "baseline", description: "The least strict enforce level accepted." },
+        },
+    },
+    validateResource: (args, reportViolation) => {
+        if (kindOfType(args.type) !== "Namespace") {
+            return;
+        }
+        const obj = args.props as KubeObj;
+        const name = obj.metadata?.name ?? args.name;
+        const config = args.getConfig<Record<string, unknown>>() ?? {};
+        if (stringList(config, "exemptNamespaces", SYSTEM_NAMESPACES).includes(name)) {
+            return;
+        }
+        const minimum = typeof config.minimumLevel === "string" && levelRank(config.minimumLevel) >= 0 ? config.minimumLevel : "baseline";
+        const labels = obj.metadata?.labels ?? {};
+        for (const label of MODE_LABELS) {
+            const value = labels[label];
+            if (value !== undefined && levelRank(value) < 0) {
+                reportViolation(`Namespace ${name}: label ${label} is ${JSON.stringify(value)}; use one of ${LEVELS.join(", ")}.`);
+            }
+        }
+        const enforce = labels[ENFORCE_LABEL];
+        if (enforce === undefined) {
+            reportViolation(`Namespace ${name} has no ${ENFORCE_LABEL} label; set metadata.labels['${ENFORCE_LABEL}'] to restricted (or baseline, with the reason), and pod-security.kubernetes.io/warn and audit to restricted.`);
+        } else if (levelRank(enforce) >= 0 && levelRank(enforce) < levelRank(minimum)) {
+            reportViolation(`Namespace ${name} enforces ${enforce}, below ${minimum}; set metadata.labels['${ENFORCE_LABEL}'] to ${minimum === "restricted" ? "restricted" : "baseline or restricted"}.`);
+        }
+    },
+};
+
+/** The namespace objects of a stack by name, with their resource. */
+function namespacesOf(resources: PolicyResource[]): Map<string, { resource: PolicyResource; labels: Record<string, string> }> {
+    const found = new Map<string, { resource: PolicyResource; labels: Record<string, string> }>();
+    for (const r of resources) {
+        if (kindOfType(r.type) === "Namespace") {
+            const obj = r.props as KubeObj;
+            found.set(obj.metadata?.name ?? r.name, { resource: r, labels: obj.metadata?.labels ?? {} });
+        }
+    }
+    return found;
+}
+
+/** Pods of the stack's workloads, with their resource. */
+function podsOf(resources: PolicyResource[]): { resource: PolicyResource; pod: PodView }[] {
+    const found: { resource: PolicyResource; pod: PodView }[] = [];
+    for (const r of resources) {
+        const pod = podViewOf(r.type, r.props, r.name);
+        if (pod) {
+            found.push({ resource: r, pod });
+        }
+    }
+    return found;
+}
+
+/** Pods satisfy the level their Namespace enforces; the API server refuses those that don't. */
+export const podsMeetNamespaceLevel: StackValidationPolicy = {
+    name: "pods-meet-namespace-level",
+    description: "Every pod satisfies the Pod Security level its Namespace enforces (pod-security.kubernetes.io/enforce baseline or restricted, judged as Pod Security admission does, without this pack's configured exceptions): otherwise the API server refuses the pods, and the workload never starts.",
+    enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            exemptNamespaces: { type: "array", items: { type: "string" }, default: [], description: "Namespaces the cluster's Pod Security admission configuration exempts (exemptions.namespaces)." },
+        },
+    },
+    validateStack: (args, reportViolation) => {
+        const config = args.getConfig<Record<string, unknown>>() ?? {};
+        const exempt = stringList(config, "exemptNamespaces", []);
+        const namespaces = namespacesOf(args.resources);
+        for (const { resource, pod } of podsOf(args.resources)) {
+            const ns = namespaces.get(pod.namespace);
+            const level = ns?.labels[ENFORCE_LABEL];
+            if (!ns || exempt.includes(pod.namespace) || (level !== "baseline" && level !== "restricted")) {
+                continue;
+            }
+            for (const { control, message } of levelFindings(pod, level)) {
+                reportViolation(`${pod.what}: Namespace ${pod.namespace} enforces ${level}, and Pod Security admission will refuse its pods (${control}): ${message}`, resource.urn);
+            }
+        }
+    },
+};
+
+interface NetworkPolicySpec {
+    podSelector?: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] };
+    policyTypes?: string[];
+    ingress?: unknown[];
+}
+
+/**
+ * A default-deny ingress policy: it selects every pod (podSelector {}), covers ingress and allows
+ * nothing (no ingress rules). When policyTypes is unset, Kubernetes counts Ingress in
+ * (NetworkPolicySpec.policyTypes: "If this field is not specified, it will default based on the
+ * existence of ingress or egress rules; policies that contain an egress section are assumed to
+ * affect egress, and all policies (whether or not they contain an ingress section) are assumed to
+ * affect ingress").
+ */
+export function isDefaultDenyIngress(spec: NetworkPolicySpec | undefined): boolean {
+    if (!spec) {
+        return false;
+    }
+    const selector = spec.podSelector ?? {};
+    const selectsAll = Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0;
+    const coversIngress = spec.policyTypes === undefined || spec.policyTypes === null || spec.policyTypes.includes("Ingress");
+    return selectsAll && coversIngress && (spec.ingress ?? []).length === 0;
+}
+
+/** A namespace that runs workloads starts from a default-deny ingress NetworkPolicy. */
+export const namespaceDefaultDenyIngress: StackValidationPolicy = {
+    name: "namespace-default-deny-ingress",
+    description: "Every namespace that runs workloads has a default-deny ingress NetworkPolicy (podSelector: {}, policyTypes: [Ingress], no ingress rules), so that only the paths other policies allow are open: without one, every pod in the cluster reaches every pod.",
+    enforcementLevel: "advisory",
+    configSchema: {
+        properties: {
+            exemptNamespaces: { type: "array", items: { type: "string" }, default: SYSTEM_NAMESPACES, description: "Namespaces that need no default-deny policy (the cluster's own)." },
+        },
+    },
+    validateStack: (args, reportViolation) => {
+        const config = args.getConfig<Record<string, unknown>>() ?? {};
+        const exempt = stringList(config, "exemptNamespaces", SYSTEM_NAMESPACES);
+        const workloads = new Map<string, string[]>();
+        for (const { pod } of podsOf(args.resources)) {
+            if (!exempt.includes(pod.namespace)) {
+                workloads.set(pod.namespace, [...(workloads.get(pod.namespace) ?? []), pod.what]);
+            }
+        }
+        const denied = new Set<string>();
+        for (const r of args.resources) {
+            if (kindOfType(r.type) === "NetworkPolicy") {
+                const obj = r.props as KubeObj;
+                if (isDefaultDenyIngress(obj.spec as NetworkPolicySpec | undefined)) {
+                    denied.add(obj.metadata?.namespace ?? "default");
+                }
+            }
+        }
+        const namespaces = namespacesOf(args.resources);
+        for (const [ns, whats] of workloads) {
+            if (!denied.has(ns)) {
+                const shown = whats.length > 3 ? `${whats.slice(0, 3).join(", ")} and ${whats.length - 3} more` : whats.join(", ");
+                reportViolation(`Namespace ${ns} runs ${shown} but has no default-deny ingress NetworkPolicy; add one with podSelector: {}, policyTypes: [Ingress] and no ingress rules, then allow each path the lab needs.`,
+                    namespaces.get(ns)?.resource.urn);
+            }
+        }
+    },
+};
+
+/** The pod-security family: baseline controls, restricted controls, then the namespace rules. */
+export const securityPolicies: Policies = [
+    ...baselinePolicies,
+    ...restrictedPolicies,
+    namespacePodSecurityLabel,
+    podsMeetNamespaceLevel,
+    namespaceDefaultDenyIngress,
+];
