@@ -6,13 +6,14 @@
 import * as fs from "fs";
 import * as path from "path";
 import { PACK_NAME, packArgs } from "../policy/pack";
-import { PolicyPackConfigFile, PolicyRun, ResolvedConfig, resolvePolicyConfig, runPolicyPack } from "./policy-harness";
-import { Program, Recording, recordProgram } from "./recorder";
+import { PolicyConfigError, PolicyPackConfigFile, PolicyRun, ResolvedConfig, resolvePolicyConfig, runPolicyPack } from "./policy-harness";
+import { PolicyConfigFileError, displayPath, pickPolicyConfig } from "./policy-config";
+import { Program, ProgramFailure, RecordOptions, Recording, recordProgram } from "./recorder";
 import { RenderedObject, analyzerResources, renderObjects } from "./render";
-import { StackConfig, loadStackConfig } from "./stack-config";
+import { StackConfig, StackConfigError, loadStackConfig } from "./stack-config";
 import { SchemaFailure, validateObjects } from "./validate";
 
-/** The project root: the nearest folder above this file with a Pulumi.yaml (this file may run compiled, from bin/). */
+/** The project root: the nearest folder above this file with a Pulumi.yaml. */
 export const ROOT = findRoot(__dirname);
 
 function findRoot(from: string): string {
@@ -35,15 +36,8 @@ export const pack = {
 
 /** Loads the program (index.ts exports it as a function). */
 export function loadProgram(): Program {
-    // Relative, so that the compiled plan (bin/) loads the compiled program beside it.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require("../index") as Program;
-}
-
-/** The policy config file of a stack, `policy/config/<stack>.json`, if there is one. */
-export function policyConfigFileFor(stack: string): string | undefined {
-    const file = path.join(ROOT, "policy", "config", `${stack}.json`);
-    return fs.existsSync(file) ? file : undefined;
 }
 
 export interface PlanOptions {
@@ -51,8 +45,12 @@ export interface PlanOptions {
     config?: StackConfig;
     /** A stack file to read instead of stacks/Pulumi.<stack>.yaml. */
     stackFile?: string;
-    /** Policy config file contents, instead of policy/config/<stack>.json. */
+    /** Policy config file contents, instead of the file {@link pickPolicyConfig} picks (tests). */
     policyConfig?: PolicyPackConfigFile;
+    /** A policy config file to use instead of policy/config/<stack>.json (`--policy-config`). */
+    policyConfigFile?: string;
+    /** What the program reads as its stack's previous outputs (a previous plan's, with `--against`). */
+    previousOutputs?: Record<string, unknown>;
     /** Run as an update instead of a preview. */
     update?: boolean;
 }
@@ -63,37 +61,37 @@ export interface Plan {
     objects: RenderedObject[];
     schemaFailures: SchemaFailure[];
     policyConfig: ResolvedConfig;
+    /** The policy config file the pack ran with (absolute), if any; see {@link pickPolicyConfig}. */
+    policyConfigFile?: string;
     policies: PolicyRun;
 }
 
 /** Plans `stackName`; throws on bad config or a program error, like `pulumi preview` would fail. */
 export async function plan(stackName: string, opts: PlanOptions = {}): Promise<Plan> {
     const stack = opts.config ?? loadStackConfig(ROOT, stackName, opts.stackFile);
-    const policyConfigFile = opts.policyConfig ?? readPolicyConfigFile(stackName);
-    const policyConfig = resolvePolicyConfig(packArgs, policyConfigFile);
-    const recording = await recordProgram(loadProgram(), {
+    const picked = opts.policyConfig ? { config: opts.policyConfig } : pickPolicyConfig({ stack: stackName, file: opts.policyConfigFile });
+    let policyConfig: ResolvedConfig;
+    try {
+        policyConfig = resolvePolicyConfig(packArgs, picked.config);
+    } catch (err) {
+        throw picked.file ? new PolicyConfigError(`policy config ${displayPath(picked.file)}: ${(err as Error).message}`) : err;
+    }
+    // `previousOutputs` is part of RecordOptions once the recorder hands it to the mocks.
+    const record: RecordOptions & { previousOutputs?: Record<string, unknown> } = {
         project: stack.project,
         stack: stack.stack,
         config: stack.config,
         secretKeys: stack.secretKeys,
         preview: !opts.update,
-    });
+    };
+    if (opts.previousOutputs) {
+        record.previousOutputs = opts.previousOutputs;
+    }
+    const recording = await recordProgram(loadProgram(), record);
     const objects = renderObjects(recording);
     const schemaFailures = await validateObjects(objects);
     const policies = await runPolicyPack(pack, analyzerResources(recording), policyConfig);
-    return { stack, recording, objects, schemaFailures, policyConfig, policies };
-}
-
-function readPolicyConfigFile(stack: string): PolicyPackConfigFile {
-    const file = policyConfigFileFor(stack);
-    if (!file) {
-        return {};
-    }
-    try {
-        return JSON.parse(fs.readFileSync(file, "utf8")) as PolicyPackConfigFile;
-    } catch (err) {
-        throw new Error(`${path.relative(ROOT, file)} is not valid JSON: ${(err as Error).message}`);
-    }
+    return { stack, recording, objects, schemaFailures, policyConfig, policyConfigFile: picked.file, policies };
 }
 
 /** 0 clean or advisory only, 1 a mandatory violation. Schema failures are program errors (2). */
@@ -103,3 +101,20 @@ export function exitCodeOf(p: Plan): number {
     }
     return p.policies.diagnostics.some(d => d.enforcementLevel === "mandatory") ? 1 : 0;
 }
+
+/**
+ * What kind of failure stopped a plan: `config` for the stack's config (its file, a key the
+ * program rejects) or the policy config, `program` for anything else the program threw.
+ */
+export function failureKind(err: unknown): "config" | "program" {
+    if (err instanceof StackConfigError || err instanceof PolicyConfigError || err instanceof PolicyConfigFileError) {
+        return "config";
+    }
+    if (err instanceof ProgramFailure && err.cause instanceof Error && CONFIG_ERRORS.has(err.cause.name)) {
+        return "config";
+    }
+    return "program";
+}
+
+/** Names of the errors the program throws for bad stack config (infra/config.ts), before it registers anything. */
+const CONFIG_ERRORS = new Set(["ConfigError", "MissingConfigError"]);
