@@ -1,0 +1,517 @@
+/**
+ * The pod-security family, control by control, on plain objects: each Pod Security Standards
+ * control fails where the standard says and passes its allowed values; the namespace rules (enforce
+ * label, the level the namespace enforces, default-deny ingress); exemptions and config defaults.
+ * The family runs as its own pack here, so these tests don't depend on the pack's registration.
+ */
+import * as assert from "assert";
+import * as path from "path";
+import { PolicyPackArgs } from "@pulumi/policy";
+import {
+    BASELINE_CONTROLS, RESTRICTED_CONTROLS, containersOfPod, isDefaultDenyIngress, levelFindings, podViewOf, securityPolicies,
+} from "../policy/security";
+import { checkPaths, messageOf } from "../tools/check-lib";
+import { ManifestObject, manifestResources, manifestUrn } from "../tools/manifests";
+import { PackUnderTest, PolicyDiagnostic, PolicyPackConfigFile, PolicyRun, resolvePolicyConfig, runPolicyPack } from "../tools/policy-harness";
+
+type Spec = Record<string, unknown>;
+interface TestContainer { name: string; image: string; securityContext?: Spec; ports?: Spec[] }
+interface TestPodSpec { containers: TestContainer[]; initContainers?: TestContainer[]; ephemeralContainers?: TestContainer[]; securityContext?: Spec; volumes?: Spec[]; [key: string]: unknown }
+
+const packArgs: PolicyPackArgs = { description: "pod security (test)", enforcementLevel: "mandatory", policies: securityPolicies };
+const securityPack: PackUnderTest = { name: "kubelab", version: "0.0.0", args: packArgs };
+const FIXTURES = path.join(__dirname, "fixtures", "security");
+
+async function run(objects: ManifestObject[], config: PolicyPackConfigFile = {}): Promise<PolicyRun> {
+    return runPolicyPack(securityPack, manifestResources(objects), resolvePolicyConfig(packArgs, config));
+}
+
+function of(r: PolicyRun, policy: string): PolicyDiagnostic[] {
+    return r.diagnostics.filter(d => d.policyName === policy);
+}
+
+async function messages(policy: string, objects: ManifestObject[], config: PolicyPackConfigFile = {}): Promise<string[]> {
+    return of(await run(objects, config), policy).map(messageOf);
+}
+
+/** A pod spec that satisfies restricted. */
+function securePodSpec(name: string): TestPodSpec {
+    return {
+        securityContext: { runAsNonRoot: true, runAsUser: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+        containers: [{
+            name,
+            image: "example/app:1.0.0",
+            ports: [{ containerPort: 8080 }],
+            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+        }],
+        volumes: [{ name: "tmp", emptyDir: {} }, { name: "config", configMap: { name: "app" } }],
+    };
+}
+
+const KIND_VERSIONS: Record<string, string> = { Pod: "v1", Deployment: "apps/v1", StatefulSet: "apps/v1", DaemonSet: "apps/v1", ReplicaSet: "apps/v1", Job: "batch/v1", CronJob: "batch/v1" };
+
+/** A workload of `kind` around a secure pod, patched by `patch`. */
+function workload(kind: string, name: string, patch: (pod: TestPodSpec, meta: { annotations?: Record<string, string> }) => void = () => undefined, namespace = "lab"): ManifestObject {
+    const pod = securePodSpec(name);
+    const meta: { labels: Record<string, string>; annotations?: Record<string, string> } = { labels: { app: name } };
+    patch(pod, meta);
+    const template = { metadata: meta, spec: kind === "Job" || kind === "CronJob" ? { restartPolicy: "OnFailure", ...pod } : pod };
+    const metadata = { name, namespace };
+    switch (kind) {
+        case "Pod":
+            return { apiVersion: "v1", kind, metadata: { ...metadata, ...meta }, spec: pod };
+        case "Job":
+            return { apiVersion: "batch/v1", kind, metadata, spec: { template } };
+        case "CronJob":
+            return { apiVersion: "batch/v1", kind, metadata, spec: { schedule: "*/5 * * * *", jobTemplate: { spec: { template } } } };
+        default:
+            return { apiVersion: KIND_VERSIONS[kind], kind, metadata, spec: { selector: { matchLabels: { app: name } }, ...(kind === "StatefulSet" ? { serviceName: name } : {}), template } };
+    }
+}
+
+const deploy = (name: string, patch?: (pod: TestPodSpec, meta: { annotations?: Record<string, string> }) => void, namespace = "lab") => workload("Deployment", name, patch, namespace);
+const sc = (pod: TestPodSpec, i = 0): Spec => (pod.containers[i].securityContext ??= {});
+const podSc = (pod: TestPodSpec): Spec => (pod.securityContext ??= {});
+
+function namespace(name: string, labels: Record<string, string> = { "pod-security.kubernetes.io/enforce": "restricted" }): ManifestObject {
+    return { apiVersion: "v1", kind: "Namespace", metadata: { name, labels } };
+}
+
+function networkPolicy(name: string, spec: Spec, ns = "lab"): ManifestObject {
+    return { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name, namespace: ns }, spec };
+}
+
+const denyAll = (ns = "lab") => networkPolicy("default-deny-ingress", { podSelector: {}, policyTypes: ["Ingress"] }, ns);
+
+describe("pod-security family", () => {
+    it("has one policy per control plus the namespace rules, baseline mandatory and restricted advisory by default", () => {
+        const names = securityPolicies.map(p => p.name);
+        assert.strictEqual(new Set(names).size, names.length, "names are unique");
+        assert.strictEqual(names.length, BASELINE_CONTROLS.length + RESTRICTED_CONTROLS.length + 3);
+        for (const c of BASELINE_CONTROLS) {
+            assert.strictEqual(securityPolicies.find(p => p.name === c.name)?.enforcementLevel, "mandatory", c.name);
+        }
+        for (const c of RESTRICTED_CONTROLS) {
+            assert.strictEqual(securityPolicies.find(p => p.name === c.name)?.enforcementLevel, "advisory", c.name);
+        }
+        assert.deepStrictEqual(securityPolicies.slice(-3).map(p => [p.name, p.enforcementLevel]), [
+            ["namespace-pod-security-label", "advisory"], ["pods-meet-namespace-level", "mandatory"], ["namespace-default-deny-ingress", "advisory"],
+        ]);
+        for (const p of securityPolicies) {
+            assert.ok(p.configSchema, `${p.name} has a config schema`);
+            for (const [key, schema] of Object.entries(p.configSchema.properties)) {
+                assert.notStrictEqual(schema.default, undefined, `${p.name}.${key} has a default`);
+            }
+        }
+    });
+
+    it("passes a restricted workload of every kind in a labelled namespace with a default-deny policy", async () => {
+        const objects = [namespace("lab"), denyAll(), ...Object.keys(KIND_VERSIONS).map(kind => workload(kind, kind.toLowerCase()))];
+        const r = await run(objects);
+        assert.deepStrictEqual(r.diagnostics.map(d => `${d.policyName}: ${messageOf(d)}`), []);
+    });
+
+    it("finds the pod of every kind, with the path of its fields, and every kind of container", () => {
+        const paths = Object.keys(KIND_VERSIONS).map(kind => {
+            const o = workload(kind, "x");
+            return podViewOf(`kubernetes:${KIND_VERSIONS[kind].includes("/") ? KIND_VERSIONS[kind] : `core/${KIND_VERSIONS[kind]}`}:${kind}`, o as unknown as Record<string, unknown>, "x")?.specPath;
+        });
+        assert.deepStrictEqual(paths, ["spec", "spec.template.spec", "spec.template.spec", "spec.template.spec", "spec.template.spec", "spec.template.spec", "spec.jobTemplate.spec.template.spec"]);
+        const c = (name: string) => ({ name, image: "busybox:1.36" });
+        assert.deepStrictEqual(containersOfPod({ containers: [c("app")], initContainers: [c("init")], ephemeralContainers: [c("debug")] }).map(v => v.label),
+            ["init container 'init'", "container 'app'", "ephemeral container 'debug'"]);
+        assert.strictEqual(podViewOf("kubernetes:core/v1:Service", { spec: {} }, "x"), undefined);
+        assert.strictEqual(podViewOf("kubernetes:apps/v1:Deployment", { metadata: { name: "x" }, spec: {} }, "x"), undefined, "no template yet");
+        assert.strictEqual(podViewOf("kubernetes:apps/v1:DeploymentPatch", { spec: { template: { spec: {} } } }, "x"), undefined);
+    });
+
+    it("ignores objects that run no pods", async () => {
+        const objects: ManifestObject[] = [
+            { apiVersion: "v1", kind: "Service", metadata: { name: "web", namespace: "lab" }, spec: { selector: { app: "web" }, ports: [{ port: 80, hostPort: 80 }] } },
+            { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "web", namespace: "lab" }, data: { hostNetwork: "true" } },
+            { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "empty", namespace: "lab" }, spec: { selector: { matchLabels: { app: "empty" } } } },
+        ];
+        assert.deepStrictEqual((await run(objects)).diagnostics, []);
+    });
+});
+
+describe("baseline controls", () => {
+    it("no-privileged-containers: reports privileged: true in any container, mandatory, against the workload", async () => {
+        const bad = deploy("web", pod => {
+            pod.initContainers = [{ name: "setup", image: "busybox:1.36", securityContext: { privileged: true } }];
+            sc(pod).privileged = false;
+        });
+        const found = of(await run([bad]), "no-privileged-containers");
+        assert.deepStrictEqual(found.map(messageOf), ["Deployment lab/web: init container 'setup' sets securityContext.privileged: true; remove it (or set it to false)."]);
+        assert.strictEqual(found[0].enforcementLevel, "mandatory");
+        assert.strictEqual(found[0].urn, manifestUrn(bad));
+    });
+
+    it("no-host-namespaces: reports hostNetwork, hostPID and hostIPC at the pod spec's path; false passes", async () => {
+        const bad = workload("CronJob", "backup", pod => Object.assign(pod, { hostNetwork: true, hostPID: true, hostIPC: true }));
+        assert.deepStrictEqual(await messages("no-host-namespaces", [bad]), ["hostNetwork", "hostPID", "hostIPC"].map(f =>
+            `CronJob lab/backup: spec.jobTemplate.spec.template.spec.${f} is true; remove it (or set it to false) and reach the pod through a Service.`));
+        assert.deepStrictEqual(await messages("no-host-namespaces", [deploy("web", pod => Object.assign(pod, { hostNetwork: false, hostPID: false, hostIPC: false }))]), []);
+    });
+
+    it("no-host-path-volumes: reports hostPath volumes only", async () => {
+        const bad = workload("DaemonSet", "agent", pod => { pod.volumes = [{ name: "logs", hostPath: { path: "/var/log" } }, { name: "tmp", emptyDir: {} }]; });
+        assert.deepStrictEqual(await messages("no-host-path-volumes", [bad]), [
+            "DaemonSet lab/agent: volume 'logs' is a hostPath volume (spec.template.spec.volumes[].hostPath); use an emptyDir, a configMap or secret, or a persistentVolumeClaim.",
+        ]);
+        assert.deepStrictEqual(await messages("no-host-path-volumes", [deploy("web")]), []);
+    });
+
+    it("no-host-ports: reports a hostPort other than 0, unless configured", async () => {
+        const bad = deploy("ingress", pod => { pod.containers[0].ports = [{ containerPort: 80, hostPort: 80 }, { containerPort: 443, hostPort: 443 }, { containerPort: 8080, hostPort: 0 }]; });
+        assert.deepStrictEqual(await messages("no-host-ports", [bad]), [
+            "Deployment lab/ingress: container 'ingress' binds hostPort 80 (containerPort 80); remove ports[].hostPort and expose it through a Service (or list the port in policy config allowedHostPorts).",
+            "Deployment lab/ingress: container 'ingress' binds hostPort 443 (containerPort 443); remove ports[].hostPort and expose it through a Service (or list the port in policy config allowedHostPorts).",
+        ]);
+        assert.deepStrictEqual((await messages("no-host-ports", [bad], { "no-host-ports": { allowedHostPorts: [80] } })).map(m => m.replace(/ \(containerPort.*/, "")),
+            ["Deployment lab/ingress: container 'ingress' binds hostPort 443"]);
+    });
+
+    it("baseline-capabilities-only: reports capabilities added beyond the baseline set, not the set itself", async () => {
+        const bad = deploy("web", pod => { sc(pod).capabilities = { drop: ["ALL"], add: ["CHOWN", "SYS_ADMIN", "NET_BIND_SERVICE", "NET_ADMIN"] }; });
+        assert.deepStrictEqual(await messages("baseline-capabilities-only", [bad]), [
+            "Deployment lab/web: container 'web' adds SYS_ADMIN, NET_ADMIN in securityContext.capabilities.add; remove them (baseline allows only AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID, SYS_CHROOT).",
+        ]);
+        const ok = deploy("web", pod => { sc(pod).capabilities = { add: ["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"] }; });
+        assert.deepStrictEqual(await messages("baseline-capabilities-only", [ok]), []);
+    });
+
+    it("default-proc-mount: reports procMount other than Default", async () => {
+        assert.deepStrictEqual(await messages("default-proc-mount", [deploy("web", pod => { sc(pod).procMount = "Unmasked"; })]), [
+            "Deployment lab/web: container 'web' sets securityContext.procMount: Unmasked; remove it (or set it to Default).",
+        ]);
+        assert.deepStrictEqual(await messages("default-proc-mount", [deploy("web", pod => { sc(pod).procMount = "Default"; })]), []);
+    });
+
+    it("safe-sysctls-only: reports sysctls outside the safe set, unless configured", async () => {
+        const sysctls = (names: string[]) => deploy("db", pod => { podSc(pod).sysctls = names.map(name => ({ name, value: "1" })); });
+        assert.deepStrictEqual(await messages("safe-sysctls-only", [sysctls(["net.ipv4.tcp_keepalive_time", "kernel.msgmax", "net.core.somaxconn"])]), [
+            "Deployment lab/db: spec.template.spec.securityContext.sysctls sets kernel.msgmax, net.core.somaxconn, outside the safe set; remove them (or list them in policy config allowSysctls if the nodes allow them).",
+        ]);
+        assert.deepStrictEqual(await messages("safe-sysctls-only", [sysctls(["kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start", "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes"])]), []);
+        assert.deepStrictEqual(await messages("safe-sysctls-only", [sysctls(["net.core.somaxconn"])], { "safe-sysctls-only": { allowSysctls: ["net.core.somaxconn"] } }), []);
+    });
+
+    it("no-custom-selinux-options: reports a custom type, user or role on the pod or a container; the container types and a level pass", async () => {
+        const bad = deploy("web", pod => {
+            podSc(pod).seLinuxOptions = { type: "spc_t" };
+            sc(pod).seLinuxOptions = { user: "system_u", role: "system_r" };
+        });
+        assert.deepStrictEqual(await messages("no-custom-selinux-options", [bad]), [
+            "Deployment lab/web: spec.template.spec.securityContext.seLinuxOptions.type is spc_t; remove it or use one of container_t, container_init_t, container_kvm_t, container_engine_t.",
+            "Deployment lab/web: container 'web' securityContext.seLinuxOptions.user is system_u; remove it (baseline allows no custom SELinux user).",
+            "Deployment lab/web: container 'web' securityContext.seLinuxOptions.role is system_r; remove it (baseline allows no custom SELinux role).",
+        ]);
+        const ok = deploy("web", pod => { podSc(pod).seLinuxOptions = { type: "container_t", level: "s0:c123,c456" }; sc(pod).seLinuxOptions = { type: "container_init_t" }; });
+        assert.deepStrictEqual(await messages("no-custom-selinux-options", [ok]), []);
+    });
+
+    it("no-apparmor-unconfined: reports Unconfined profiles and annotations; runtime/default and localhost pass", async () => {
+        const bad = deploy("web", (pod, meta) => {
+            meta.annotations = { "container.apparmor.security.beta.kubernetes.io/web": "unconfined", "example.com/other": "unconfined" };
+            sc(pod).appArmorProfile = { type: "Unconfined" };
+        });
+        assert.deepStrictEqual(await messages("no-apparmor-unconfined", [bad]), [
+            "Deployment lab/web: container 'web' sets securityContext.appArmorProfile.type: Unconfined; remove it or set RuntimeDefault (or Localhost with a profile).",
+            "Deployment lab/web: spec.template.metadata.annotations['container.apparmor.security.beta.kubernetes.io/web'] is unconfined (container 'web'); remove it or use runtime/default (better: securityContext.appArmorProfile.type: RuntimeDefault).",
+        ]);
+        const ok = workload("Pod", "web", (pod, meta) => {
+            meta.annotations = { "container.apparmor.security.beta.kubernetes.io/web": "localhost/k8s-web", "container.apparmor.security.beta.kubernetes.io/side": "runtime/default" };
+            podSc(pod).appArmorProfile = { type: "RuntimeDefault" };
+            sc(pod).appArmorProfile = { type: "Localhost", localhostProfile: "k8s-web" };
+        });
+        assert.deepStrictEqual(await messages("no-apparmor-unconfined", [ok]), []);
+        const podLevel = workload("Pod", "web", (pod, meta) => { meta.annotations = { "container.apparmor.security.beta.kubernetes.io/web": "unconfined" }; podSc(pod).appArmorProfile = { type: "Unconfined" }; });
+        assert.deepStrictEqual((await messages("no-apparmor-unconfined", [podLevel])).map(m => m.replace(/ is .*/, "")), [
+            "Pod lab/web: spec.securityContext.appArmorProfile.type", "Pod lab/web: metadata.annotations['container.apparmor.security.beta.kubernetes.io/web']",
+        ]);
+    });
+
+    it("no-seccomp-unconfined: reports Unconfined on the pod or a container; RuntimeDefault and Localhost pass", async () => {
+        const bad = deploy("web", pod => { podSc(pod).seccompProfile = { type: "Unconfined" }; sc(pod).seccompProfile = { type: "Unconfined" }; });
+        assert.deepStrictEqual(await messages("no-seccomp-unconfined", [bad]), [
+            "Deployment lab/web: spec.template.spec.securityContext.seccompProfile.type is Unconfined; set RuntimeDefault (or Localhost with a profile).",
+            "Deployment lab/web: container 'web' sets securityContext.seccompProfile.type: Unconfined; set RuntimeDefault (or Localhost with a profile), or remove it to inherit the pod's.",
+        ]);
+        assert.deepStrictEqual(await messages("no-seccomp-unconfined", [deploy("web", pod => { sc(pod).seccompProfile = { type: "Localhost", localhostProfile: "profiles/web.json" }; })]), []);
+    });
+
+    it("no-windows-host-process: reports hostProcess on the pod or a container", async () => {
+        const bad = workload("Pod", "win", pod => {
+            pod.os = { name: "windows" };
+            podSc(pod).windowsOptions = { hostProcess: true };
+            pod.ephemeralContainers = [{ name: "debug", image: "mcr.microsoft.com/windows/nanoserver:ltsc2022", securityContext: { windowsOptions: { hostProcess: true } } }];
+        });
+        assert.deepStrictEqual(await messages("no-windows-host-process", [bad]), [
+            "Pod lab/win: spec.securityContext.windowsOptions.hostProcess is true; remove it (or set it to false).",
+            "Pod lab/win: ephemeral container 'debug' sets securityContext.windowsOptions.hostProcess: true; remove it (or set it to false).",
+        ]);
+        assert.deepStrictEqual(await messages("no-windows-host-process", [workload("Pod", "win", pod => { podSc(pod).windowsOptions = { hostProcess: false }; })]), []);
+    });
+});
+
+describe("restricted controls", () => {
+    it("run-as-non-root: the pod's true covers containers; a container's false or no setting anywhere is reported, advisory", async () => {
+        const none = deploy("web", pod => {
+            delete podSc(pod).runAsNonRoot;
+            pod.initContainers = [{ name: "setup", image: "busybox:1.36", securityContext: { runAsNonRoot: true } }];
+        });
+        const found = of(await run([none]), "run-as-non-root");
+        assert.deepStrictEqual(found.map(messageOf), [
+            "Deployment lab/web: container 'web' may run as root; set spec.template.spec.securityContext.runAsNonRoot: true (or securityContext.runAsNonRoot: true on the container), with a numeric runAsUser if the image's user is not numeric.",
+        ]);
+        assert.strictEqual(found[0].enforcementLevel, "advisory");
+        const falseToo = deploy("web", pod => { podSc(pod).runAsNonRoot = false; sc(pod).runAsNonRoot = false; });
+        assert.deepStrictEqual((await messages("run-as-non-root", [falseToo])).map(m => m.replace(/;.*/, "")), [
+            "Deployment lab/web: spec.template.spec.securityContext.runAsNonRoot is false",
+            "Deployment lab/web: container 'web' sets securityContext.runAsNonRoot: false",
+        ]);
+        assert.deepStrictEqual(await messages("run-as-non-root", [deploy("web", pod => { delete podSc(pod).runAsNonRoot; sc(pod).runAsNonRoot = true; })]), []);
+    });
+
+    it("no-root-user: reports runAsUser 0 on the pod or a container", async () => {
+        const bad = deploy("web", pod => { podSc(pod).runAsUser = 0; pod.initContainers = [{ name: "chown", image: "busybox:1.36", securityContext: { runAsUser: 0 } }]; });
+        assert.deepStrictEqual(await messages("no-root-user", [bad]), [
+            "Deployment lab/web: spec.template.spec.securityContext.runAsUser is 0 (root); set the image's non-root UID.",
+            "Deployment lab/web: init container 'chown' sets securityContext.runAsUser: 0 (root); set the image's non-root UID.",
+        ]);
+        assert.deepStrictEqual(await messages("no-root-user", [deploy("web", pod => { delete podSc(pod).runAsUser; })]), []);
+    });
+
+    it("no-privilege-escalation: reports containers that don't set false; Windows pods are not checked", async () => {
+        const bad = deploy("web", pod => {
+            delete sc(pod).allowPrivilegeEscalation;
+            pod.initContainers = [{ name: "setup", image: "busybox:1.36", securityContext: { allowPrivilegeEscalation: true, capabilities: { drop: ["ALL"] } } }];
+        });
+        assert.deepStrictEqual(await messages("no-privilege-escalation", [bad]), [
+            "Deployment lab/web: init container 'setup' sets securityContext.allowPrivilegeEscalation: true; set it to false.",
+            "Deployment lab/web: container 'web' does not set securityContext.allowPrivilegeEscalation; set it to false.",
+        ]);
+        const windows = deploy("web", pod => { pod.os = { name: "windows" }; delete sc(pod).allowPrivilegeEscalation; });
+        assert.deepStrictEqual(await messages("no-privilege-escalation", [windows]), []);
+    });
+
+    it("drop-all-capabilities: reports a container that keeps capabilities or adds any but NET_BIND_SERVICE", async () => {
+        const bad = deploy("web", pod => {
+            sc(pod).capabilities = { drop: ["NET_RAW"], add: ["NET_BIND_SERVICE", "CHOWN"] };
+        });
+        assert.deepStrictEqual(await messages("drop-all-capabilities", [bad]), [
+            "Deployment lab/web: container 'web' does not drop ALL capabilities; set securityContext.capabilities.drop: [ALL].",
+            "Deployment lab/web: container 'web' adds CHOWN in securityContext.capabilities.add; restricted allows adding only NET_BIND_SERVICE.",
+        ]);
+        assert.deepStrictEqual(await messages("drop-all-capabilities", [deploy("web", pod => { sc(pod).capabilities = { drop: ["ALL"], add: ["NET_BIND_SERVICE"] }; })]), []);
+        assert.deepStrictEqual(await messages("drop-all-capabilities", [deploy("web", pod => { pod.os = { name: "windows" }; delete sc(pod).capabilities; })]), []);
+    });
+
+    it("seccomp-profile-required: the pod's profile covers containers; without one each container needs its own", async () => {
+        const none = deploy("web", pod => {
+            delete podSc(pod).seccompProfile;
+            pod.initContainers = [{ name: "setup", image: "busybox:1.36", securityContext: { seccompProfile: { type: "RuntimeDefault" } } }];
+        });
+        assert.deepStrictEqual(await messages("seccomp-profile-required", [none]), [
+            "Deployment lab/web: container 'web' has no seccomp profile; set spec.template.spec.securityContext.seccompProfile.type: RuntimeDefault (or securityContext.seccompProfile.type on the container).",
+        ]);
+        const override = deploy("web", pod => { sc(pod).seccompProfile = { type: "Unconfined" }; });
+        assert.deepStrictEqual(await messages("seccomp-profile-required", [override]), [
+            "Deployment lab/web: container 'web' sets securityContext.seccompProfile.type: Unconfined; set RuntimeDefault (or remove it to inherit the pod's).",
+        ]);
+        assert.deepStrictEqual(await messages("seccomp-profile-required", [deploy("web", pod => { delete podSc(pod).seccompProfile; sc(pod).seccompProfile = { type: "Localhost", localhostProfile: "p.json" }; })]), []);
+    });
+
+    it("restricted-volume-types: reports volumes outside the allow list; every allowed type passes", async () => {
+        const bad = workload("StatefulSet", "db", pod => { pod.volumes = [{ name: "data", nfs: { server: "nfs.local", path: "/x" } }, { name: "repo", gitRepo: { repository: "https://example.com/r.git" } }, { name: "tmp", emptyDir: {} }]; });
+        assert.deepStrictEqual(await messages("restricted-volume-types", [bad]), [
+            "StatefulSet lab/db: volume 'data' is a nfs volume; use configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret (a persistentVolumeClaim for storage).",
+            "StatefulSet lab/db: volume 'repo' is a gitRepo volume; use configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret (a persistentVolumeClaim for storage).",
+        ]);
+        const ok = deploy("web", pod => {
+            pod.volumes = [
+                { name: "a", configMap: { name: "c" } }, { name: "b", csi: { driver: "secrets-store.csi.k8s.io" } }, { name: "c", downwardAPI: { items: [] } },
+                { name: "d", emptyDir: {} }, { name: "e", ephemeral: { volumeClaimTemplate: { spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } } } },
+                { name: "f", persistentVolumeClaim: { claimName: "data" } }, { name: "g", projected: { sources: [] } }, { name: "h", secret: { secretName: "s" } },
+            ];
+        });
+        assert.deepStrictEqual(await messages("restricted-volume-types", [ok]), []);
+    });
+
+    it("production makes restricted mandatory through the config file", async () => {
+        const bad = deploy("web", pod => { delete sc(pod).allowPrivilegeEscalation; });
+        const found = of(await run([bad], { "no-privilege-escalation": "mandatory" }), "no-privilege-escalation");
+        assert.deepStrictEqual(found.map(d => d.enforcementLevel), ["mandatory"]);
+    });
+});
+
+describe("exemptions and config", () => {
+    const root = (ns: string, name = "web") => deploy(name, pod => { sc(pod).privileged = true; }, ns);
+
+    it("exempts kube-system by default, and the configured namespaces and workloads instead", async () => {
+        assert.deepStrictEqual((await messages("no-privileged-containers", [root("kube-system"), root("lab")])).map(m => m.replace(/:.*/, "")), ["Deployment lab/web"]);
+        const config: PolicyPackConfigFile = { "no-privileged-containers": { exemptNamespaces: ["monitoring"], exemptWorkloads: ["lab/agent"] } };
+        assert.deepStrictEqual((await messages("no-privileged-containers", [root("kube-system"), root("monitoring"), root("lab", "agent"), root("lab")], config)).map(m => m.replace(/:.*/, "")),
+            ["Deployment kube-system/web", "Deployment lab/web"]);
+    });
+
+    it("uses the defaults when the engine hands over no config at all, and never throws over a malformed one", async () => {
+        const objects = [root("kube-system"), root("lab"), deploy("ports", pod => { pod.containers[0].ports = [{ containerPort: 80, hostPort: 80 }]; })];
+        const bare = await runPolicyPack(securityPack, manifestResources(objects));
+        assert.deepStrictEqual(of(bare, "no-privileged-containers").map(d => messageOf(d).replace(/:.*/, "")), ["Deployment lab/web"]);
+        assert.strictEqual(of(bare, "no-host-ports").length, 1);
+        const odd = await runPolicyPack(securityPack, manifestResources(objects), { "no-privileged-containers": { exemptNamespaces: "kube-system" }, "no-host-ports": { allowedHostPorts: ["80"] } });
+        assert.deepStrictEqual(of(odd, "no-privileged-containers").map(d => messageOf(d).replace(/:.*/, "")), ["Deployment lab/web"]);
+        assert.strictEqual(of(odd, "no-host-ports").length, 1);
+    });
+
+    it("rejects settings a policy doesn't take, as the CLI does", () => {
+        assert.throws(() => resolvePolicyConfig(packArgs, { "no-privileged-containers": { allowedHostPorts: [80] } }), /no-privileged-containers/);
+        assert.throws(() => resolvePolicyConfig(packArgs, { "namespace-pod-security-label": { minimumLevel: "strict" } }), /namespace-pod-security-label/);
+    });
+});
+
+describe("policy namespace-pod-security-label", () => {
+    it("reports a namespace without the enforce label, as advisory, against the Namespace", async () => {
+        const ns = namespace("lab", { app: "lab" });
+        const found = of(await run([ns]), "namespace-pod-security-label");
+        assert.deepStrictEqual(found.map(messageOf), [
+            "Namespace lab has no pod-security.kubernetes.io/enforce label; set metadata.labels['pod-security.kubernetes.io/enforce'] to restricted (or baseline, with the reason), and pod-security.kubernetes.io/warn and audit to restricted.",
+        ]);
+        assert.strictEqual(found[0].enforcementLevel, "advisory");
+        assert.strictEqual(found[0].urn, manifestUrn(ns));
+    });
+
+    it("reports invalid level values and levels below the minimum; baseline and restricted pass by default", async () => {
+        const objects = [
+            namespace("typo", { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/warn": "strict" }),
+            namespace("open", { "pod-security.kubernetes.io/enforce": "privileged" }),
+            namespace("base", { "pod-security.kubernetes.io/enforce": "baseline" }),
+            namespace("tight"),
+        ];
+        assert.deepStrictEqual(await messages("namespace-pod-security-label", objects), [
+            "Namespace typo: label pod-security.kubernetes.io/warn is \"strict\"; use one of privileged, baseline, restricted.",
+            "Namespace open enforces privileged, below baseline; set metadata.labels['pod-security.kubernetes.io/enforce'] to baseline or restricted.",
+        ]);
+        assert.deepStrictEqual((await messages("namespace-pod-security-label", objects, { "namespace-pod-security-label": { minimumLevel: "restricted" } })).map(m => m.replace(/;.*/, "")), [
+            "Namespace typo: label pod-security.kubernetes.io/warn is \"strict\"",
+            "Namespace open enforces privileged, below restricted",
+            "Namespace base enforces baseline, below restricted",
+        ]);
+    });
+
+    it("skips the cluster's own namespaces and objects that are not Namespaces", async () => {
+        const objects = [namespace("kube-system", {}), namespace("kube-node-lease", {}), deploy("web")];
+        assert.deepStrictEqual(await messages("namespace-pod-security-label", objects), []);
+        assert.deepStrictEqual(await messages("namespace-pod-security-label", [namespace("kube-system", {})], { "namespace-pod-security-label": { exemptNamespaces: [] } }), [
+            "Namespace kube-system has no pod-security.kubernetes.io/enforce label; set metadata.labels['pod-security.kubernetes.io/enforce'] to restricted (or baseline, with the reason), and pod-security.kubernetes.io/warn and audit to restricted.",
+        ]);
+    });
+});
+
+describe("policy pods-meet-namespace-level", () => {
+    const loose = (ns = "lab") => deploy("web", pod => { delete sc(pod).allowPrivilegeEscalation; }, ns);
+
+    it("reports pods that break the level their namespace enforces, mandatory, against the workload", async () => {
+        const web = loose();
+        const found = of(await run([namespace("lab"), web]), "pods-meet-namespace-level");
+        assert.deepStrictEqual(found.map(messageOf), [
+            "Deployment lab/web: Namespace lab enforces restricted, and Pod Security admission will refuse its pods (no-privilege-escalation): container 'web' does not set securityContext.allowPrivilegeEscalation; set it to false.",
+        ]);
+        assert.strictEqual(found[0].enforcementLevel, "mandatory");
+        assert.strictEqual(found[0].urn, manifestUrn(web));
+    });
+
+    it("judges baseline namespaces by baseline only, and ignores the pack's configured exceptions", async () => {
+        const ports = deploy("ingress", pod => { pod.containers[0].ports = [{ containerPort: 80, hostPort: 80 }]; delete sc(pod).allowPrivilegeEscalation; }, "edge");
+        const base = namespace("edge", { "pod-security.kubernetes.io/enforce": "baseline" });
+        const found = await messages("pods-meet-namespace-level", [base, ports], { "no-host-ports": { allowedHostPorts: [80] } });
+        assert.deepStrictEqual(found.map(m => m.replace(/: container.*/, "")), ["Deployment edge/ingress: Namespace edge enforces baseline, and Pod Security admission will refuse its pods (no-host-ports)"]);
+    });
+
+    it("skips privileged and unlabelled namespaces, namespaces not in the stack, and exempt ones", async () => {
+        const objects = [namespace("open", { "pod-security.kubernetes.io/enforce": "privileged" }), namespace("plain", {}), loose("open"), loose("plain"), loose("elsewhere")];
+        assert.deepStrictEqual(await messages("pods-meet-namespace-level", objects), []);
+        assert.deepStrictEqual(await messages("pods-meet-namespace-level", [namespace("lab"), loose()], { "pods-meet-namespace-level": { exemptNamespaces: ["lab"] } }), []);
+    });
+
+    it("levelFindings applies every baseline control at restricted too", () => {
+        const o = deploy("web", pod => { sc(pod).privileged = true; });
+        const pod = podViewOf("kubernetes:apps/v1:Deployment", o as unknown as Record<string, unknown>, "web");
+        assert.ok(pod);
+        assert.deepStrictEqual(levelFindings(pod, "restricted").map(f => f.control), ["no-privileged-containers"]);
+        assert.deepStrictEqual(levelFindings(pod, "baseline").map(f => f.control), ["no-privileged-containers"]);
+    });
+});
+
+describe("policy namespace-default-deny-ingress", () => {
+    it("recognises a default-deny ingress policy", () => {
+        assert.strictEqual(isDefaultDenyIngress({ podSelector: {}, policyTypes: ["Ingress"] }), true);
+        assert.strictEqual(isDefaultDenyIngress({ podSelector: {}, policyTypes: ["Ingress", "Egress"] }), true);
+        assert.strictEqual(isDefaultDenyIngress({ podSelector: { matchLabels: {} }, ingress: [] }), true, "policyTypes unset means Ingress");
+        assert.strictEqual(isDefaultDenyIngress({ podSelector: {}, policyTypes: ["Egress"] }), false);
+        assert.strictEqual(isDefaultDenyIngress({ podSelector: { matchLabels: { app: "web" } }, policyTypes: ["Ingress"] }), false);
+        assert.strictEqual(isDefaultDenyIngress({ podSelector: { matchExpressions: [{ key: "app", operator: "Exists" }] }, policyTypes: ["Ingress"] }), false);
+        assert.strictEqual(isDefaultDenyIngress({ podSelector: {}, policyTypes: ["Ingress"], ingress: [{}] }), false, "an empty rule allows everything");
+        assert.strictEqual(isDefaultDenyIngress(undefined), false);
+    });
+
+    it("reports a namespace with workloads and no default-deny policy, against its Namespace, as advisory", async () => {
+        const ns = namespace("lab");
+        const objects = [ns, deploy("web"), deploy("api"), workload("StatefulSet", "db"), workload("CronJob", "backup"),
+            networkPolicy("allow-web", { podSelector: { matchLabels: { app: "web" } }, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] }),
+            denyAll("other")];
+        const found = of(await run(objects), "namespace-default-deny-ingress");
+        assert.deepStrictEqual(found.map(messageOf), [
+            "Namespace lab runs Deployment lab/web, Deployment lab/api, StatefulSet lab/db and 1 more but has no default-deny ingress NetworkPolicy; add one with podSelector: {}, policyTypes: [Ingress] and no ingress rules, then allow each path the lab needs.",
+        ]);
+        assert.strictEqual(found[0].enforcementLevel, "advisory");
+        assert.strictEqual(found[0].urn, ns.metadata && manifestUrn(ns));
+    });
+
+    it("passes namespaces with a default-deny policy, without workloads, or exempt; reports one not in the stack against the stack", async () => {
+        assert.deepStrictEqual(await messages("namespace-default-deny-ingress", [namespace("lab"), deploy("web"), denyAll(), namespace("empty")]), []);
+        assert.deepStrictEqual(await messages("namespace-default-deny-ingress", [deploy("dns", undefined, "kube-system")]), []);
+        const found = of(await run([deploy("web", undefined, "loose")]), "namespace-default-deny-ingress");
+        assert.deepStrictEqual(found.map(d => [messageOf(d).replace(/ but.*/, ""), d.urn]), [["Namespace loose runs Deployment loose/web", undefined]]);
+        assert.deepStrictEqual(await messages("namespace-default-deny-ingress", [deploy("web", undefined, "loose")], { "namespace-default-deny-ingress": { exemptNamespaces: ["loose"] } }), []);
+    });
+});
+
+describe("pod security on YAML files", () => {
+    it("passes a locked-down lab", async () => {
+        const result = await checkPaths([path.join(FIXTURES, "good")], {}, securityPack);
+        assert.deepStrictEqual(result.problems, []);
+        assert.ok(result.objects.length >= 5);
+        assert.deepStrictEqual(result.run.diagnostics.map(d => `${d.policyName}: ${messageOf(d)}`), []);
+        assert.strictEqual(result.exitCode, 0);
+    });
+
+    it("reports every breach of an insecure lab, with the workshop and production profiles", async () => {
+        const workshop = await checkPaths([path.join(FIXTURES, "bad")], await profile("minikube"), securityPack);
+        assert.deepStrictEqual(workshop.problems, []);
+        const levels = (r: PolicyRun) => [...new Set(r.diagnostics.map(d => `${d.policyName} ${d.enforcementLevel}`))].sort();
+        assert.deepStrictEqual(levels(workshop.run), [
+            "baseline-capabilities-only mandatory", "drop-all-capabilities advisory", "namespace-default-deny-ingress advisory", "namespace-pod-security-label advisory",
+            "no-host-namespaces mandatory", "no-host-path-volumes mandatory", "no-privilege-escalation advisory", "no-privileged-containers mandatory",
+            "restricted-volume-types advisory", "run-as-non-root advisory", "seccomp-profile-required advisory",
+        ]);
+        assert.strictEqual(workshop.exitCode, 1);
+        const production = await checkPaths([path.join(FIXTURES, "bad")], await profile("production"), securityPack);
+        assert.ok(production.run.diagnostics.every(d => d.enforcementLevel === "mandatory"), "production makes every rule mandatory");
+    });
+
+    it("the proposed profile entries name only policies of the family, and resolve", async () => {
+        for (const name of ["minikube", "production"]) {
+            const config = await profile(name);
+            assert.deepStrictEqual(Object.keys(config).sort(), securityPolicies.map(p => p.name).sort(), name);
+            resolvePolicyConfig(packArgs, config);
+        }
+    });
+});
+
+async function profile(name: string): Promise<PolicyPackConfigFile> {
+    const fs = await import("fs");
+    return JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), "utf8")) as PolicyPackConfigFile;
+}
