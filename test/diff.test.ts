@@ -1,0 +1,319 @@
+/**
+ * Diff against a previous plan: pulumi-kubernetes' replacement rules on hand-made reports, then
+ * the real program on the minikube stack (smilr) planned with varied config.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PlanDiff, ResourceDiff, diffExitCode, diffReports, formatDiff, parsePath } from "../tools/diff";
+import { Plan, ROOT, plan } from "../tools/plan-lib";
+import { forceNewPaths, reaches } from "../tools/replacement-rules";
+import { JsonObject, PlanReport, REPORT_FORMAT, REPORT_VERSION, ReportResource, SECRET_MARKER, UNKNOWN_MARKER, buildReport, readReport, writeReport } from "../tools/report";
+import { StackConfig, loadStackConfig } from "../tools/stack-config";
+
+const STACK = "urn:pulumi:dev::kubelab::";
+const PROVIDER = `${STACK}pulumi:providers:kubernetes::k8s`;
+
+function resource(type: string, name: string, inputs: JsonObject, extra: Partial<ReportResource> = {}): ReportResource {
+    const custom = !type.startsWith("kubelab:");
+    return {
+        type, name, urn: `${STACK}${type}::${name}`, custom, dependencies: [],
+        provider: custom && type.startsWith("kubernetes:") ? PROVIDER : undefined,
+        protect: false, retainOnDelete: false, ignoreChanges: [], replaceOnChanges: [], inputs, ...extra,
+    };
+}
+
+function report(resources: ReportResource[]): PlanReport {
+    const provider = resource("pulumi:providers:kubernetes", "k8s", { context: "minikube" });
+    return {
+        format: REPORT_FORMAT, version: REPORT_VERSION, stack: "dev", project: "kubelab", preview: true, placeholders: [],
+        resources: [provider, ...resources],
+        objects: resources.filter(r => r.type.startsWith("kubernetes:")).map(r => {
+            const md = (r.inputs.metadata ?? {}) as JsonObject;
+            return {
+                file: "x.yaml", apiVersion: "v1", kind: r.type.split(":")[2], urn: r.urn, unknownPaths: [],
+                name: typeof md.name === "string" ? md.name : `${r.name}-0123abcd`,
+                ...(typeof md.namespace === "string" ? { namespace: md.namespace } : {}),
+            };
+        }),
+        schemaFailures: [], policyConfig: {}, policies: { diagnostics: [], notApplicable: [] }, outputs: {}, exitCode: 0,
+    };
+}
+
+function pvc(storage: string, storageClassName = "standard", name: string | null = "data"): ReportResource {
+    return resource("kubernetes:core/v1:PersistentVolumeClaim", "lab-data", {
+        apiVersion: "v1", kind: "PersistentVolumeClaim",
+        metadata: { ...(name ? { name } : {}), namespace: "lab" },
+        spec: { accessModes: ["ReadWriteOnce"], storageClassName, resources: { requests: { storage } } },
+    });
+}
+
+function statefulSet(storage: string, annotations: JsonObject = {}, extra: JsonObject = {}): ReportResource {
+    return resource("kubernetes:apps/v1:StatefulSet", "lab-db", {
+        apiVersion: "apps/v1", kind: "StatefulSet",
+        metadata: { name: "db", namespace: "lab", annotations },
+        spec: {
+            replicas: 3, serviceName: "db", selector: { matchLabels: { app: "db" } },
+            template: { metadata: { labels: { app: "db" } }, spec: { containers: [{ name: "db", image: "mongo:6.0" }] } },
+            volumeClaimTemplates: [{ metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage } } } }],
+            ...extra,
+        },
+    });
+}
+
+function only(d: PlanDiff, name: string): ResourceDiff {
+    const r = d.resources.find(x => x.name === name);
+    assert.ok(r, `no resource ${name} in the diff: ${d.resources.map(x => x.name).join(", ")}`);
+    return r;
+}
+
+describe("replacement rules (pulumi-kubernetes diff.go)", () => {
+    it("a change below a force-new field reaches it; a sibling does not", () => {
+        assert.ok(reaches(".spec.volumeClaimTemplates", ["spec", "volumeClaimTemplates", 0, "spec", "resources", "requests", "storage"], "1Gi"));
+        assert.ok(!reaches(".spec.volumeClaimTemplates", ["spec", "template", "spec"], {}));
+        assert.ok(reaches(".spec.containers[*].image", ["spec", "containers", 2, "image"], "x"));
+        assert.ok(!reaches(".spec.containers[*].image", ["spec", "containers", "image"], "x"));
+        // A new value above the field that contains it.
+        assert.ok(reaches(".spec.selector", ["spec"], { selector: { matchLabels: { a: "b" } } }));
+        assert.ok(!reaches(".spec.selector", ["spec"], { replicas: 2 }));
+    });
+
+    it("Secrets and ConfigMaps replace on data changes unless the provider makes them mutable", () => {
+        assert.ok(forceNewPaths("v1", "Secret").includes(".stringData"));
+        assert.ok(!forceNewPaths("v1", "Secret", { enableSecretMutable: true }).includes(".stringData"));
+        assert.ok(forceNewPaths("v1", "Secret", { enableSecretMutable: true }, true).includes(".stringData"));
+        assert.ok(forceNewPaths("v1", "ConfigMap").includes(".data"));
+        assert.ok(!forceNewPaths("v1", "ConfigMap", { enableConfigMapMutable: true }).includes(".data"));
+        assert.deepStrictEqual(forceNewPaths("apps/v1", "Deployment").slice(0, 3), [".metadata.name", ".metadata.namespace", ".spec.selector"]);
+    });
+
+    it("parses Pulumi property paths", () => {
+        assert.deepStrictEqual(parsePath('metadata.annotations["a.b/c"]'), ["metadata", "annotations", "a.b/c"]);
+        assert.deepStrictEqual(parsePath("spec.containers[0].image"), ["spec", "containers", 0, "image"]);
+        assert.deepStrictEqual(parsePath("spec.containers[*].image"), ["spec", "containers", "*", "image"]);
+    });
+});
+
+describe("diffReports on hand-made reports", () => {
+    it("growing a claim's storage request is an in-place update (volume expansion)", () => {
+        const d = diffReports(report([pvc("1Gi")]), report([pvc("2Gi")]));
+        const r = only(d, "lab-data");
+        assert.strictEqual(r.op, "update");
+        assert.deepStrictEqual(r.changes.map(c => c.path), ["spec.resources.requests.storage"]);
+        assert.strictEqual(diffExitCode(d), 0);
+    });
+
+    it("changing a claim's storageClassName replaces it, deleting first (named), and exits 1 naming claim and field", () => {
+        const d = diffReports(report([pvc("1Gi", "standard")]), report([pvc("1Gi", "fast")]));
+        const r = only(d, "lab-data");
+        assert.strictEqual(r.op, "replace");
+        assert.deepStrictEqual(r.replaceFields, ["spec.storageClassName"]);
+        assert.strictEqual(r.deleteBeforeReplace, true);
+        assert.strictEqual(diffExitCode(d), 1);
+        assert.strictEqual(d.risks.length, 1);
+        assert.strictEqual(d.risks[0].resource, "PersistentVolumeClaim lab/data");
+        assert.strictEqual(d.risks[0].field, "spec.storageClassName");
+        assert.ok(formatDiff(d).some(l => l.includes("PersistentVolumeClaim lab/data") && l.includes("spec.storageClassName")));
+    });
+
+    it("an auto-named object is replaced create-first under a new name", () => {
+        const d = diffReports(report([pvc("1Gi", "standard", null)]), report([pvc("1Gi", "fast", null)]));
+        const r = only(d, "lab-data");
+        assert.strictEqual(r.op, "replace");
+        assert.strictEqual(r.deleteBeforeReplace, false);
+        assert.ok(r.notes.some(n => n.includes("new name")), r.notes.join("\n"));
+    });
+
+    it("deleting a PersistentVolume exits 1", () => {
+        const pv = resource("kubernetes:core/v1:PersistentVolume", "lab-pv", {
+            metadata: { name: "pv1" }, spec: { capacity: { storage: "1Gi" }, hostPath: { path: "/data" }, persistentVolumeReclaimPolicy: "Delete" },
+        });
+        const d = diffReports(report([pv]), report([]));
+        assert.strictEqual(only(d, "lab-pv").op, "delete");
+        assert.strictEqual(diffExitCode(d), 1);
+        assert.match(d.risks[0].message, /reclaim policy \(Delete\)/);
+    });
+
+    it("a StatefulSet replaced because of its claim templates deletes its pods; claims survive; exit 1", () => {
+        const d = diffReports(report([statefulSet("500M")]), report([statefulSet("1Gi")]));
+        const r = only(d, "lab-db");
+        assert.strictEqual(r.op, "replace");
+        assert.deepStrictEqual(r.replaceFields, ["spec.volumeClaimTemplates[0].spec.resources.requests.storage"]);
+        assert.strictEqual(r.deleteBeforeReplace, true);
+        assert.strictEqual(diffExitCode(d), 1);
+        const msg = d.risks[0].message;
+        assert.match(msg, /pods lab\/db-0 … db-2 are deleted/);
+        assert.match(msg, /claims data-db-0 … data-db-2 survive/);
+        assert.match(msg, /does not resize them/);
+    });
+
+    it("with the orphan deletion propagation annotation on the OLD StatefulSet, its pods survive: exit 0", () => {
+        const orphan = { "pulumi.com/deletionPropagationPolicy": "orphan" };
+        const d = diffReports(report([statefulSet("500M", orphan)]), report([statefulSet("1Gi", orphan)]));
+        assert.strictEqual(only(d, "lab-db").op, "replace");
+        assert.strictEqual(diffExitCode(d), 0);
+        // Only the old inputs count: adding it in the same change is too late.
+        const late = diffReports(report([statefulSet("500M")]), report([statefulSet("1Gi", orphan)]));
+        assert.strictEqual(diffExitCode(late), 1);
+    });
+
+    it("claims deleted with their StatefulSet (whenDeleted: Delete) are a risk even on plain deletion", () => {
+        const sts = statefulSet("1Gi", {}, { persistentVolumeClaimRetentionPolicy: { whenDeleted: "Delete" } });
+        const d = diffReports(report([sts]), report([]));
+        assert.strictEqual(diffExitCode(d), 1);
+        assert.match(d.risks[0].message, /claims data-db-0 … data-db-2 are deleted/);
+        assert.strictEqual(diffExitCode(diffReports(report([statefulSet("1Gi")]), report([]))), 0);
+    });
+
+    it("ignoreChanges drops a change; replaceOnChanges and deleteBeforeReplace force the engine's behaviour", () => {
+        const ignored = diffReports(report([pvc("1Gi", "standard")]), report([{ ...pvc("1Gi", "fast"), ignoreChanges: ["spec.storageClassName"] }]));
+        assert.strictEqual(only(ignored, "lab-data").op, "same");
+        const cm = (data: string, opts: Partial<ReportResource> = {}) => resource("kubernetes:core/v1:Service", "svc", { metadata: { name: "svc", namespace: "lab" }, spec: { type: data } }, opts);
+        assert.strictEqual(only(diffReports(report([cm("ClusterIP")]), report([cm("NodePort")])), "svc").op, "update");
+        const forced = only(diffReports(report([cm("ClusterIP")]), report([cm("NodePort", { replaceOnChanges: ["spec.type"] })])), "svc");
+        assert.strictEqual(forced.op, "replace");
+        assert.match(forced.changes[0].replacesBecause ?? "", /replaceOnChanges/);
+        const rnd = (length: number, o: Partial<ReportResource> = {}) => resource("random:index/randomPassword:RandomPassword", "pw", { length }, { provider: undefined, ...o });
+        const r = only(diffReports(report([rnd(16)]), report([rnd(24, { deleteBeforeReplace: true })])), "pw");
+        assert.strictEqual(r.op, "replace");
+        assert.strictEqual(r.deleteBeforeReplace, true);
+    });
+
+    it("an unset namespace is the default namespace; secrets compare as markers", () => {
+        const a = resource("kubernetes:core/v1:Secret", "s", { metadata: { name: "s" }, stringData: { password: { ...SECRET_MARKER } } });
+        const b = resource("kubernetes:core/v1:Secret", "s", { metadata: { name: "s", namespace: "default" }, stringData: { password: { ...SECRET_MARKER } } });
+        assert.strictEqual(only(diffReports(report([a]), report([b])), "s").op, "same");
+    });
+
+    it("a Kubernetes provider whose renderYamlToDirectory changes is replaced, and every object it manages with it", () => {
+        const prev = report([pvc("1Gi")]);
+        const next = report([pvc("1Gi")]);
+        next.resources[0] = { ...next.resources[0], inputs: { context: "minikube", renderYamlToDirectory: "out" } };
+        const d = diffReports(prev, next);
+        assert.strictEqual(only(d, "k8s").op, "replace");
+        assert.strictEqual(only(d, "lab-data").op, "replace");
+        assert.strictEqual(diffExitCode(d), 1);
+    });
+
+    it("a changed context is an update that may replace everything, flagged when it manages data", () => {
+        const prev = report([pvc("1Gi")]);
+        const next = report([pvc("1Gi")]);
+        next.resources[0] = { ...next.resources[0], inputs: { context: "other" } };
+        const d = diffReports(prev, next);
+        assert.strictEqual(only(d, "k8s").op, "update");
+        assert.strictEqual(diffExitCode(d), 1);
+        assert.match(d.risks[0].message, /active cluster/);
+    });
+});
+
+describe("readReport", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-report-"));
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const write = (name: string, text: string) => {
+        const f = path.join(dir, name);
+        fs.writeFileSync(f, text);
+        return f;
+    };
+
+    it("names the file and what is wrong", () => {
+        assert.throws(() => readReport(path.join(dir, "missing.json")), /missing\.json: cannot read .*no such file/);
+        assert.throws(() => readReport(write("bad.json", "{")), /bad\.json: not a kubelab plan report: not valid JSON/);
+        assert.throws(() => readReport(write("other.json", '{"resources": []}')), /other\.json: not a kubelab plan report: "format" must be "kubelab-plan-report".*before reports had a format version/);
+        assert.throws(() => readReport(write("v9.json", JSON.stringify({ ...report([]), version: 9 }))), /v9\.json: kubelab plan report version 9, this kubelab reads version 1/);
+        assert.throws(() => readReport(write("res.json", JSON.stringify({ ...report([]), resources: [{ urn: "x" }] }))), /res\.json: malformed kubelab plan report: resources\[0\]/);
+    });
+
+    it("reads back what writeReport wrote", () => {
+        const r = report([pvc("1Gi")]);
+        const f = path.join(dir, "sub", "ok.json");
+        writeReport(f, r);
+        assert.deepStrictEqual(readReport(f), JSON.parse(JSON.stringify(r)));
+    });
+});
+
+describe("diff of real plans: smilr on the minikube stack", function () {
+    this.timeout(120000);
+    const base = loadStackConfig(ROOT, "minikube");
+    const withSmilr = (change: (smilr: Record<string, unknown>) => void): StackConfig => {
+        const smilr = JSON.parse(base.config["kubelab:smilr"] ?? "{}") as Record<string, unknown>;
+        change(smilr);
+        return { ...base, config: { ...base.config, "kubelab:smilr": JSON.stringify(smilr) } };
+    };
+    const reportOf = (p: Plan) => JSON.parse(JSON.stringify(buildReport(p, { outDir: path.join(ROOT, "out", "minikube") }))) as PlanReport;
+    let previous: PlanReport;
+    let again: PlanReport;
+    let bigger: PlanReport;
+    let noLabs: PlanReport;
+    let newImage: PlanReport;
+    let secretReport: string;
+
+    before(async () => {
+        previous = reportOf(await plan("minikube", { config: base }));
+        again = reportOf(await plan("minikube", { config: base }));
+        bigger = reportOf(await plan("minikube", { config: withSmilr(s => { s.mongoStorage = "1Gi"; }) }));
+        newImage = reportOf(await plan("minikube", { config: { ...base, config: { ...base.config, "kubelab:images": JSON.stringify({ "smilr-data-api": "smilr/data-api:2.9.9" }) } } }));
+        noLabs = reportOf(await plan("minikube", { config: { ...base, config: { ...base.config, "kubelab:labs": "[]" } } }));
+        // A known secret value given as secret config must never reach a report.
+        const secretConfig: StackConfig = { ...base, config: { ...base.config, "kubelab:kubeconfig": "apiVersion: v1 # TOP-SECRET-9f1c" }, secretKeys: [...base.secretKeys, "kubelab:kubeconfig"] };
+        try {
+            secretReport = JSON.stringify(buildReport(await plan("minikube", { config: secretConfig }), { outDir: "out" }));
+        } catch {
+            secretReport = "";
+        }
+    });
+
+    it("the same config: every resource the same, exit 0", () => {
+        const d = diffReports(previous, again);
+        assert.deepStrictEqual(d.resources.filter(r => r.op !== "same").map(r => `${r.op} ${r.name}`), []);
+        assert.strictEqual(diffExitCode(d), 0);
+        assert.ok(d.counts.same > 10);
+    });
+
+    it("raising smilr's mongoStorage replaces the StatefulSet because of spec.volumeClaimTemplates, exit 1", () => {
+        const d = diffReports(previous, bigger);
+        const changed = d.resources.filter(r => r.op !== "same");
+        const sts = changed.find(r => r.type === "kubernetes:apps/v1:StatefulSet");
+        assert.ok(sts, formatDiff(d).join("\n"));
+        assert.strictEqual(sts.op, "replace");
+        assert.ok(sts.replaceFields.length > 0 && sts.replaceFields.every(f => f.startsWith("spec.volumeClaimTemplates[0].spec.resources.requests.storage")), sts.replaceFields.join(", "));
+        assert.strictEqual(sts.deleteBeforeReplace, true);
+        assert.strictEqual(diffExitCode(d), 1);
+        const risk = d.risks.find(k => k.urn === sts.urn);
+        assert.ok(risk, formatDiff(d).join("\n"));
+        assert.ok(risk.resource.startsWith("StatefulSet "), risk.resource);
+        assert.match(risk.field, /spec\.volumeClaimTemplates/);
+        assert.match(risk.message, /pods .* are deleted/);
+        const text = formatDiff(d).join("\n");
+        assert.match(text, /replace \(delete first\) StatefulSet/);
+        assert.match(text, /"500M" => "1Gi"/);
+    });
+
+    it("an image tag change is an update listing the path", () => {
+        const d = diffReports(previous, newImage);
+        const changed = d.resources.filter(r => r.op !== "same");
+        assert.deepStrictEqual(changed.map(r => `${r.op} ${r.type}`), ["update kubernetes:apps/v1:Deployment"], formatDiff(d).join("\n"));
+        assert.deepStrictEqual(changed[0].changes.map(c => `${c.path}: ${String(c.old)} => ${String(c.new)}`),
+            ["spec.template.spec.containers[0].image: smilr/data-api:2.9.8a => smilr/data-api:2.9.9"]);
+        assert.strictEqual(diffExitCode(d), 0);
+    });
+
+    it("removing the lab deletes its resources", () => {
+        const d = diffReports(previous, noLabs);
+        const deleted = d.resources.filter(r => r.op === "delete");
+        assert.ok(deleted.some(r => r.type === "kubernetes:apps/v1:StatefulSet"), formatDiff(d).join("\n"));
+        assert.ok(deleted.some(r => r.type === "kubernetes:core/v1:Namespace"));
+        assert.ok(deleted.every(r => !r.type.startsWith("pulumi:providers:")));
+        // The namespace goes, and every claim in it: the StatefulSet's claims are named as lost.
+        assert.strictEqual(diffExitCode(d), 1);
+        assert.ok(d.risks.some(k => /claims .* are deleted with their data/.test(k.message)), d.risks.map(k => k.message).join("\n"));
+    });
+
+    it("a report never contains a secret value", () => {
+        assert.ok(secretReport, "the plan with a secret kubeconfig failed");
+        assert.ok(!secretReport.includes("TOP-SECRET-9f1c"));
+        assert.ok(secretReport.includes(JSON.stringify(SECRET_MARKER).slice(1, -1)));
+        const unknown = JSON.stringify(UNKNOWN_MARKER).slice(1, -1);
+        assert.ok(JSON.stringify(previous).includes(unknown), "a preview's random password result is unknown");
+    });
+});
