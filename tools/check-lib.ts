@@ -5,12 +5,12 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parseAllDocuments } from "yaml";
+import { Composer, LineCounter, Parser, isMap, isSeq } from "yaml";
 import { ManifestObject, manifestResources } from "./manifests";
 import { pack } from "./plan-lib";
 import { PackUnderTest, PolicyDiagnostic, PolicyPackConfigFile, PolicyRun, ResolvedConfig, resolvePolicyConfig, runPolicyPack } from "./policy-harness";
-import type { RenderedObject } from "./render";
-import { validateObject } from "./validate";
+import type { JsonObject } from "./render";
+import { removedApi, validationIssues } from "./validate";
 
 /** Where an object came from: file and 1-based document index (`3`, or `3.2` for the 2nd item of a List). */
 export interface Source {
@@ -19,10 +19,15 @@ export interface Source {
 }
 
 export interface CheckedObject extends Source {
+    /** 1-based line where the object starts in its file. */
+    line: number;
     object: ManifestObject;
     kind: string;
     namespace?: string;
+    /** `metadata.name`, else `<generateName>*`, else `(unnamed)`. */
     name: string;
+    /** Whether it has a `metadata.name` (and so an identity another object can share). */
+    named: boolean;
 }
 
 /** Something wrong with the input itself; `error` ones make the check exit 2. `file` is unset for the input as a whole. */
@@ -32,6 +37,7 @@ export interface InputProblem extends Partial<Source> {
 }
 
 export interface CheckResult {
+    /** The objects checked: every readable object, each duplicate once. */
     objects: CheckedObject[];
     problems: InputProblem[];
     run: PolicyRun;
@@ -40,20 +46,37 @@ export interface CheckResult {
     exitCode: number;
 }
 
-/** The YAML files to read: files as given, folders searched for *.yaml / *.yml, sorted. */
+/** The name `-` (standard input) gets in reports. */
+export const STDIN = "(stdin)";
+
+function isHidden(name: string): boolean {
+    return name.startsWith(".");
+}
+
+/**
+ * The YAML files to read: files as given (`-` is standard input), folders searched recursively
+ * for `*.yaml` / `*.yml`, in sorted order, skipping hidden files and folders (a name starting
+ * with `.`, such as `.git` or the plan's own `.kubelab-plan`).
+ */
 export function collectFiles(paths: string[], problems: InputProblem[]): string[] {
     const files: string[] = [];
     const walk = (dir: string) => {
-        for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+        const entries = fs.readdirSync(dir, { withFileTypes: true }).filter(e => !isHidden(e.name))
+            .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        for (const entry of entries) {
             const p = path.join(dir, entry.name);
             if (entry.isDirectory()) {
                 walk(p);
-            } else if (/\.ya?ml$/i.test(entry.name)) {
+            } else if (/\.ya?ml$/i.test(entry.name) && (entry.isFile() || fs.statSync(p, { throwIfNoEntry: false })?.isFile())) {
                 files.push(p);
             }
         }
     };
     for (const p of paths) {
+        if (p === "-") {
+            files.push(STDIN);
+            continue;
+        }
         const st = fs.statSync(p, { throwIfNoEntry: false });
         if (!st) {
             problems.push({ file: p, severity: "error", message: "no such file or folder" });
@@ -74,41 +97,53 @@ function isObject(v: unknown): v is Record<string, unknown> {
     return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** The objects of one file, with problems for what can't be read. */
-export function readManifests(file: string, problems: InputProblem[]): CheckedObject[] {
-    let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch (err) {
-        problems.push({ file, severity: "error", message: `can't read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
-        return [];
+function readText(file: string): string {
+    return file === STDIN ? fs.readFileSync(0, "utf8") : fs.readFileSync(file, "utf8");
+}
+
+/**
+ * The objects of one file, with problems for what can't be read. Documents are parsed one at a
+ * time and dropped once converted, so that a large file never holds every document's syntax tree.
+ */
+export function readManifests(file: string, problems: InputProblem[], text?: string): CheckedObject[] {
+    if (text === undefined) {
+        try {
+            text = readText(file);
+        } catch (err) {
+            problems.push({ file, severity: "error", message: `can't read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+            return [];
+        }
     }
     text = text.replace(/^\uFEFF/, "");
     const objects: CheckedObject[] = [];
+    const lines = new LineCounter();
+    const lineOf = (offset: number | undefined) => (offset === undefined ? undefined : lines.linePos(offset).line);
     let documents = 0;
-    parseAllDocuments(text).forEach((doc, i) => {
-        const document = String(i + 1);
+    let i = 0;
+    for (const doc of new Composer().compose(new Parser(lines.addNewLine).parse(text))) {
+        const document = String(++i);
         if (doc.errors.length) {
             for (const e of doc.errors) {
-                const at = e.linePos?.[0];
-                const why = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+                const at = lines.linePos(e.pos[0]);
+                const why = e.message.split("\n")[0];
                 const hint = /\btab/i.test(why) ? " (YAML indents with spaces only)" : "";
-                problems.push({ file, document, severity: "error", message: `YAML syntax error${at ? ` at line ${at.line}, column ${at.col}` : ""}: ${why}${hint}` });
+                problems.push({ file, document, severity: "error", message: `YAML syntax error at line ${at.line}, column ${at.col}: ${why}${hint}` });
             }
-            return;
+            continue;
         }
         let value: unknown;
         try {
             value = doc.toJS();
         } catch (err) {
             problems.push({ file, document, severity: "error", message: `YAML can't be read: ${(err as Error).message.split("\n")[0]}` });
-            return;
+            continue;
         }
         if (value === null || value === undefined) {
-            return; // an empty or comment-only document
+            continue; // an empty or comment-only document
         }
         documents++;
-        const add = (v: unknown, where: string) => {
+        const contents = doc.contents;
+        const add = (v: unknown, where: string, line: number | undefined, node: unknown) => {
             const missing = isObject(v) ? ["apiVersion", "kind"].filter(key => typeof v[key] !== "string" || v[key] === "") : [];
             if (!isObject(v) || missing.length) {
                 const what = isObject(v) ? `it needs ${missing.join(" and ")}` : `it is ${Array.isArray(v) ? "a list" : `a ${typeof v}`}, not a mapping with apiVersion and kind`;
@@ -118,19 +153,25 @@ export function readManifests(file: string, problems: InputProblem[]): CheckedOb
             if (v.kind === "List" || (String(v.kind).endsWith("List") && Array.isArray(v.items))) {
                 if (!Array.isArray(v.items)) {
                     problems.push({ file, document: where, severity: "error", message: "kind: List needs items, a list of objects" });
+                    return;
                 }
-                (Array.isArray(v.items) ? v.items : []).forEach((item, j) => add(item, `${where}.${j + 1}`));
+                const itemsNode: unknown = isMap(node) ? node.get("items", true) : undefined;
+                const itemNodes: unknown[] = isSeq(itemsNode) ? itemsNode.items : [];
+                v.items.forEach((item: unknown, j: number) => {
+                    const itemNode = itemNodes[j] as { range?: [number, number, number] } | undefined;
+                    add(item, `${where}.${j + 1}`, lineOf(itemNode?.range?.[0]) ?? line, itemNode);
+                });
                 return;
             }
             const object = v as unknown as ManifestObject;
             const metadata: Record<string, unknown> = isObject(object.metadata) ? object.metadata : {};
             const namespace = metadata.namespace === undefined || metadata.namespace === null ? undefined : String(metadata.namespace);
-            const name = metadata.name !== undefined && metadata.name !== null ? String(metadata.name)
-                : typeof metadata.generateName === "string" ? `${metadata.generateName}*` : "(unnamed)";
-            objects.push({ file, document: where, object, kind: object.kind, namespace, name });
+            const named = metadata.name !== undefined && metadata.name !== null && metadata.name !== "";
+            const name = named ? String(metadata.name) : typeof metadata.generateName === "string" ? `${metadata.generateName}*` : "(unnamed)";
+            objects.push({ file, document: where, line: line ?? 1, object, kind: object.kind, namespace, name, named });
         };
-        add(value, document);
-    });
+        add(value, document, lineOf((contents as { range?: [number, number, number] } | null)?.range?.[0]), contents);
+    }
     if (documents === 0 && !problems.some(p => p.file === file)) {
         problems.push({ file, severity: "warning", message: "file is empty: it holds no Kubernetes objects" });
     }
@@ -162,7 +203,7 @@ function apiVersionsOf(kind: string): string[] {
     const found = fs.existsSync(path.join(dir, "v1", `${kind}.js`)) ? ["v1"] : [];
     for (const group of [...groups].filter(g => g).sort()) {
         for (const version of fs.readdirSync(path.join(dir, group), { withFileTypes: true }).filter(e => e.isDirectory()).map(e => e.name).sort()) {
-            if (fs.existsSync(path.join(dir, group, version, `${kind}.js`))) {
+            if (fs.existsSync(path.join(dir, group, version, `${kind}.js`)) && !removedApi(`${group}/${version}`, kind)) {
                 found.push(`${group}/${version}`);
             }
         }
@@ -185,8 +226,11 @@ function describe(o: CheckedObject): string {
     return `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}`;
 }
 
+/** An error as one line: without the stack trace the policy server puts into its message. */
 function errorMessage(err: unknown): string {
-    return err instanceof Error ? err.message : String(err);
+    const text = err instanceof Error ? err.message : String(err);
+    return text.split("\n").filter(l => !/^\s+at /.test(l)).map(l => l.trim()).filter(Boolean).join(" ")
+        .replace(/: Error: /g, ": ");
 }
 
 interface PackResult {
@@ -229,7 +273,9 @@ async function runPackAround(packUnderTest: PackUnderTest, objects: CheckedObjec
 
 /** In reading order: by file (missing paths first, the input as a whole last), then document; stable otherwise. */
 function sortProblems(problems: InputProblem[], files: string[]): void {
-    const fileRank = (p: InputProblem) => (p.file === undefined ? files.length : files.indexOf(p.file));
+    const ranks = new Map<string, number>();
+    files.forEach((f, i) => { if (!ranks.has(f)) { ranks.set(f, i); } });
+    const fileRank = (p: InputProblem) => (p.file === undefined ? files.length : ranks.get(p.file) ?? -1);
     const parts = (document?: string) => (document ?? "0").split(".").map(Number);
     const byDocument = (a: InputProblem, b: InputProblem) => {
         const [x, y] = [parts(a.document), parts(b.document)];
@@ -243,25 +289,87 @@ function sortProblems(problems: InputProblem[], files: string[]): void {
     problems.sort((a, b) => fileRank(a) - fileRank(b) || byDocument(a, b));
 }
 
+/** What makes two objects the same object to the API server: API group, kind, namespace and name. */
+function identity(o: CheckedObject): string {
+    const apiVersion = o.object.apiVersion;
+    const group = apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "";
+    return `${group}\u0000${o.kind}\u0000${o.namespace ?? ""}\u0000${o.name}`;
+}
+
+function at(o: CheckedObject): string {
+    return `${displayFile(o.file)}:${o.line}`;
+}
+
 /**
- * Reads `paths`, validates the objects and runs the pack (kubelab's, unless a test gives another)
- * with `policyConfig`, a `--policy-pack-config` file's contents (a bad one throws
- * `PolicyConfigError`).
+ * Leaves out every repeat of an object given more than once (same API group, kind, namespace
+ * and name), keeping the first, and reports each repeated object once as an input error.
+ */
+export function dropDuplicates(objects: CheckedObject[], problems: InputProblem[]): CheckedObject[] {
+    const groups = new Map<string, CheckedObject[]>();
+    for (const o of objects) {
+        if (!o.named) {
+            continue; // generateName: the API server names each one anew
+        }
+        const key = identity(o);
+        const same = groups.get(key);
+        if (same) {
+            same.push(o);
+        } else {
+            groups.set(key, [o]);
+        }
+    }
+    const repeats = new Set<CheckedObject>();
+    for (const same of groups.values()) {
+        if (same.length > 1) {
+            const first = same[0];
+            const times = same.length === 2 ? "twice" : `${same.length} times`;
+            const places = same.map(at);
+            const list = `${places.slice(0, -1).join(", ")} and ${places[places.length - 1]}`;
+            problems.push({
+                file: first.file, document: first.document, severity: "error",
+                message: `${describe(first)} (${first.object.apiVersion}) given ${times}: ${list}; checked once, as given first (kubectl apply would apply the last over the first)`,
+            });
+            same.slice(1).forEach(o => repeats.add(o));
+        }
+    }
+    return repeats.size ? objects.filter(o => !repeats.has(o)) : objects;
+}
+
+/** Validates one object and records what the API server would reject as input problems. */
+async function validateInto(o: CheckedObject, problems: InputProblem[]): Promise<void> {
+    const issues = await validationIssues({ apiVersion: o.object.apiVersion, kind: o.kind, object: o.object as unknown as JsonObject, unknownPaths: [] });
+    for (const issue of issues) {
+        const place = { file: o.file, document: o.document };
+        if (issue.code === "unknown-kind") {
+            problems.push(unknownKind(o));
+        } else if (issue.code === "removed-api") {
+            problems.push({ ...place, severity: "error", message: `${describe(o)}: ${issue.message}` });
+        } else if (issue.code === "selector") {
+            problems.push({ ...place, severity: "error", message: `${describe(o)}: ${issue.message}` });
+        } else {
+            problems.push({ ...place, severity: "error", message: `${describe(o)} fails schema validation: ${issue.message}` });
+        }
+    }
+}
+
+/**
+ * Reads `paths` (files, folders, `-` for standard input), validates the objects and runs the
+ * pack (kubelab's, unless a test gives another) with `policyConfig`, a `--policy-pack-config`
+ * file's contents (a bad one throws `PolicyConfigError`).
  */
 export async function checkPaths(paths: string[], policyConfig: PolicyPackConfigFile = {}, packUnderTest: PackUnderTest = pack): Promise<CheckResult> {
     const config = resolvePolicyConfig(packUnderTest.args, policyConfig);
     const problems: InputProblem[] = [];
     const files = collectFiles(paths, problems);
-    const objects = files.flatMap(f => readManifests(f, problems));
-    for (const o of objects) {
-        const errors = await validateObject({ apiVersion: o.object.apiVersion, kind: o.kind, object: o.object as unknown as RenderedObject["object"], unknownPaths: [] });
-        if (errors.length === 1 && errors[0].startsWith("unknown kind")) {
-            problems.push(unknownKind(o));
-        } else {
-            for (const e of new Set(errors)) {
-                problems.push({ file: o.file, document: o.document, severity: "error", message: `${describe(o)} fails schema validation: ${e}` });
-            }
+    const read: CheckedObject[] = [];
+    for (const f of files) {
+        for (const o of readManifests(f, problems)) {
+            read.push(o);
         }
+    }
+    const objects = dropDuplicates(read, problems);
+    for (const o of objects) {
+        await validateInto(o, problems);
     }
     if (objects.length === 0) {
         problems.push({ severity: "error", message: "no Kubernetes objects to check" });
@@ -274,48 +382,18 @@ export async function checkPaths(paths: string[], policyConfig: PolicyPackConfig
     return { objects, problems, run, results, exitCode: inputError ? 2 : mandatory ? 1 : 0 };
 }
 
-/**
- * The policy config to use and where it came from: none (the schemas' defaults), the stack's
- * `policy/config/<stack>.json` under `root`, or a file in `--policy-pack-config` format. Throws
- * a one-line error when the file is missing or not a JSON object.
- */
-export function readPolicyConfig(root: string, { stack, file }: { stack?: string; file?: string }): { file: string; config: PolicyPackConfigFile } {
-    if (stack !== undefined && file !== undefined) {
-        throw new Error("give --stack or --policy-config, not both");
-    }
-    // A fully qualified stack (`org/project/aks`) uses its last part, as the config files are named.
-    const name = stack?.split("/").pop();
-    if (stack !== undefined && (!name || !/^[A-Za-z0-9_.-]+$/.test(name) || /^\.+$/.test(name))) {
-        throw new Error(`--stack ${JSON.stringify(stack)} is not a stack name`);
-    }
-    const configFile = file !== undefined ? path.resolve(file) : name !== undefined ? path.join(root, "policy", "config", `${name}.json`) : undefined;
-    if (!configFile) {
-        return { file: "(no policy config)", config: {} };
-    }
-    if (!fs.statSync(configFile, { throwIfNoEntry: false })?.isFile()) {
-        throw new Error(stack !== undefined
-            ? `no policy config for stack '${stack}': ${path.relative(process.cwd(), configFile)} does not exist`
-            : `policy config ${file} does not exist`);
-    }
-    let value: unknown;
-    try {
-        value = JSON.parse(fs.readFileSync(configFile, "utf8").replace(/^\uFEFF/, ""));
-    } catch (err) {
-        throw new Error(`policy config ${path.relative(process.cwd(), configFile)} is not valid JSON: ${(err as Error).message}`);
-    }
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-        throw new Error(`policy config ${path.relative(process.cwd(), configFile)} must be a JSON object of policy names`);
-    }
-    return { file: path.relative(process.cwd(), configFile), config: value as PolicyPackConfigFile };
-}
-
 /** A diagnostic's message without the policy description the engine puts in front of it. */
 export function messageOf(d: PolicyDiagnostic): string {
     return d.message.startsWith(`${d.description}\n`) ? d.message.slice(d.description.length + 1) : d.message;
 }
 
+/** A file as reports name it: relative to the working folder (standard input as `(stdin)`). */
+function displayFile(file: string): string {
+    return file === STDIN ? file : path.relative(process.cwd(), file) || file;
+}
+
 function where(file: string, document?: string): string {
-    return `${path.relative(process.cwd(), file) || file}${document ? `#${document}` : ""}`;
+    return `${displayFile(file)}${document ? `#${document}` : ""}`;
 }
 
 function subject(o?: CheckedObject): string {

@@ -1,7 +1,25 @@
 /**
- * Validates rendered objects against the Kubernetes OpenAPI schemas, through `kubernetes-models`
- * (ESM-only, so loaded with a dynamic import). Values unknown until deployment are placeholders
- * in the rendered object; errors at their paths are not failures of the program.
+ * Validates Kubernetes objects the way the API server would take them with
+ * `kubectl apply --validate=strict`, for both `npm run plan` (rendered objects) and
+ * `npm run check` (plain YAML):
+ *
+ * - an apiVersion Kubernetes has removed (`extensions/v1beta1` Deployment, `policy/v1beta1`
+ *   PodDisruptionBudget, …) is an error naming the release that removed it and the replacement;
+ * - the object must pass the Kubernetes OpenAPI schema, through `kubernetes-models` (ESM-only,
+ *   loaded with a dynamic import): types, required fields, formats such as quantities;
+ * - no unknown fields: `kubernetes-models`' validators ignore fields the schema does not declare,
+ *   so each object is validated through a proxy that records which fields the validator looks
+ *   up. A field of an object the validator inspected but never looked up is unknown (a typo'd
+ *   `spec.replicass`, `spec.metrics` in an `autoscaling/v1` autoscaler). Free-form maps (labels,
+ *   annotations, ConfigMap data: the validator enumerates their keys) and free-form objects
+ *   (`x-kubernetes-preserve-unknown-fields`, raw extensions: the validator looks up no field of
+ *   them at all) accept any field, as the API server does;
+ * - a workload's selector must match its own pod template's labels (the API server rejects a
+ *   Deployment, StatefulSet, ReplicaSet, DaemonSet, ReplicationController or a Job with
+ *   `manualSelector` whose selector does not).
+ *
+ * Values unknown until deployment are placeholders in a rendered object; problems at their paths
+ * are not failures of the program.
  */
 import type { RenderedObject } from "./render";
 
@@ -13,49 +31,359 @@ export interface SchemaFailure {
     errors: string[];
 }
 
-interface Model { validate(): void }
-type ModelClass = new (data: object) => Model;
-interface AjvError { instancePath?: string; message?: string; params?: Record<string, unknown> }
+/** What kind of problem a validation issue is. */
+export type IssueCode =
+    /** No schema for this apiVersion/kind (a custom resource, or a typo). */
+    | "unknown-kind"
+    /** An apiVersion Kubernetes no longer serves. */
+    | "removed-api"
+    /** The object breaks the schema (type, required field, format). */
+    | "schema"
+    /** A field the schema does not have. */
+    | "unknown-field"
+    /** A workload's selector does not select its own pods. */
+    | "selector";
 
-const modules = new Map<string, Promise<Record<string, unknown> | undefined>>();
+export interface ValidationIssue {
+    code: IssueCode;
+    /** JSON pointer of the offending value (`/spec/replicass`), when there is one. */
+    path?: string;
+    /** One line: what is wrong (starting with the path when there is one). */
+    message: string;
+}
+
+/** The part of a rendered object validation reads. */
+export type ValidatedObject = Pick<RenderedObject, "apiVersion" | "kind" | "object" | "unknownPaths">;
+
+interface AjvError { instancePath?: string; message?: string; keyword?: string; params?: Record<string, unknown> }
+interface ModelClass { prototype: { validate(this: unknown): void } }
+
+// --- API versions Kubernetes has removed ---------------------------------------------------------
+
+interface Removal {
+    /** The Kubernetes release that stopped serving it. */
+    release: string;
+    /** What to use instead (an apiVersion, or advice). */
+    use: string;
+}
+
+/** `apiVersion` → kinds (or `*` for every kind of it) → removal. From the Kubernetes deprecated API migration guide. */
+const REMOVED: Record<string, Record<string, Removal>> = (() => {
+    const table: Record<string, Record<string, Removal>> = {};
+    const add = (apiVersion: string, kinds: string[], release: string, use: string) => {
+        for (const kind of kinds) {
+            (table[apiVersion] ??= {})[kind] = { release, use };
+        }
+    };
+    const appsKinds = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ControllerRevision"];
+    add("extensions/v1beta1", ["Deployment", "DaemonSet", "ReplicaSet"], "1.16", "apps/v1");
+    add("extensions/v1beta1", ["NetworkPolicy"], "1.16", "networking.k8s.io/v1");
+    add("extensions/v1beta1", ["PodSecurityPolicy"], "1.16", "Pod Security Admission (PodSecurityPolicy itself is gone since 1.25)");
+    add("extensions/v1beta1", ["Ingress"], "1.22", "networking.k8s.io/v1");
+    add("apps/v1beta1", appsKinds, "1.16", "apps/v1");
+    add("apps/v1beta2", appsKinds, "1.16", "apps/v1");
+    add("networking.k8s.io/v1beta1", ["Ingress", "IngressClass"], "1.22", "networking.k8s.io/v1");
+    add("rbac.authorization.k8s.io/v1beta1", ["*"], "1.22", "rbac.authorization.k8s.io/v1");
+    add("rbac.authorization.k8s.io/v1alpha1", ["*"], "1.22", "rbac.authorization.k8s.io/v1");
+    add("apiextensions.k8s.io/v1beta1", ["*"], "1.22", "apiextensions.k8s.io/v1");
+    add("apiregistration.k8s.io/v1beta1", ["*"], "1.22", "apiregistration.k8s.io/v1");
+    add("admissionregistration.k8s.io/v1beta1", ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"], "1.22", "admissionregistration.k8s.io/v1");
+    add("authentication.k8s.io/v1beta1", ["*"], "1.22", "authentication.k8s.io/v1");
+    add("authorization.k8s.io/v1beta1", ["*"], "1.22", "authorization.k8s.io/v1");
+    add("certificates.k8s.io/v1beta1", ["*"], "1.22", "certificates.k8s.io/v1");
+    add("coordination.k8s.io/v1beta1", ["*"], "1.22", "coordination.k8s.io/v1");
+    add("scheduling.k8s.io/v1beta1", ["*"], "1.22", "scheduling.k8s.io/v1");
+    add("scheduling.k8s.io/v1alpha1", ["*"], "1.22", "scheduling.k8s.io/v1");
+    add("storage.k8s.io/v1beta1", ["CSIDriver", "CSINode", "StorageClass", "VolumeAttachment"], "1.22", "storage.k8s.io/v1");
+    add("storage.k8s.io/v1beta1", ["CSIStorageCapacity"], "1.27", "storage.k8s.io/v1");
+    add("batch/v1beta1", ["CronJob"], "1.25", "batch/v1");
+    add("discovery.k8s.io/v1beta1", ["*"], "1.25", "discovery.k8s.io/v1");
+    add("events.k8s.io/v1beta1", ["*"], "1.25", "events.k8s.io/v1");
+    add("node.k8s.io/v1beta1", ["*"], "1.25", "node.k8s.io/v1");
+    add("node.k8s.io/v1alpha1", ["*"], "1.22", "node.k8s.io/v1");
+    add("policy/v1beta1", ["PodDisruptionBudget"], "1.25", "policy/v1");
+    add("policy/v1beta1", ["PodSecurityPolicy"], "1.25", "Pod Security Admission (there is no PodSecurityPolicy in any served version)");
+    add("autoscaling/v2beta1", ["HorizontalPodAutoscaler"], "1.25", "autoscaling/v2");
+    add("autoscaling/v2beta2", ["HorizontalPodAutoscaler"], "1.26", "autoscaling/v2");
+    add("flowcontrol.apiserver.k8s.io/v1beta1", ["*"], "1.26", "flowcontrol.apiserver.k8s.io/v1");
+    add("flowcontrol.apiserver.k8s.io/v1beta2", ["*"], "1.29", "flowcontrol.apiserver.k8s.io/v1");
+    add("flowcontrol.apiserver.k8s.io/v1beta3", ["*"], "1.32", "flowcontrol.apiserver.k8s.io/v1");
+    return table;
+})();
+
+/** The removal of `kind` in `apiVersion`, if Kubernetes has removed it. */
+export function removedApi(apiVersion: string, kind: string): Removal | undefined {
+    const kinds = Object.prototype.hasOwnProperty.call(REMOVED, apiVersion) ? REMOVED[apiVersion] : undefined;
+    return kinds?.[kind] ?? kinds?.["*"];
+}
+
+function removedMessage(apiVersion: string, kind: string, r: Removal): string {
+    const use = /^[a-z0-9.]+\/v[0-9a-z]+$/.test(r.use) ? `use apiVersion ${r.use}` : `use ${r.use}`;
+    return `${kind} in apiVersion ${apiVersion} was removed in Kubernetes ${r.release}: ${use}`;
+}
+
+// --- Schemas --------------------------------------------------------------------------------------
+
 const KIND = /^[A-Z][A-Za-z0-9]*$/;
+const API_VERSION = /^[a-z0-9.]+\/[a-z0-9]+$|^v[0-9a-z]+$/;
+
+/** Loaded model classes by `apiVersion/kind` (undefined: none). Loaded once per kind and reused. */
+const models = new Map<string, Promise<ModelClass | undefined>>();
 
 // `import()` kept as written: TypeScript's CommonJS output would turn it into `require`, which can't load ESM.
 const dynamicImport = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<Record<string, unknown>>;
 
-async function modelFor(apiVersion: string, kind: string): Promise<ModelClass | undefined> {
-    if (!/^[a-z0-9.]+\/[a-z0-9]+$|^v[0-9a-z]+$/.test(apiVersion)) {
-        return undefined;
-    }
-    if (!KIND.test(kind)) {
+function modelFor(apiVersion: string, kind: string): Promise<ModelClass | undefined> | undefined {
+    if (!API_VERSION.test(apiVersion) || !KIND.test(kind)) {
         return undefined;
     }
     // One module per kind: loading a whole API group's validators costs three times as long.
     const specifier = `kubernetes-models/${apiVersion}/${kind}`;
-    let loading = modules.get(specifier);
+    let loading = models.get(specifier);
     if (!loading) {
-        loading = dynamicImport(specifier).catch(() => undefined);
-        modules.set(specifier, loading);
+        loading = dynamicImport(specifier).then(mod => {
+            const model: unknown = mod[kind];
+            return typeof model === "function" && typeof (model as Partial<ModelClass>).prototype?.validate === "function" ? model as ModelClass : undefined;
+        }, () => undefined);
+        models.set(specifier, loading);
     }
-    const mod = await loading;
-    const model = mod?.[kind];
-    return typeof model === "function" ? model as ModelClass : undefined;
+    return loading;
 }
 
-/** The errors of one object ([] when valid); an unknown apiVersion/kind is an error too. */
-export async function validateObject(o: Pick<RenderedObject, "apiVersion" | "kind" | "object" | "unknownPaths">): Promise<string[]> {
+/** Which fields of an object the schema validator looked up, and whether it enumerated its keys (a map). */
+interface Access {
+    read: Set<string>;
+    enumerated: boolean;
+}
+
+/**
+ * `value` behind proxies that record, per plain object, the fields read and whether its keys
+ * were enumerated. Proxies are made lazily, as the validator walks down.
+ */
+function recording(value: unknown, accesses: Map<object, Access>, proxies: Map<object, object>): unknown {
+    if (typeof value !== "object" || value === null) {
+        return value;
+    }
+    const existing = proxies.get(value);
+    if (existing) {
+        return existing;
+    }
+    let access = accesses.get(value);
+    if (!access) {
+        access = { read: new Set(), enumerated: false };
+        accesses.set(value, access);
+    }
+    const a = access;
+    const p = new Proxy(value, {
+        get(target, key, receiver) {
+            if (typeof key === "string") {
+                a.read.add(key);
+            }
+            return recording(Reflect.get(target, key, receiver), accesses, proxies);
+        },
+        ownKeys(target) {
+            a.enumerated = true;
+            return Reflect.ownKeys(target);
+        },
+    });
+    proxies.set(value, p);
+    return p;
+}
+
+/** `/spec/containers/0/env` → `spec.containers[0].env` (how kubectl names a field). */
+function dotted(pointer: string): string {
+    return pointer.slice(1).split("/").map(s => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+        .reduce((out, s) => (/^\d+$/.test(s) ? `${out}[${s}]` : out ? `${out}.${s}` : s), "");
+}
+
+function escapePointer(key: string): string {
+    return key.replace(/~/g, "~0").replace(/\//g, "~1");
+}
+
+/** Edit distance, for "did you mean" (small strings only). */
+function distance(a: string, b: string): number {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let diagonal = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const above = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+            diagonal = above;
+        }
+    }
+    return row[b.length];
+}
+
+/** The unknown fields under `value`, given what the validator looked up. */
+function unknownFields(value: unknown, at: string, accesses: Map<object, Access>, found: { path: string; known: string[] }[]): void {
+    if (typeof value !== "object" || value === null) {
+        return;
+    }
+    if (Array.isArray(value)) {
+        value.forEach((item, i) => unknownFields(item, `${at}/${i}`, accesses, found));
+        return;
+    }
+    const access = accesses.get(value);
+    // Not reached by the validator (under a wrongly typed value), or free-form: any field goes.
+    if (!access || (!access.enumerated && access.read.size === 0)) {
+        return;
+    }
+    for (const [key, child] of Object.entries(value)) {
+        const path = `${at}/${escapePointer(key)}`;
+        if (access.enumerated || access.read.has(key) || strippedField(key, access.read)) {
+            unknownFields(child, path, accesses, found);
+        } else {
+            found.push({ path, known: [...access.read] });
+        }
+    }
+}
+
+/**
+ * Fields the schemas declare but kubernetes-models' compiled validators never look up (its
+ * generator drops properties named `description` and `x-kubernetes-*`): known when the object is
+ * of a type that declares them, recognised by fields the validator did look up.
+ */
+function strippedField(key: string, read: Set<string>): boolean {
+    if (key.startsWith("x-kubernetes-")) {
+        return read.has("$schema"); // JSONSchemaProps (a CRD's schema)
+    }
+    // JSONSchemaProps, CustomResourceColumnDefinition, PriorityClass, ExternalDocumentation, ValidationRule, Validation
+    return key === "description" && ["$schema", "jsonPath", "globalDefault", "url", "rule", "expression"].some(k => read.has(k));
+}
+
+function unknownFieldMessage(path: string, known: string[]): string {
+    const field = path.slice(path.lastIndexOf("/") + 1);
+    const near = known.filter(k => /^[A-Za-z$][\w$-]*$/.test(k) && k !== field)
+        .map(k => ({ k, d: distance(field, k) }))
+        .filter(x => x.d <= (field.length >= 5 ? 2 : 1))
+        .sort((x, y) => x.d - y.d)[0];
+    return `${path}: unknown field "${dotted(path)}"${near ? ` (did you mean "${near.k}"?)` : ""}: kubectl --validate=strict rejects it`;
+}
+
+function schemaMessage(e: AjvError): string {
+    const extra = e.params && "additionalProperty" in e.params ? ` (${String(e.params.additionalProperty)})` : "";
+    return `${e.instancePath || "/"} ${e.message ?? "is invalid"}${extra}`;
+}
+
+// --- Selectors ------------------------------------------------------------------------------------
+
+type Labels = Record<string, unknown>;
+interface Requirement { key?: unknown; operator?: unknown; values?: unknown }
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** The first requirement of `selector` that `labels` fail, as words; undefined when they match. */
+function unmatched(selector: Record<string, unknown>, labels: Labels): string | undefined {
+    const has = (k: string) => Object.prototype.hasOwnProperty.call(labels, k);
+    for (const [k, v] of Object.entries(isRecord(selector.matchLabels) ? selector.matchLabels : {})) {
+        if (!has(k) || String(labels[k]) !== String(v)) {
+            return `matchLabels ${k}: ${String(v)}, the template's labels have ${has(k) ? `${k}: ${String(labels[k])}` : `no ${k}`}`;
+        }
+    }
+    const expressions = Array.isArray(selector.matchExpressions) ? selector.matchExpressions as Requirement[] : [];
+    for (const r of expressions) {
+        if (!isRecord(r) || typeof r.key !== "string") {
+            continue; // the schema check reports it
+        }
+        const values = Array.isArray(r.values) ? r.values.map(String) : [];
+        const value = has(r.key) ? String(labels[r.key]) : undefined;
+        const ok = r.operator === "In" ? value !== undefined && values.includes(value)
+            : r.operator === "NotIn" ? value === undefined || !values.includes(value)
+                : r.operator === "Exists" ? value !== undefined
+                    : r.operator === "DoesNotExist" ? value === undefined
+                        : true;
+        if (!ok) {
+            return `matchExpressions ${r.key} ${String(r.operator)}${values.length ? ` [${values.join(", ")}]` : ""}, the template's labels have ${value === undefined ? `no ${r.key}` : `${r.key}: ${value}`}`;
+        }
+    }
+    return undefined;
+}
+
+const WORKLOADS = new Set(["Deployment", "StatefulSet", "ReplicaSet", "DaemonSet"]);
+
+/** A workload whose selector would not select its own pods (the API server rejects it). */
+function selectorIssues(o: ValidatedObject): ValidationIssue[] {
+    const spec = isRecord(o.object.spec) ? o.object.spec : undefined;
+    if (!spec) {
+        return [];
+    }
+    const group = o.apiVersion.includes("/") ? o.apiVersion.slice(0, o.apiVersion.indexOf("/")) : "";
+    const applies = (WORKLOADS.has(o.kind) && (group === "apps" || group === "extensions"))
+        || (o.kind === "ReplicationController" && group === "")
+        || (o.kind === "Job" && group === "batch" && spec.manualSelector === true);
+    if (!applies || spec.selector === undefined || spec.selector === null) {
+        return []; // a missing selector is the schema's to report (or defaulted, where the API defaults it)
+    }
+    const template = isRecord(spec.template) ? spec.template : {};
+    const metadata = isRecord(template.metadata) ? template.metadata : {};
+    const labels: Labels = isRecord(metadata.labels) ? metadata.labels : {};
+    if (o.unknownPaths.some(p => p === "/spec" || p.startsWith("/spec/selector") || p === "/spec/template" || p === "/spec/template/metadata" || p.startsWith("/spec/template/metadata/labels"))) {
+        return []; // not known until deployment
+    }
+    if (!isRecord(spec.selector)) {
+        return []; // the schema check reports its type
+    }
+    // A ReplicationController's selector is a plain map of labels.
+    const selector = o.kind === "ReplicationController" ? { matchLabels: spec.selector } : spec.selector;
+    const empty = !(isRecord(selector.matchLabels) && Object.keys(selector.matchLabels).length) && !(Array.isArray(selector.matchExpressions) && selector.matchExpressions.length);
+    if (empty) {
+        if (o.kind === "ReplicationController") {
+            return []; // an empty one defaults to the template's labels
+        }
+        return [{ code: "selector", path: "/spec/selector", message: `/spec/selector: selector is empty, it would select every pod in the namespace: the API server rejects an empty selector for a ${o.kind}` }];
+    }
+    const why = unmatched(selector, labels);
+    return why ? [{ code: "selector", path: "/spec/selector", message: `/spec/selector: selector does not match template labels (${why}): the API server rejects this ${o.kind}` }] : [];
+}
+
+// --- The checks together --------------------------------------------------------------------------
+
+/** Every issue of one object, [] when the API server would accept it. */
+export async function validationIssues(o: ValidatedObject): Promise<ValidationIssue[]> {
+    const removal = removedApi(o.apiVersion, o.kind);
+    if (removal) {
+        return [{ code: "removed-api", path: "/apiVersion", message: removedMessage(o.apiVersion, o.kind, removal) }];
+    }
     const Model = await modelFor(o.apiVersion, o.kind);
     if (!Model) {
-        return [`unknown kind ${o.kind} in apiVersion ${o.apiVersion} (not in the Kubernetes API this project validates against)`];
+        return [{ code: "unknown-kind", message: `unknown kind ${o.kind} in apiVersion ${o.apiVersion} (not in the Kubernetes API this project validates against)` }];
     }
+    const isUnknown = (p?: string) => p !== undefined && o.unknownPaths.some(u => p === u || p.startsWith(`${u}/`));
+    const issues: ValidationIssue[] = [];
+    const accesses = new Map<object, Access>();
     try {
-        new Model(o.object).validate();
-        return [];
+        // The model's validate() with the object (behind recording proxies) as `this`: it runs the
+        // kind's compiled schema validator and throws with ajv's errors. Calling it this way skips
+        // the model's constructor, which deep-copies the object.
+        Model.prototype.validate.call(recording(o.object, accesses, new Map()));
     } catch (err) {
-        const errors = ((err as { errors?: AjvError[] }).errors ?? [{ message: (err as Error).message }])
-            .filter(e => !o.unknownPaths.some(p => e.instancePath === p || e.instancePath?.startsWith(`${p}/`)));
-        return errors.map(e => `${e.instancePath || "/"} ${e.message ?? "is invalid"}${e.params && "additionalProperty" in e.params ? ` (${String(e.params.additionalProperty)})` : ""}`);
+        const errors: AjvError[] = (err as { errors?: AjvError[] }).errors ?? [{ message: (err as Error).message }];
+        const seen = new Set<string>();
+        for (const e of errors) {
+            const message = schemaMessage(e);
+            if (!isUnknown(e.instancePath) && !seen.has(message)) {
+                seen.add(message);
+                issues.push({ code: "schema", path: e.instancePath || "/", message });
+            }
+        }
     }
+    const found: { path: string; known: string[] }[] = [];
+    unknownFields(o.object, "", accesses, found);
+    for (const f of found) {
+        if (!isUnknown(f.path)) {
+            issues.push({ code: "unknown-field", path: f.path, message: unknownFieldMessage(f.path, f.known) });
+        }
+    }
+    issues.push(...selectorIssues(o));
+    return issues;
+}
+
+/** The errors of one object ([] when valid); an unknown or removed apiVersion/kind is an error too. */
+export async function validateObject(o: ValidatedObject): Promise<string[]> {
+    return (await validationIssues(o)).map(i => i.message);
 }
 
 /** Every object's failures; objects that pass are left out. */
