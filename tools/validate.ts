@@ -113,8 +113,9 @@ const REMOVED: Record<string, Record<string, Removal>> = (() => {
 
 /** The removal of `kind` in `apiVersion`, if Kubernetes has removed it. */
 export function removedApi(apiVersion: string, kind: string): Removal | undefined {
-    const kinds = Object.prototype.hasOwnProperty.call(REMOVED, apiVersion) ? REMOVED[apiVersion] : undefined;
-    return kinds?.[kind] ?? kinds?.["*"];
+    const own = (table: object, key: string) => Object.prototype.hasOwnProperty.call(table, key);
+    const kinds = own(REMOVED, apiVersion) ? REMOVED[apiVersion] : undefined;
+    return kinds && (own(kinds, kind) ? kinds[kind] : kinds["*"]);
 }
 
 function removedMessage(apiVersion: string, kind: string, r: Removal): string {

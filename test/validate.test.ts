@@ -1,0 +1,184 @@
+/**
+ * tools/validate.ts: what `kubectl apply --validate=strict` and the API server would reject,
+ * for the plan and check alike.
+ */
+import * as assert from "assert";
+import type { JsonObject } from "../tools/render";
+import { ValidationIssue, removedApi, validateObject, validateObjects, validationIssues } from "../tools/validate";
+
+function issues(object: JsonObject, unknownPaths: string[] = []): Promise<ValidationIssue[]> {
+    return validationIssues({ apiVersion: String(object.apiVersion), kind: String(object.kind), object, unknownPaths });
+}
+
+const container = { name: "web", image: "nginx:1.27.2", resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } } };
+
+function deployment(spec: JsonObject = {}, labels: JsonObject = { app: "web" }): JsonObject {
+    return {
+        apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: "shop", labels: { app: "web" }, annotations: { "example.com/any-key": "x" } },
+        spec: { selector: { matchLabels: { app: "web" } }, template: { metadata: { labels }, spec: { containers: [container] } }, ...spec },
+    };
+}
+
+describe("validate: strict, as the API server takes objects", () => {
+    it("accepts a valid object, free-form maps included (labels, annotations, ConfigMap data)", async () => {
+        assert.deepStrictEqual(await issues(deployment()), []);
+        assert.deepStrictEqual(await issues({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", labels: { "any/key": "v" } }, data: { "whatever.conf": "x", ANY_KEY: "y" } }), []);
+    });
+
+    describe("unknown fields", () => {
+        it("rejects spec.metrics in an autoscaling/v1 HorizontalPodAutoscaler, naming the path", async () => {
+            const hpa = {
+                apiVersion: "autoscaling/v1", kind: "HorizontalPodAutoscaler", metadata: { name: "web", namespace: "shop" },
+                spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" }, maxReplicas: 4, metrics: [{ type: "Resource" }] },
+            };
+            const found = await issues(hpa);
+            assert.deepStrictEqual(found.map(i => [i.code, i.path]), [["unknown-field", "/spec/metrics"]]);
+            assert.strictEqual(found[0].message, "/spec/metrics: unknown field \"spec.metrics\": kubectl --validate=strict rejects it");
+            // The same field is known in autoscaling/v2.
+            assert.deepStrictEqual(await issues({ ...hpa, apiVersion: "autoscaling/v2", spec: { ...hpa.spec, metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 50 } } }] } }), []);
+        });
+
+        it("rejects a typo'd field at any depth, suggesting the field meant", async () => {
+            const d = deployment({ replicass: 2 });
+            ((((d.spec as JsonObject).template as JsonObject).spec as JsonObject).containers as JsonObject[])[0] = { ...container, env: [{ name: "A", valeu: "b" }] };
+            const found = await issues(d);
+            assert.deepStrictEqual(found.map(i => i.message).sort(), [
+                "/spec/replicass: unknown field \"spec.replicass\" (did you mean \"replicas\"?): kubectl --validate=strict rejects it",
+                "/spec/template/spec/containers/0/env/0/valeu: unknown field \"spec.template.spec.containers[0].env[0].valeu\" (did you mean \"value\"?): kubectl --validate=strict rejects it",
+            ]);
+            assert.ok(found.every(i => i.code === "unknown-field"));
+        });
+
+        it("rejects an unknown top-level and metadata field", async () => {
+            const found = await issues({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namspace: "x" }, data: {}, extra: true });
+            assert.deepStrictEqual(found.map(i => i.path), ["/metadata/namspace", "/extra"]);
+            assert.match(found[0].message, /did you mean "namespace"\?/);
+        });
+
+        it("lets x-kubernetes-preserve-unknown-fields and description through in a CRD's schema, and free-form defaults", async () => {
+            const crd = {
+                apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata: { name: "foos.example.com" },
+                spec: {
+                    group: "example.com", scope: "Namespaced", names: { kind: "Foo", plural: "foos" },
+                    versions: [{
+                        name: "v1", served: true, storage: true,
+                        additionalPrinterColumns: [{ name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp", description: "age" }],
+                        schema: {
+                            openAPIV3Schema: {
+                                type: "object", description: "A foo.", "x-kubernetes-preserve-unknown-fields": true,
+                                properties: { spec: { type: "object", description: "Its spec.", default: { anything: { nested: 1 } }, "x-kubernetes-validations": [{ rule: "true" }] } },
+                            },
+                        },
+                    }],
+                },
+            };
+            assert.deepStrictEqual(await issues(crd), []);
+            assert.deepStrictEqual(await issues({ apiVersion: "scheduling.k8s.io/v1", kind: "PriorityClass", metadata: { name: "high" }, value: 1000, description: "for the important ones" }), []);
+        });
+
+        it("does not let description through where the type has none", async () => {
+            const found = await issues(deployment({ description: "a web app" }));
+            assert.deepStrictEqual(found.map(i => i.path), ["/spec/description"]);
+        });
+
+        it("skips values unknown until deployment", async () => {
+            const d = deployment({ replicass: "(unknown until deployed)" });
+            assert.deepStrictEqual(await issues(d, ["/spec/replicass"]), []);
+        });
+    });
+
+    describe("selectors", () => {
+        it("rejects a Deployment whose selector does not match its template labels", async () => {
+            const found = await issues(deployment({}, { app: "api" }));
+            assert.deepStrictEqual(found.map(i => [i.code, i.path]), [["selector", "/spec/selector"]]);
+            assert.strictEqual(found[0].message, "/spec/selector: selector does not match template labels (matchLabels app: web, the template's labels have app: api): the API server rejects this Deployment");
+        });
+
+        it("reads matchExpressions, and a label missing from the template", async () => {
+            const bad = await issues(deployment({ selector: { matchLabels: { app: "web" }, matchExpressions: [{ key: "tier", operator: "In", values: ["front", "edge"] }] } }));
+            assert.match(bad[0].message, /selector does not match template labels \(matchExpressions tier In \[front, edge\], the template's labels have no tier\)/);
+            const ok = await issues(deployment({ selector: { matchExpressions: [{ key: "app", operator: "In", values: ["web"] }, { key: "tier", operator: "DoesNotExist" }] } }));
+            assert.deepStrictEqual(ok, []);
+            const notIn = await issues(deployment({ selector: { matchExpressions: [{ key: "app", operator: "NotIn", values: ["web"] }] } }));
+            assert.strictEqual(notIn[0]?.code, "selector");
+        });
+
+        it("rejects an empty selector of a Deployment", async () => {
+            const found = await issues(deployment({ selector: {} }));
+            assert.deepStrictEqual(found.map(i => i.code), ["selector"]);
+            assert.match(found[0].message, /selector is empty/);
+        });
+
+        it("checks StatefulSets, DaemonSets, ReplicaSets, ReplicationControllers and Jobs with a manual selector", async () => {
+            const template = { metadata: { labels: { app: "db" } }, spec: { containers: [container] } };
+            const wrong = { matchLabels: { app: "web" } };
+            const objects: JsonObject[] = [
+                { apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "db" }, spec: { serviceName: "db", selector: wrong, template } },
+                { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "db" }, spec: { selector: wrong, template } },
+                { apiVersion: "apps/v1", kind: "ReplicaSet", metadata: { name: "db" }, spec: { selector: wrong, template } },
+                { apiVersion: "v1", kind: "ReplicationController", metadata: { name: "db" }, spec: { selector: { app: "web" }, template } },
+                { apiVersion: "batch/v1", kind: "Job", metadata: { name: "db" }, spec: { manualSelector: true, selector: wrong, template: { ...template, spec: { ...template.spec, restartPolicy: "Never" } } } },
+            ];
+            for (const o of objects) {
+                assert.deepStrictEqual((await issues(o)).map(i => i.code), ["selector"], String(o.kind));
+            }
+            // Without manualSelector the API server generates a Job's selector; an empty RC selector defaults to the template's labels.
+            const job = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "db" }, spec: { template: { ...template, spec: { ...template.spec, restartPolicy: "Never" } } } };
+            assert.deepStrictEqual(await issues(job), []);
+            assert.deepStrictEqual(await issues({ apiVersion: "v1", kind: "ReplicationController", metadata: { name: "db" }, spec: { selector: {}, template } }), []);
+        });
+
+        it("skips a selector or labels unknown until deployment", async () => {
+            assert.deepStrictEqual(await issues(deployment({}, { app: "(unknown until deployed)" }), ["/spec/template/metadata/labels/app"]), []);
+        });
+    });
+
+    describe("removed API versions", () => {
+        const cases: [string, string, string, string][] = [
+            ["extensions/v1beta1", "Deployment", "1.16", "apps/v1"],
+            ["extensions/v1beta1", "Ingress", "1.22", "networking.k8s.io/v1"],
+            ["apps/v1beta1", "StatefulSet", "1.16", "apps/v1"],
+            ["apps/v1beta2", "Deployment", "1.16", "apps/v1"],
+            ["policy/v1beta1", "PodDisruptionBudget", "1.25", "policy/v1"],
+            ["autoscaling/v2beta1", "HorizontalPodAutoscaler", "1.25", "autoscaling/v2"],
+            ["autoscaling/v2beta2", "HorizontalPodAutoscaler", "1.26", "autoscaling/v2"],
+            ["batch/v1beta1", "CronJob", "1.25", "batch/v1"],
+            ["networking.k8s.io/v1beta1", "Ingress", "1.22", "networking.k8s.io/v1"],
+            ["rbac.authorization.k8s.io/v1beta1", "ClusterRole", "1.22", "rbac.authorization.k8s.io/v1"],
+        ];
+        for (const [apiVersion, kind, release, use] of cases) {
+            it(`${kind} in ${apiVersion}: removed in ${release}, use ${use}`, async () => {
+                const found = await issues({ apiVersion, kind, metadata: { name: "x", namespace: "y" }, spec: {} });
+                assert.deepStrictEqual(found, [{ code: "removed-api", path: "/apiVersion", message: `${kind} in apiVersion ${apiVersion} was removed in Kubernetes ${release}: use apiVersion ${use}` }]);
+            });
+        }
+
+        it("leaves served versions alone", () => {
+            for (const [apiVersion, kind] of [["apps/v1", "Deployment"], ["policy/v1", "PodDisruptionBudget"], ["autoscaling/v2", "HorizontalPodAutoscaler"], ["batch/v1", "CronJob"], ["v1", "Service"]]) {
+                assert.strictEqual(removedApi(apiVersion, kind), undefined, `${apiVersion} ${kind}`);
+            }
+            assert.strictEqual(removedApi("extensions/v1beta1", "constructor"), undefined);
+            assert.strictEqual(removedApi("constructor", "Deployment"), undefined);
+        });
+    });
+
+    it("validateObject and validateObjects, as the plan calls them", async () => {
+        assert.deepStrictEqual(await validateObject({ apiVersion: "apps/v1", kind: "Deploymnet", object: {}, unknownPaths: [] }),
+            ["unknown kind Deploymnet in apiVersion apps/v1 (not in the Kubernetes API this project validates against)"]);
+        const failures = await validateObjects([
+            { urn: "urn:a", apiVersion: "apps/v1", kind: "Deployment", namespace: "shop", name: "web", object: deployment(), unknownPaths: [] },
+            { urn: "urn:b", apiVersion: "extensions/v1beta1", kind: "Deployment", namespace: "shop", name: "old", object: { ...deployment(), apiVersion: "extensions/v1beta1" }, unknownPaths: [] },
+            { urn: "urn:c", apiVersion: "apps/v1", kind: "Deployment", namespace: "shop", name: "typo", object: deployment({ replicass: 1 }, { app: "api" }), unknownPaths: [] },
+        ]);
+        assert.deepStrictEqual(failures.map(f => [f.object, f.urn, f.errors.length]), [["Deployment shop/old", "urn:b", 1], ["Deployment shop/typo", "urn:c", 2]]);
+        assert.match(failures[0].errors[0], /removed in Kubernetes 1\.16: use apiVersion apps\/v1$/);
+        assert.match(failures[1].errors[1], /selector does not match template labels/);
+    });
+
+    it("still reports schema errors by path, once each", async () => {
+        const found = await issues({ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "p" }, spec: { resources: { requests: { storage: "500MB" } } } });
+        assert.ok(found.length > 0);
+        assert.deepStrictEqual([...new Set(found.map(i => `${i.code} ${i.path}`))], ["schema /spec/resources/requests/storage"]);
+        assert.strictEqual(new Set(found.map(i => i.message)).size, found.length);
+    });
+});
