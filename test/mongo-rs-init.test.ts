@@ -15,6 +15,7 @@ import {
     connectionString,
     decideReplicaSetAction,
     initJobName,
+    initJobSettings,
     maxInitSeconds,
     mongoshShell,
     replicaSetInitScript,
@@ -90,6 +91,16 @@ describe("MongoDB replica set initializer", () => {
                 assert.match(long, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
                 assert.match(long, /-rs-init-[0-9a-f]{10}$/);
             }
+        });
+
+        it("the Job's settings: the script through mongosh without a database, no token, no restarts, replaced when it failed", () => {
+            const bounds: InitBounds = { attempts: 10, sleepMs: 1000, timeoutMs: 500 };
+            const job = initJobSettings(LAB, bounds);
+            assert.strictEqual(job.name, initJobName(LAB));
+            assert.deepStrictEqual(job.command, ["mongosh", "--nodb", "--quiet", "--eval", replicaSetInitScript(LAB, bounds)]);
+            assert.deepStrictEqual([job.restartPolicy, job.backoffLimit, job.automountServiceAccountToken], ["Never", 0, false]);
+            assert.deepStrictEqual(job.annotations, { "pulumi.com/replaceUnready": "true" });
+            assert.strictEqual(job.timeoutSeconds, maxInitSeconds(bounds, 3) + 300);
         });
 
         it("bounds: the worst-case duration covers every attempt, sleep and connection timeout", () => {

@@ -611,3 +611,33 @@ function checkBounds(bounds: InitBounds): void {
         }
     }
 }
+
+/** What the initializer Job must be; the component that owns the StatefulSet maps it onto a `batch/v1` Job. */
+export interface InitJobSettings {
+    /** `metadata.name`: {@link initJobName}. */
+    name: string;
+    /** The container's command, in the members' own image (`mongo:5` ships mongosh): `mongosh --nodb --quiet --eval <script>`. */
+    command: string[];
+    /** The script retries by itself; a failed run must fail the Job (and so `pulumi up`) rather than start over. */
+    restartPolicy: "Never";
+    backoffLimit: 0;
+    /** It never calls the Kubernetes API: no ServiceAccount token in the pod. */
+    automountServiceAccountToken: false;
+    /** `pulumi.com/replaceUnready: "true"`: a Job that failed is re-created by the next `pulumi up`, not awaited again. */
+    annotations: Record<string, string>;
+    /** Pulumi `customTimeouts` (create and update) in seconds: the script's worst case plus 5 minutes to schedule and pull. */
+    timeoutSeconds: number;
+}
+
+/** The initializer Job's settings for a replica set: name, command, restart and token policy, annotation, timeout. */
+export function initJobSettings(opts: ReplicaSetOptions, bounds: InitBounds = DEFAULT_INIT_BOUNDS): InitJobSettings {
+    return {
+        name: initJobName(opts),
+        command: ["mongosh", "--nodb", "--quiet", "--eval", replicaSetInitScript(opts, bounds)],
+        restartPolicy: "Never",
+        backoffLimit: 0,
+        automountServiceAccountToken: false,
+        annotations: { "pulumi.com/replaceUnready": "true" },
+        timeoutSeconds: maxInitSeconds(bounds, opts.replicas) + 300,
+    };
+}
