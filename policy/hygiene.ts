@@ -4,6 +4,7 @@
  * longer serves.
  */
 import { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { configSchema, readConfig } from "./lib/config";
 import { KubeObject, describeObject, parseType } from "./lib/k8s";
 import { containerLabel, workloadContainers } from "./lib/pods";
 import { autoscalersOf, scaledWorkloads } from "./lib/scale";
@@ -77,8 +78,19 @@ export const pinnedImageTag: ResourceValidationPolicy = {
 const CREDENTIAL_WORDS = ["PASSWORD", "PASSWD", "SECRET", "KEY", "TOKEN"];
 /** Compound words ending in one of these are credentials too (DBPASSWORD, CLIENTSECRET); KEY is left out (MONKEY, HOCKEY). */
 const CREDENTIAL_SUFFIXES = ["PASSWORD", "PASSWD", "SECRET", "TOKEN"];
-/** A last part that makes the variable a reference to a credential, not the credential (POSTGRES_PASSWORD_FILE=/run/secrets/pw). */
+/**
+ * A last part that makes the variable something about a credential, not the credential itself:
+ * where it is (POSTGRES_PASSWORD_FILE=/run/secrets/pw, TLS_SECRET_NAME), or how it is made or
+ * checked (POSTGRES_PASSWORD_ENCRYPTION=scram-sha-256, JWT_SECRET_ALGORITHM, TOKEN_TTL, KEY_SIZE).
+ */
 const REFERENCE_WORDS = ["FILE", "PATH", "DIR", "NAME", "URL", "URI", "ENDPOINT"];
+const ATTRIBUTE_WORDS = ["METHOD", "MODE", "TYPE", "ALGORITHM", "ALG", "ENCRYPTION", "HASH", "HASHING", "LENGTH", "SIZE", "BITS",
+    "TTL", "EXPIRY", "EXPIRATION", "EXPIRES", "TIMEOUT", "LIFETIME", "HEADER", "PREFIX", "POLICY"];
+/**
+ * A part that makes the variable a switch about credentials (MYSQL_ALLOW_EMPTY_PASSWORD,
+ * MYSQL_RANDOM_ROOT_PASSWORD, DISABLE_TOKEN_AUTH): it turns behaviour on or off and holds none.
+ */
+const SWITCH_WORDS = ["ALLOW", "ALLOWED", "ENABLE", "ENABLED", "DISABLE", "DISABLED", "SKIP", "RANDOM", "GENERATE", "REQUIRE", "REQUIRED", "USE", "NO", "EMPTY"];
 
 /** The parts of a variable name, upper-cased: `MINIO_ACCESS_KEY` → MINIO, ACCESS, KEY; `dbPassword` → DB, PASSWORD. */
 export function nameParts(name: string): string[] {
@@ -88,13 +100,36 @@ export function nameParts(name: string): string[] {
         .map(part => part.toUpperCase());
 }
 
-/** True when an environment variable's name says it holds a credential. */
+/**
+ * True when an environment variable's name says it holds a credential: a PASSWORD, PASSWD,
+ * SECRET, KEY or TOKEN part (or a compound ending in one, KEY aside), unless its last part says it
+ * is about a credential rather than one (…_FILE, …_NAME, …_METHOD, …_TTL) or some part makes it a
+ * switch (…_ALLOW_…, …_RANDOM_…, ENABLE_…).
+ */
 export function looksLikeCredential(name: string): boolean {
     const parts = nameParts(name);
-    if (!parts.length || REFERENCE_WORDS.includes(parts[parts.length - 1])) {
+    const last = parts[parts.length - 1];
+    if (!parts.length || REFERENCE_WORDS.includes(last) || ATTRIBUTE_WORDS.includes(last) || parts.some(p => SWITCH_WORDS.includes(p))) {
         return false;
     }
     return parts.some(p => CREDENTIAL_WORDS.includes(p) || CREDENTIAL_SUFFIXES.some(s => p.endsWith(s)));
+}
+
+/** Values that switch something on or off, and hold no secret: matched whole, case aside. */
+const SWITCH_VALUES = ["true", "false", "yes", "no", "y", "n", "on", "off", "0", "1", "enabled", "disabled"];
+
+/**
+ * True when a literal env value can hold a secret: any string but the empty one, a switch value
+ * (true/false, yes/no, y/n, on/off, 0/1, enabled/disabled) or nothing but references to other
+ * variables (`$(DB_PASSWORD)`, which Kubernetes expands from a variable that may well come from a
+ * Secret). A YAML boolean or number is a switch or a count, not a secret.
+ */
+export function couldBeSecret(value: unknown): boolean {
+    if (typeof value !== "string") {
+        return false;
+    }
+    const text = value.trim();
+    return text !== "" && !SWITCH_VALUES.includes(text.toLowerCase()) && !/^(\$\([A-Za-z_][A-Za-z0-9_.-]*\))+$/.test(text);
 }
 
 export interface CredentialsConfig {
@@ -102,26 +137,26 @@ export interface CredentialsConfig {
     allowNames: string[];
 }
 
+const credentialsSchema = configSchema<CredentialsConfig>({
+    allowNames: { type: "array", items: { type: "string" }, default: [], description: "Variable names that look like credentials but are not (e.g. SORT_KEY); matched exactly." },
+});
+
 /** Credentials come from Secrets, not literal env values. */
 export const noLiteralCredentials: ResourceValidationPolicy = {
     name: "no-literal-credentials",
-    description: "Environment variables whose names look like credentials (a PASSWORD, SECRET, KEY or TOKEN part, e.g. DB_PASSWORD, MINIO_ACCESS_KEY) take their values from a Secret (valueFrom), not a literal: literals end up in the manifest, the Pulumi state, the CI log and kubectl describe.",
+    description: "Environment variables whose names look like credentials (a PASSWORD, SECRET, KEY or TOKEN part, e.g. DB_PASSWORD, MINIO_ACCESS_KEY) take their values from a Secret (valueFrom), not a literal: literals end up in the manifest, the Pulumi state, the CI log and kubectl describe. Not credentials: names about one (…_FILE, …_PATH, …_NAME, …_URL, …_METHOD, …_ALGORITHM, …_TTL, …), switches (a part ALLOW, ENABLE, DISABLE, SKIP, RANDOM, GENERATE, REQUIRE, USE, NO or EMPTY, as in MYSQL_ALLOW_EMPTY_PASSWORD), and values that hold no secret (empty, true/false, yes/no, y/n, on/off, 0/1, enabled/disabled, or only $(VAR) references).",
     enforcementLevel: "advisory",
-    configSchema: {
-        properties: {
-            allowNames: { type: "array", items: { type: "string" }, default: [], description: "Variable names that look like credentials but are not (e.g. SORT_KEY); matched exactly." },
-        },
-    },
+    configSchema: credentialsSchema,
     validateResource: (args, reportViolation) => {
         const containers = workloadContainers(args.type, args.props, args.name);
         if (!containers.length) {
             return;
         }
-        const { allowNames } = args.getConfig<CredentialsConfig>();
+        const { allowNames } = readConfig(credentialsSchema, args);
         for (const { what, container, label } of containers) {
             for (const env of container.env ?? []) {
                 const name = env.name ?? "";
-                if (env.value !== undefined && env.value !== null && looksLikeCredential(name) && !allowNames.includes(name)) {
+                if (couldBeSecret(env.value) && looksLikeCredential(name) && !allowNames.includes(name)) {
                     reportViolation(`${what}: ${label} sets ${name} to a literal value; keep it in a Secret and read it with valueFrom.secretKeyRef ` +
                         "(or list the name in policy config allowNames if it is not a credential).");
                 }

@@ -3,6 +3,7 @@
  */
 import { PolicyPackArgs } from "@pulumi/policy";
 import { hygienePolicies } from "./hygiene";
+import { placementPolicies } from "./placement";
 import { requestPolicies } from "./requests";
 import { scalingPolicies } from "./scaling";
 import { storagePolicies } from "./storage";
@@ -19,6 +20,7 @@ export const packArgs: PolicyPackArgs = {
         ...scalingPolicies,
         ...storagePolicies,
         ...wiringPolicies,
+        ...placementPolicies,
         ...hygienePolicies,
     ],
 };

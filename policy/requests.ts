@@ -3,47 +3,51 @@
  * bound memory, and quantities the API server accepts. Quantities are compared exactly, as
  * Kubernetes compares them (lib/quantity.ts): 1Gi > 1G, 0.5 = 500m.
  */
-import { Policies, ResourceValidationPolicy } from "@pulumi/policy";
-import { KubeObject, containersOf, describeObject, isWorkloadKind, kindOf, podSpecOf } from "./lib/k8s";
-import { workloadContainers } from "./lib/pods";
+import { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { configSchema, readConfig } from "./lib/config";
+import { containersOf, describeObject } from "./lib/k8s";
+import { containerLabel, workloadContainers } from "./lib/pods";
 import { compareQuantities, isQuantity, quantityNanos } from "./lib/quantity";
+import { effectiveRequest, limitRangeDefaults } from "./lib/resources";
+import { indexStack } from "./lib/stack";
 
 export interface ContainerRequestsConfig {
     /** Namespaces whose workloads are not checked (e.g. kube-system add-ons you don't own). */
     exemptNamespaces: string[];
 }
 
+const containerRequestsSchema = configSchema<ContainerRequestsConfig>({
+    exemptNamespaces: { type: "array", items: { type: "string" }, default: [], description: "Namespaces whose workloads are not checked." },
+});
+
 /**
- * Every container and init container of every workload kind declares CPU and memory requests.
+ * Every container and init container of every workload kind ends up with CPU and memory requests.
  * Without them the scheduler packs pods blindly and an HPA on CPU or memory never scales
- * ("missing request for cpu").
+ * ("missing request for cpu"). What counts is the request the pod really gets (lib/resources.ts,
+ * shared with hpa-target-requests and quota-fit): its own, else its limit (the API server copies
+ * a limit into a missing request, as Helm charts that set only limits rely on), else the default
+ * request of a LimitRange the stack creates in its namespace. That needs the stack's LimitRanges,
+ * so this is a stack policy; each finding is reported on the workload.
  */
-export const containerRequests: ResourceValidationPolicy = {
+export const containerRequests: StackValidationPolicy = {
     name: "container-requests",
-    description: "Every container and init container of every workload declares CPU and memory requests: the scheduler places pods by them and a HorizontalPodAutoscaler on CPU or memory cannot compute utilisation without them.",
+    description: "Every container and init container of every workload gets CPU and memory requests: the scheduler places pods by them and a HorizontalPodAutoscaler on CPU or memory cannot compute utilisation without them. A request counts when the container sets it, or sets a limit (the API server then uses the limit as the request), or a LimitRange of the stack in its namespace gives a default request: the same rule as hpa-target-requests and quota-fit.",
     enforcementLevel: "mandatory",
-    configSchema: {
-        properties: {
-            exemptNamespaces: { type: "array", items: { type: "string" }, default: [], description: "Namespaces whose workloads are not checked." },
-        },
-    },
-    validateResource: (args, reportViolation) => {
-        const kind = kindOf(args.type);
-        if (!isWorkloadKind(kind)) {
-            return;
-        }
-        const obj = args.props as KubeObject;
-        const config = args.getConfig<ContainerRequestsConfig>();
-        if (config.exemptNamespaces?.includes(obj.metadata?.namespace ?? "default")) {
-            return;
-        }
-        const what = describeObject(kind, obj, args.name);
-        for (const { container, role } of containersOf(podSpecOf(kind, obj))) {
-            const requests = container.resources?.requests ?? {};
-            const missing = ["cpu", "memory"].filter(r => requests[r] === undefined || requests[r] === null || requests[r] === "");
-            if (missing.length) {
-                reportViolation(`${what}: ${role} '${container.name ?? "(unnamed)"}' has no ${missing.join(" or ")} request; set resources.requests.${missing[0]}` +
-                    `${missing.length > 1 ? ` and resources.requests.${missing[1]}` : ""} (for example cpu: 50m, memory: 64Mi).`);
+    configSchema: containerRequestsSchema,
+    validateStack: (args, reportViolation) => {
+        const { exemptNamespaces } = readConfig(containerRequestsSchema, args);
+        const index = indexStack(args.resources);
+        for (const w of index.workloads) {
+            if (exemptNamespaces.includes(w.namespace)) {
+                continue;
+            }
+            const defaults = { cpu: limitRangeDefaults(index, w.namespace, "cpu"), memory: limitRangeDefaults(index, w.namespace, "memory") };
+            for (const { container, role } of containersOf(w.pod)) {
+                const missing = (["cpu", "memory"] as const).filter(r => !effectiveRequest(container, r, defaults[r]));
+                if (missing.length) {
+                    reportViolation(`${describeObject(w.kind, w.obj, w.name)}: ${containerLabel(container, role)} has no ${missing.join(" or ")} request; set resources.requests.${missing[0]}` +
+                        `${missing.length > 1 ? ` and resources.requests.${missing[1]}` : ""} (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.`, w.resource.urn);
+                }
             }
         }
     },
@@ -121,40 +125,100 @@ export interface ResourceBoundsConfig {
     maxMemoryRequest: string | number;
     /** Largest memory limit per container. */
     maxMemoryLimit: string | number;
+    /** Smallest CPU request or limit per container (0 aside). */
+    minCpu: string | number;
+    /** Smallest memory request or limit per container (0 aside). */
+    minMemory: string | number;
 }
 
-const BOUNDS: [keyof ResourceBoundsConfig, "requests" | "limits", "cpu" | "memory"][] = [
+const resourceBoundsSchema = configSchema<ResourceBoundsConfig>({
+    maxCpuRequest: { type: ["string", "number"], default: "4", description: "Largest CPU request per container, a Kubernetes quantity in cores (\"4\", \"1500m\")." },
+    maxMemoryRequest: { type: ["string", "number"], default: "16Gi", description: "Largest memory request per container, a Kubernetes quantity in bytes (\"16Gi\")." },
+    maxMemoryLimit: { type: ["string", "number"], default: "16Gi", description: "Largest memory limit per container, a Kubernetes quantity in bytes (\"16Gi\")." },
+    minCpu: { type: ["string", "number"], default: "1m", description: "Smallest CPU request or limit per container, a Kubernetes quantity in cores (\"1m\": Kubernetes allows nothing finer); 0 is not checked." },
+    minMemory: { type: ["string", "number"], default: "4Mi", description: "Smallest memory request or limit per container, a Kubernetes quantity in bytes (\"4Mi\"; no container runs in less); 0 is not checked." },
+});
+
+/** Ceilings: setting, where, resource. A request ceiling applies to the request the container gets (its limit when it sets none). */
+const CEILINGS: [key: "maxCpuRequest" | "maxMemoryRequest" | "maxMemoryLimit", field: "requests" | "limits", resource: "cpu" | "memory"][] = [
     ["maxCpuRequest", "requests", "cpu"], ["maxMemoryRequest", "requests", "memory"], ["maxMemoryLimit", "limits", "memory"],
 ];
 
-/** Configurable ceilings per container, so a typo (cpu: 500 for 500m) can't reserve a whole node or more. */
+/** Floors: setting and resource, for requests and limits alike. */
+const FLOORS: [key: "minCpu" | "minMemory", resource: "cpu" | "memory"][] = [["minCpu", "cpu"], ["minMemory", "memory"]];
+
+/**
+ * What a value below the floor most likely meant, for the message. Memory is counted in bytes, so
+ * a bare number (`128`) or a milli-byte amount (`128m`) is a missing `Mi`; CPU is counted in cores,
+ * so a nano- or micro-core amount (`100u`) is a slip for millicores.
+ */
+export function likelyMeant(resource: "cpu" | "memory", value: unknown): string {
+    const m = /^\+?([0-9]*\.?[0-9]*)([a-zA-Z]*)$/.exec(String(value).trim());
+    const [number, suffix] = m ? [m[1], m[2]] : ["", ""];
+    if (resource === "memory") {
+        if (number === "") {
+            return "memory is counted in bytes; write the amount with its unit, e.g. 128Mi.";
+        }
+        const size = suffix === "" ? `${number} bytes` : suffix === "m" ? `${number} thousandths of a byte` : `only ${String(value)}`;
+        return `memory is counted in bytes, so this is ${size}; did you mean ${number}Mi?`;
+    }
+    if ((suffix === "n" || suffix === "u") && number !== "") {
+        return `CPU is counted in cores and ${suffix === "n" ? "n is a billionth" : "u is a millionth"} of one; did you mean ${number}m?`;
+    }
+    return "CPU is counted in cores (1 = one core, 100m or 0.1 = a tenth of one), and Kubernetes allows nothing finer than 1m; write it in millicores, e.g. 100m.";
+}
+
+/** Configurable floors and ceilings per container, so a typo (cpu: 500 for 500m, memory: 128 for 128Mi) is caught before it schedules. */
 export const resourceBounds: ResourceValidationPolicy = {
     name: "resource-bounds",
-    description: "No container asks for more than the configured ceilings (largest CPU request, memory request and memory limit): a slip such as cpu: 500 instead of 500m, or 64Gi for 64Mi, leaves pods Pending forever or reserves whole nodes.",
+    description: "No container asks for more than the configured ceilings (largest CPU request, memory request and memory limit; a container without a request gets its limit as one) or sets a CPU or memory request or limit below the configured floors (smallest CPU, smallest memory; 0 is not checked): a slip such as cpu: 500 instead of 500m, or 64Gi for 64Mi, leaves pods Pending forever or reserves whole nodes; memory: 128 (bytes, meant as 128Mi) gets the container OOM-killed at start.",
     enforcementLevel: "mandatory",
-    configSchema: {
-        properties: {
-            maxCpuRequest: { type: ["string", "number"], default: "4", description: "Largest CPU request per container, a Kubernetes quantity in cores (\"4\", \"1500m\")." },
-            maxMemoryRequest: { type: ["string", "number"], default: "16Gi", description: "Largest memory request per container, a Kubernetes quantity in bytes (\"16Gi\")." },
-            maxMemoryLimit: { type: ["string", "number"], default: "16Gi", description: "Largest memory limit per container, a Kubernetes quantity in bytes (\"16Gi\")." },
-        },
-    },
+    configSchema: resourceBoundsSchema,
     validateResource: (args, reportViolation) => {
         const containers = workloadContainers(args.type, args.props, args.name);
         if (!containers.length) {
             return;
         }
-        const config = args.getConfig<ResourceBoundsConfig>();
-        for (const [key, field, resource] of BOUNDS) {
+        const config = readConfig(resourceBoundsSchema, args);
+        const valid = (key: keyof ResourceBoundsConfig): boolean => {
+            if (isQuantity(config[key])) {
+                return true;
+            }
+            reportViolation(`policy config resource-bounds.${key} is ${JSON.stringify(config[key])}, which is not a Kubernetes quantity; fix the policy config.`);
+            return false;
+        };
+        for (const [key, field, resource] of CEILINGS) {
             const bound = config[key];
-            if (!isQuantity(bound)) {
-                reportViolation(`policy config resource-bounds.${key} is ${JSON.stringify(bound)}, which is not a Kubernetes quantity; fix the policy config.`);
+            if (!valid(key)) {
                 continue;
             }
             for (const { what, container, label } of containers) {
-                const value = container.resources?.[field]?.[resource];
-                if ((compareQuantities(value, bound) ?? 0) > 0) {
-                    reportViolation(`${what}: ${label} has resources.${field}.${resource} ${String(value)}, above the ceiling ${String(bound)} (policy config ${key}); lower it, or raise the ceiling if it is meant.`);
+                const own = container.resources?.[field]?.[resource];
+                const request = field === "requests" ? effectiveRequest(container, resource, []) : undefined;
+                const value = field === "requests" ? request?.value : own;
+                if ((compareQuantities(value, bound) ?? 0) <= 0) {
+                    continue;
+                }
+                const has = request?.from === "limit"
+                    ? `has no ${resource} request, so it gets its limit ${String(value)} as one,`
+                    : `has resources.${field}.${resource} ${String(value)},`;
+                reportViolation(`${what}: ${label} ${has} above the ceiling ${String(bound)} (policy config ${key}); lower it, or raise the ceiling if it is meant.`);
+            }
+        }
+        for (const [key, resource] of FLOORS) {
+            const floor = config[key];
+            if (!valid(key)) {
+                continue;
+            }
+            for (const { what, container, label } of containers) {
+                for (const field of ["requests", "limits"] as const) {
+                    const value = container.resources?.[field]?.[resource];
+                    const nanos = quantityNanos(value);
+                    if (nanos === undefined || nanos <= 0n || (compareQuantities(value, floor) ?? 0) >= 0) {
+                        continue; // unparsable and negative values are valid-quantities' to report; 0 means none
+                    }
+                    reportViolation(`${what}: ${label} has resources.${field}.${resource} ${String(value)}, below the floor ${String(floor)} (policy config ${key}): ` +
+                        `${likelyMeant(resource, value)}`);
                 }
             }
         }

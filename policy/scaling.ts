@@ -7,6 +7,7 @@
  * (lib/selectors.ts). Each finding is reported on the resource to fix.
  */
 import { Policies, StackValidationPolicy } from "@pulumi/policy";
+import { configSchema, readConfig } from "./lib/config";
 import { Container, PodSpec, containersOf, describeObject } from "./lib/k8s";
 import { formatBytes, parseQuantity } from "./lib/quantity";
 import { ignoreChangesCovers } from "./lib/paths";
@@ -119,18 +120,18 @@ export interface HpaRangeConfig {
     minReplicasFloor: number;
 }
 
+const hpaRangeSchema = configSchema<HpaRangeConfig>({
+    minReplicasFloor: { type: "integer", minimum: 1, default: 1, description: "Smallest minReplicas allowed: 1 for workshops, 2 or more for production." },
+});
+
 /** An HPA's range must leave it room to act, and keep enough pods for availability. */
 export const hpaSaneRange: StackValidationPolicy = {
     name: "hpa-sane-range",
     description: "A HorizontalPodAutoscaler has maxReplicas above minReplicas (else it can't scale), minReplicas (1 when unset) at least the configured floor (one pod is a single point of failure in production), and is the only autoscaler of its target (with two, the controller refuses to scale: AmbiguousSelector).",
     enforcementLevel: "mandatory",
-    configSchema: {
-        properties: {
-            minReplicasFloor: { type: "integer", minimum: 1, default: 1, description: "Smallest minReplicas allowed: 1 for workshops, 2 or more for production." },
-        },
-    },
+    configSchema: hpaRangeSchema,
     validateStack: (args, reportViolation) => {
-        const { minReplicasFloor } = args.getConfig<HpaRangeConfig>();
+        const { minReplicasFloor } = readConfig(hpaRangeSchema, args);
         const seen = new Map<string, Autoscaler>();
         for (const a of autoscalersOf(indexStack(args.resources))) {
             const urn = a.entry.resource.urn;

@@ -9,7 +9,8 @@
  */
 import { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { KubeObject, describeObject, kindOf } from "./lib/k8s";
-import { claimsOf } from "./lib/pods";
+import { configSchema, readConfig } from "./lib/config";
+import { FoundClaim, claimClass, claimsOf } from "./lib/pods";
 import { compareQuantities, isQuantity } from "./lib/quantity";
 import { autoscalersOf, scaleOf } from "./lib/scale";
 import { indexStack } from "./lib/stack";
@@ -38,95 +39,83 @@ export interface ClaimStorageClassConfig {
     expandableClusterClasses: string[];
 }
 
-interface ClaimSpec {
-    storageClassName?: string;
-}
-
-/** A claim found in the stack: a PersistentVolumeClaim or a StatefulSet's claim template. */
-interface FoundClaim {
-    what: string;
-    urn: string;
-    className?: string;
-}
-
-/** Where a claim names its class: spec.storageClassName, or the legacy beta annotation. */
-function claimClass(claim: { metadata?: KubeObject["metadata"]; spec?: ClaimSpec }): string | undefined {
-    return claim.spec?.storageClassName ?? claim.metadata?.annotations?.["volume.beta.kubernetes.io/storage-class"];
-}
+const claimStorageClassSchema = configSchema<ClaimStorageClassConfig>({
+    expandableClusterClasses: {
+        type: "array", items: { type: "string" }, default: [],
+        description: "StorageClasses that exist on the cluster (not created by the stack) and are known to allow expansion.",
+    },
+});
 
 /**
- * Every PersistentVolumeClaim and claim template names a StorageClass that allows expansion: one
- * the stack creates with allowVolumeExpansion, or one on the configured list of cluster classes.
+ * Every claim (a PersistentVolumeClaim, a StatefulSet's claim template, a generic ephemeral
+ * volume's template: lib/pods.ts claimsOf, the same list storage-request-bounds checks) names a
+ * StorageClass that allows expansion: one the stack creates with allowVolumeExpansion, or one on
+ * the configured list of cluster classes. Kubernetes expands a claim only when its class allows it
+ * (the PersistentVolumeClaimResize admission check), so a claim bound to a pre-made volume
+ * (`storageClassName: ""`, or `volumeName`) is held to the same rule, with a message that says so.
  */
 export const claimStorageClassExpandable: StackValidationPolicy = {
     name: "claim-storage-class-expandable",
-    description: "Every PersistentVolumeClaim and StatefulSet claim template names a StorageClass that allows volume expansion (created in the stack, or listed as an expandable cluster class), so its volume can grow in place.",
+    description: "Every PersistentVolumeClaim, StatefulSet claim template and generic ephemeral volume names a StorageClass that allows volume expansion (created in the stack, or listed as an expandable cluster class), so its volume can grow in place. A claim with storageClassName \"\" binds a pre-made volume without a class and can never be expanded; one with volumeName binds that pre-made volume and can grow only through a class that allows it, on a driver that supports it.",
     enforcementLevel: "mandatory",
-    configSchema: {
-        properties: {
-            expandableClusterClasses: {
-                type: "array", items: { type: "string" }, default: [],
-                description: "StorageClasses that exist on the cluster (not created by the stack) and are known to allow expansion.",
-            },
-        },
-    },
+    configSchema: claimStorageClassSchema,
     validateStack: (args, reportViolation) => {
-        const config = args.getConfig<ClaimStorageClassConfig>();
+        const { expandableClusterClasses } = readConfig(claimStorageClassSchema, args);
         const classes = new Map<string, boolean>();
-        const claims: FoundClaim[] = [];
+        const claims: (FoundClaim & { urn: string })[] = [];
         for (const r of args.resources) {
-            const kind = kindOf(r.type);
-            const obj = r.props as KubeObject;
-            if (kind === STORAGE_CLASS) {
-                classes.set(obj.metadata?.name ?? r.name, (r.props as { allowVolumeExpansion?: boolean }).allowVolumeExpansion === true);
-            } else if (kind === "PersistentVolumeClaim") {
-                claims.push({ what: describeObject(kind, obj, r.name), urn: r.urn, className: claimClass(obj as { spec?: ClaimSpec }) });
-            } else if (kind === "StatefulSet") {
-                const templates = ((obj.spec?.volumeClaimTemplates ?? []) as { metadata?: KubeObject["metadata"]; spec?: ClaimSpec }[]);
-                for (const t of templates) {
-                    claims.push({
-                        what: `${describeObject(kind, obj, r.name)} claim template '${t.metadata?.name ?? "(unnamed)"}'`,
-                        urn: r.urn,
-                        className: claimClass(t),
-                    });
-                }
+            if (kindOf(r.type) === STORAGE_CLASS) {
+                const sc = r.props as KubeObject & { allowVolumeExpansion?: boolean };
+                classes.set(sc.metadata?.name ?? r.name, sc.allowVolumeExpansion === true);
+            } else {
+                claims.push(...claimsOf(r.type, r.props, r.name).map(c => ({ ...c, urn: r.urn })));
             }
         }
-        const allowed = new Set(config.expandableClusterClasses ?? []);
+        const allowed = new Set(expandableClusterClasses);
         const known = [...[...classes].filter(([, expands]) => expands).map(([name]) => name), ...allowed];
         const hint = known.length ? `one of: ${known.join(", ")}` : "a StorageClass with allowVolumeExpansion: true";
-        for (const claim of claims) {
-            if (claim.className === undefined || claim.className === "") {
-                reportViolation(`${claim.what} names no StorageClass, so it gets the cluster default, which may not expand; set storageClassName to ${hint}.`, claim.urn);
-            } else if (classes.has(claim.className)) {
-                if (!classes.get(claim.className)) {
-                    reportViolation(`${claim.what} uses StorageClass '${claim.className}', which does not allow volume expansion; use ${hint}.`, claim.urn);
+        for (const { what, claim, urn } of claims) {
+            const className = claimClass(claim);
+            const volumeName = claim.spec?.volumeName;
+            if (className === "") {
+                reportViolation(`${what} sets storageClassName: "", so it binds a pre-made PersistentVolume without a class${volumeName ? ` ('${volumeName}')` : ""} and nothing is provisioned for it; ` +
+                    "Kubernetes expands only claims whose StorageClass allows it, so this volume can never grow in place. " +
+                    `To let it grow, set storageClassName to ${hint}${volumeName ? `, and give PersistentVolume '${volumeName}' that class (its driver must support expansion)` : ""}.`, urn);
+            } else if (className === undefined && volumeName) {
+                reportViolation(`${what} binds the pre-made PersistentVolume '${volumeName}' and names no StorageClass: the cluster's default class is filled in, and the claim binds only if the volume has that same class. ` +
+                    `Whether it can grow depends on the volume's class (it must allow expansion) and its driver; set storageClassName to the volume's class, ${hint}.`, urn);
+            } else if (className === undefined) {
+                reportViolation(`${what} names no StorageClass, so it gets the cluster default, which may not expand; set storageClassName to ${hint}.`, urn);
+            } else if (classes.has(className)) {
+                if (!classes.get(className)) {
+                    reportViolation(`${what} uses StorageClass '${className}', which does not allow volume expansion; use ${hint}.`, urn);
                 }
-            } else if (!allowed.has(claim.className)) {
-                reportViolation(`${claim.what} uses StorageClass '${claim.className}', which the stack does not create and which is not listed as expandable ` +
-                    `(policy config expandableClusterClasses); use ${hint}, or list the class if it is known to expand.`, claim.urn);
+            } else if (!allowed.has(className)) {
+                reportViolation(`${what} uses StorageClass '${className}', which the stack does not create and which is not listed as expandable ` +
+                    `(policy config expandableClusterClasses); use ${hint}, or list the class if it is known to expand.`, urn);
             }
         }
     },
 };
+
 export interface ReclaimConfig {
     /** The stack's `kubelab:protectData`: production data must outlive its claim. */
     protectData: boolean;
 }
+
+const reclaimSchema = configSchema<ReclaimConfig>({
+    protectData: { type: "boolean", default: false, description: "The stack protects its data (production): StorageClasses must use reclaimPolicy Retain. Off (workshop clusters): nothing is required, the default Delete cleans up." },
+});
 
 /** With protectData on, released volumes are kept (Retain), not deleted with their claim. */
 export const storageClassReclaimRetain: ResourceValidationPolicy = {
     name: "storage-class-reclaim-retain",
     description: "When the stack protects its data (policy config protectData, set from kubelab:protectData), every StorageClass it creates keeps released volumes (reclaimPolicy: Retain), and no PersistentVolume it creates says Delete: with Delete, deleting a claim (or a namespace, or the stack) deletes the disk.",
     enforcementLevel: "mandatory",
-    configSchema: {
-        properties: {
-            protectData: { type: "boolean", default: false, description: "The stack protects its data (production): StorageClasses must use reclaimPolicy Retain. Off (workshop clusters): nothing is required, the default Delete cleans up." },
-        },
-    },
+    configSchema: reclaimSchema,
     validateResource: (args, reportViolation) => {
         const kind = kindOf(args.type);
-        if ((kind !== STORAGE_CLASS && kind !== "PersistentVolume") || !args.getConfig<ReclaimConfig>().protectData) {
+        if ((kind !== STORAGE_CLASS && kind !== "PersistentVolume") || !readConfig(reclaimSchema, args).protectData) {
             return;
         }
         if (kind === STORAGE_CLASS) {
@@ -152,26 +141,26 @@ export interface StorageBoundsConfig {
     maxStorage: string | number;
 }
 
+const storageBoundsSchema = configSchema<StorageBoundsConfig>({
+    minStorage: { type: ["string", "number"], default: "1Mi", description: "Smallest storage request per claim, a Kubernetes quantity in bytes (\"1Mi\")." },
+    maxStorage: { type: ["string", "number"], default: "1Ti", description: "Largest storage request per claim, a Kubernetes quantity in bytes (\"1Ti\")." },
+});
+
 /**
  * Storage requests are present, valid quantities, and within configured bounds: for
  * PersistentVolumeClaims, StatefulSet claim templates and generic ephemeral volumes alike.
  */
 export const storageRequestBounds: ResourceValidationPolicy = {
     name: "storage-request-bounds",
-    description: "Every PersistentVolumeClaim and claim template requests storage as a valid quantity within the configured bounds: 500MB is rejected by the API server, a claim can never shrink, and a slip such as 2Ti for 2Gi costs real money.",
+    description: "Every PersistentVolumeClaim, claim template and generic ephemeral volume requests storage as a valid quantity within the configured bounds: 500MB is rejected by the API server, a claim can never shrink, and a slip such as 2Ti for 2Gi costs real money.",
     enforcementLevel: "mandatory",
-    configSchema: {
-        properties: {
-            minStorage: { type: ["string", "number"], default: "1Mi", description: "Smallest storage request per claim, a Kubernetes quantity in bytes (\"1Mi\")." },
-            maxStorage: { type: ["string", "number"], default: "1Ti", description: "Largest storage request per claim, a Kubernetes quantity in bytes (\"1Ti\")." },
-        },
-    },
+    configSchema: storageBoundsSchema,
     validateResource: (args, reportViolation) => {
         const claims = claimsOf(args.type, args.props, args.name);
         if (!claims.length) {
             return;
         }
-        const { minStorage, maxStorage } = args.getConfig<StorageBoundsConfig>();
+        const { minStorage, maxStorage } = readConfig(storageBoundsSchema, args);
         const order = compareQuantities(minStorage, maxStorage);
         if (order === undefined || order > 0) {
             reportViolation(`policy config storage-request-bounds has minStorage ${JSON.stringify(minStorage)} and maxStorage ${JSON.stringify(maxStorage)}; ` +

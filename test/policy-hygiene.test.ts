@@ -125,7 +125,7 @@ describe("policy no-literal-credentials", () => {
     });
 
     it("reports literal values of credential names, in init containers too, as advisory", async () => {
-        const d = env([{ name: "MINIO_ACCESS_KEY", value: "mykey" }, { name: "MINIO_SECRET_KEY", value: "mysecret" }, { name: "api-token", value: "" }]);
+        const d = env([{ name: "MINIO_ACCESS_KEY", value: "mykey" }, { name: "MINIO_SECRET_KEY", value: "mysecret" }, { name: "api-token", value: "t0ps3cret" }]);
         podSpec(d).initContainers = [{ name: "seed", image: "busybox:1.36", env: [{ name: "DB_PASSWORD", value: "hunter2" }] }];
         const run = await checkObjects([d]);
         const found = violationsOf(run, "no-literal-credentials");

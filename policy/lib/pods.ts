@@ -22,6 +22,16 @@ export function containerLabel(container: Container, role: "container" | "init c
     return `${role} '${container.name ?? "(unnamed)"}'`;
 }
 
+/**
+ * The StorageClass a claim names: spec.storageClassName, else the legacy beta annotation. `""`
+ * names no class on purpose (bind a pre-made volume without one); undefined names none at all
+ * (the cluster's default class is filled in).
+ */
+export function claimClass(claim: ClaimLike): string | undefined {
+    const named = claim.spec?.storageClassName;
+    return named ?? claim.metadata?.annotations?.["volume.beta.kubernetes.io/storage-class"];
+}
+
 /** Every container and init container of a workload resource, init containers first; empty for other resources. */
 export function workloadContainers(type: string, props: Record<string, unknown>, name: string): WorkloadContainer[] {
     const kind = kindOf(type);
@@ -38,13 +48,17 @@ export interface ClaimLike {
     metadata?: KubeObject["metadata"];
     spec?: {
         accessModes?: string[];
-        storageClassName?: string;
+        storageClassName?: string | null;
+        /** Binds this PersistentVolume by name (static provisioning). */
+        volumeName?: string;
         resources?: { requests?: { storage?: unknown } };
     };
 }
 
 /** A claim a resource makes, with how messages name it. */
 export interface FoundClaim {
+    /** Whether the claim is a PersistentVolumeClaim object, a StatefulSet's template or a generic ephemeral volume's. */
+    source: "claim" | "template" | "ephemeral";
     /** `PersistentVolumeClaim lab/data`, `StatefulSet lab/db claim template 'data'` */
     what: string;
     claim: ClaimLike;
@@ -64,7 +78,7 @@ export function claimsOf(type: string, props: Record<string, unknown>, name: str
     const kind = kindOf(type);
     const obj = props as KubeObject;
     if (kind === "PersistentVolumeClaim") {
-        return [{ what: describeObject(kind, obj, name), claim: obj as ClaimLike }];
+        return [{ source: "claim", what: describeObject(kind, obj, name), claim: obj as ClaimLike }];
     }
     if (!isWorkloadKind(kind)) {
         return [];
@@ -73,13 +87,13 @@ export function claimsOf(type: string, props: Record<string, unknown>, name: str
     const found: FoundClaim[] = [];
     if (kind === "StatefulSet") {
         for (const t of (obj.spec?.volumeClaimTemplates ?? []) as ClaimLike[]) {
-            found.push({ what: `${what} claim template '${t.metadata?.name ?? "(unnamed)"}'`, claim: t });
+            found.push({ source: "template", what: `${what} claim template '${t.metadata?.name ?? "(unnamed)"}'`, claim: t });
         }
     }
     for (const v of (podSpecOf(kind, obj)?.volumes ?? []) as EphemeralVolume[]) {
         const template = v.ephemeral?.volumeClaimTemplate;
         if (template) {
-            found.push({ what: `${what} ephemeral volume '${v.name ?? "(unnamed)"}'`, claim: template });
+            found.push({ source: "ephemeral", what: `${what} ephemeral volume '${v.name ?? "(unnamed)"}'`, claim: template });
         }
     }
     return found;
