@@ -7,9 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import Ajv2020 from "ajv/dist/2020";
 import * as assert from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { ROOT, exitCodeOf, pack } from "../tools/plan-lib";
@@ -150,48 +148,6 @@ describe("mocks and recorder", function () {
         assert.match(v.message, /Deployment lab\/d: container 'c' has no cpu or memory request/);
         assert.strictEqual(v.urn, d.urn);
         assert.strictEqual(exitCodeOf({ schemaFailures: [], policies: run } as unknown as Parameters<typeof exitCodeOf>[0]), 1);
-    });
-});
-
-describe("npm run plan", function () {
-    this.timeout(30000);
-
-    it("plans the minikube stack: exit 0, YAML per object in apply order, report.json with resources and policy results", () => {
-        const out = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-plan-"));
-        const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/plan.ts", "--stack", "minikube", "--out", out], { cwd: ROOT, encoding: "utf8" });
-        assert.strictEqual(run.status, 0, run.stdout + run.stderr);
-        assert.match(run.stdout, /kubelab:labs:Smilr {2}smilr/);
-        assert.match(run.stdout, /Schema validation: every object is valid/);
-        assert.match(run.stdout, /0 mandatory violation\(s\)/);
-        const files = fs.readdirSync(out).sort();
-        assert.ok(files.includes("report.json") && files.includes("all.yaml"));
-        assert.strictEqual(files[0], "01-namespace-smilr.yaml");
-        const report = JSON.parse(fs.readFileSync(path.join(out, "report.json"), "utf8")) as {
-            resources: { type: string; urn: string; parent?: string; dependencies: string[] }[]; policies: { diagnostics: unknown[] }; exitCode: number;
-        };
-        assert.strictEqual(report.exitCode, 0);
-        const sts = report.resources.find(r => r.type === "kubernetes:apps/v1:StatefulSet")!;
-        assert.match(sts.urn, /::kubelab::kubelab:labs:Smilr\$kubelab:components:StatefulStore\$kubernetes:apps\/v1:StatefulSet::smilr-mongodb-statefulset$/);
-        assert.ok(sts.parent && sts.dependencies.length >= 2);
-        const docs = fs.readFileSync(path.join(out, "all.yaml"), "utf8").split(/^---$/m).map(d => parse(d) as { kind: string });
-        assert.strictEqual(docs.length, files.length - 2);
-    });
-
-    it("prints the report with --json", () => {
-        const out = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-plan-"));
-        const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/plan.ts", "--stack", "minikube", "--json", "--out", out], { cwd: ROOT, encoding: "utf8" });
-        assert.strictEqual(run.status, 0, run.stderr);
-        const report = JSON.parse(run.stdout) as { stack: string; objects: { kind: string }[] };
-        assert.strictEqual(report.stack, "minikube");
-        assert.ok(report.objects.some(o => o.kind === "StatefulSet"));
-    });
-
-    it("exits 2 for an unknown stack or option, without a stack trace", () => {
-        for (const args of [["--stack", "nope"], ["--stak", "minikube"]]) {
-            const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/plan.ts", ...args], { cwd: ROOT, encoding: "utf8" });
-            assert.strictEqual(run.status, 2, run.stdout + run.stderr);
-            assert.doesNotMatch(run.stderr, /\n\s+at /);
-        }
     });
 });
 

@@ -4,14 +4,41 @@
  * (tools/output.ts) and the policy config choice (tools/policy-config.ts).
  */
 import * as assert from "assert";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { parseAllDocuments } from "yaml";
 import { MANIFEST, OutputError, checkOutputDir, readManifest, writeFileAtomically, writeOutputDir } from "../tools/output";
 import { POLICY_CONFIG_DIR, pickPolicyConfig } from "../tools/policy-config";
 
 function tmpDir(prefix = "kubelab-test-"): string {
     return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+const ROOT = path.resolve(__dirname, "..");
+
+interface Run { status: number | null; stdout: string; stderr: string }
+
+/** Runs a command the way users do, `node tools/<entry> <args…>` from the project root, without blocking the others. */
+function run(entry: "launch.js" | "kubelab.js", args: string[]): Promise<Run> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [path.join(ROOT, "tools", entry), ...args], { cwd: ROOT });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (b: Buffer) => { stdout += b.toString(); });
+        child.stderr.on("data", (b: Buffer) => { stderr += b.toString(); });
+        child.on("error", reject);
+        child.on("close", status => resolve({ status, stdout, stderr }));
+    });
+}
+
+const show = (r: Run) => `exit ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+
+/** A folder's entries with their contents (files) or "(folder)", to prove nothing changed. */
+function snapshot(dir: string): [string, string][] {
+    return fs.readdirSync(dir, { withFileTypes: true }).map((e): [string, string] =>
+        [e.name, e.isFile() ? fs.readFileSync(path.join(dir, e.name), "utf8") : "(folder)"]).sort();
 }
 
 describe("policy config choice (plan and check)", () => {
@@ -163,5 +190,140 @@ describe("the plan's output folder (tools/output.ts)", () => {
         assert.throws(() => writeFileAtomically(readme, "{}", isReport), /refusing to write the report to .*README\.md: the file exists and is not a previous plan report/);
         assert.strictEqual(fs.readFileSync(readme, "utf8"), "# mine\n");
         assert.throws(() => writeFileAtomically(root, "{}", isReport), /it is a folder/);
+    });
+});
+
+describe("npm run plan / kubelab plan, as users run them", function () {
+    // Every plan costs seconds: each case below runs once, concurrently, in before().
+    this.timeout(120000);
+    const work = tmpDir("kubelab-cli-");
+    const out = path.join(work, "out", "minikube");
+    const reportFile = `${out}.report.json`;
+    const userDir = path.join(work, "mine");
+    const notAReport = path.join(work, "notes.json");
+    let rootBefore: string[];
+    const runs: Record<string, Run> = {};
+
+    before(async () => {
+        fs.mkdirSync(userDir);
+        fs.writeFileSync(path.join(userDir, "keep.txt"), "a user's file\n");
+        fs.writeFileSync(notAReport, '{"mine": true}\n');
+        // Names only: other work may edit files in the project meanwhile; a deletion shows as a missing name.
+        rootBefore = fs.readdirSync(ROOT).filter(n => n !== "out").sort();
+        const refusals = {
+            root: run("launch.js", ["plan", "--stack", "minikube", "--out", ROOT]),
+            rootDot: run("kubelab.js", ["plan", "--stack", "minikube", "--out", "."]),
+            userDir: run("launch.js", ["plan", "--stack", "minikube", "--out", userDir, "--json"]),
+            badReport: run("launch.js", ["plan", "--stack", "minikube", "--out", path.join(work, "o2"), "--report", notAReport]),
+            badOption: run("launch.js", ["plan", "--stak", "minikube", "--json"]),
+            noAgainst: run("launch.js", ["plan", "--stack", "minikube", "--out", path.join(work, "o3"), "--against", path.join(work, "missing.json"), "--json"]),
+            unknownStack: run("launch.js", ["plan", "--stack", "nope", "--out", path.join(work, "o4"), "--json"]),
+            badCommand: run("kubelab.js", ["plam"]),
+            first: run("kubelab.js", ["plan", "--stack", "minikube", "--out", out, "--json"]),
+        };
+        for (const [name, p] of Object.entries(refusals)) {
+            runs[name] = await p;
+        }
+        // Over the first plan's own output: a plan replaces it, compared against the first report; check reads the folder.
+        const [second, check] = await Promise.all([
+            run("launch.js", ["plan", "--stack", "minikube", "--out", out, "--against", reportFile]),
+            run("launch.js", ["check", out, "--stack", "minikube", "--json"]),
+        ]);
+        runs.second = second;
+        runs.check = check;
+    });
+
+    after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+    it("refuses --out at the project root (also as '.') with exit 2 and a message naming it, deleting nothing", () => {
+        for (const r of [runs.root, runs.rootDot]) {
+            assert.strictEqual(r.status, 2, show(r));
+            assert.match(r.stderr, new RegExp(`refusing to write the plan to ${ROOT.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: it is the project root`));
+            assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+        }
+        assert.deepStrictEqual(fs.readdirSync(ROOT).filter(n => n !== "out").sort(), rootBefore);
+        assert.ok(fs.existsSync(path.join(ROOT, "Pulumi.yaml")) && fs.existsSync(path.join(ROOT, "tools", "plan.ts")));
+    });
+
+    it("refuses a folder holding a user's file, as a JSON error with --json, and leaves the file", () => {
+        const r = runs.userDir;
+        assert.strictEqual(r.status, 2, show(r));
+        const body = JSON.parse(r.stdout) as { error: { kind: string; message: string }; exitCode: number };
+        assert.deepStrictEqual(Object.keys(body).sort(), ["error", "exitCode"]);
+        assert.strictEqual(body.exitCode, 2);
+        assert.strictEqual(body.error.kind, "output");
+        assert.match(body.error.message, /refusing to write the plan to .*mine: it holds 1 item\(s\) a previous plan did not write \(keep\.txt\)/);
+        assert.deepStrictEqual(snapshot(userDir), [["keep.txt", "a user's file\n"]]);
+    });
+
+    it("refuses to overwrite a file that is not a plan report with --report", () => {
+        assert.strictEqual(runs.badReport.status, 2, show(runs.badReport));
+        assert.match(runs.badReport.stderr, /refusing to write the report to .*notes\.json: the file exists and is not a previous plan report/);
+        assert.strictEqual(fs.readFileSync(notAReport, "utf8"), '{"mine": true}\n');
+        assert.ok(!fs.existsSync(path.join(work, "o2")));
+    });
+
+    it("prints only a JSON error object on stdout with --json: usage, input and config errors", () => {
+        const cases: [Run, string, RegExp][] = [
+            [runs.badOption, "usage", /Unknown option '--stak'/],
+            [runs.noAgainst, "input", /--against .*missing\.json: no such file/],
+            [runs.unknownStack, "config", /stack nope/],
+        ];
+        for (const [r, kind, message] of cases) {
+            assert.strictEqual(r.status, 2, show(r));
+            const body = JSON.parse(r.stdout) as { error: { kind: string; message: string }; exitCode: number };
+            assert.strictEqual(body.error.kind, kind, show(r));
+            assert.match(body.error.message, message);
+            assert.strictEqual(body.exitCode, 2);
+            assert.match(r.stderr, /^error: /);
+            assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+        }
+        assert.ok(!fs.existsSync(path.join(work, "o3")) && !fs.existsSync(path.join(work, "o4")), "a failed plan writes nothing");
+    });
+
+    it("kubelab with an unknown command prints the usage and exits 2", () => {
+        assert.strictEqual(runs.badCommand.status, 2, show(runs.badCommand));
+        assert.match(runs.badCommand.stderr, /unknown command 'plam'\nusage: kubelab <plan\|check\|bench>/);
+    });
+
+    it("writes only single-object YAML files (and its manifest) to the output folder, the report beside it, and the same report with --json", () => {
+        const r = runs.first;
+        assert.strictEqual(r.status, 0, show(r));
+        const printed = JSON.parse(r.stdout) as { stack: string; exitCode: number; policyConfigFile?: string; objects: { file: string; kind: string }[] };
+        assert.strictEqual(printed.stack, "minikube");
+        assert.strictEqual(printed.policyConfigFile, path.join(ROOT, "policy", "config", "minikube.json"));
+        assert.deepStrictEqual(JSON.parse(fs.readFileSync(reportFile, "utf8")), printed, "the report file is what --json prints");
+        const files = fs.readdirSync(out).sort();
+        assert.deepStrictEqual(files.filter(f => !f.endsWith(".yaml")), [MANIFEST]);
+        assert.deepStrictEqual(files.filter(f => f.endsWith(".yaml")), printed.objects.map(o => path.basename(o.file)).sort());
+        assert.strictEqual(files[1], "01-namespace-smilr.yaml");
+        for (const f of files.filter(x => x.endsWith(".yaml"))) {
+            const docs = parseAllDocuments(fs.readFileSync(path.join(out, f), "utf8"));
+            assert.strictEqual(docs.length, 1, f);
+            assert.match(String((docs[0].toJS() as { kind?: string }).kind), /^[A-Z]/, f);
+        }
+        assert.ok(printed.objects.some(o => o.kind === "StatefulSet"));
+    });
+
+    it("replaces its own output on a second run, compares with --against, and names the policy config it used", () => {
+        const r = runs.second;
+        assert.strictEqual(r.status, 0, show(r));
+        assert.match(r.stdout, /kubelab:labs:Smilr {2}smilr/);
+        assert.match(r.stdout, /Schema validation: every object is valid/);
+        assert.match(r.stdout, /Policy config: policy\/config\/minikube\.json/);
+        assert.match(r.stdout, /0 mandatory violation\(s\)/);
+        assert.match(r.stdout, /Changes against .*minikube\.report\.json:/);
+        assert.match(r.stdout, /OK \(exit 0\)\n$/);
+        assert.deepStrictEqual(fs.readdirSync(path.dirname(out)).sort(), ["minikube", "minikube.report.json"], "no temporary folder left");
+    });
+
+    it("npm run check over the plan's folder gives the plan's verdict, each object once", () => {
+        const r = runs.check;
+        const plan = JSON.parse(fs.readFileSync(reportFile, "utf8")) as { exitCode: number; objects: unknown[]; policies: { diagnostics: { policyName: string; enforcementLevel: string }[] } };
+        const check = JSON.parse(r.stdout) as { exitCode: number; objects: unknown[]; results: { policyName: string; enforcementLevel: string }[] };
+        assert.strictEqual(check.exitCode, plan.exitCode, show(r));
+        assert.strictEqual(check.objects.length, plan.objects.length);
+        const mandatory = (ds: { policyName: string; enforcementLevel: string }[]) => ds.filter(d => d.enforcementLevel === "mandatory").map(d => d.policyName).sort();
+        assert.deepStrictEqual(mandatory(check.results), mandatory(plan.policies.diagnostics));
     });
 });

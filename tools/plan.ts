@@ -1,83 +1,185 @@
 /**
- * npm run plan -- --stack <name> [--config-file FILE] [--out DIR] [--json]
+ * npm run plan -- --stack <name> [--config-file FILE] [--policy-config FILE] [--out DIR]
+ *                 [--report FILE] [--against REPORT] [--json]
  *
  * Runs the kubelab program for a stack offline (real Pulumi runtime, mocked providers, preview
- * mode), prints the resource tree, writes every Kubernetes object as YAML to DIR (default
- * out/<stack>/) with report.json, validates the objects against the Kubernetes schemas and runs
- * the policy pack. Exit 0: clean or advisory only; 1: a mandatory violation; 2: a config or
- * program error (or an object the API server would reject).
- * `--config-file` reads the stack's config from another file (to try a variant of a stack).
+ * mode), prints the resource tree, writes every Kubernetes object as one YAML file to DIR
+ * (default out/<stack>/, nothing else but the plan's manifest `.kubelab-plan`, so that
+ * `kubectl apply -f DIR` and `npm run check -- DIR` take it as it is), writes the report to
+ * FILE (default `<DIR>.report.json`, i.e. out/<stack>.report.json), validates the objects
+ * against the Kubernetes schemas and runs the policy pack.
+ *
+ * The output folder is only ever replaced if a previous plan wrote it (see output.ts): a folder
+ * holding anything else, the project root, the home folder, `/` or a folder containing the
+ * project is refused before the plan runs.
+ *
+ * `--against REPORT` compares with a previous plan's report, as `pulumi preview --diff` would,
+ * and feeds the program that plan's stack outputs as its previous outputs.
+ *
+ * Exit 0: clean or advisory only; 1: a mandatory violation, or a change that would lose a
+ * volume; 2: a usage, config, program or output error (or an object the API server would
+ * reject). With `--json`, stdout holds exactly one JSON document: the report, or on failure
+ * `{"error": {"kind", "message"}, "exitCode": 2}`.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { Plan, ROOT, exitCodeOf, plan } from "./plan-lib";
-import { fileNameOf, resourceTree, toYaml } from "./render";
+import { OutputError, checkOutputDir, writeFileAtomically, writeOutputDir } from "./output";
+import type { Plan } from "./plan-lib";
+import { describePolicyConfig, displayPath } from "./policy-config";
+import type { Recording } from "./recorder";
+import type { NotRenderedOffline, PlanReport } from "./report";
 
-const USAGE = "usage: npm run plan -- --stack <name> [--config-file Pulumi.<name>.yaml] [--out DIR] [--json]";
+/** The project root (this file is `<root>/tools/plan.ts`). */
+const ROOT = path.resolve(__dirname, "..");
+/** What identifies a plan report (report.ts's REPORT_FORMAT, kept here so that refusals don't load the runtime). */
+const REPORT_FORMAT = "kubelab-plan-report";
 
-async function main(): Promise<number> {
-    let values: { stack?: string; "config-file"?: string; out?: string; json?: boolean; help?: boolean };
+const USAGE = "usage: npm run plan -- --stack <name> [--config-file Pulumi.<name>.yaml] [--policy-config FILE] [--out DIR] [--report FILE] [--against REPORT] [--json]";
+
+/** What stopped the plan; `--json` prints it as `{"error": {"kind", "message"}, "exitCode": 2}`. */
+type ErrorKind = "usage" | "config" | "program" | "output" | "input";
+
+class PlanCommandError extends Error {
+    constructor(readonly kind: ErrorKind, message: string) {
+        super(message);
+        this.name = "PlanCommandError";
+    }
+}
+
+interface Options {
+    stack?: string;
+    "config-file"?: string;
+    "policy-config"?: string;
+    out?: string;
+    report?: string;
+    against?: string;
+    json?: boolean;
+    help?: boolean;
+}
+
+async function main(json: boolean): Promise<number> {
+    let values: Options;
     try {
         values = parseArgs({
-            options: { stack: { type: "string", short: "s" }, "config-file": { type: "string" }, out: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+            options: {
+                stack: { type: "string", short: "s" },
+                "config-file": { type: "string" },
+                "policy-config": { type: "string" },
+                out: { type: "string" },
+                report: { type: "string" },
+                against: { type: "string" },
+                json: { type: "boolean" },
+                help: { type: "boolean", short: "h" },
+            },
             strict: true,
         }).values;
     } catch (err) {
-        console.error(`${(err as Error).message}\n${USAGE}`);
-        return 2;
+        throw new PlanCommandError("usage", (err as Error).message);
     }
     if (values.help) {
         console.log(USAGE);
         return 0;
     }
     const stack = values.stack ?? "minikube";
+    const stackName = stack.split("/").pop() ?? "";
+    if (!/^[A-Za-z0-9_.-]+$/.test(stackName) || /^\.+$/.test(stackName)) {
+        throw new PlanCommandError("usage", `--stack ${JSON.stringify(stack)} is not a stack name (letters, digits, '-', '_' and '.')`);
+    }
+    const out = path.resolve(values.out ?? path.join(ROOT, "out", stackName));
+    const reportFile = path.resolve(values.report ?? `${out}.report.json`);
+
+    // Everything that can be refused is refused before the (slow) plan runs, and before the
+    // Pulumi runtime, the program and the policy pack are even loaded.
+    try {
+        checkOutputDir(out, { root: ROOT });
+        const rel = path.relative(out, reportFile);
+        if (!rel.startsWith("..") && !path.isAbsolute(rel)) {
+            throw new OutputError(`refusing to write the report to ${reportFile}: it is inside the output folder ${out}, which holds only the Kubernetes objects; the default is ${out}.report.json`);
+        }
+        const st = fs.lstatSync(reportFile, { throwIfNoEntry: false });
+        if (st?.isDirectory()) {
+            throw new OutputError(`refusing to write the report to ${reportFile}: it is a folder; give a file name such as out/${stackName}.report.json`);
+        }
+        if (st && (!st.isFile() || !isPlanReport(fs.readFileSync(reportFile, "utf8")))) {
+            throw new OutputError(`refusing to write the report to ${reportFile}: the file exists and is not a previous plan report; remove it or choose another name`);
+        }
+    } catch (err) {
+        throw new PlanCommandError("output", (err as Error).message);
+    }
+    if (values.against !== undefined && !fs.statSync(values.against, { throwIfNoEntry: false })?.isFile()) {
+        throw new PlanCommandError("input", `--against ${values.against}: no such file; write a report with \`npm run plan -- --stack ${stack} --report FILE\` first`);
+    }
+
+    const { buildReport, readReport } = await import("./report");
+    const { diffExitCode, diffReports, formatDiff } = await import("./diff");
+    const { exitCodeOf, failureKind, plan } = await import("./plan-lib");
+    const { fileNameOf, toYaml } = await import("./render");
+    let previous: PlanReport | undefined;
+    if (values.against !== undefined) {
+        try {
+            previous = readReport(values.against);
+        } catch (err) {
+            throw new PlanCommandError("input", `--against: ${(err as Error).message}`);
+        }
+    }
+
     let result: Plan;
     try {
-        result = await plan(stack, { stackFile: values["config-file"] });
+        result = await plan(stack, {
+            stackFile: values["config-file"],
+            policyConfigFile: values["policy-config"],
+            previousOutputs: previous?.outputs,
+        });
     } catch (err) {
-        console.error(`error: stack ${stack}: ${(err as Error).message}`);
-        return 2;
+        throw new PlanCommandError(failureKind(err), `stack ${stack}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const out = path.resolve(values.out ?? path.join(ROOT, "out", stack));
-    writeOutput(result, out);
-    const report = reportOf(result, out);
-    if (values.json) {
-        console.log(JSON.stringify(report, null, 2));
+
+    const report = buildReport(result, { outDir: out, policyConfigFile: result.policyConfigFile });
+    try {
+        writeOutputDir(out, result.objects.map((o, i) => ({ name: fileNameOf(o, i), content: toYaml([o]) })), { root: ROOT, stack: result.stack.stack });
+        writeFileAtomically(reportFile, `${JSON.stringify(report, null, 2)}\n`, isPlanReport);
+    } catch (err) {
+        throw new PlanCommandError("output", (err as Error).message);
+    }
+
+    const diff = previous ? diffReports(previous, report) : undefined;
+    const code = Math.max(exitCodeOf(result), diff ? diffExitCode(diff) : 0);
+    if (json) {
+        console.log(JSON.stringify({ ...report, ...(diff ? { against: path.resolve(values.against ?? ""), diff } : {}), exitCode: code }, null, 2));
     } else {
-        printHuman(result, out);
+        await printHuman(result, out, reportFile);
+        if (diff) {
+            console.log(`\nChanges against ${displayPath(path.resolve(values.against ?? ""))}:`);
+            for (const line of formatDiff(diff)) {
+                console.log(`  ${line}`);
+            }
+        }
+        const verdict = code === 0 ? "OK"
+            : code === 2 ? "FAILED: invalid objects"
+                : exitCodeOf(result) === 1 ? "FAILED: mandatory policy violations" : "FAILED: the change would lose data (see the changes above)";
+        console.log(`\n${verdict} (exit ${code})`);
     }
-    return exitCodeOf(result);
+    return code;
 }
 
-function reportOf(p: Plan, out: string) {
-    return {
-        stack: p.stack.stack,
-        project: p.stack.project,
-        preview: p.recording.preview,
-        placeholders: p.stack.placeholders,
-        resources: p.recording.resources.map(r => ({
-            type: r.type, name: r.name, urn: r.urn, parent: r.parent, dependencies: r.dependencies,
-            provider: r.provider, protect: r.options.protect, retainOnDelete: r.options.retainOnDelete,
-            ignoreChanges: r.options.ignoreChanges,
-        })),
-        objects: p.objects.map((o, i) => ({ file: path.join(out, fileNameOf(o, i)), apiVersion: o.apiVersion, kind: o.kind, namespace: o.namespace, name: o.name, urn: o.urn, unknownPaths: o.unknownPaths })),
-        schemaFailures: p.schemaFailures,
-        policyConfig: p.policyConfig,
-        policies: p.policies,
-        exitCode: exitCodeOf(p),
-    };
+/** A file the report may replace: a previous plan's report. */
+function isPlanReport(text: string): boolean {
+    try {
+        const value = JSON.parse(text) as { format?: unknown };
+        return value?.format === REPORT_FORMAT;
+    } catch {
+        return false;
+    }
 }
 
-function writeOutput(p: Plan, out: string): void {
-    fs.rmSync(out, { recursive: true, force: true });
-    fs.mkdirSync(out, { recursive: true });
-    p.objects.forEach((o, i) => fs.writeFileSync(path.join(out, fileNameOf(o, i)), toYaml([o])));
-    fs.writeFileSync(path.join(out, "all.yaml"), toYaml(p.objects));
-    fs.writeFileSync(path.join(out, "report.json"), `${JSON.stringify(reportOf(p, out), null, 2)}\n`);
+/** Resources the plan could not expand (the recorder lists them when it knows of any). */
+function notRenderedOffline(recording: Recording): NotRenderedOffline[] {
+    return (recording as Recording & { notRenderedOffline?: NotRenderedOffline[] }).notRenderedOffline ?? [];
 }
 
-function printHuman(p: Plan, out: string): void {
+async function printHuman(p: Plan, out: string, reportFile: string): Promise<void> {
+    const { resourceTree } = await import("./render");
     const { stack, recording, objects, schemaFailures, policies } = p;
     console.log(`Offline plan of stack '${stack.stack}' (project ${stack.project}, ${recording.preview ? "preview" : "update"}, mocked providers)`);
     if (stack.placeholders.length) {
@@ -95,7 +197,14 @@ function printHuman(p: Plan, out: string): void {
     for (const [type, n] of [...counts].sort()) {
         console.log(`  ${String(n).padStart(3)}  ${type}`);
     }
-    console.log(`\n${objects.length} Kubernetes objects written to ${path.relative(process.cwd(), out) || "."}/ (apply order; all.yaml, report.json)`);
+    const skipped = notRenderedOffline(recording);
+    if (skipped.length) {
+        console.log(`\nNot rendered offline (${skipped.length}): their Kubernetes objects are not in the output and were not checked`);
+        for (const s of skipped) {
+            console.log(`  ? ${s.type}  ${s.urn.split("::").pop()}: ${s.reason}`);
+        }
+    }
+    console.log(`\n${objects.length} Kubernetes objects written to ${displayPath(out)}/ (one file each, in apply order); report: ${displayPath(reportFile)}`);
     if (schemaFailures.length) {
         console.log(`\nSchema validation: ${schemaFailures.length} object(s) the API server would reject:`);
         for (const f of schemaFailures) {
@@ -107,16 +216,25 @@ function printHuman(p: Plan, out: string): void {
     const byLevel = (level: string) => policies.diagnostics.filter(d => d.enforcementLevel === level);
     const mandatory = byLevel("mandatory");
     const advisory = byLevel("advisory");
-    console.log(`\nPolicies (pack kubelab): ${mandatory.length} mandatory violation(s), ${advisory.length} advisory, ${policies.notApplicable.length} not applicable`);
+    console.log(`\nPolicy config: ${describePolicyConfig(p.policyConfigFile)}`);
+    console.log(`Policies (pack kubelab): ${mandatory.length} mandatory violation(s), ${advisory.length} advisory, ${policies.notApplicable.length} not applicable`);
     for (const d of [...mandatory, ...advisory]) {
         const message = d.message.startsWith(d.description) ? d.message.slice(d.description.length).trim() : d.message;
         console.log(`  ${d.enforcementLevel === "mandatory" ? "✗" : "!"} [${d.enforcementLevel}] ${d.policyName}: ${message}`);
     }
-    const code = exitCodeOf(p);
-    console.log(`\n${code === 0 ? "OK" : code === 1 ? "FAILED: mandatory policy violations" : "FAILED: invalid objects"} (exit ${code})`);
 }
 
-main().then(code => { process.exitCode = code; }, err => {
-    console.error(`error: ${(err as Error).message}`);
-    process.exitCode = 2;
-});
+/** Prints a failure: one line on stderr, and with --json the error object alone on stdout. */
+function fail(err: unknown, json: boolean): number {
+    const kind: ErrorKind = err instanceof PlanCommandError ? err.kind : "program";
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`error: ${message}${kind === "usage" ? `\n${USAGE}` : ""}`);
+    if (json) {
+        console.log(JSON.stringify({ error: { kind, message }, exitCode: 2 }, null, 2));
+    }
+    return 2;
+}
+
+// Known before parsing, so that even a usage error is reported as JSON when --json was asked for.
+const json = process.argv.slice(2).includes("--json");
+main(json).then(code => { process.exitCode = code; }, err => { process.exitCode = fail(err, json); });
