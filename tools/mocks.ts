@@ -10,6 +10,11 @@
  * - Provider resources echo their inputs.
  * - Invokes: none is answered by invention. An invoke the program starts calling must be taught
  *   here, from the provider's documented behaviour, or the run fails naming it.
+ * - A `StackReference` to the program's own stack (`<stack>`, `<project>/<stack>` or
+ *   `<org>/<project>/<stack>`) reads the previous outputs it is given (a previous plan's, with
+ *   `--against`), as the engine reads them from the stack's state; a reference to any other stack
+ *   fails: its outputs are not available offline. Secret outputs, which a report keeps only as a
+ *   marker, become a secret placeholder; unknown ones stay unknown.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { createHash, randomBytes } from "crypto";
@@ -19,13 +24,27 @@ type State = Record<string, unknown>;
 export interface KubelabMocksOptions {
     /** Preview: values computed during deployment are unknown. */
     preview: boolean;
+    /**
+     * The program's own stack's previous outputs (a previous plan report's `outputs`), for a
+     * `StackReference` to its own stack. Unset: such a reference fails, naming `--against`.
+     */
+    previousOutputs?: Record<string, unknown>;
 }
+
+/** `pulumi.StackReference` registers (reads) this type with the stack's name as its id. */
+export const STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference";
+
+/** How a plan report marks a value it does not hold (report.ts's MARKER_KEY). */
+const MARKER_KEY = "@kubelab";
 
 export class KubelabMocks implements pulumi.runtime.Mocks {
     constructor(private readonly opts: KubelabMocksOptions) {}
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
         const inputs = (args.inputs ?? {}) as State;
+        if (args.type === STACK_REFERENCE_TYPE) {
+            return this.stackReference(typeof inputs.name === "string" ? inputs.name : String(args.id ?? args.name));
+        }
         if (args.type.startsWith("pulumi:providers:")) {
             return { id: this.opts.preview ? undefined : `${args.name}-id`, state: inputs };
         }
@@ -45,6 +64,33 @@ export class KubelabMocks implements pulumi.runtime.Mocks {
         // The SDK reports a failed invoke with the gRPC status's `details`, as the engine sends it.
         const message = `kubelab mocks: the program called invoke ${args.token}, which the offline plan does not answer; teach tools/mocks.ts what the provider returns`;
         throw Object.assign(new Error(message), { details: message });
+    }
+
+    /** The state the engine reads for a StackReference: `outputs` and `secretOutputNames`. */
+    private stackReference(name: string): { id: string; state: State } {
+        const stack = pulumi.getStack();
+        const project = pulumi.getProject();
+        const parts = name.split("/");
+        const own = (parts.length === 1 && parts[0] === stack)
+            || (parts.length === 2 && parts[0] === project && parts[1] === stack)
+            || (parts.length === 3 && parts[1] === project && parts[2] === stack);
+        if (!own) {
+            throw new Error(`kubelab mocks: StackReference to ${name}: another stack's outputs are not available offline (only this stack's own, ${project}/${stack}, from a previous plan)`);
+        }
+        const previous = this.opts.previousOutputs;
+        if (!previous) {
+            throw new Error(`kubelab mocks: the program reads its own stack's previous outputs (StackReference ${name}); give a previous plan: npm run plan -- --stack ${stack} --against <previous report>`);
+        }
+        const secretOutputNames: string[] = [];
+        const outputs: State = {};
+        for (const [key, value] of Object.entries(previous)) {
+            const secret = { found: false };
+            outputs[key] = fromReport(value, key, secret);
+            if (secret.found) {
+                secretOutputNames.push(key);
+            }
+        }
+        return { id: name, state: { name, outputs, secretOutputNames } };
     }
 
     private kubernetesObject(type: string, name: string, inputs: State): { id: string | undefined; state: State } {
@@ -74,4 +120,29 @@ export class KubelabMocks implements pulumi.runtime.Mocks {
 /** Eight lower-case characters, as the Kubernetes provider's auto-names have. */
 function suffix(name: string): string {
     return createHash("sha256").update(name).digest("hex").slice(0, 8);
+}
+
+/**
+ * A previous plan's output value as the engine would hand it back: a secret marker becomes a
+ * secret placeholder (a report never holds the value), an unknown marker stays unknown.
+ */
+function fromReport(value: unknown, at: string, secret: { found: boolean }): unknown {
+    if (Array.isArray(value)) {
+        return value.map((v, i) => fromReport(v, `${at}[${i}]`, secret));
+    }
+    if (value && typeof value === "object") {
+        const marker = (value as Record<string, unknown>)[MARKER_KEY];
+        if (marker === "secret") {
+            secret.found = true;
+            return pulumi.secret(`[secret output ${at} of the previous plan]`);
+        }
+        if (marker === "unknown") {
+            return pulumi.unknown;
+        }
+        if (marker === "resource") {
+            return (value as Record<string, unknown>).urn;
+        }
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fromReport(v, `${at}.${k}`, secret)]));
+    }
+    return value;
 }
