@@ -7,7 +7,8 @@
  * - `kubelab:images` replaces single images by catalog key, e.g.
  *   `{"smilr-data-api": "ghcr.io/benc-uk/smilr/data-api:stable"}`. An override is used as given.
  */
-import { ConfigError, Section } from "../infra/config";
+import { z } from "zod";
+import { matching, section } from "../infra/config";
 
 /** The pinned images, by catalog key. */
 export const IMAGE_CATALOG = {
@@ -20,27 +21,29 @@ export const IMAGE_CATALOG = {
 } as const;
 
 export type ImageKey = keyof typeof IMAGE_CATALOG;
+const IMAGE_KEYS = Object.keys(IMAGE_CATALOG) as ImageKey[];
+
+const IMAGE_REF = /^[a-z0-9]([-a-z0-9._:/]*[a-z0-9])?(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+
+/** An image reference with a tag or digest. */
+const pinnedImage = matching(IMAGE_REF, "an image reference with a pinned tag or digest, such as registry.example.com/smilr/data-api:2.9.8a")
+    .pipe(z.string().refine(hasTagOrDigest, "an image reference with a pinned tag or digest, such as registry.example.com/smilr/data-api:2.9.8a"));
+
+/** Schema of the image keys, `kubelab:imageRegistry` and `kubelab:images`. */
+export const imageSettingsShape = {
+    /** Registry prefix for every image; empty keeps the public registries. */
+    imageRegistry: matching(/^$|^[a-z0-9]([-a-z0-9.:]*[a-z0-9])?(\/[a-z0-9]([-a-z0-9._]*[a-z0-9])?)*$/,
+        'a registry host with an optional path, such as "myacr.azurecr.io" or "registry.local:5000/mirror", without a trailing slash').default(""),
+    /** Full image references replacing catalog entries, by catalog key. */
+    images: section(Object.fromEntries(IMAGE_KEYS.map(k => [k, pinnedImage.optional()])) as Record<ImageKey, z.ZodOptional<typeof pinnedImage>>,
+        { unknown: `an override for one of the catalog images: ${IMAGE_KEYS.join(", ")}` }),
+};
 
 export interface ImageSettings {
     /** Registry prefix for every image; empty keeps the public registries. */
     registry: string;
     /** Full image references replacing catalog entries, by catalog key. */
-    overrides: Record<string, string>;
-}
-
-const IMAGE_REF = /^[a-z0-9]([-a-z0-9._:/]*[a-z0-9])?(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
-
-/** Checks `kubelab:images`: known keys, well-formed references, and a tag or digest on each. */
-export function checkImageSettings(settings: ImageSettings, config: Section): void {
-    const known = Object.keys(IMAGE_CATALOG);
-    for (const [key, ref] of Object.entries(settings.overrides)) {
-        if (!known.includes(key)) {
-            throw new ConfigError(config.key(`images.${key}`), ref, `an override for one of the catalog images: ${known.join(", ")}`);
-        }
-        if (!IMAGE_REF.test(ref) || !hasTagOrDigest(ref)) {
-            throw new ConfigError(config.key(`images.${key}`), ref, "an image reference with a pinned tag or digest, such as registry.example.com/smilr/data-api:2.9.8a");
-        }
-    }
+    overrides: Partial<Record<ImageKey, string>>;
 }
 
 function hasTagOrDigest(ref: string): boolean {

@@ -1,11 +1,25 @@
 /**
- * Reading stack config with errors a user can act on.
+ * The config layer: reading the stack's `kubelab:*` keys and validating them with zod, with
+ * errors a user can act on.
  *
- * Every reader names the full key (`kubelab:smilr.replicas`), the value it got and what is
- * allowed, and throws a {@link ConfigError} before any resource is registered. `ConfigError`
+ * Every error names the full key (`kubelab:smilr.replicas`, `kubelab:labs[1]`), the value it got
+ * and what is allowed, and is thrown before any resource is registered. {@link ConfigError}
  * extends `pulumi.RunError`, so the Pulumi CLI prints the message without a stack trace.
+ *
+ * Schemas are built from three helpers, so that every module reads the same way:
+ * - {@link setting}: one value, with a zod schema and the sentence saying what is allowed;
+ * - {@link section}: an object of settings that rejects unknown keys (a typo would otherwise be
+ *   ignored) and names keys that moved elsewhere;
+ * - {@link parseConfig}: runs a schema over the raw config and turns the first issue into an error.
+ *
+ * Defaults live in the schemas (`.default(…)`) and nowhere else; TypeScript types are inferred
+ * from them (`z.output<typeof schema>`).
+ *
+ * This module imports nothing else of kubelab's: it is the bottom layer
+ * (config → platform → components → labs).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
 import { parseQuantity } from "../policy/lib/quantity";
 
 /** A bad stack setting: names the key, the value and what is allowed. */
@@ -19,8 +33,16 @@ export class ConfigError extends pulumi.RunError {
 /** A missing required stack setting. */
 export class MissingConfigError extends pulumi.RunError {
     constructor(readonly key: string, readonly allowed: string) {
-        super(`missing required config ${key}: set it to ${allowed} (pulumi config set ${key.replace(/\..*$/, "")} …)`);
+        super(`missing required config ${key}: set it to ${allowed} (pulumi config set ${key.replace(/[.[].*$/, "")} …)`);
         this.name = "MissingConfigError";
+    }
+}
+
+/** A key that kubelab no longer reads because its setting lives elsewhere now. */
+export class MovedConfigError extends pulumi.RunError {
+    constructor(readonly key: string, readonly value: unknown, readonly movedTo: string) {
+        super(`config ${key} has moved: ${movedTo} (found ${describe(value)}; remove ${key} from the stack file)`);
+        this.name = "MovedConfigError";
     }
 }
 
@@ -28,187 +50,193 @@ function describe(value: unknown): string {
     return value === undefined ? "(unset)" : JSON.stringify(value);
 }
 
-/** Values a {@link Section} can read: plain JSON. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/**
+ * How the offline plan (`npm run plan`) hands over a `secure:` value it cannot decrypt. The
+ * Pulumi CLI always decrypts them, so a real run never sees this.
+ */
+const OFFLINE_SECRET_PLACEHOLDER = /^\[secure value of [^\]]+\]$/;
 
 /**
- * One object of settings, either the project's top-level keys or a structured key such as
- * `kubelab:smilr`. Each `read` removes the key from the set of unread ones so that {@link done}
- * can reject keys nobody reads (typos would otherwise be silently ignored).
+ * One setting: `schema` checks (and may convert) the value; when it fails, the error says
+ * `allowed`. With `secure: true` a string setting also accepts the offline plan's placeholder for
+ * a `secure:` value it cannot decrypt (see {@link OFFLINE_SECRET_PLACEHOLDER}); under the CLI the
+ * decrypted value is checked like any other.
  */
-export class Section {
-    private readonly unread: Set<string>;
-
-    constructor(private readonly prefix: string, private readonly values: Record<string, unknown>) {
-        this.unread = new Set(Object.keys(values));
-    }
-
-    /** Full name of a key, as a user writes it in the stack file. */
-    key(name: string): string {
-        return `${this.prefix}${name}`;
-    }
-
-    private take(name: string): unknown {
-        this.unread.delete(name);
-        const value = this.values[name];
-        return value === null ? undefined : value;
-    }
-
-    /** A whole number within [min, max]. */
-    int(name: string, fallback: number, min: number, max: number): number {
-        const value = this.take(name);
-        if (value === undefined) {
-            return fallback;
+export function setting<T>(schema: z.ZodType<T>, allowed: string, opts: { secure?: boolean } = {}) {
+    return z.unknown().transform((value, ctx): T => {
+        if (opts.secure && typeof value === "string" && OFFLINE_SECRET_PLACEHOLDER.test(value)) {
+            return value as T;
         }
-        const n = typeof value === "string" && /^-?[0-9]+$/.test(value.trim()) ? Number(value) : value;
-        if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
-            throw new ConfigError(this.key(name), value, `a whole number from ${min} to ${max}`);
+        const result = schema.safeParse(value);
+        if (!result.success) {
+            ctx.addIssue({ code: "custom", message: allowed, input: value });
+            return z.NEVER;
         }
-        return n;
-    }
-
-    /** true or false (the strings "true"/"false" too, as `pulumi config set` stores them). */
-    bool(name: string, fallback: boolean): boolean {
-        const value = this.take(name);
-        if (value === undefined) {
-            return fallback;
-        }
-        if (value === true || value === "true") {
-            return true;
-        }
-        if (value === false || value === "false") {
-            return false;
-        }
-        throw new ConfigError(this.key(name), value, "true or false");
-    }
-
-    /** A string; `pattern` with its description restricts it. */
-    string(name: string, fallback: string, pattern?: { re: RegExp; allowed: string }): string {
-        const value = this.take(name);
-        if (value === undefined) {
-            return fallback;
-        }
-        if (typeof value !== "string" || (pattern && !pattern.re.test(value))) {
-            throw new ConfigError(this.key(name), value, pattern?.allowed ?? "a string");
-        }
-        return value;
-    }
-
-    /** A string that must be set. */
-    requiredString(name: string, allowed: string, pattern?: RegExp): string {
-        const value = this.take(name);
-        if (value === undefined || value === "") {
-            throw new MissingConfigError(this.key(name), allowed);
-        }
-        if (typeof value !== "string" || (pattern && !pattern.test(value))) {
-            throw new ConfigError(this.key(name), value, allowed);
-        }
-        return value;
-    }
-
-    /** One of a fixed set of strings. */
-    oneOf<T extends string>(name: string, allowed: readonly T[], fallback?: T): T {
-        const value = this.take(name);
-        if (value === undefined && fallback !== undefined) {
-            return fallback;
-        }
-        if (value === undefined) {
-            throw new MissingConfigError(this.key(name), `one of ${allowed.join(", ")}`);
-        }
-        if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
-            throw new ConfigError(this.key(name), value, `one of ${allowed.join(", ")}`);
-        }
-        return value as T;
-    }
-
-    /** A list of strings, each one of `allowed`, without repeats. */
-    listOf<T extends string>(name: string, allowed: readonly T[]): T[] {
-        const value = this.take(name) ?? [];
-        const what = `a list of lab names from: ${allowed.join(", ")}`;
-        if (!Array.isArray(value)) {
-            throw new ConfigError(this.key(name), value, what);
-        }
-        for (const item of value) {
-            if (typeof item !== "string" || !(allowed as readonly string[]).includes(item)) {
-                throw new ConfigError(this.key(name), item, `one of ${allowed.join(", ")}`);
-            }
-        }
-        return [...new Set(value as T[])];
-    }
-
-    /** A Kubernetes quantity for storage (e.g. "500M", "2Gi"), positive, at most `max`. */
-    storage(name: string, fallback: string, max = "16Ti"): string {
-        const value = this.take(name);
-        if (value === undefined) {
-            return fallback;
-        }
-        const bytes = parseQuantity(value);
-        const limit = parseQuantity(max) ?? Infinity;
-        if (typeof value !== "string" || bytes === undefined || bytes <= 0 || bytes > limit || !Number.isInteger(bytes)) {
-            throw new ConfigError(this.key(name), value,
-                `a Kubernetes storage quantity such as "500M", "256Mi" or "2Gi" (units k, M, G, T or Ki, Mi, Gi, Ti; not "MB" or "GB"), at most ${max}`);
-        }
-        return value;
-    }
-
-    /** A map of string to string. */
-    stringMap(name: string): Record<string, string> {
-        const value = this.take(name);
-        if (value === undefined) {
-            return {};
-        }
-        if (typeof value !== "object" || Array.isArray(value) || Object.values(value as object).some(v => typeof v !== "string")) {
-            throw new ConfigError(this.key(name), value, "a map of names to strings");
-        }
-        return value as Record<string, string>;
-    }
-
-    /** A nested object, read as its own section (`kubelab:smilr` → keys `kubelab:smilr.replicas` …). */
-    section(name: string): Section {
-        const value = this.take(name);
-        if (value === undefined) {
-            return new Section(`${this.key(name)}.`, {});
-        }
-        if (typeof value !== "object" || Array.isArray(value)) {
-            throw new ConfigError(this.key(name), value, "an object of settings");
-        }
-        return new Section(`${this.key(name)}.`, value as Record<string, unknown>);
-    }
-
-    /** Rejects the keys nobody read; `known` lists what is allowed, for the message. */
-    done(known: readonly string[]): void {
-        for (const name of this.unread) {
-            throw new ConfigError(this.key(name), this.values[name], `no such setting; known settings here: ${known.join(", ")}`);
-        }
-    }
+        return result.data;
+    });
 }
 
+/** Marks an issue as "this key moved"; {@link parseConfig} turns it into a {@link MovedConfigError}. */
+const MOVED = "kubelab:moved";
+
 /**
- * The project's own config (`kubelab:*`) as one {@link Section}. Structured values arrive as
- * JSON strings from the Pulumi engine; they are parsed here once.
+ * An object of settings. Keys not in `shape` are errors listing the known ones; keys in `moved`
+ * are errors saying where the setting went (`moved: {context: "set kubelab:minikube.context"}`);
+ * `unknown` replaces the message for an unknown key.
+ * An unset section is `{}`, so its settings' defaults apply.
  */
-export function projectConfig(): Section {
+export function section<S extends z.ZodRawShape>(shape: S, opts: { moved?: Record<string, string>; unknown?: string } = {}) {
+    const known = Object.keys(shape);
+    const object = z.object(shape);
+    return z.preprocess((value, ctx) => {
+        if (value === undefined || value === null || value === "") {
+            return {};
+        }
+        if (typeof value !== "object" || Array.isArray(value)) {
+            ctx.addIssue({ code: "custom", message: `an object of settings (${known.join(", ")})`, input: value });
+            return z.NEVER;
+        }
+        for (const key of Object.keys(value)) {
+            if (opts.moved?.[key] !== undefined) {
+                ctx.addIssue({ code: "custom", path: [key], message: opts.moved[key], params: { [MOVED]: true }, input: value });
+            } else if (!known.includes(key)) {
+                ctx.addIssue({ code: "custom", path: [key], message: opts.unknown ?? `no such setting; known settings here: ${known.join(", ")}`, input: value });
+            }
+        }
+        return value;
+    }, object);
+}
+
+/** Runs `schema` over `input` (the raw settings under `prefix`, e.g. `kubelab:`), throwing the first issue as a config error. */
+export function parseConfig<T>(schema: z.ZodType<T>, input: Record<string, unknown>, prefix: string): T {
+    const result = schema.safeParse(input);
+    if (result.success) {
+        return result.data;
+    }
+    throw toConfigError(result.error.issues[0], input, prefix);
+}
+
+function toConfigError(issue: z.core.$ZodIssue, input: unknown, prefix: string): Error {
+    // The key is the deepest part of the path the user actually wrote: `labs: [nanomon]` is
+    // reported as kubelab:labs[0], not as kubelab:labs[0].lab.
+    let value: unknown = input;
+    const written: PropertyKey[] = [];
+    for (const segment of issue.path) {
+        if (value === null || typeof value !== "object") {
+            break;
+        }
+        value = (value as Record<PropertyKey, unknown>)[segment];
+        written.push(segment);
+    }
+    const key = prefix + written.map((s, i) => typeof s === "number" ? `[${s}]` : `${i ? "." : ""}${String(s)}`).join("");
+    if (issue.code === "custom" && issue.params?.[MOVED]) {
+        return new MovedConfigError(key, value, issue.message);
+    }
+    if (value === undefined && written.length === issue.path.length) {
+        return new MissingConfigError(key, issue.message);
+    }
+    return new ConfigError(key, value, issue.message);
+}
+
+/** The project's own keys (`kubelab:*`) as the engine passes them, structured values parsed from JSON. */
+export interface RawConfig {
+    /** Project name, the keys' namespace (`kubelab`). */
+    project: string;
+    /** Values by key without the namespace (`smilr`, `platform`). */
+    values: Record<string, unknown>;
+    /** Keys (without the namespace) whose values are `secure:` in the stack file. */
+    secretKeys: Set<string>;
+}
+
+/** Reads the project's config from the Pulumi runtime. */
+export function readConfig(): RawConfig {
     const project = pulumi.getProject();
     const values: Record<string, unknown> = {};
-    const all = pulumi.runtime.allConfig();
-    for (const [fullKey, raw] of Object.entries(all)) {
+    const secretKeys = new Set<string>();
+    for (const [fullKey, raw] of Object.entries(pulumi.runtime.allConfig())) {
         const [ns, ...rest] = fullKey.split(":");
         if (ns !== project || rest.length === 0) {
             continue;
         }
-        values[rest.join(":")] = parseJson(raw);
+        const key = rest.join(":");
+        values[key] = parseJson(raw);
+        if (isConfigSecret(fullKey)) {
+            secretKeys.add(key);
+        }
     }
-    return new Section(`${project}:`, values);
+    return { project, values, secretKeys };
+}
+
+/**
+ * Whether the engine marked `fullKey` secret. `@pulumi/pulumi` has no public API for this (its
+ * `Config.getSecret` only wraps the value): `runtime.isConfigSecret` is exported at run time but
+ * left out of the type declarations. This is the one place that reads it; a test fails if the
+ * SDK drops it.
+ */
+export function isConfigSecret(fullKey: string): boolean {
+    const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+    if (typeof runtime.isConfigSecret !== "function") {
+        throw new Error("@pulumi/pulumi no longer exports runtime.isConfigSecret: kubelab cannot tell secret config apart (see infra/config.ts)");
+    }
+    return runtime.isConfigSecret(fullKey);
+}
+
+/** A value as a Pulumi secret when its key is secure in the stack file. */
+export function secretIf(secret: boolean, value: string): pulumi.Input<string> {
+    return secret ? pulumi.secret(value) : value;
 }
 
 function parseJson(raw: string): unknown {
     const trimmed = raw.trim();
     if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
         try {
-            return JSON.parse(trimmed);
+            return JSON.parse(trimmed) as unknown;
         } catch {
             return raw;
         }
     }
     return raw;
+}
+
+// ---- Schemas shared by every layer ----------------------------------------------------------
+
+/** A whole number from `min` to `max` (numeric strings too, as `pulumi config set` stores them). */
+export function wholeNumber(min: number, max: number, why = "") {
+    const schema = z.union([z.number(), z.string().trim().regex(/^-?[0-9]+$/).transform(Number)]).pipe(z.int().min(min).max(max));
+    return setting(schema, `a whole number from ${min} to ${max}${why}`);
+}
+
+/** true or false (the strings "true" and "false" too, as `pulumi config set` stores them). */
+export const boolean = setting(
+    z.union([z.boolean(), z.enum(["true", "false"]).transform(v => v === "true")]),
+    "true or false",
+);
+
+/** A string matching `re`; `allowed` describes it. */
+export function matching(re: RegExp, allowed: string, opts: { secure?: boolean } = {}) {
+    return setting(z.string().regex(re), allowed, opts);
+}
+
+/** A Kubernetes DNS label (namespace, instance names). */
+export const dnsLabel = matching(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+    "a DNS label: lower-case letters, digits and '-', at most 63 characters");
+
+/** A DNS host name. */
+export const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** A Kubernetes storage quantity ("500M", "2Gi"): positive, whole bytes, at most `max`. */
+export function storage(max = "16Ti") {
+    const limit = parseQuantity(max) ?? Infinity;
+    return setting(
+        z.string().refine(v => {
+            const bytes = parseQuantity(v);
+            return bytes !== undefined && bytes > 0 && bytes <= limit && Number.isInteger(bytes);
+        }),
+        `a Kubernetes storage quantity such as "500M", "256Mi" or "2Gi" (units k, M, G, T or Ki, Mi, Gi, Ti; not "MB" or "GB"), at most ${max}`,
+    );
+}
+
+/** One of a fixed set of strings. */
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T, hint = "") {
+    return setting(z.enum(values), `one of ${values.join(", ")}${hint}`);
 }

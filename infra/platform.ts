@@ -1,8 +1,10 @@
 /**
- * What every platform module (infra/minikube.ts, and the cloud ones) gives the labs.
+ * What every platform module (infra/minikube/, and the cloud ones) gives the labs, and what it
+ * gets from the stack.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
 
 /** How a cluster service the labs need gets there. */
 export type ServiceSource =
@@ -24,10 +26,30 @@ export interface Platform {
     readonly clusterServices: { ingressController: ServiceSource; metricsServer: ServiceSource };
     /** How a user reaches the ingress controller, for the stack outputs (a host, or a hint such as `$(minikube ip)`). */
     readonly ingressAddress: pulumi.Output<string>;
-    /** Steps the user must take on the cluster before `pulumi up` (addons to enable …). */
+    /** Commands the user runs on the cluster before `pulumi up`, one per line, each working as given. */
     readonly prerequisites: string[];
     /** Whether stateful resources are protected and kept on delete (`kubelab:protectData`). */
     readonly protectData: boolean;
     /** Kubeconfig of a cluster kubelab created, as a Pulumi secret; undefined for adopted clusters. */
     readonly kubeconfig?: pulumi.Output<string>;
+}
+
+/** What a platform module gets besides its own settings. */
+export interface PlatformContext {
+    /** The stack's name: cluster-scoped objects are named from it (see {@link clusterScopedName}). */
+    stack: string;
+    /** Keep released volumes and protect stateful resources (`kubelab:protectData`). */
+    protectData: boolean;
+}
+
+/**
+ * Name of a cluster-scoped object a platform creates, `kubelab-<stack>-<part>`, so that two
+ * stacks can share one cluster. A stack name that is not a valid DNS name as it stands
+ * (upper case, `_`, `.`) is lower-cased and cleaned, with a short hash of the original added so
+ * that `Dev` and `dev` still differ.
+ */
+export function clusterScopedName(stack: string, part: string): string {
+    const slug = stack.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "") || "stack";
+    const suffix = slug === stack ? "" : `-${createHash("sha256").update(stack).digest("hex").slice(0, 6)}`;
+    return `kubelab-${slug.slice(0, 200)}${suffix}-${part}`;
 }

@@ -1,55 +1,55 @@
 /**
- * The stack's settings, read and validated once, up front, before any resource is registered.
- *
- * Top-level keys (all `kubelab:`):
- * - `platform`: where the labs run (see {@link PLATFORMS});
- * - `labs`: the labs to deploy (see {@link LAB_NAMES});
+ * The platform layer's stack settings (all `kubelab:`):
+ * - `platform`: where the labs run, one of {@link PLATFORM_NAMES} (required);
+ * - `<platform>`: that platform's own settings, one structured key (`kubelab:minikube: {context: …}`);
  * - `protectData`: protect volumes and keep them on delete (production) or not (workshops);
- * - `imageRegistry`, `images`: where lab images come from (see components/images.ts);
- * - `ingressHost`: the host name the labs' Ingress rules answer to (empty: any host);
- * - the platform's own keys (infra/<platform>.ts) and one structured key per lab
- *   (`kubelab:smilr` …, components/labs/<lab>.ts).
+ * - `ingressHost`: the host name the labs' Ingress rules answer to (empty: any host); may be `secure:`.
+ *
+ * The labs layer (components/labs/stack-settings.ts) puts these together with the image and lab
+ * settings into the one schema a stack is validated with.
  */
-import { LAB_NAMES, LabName, LabSettings, readLabSettings } from "../components/labs";
-import { ImageSettings, checkImageSettings } from "../components/images";
-import { Section, projectConfig } from "./config";
-import { PLATFORMS, PlatformSettings, readPlatformSettings } from "./platforms";
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { HOST_NAME, RawConfig, boolean, matching, oneOf, secretIf } from "./config";
+import { PLANNED_PLATFORMS, PLATFORMS, PLATFORM_NAMES, PlatformChoice, PlatformName } from "./registry";
 
-export interface Settings {
-    /** The platform and its own settings. */
-    platform: PlatformSettings;
-    /** Labs switched on, in the order given. */
-    labs: LabName[];
-    /** Settings of every lab switched on. */
-    lab: LabSettings;
+const planned = PLANNED_PLATFORMS.length ? ` (${PLANNED_PLATFORMS.join(", ")} are planned but not implemented yet)` : "";
+
+type PlatformSections = { [K in PlatformName]: (typeof PLATFORMS)[K]["settings"] };
+const platformSections = Object.fromEntries(PLATFORM_NAMES.map(name => [name, PLATFORMS[name].settings])) as PlatformSections;
+
+/** Schema of the platform layer's top-level keys. */
+export const platformLayerShape = {
+    /** Where the labs run. */
+    platform: oneOf(PLATFORM_NAMES, planned),
+    /** Protect volumes and keep them on delete. */
+    protectData: boolean.default(false),
+    /** Host the Ingress rules answer to; empty answers any host. */
+    ingressHost: matching(new RegExp(`^$|${HOST_NAME.source}`), "a DNS host name such as labs.example.com, or empty for any host", { secure: true }).default(""),
+    ...platformSections,
+};
+
+/** Top-level keys of earlier versions that moved into a platform's key. */
+export const PLATFORM_MOVED_KEYS: Record<string, string> = Object.assign({}, ...PLATFORM_NAMES.map(name => PLATFORMS[name].moved ?? {}));
+
+type PlatformLayer = z.output<z.ZodObject<typeof platformLayerShape>>;
+
+/** What the platform layer's settings come to. */
+export interface PlatformLayerSettings {
+    /** The chosen platform and its settings. */
+    platform: PlatformChoice;
     /** Protect volumes and keep them on delete. */
     protectData: boolean;
-    /** Where images come from. */
-    images: ImageSettings;
-    /** Host the Ingress rules answer to; undefined answers any host. */
-    ingressHost?: string;
+    /** Host the Ingress rules answer to, a secret when `secure:`; undefined answers any host. */
+    ingressHost?: pulumi.Input<string>;
 }
 
-const TOP_LEVEL_KEYS = ["platform", "labs", "protectData", "imageRegistry", "images", "ingressHost"] as const;
-
-const HOST = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-/** Reads and validates every setting of the stack; throws a ConfigError naming the first bad one. */
-export function loadSettings(config: Section = projectConfig()): Settings {
-    const platformName = config.oneOf("platform", PLATFORMS);
-    const labs = config.listOf("labs", LAB_NAMES);
-    const protectData = config.bool("protectData", false);
-    const images: ImageSettings = {
-        registry: config.string("imageRegistry", "", {
-            re: /^$|^[a-z0-9]([-a-z0-9.:]*[a-z0-9])?(\/[a-z0-9]([-a-z0-9._]*[a-z0-9])?)*$/,
-            allowed: 'a registry host with an optional path, such as "myacr.azurecr.io" or "registry.local:5000/mirror", without a trailing slash',
-        }),
-        overrides: config.stringMap("images"),
+/** Picks the chosen platform's settings out of the parsed keys. */
+export function platformLayerSettings(parsed: PlatformLayer, raw: RawConfig): PlatformLayerSettings {
+    const name = parsed.platform;
+    return {
+        platform: { name, settings: parsed[name] } as PlatformChoice,
+        protectData: parsed.protectData,
+        ingressHost: parsed.ingressHost ? secretIf(raw.secretKeys.has("ingressHost"), parsed.ingressHost) : undefined,
     };
-    checkImageSettings(images, config);
-    const host = config.string("ingressHost", "", { re: new RegExp(`^$|${HOST.source}`), allowed: "a DNS host name such as labs.example.com, or empty for any host" });
-    const platform = readPlatformSettings(platformName, config);
-    const lab = readLabSettings(labs, config);
-    config.done([...TOP_LEVEL_KEYS, ...platform.keys, ...LAB_NAMES]);
-    return { platform: platform.settings, labs, lab, protectData, images, ingressHost: host || undefined };
 }

@@ -4,7 +4,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as assert from "assert";
 import { StatefulStore, StatefulStoreArgs } from "../components/stateful-store";
-import { WebService, WebServiceArgs } from "../components/web-service";
+import { FrontDoor, FrontDoorArgs } from "../components/front-door";
+import { Workload, WorkloadArgs } from "../components/workload";
 import { ProgramFailure, recordProgram } from "../tools/recorder";
 import { RenderedObject, renderObjects } from "../tools/render";
 import { validateObjects } from "../tools/validate";
@@ -24,18 +25,24 @@ function only<T>(objects: RenderedObject[], kind: string): T {
     return found[0].object as unknown as T;
 }
 
-const web = (extra: Partial<WebServiceArgs> = {}): WebServiceArgs => ({
+const web = (extra: Partial<WorkloadArgs> = {}): WorkloadArgs => ({
     namespace: "lab", name: "web", partOf: "test", image: "example/web:1.0.0", port: 8080,
     resources: { cpu: "50m", memory: "64Mi", memoryLimit: "128Mi" },
     readiness: { httpGet: "/ready" }, ...extra,
 });
+const door = (extra: Partial<FrontDoorArgs> = {}): FrontDoorArgs => ({ namespace: "lab", name: "web", partOf: "test", ...extra });
 
-describe("WebService", function () {
+/** Whether a selector selects pods with these labels. */
+function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
+    return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+describe("Workload", function () {
     this.timeout(20000);
 
-    it("renders a Deployment and a Service with requests, limits, probes and the selector", async () => {
-        const objects = await render(() => new WebService("t", web({ replicas: 2, liveness: { tcp: true }, env: { A: "1" } })));
-        assert.deepStrictEqual(objects.map(o => o.kind).sort(), ["Deployment", "PodDisruptionBudget", "Service"]);
+    it("renders a Deployment with requests, limits, probes and the selector, and no Service", async () => {
+        const objects = await render(() => new Workload("t", web({ replicas: 2, liveness: { tcp: true }, env: { A: "1" } })));
+        assert.deepStrictEqual(objects.map(o => o.kind).sort(), ["Deployment", "PodDisruptionBudget"]);
         const d = only<out.apps.v1.Deployment>(objects, "Deployment");
         const c = d.spec.template.spec.containers[0];
         assert.deepStrictEqual(c.resources, { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } });
@@ -43,14 +50,24 @@ describe("WebService", function () {
         assert.deepStrictEqual(c.livenessProbe.tcpSocket, { port: 8080 });
         assert.deepStrictEqual(c.env, [{ name: "A", value: "1" }]);
         assert.strictEqual(d.spec.replicas, 2);
+        assert.deepStrictEqual(d.spec.selector.matchLabels, { app: "web" });
+        assert.deepStrictEqual(d.spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
         assert.strictEqual(d.spec.template.spec.topologySpreadConstraints[0].whenUnsatisfiable, "ScheduleAnyway");
-        const s = only<out.core.v1.Service>(objects, "Service");
-        assert.deepStrictEqual(s.spec.selector, { app: "web" });
-        assert.strictEqual(s.spec.type, "ClusterIP");
+    });
+
+    it("labels pods with version and track, and selects by app and track", async () => {
+        const objects = await render(() => new Workload("t", web({ replicas: 2, version: "v2", track: "canary", app: "web", name: "web-canary" })));
+        const d = only<out.apps.v1.Deployment>(objects, "Deployment");
+        assert.strictEqual(d.metadata.name, "web-canary");
+        assert.strictEqual(d.spec.template.metadata.labels.version, "v2");
+        assert.strictEqual(d.spec.template.metadata.labels.track, "canary");
+        assert.deepStrictEqual(d.spec.selector.matchLabels, { app: "web", track: "canary" });
+        const pdb = only<out.policy.v1.PodDisruptionBudget>(objects, "PodDisruptionBudget");
+        assert.deepStrictEqual(pdb.spec.selector.matchLabels, { app: "web", track: "canary" });
     });
 
     it("under an autoscaler leaves spec.replicas out and targets the Deployment on CPU", async () => {
-        const objects = await render(() => new WebService("t", web({ autoscale: { minReplicas: 2, maxReplicas: 10, cpuUtilization: 50 } })));
+        const objects = await render(() => new Workload("t", web({ autoscale: { minReplicas: 2, maxReplicas: 10, cpuUtilization: 50 } })));
         const d = only<out.apps.v1.Deployment>(objects, "Deployment");
         assert.strictEqual(d.spec.replicas, undefined);
         const hpa = only<out.autoscaling.v2.HorizontalPodAutoscaler>(objects, "HorizontalPodAutoscaler");
@@ -61,23 +78,83 @@ describe("WebService", function () {
         only<out.policy.v1.PodDisruptionBudget>(objects, "PodDisruptionBudget");
     });
 
-    it("adds no disruption budget for a single pod, and an Ingress when asked", async () => {
-        const objects = await render(() => new WebService("t", web({ replicas: 1, spread: "required", ingress: { className: "nginx", host: "a.example.com", paths: ["/x"] } })));
+    it("adds no disruption budget for a single pod; Recreate and required spread when asked", async () => {
+        const objects = await render(() => new Workload("t", web({ replicas: 1, spread: "required", strategy: { type: "Recreate" } })));
         assert.ok(!objects.some(o => o.kind === "PodDisruptionBudget"));
         const d = only<out.apps.v1.Deployment>(objects, "Deployment");
         assert.strictEqual(d.spec.template.spec.topologySpreadConstraints[0].whenUnsatisfiable, "DoNotSchedule");
-        const ing = only<out.networking.v1.Ingress>(objects, "Ingress");
-        assert.strictEqual(ing.spec.rules[0].host, "a.example.com");
-        assert.deepStrictEqual(ing.spec.rules[0].http.paths[0].backend.service, { name: "web", port: { number: 80 } });
+        assert.deepStrictEqual(d.spec.strategy, { type: "Recreate" });
     });
 
-    it("refuses replicas together with autoscale, and a bad autoscale range", async () => {
-        await assert.rejects(render(() => new WebService("t", web({ replicas: 2, autoscale: { minReplicas: 2, maxReplicas: 4, cpuUtilization: 50 } }))),
-            (e: ProgramFailure) => /WebService t: give either replicas or autoscale, not both/.test(e.message));
-        await assert.rejects(render(() => new WebService("t", web({ autoscale: { minReplicas: 3, maxReplicas: 3, cpuUtilization: 50 } }))),
+    it("refuses replicas together with autoscale, a bad autoscale range, zero replicas and a bad track", async () => {
+        await assert.rejects(render(() => new Workload("t", web({ replicas: 2, autoscale: { minReplicas: 2, maxReplicas: 4, cpuUtilization: 50 } }))),
+            (e: ProgramFailure) => /Workload t: give either replicas or autoscale, not both/.test(e.message));
+        await assert.rejects(render(() => new Workload("t", web({ autoscale: { minReplicas: 3, maxReplicas: 3, cpuUtilization: 50 } }))),
             (e: ProgramFailure) => /minReplicas < maxReplicas, got 3\.\.3/.test(e.message));
+        await assert.rejects(render(() => new Workload("t", web({ replicas: 0 }))),
+            (e: ProgramFailure) => /Workload t: replicas must be a whole number ≥ 1/.test(e.message));
+        await assert.rejects(render(() => new Workload("t", web({ track: "can ary" }))),
+            (e: ProgramFailure) => /Workload t: track must be a label value/.test(e.message));
     });
 });
+
+describe("FrontDoor", function () {
+    this.timeout(20000);
+
+    it("renders a Service selecting by app label only, and an Ingress when asked", async () => {
+        const objects = await render(() => new FrontDoor("t", door({ ingress: { className: "nginx", host: "a.example.com", paths: ["/x"] } })));
+        assert.deepStrictEqual(objects.map(o => o.kind).sort(), ["Ingress", "Service"]);
+        const s = only<out.core.v1.Service>(objects, "Service");
+        assert.deepStrictEqual(s.spec.selector, { app: "web" });
+        assert.strictEqual(s.spec.type, "ClusterIP");
+        assert.deepStrictEqual(s.spec.ports, [{ name: "http", port: 80, targetPort: "http" }]);
+        const ing = only<out.networking.v1.Ingress>(objects, "Ingress");
+        assert.strictEqual(ing.spec.ingressClassName, "nginx");
+        assert.strictEqual(ing.spec.rules[0].host, "a.example.com");
+        assert.deepStrictEqual(ing.spec.rules[0].http.paths[0], { path: "/x", pathType: "Prefix", backend: { service: { name: "web", port: { number: 80 } } } });
+    });
+
+    it("refuses an app label inside pin", async () => {
+        await assert.rejects(render(() => new FrontDoor("t", door({ pin: { app: "other" } }))), (e: ProgramFailure) => /FrontDoor t: pin adds labels/.test(e.message));
+    });
+});
+
+describe("release strategies as compositions of Workload and FrontDoor", function () {
+    this.timeout(20000);
+
+    it("canary: two tracks of one app behind one front door, traffic by replica ratio", async () => {
+        const objects = await render(() => {
+            new Workload("stable", web({ name: "web-stable", app: "web", track: "stable", version: "v1", replicas: 3 }));
+            new Workload("canary", web({ name: "web-canary", app: "web", track: "canary", version: "v2", replicas: 1 }));
+            new FrontDoor("door", door());
+        });
+        const deployments = objects.filter(o => o.kind === "Deployment").map(o => o.object as unknown as out.apps.v1.Deployment);
+        const svc = only<out.core.v1.Service>(objects, "Service");
+        assert.strictEqual(deployments.length, 2);
+        for (const d of deployments) {
+            assert.ok(selects(svc.spec.selector, d.spec.template.metadata.labels), `the Service selects ${d.metadata.name}'s pods`);
+        }
+        const [a, b] = deployments;
+        assert.ok(!selects(a.spec.selector.matchLabels, b.spec.template.metadata.labels), "each Deployment selects only its own pods");
+        assert.ok(!selects(b.spec.selector.matchLabels, a.spec.template.metadata.labels), "each Deployment selects only its own pods");
+        assert.deepStrictEqual(deployments.map(d => d.spec.replicas).sort(), [1, 3]);
+    });
+
+    it("blue/green: the front door pinned to one version selects only that colour's pods", async () => {
+        const objects = await render(() => {
+            new Workload("blue", web({ name: "web-blue", app: "web", track: "blue", version: "v1", replicas: 2 }));
+            new Workload("green", web({ name: "web-green", app: "web", track: "green", version: "v2", replicas: 2 }));
+            new FrontDoor("door", door({ pin: { version: "v2" } }));
+        });
+        const svc = only<out.core.v1.Service>(objects, "Service");
+        const live = objects.filter(o => o.kind === "Deployment")
+            .map(o => o.object as unknown as out.apps.v1.Deployment)
+            .filter(d => selects(svc.spec.selector, d.spec.template.metadata.labels))
+            .map(d => d.metadata.name);
+        assert.deepStrictEqual(live, ["web-green"]);
+    });
+});
+
 
 const store = (extra: Partial<StatefulStoreArgs> = {}): StatefulStoreArgs => ({
     namespace: "lab", name: "db", partOf: "test", replicas: 3, image: "postgres:17", port: 5432, portName: "postgres",

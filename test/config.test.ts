@@ -36,22 +36,38 @@ const smilr = (settings: object) => ({ "kubelab:smilr": JSON.stringify(settings)
 describe("config validation", function () {
     this.timeout(30000);
     const cases: [string, Record<string, string | undefined>, RegExp][] = [
-        ["negative replicas", smilr({ replicas: -1 }), /^invalid config kubelab:smilr\.replicas: -1 is not allowed; expected a whole number from 0 to 50$/],
-        ["non-integer replicas", smilr({ replicas: 2.5 }), /^invalid config kubelab:smilr\.replicas: 2\.5 is not allowed; expected a whole number from 0 to 50$/],
+        ["negative replicas", smilr({ replicas: -1 }), /^invalid config kubelab:smilr\.replicas: -1 is not allowed; expected a whole number from 1 to 50 \(/],
+        ["zero replicas, which would leave the Services without pods", smilr({ replicas: 0 }), /^invalid config kubelab:smilr\.replicas: 0 is not allowed; expected a whole number from 1 to 50 \(each Service needs a pod behind it; to run none, remove smilr from kubelab:labs\)$/],
+        ["too many replicas", smilr({ replicas: 51 }), /^invalid config kubelab:smilr\.replicas: 51 is not allowed; expected a whole number from 1 to 50/],
+        ["non-integer replicas", smilr({ replicas: 2.5 }), /^invalid config kubelab:smilr\.replicas: 2\.5 is not allowed; expected a whole number from 1 to 50/],
         ["replicas as words", smilr({ replicas: "three" }), /kubelab:smilr\.replicas: "three" is not allowed/],
         ["a size that is not a Kubernetes quantity", smilr({ mongoStorage: "500MB" }), /^invalid config kubelab:smilr\.mongoStorage: "500MB" is not allowed; expected a Kubernetes storage quantity such as "500M", "256Mi" or "2Gi" .*not "MB" or "GB"/],
         ["a negative size", smilr({ mongoStorage: "-1Gi" }), /kubelab:smilr\.mongoStorage: "-1Gi" is not allowed/],
-        ["an unknown lab", { "kubelab:labs": JSON.stringify(["smilr", "nanomon2"]) }, /^invalid config kubelab:labs: "nanomon2" is not allowed; expected one of smilr$/],
-        ["labs that are not a list", { "kubelab:labs": "smilr" }, /^invalid config kubelab:labs: "smilr" is not allowed; expected a list of lab names from: smilr$/],
-        ["an unknown platform", { "kubelab:platform": "k3s" }, /^invalid config kubelab:platform: "k3s" is not allowed; expected one of minikube$/],
+        ["an unknown lab", { "kubelab:labs": JSON.stringify(["smilr", "nanomon2"]) }, /^invalid config kubelab:labs\[1\]: "nanomon2" is not allowed; expected one of smilr \(nanomon, knote, production-grade, movie-catalog are planned but not implemented yet\)$/],
+        ["a planned lab that is not built yet", { "kubelab:labs": JSON.stringify(["nanomon"]) }, /^invalid config kubelab:labs\[0\]: "nanomon" is not allowed; expected one of smilr \(nanomon, .* are planned but not implemented yet\)$/],
+        ["an unknown lab in an instance entry", { "kubelab:labs": JSON.stringify([{ lab: "knote", name: "k" }]) }, /^invalid config kubelab:labs\[0\]\.lab: "knote" is not allowed; expected one of smilr/],
+        ["the same lab twice under one instance name", { "kubelab:labs": JSON.stringify(["smilr", "smilr"]) }, /^invalid config kubelab:labs\[1\]: "smilr" is not allowed; expected a lab instance whose name differs from every other: kubelab:labs\[0\] already uses name smilr \(deploy a lab twice as \{lab: smilr, name: smilr-2, namespace: smilr-2\}\)$/],
+        ["two instances in one namespace", { "kubelab:labs": JSON.stringify(["smilr", { lab: "smilr", name: "smilr-b", namespace: "smilr" }]) }, /^invalid config kubelab:labs\[1\]: .* expected a lab instance whose namespace differs from every other: kubelab:labs\[0\] already uses namespace smilr/],
+        ["a bad instance name", { "kubelab:labs": JSON.stringify([{ lab: "smilr", name: "Smilr_B" }]) }, /^invalid config kubelab:labs\[0\]\.name: "Smilr_B" is not allowed; expected a DNS label/],
+        ["an unknown field in an instance entry", { "kubelab:labs": JSON.stringify([{ lab: "smilr", replicas: 2 }]) }, /^invalid config kubelab:labs\[0\]\.replicas: 2 is not allowed; expected no such setting; known settings here: lab, name, namespace$/],
+        ["labs that are not a list", { "kubelab:labs": "smilr" }, /^invalid config kubelab:labs: "smilr" is not allowed; expected a list of labs, each a lab name \(smilr\) or \{lab: <name>, name: <instance>, namespace: <namespace>\}$/],
+        ["an unknown platform", { "kubelab:platform": "k3s" }, /^invalid config kubelab:platform: "k3s" is not allowed; expected one of minikube \(aks, gke, eks are planned but not implemented yet\)$/],
         ["a missing platform", { "kubelab:platform": undefined }, /^missing required config kubelab:platform: set it to one of minikube/],
-        ["a misspelt lab setting", smilr({ replica: 3 }), /^invalid config kubelab:smilr\.replica: 3 is not allowed; expected no such setting; known settings here: namespace, replicas, mongoStorage, mongoDbName$/],
-        ["a misspelt top-level key", { "kubelab:protectdata": "true" }, /^invalid config kubelab:protectdata: "true" is not allowed; expected no such setting; known settings here: platform, labs,/],
+        ["a misspelt lab setting", smilr({ replica: 3 }), /^invalid config kubelab:smilr\.replica: 3 is not allowed; expected no such setting; known settings here: replicas, mongoStorage, mongoDbName$/],
+        ["a lab section that is not an object", { "kubelab:smilr": "3" }, /^invalid config kubelab:smilr: "3" is not allowed; expected an object of settings \(replicas, mongoStorage, mongoDbName\)$/],
+        ["a misspelt platform setting", { "kubelab:minikube": JSON.stringify({ contxt: "kind-kind" }) }, /^invalid config kubelab:minikube\.contxt: "kind-kind" is not allowed; expected no such setting; known settings here: context, kubeconfig$/],
+        ["a context with spaces", { "kubelab:minikube": JSON.stringify({ context: "my cluster" }) }, /^invalid config kubelab:minikube\.context: "my cluster" is not allowed; expected a kubeconfig context name/],
+        ["the old top-level context key", { "kubelab:context": "minikube" }, /^config kubelab:context has moved: set kubelab:minikube\.context instead \(kubelab:minikube: \{context: …\}\) \(found "minikube"; remove kubelab:context from the stack file\)$/],
+        ["the old top-level kubeconfig key", { "kubelab:kubeconfig": "~/.kube/config" }, /^config kubelab:kubeconfig has moved: set kubelab:minikube\.kubeconfig instead/],
+        ["the old smilr namespace key", smilr({ namespace: "smilr-lab" }), /^config kubelab:smilr\.namespace has moved: the namespace is set per lab instance now: kubelab:labs: \[\{lab: smilr, namespace: <namespace>\}\]/],
+        ["a misspelt top-level key", { "kubelab:protectdata": "true" }, /^invalid config kubelab:protectdata: "true" is not allowed; expected no such setting; known settings here: platform, protectData, ingressHost, minikube, imageRegistry, images, labs, smilr$/],
+        ["protectData that is not a boolean, as a list", { "kubelab:protectData": "[true]" }, /^invalid config kubelab:protectData: \[true\] is not allowed; expected true or false$/],
+        ["labs that are numbers", { "kubelab:labs": "[1, 2]" }, /^invalid config kubelab:labs\[0\]: 1 is not allowed; expected a lab name \(one of smilr\) or \{lab: <name>, name: <instance>, namespace: <namespace>\}$/],
         ["protectData that is not a boolean", { "kubelab:protectData": "yes" }, /^invalid config kubelab:protectData: "yes" is not allowed; expected true or false$/],
         ["an override for an unknown image", { "kubelab:images": JSON.stringify({ "smilr-api": "x/y:1" }) }, /^invalid config kubelab:images\.smilr-api: "x\/y:1" is not allowed; expected an override for one of the catalog images: smilr-data-api, smilr-frontend, smilr-mongodb$/],
         ["an override without a tag", { "kubelab:images": JSON.stringify({ "smilr-frontend": "ghcr.io/benc-uk/smilr/frontend" }) }, /kubelab:images\.smilr-frontend: .* expected an image reference with a pinned tag or digest/],
         ["a registry with a trailing slash", { "kubelab:imageRegistry": "myacr.azurecr.io/" }, /^invalid config kubelab:imageRegistry: "myacr\.azurecr\.io\/" is not allowed/],
-        ["a bad namespace", smilr({ namespace: "Smilr_Lab" }), /^invalid config kubelab:smilr\.namespace: "Smilr_Lab" is not allowed; expected a DNS label/],
+        ["a bad namespace", { "kubelab:labs": JSON.stringify([{ lab: "smilr", namespace: "Smilr_Lab" }]) }, /^invalid config kubelab:labs\[0\]\.namespace: "Smilr_Lab" is not allowed; expected a DNS label/],
         ["a bad ingress host", { "kubelab:ingressHost": "http://x" }, /^invalid config kubelab:ingressHost: "http:\/\/x" is not allowed; expected a DNS host name/],
     ];
     for (const [what, overrides, message] of cases) {
@@ -76,14 +92,28 @@ describe("stack config loading", () => {
         return file;
     };
 
+    /** A project of its own, so that these tests of the loader don't depend on kubelab's Pulumi.yaml. */
+    const project = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-project-"));
+    fs.writeFileSync(path.join(project, "Pulumi.yaml"), [
+        "name: kubelab", "runtime: nodejs", "config:",
+        "  platform:", "    type: string",
+        "  protectData:", "    type: boolean", "    default: false",
+        "  labs:", "    type: array", "    items:", "      type: string", "    default: []", "",
+    ].join("\n"));
+
     it("reads namespaced and project keys, structured values as JSON, and Pulumi.yaml defaults", () => {
         const file = write("a.yaml", "config:\n  kubelab:platform: minikube\n  context: kind-kind\n  kubelab:smilr:\n    replicas: 2\n");
-        const c = loadStackConfig(ROOT, "a", file);
+        const c = loadStackConfig(project, "a", file);
         assert.strictEqual(c.config["kubelab:platform"], "minikube");
         assert.strictEqual(c.config["kubelab:context"], "kind-kind");
         assert.strictEqual(c.config["kubelab:smilr"], '{"replicas":2}');
         assert.strictEqual(c.config["kubelab:protectData"], "false", "default from Pulumi.yaml");
         assert.strictEqual(c.config["kubelab:labs"], "[]", "default from Pulumi.yaml");
+    });
+
+    it("kubelab's Pulumi.yaml declares only the required platform: the program's schema holds every default", () => {
+        const file = write("a2.yaml", "config:\n  kubelab:platform: minikube\n");
+        assert.deepStrictEqual(loadStackConfig(ROOT, "a2", file).config, { "kubelab:platform": "minikube" });
     });
 
     it("replaces secure values by placeholders, marks them secret and says which", () => {
@@ -97,10 +127,10 @@ describe("stack config loading", () => {
 
     it("rejects a value of the wrong declared type as the CLI does", () => {
         const file = write("c.yaml", "config:\n  kubelab:platform: minikube\n  kubelab:protectData: maybe\n");
-        assert.throws(() => loadStackConfig(ROOT, "c", file), (e: Error) => e instanceof StackConfigError &&
+        assert.throws(() => loadStackConfig(project, "c", file), (e: Error) => e instanceof StackConfigError &&
             /Stack 'c' with configuration key 'kubelab:protectData' must be of type 'boolean'; got maybe/.test(e.message));
         const labs = write("d.yaml", "config:\n  kubelab:platform: minikube\n  kubelab:labs: [1, 2]\n");
-        assert.throws(() => loadStackConfig(ROOT, "d", labs), /'kubelab:labs' must be of type 'array' of string/);
+        assert.throws(() => loadStackConfig(project, "d", labs), /'kubelab:labs' must be of type 'array' of string/);
     });
 
     it("requires a key Pulumi.yaml declares without a default, as the CLI does", () => {

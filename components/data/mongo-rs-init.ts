@@ -35,12 +35,15 @@
  *   list and stays the same for the same list, so each `pulumi up` that changes `replicas` runs a new
  *   Job and an unchanged one runs nothing. The script is idempotent anyway (`none` on a complete set).
  * - The database pods stay the stock `mongod` image and command: changing the init logic never
- *   changes the StatefulSet's pod template, so it never rolls the database.
+ *   changes the StatefulSet's pod template, so it never rolls the database. (It changes the Job's
+ *   command, the compiled script text, so Pulumi replaces that Job under the same name; the new run
+ *   finds the set in place and does nothing.)
  *
- * What the Job needs
+ * What the Job needs ({@link initJobSettings} gathers it)
  * - Network access to every member's port through the headless Service's DNS. The member names are
  *   namespace-less short names (`mongo-0.mongo-service`), so the Job must run in the StatefulSet's
- *   namespace; NetworkPolicies must let it reach the port; the Service should publish not-ready
+ *   namespace; where ingress is denied by default, a NetworkPolicy must admit the Job's pods (and
+ *   the members themselves, which replicate to each other) on the port; the Service should publish not-ready
  *   addresses so members resolve before they are ready. The pods' readiness must not depend on
  *   replica-set membership (pods start in order: `mongo-1` waits for `mongo-0` to be Ready, and the
  *   set is initiated with all members only once all of them answer).

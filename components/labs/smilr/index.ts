@@ -9,52 +9,28 @@
  *   default): deleting the pod, or the whole StatefulSet, loses no data;
  * - one Ingress host: `/` → frontend, `/api` → data-api.
  *
- * Settings, `kubelab:smilr` (all optional): `namespace` (default `smilr`), `replicas` (0–50,
- * default 3), `mongoStorage` (a storage quantity, default `500M`; may only grow), `mongoDbName`
- * (default `smilrDb`).
+ * Settings: `kubelab:smilr` (./settings.ts). Instance name and namespace come from `kubelab:labs`.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Section } from "../../infra/config";
-import { ImageSettings, imageFor } from "../images";
-import { StatefulStore } from "../stateful-store";
-import { WebService } from "../web-service";
-
-export interface SmilrSettings {
-    /** Namespace of the lab. */
-    namespace: string;
-    /** Pods of data-api and of frontend each. */
-    replicas: number;
-    /** Size of MongoDB's claim `mongo-vol-mongodb-0`. */
-    mongoStorage: string;
-    /** Database the data-api uses. */
-    mongoDbName: string;
-}
-
-export const SMILR_KEYS = ["namespace", "replicas", "mongoStorage", "mongoDbName"] as const;
-
-const DNS_LABEL = { re: /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, allowed: "a DNS label: lower-case letters, digits and '-', at most 63 characters" };
-
-export function readSmilrSettings(config: Section): SmilrSettings {
-    const settings: SmilrSettings = {
-        namespace: config.string("namespace", "smilr", DNS_LABEL),
-        replicas: config.int("replicas", 3, 0, 50),
-        mongoStorage: config.storage("mongoStorage", "500M"),
-        mongoDbName: config.string("mongoDbName", "smilrDb", { re: /^[A-Za-z0-9_-]{1,63}$/, allowed: "a MongoDB database name (letters, digits, '_' or '-')" }),
-    };
-    config.done(SMILR_KEYS);
-    return settings;
-}
+import { FrontDoor } from "../../front-door";
+import { ImageSettings, imageFor } from "../../images";
+import { StatefulStore } from "../../stateful-store";
+import { Workload } from "../../workload";
+import { LabInstance, defineLab } from "../lab";
+import { SmilrSettings, smilrSettings } from "./settings";
 
 export interface SmilrLabArgs extends SmilrSettings {
+    /** Namespace of the instance; the lab creates it. */
+    namespace: string;
     /** Where images come from. */
     images: ImageSettings;
     /** Expandable StorageClass for MongoDB's claim. */
     storageClassName: pulumi.Input<string>;
     /** IngressClass of the cluster's ingress controller. */
     ingressClassName: string;
-    /** Host the Ingress answers to; undefined answers any host. */
-    ingressHost?: string;
+    /** Host the Ingress answers to (may be a secret); undefined answers any host. */
+    ingressHost?: pulumi.Input<string>;
     /** How users reach the ingress controller (for the endpoints output). */
     ingressAddress: pulumi.Input<string>;
     /** Protect MongoDB's data (see `kubelab:protectData`). */
@@ -71,11 +47,14 @@ export interface SmilrEndpoints {
 export class SmilrLab extends pulumi.ComponentResource {
     readonly namespace: k8s.core.v1.Namespace;
     readonly mongodb: StatefulStore;
-    readonly dataApi: WebService;
-    readonly frontend: WebService;
+    readonly dataApi: Workload;
+    readonly dataApiFront: FrontDoor;
+    readonly frontend: Workload;
+    readonly frontendFront: FrontDoor;
     /** How to reach the lab. */
     readonly endpoints: pulumi.Output<SmilrEndpoints>;
 
+    /** `name` is the instance name: every child's Pulumi name starts with it. */
     constructor(name: string, args: SmilrLabArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubelab:labs:Smilr", name, {}, opts);
         const dataOpts = { protect: args.protectData, retainOnDelete: args.protectData };
@@ -101,7 +80,7 @@ export class SmilrLab extends pulumi.ComponentResource {
 
         const ingress = (paths: string[]) => ({ className: args.ingressClassName, host: args.ingressHost, paths });
 
-        this.dataApi = new WebService(`${name}-data-api`, {
+        this.dataApi = new Workload(`${name}-data-api`, {
             namespace,
             name: "data-api",
             partOf: name,
@@ -113,13 +92,17 @@ export class SmilrLab extends pulumi.ComponentResource {
                 MONGO_CONNSTR: pulumi.interpolate`mongodb://${this.mongodb.serviceName}:27017`,
                 MONGO_DB_NAME: args.mongoDbName,
             },
-            // /api/info answers 503 while MongoDB is unreachable: not ready, but not restarted either.
+            // /api/info (like /api/health, which shares its handler) answers 503 while MongoDB is
+            // unreachable: the pod is not ready then, but must not be restarted, so liveness only
+            // checks that the process accepts connections on its port.
             readiness: { httpGet: "/api/info", initialDelaySeconds: 5, periodSeconds: 10 },
-            liveness: { httpGet: "/api/health", initialDelaySeconds: 15, periodSeconds: 20 },
-            ingress: ingress(["/api"]),
+            liveness: { tcp: true, initialDelaySeconds: 15, periodSeconds: 20 },
+        }, { parent: this });
+        this.dataApiFront = new FrontDoor(`${name}-data-api-front`, {
+            namespace, name: "data-api", partOf: name, ingress: ingress(["/api"]),
         }, { parent: this });
 
-        this.frontend = new WebService(`${name}-frontend`, {
+        this.frontend = new Workload(`${name}-frontend`, {
             namespace,
             name: "frontend",
             partOf: name,
@@ -130,7 +113,9 @@ export class SmilrLab extends pulumi.ComponentResource {
             env: { API_ENDPOINT: "/api" },
             readiness: { httpGet: "/", initialDelaySeconds: 5, periodSeconds: 10 },
             liveness: { httpGet: "/", initialDelaySeconds: 15, periodSeconds: 20 },
-            ingress: ingress(["/"]),
+        }, { parent: this });
+        this.frontendFront = new FrontDoor(`${name}-frontend-front`, {
+            namespace, name: "frontend", partOf: name, ingress: ingress(["/"]),
         }, { parent: this });
 
         const base = pulumi.interpolate`http://${args.ingressHost ?? args.ingressAddress}`;
@@ -143,3 +128,18 @@ export class SmilrLab extends pulumi.ComponentResource {
         this.registerOutputs({ endpoints: this.endpoints });
     }
 }
+
+/** The registry entry. */
+export const smilr = defineLab({
+    settings: smilrSettings,
+    deploy: (instance: LabInstance, settings, context, opts) => new SmilrLab(instance.name, {
+        ...settings,
+        namespace: instance.namespace,
+        images: context.images,
+        storageClassName: context.platform.storageClassName,
+        ingressClassName: context.platform.ingressClassName,
+        ingressHost: context.ingressHost,
+        ingressAddress: context.platform.ingressAddress,
+        protectData: context.protectData,
+    }, opts),
+});

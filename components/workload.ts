@@ -1,11 +1,21 @@
 /**
- * A stateless web service: Deployment + Service, and optionally an Ingress, a
- * HorizontalPodAutoscaler and a PodDisruptionBudget.
+ * The workload half of a web service: a Deployment, and optionally a HorizontalPodAutoscaler and
+ * a PodDisruptionBudget. Traffic reaches it through a {@link FrontDoor} that selects pods by their
+ * `app` label only, so release strategies are compositions:
+ *
+ * - one release: one Workload (no `track`) behind one FrontDoor;
+ * - canary: Workloads `track: stable` and `track: canary` with the same `app`, their replica
+ *   ratio setting the traffic share, behind one FrontDoor;
+ * - blue/green: Workloads `version: v1` and `version: v2`, `track: blue`/`green`, and a FrontDoor
+ *   whose `pin: {version: …}` names the live one (one config change moves all traffic);
+ * - A/B: two Workloads, two FrontDoors (one pinned to each track) and ingress-nginx canary
+ *   annotations on the second one's Ingress.
  *
  * What it gets right for scaling:
  * - every container requests CPU and memory and has a memory limit (an HPA on CPU needs the request);
  * - pods spread across nodes (topology spread on `kubernetes.io/hostname`);
- * - rolling updates never drop below the desired count (`maxUnavailable: 0`);
+ * - rolling updates never drop below the desired count (`maxUnavailable: 0`), unless `strategy`
+ *   says otherwise;
  * - with `autoscale`, `spec.replicas` is left out so `pulumi up` never fights the autoscaler;
  * - with two or more pods, a PodDisruptionBudget keeps all but one running through node drains.
  */
@@ -22,25 +32,42 @@ export interface AutoscaleSpec {
     cpuUtilization: number;
 }
 
-export interface WebServiceArgs {
-    /** Namespace the service lives in. */
+/** How the Deployment replaces pods on an update. */
+export type RolloutStrategy =
+    /** Start new pods before stopping old ones (default: `maxSurge: 1`, `maxUnavailable: 0`). */
+    | { type: "RollingUpdate"; maxSurge?: number; maxUnavailable?: number }
+    /** Stop every old pod first (for a ReadWriteOnce volume, or a one-version-at-a-time lesson). */
+    | { type: "Recreate" };
+
+export interface WorkloadArgs {
+    /** Namespace the workload lives in. */
     namespace: pulumi.Input<string>;
-    /** Kubernetes name of the Deployment, Service and pods' `app` label, e.g. `data-api`. */
+    /**
+     * Kubernetes name of the Deployment (and its HPA and PDB), e.g. `data-api`, or
+     * `backend-canary` for a second track of the same app.
+     */
     name: string;
-    /** Lab the service belongs to (label `app.kubernetes.io/part-of`). */
+    /** The pods' `app` label, which a {@link FrontDoor} selects by; defaults to `name`. */
+    app?: string;
+    /** Lab instance the workload belongs to (label `app.kubernetes.io/part-of`). */
     partOf: string;
+    /** Release of the app these pods run (label `version`, e.g. `v1`); unset adds no label. */
+    version?: string;
+    /**
+     * Release track (label `track`, e.g. `stable`, `canary`, `blue`): two workloads of one app
+     * need different tracks, which keeps their Deployments' selectors apart.
+     */
+    track?: string;
     /** Image reference with a pinned tag. */
     image: string;
-    /** Port the container listens on. */
+    /** Port the container listens on, named `http`. */
     port: number;
-    /** Port the Service exposes (default 80), forwarded to `port`. */
-    servicePort?: number;
-    /** Service type (default ClusterIP). */
-    serviceType?: "ClusterIP" | "NodePort" | "LoadBalancer";
-    /** A fixed number of pods; leave unset when `autoscale` is given. */
+    /** A fixed number of pods (default 1); leave unset when `autoscale` is given. */
     replicas?: number;
     /** Autoscale on CPU instead of a fixed count. */
     autoscale?: AutoscaleSpec;
+    /** How updates replace pods (default rolling, never below the desired count). */
+    strategy?: RolloutStrategy;
     /** CPU and memory requests and the memory limit. */
     resources: ResourceSpec;
     /** Plain environment variables (no credentials here: use `secretEnv`). */
@@ -51,59 +78,65 @@ export interface WebServiceArgs {
     args?: string[];
     /** When the pod can take traffic. */
     readiness: ProbeSpec;
-    /** When the container should be restarted; unset means never by probe. */
+    /** When the container should be restarted; unset means never by probe. Must not depend on other services. */
     liveness?: ProbeSpec;
     /**
      * How hard pods spread across nodes: `preferred` (default) spreads when it can and still
      * schedules on a one-node cluster; `required` leaves pods Pending rather than share a node.
      */
     spread?: "preferred" | "required";
-    /** Expose through an Ingress of this class on these paths (Prefix) and optional host. */
-    ingress?: { className: string; host?: string; paths: string[] };
 }
 
-export class WebService extends pulumi.ComponentResource {
+export class Workload extends pulumi.ComponentResource {
     /** The Deployment. */
     readonly deployment: k8s.apps.v1.Deployment;
-    /** The Service in front of it. */
-    readonly service: k8s.core.v1.Service;
     /** The autoscaler, when `autoscale` is given. */
     readonly autoscaler?: k8s.autoscaling.v2.HorizontalPodAutoscaler;
     /** The disruption budget, when at least two pods run. */
     readonly disruptionBudget?: k8s.policy.v1.PodDisruptionBudget;
-    /** The Ingress, when `ingress` is given. */
-    readonly ingress?: k8s.networking.v1.Ingress;
-    /** Name of the Service, for other components to address. */
-    readonly serviceName: pulumi.Output<string>;
+    /** The pods' `app` label, for a FrontDoor to select. */
+    readonly app: string;
+    /** Labels of the pods (including `app`, `version` and `track` where given). */
+    readonly podLabels: Record<string, string>;
+    /** The Deployment's selector: `app`, and `track` when given. */
+    readonly selector: Record<string, string>;
 
-    constructor(name: string, args: WebServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("kubelab:components:WebService", name, {}, opts);
+    constructor(name: string, args: WorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kubelab:components:Workload", name, {}, opts);
         checkArgs(name, args);
 
-        const labels = labelsFor(args.name, args.partOf, "web");
-        const selector = { app: args.name };
-        const metadata = { name: args.name, namespace: args.namespace, labels };
-        const servicePort = args.servicePort ?? 80;
+        this.app = args.app ?? args.name;
+        this.selector = { app: this.app, ...(args.track ? { track: args.track } : {}) };
+        this.podLabels = {
+            ...labelsFor(this.app, args.partOf, "web"),
+            ...(args.version ? { version: args.version } : {}),
+            ...(args.track ? { track: args.track } : {}),
+        };
+        const metadata = { name: args.name, namespace: args.namespace, labels: this.podLabels };
         const fewestPods = args.autoscale ? args.autoscale.minReplicas : (args.replicas ?? 1);
+        const strategy = args.strategy ?? { type: "RollingUpdate" };
 
         this.deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {
             metadata,
             spec: {
                 // Left out under an autoscaler: a pinned count would reset the HPA's choice on every update.
                 replicas: args.autoscale ? undefined : (args.replicas ?? 1),
-                selector: { matchLabels: selector },
-                strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                selector: { matchLabels: this.selector },
+                strategy: strategy.type === "Recreate" ? { type: "Recreate" } : {
+                    type: "RollingUpdate",
+                    rollingUpdate: { maxUnavailable: strategy.maxUnavailable ?? 0, maxSurge: strategy.maxSurge ?? 1 },
+                },
                 template: {
-                    metadata: { labels },
+                    metadata: { labels: this.podLabels },
                     spec: {
                         topologySpreadConstraints: [{
                             maxSkew: 1,
                             topologyKey: "kubernetes.io/hostname",
                             whenUnsatisfiable: args.spread === "required" ? "DoNotSchedule" : "ScheduleAnyway",
-                            labelSelector: { matchLabels: selector },
+                            labelSelector: { matchLabels: this.selector },
                         }],
                         containers: [{
-                            name: args.name,
+                            name: this.app,
                             image: args.image,
                             args: args.args,
                             ports: [{ name: "http", containerPort: args.port }],
@@ -116,16 +149,6 @@ export class WebService extends pulumi.ComponentResource {
                 },
             },
         }, { parent: this });
-
-        this.service = new k8s.core.v1.Service(`${name}-service`, {
-            metadata,
-            spec: {
-                type: args.serviceType ?? "ClusterIP",
-                selector,
-                ports: [{ name: "http", port: servicePort, targetPort: "http" }],
-            },
-        }, { parent: this });
-        this.serviceName = this.service.metadata.name;
 
         if (args.autoscale) {
             this.autoscaler = new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, {
@@ -145,42 +168,22 @@ export class WebService extends pulumi.ComponentResource {
         if (fewestPods >= 2) {
             this.disruptionBudget = new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
                 metadata,
-                spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+                spec: { maxUnavailable: 1, selector: { matchLabels: this.selector } },
             }, { parent: this });
         }
 
-        if (args.ingress) {
-            const ingress = args.ingress;
-            this.ingress = new k8s.networking.v1.Ingress(`${name}-ingress`, {
-                metadata,
-                spec: {
-                    ingressClassName: ingress.className,
-                    rules: [{
-                        host: ingress.host,
-                        http: {
-                            paths: ingress.paths.map(path => ({
-                                path,
-                                pathType: "Prefix",
-                                backend: { service: { name: this.serviceName, port: { number: servicePort } } },
-                            })),
-                        },
-                    }],
-                },
-            }, { parent: this });
-        }
-
-        this.registerOutputs({ serviceName: this.serviceName });
+        this.registerOutputs({ app: this.app, podLabels: this.podLabels, selector: this.selector });
     }
 }
 
 /** Programming errors in a lab's use of the component, caught before anything is registered. */
-function checkArgs(name: string, args: WebServiceArgs): void {
-    const fail = (what: string) => { throw new Error(`WebService ${name}: ${what}`); };
+function checkArgs(name: string, args: WorkloadArgs): void {
+    const fail = (what: string) => { throw new Error(`Workload ${name}: ${what}`); };
     if (args.autoscale && args.replicas !== undefined) {
         fail("give either replicas or autoscale, not both (the autoscaler owns the count)");
     }
-    if (args.replicas !== undefined && (!Number.isInteger(args.replicas) || args.replicas < 0)) {
-        fail(`replicas must be a whole number ≥ 0, got ${args.replicas}`);
+    if (args.replicas !== undefined && (!Number.isInteger(args.replicas) || args.replicas < 1)) {
+        fail(`replicas must be a whole number ≥ 1 (a Service in front needs a pod), got ${args.replicas}`);
     }
     if (args.autoscale) {
         const { minReplicas, maxReplicas, cpuUtilization } = args.autoscale;
@@ -189,6 +192,11 @@ function checkArgs(name: string, args: WebServiceArgs): void {
         }
         if (!Number.isInteger(cpuUtilization) || cpuUtilization < 1 || cpuUtilization > 1000) {
             fail(`autoscale.cpuUtilization must be a percentage of the request from 1 to 1000, got ${cpuUtilization}`);
+        }
+    }
+    for (const [label, value] of [["version", args.version], ["track", args.track]] as const) {
+        if (value !== undefined && !/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(value)) {
+            fail(`${label} must be a label value (letters, digits, '-', '_', '.'), got ${JSON.stringify(value)}`);
         }
     }
 }

@@ -1,0 +1,109 @@
+/**
+ * The lab registry. Adding a lab is one folder `components/labs/<lab>/` (`settings.ts`: the zod
+ * schema of `kubelab:<lab>` with its defaults; `index.ts`: the component and its
+ * {@link defineLab} entry; tests) plus one line in {@link LABS}. Everything else derives from it:
+ * the names `kubelab:labs` accepts ({@link LAB_NAMES}, {@link LabName}), the `kubelab:<lab>` keys a
+ * stack may set, and deployment. A name without a lab does not type-check, and `LABS` only takes
+ * the lab names LABS.md lists ({@link KnownLabName}).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { dnsLabel, oneOf, section, setting } from "../../infra/config";
+import { DeployedLab, KnownLabName, LabContext, LabDefinition, LabInstance } from "./lab";
+import { smilr } from "./smilr";
+
+/** Every lab that exists. One line each. */
+export const LABS = {
+    smilr,
+} satisfies { [K in KnownLabName]?: unknown };
+
+export type LabName = keyof typeof LABS;
+export const LAB_NAMES = Object.keys(LABS) as [LabName, ...LabName[]];
+
+/** Labs LABS.md plans that are not built yet, named in errors. */
+export const PLANNED_LABS: readonly KnownLabName[] = (["smilr", "nanomon", "knote", "production-grade", "movie-catalog"] as const)
+    .filter(lab => !(lab in LABS));
+
+type SettingsOf<K extends LabName> = z.output<(typeof LABS)[K]["settings"]>;
+const DEFINITIONS: { [K in LabName]: LabDefinition<SettingsOf<K>> } = LABS;
+
+/** Schema of the lab sections, `kubelab:<lab>` for every lab (read even when the lab is off, so typos show). */
+export const labSectionsShape = Object.fromEntries(LAB_NAMES.map(name => [name, LABS[name].settings])) as
+    { [K in LabName]: (typeof LABS)[K]["settings"] };
+
+/** A switched-on lab instance. */
+export interface LabEntry extends LabInstance {
+    lab: LabName;
+}
+
+const planned = PLANNED_LABS.length ? ` (${PLANNED_LABS.join(", ")} are planned but not implemented yet)` : "";
+const labName = oneOf(LAB_NAMES, planned);
+
+/** One entry of `kubelab:labs`: a lab name, or `{lab, name, namespace}`. */
+const labEntry = z.preprocess(
+    (entry, ctx) => {
+        if (typeof entry === "string") {
+            return { lab: entry };
+        }
+        if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
+            ctx.addIssue({ code: "custom", message: `a lab name (one of ${LAB_NAMES.join(", ")}) or {lab: <name>, name: <instance>, namespace: <namespace>}`, input: entry });
+            return z.NEVER;
+        }
+        return entry;
+    },
+    section({
+        /** Which lab. */
+        lab: labName,
+        /** Instance name, unique in the stack (default: the lab name). */
+        name: dnsLabel.optional(),
+        /** Namespace, unique in the stack (default: the instance name). */
+        namespace: dnsLabel.optional(),
+    }),
+).transform((e): LabEntry => ({ lab: e.lab, name: e.name ?? e.lab, namespace: e.namespace ?? e.name ?? e.lab }));
+
+/** `kubelab:labs`: the lab instances to deploy, in order; names and namespaces unique. */
+export const labsSchema = setting(z.array(z.unknown()),
+    `a list of labs, each a lab name (${LAB_NAMES.join(", ")}) or {lab: <name>, name: <instance>, namespace: <namespace>}`)
+    .pipe(z.array(labEntry))
+    .superRefine((entries, ctx) => {
+        const seen = { name: new Map<string, number>(), namespace: new Map<string, number>() };
+        entries.forEach((entry, i) => {
+            for (const field of ["name", "namespace"] as const) {
+                const first = seen[field].get(entry[field]);
+                if (first !== undefined) {
+                    ctx.addIssue({
+                        code: "custom", path: [i],
+                        message: `a lab instance whose ${field} differs from every other: kubelab:labs[${first}] already uses ${field} ${entry[field]} ` +
+                            `(deploy a lab twice as {lab: ${entry.lab}, name: ${entry.lab}-2, namespace: ${entry.lab}-2})`,
+                    });
+                    return;
+                }
+                seen[field].set(entry[field], i);
+            }
+        });
+    })
+    .default([]);
+
+/** What the stack needs from the labs it deploys. */
+export interface DeployedLabs {
+    /** How to reach each lab instance, by instance name. */
+    endpoints: Record<string, pulumi.Output<unknown>>;
+}
+
+/** Deploys every lab instance switched on, each as its own component on the platform's provider. */
+export function deployLabs(
+    instances: readonly LabEntry[],
+    settings: { [K in LabName]: SettingsOf<K> },
+    context: LabContext,
+): DeployedLabs {
+    const endpoints: Record<string, pulumi.Output<unknown>> = {};
+    for (const instance of instances) {
+        const lab: DeployedLab = deployOne(instance.lab, instance, settings[instance.lab], context);
+        endpoints[instance.name] = lab.endpoints;
+    }
+    return { endpoints };
+}
+
+function deployOne<K extends LabName>(lab: K, instance: LabInstance, settings: SettingsOf<K>, context: LabContext): DeployedLab {
+    return DEFINITIONS[lab].deploy(instance, settings, context, { provider: context.platform.provider });
+}

@@ -1,0 +1,51 @@
+/**
+ * The stack's settings, read and validated once, up front, before any resource is registered:
+ * one zod schema made of each layer's part.
+ *
+ * Keys (all `kubelab:`):
+ * - platform layer (infra/settings.ts): `platform`, `<platform>` (e.g. `minikube`), `protectData`, `ingressHost`;
+ * - components (components/images.ts): `imageRegistry`, `images`;
+ * - labs (components/labs/registry.ts): `labs`, and `<lab>` for each lab (e.g. `smilr`).
+ *
+ * Unknown keys are errors listing the known ones; keys of earlier versions say where they went.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { RawConfig, parseConfig, readConfig, section } from "../../infra/config";
+import { PLATFORM_MOVED_KEYS, PlatformLayerSettings, platformLayerSettings, platformLayerShape } from "../../infra/settings";
+import { ImageSettings, imageSettingsShape } from "../images";
+import { LabEntry, LabName, labSectionsShape, labsSchema } from "./registry";
+
+const stackSchema = section({
+    ...platformLayerShape,
+    ...imageSettingsShape,
+    /** The lab instances to deploy. */
+    labs: labsSchema,
+    ...labSectionsShape,
+}, { moved: PLATFORM_MOVED_KEYS });
+
+type Parsed = z.output<typeof stackSchema>;
+
+export interface Settings extends PlatformLayerSettings {
+    /** Lab instances switched on, in the order given. */
+    labs: LabEntry[];
+    /** Settings of every lab, `kubelab:<lab>`, defaults filled in. */
+    lab: { [K in LabName]: Parsed[K] };
+    /** Where images come from. */
+    images: ImageSettings;
+    /** The stack's name. */
+    stack: string;
+}
+
+/** Reads and validates every setting of the stack; throws a config error naming the first bad one. */
+export function loadSettings(raw: RawConfig = readConfig()): Settings {
+    const parsed = parseConfig(stackSchema, raw.values, `${raw.project}:`);
+    const lab = Object.fromEntries(Object.keys(labSectionsShape).map(name => [name, parsed[name as LabName]])) as Settings["lab"];
+    return {
+        ...platformLayerSettings(parsed, raw),
+        labs: parsed.labs,
+        lab,
+        images: { registry: parsed.imageRegistry, overrides: parsed.images },
+        stack: pulumi.getStack(),
+    };
+}
