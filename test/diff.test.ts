@@ -182,6 +182,35 @@ describe("diffReports on hand-made reports", () => {
         assert.strictEqual(r.deleteBeforeReplace, true);
     });
 
+    it("a replaced random password makes new values in the Secret that holds it: the Secret is replaced", () => {
+        const pw = (length: number) => resource("random:index/randomPassword:RandomPassword", "pw", { length }, { provider: undefined });
+        const secret = resource("kubernetes:core/v1:Secret", "creds", { metadata: { name: "creds", namespace: "lab" }, stringData: { password: { ...SECRET_MARKER } } }, { dependencies: [pw(1).urn] });
+        const d = diffReports(report([pw(16), secret]), report([pw(24), secret]));
+        assert.strictEqual(only(d, "pw").op, "replace");
+        const s = only(d, "creds");
+        assert.strictEqual(s.op, "replace");
+        assert.deepStrictEqual(s.replaceFields, ["stringData.password"]);
+        assert.match(s.notes[0], /pw is replaced: its generated value is new/);
+        assert.strictEqual(s.deleteBeforeReplace, true);
+    });
+
+    it("a replaced auto-named ConfigMap gets a new name, and the workload mounting it is updated", () => {
+        const cm = (v: string) => resource("kubernetes:core/v1:ConfigMap", "conf", { metadata: { namespace: "lab" }, data: { key: v } });
+        const dep = resource("kubernetes:apps/v1:Deployment", "web", {
+            metadata: { name: "web", namespace: "lab" },
+            spec: { selector: { matchLabels: { app: "web" } }, template: { spec: { volumes: [{ name: "c", configMap: { name: "conf-0123abcd" } }] } } },
+        }, { dependencies: [cm("a").urn] });
+        const d = diffReports(report([cm("a"), dep]), report([cm("b"), dep]));
+        const c = only(d, "conf");
+        assert.strictEqual(c.op, "replace");
+        assert.deepStrictEqual(c.replaceFields, ["data.key"]);
+        assert.strictEqual(c.deleteBeforeReplace, false);
+        const w = only(d, "web");
+        assert.strictEqual(w.op, "update");
+        assert.deepStrictEqual(w.changes.map(x => x.path), ["spec.template.spec.volumes[0].configMap.name"]);
+        assert.strictEqual(diffExitCode(d), 0);
+    });
+
     it("an unset namespace is the default namespace; secrets compare as markers", () => {
         const a = resource("kubernetes:core/v1:Secret", "s", { metadata: { name: "s" }, stringData: { password: { ...SECRET_MARKER } } });
         const b = resource("kubernetes:core/v1:Secret", "s", { metadata: { name: "s", namespace: "default" }, stringData: { password: { ...SECRET_MARKER } } });

@@ -15,7 +15,7 @@ import {
     CLUSTER_SCOPED_KINDS, DELETION_PROPAGATION_ANNOTATION, PROVIDER_CLUSTER_KEYS, PROVIDER_REPLACING_KEYS, PathSegment,
     ProviderFlags, deletionPropagation, forceNewPaths, randomReplacesOnAnyChange, reaches,
 } from "./replacement-rules";
-import { Json, JsonObject, PlanReport, ReportObject, ReportResource, markerOf } from "./report";
+import { Json, JsonObject, PlanReport, ReportObject, ReportResource, UNKNOWN_MARKER, markerOf } from "./report";
 
 export type Operation = "create" | "update" | "replace" | "delete" | "same";
 
@@ -299,6 +299,45 @@ export function diffReports(previous: PlanReport, current: PlanReport): PlanDiff
         }
     }
 
+    // A replaced resource gets new outputs, which its dependents' inputs carry: an auto-named
+    // object's new name, a random value's new result. Those inputs change (to values known only at
+    // deployment, as a preview shows them) and the rules apply to them again.
+    const ctx: Context = { oldObjects, newObjects, oldProviders, newProviders, warnings };
+    const propagated = new Set<string>();
+    const effective = new Map(current.resources.map(r => [urnKey(r.urn), r]));
+    for (let round = 0; round < 10; round++) {
+        const replaced = diffs.filter(d => d.op === "replace" && !propagated.has(urnKey(d.urn)));
+        if (!replaced.length) {
+            break;
+        }
+        for (const d of replaced) {
+            propagated.add(urnKey(d.urn));
+            const old = oldByKey.get(urnKey(d.urn));
+            const carrier = old ? carrierOf(old, d, oldObjects.get(urnKey(d.urn))) : undefined;
+            if (!carrier) {
+                continue;
+            }
+            for (const r of effective.values()) {
+                const key = urnKey(r.urn);
+                const prev = oldByKey.get(key);
+                if (!prev || !r.dependencies.some(u => urnKey(u) === urnKey(d.urn))) {
+                    continue;
+                }
+                const inputs = substitute(r.inputs, carrier) as JsonObject;
+                if (equal(inputs, r.inputs)) {
+                    continue;
+                }
+                const next = { ...r, inputs };
+                effective.set(key, next);
+                const redone = diffResource(prev, next, ctx);
+                redone.notes.unshift(`${d.object ?? d.name} is replaced: ${carrier.what} changes`);
+                const i = diffs.indexOf(byKey.get(key)!);
+                diffs[i] = redone;
+                byKey.set(key, redone);
+            }
+        }
+    }
+
     // A replaced provider replaces everything it manages.
     for (const d of diffs) {
         if (d.op !== "replace" || !d.type.startsWith("pulumi:providers:")) {
@@ -330,6 +369,39 @@ export function diffReports(previous: PlanReport, current: PlanReport): PlanDiff
         current: { stack: current.stack, project: current.project, preview: current.preview },
         resources: diffs, counts, outputChanges, risks, warnings,
     };
+}
+
+/** Which input values of a dependent carry a replaced resource's changing outputs. */
+interface Carrier {
+    what: string;
+    /** Does this value come from the replaced resource's changing output? */
+    carries(v: Json): boolean;
+}
+
+function carrierOf(old: ReportResource, d: ResourceDiff, oldObj: ReportObject | undefined): Carrier | undefined {
+    const id = k8sIdentity(old);
+    if (id && objAt(old.inputs, "metadata", "name") === undefined && oldObj) {
+        const name = oldObj.name;
+        return { what: `its auto-name ${name} becomes a new one`, carries: v => typeof v === "string" && v.includes(name) };
+    }
+    if (randomReplacesOnAnyChange(old.type)) {
+        return { what: "its generated value is new", carries: v => markerOf(v) === "secret" || markerOf(v) === "unknown" };
+    }
+    return undefined;
+}
+
+/** `v` with every value a carrier carries replaced by the unknown marker. */
+function substitute(v: Json, carrier: Carrier): Json {
+    if (markerOf(v) !== "unknown" && carrier.carries(v)) {
+        return { ...UNKNOWN_MARKER };
+    }
+    if (Array.isArray(v)) {
+        return v.map(x => substitute(x, carrier));
+    }
+    if (isPlainObject(v)) {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substitute(x, carrier)]));
+    }
+    return v;
 }
 
 function fieldChange(c: RawChange, replacesBecause?: string): FieldChange {
@@ -567,7 +639,7 @@ function statefulSetRisk(d: ResourceDiff, old: ReportResource, verb: string, del
     if (claims) {
         parts.push(claimsLost
             ? `claims ${claims} are deleted with it (${namespaceGoes ? `namespace ${namespace} is deleted` : "whenDeleted: Delete"}): their data is lost`
-            : `claims ${claims} survive (whenDeleted: ${whenDeleted}) and are re-attached by the new pods while the StatefulSet and template names stay the same; a changed claim template does not change them (a larger storage request does not resize them: expand the claims themselves)`);
+            : `claims ${claims} survive (whenDeleted: ${whenDeleted}) and are re-attached by the new pods while the StatefulSet and template names stay the same${d.replaceFields.some(f => f.startsWith("spec.volumeClaimTemplates")) ? "; the changed claim template does not change existing claims (a larger storage request does not resize them: expand the claims themselves)" : ""}`);
     }
     parts.push(`annotate the OLD StatefulSet with ${DELETION_PROPAGATION_ANNOTATION}: orphan (and apply that first) to keep the pods running through the replacement`);
     return { urn: d.urn, resource: d.object ?? name, op: d.op, field, message: `${parts.join("; ")}${suffix}` };
