@@ -10,7 +10,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { ROOT, exitCodeOf, pack } from "../tools/plan-lib";
+import { Plan, ROOT, exitCodeOf, failureKind, pack, planSummary } from "../tools/plan-lib";
+import { PolicyConfigFileError } from "../tools/policy-config";
+import { StackConfigError } from "../tools/stack-config";
 import { resolvePolicyConfig, runPolicyPack } from "../tools/policy-harness";
 import { ProgramFailure, recordProgram } from "../tools/recorder";
 import { SECRET_PLACEHOLDER, UNKNOWN_PLACEHOLDER, UNKNOWN_SENTINEL, analyzerResources, renderObjects, resourceTree, toYaml } from "../tools/render";
@@ -148,6 +150,49 @@ describe("mocks and recorder", function () {
         assert.match(v.message, /Deployment lab\/d: container 'c' has no cpu or memory request/);
         assert.strictEqual(v.urn, d.urn);
         assert.strictEqual(exitCodeOf({ schemaFailures: [], policies: run } as unknown as Parameters<typeof exitCodeOf>[0]), 1);
+    });
+});
+
+describe("the plan's summary and failures", function () {
+    this.timeout(20000);
+
+    it("lists resources not rendered offline under their own heading, and names the policy config", async () => {
+        const recording = await recordProgram(async () => {
+            new k8s.core.v1.ConfigMap("cm", { metadata: { name: "cm", namespace: "lab" } });
+            return {};
+        }, { stack: "test", config: {} });
+        const chart = { urn: "urn:pulumi:test::kubelab::kubernetes:helm.sh/v4:Chart::ingress-nginx", type: "kubernetes:helm.sh/v4:Chart", reason: "a remote component: its objects are rendered by the provider" };
+        const p: Plan = {
+            stack: { project: "kubelab", stack: "test", file: "stacks/Pulumi.test.yaml", config: {}, secretKeys: [], placeholders: [] },
+            recording: Object.assign(recording, { notRenderedOffline: [chart] }),
+            objects: renderObjects(recording), schemaFailures: [], policyConfig: {},
+            policyConfigFile: path.join(ROOT, "policy", "config", "minikube.json"),
+            policies: { diagnostics: [], notApplicable: [] },
+        };
+        const lines = planSummary(p, { out: path.join(ROOT, "out", "test"), reportFile: path.join(ROOT, "out", "test.report.json") });
+        const at = lines.findIndex(l => l.startsWith("Not rendered offline (1)"));
+        assert.ok(at > lines.indexOf("Resources:"), lines.join("\n"));
+        assert.strictEqual(lines[at + 1], `  ? kubernetes:helm.sh/v4:Chart  ingress-nginx: ${chart.reason}`);
+        assert.ok(lines.includes(`Policy config: ${path.relative(process.cwd(), p.policyConfigFile!)}`), lines.join("\n"));
+        assert.ok(lines.some(l => /^1 Kubernetes objects written to .*out\/test\/ .*report: .*out\/test\.report\.json$/.test(l)), lines.join("\n"));
+        // Without the recorder's list, no heading.
+        const plain = planSummary({ ...p, recording: { ...recording, notRenderedOffline: [] } as typeof recording, policyConfigFile: undefined }, { out: "o", reportFile: "r" });
+        assert.ok(!plain.some(l => l.startsWith("Not rendered offline")));
+        assert.ok(plain.some(l => /^Policy config: none \(every policy's schema defaults/.test(l)));
+    });
+
+    it("tells config errors from program errors", async () => {
+        assert.strictEqual(failureKind(new StackConfigError("x")), "config");
+        assert.strictEqual(failureKind(new PolicyConfigFileError("x")), "config");
+        const configFailure = await recordProgram(async () => {
+            const err = new Error("invalid config kubelab:labs");
+            err.name = "ConfigError";
+            throw err;
+        }, { stack: "test", config: {} }).catch((e: unknown) => e);
+        assert.ok(configFailure instanceof ProgramFailure);
+        assert.strictEqual(failureKind(configFailure), "config");
+        const programFailure = await recordProgram(async () => { throw new TypeError("x is undefined"); }, { stack: "test", config: {} }).catch((e: unknown) => e);
+        assert.strictEqual(failureKind(programFailure), "program");
     });
 });
 

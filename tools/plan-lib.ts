@@ -7,9 +7,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { PACK_NAME, packArgs } from "../policy/pack";
 import { PolicyConfigError, PolicyPackConfigFile, PolicyRun, ResolvedConfig, resolvePolicyConfig, runPolicyPack } from "./policy-harness";
-import { PolicyConfigFileError, displayPath, pickPolicyConfig } from "./policy-config";
+import { PolicyConfigFileError, describePolicyConfig, displayPath, pickPolicyConfig } from "./policy-config";
 import { Program, ProgramFailure, RecordOptions, Recording, recordProgram } from "./recorder";
-import { RenderedObject, analyzerResources, renderObjects } from "./render";
+import { RenderedObject, analyzerResources, renderObjects, resourceTree } from "./render";
 import { StackConfig, StackConfigError, loadStackConfig } from "./stack-config";
 import { SchemaFailure, validateObjects } from "./validate";
 
@@ -118,3 +118,54 @@ export function failureKind(err: unknown): "config" | "program" {
 
 /** Names of the errors the program throws for bad stack config (infra/config.ts), before it registers anything. */
 const CONFIG_ERRORS = new Set(["ConfigError", "MissingConfigError"]);
+
+/** A resource the plan can't expand offline (a remote component, a Helm release), as the recorder lists it. */
+export interface NotRenderedOffline {
+    urn: string;
+    type: string;
+    reason: string;
+}
+
+/** The resources the recording could not expand offline (none if the recorder doesn't list any). */
+export function notRenderedOffline(recording: Recording): NotRenderedOffline[] {
+    return (recording as Recording & { notRenderedOffline?: NotRenderedOffline[] }).notRenderedOffline ?? [];
+}
+
+/** The plan as `npm run plan` prints it (before the diff and the verdict line). */
+export function planSummary(p: Plan, where: { out: string; reportFile: string }): string[] {
+    const { stack, recording, objects, schemaFailures, policies } = p;
+    const lines = [`Offline plan of stack '${stack.stack}' (project ${stack.project}, ${recording.preview ? "preview" : "update"}, mocked providers)`];
+    if (stack.placeholders.length) {
+        lines.push(`secure values replaced by placeholders (no secrets provider offline): ${stack.placeholders.join(", ")}`);
+    }
+    lines.push("", "Resources:", ...resourceTree(recording).map(l => `  ${l}`));
+    const counts = new Map<string, number>();
+    for (const r of recording.resources) {
+        counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+    }
+    lines.push("", `${recording.resources.length} resources:`, ...[...counts].sort().map(([type, n]) => `  ${String(n).padStart(3)}  ${type}`));
+    const skipped = notRenderedOffline(recording);
+    if (skipped.length) {
+        lines.push("", `Not rendered offline (${skipped.length}): under mocks they have no children, so their Kubernetes objects are not in the output and no policy saw them`);
+        lines.push(...skipped.map(s => `  ? ${s.type}  ${s.urn.split("::").pop()}: ${s.reason}`));
+    }
+    lines.push("", `${objects.length} Kubernetes objects written to ${displayPath(where.out)}/ (one file each, in apply order); report: ${displayPath(where.reportFile)}`);
+    if (schemaFailures.length) {
+        lines.push("", `Schema validation: ${schemaFailures.length} object(s) the API server would reject:`);
+        for (const f of schemaFailures) {
+            lines.push(`  ✗ ${f.object}`, ...f.errors.map(e => `      ${e}`));
+        }
+    } else {
+        lines.push("Schema validation: every object is valid");
+    }
+    const byLevel = (level: string) => policies.diagnostics.filter(d => d.enforcementLevel === level);
+    const mandatory = byLevel("mandatory");
+    const advisory = byLevel("advisory");
+    lines.push("", `Policy config: ${describePolicyConfig(p.policyConfigFile)}`);
+    lines.push(`Policies (pack ${pack.name}): ${mandatory.length} mandatory violation(s), ${advisory.length} advisory, ${policies.notApplicable.length} not applicable`);
+    for (const d of [...mandatory, ...advisory]) {
+        const message = d.message.startsWith(d.description) ? d.message.slice(d.description.length).trim() : d.message;
+        lines.push(`  ${d.enforcementLevel === "mandatory" ? "✗" : "!"} [${d.enforcementLevel}] ${d.policyName}: ${message}`);
+    }
+    return lines;
+}

@@ -26,9 +26,8 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { OutputError, checkOutputDir, writeFileAtomically, writeOutputDir } from "./output";
 import type { Plan } from "./plan-lib";
-import { describePolicyConfig, displayPath } from "./policy-config";
-import type { Recording } from "./recorder";
-import type { NotRenderedOffline, PlanReport } from "./report";
+import { displayPath } from "./policy-config";
+import type { PlanReport } from "./report";
 
 /** The project root (this file is `<root>/tools/plan.ts`). */
 const ROOT = path.resolve(__dirname, "..");
@@ -113,7 +112,7 @@ async function main(json: boolean): Promise<number> {
 
     const { buildReport, readReport } = await import("./report");
     const { diffExitCode, diffReports, formatDiff } = await import("./diff");
-    const { exitCodeOf, failureKind, plan } = await import("./plan-lib");
+    const { exitCodeOf, failureKind, plan, planSummary } = await import("./plan-lib");
     const { fileNameOf, toYaml } = await import("./render");
     let previous: PlanReport | undefined;
     if (values.against !== undefined) {
@@ -148,7 +147,9 @@ async function main(json: boolean): Promise<number> {
     if (json) {
         console.log(JSON.stringify({ ...report, ...(diff ? { against: path.resolve(values.against ?? ""), diff } : {}), exitCode: code }, null, 2));
     } else {
-        await printHuman(result, out, reportFile);
+        for (const line of planSummary(result, { out, reportFile })) {
+            console.log(line);
+        }
         if (diff) {
             console.log(`\nChanges against ${displayPath(path.resolve(values.against ?? ""))}:`);
             for (const line of formatDiff(diff)) {
@@ -170,57 +171,6 @@ function isPlanReport(text: string): boolean {
         return value?.format === REPORT_FORMAT;
     } catch {
         return false;
-    }
-}
-
-/** Resources the plan could not expand (the recorder lists them when it knows of any). */
-function notRenderedOffline(recording: Recording): NotRenderedOffline[] {
-    return (recording as Recording & { notRenderedOffline?: NotRenderedOffline[] }).notRenderedOffline ?? [];
-}
-
-async function printHuman(p: Plan, out: string, reportFile: string): Promise<void> {
-    const { resourceTree } = await import("./render");
-    const { stack, recording, objects, schemaFailures, policies } = p;
-    console.log(`Offline plan of stack '${stack.stack}' (project ${stack.project}, ${recording.preview ? "preview" : "update"}, mocked providers)`);
-    if (stack.placeholders.length) {
-        console.log(`secure values replaced by placeholders (no secrets provider offline): ${stack.placeholders.join(", ")}`);
-    }
-    console.log("\nResources:");
-    for (const line of resourceTree(recording)) {
-        console.log(`  ${line}`);
-    }
-    const counts = new Map<string, number>();
-    for (const r of recording.resources) {
-        counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
-    }
-    console.log(`\n${recording.resources.length} resources:`);
-    for (const [type, n] of [...counts].sort()) {
-        console.log(`  ${String(n).padStart(3)}  ${type}`);
-    }
-    const skipped = notRenderedOffline(recording);
-    if (skipped.length) {
-        console.log(`\nNot rendered offline (${skipped.length}): their Kubernetes objects are not in the output and were not checked`);
-        for (const s of skipped) {
-            console.log(`  ? ${s.type}  ${s.urn.split("::").pop()}: ${s.reason}`);
-        }
-    }
-    console.log(`\n${objects.length} Kubernetes objects written to ${displayPath(out)}/ (one file each, in apply order); report: ${displayPath(reportFile)}`);
-    if (schemaFailures.length) {
-        console.log(`\nSchema validation: ${schemaFailures.length} object(s) the API server would reject:`);
-        for (const f of schemaFailures) {
-            console.log(`  ✗ ${f.object}\n${f.errors.map(e => `      ${e}`).join("\n")}`);
-        }
-    } else {
-        console.log("Schema validation: every object is valid");
-    }
-    const byLevel = (level: string) => policies.diagnostics.filter(d => d.enforcementLevel === level);
-    const mandatory = byLevel("mandatory");
-    const advisory = byLevel("advisory");
-    console.log(`\nPolicy config: ${describePolicyConfig(p.policyConfigFile)}`);
-    console.log(`Policies (pack kubelab): ${mandatory.length} mandatory violation(s), ${advisory.length} advisory, ${policies.notApplicable.length} not applicable`);
-    for (const d of [...mandatory, ...advisory]) {
-        const message = d.message.startsWith(d.description) ? d.message.slice(d.description.length).trim() : d.message;
-        console.log(`  ${d.enforcementLevel === "mandatory" ? "✗" : "!"} [${d.enforcementLevel}] ${d.policyName}: ${message}`);
     }
 }
 
