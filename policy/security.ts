@@ -54,8 +54,18 @@ export interface PodSecurityContext extends CommonSecurityContext {
     sysctls?: { name?: string; value?: string }[];
 }
 
+/** A probe or lifecycle handler: only the fields that can point it at another host. */
+export interface HostHandler {
+    httpGet?: { host?: string };
+    tcpSocket?: { host?: string };
+}
+
 export interface SecurityContainer {
     name?: string;
+    livenessProbe?: HostHandler;
+    readinessProbe?: HostHandler;
+    startupProbe?: HostHandler;
+    lifecycle?: { postStart?: HostHandler; preStop?: HostHandler };
     securityContext?: ContainerSecurityContext;
     ports?: { name?: string; containerPort?: number; hostPort?: number; protocol?: string }[];
 }
@@ -230,15 +240,14 @@ export const BASELINE_CAPABILITIES = [
 
 /**
  * Sysctls baseline allows (PSS Baseline, "Sysctls"): the five of 1.0, ip_local_reserved_ports
- * (1.27) and the four TCP keepalive/fin settings (1.29). The kubelet's safe set gained
- * net.ipv4.tcp_rmem and tcp_wmem in 1.32; they are left out here, as the standard lists them later
- * than the clusters kubelab targets — allow them with `allowSysctls` where the cluster does.
+ * (1.27), the TCP keepalive and fin_timeout settings (1.29) and tcp_rmem / tcp_wmem (1.32). Allow
+ * others with `allowSysctls` where the nodes' kubelets do (Pod Security admission still won't).
  */
 export const SAFE_SYSCTLS = [
     "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
     "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
     "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
-    "net.ipv4.tcp_keepalive_probes",
+    "net.ipv4.tcp_keepalive_probes", "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem",
 ];
 
 /** SELinux types baseline allows (PSS Baseline, "SELinux"); user and role must stay unset. */
@@ -415,6 +424,24 @@ const hostProcess: Control = {
     ],
 };
 
+/** The handlers of a container whose `host` baseline restricts, with their field paths. */
+function hostHandlers(c: SecurityContainer): [string, HostHandler | undefined][] {
+    return [
+        ["livenessProbe", c.livenessProbe], ["readinessProbe", c.readinessProbe], ["startupProbe", c.startupProbe],
+        ["lifecycle.postStart", c.lifecycle?.postStart], ["lifecycle.preStop", c.lifecycle?.preStop],
+    ];
+}
+
+const probeHost: Control = {
+    name: "no-probe-host",
+    level: "baseline",
+    description: "No probe or lifecycle hook points at another host (PSS baseline, Host Probes / Lifecycle Hooks, Kubernetes 1.34+: httpGet.host and tcpSocket.host unset or empty): the kubelet would connect from the node to any address the pod names.",
+    check: pod => containersOfPod(pod.spec).flatMap(({ container, label }) => hostHandlers(container).flatMap(([field, handler]) =>
+        (["httpGet", "tcpSocket"] as const)
+            .filter(kind => handler?.[kind]?.host)
+            .map(kind => `${label} sets ${field}.${kind}.host: ${handler?.[kind]?.host}; remove it, so the kubelet checks the pod's own IP.`))),
+};
+
 const runAsNonRoot: Control = {
     name: "run-as-non-root",
     level: "restricted",
@@ -516,7 +543,7 @@ const volumeTypes: Control = {
 };
 
 /** Baseline controls, in the order of the PSS table. */
-export const BASELINE_CONTROLS: Control[] = [hostProcess, hostNamespaces, privileged, baselineCapabilities, hostPathVolumes, hostPorts, appArmor, seLinux, procMount, seccompUnconfined, sysctls];
+export const BASELINE_CONTROLS: Control[] = [hostProcess, hostNamespaces, privileged, baselineCapabilities, hostPathVolumes, hostPorts, probeHost, appArmor, seLinux, procMount, seccompUnconfined, sysctls];
 /** Restricted controls (restricted also includes every baseline control). */
 export const RESTRICTED_CONTROLS: Control[] = [volumeTypes, privilegeEscalation, runAsNonRoot, runAsUser, seccompRequired, dropAll];
 

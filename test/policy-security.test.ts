@@ -15,7 +15,7 @@ import { ManifestObject, manifestResources, manifestUrn } from "../tools/manifes
 import { PackUnderTest, PolicyDiagnostic, PolicyPackConfigFile, PolicyRun, resolvePolicyConfig, runPolicyPack } from "../tools/policy-harness";
 
 type Spec = Record<string, unknown>;
-interface TestContainer { name: string; image: string; securityContext?: Spec; ports?: Spec[] }
+interface TestContainer { name: string; image: string; securityContext?: Spec; ports?: Spec[]; [key: string]: unknown }
 interface TestPodSpec { containers: TestContainer[]; initContainers?: TestContainer[]; ephemeralContainers?: TestContainer[]; securityContext?: Spec; volumes?: Spec[]; [key: string]: unknown }
 
 const packArgs: PolicyPackArgs = { description: "pod security (test)", enforcementLevel: "mandatory", policies: securityPolicies };
@@ -172,6 +172,25 @@ describe("baseline controls", () => {
             ["Deployment lab/ingress: container 'ingress' binds hostPort 443"]);
     });
 
+    it("no-probe-host: reports probes and lifecycle hooks aimed at another host; an empty host passes", async () => {
+        const bad = deploy("web", pod => {
+            Object.assign(pod.containers[0], {
+                livenessProbe: { httpGet: { host: "169.254.169.254", path: "/", port: 80 } },
+                readinessProbe: { tcpSocket: { host: "", port: 8080 } },
+                lifecycle: { preStop: { httpGet: { host: "10.0.0.1", path: "/drain", port: 80 } } },
+            });
+            pod.initContainers = [{ name: "wait", image: "busybox:1.36", startupProbe: { tcpSocket: { host: "db.example.com", port: 5432 } } }];
+        });
+        const found = of(await run([bad]), "no-probe-host");
+        assert.deepStrictEqual(found.map(messageOf), [
+            "Deployment lab/web: init container 'wait' sets startupProbe.tcpSocket.host: db.example.com; remove it, so the kubelet checks the pod's own IP.",
+            "Deployment lab/web: container 'web' sets livenessProbe.httpGet.host: 169.254.169.254; remove it, so the kubelet checks the pod's own IP.",
+            "Deployment lab/web: container 'web' sets lifecycle.preStop.httpGet.host: 10.0.0.1; remove it, so the kubelet checks the pod's own IP.",
+        ]);
+        assert.ok(found.every(d => d.enforcementLevel === "mandatory"));
+        assert.deepStrictEqual(await messages("no-probe-host", [deploy("web", pod => { Object.assign(pod.containers[0], { livenessProbe: { httpGet: { path: "/", port: 80 } } }); })]), []);
+    });
+
     it("baseline-capabilities-only: reports capabilities added beyond the baseline set, not the set itself", async () => {
         const bad = deploy("web", pod => { sc(pod).capabilities = { drop: ["ALL"], add: ["CHOWN", "SYS_ADMIN", "NET_BIND_SERVICE", "NET_ADMIN"] }; });
         assert.deepStrictEqual(await messages("baseline-capabilities-only", [bad]), [
@@ -193,7 +212,7 @@ describe("baseline controls", () => {
         assert.deepStrictEqual(await messages("safe-sysctls-only", [sysctls(["net.ipv4.tcp_keepalive_time", "kernel.msgmax", "net.core.somaxconn"])]), [
             "Deployment lab/db: spec.template.spec.securityContext.sysctls sets kernel.msgmax, net.core.somaxconn, outside the safe set; remove them (or list them in policy config allowSysctls if the nodes allow them).",
         ]);
-        assert.deepStrictEqual(await messages("safe-sysctls-only", [sysctls(["kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start", "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes"])]), []);
+        assert.deepStrictEqual(await messages("safe-sysctls-only", [sysctls(["kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start", "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes", "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"])]), []);
         assert.deepStrictEqual(await messages("safe-sysctls-only", [sysctls(["net.core.somaxconn"])], { "safe-sysctls-only": { allowSysctls: ["net.core.somaxconn"] } }), []);
     });
 
@@ -495,7 +514,7 @@ describe("pod security on YAML files", () => {
         assert.deepStrictEqual(levels(workshop.run), [
             "baseline-capabilities-only mandatory", "drop-all-capabilities advisory", "namespace-default-deny-ingress advisory", "namespace-pod-security-label advisory",
             "no-host-namespaces mandatory", "no-host-path-volumes mandatory", "no-privilege-escalation advisory", "no-privileged-containers mandatory",
-            "restricted-volume-types advisory", "run-as-non-root advisory", "seccomp-profile-required advisory",
+            "pods-meet-namespace-level mandatory", "restricted-volume-types advisory", "run-as-non-root advisory", "seccomp-profile-required advisory",
         ]);
         assert.strictEqual(workshop.exitCode, 1);
         const production = await checkPaths([path.join(FIXTURES, "bad")], await profile("production"), securityPack);
