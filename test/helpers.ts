@@ -1,6 +1,9 @@
 /**
  * Shared test helpers: run the kubelab pack over plain objects, and find things in results.
  */
+import * as fs from "fs";
+import * as path from "path";
+import { parseAllDocuments } from "yaml";
 import { pack } from "../tools/plan-lib";
 import { ManifestObject, ManifestResourceOptions, manifestResources } from "../tools/manifests";
 import { PolicyDiagnostic, PolicyPackConfigFile, PolicyRun, resolvePolicyConfig, runPolicyPack } from "../tools/policy-harness";
@@ -41,4 +44,10 @@ export function deployment(name: string, patch: (d: ManifestObject) => void = ()
     };
     patch(d);
     return d;
+}
+
+/** The objects of a YAML fixture under test/fixtures/policy/ (shapes real charts ship). */
+export function policyFixture(file: string): ManifestObject[] {
+    const text = fs.readFileSync(path.join(__dirname, "fixtures", "policy", file), "utf8");
+    return parseAllDocuments(text).map(doc => doc.toJS() as ManifestObject).filter(o => o !== null);
 }
