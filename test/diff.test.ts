@@ -103,7 +103,11 @@ describe("diffReports on hand-made reports", () => {
         const r = only(d, "lab-data");
         assert.strictEqual(r.op, "update");
         assert.deepStrictEqual(r.changes.map(c => c.path), ["spec.resources.requests.storage"]);
+        assert.match(r.notes.join("\n"), /grows in place if its StorageClass allows volume expansion/);
         assert.strictEqual(diffExitCode(d), 0);
+        const shrink = only(diffReports(report([pvc("2Gi")]), report([pvc("1500Mi")])), "lab-data");
+        assert.strictEqual(shrink.op, "update");
+        assert.match(shrink.notes.join("\n"), /shrinks: the API server rejects that/);
     });
 
     it("changing a claim's storageClassName replaces it, deleting first (named), and exits 1 naming claim and field", () => {

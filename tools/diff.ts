@@ -11,6 +11,7 @@
  * pods deleted, claims deleted with their StatefulSet) is a risk: it names the resource and the
  * field that caused it, and makes the diff's exit code 1.
  */
+import { compareQuantities } from "../policy/lib/quantity";
 import {
     CLUSTER_SCOPED_KINDS, DELETION_PROPAGATION_ANNOTATION, PROVIDER_CLUSTER_KEYS, PROVIDER_REPLACING_KEYS, PathSegment,
     ProviderFlags, deletionPropagation, forceNewPaths, randomReplacesOnAnyChange, reaches,
@@ -479,6 +480,15 @@ function diffResource(old: ReportResource, r: ReportResource, ctx: Context): Res
     }
     d.changes = raw.map(c => fieldChange(c, because.get(c)));
     d.replaceFields = raw.filter(c => because.has(c)).map(c => formatPath(c.path));
+    if (id?.kind === "PersistentVolumeClaim") {
+        const storage = raw.find(c => formatPath(c.path) === "spec.resources.requests.storage" && c.kind === "update");
+        const order = storage ? compareQuantities(storage.new, storage.old) : undefined;
+        if (order !== undefined && order < 0) {
+            d.notes.push("the storage request shrinks: the API server rejects that, `pulumi up` will fail on this claim");
+        } else if (order !== undefined && order > 0) {
+            d.notes.push("the claim grows in place if its StorageClass allows volume expansion (allowVolumeExpansion: true); the API server rejects it otherwise");
+        }
+    }
     if (!d.replaceFields.length) {
         d.op = "update";
         return d;
