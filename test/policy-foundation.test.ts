@@ -129,3 +129,106 @@ describe("policy claim-storage-class-expandable", () => {
         assert.deepStrictEqual(violationsOf(run, "claim-storage-class-expandable"), []);
     });
 });
+
+describe("container-requests and the request a container really gets", () => {
+    const limitsOnly = { name: "limits-only", image: "busybox:1.36", resources: { limits: { cpu: "500m", memory: "256Mi" } } };
+    const cpuLimitOnly = { name: "cpu-limit", image: "busybox:1.36", resources: { requests: { memory: "64Mi" }, limits: { cpu: "1", memory: "64Mi" } } };
+    const bare = { name: "bare", image: "busybox:1.36" };
+    const limitRange = (namespace: string, item: object): ManifestObject =>
+        ({ apiVersion: "v1", kind: "LimitRange", metadata: { name: "defaults", namespace }, spec: { limits: [{ type: "Container", ...item }] } });
+
+    it("passes a container that sets only limits: the API server copies them into its requests", async () => {
+        const run = await checkObjects(underEveryKind(podSpec([limitsOnly, cpuLimitOnly], [limitsOnly])));
+        assert.deepStrictEqual(violationsOf(run, "container-requests"), []);
+    });
+
+    it("passes a container without requests in a namespace where the stack's LimitRange gives default requests (or default limits)", async () => {
+        const withDefaults = deployment("web", d => { (d.spec as { template: { spec: object } }).template.spec = podSpec([bare]); });
+        const requests = await checkObjects([withDefaults, limitRange("lab", { defaultRequest: { cpu: "100m", memory: "128Mi" } })]);
+        assert.deepStrictEqual(violationsOf(requests, "container-requests"), []);
+        const limits = await checkObjects([withDefaults, limitRange("lab", { default: { cpu: "1", memory: "1Gi" } })]);
+        assert.deepStrictEqual(violationsOf(limits, "container-requests"), []);
+    });
+
+    it("still reports what no limit or default fills in: a LimitRange of another namespace, or one for cpu only", async () => {
+        const withDefaults = deployment("web", d => { (d.spec as { template: { spec: object } }).template.spec = podSpec([bare]); });
+        const elsewhere = await checkObjects([withDefaults, limitRange("other", { defaultRequest: { cpu: "100m", memory: "128Mi" } })]);
+        assert.match(violationsOf(elsewhere, "container-requests")[0].message, /Deployment lab\/web: container 'bare' has no cpu or memory request/);
+        const cpuOnly = await checkObjects([withDefaults, limitRange("lab", { defaultRequest: { cpu: "100m" } })]);
+        const [v] = violationsOf(cpuOnly, "container-requests");
+        assert.match(v.message, /container 'bare' has no memory request; set resources\.requests\.memory \(for example cpu: 50m, memory: 64Mi\), or a limit, which the API server copies into a missing request\.$/);
+        assert.strictEqual(v.urn, "urn:pulumi:check::kubelab::kubernetes:apps/v1:Deployment::lab/web");
+    });
+
+    it("agrees with hpa-target-requests container by container: one reports a missing cpu request exactly when the other does", async () => {
+        const shapes: Record<string, object> = {
+            request: { requests: { cpu: "100m", memory: "64Mi" }, limits: { memory: "64Mi" } },
+            limitOnly: { limits: { cpu: "200m", memory: "64Mi" } },
+            memoryOnly: { requests: { memory: "64Mi" }, limits: { memory: "64Mi" } },
+            emptyRequest: { requests: { cpu: "", memory: "64Mi" }, limits: { memory: "64Mi" } },
+            none: {},
+        };
+        for (const [shape, resources] of Object.entries(shapes)) {
+            const d = deployment("web", o => {
+                delete (o.spec as { replicas?: number }).replicas;
+                (o.spec as { template: { spec: { containers: { resources: object }[] } } }).template.spec.containers[0].resources = resources;
+            });
+            const hpa: ManifestObject = { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", metadata: { name: "web", namespace: "lab" },
+                spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" }, minReplicas: 2, maxReplicas: 4 } };
+            const run = await checkObjects([d, hpa]);
+            const byRequests = violationsOf(run, "container-requests").some(v => / has no cpu( or memory)? request/.test(v.message));
+            const byHpa = violationsOf(run, "hpa-target-requests").some(v => /requests no cpu/.test(v.message));
+            assert.strictEqual(byRequests, byHpa, `${shape}: container-requests ${byRequests}, hpa-target-requests ${byHpa}`);
+            assert.strictEqual(byRequests, ["memoryOnly", "emptyRequest", "none"].includes(shape), shape);
+        }
+    });
+});
+
+describe("claim-storage-class-expandable beyond PersistentVolumeClaims", () => {
+    const rigid: ManifestObject = { apiVersion: "storage.k8s.io/v1", kind: "StorageClass", metadata: { name: "rigid" }, provisioner: "x" };
+    const fast: ManifestObject = { apiVersion: "storage.k8s.io/v1", kind: "StorageClass", metadata: { name: "fast" }, provisioner: "x", allowVolumeExpansion: true };
+    const withEphemeral = (storageClassName?: string) => deployment("cache", d => {
+        (d.spec as { template: { spec: { volumes: object[] } } }).template.spec.volumes = [{
+            name: "scratch",
+            ephemeral: { volumeClaimTemplate: { spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } }, ...(storageClassName ? { storageClassName } : {}) } } },
+        }];
+    });
+    const claim = (name: string, spec: object): ManifestObject =>
+        ({ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name, namespace: "lab" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } }, ...spec } });
+    const messagesOf = async (objects: ManifestObject[]) =>
+        violationsOf(await checkObjects(objects), "claim-storage-class-expandable").map(v => v.message.slice(v.description.length + 1));
+
+    it("reports a generic ephemeral volume on a class that can't expand, or on no class, and passes one on an expandable class", async () => {
+        assert.deepStrictEqual(await messagesOf([fast, rigid, withEphemeral("fast")]), []);
+        assert.deepStrictEqual(await messagesOf([fast, rigid, withEphemeral("rigid")]), [
+            "Deployment lab/cache ephemeral volume 'scratch' uses StorageClass 'rigid', which does not allow volume expansion; use one of: fast.",
+        ]);
+        assert.deepStrictEqual(await messagesOf([fast, withEphemeral()]), [
+            "Deployment lab/cache ephemeral volume 'scratch' names no StorageClass, so it gets the cluster default, which may not expand; set storageClassName to one of: fast.",
+        ]);
+    });
+
+    it("says what is true of a claim with storageClassName \"\": it binds a pre-made volume without a class and can never grow", async () => {
+        const found = await messagesOf([fast, claim("static", { storageClassName: "" }), claim("pinned", { storageClassName: "", volumeName: "pv-data" })]);
+        assert.deepStrictEqual(found, [
+            "PersistentVolumeClaim lab/static sets storageClassName: \"\", so it binds a pre-made PersistentVolume without a class and nothing is provisioned for it; " +
+            "Kubernetes expands only claims whose StorageClass allows it, so this volume can never grow in place. To let it grow, set storageClassName to one of: fast.",
+            "PersistentVolumeClaim lab/pinned sets storageClassName: \"\", so it binds a pre-made PersistentVolume without a class ('pv-data') and nothing is provisioned for it; " +
+            "Kubernetes expands only claims whose StorageClass allows it, so this volume can never grow in place. To let it grow, set storageClassName to one of: fast, " +
+            "and give PersistentVolume 'pv-data' that class (its driver must support expansion).",
+        ]);
+        assert.ok(found.every(m => !m.includes("cluster default")));
+    });
+
+    it("says what is true of a claim that binds a volume by volumeName: it depends on that volume's class and driver", async () => {
+        assert.deepStrictEqual(await messagesOf([fast, claim("bound", { volumeName: "pv-data" })]), [
+            "PersistentVolumeClaim lab/bound binds the pre-made PersistentVolume 'pv-data' and names no StorageClass: the cluster's default class is filled in, and the claim binds only if the volume has that same class. " +
+            "Whether it can grow depends on the volume's class (it must allow expansion) and its driver; set storageClassName to the volume's class, one of: fast.",
+        ]);
+        assert.deepStrictEqual(await messagesOf([fast, claim("bound", { volumeName: "pv-data", storageClassName: "fast" })]), []);
+    });
+
+    it("does not apply to workloads without claims", async () => {
+        assert.deepStrictEqual(await messagesOf([rigid, deployment("web")]), []);
+    });
+});
