@@ -9,7 +9,10 @@ import * as path from "path";
 import { PolicyPackArgs } from "@pulumi/policy";
 import { parse } from "yaml";
 import { checkPaths, jsonReport, messageOf, textReport } from "../tools/check-lib";
-import { ROOT } from "../tools/plan-lib";
+import { writeOutputDir } from "../tools/output";
+import { ROOT, exitCodeOf, plan } from "../tools/plan-lib";
+import { pickPolicyConfig } from "../tools/policy-config";
+import { fileNameOf, toYaml } from "../tools/render";
 
 const fixture = (...parts: string[]) => path.join(ROOT, "test", "fixtures", "check", ...parts);
 
@@ -184,24 +187,114 @@ describe("npm run check", function () {
         assert.strictEqual(json.exitCode, 1);
     });
 
-    it("as a command: exit codes, and errors without a stack trace", async () => {
-        const run = (...args: string[]) => new Promise<{ status: number | null; stdout: string; stderr: string }>(resolve => {
+    it("rejects what the API server would: unknown fields, a selector that misses its pods, removed API versions", async () => {
+        const r = await checkPaths([fixture("api-server-rejects.yaml")]);
+        assert.deepStrictEqual(r.problems.map(p => `${p.document} ${p.severity}: ${p.message}`), [
+            "1 error: HorizontalPodAutoscaler shop/web fails schema validation: /spec/metrics: unknown field \"spec.metrics\": kubectl --validate=strict rejects it",
+            "2 error: Deployment shop/web fails schema validation: /spec/replicass: unknown field \"spec.replicass\" (did you mean \"replicas\"?): kubectl --validate=strict rejects it",
+            "2 error: Deployment shop/web: /spec/selector: selector does not match template labels (matchLabels app: web, the template's labels have app: frontend): the API server rejects this Deployment",
+            "3 error: Ingress shop/web: Ingress in apiVersion extensions/v1beta1 was removed in Kubernetes 1.22: use apiVersion networking.k8s.io/v1",
+            "4 error: PodDisruptionBudget shop/web: PodDisruptionBudget in apiVersion policy/v1beta1 was removed in Kubernetes 1.25: use apiVersion policy/v1",
+        ]);
+        assert.strictEqual(r.objects.length, 4, "and still runs the policies over them");
+        assert.strictEqual(r.exitCode, 2);
+    });
+
+    describe("the same object given twice", () => {
+        const app = (ns: string) => fs.readFileSync(fixture("good", "app.yaml"), "utf8").replace(/shop/g, ns);
+        const budget = (ns: string) => `apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web, namespace: ${ns}}\nspec: {maxUnavailable: 1, selector: {matchLabels: {app: web}}}\n`;
+
+        it("is reported once, naming every place, and checked once: no violation comes from the repeat", async () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-check-"));
+            fs.writeFileSync(path.join(dir, "a.yaml"), `${app("shop")}---\n${budget("shop")}`);
+            fs.writeFileSync(path.join(dir, "b.yaml"), `# the budget again\n${budget("shop")}---\n${budget("other")}`);
+            const once = await checkPaths([path.join(dir, "a.yaml")]);
+            assert.strictEqual(once.exitCode, 0, JSON.stringify(once.results.map(x => messageOf(x.diagnostic))));
+            const r = await checkPaths([dir]);
+            const line = app("shop").split("\n").length + 1; // after the app and the separator
+            assert.deepStrictEqual(r.problems.map(p => `${path.basename(p.file ?? "")}#${p.document} ${p.severity}: ${p.message}`), [
+                `a.yaml#5 error: PodDisruptionBudget shop/web (policy/v1) given twice: ${path.relative(process.cwd(), path.join(dir, "a.yaml"))}:${line} and ${path.relative(process.cwd(), path.join(dir, "b.yaml"))}:2; checked once, as given first (kubectl apply would apply the last over the first)`,
+            ]);
+            assert.strictEqual(r.objects.length, 6, "the repeat is left out, the budget of another namespace is not a repeat");
+            assert.deepStrictEqual(r.run.diagnostics.filter(d => d.enforcementLevel === "mandatory").map(d => d.policyName), [], "no two-budgets violation from the repeat");
+            assert.strictEqual(r.exitCode, 2);
+        });
+
+        it("says how many times, and leaves objects named by generateName alone", async () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-check-"));
+            const job = "apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: run-, namespace: x}\n";
+            fs.writeFileSync(path.join(dir, "x.yaml"), [budget("x"), budget("x"), budget("x"), job, job].join("---\n"));
+            const r = await checkPaths([dir]);
+            assert.deepStrictEqual(r.problems.map(p => p.message.replace(/: .*$/, "")), ["PodDisruptionBudget x/web (policy/v1) given 3 times"]);
+            assert.match(r.problems[0].message, /x\.yaml:1, .*x\.yaml:6 and .*x\.yaml:11;/);
+            assert.strictEqual(r.objects.length, 3);
+        });
+    });
+
+    it("reads a plan's output folder: one file per object, its hidden manifest skipped, the same verdict as the plan", async function () {
+        this.timeout(120000);
+        // The plan in process, its output written as `npm run plan` writes it (tools/plan.ts).
+        const planned = await plan("minikube");
+        const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-check-plan-")), "out");
+        writeOutputDir(out, planned.objects.map((o, i) => ({ name: fileNameOf(o, i), content: toYaml([o]) })), { root: ROOT, stack: "minikube" });
+        assert.ok(fs.readdirSync(out).some(f => f.startsWith(".")), "the plan leaves a hidden manifest");
+        fs.mkdirSync(path.join(out, ".old"));
+        fs.writeFileSync(path.join(out, ".old", "again.yaml"), toYaml(planned.objects));
+
+        const r = await checkPaths([out + path.sep], pickPolicyConfig({ stack: "minikube" }).config);
+        assert.deepStrictEqual(r.problems, []);
+        assert.strictEqual(r.objects.length, planned.objects.length, "every object once");
+        assert.strictEqual(r.exitCode, exitCodeOf(planned), "the plan's exit code");
+        const byUrn = new Map(planned.objects.map(o => [o.urn, `${o.kind} ${o.namespace ?? ""}/${o.name}`]));
+        const verdict = (ds: { policyName: string; enforcementLevel: string; subject?: string }[]) => ds.map(d => `${d.enforcementLevel} ${d.policyName} ${d.subject ?? ""}`).sort();
+        assert.deepStrictEqual(
+            verdict(r.results.map(x => ({ ...x.diagnostic, subject: x.object && `${x.object.kind} ${x.object.namespace ?? ""}/${x.object.name}` }))),
+            verdict(planned.policies.diagnostics.filter(d => !d.urn || byUrn.has(d.urn)).map(d => ({ ...d, subject: d.urn && byUrn.get(d.urn) }))),
+        );
+
+        // The old layout, every object again in all.yaml: each repeat said once, no policy result from repeats.
+        fs.writeFileSync(path.join(out, "all.yaml"), toYaml(planned.objects));
+        const twice = await checkPaths([out], pickPolicyConfig({ stack: "minikube" }).config);
+        assert.strictEqual(twice.problems.length, planned.objects.filter(o => o.name).length);
+        assert.ok(twice.problems.every(p => / given twice: \S+\d\d-[^/\\]+\.yaml:1 and \S+all\.yaml:\d+; /.test(p.message)), twice.problems[0]?.message);
+        assert.deepStrictEqual(twice.results.map(x => x.diagnostic.policyName), r.results.map(x => x.diagnostic.policyName));
+    });
+
+    it("as a command: exit codes, policy config, standard input, and errors without a stack trace", async function () {
+        this.timeout(120000);
+        const run = (args: string[], stdin?: string) => new Promise<{ status: number | null; stdout: string; stderr: string }>(resolve => {
             const child = execFile(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/check.ts", ...args], { cwd: ROOT, encoding: "utf8" },
                 (_err, stdout, stderr) => resolve({ status: child.exitCode, stdout, stderr }));
+            child.stdin?.end(stdin ?? "");
         });
-        // Two runs, side by side: a spawned pack takes a second or two to load.
-        const [bad, input] = await Promise.all([
-            run(fixture("bad"), "--json", "--stack", "minikube"),
-            run(fixture("broken.yaml"), fixture("does-not-exist.yaml"), fixture("empty.yaml"), fixture("good")),
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-check-"));
+        fs.writeFileSync(path.join(dir, "typo.json"), "{\"container-requests\": \"sometimes\"}");
+        // Runs side by side: a spawned pack takes a second or two to load.
+        const [bad, input, stdin, missing, typo] = await Promise.all([
+            run([fixture("bad"), "--json", "--stack", "minikube"]),
+            run([fixture("broken.yaml"), fixture("does-not-exist.yaml"), fixture("empty.yaml"), fixture("good"), "--stack", "no-such-stack"]),
+            run(["-", "--stack", "minikube"], fs.readFileSync(fixture("good", "app.yaml"), "utf8")),
+            run([fixture("good"), "--policy-config", path.join(dir, "missing.json")]),
+            run([fixture("good"), "--policy-config", path.join(dir, "typo.json")]),
         ]);
         assert.strictEqual(bad.status, 1, bad.stderr);
-        assert.strictEqual((JSON.parse(bad.stdout) as { objects: unknown[] }).objects.length, 3);
+        const json = JSON.parse(bad.stdout) as { objects: unknown[]; policyConfig: string };
+        assert.strictEqual(json.objects.length, 3);
+        assert.strictEqual(path.resolve(ROOT, json.policyConfig), path.join(ROOT, "policy", "config", "minikube.json"));
         assert.strictEqual(input.status, 2, input.stderr);
         assert.strictEqual(input.stderr, "");
+        assert.match(input.stdout, /^policy config: none \(every policy's schema defaults and own enforcement level\)\n/, "a stack without a policy config file: the schemas' defaults, as the plan does");
         assert.match(input.stdout, /broken\.yaml#1: error: YAML syntax error at line 6, column 1: /);
         assert.match(input.stdout, /does-not-exist\.yaml: error: no such file or folder/);
         assert.match(input.stdout, /\n4 object\(s\) checked: 0 mandatory violation\(s\), \d+ advisory, 2 input error\(s\), 1 input warning\(s\) \(exit 2\)\n$/);
-        for (const r of [bad, input]) {
+        assert.strictEqual(stdin.status, 0, stdin.stdout + stdin.stderr);
+        assert.match(stdin.stdout, /^policy config: policy[/\\]config[/\\]minikube\.json\n/);
+        assert.match(stdin.stdout, /\n4 object\(s\) checked: 0 mandatory/);
+        assert.strictEqual(missing.status, 2);
+        assert.match(missing.stderr, /^error: policy config \S*missing\.json does not exist \(or is not a file\)\n$/);
+        assert.strictEqual(typo.status, 2);
+        assert.match(typo.stderr, /^error: policy config \S*typo\.json: .*container-requests.*sometimes/);
+        for (const r of [bad, input, stdin, missing, typo]) {
             assert.doesNotMatch(r.stderr + r.stdout, /\n\s+at |Error:|\.ts:\d+/, "no stack trace");
         }
     });

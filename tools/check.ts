@@ -49,15 +49,16 @@ async function main(): Promise<number> {
     }
     try {
         // Loaded here, not at the top, so that even a pack that fails to load is an error line, not a stack trace.
+        // The policy config first: a missing or broken file is reported before the pack loads.
+        const { describePolicyConfig, displayPath, pickPolicyConfig } = await import("./policy-config");
+        const { file, config } = pickPolicyConfig({ stack: values.stack, file: values["policy-config"] });
         const { pack } = await import("./plan-lib");
         const { resolvePolicyConfig } = await import("./policy-harness");
-        const { describePolicyConfig, displayPath, pickPolicyConfig } = await import("./policy-config");
         const { checkPaths, jsonReport, textReport } = await import("./check-lib");
-        const { file, config } = pickPolicyConfig({ stack: values.stack, file: values["policy-config"] });
         try {
             resolvePolicyConfig(pack.args, config);
         } catch (err) {
-            throw new Error(`${file ? displayPath(file) : "schema defaults"}: ${(err as Error).message}`);
+            throw new Error(`policy config ${file ? displayPath(file) : "(schema defaults)"}: ${(err as Error).message}`);
         }
         const result = await checkPaths(positionals, config);
         if (values.json) {
