@@ -12,6 +12,7 @@ import {
 } from "../policy/security";
 import { checkPaths, messageOf } from "../tools/check-lib";
 import { ManifestObject, manifestResources, manifestUrn } from "../tools/manifests";
+import { UNKNOWN_SENTINEL } from "../tools/render";
 import { PackUnderTest, PolicyDiagnostic, PolicyPackConfigFile, PolicyRun, resolvePolicyConfig, runPolicyPack } from "../tools/policy-harness";
 
 type Spec = Record<string, unknown>;
@@ -123,6 +124,21 @@ describe("pod-security family", () => {
         assert.strictEqual(podViewOf("kubernetes:core/v1:Service", { spec: {} }, "x"), undefined);
         assert.strictEqual(podViewOf("kubernetes:apps/v1:Deployment", { metadata: { name: "x" }, spec: {} }, "x"), undefined, "no template yet");
         assert.strictEqual(podViewOf("kubernetes:apps/v1:DeploymentPatch", { spec: { template: { spec: {} } } }, "x"), undefined);
+    });
+
+    it("turns a value unknown during preview into the engine's advisory, for the policies that read it only", async () => {
+        const d = deploy("web", pod => { pod.containers[0].securityContext = UNKNOWN_SENTINEL as unknown as Spec; });
+        const r = await run([namespace("lab"), denyAll(), d]);
+        const cantRun = r.diagnostics.filter(x => x.message.startsWith("can't run policy"));
+        assert.ok(cantRun.length > 0);
+        assert.ok(cantRun.every(x => x.enforcementLevel === "advisory"));
+        assert.match(cantRun[0].message, /during preview: .* at \.spec\.template\.spec\.containers\.0\.securityContext can't be known during preview/);
+        assert.deepStrictEqual(r.diagnostics.filter(x => !x.message.startsWith("can't run policy")), [], "no false result from an unknown value");
+        const names = new Set(cantRun.map(x => x.policyName));
+        for (const unaffected of ["no-host-namespaces", "no-host-path-volumes", "safe-sysctls-only", "restricted-volume-types", "namespace-pod-security-label", "namespace-default-deny-ingress"]) {
+            assert.ok(!names.has(unaffected), `${unaffected} reads no container securityContext`);
+        }
+        assert.ok(names.has("no-privileged-containers") && names.has("pods-meet-namespace-level"));
     });
 
     it("ignores objects that run no pods", async () => {
