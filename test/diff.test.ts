@@ -348,10 +348,12 @@ describe("diff of real plans: smilr on the minikube stack", function () {
     let bigger: PlanReport;
     let noLabs: PlanReport;
     let newImage: PlanReport;
+    let basePlan: Plan;
     let secretReport: string;
 
     before(async () => {
-        previous = reportOf(await plan("minikube", { config: base }));
+        basePlan = await plan("minikube", { config: base });
+        previous = reportOf(basePlan);
         again = reportOf(await plan("minikube", { config: base }));
         bigger = reportOf(await plan("minikube", { config: withSmilr(s => { s.mongoStorage = "1Gi"; }) }));
         newImage = reportOf(await plan("minikube", { config: { ...base, config: { ...base.config, "kubelab:images": JSON.stringify({ "smilr-data-api": "smilr/data-api:2.9.9" }) } } }));
@@ -360,6 +362,26 @@ describe("diff of real plans: smilr on the minikube stack", function () {
         const minikube = { ...(JSON.parse(base.config["kubelab:minikube"] ?? "{}") as Record<string, unknown>), kubeconfig: "apiVersion: v1 # TOP-SECRET-9f1c" };
         const secretConfig: StackConfig = { ...base, config: { ...base.config, "kubelab:minikube": JSON.stringify(minikube) }, secretKeys: [...base.secretKeys, "kubelab:minikube"] };
         secretReport = JSON.stringify(buildReport(await plan("minikube", { config: secretConfig }), { outDir: "out" }));
+    });
+
+    it("the report holds what a diff and a reader need", () => {
+        assert.strictEqual(previous.format, REPORT_FORMAT);
+        assert.strictEqual(previous.version, REPORT_VERSION);
+        assert.strictEqual(previous.stack, "minikube");
+        assert.strictEqual(previous.preview, true);
+        const sts = previous.resources.find(r => r.type === "kubernetes:apps/v1:StatefulSet");
+        assert.ok(sts && sts.custom && sts.parent && sts.provider?.includes("pulumi:providers:kubernetes"));
+        assert.strictEqual(typeof sts.protect, "boolean");
+        assert.ok(Array.isArray(sts.ignoreChanges) && Array.isArray(sts.replaceOnChanges));
+        assert.deepStrictEqual(((sts.inputs.metadata as JsonObject).name), "mongodb");
+        const obj = previous.objects.find(o => o.urn === sts.urn);
+        assert.ok(obj && obj.kind === "StatefulSet" && obj.namespace === "smilr" && obj.file.startsWith(path.join(ROOT, "out", "minikube")));
+        assert.strictEqual(previous.resources.length, basePlan.recording.resources.length);
+        assert.strictEqual(typeof previous.outputs.storageClass, "string");
+        assert.strictEqual(previous.exitCode, 0);
+        assert.ok(!("notRenderedOffline" in previous) || Array.isArray(previous.notRenderedOffline));
+        const withExtra = { ...basePlan, recording: { ...basePlan.recording, notRenderedOffline: [{ urn: "urn:x", type: "kubernetes:helm.sh/v3:Release", reason: "a Helm release has no children offline" }] } };
+        assert.deepStrictEqual(buildReport(withExtra, { outDir: "out" }).notRenderedOffline, withExtra.recording.notRenderedOffline);
     });
 
     it("the same config: every resource the same, exit 0", () => {
