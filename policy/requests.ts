@@ -159,7 +159,7 @@ export function likelyMeant(resource: "cpu" | "memory", value: unknown): string 
         if (number === "") {
             return "memory is counted in bytes; write the amount with its unit, e.g. 128Mi.";
         }
-        const size = suffix === "" ? `${number} bytes` : suffix === "m" ? `${number} thousandths of a byte` : `only ${String(value)}`;
+        const size = suffix === "" ? `${number} byte${Number(number) === 1 ? "" : "s"}` : suffix === "m" ? `${number} thousandths of a byte` : `only ${String(value)}`;
         return `memory is counted in bytes, so this is ${size}; did you mean ${number}Mi?`;
     }
     if ((suffix === "n" || suffix === "u") && number !== "") {

@@ -177,3 +177,57 @@ describe("policy resource-bounds", () => {
         assert.deepStrictEqual(await messages("resource-bounds", [configMap], { "resource-bounds": { maxCpuRequest: "lots" } }), []);
     });
 });
+
+describe("policy resource-bounds: floors", () => {
+    it("passes the smallest sane amounts, 0 (none), and amounts only valid-quantities should judge", async () => {
+        const objects = [
+            withResources("a", { requests: { cpu: "1m", memory: "4Mi" }, limits: { cpu: "0.001", memory: "4194304" } }),
+            withResources("b", { requests: { cpu: 0, memory: "0" }, limits: { memory: "64Mi" } }),
+            withResources("c", { requests: { cpu: "500MB", memory: "-1" }, limits: { memory: "64Mi" } }),
+        ];
+        assert.deepStrictEqual(await messages("resource-bounds", objects), []);
+    });
+
+    it("reports memory: 1 (one byte) as request and limit, naming container, value and the likely unit", async () => {
+        const found = await messages("resource-bounds", [withResources("web", { requests: { cpu: "50m", memory: 1 }, limits: { memory: "1" } })]);
+        assert.deepStrictEqual(found, [
+            "Deployment lab/web: container 'web' has resources.requests.memory 1, below the floor 4Mi (policy config minMemory): memory is counted in bytes, so this is 1 byte; did you mean 1Mi?",
+            "Deployment lab/web: container 'web' has resources.limits.memory 1, below the floor 4Mi (policy config minMemory): memory is counted in bytes, so this is 1 byte; did you mean 1Mi?",
+        ]);
+    });
+
+    it("reports the README's memory: 128 meant as 128Mi, and 128m (milli-bytes)", async () => {
+        const found = await messages("resource-bounds", [withResources("web", { requests: { cpu: "50m", memory: "128" }, limits: { memory: "128m" } })]);
+        assert.deepStrictEqual(found.map(m => m.replace(/.*\(policy config minMemory\): /, "")), [
+            "memory is counted in bytes, so this is 128 bytes; did you mean 128Mi?",
+            "memory is counted in bytes, so this is 128 thousandths of a byte; did you mean 128Mi?",
+        ]);
+    });
+
+    it("reports absurdly small CPU: 0.0001 cores, and micro- or nano-cores meant as millicores, in init containers too", async () => {
+        const d = withResources("web", { requests: { cpu: 0.0001, memory: "64Mi" }, limits: { cpu: "100u", memory: "64Mi" } });
+        template(d).spec.initContainers = [{ name: "warm", image: "busybox:1.36", resources: { requests: { cpu: "250n", memory: "16Mi" }, limits: { memory: "16Mi" } } }];
+        assert.deepStrictEqual(await messages("resource-bounds", [d]), [
+            "Deployment lab/web: init container 'warm' has resources.requests.cpu 250n, below the floor 1m (policy config minCpu): CPU is counted in cores and n is a billionth of one; did you mean 250m?",
+            "Deployment lab/web: container 'web' has resources.requests.cpu 0.0001, below the floor 1m (policy config minCpu): CPU is counted in cores (1 = one core, 100m or 0.1 = a tenth of one), and Kubernetes allows nothing finer than 1m; write it in millicores, e.g. 100m.",
+            "Deployment lab/web: container 'web' has resources.limits.cpu 100u, below the floor 1m (policy config minCpu): CPU is counted in cores and u is a millionth of one; did you mean 100m?",
+        ]);
+    });
+
+    it("follows configured floors", async () => {
+        const d = withResources("web", { requests: { cpu: "5m", memory: "8Mi" }, limits: { memory: "8Mi" } });
+        assert.deepStrictEqual(await messages("resource-bounds", [d]), []);
+        assert.deepStrictEqual((await messages("resource-bounds", [d], { "resource-bounds": { minCpu: "10m", minMemory: "16Mi" } })).map(m => m.replace(/ \(policy config.*/, "")), [
+            "Deployment lab/web: container 'web' has resources.requests.cpu 5m, below the floor 10m",
+            "Deployment lab/web: container 'web' has resources.requests.memory 8Mi, below the floor 16Mi",
+            "Deployment lab/web: container 'web' has resources.limits.memory 8Mi, below the floor 16Mi",
+        ]);
+    });
+
+    it("holds a container with only a limit to the request ceilings: its limit becomes its request", async () => {
+        const found = await messages("resource-bounds", [withResources("web", { limits: { cpu: "500", memory: "64Mi" } })]);
+        assert.deepStrictEqual(found, [
+            "Deployment lab/web: container 'web' has no cpu request, so it gets its limit 500 as one, above the ceiling 4 (policy config maxCpuRequest); lower it, or raise the ceiling if it is meant.",
+        ]);
+    });
+});
