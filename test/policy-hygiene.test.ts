@@ -3,7 +3,7 @@
  * in plain env, and removed API versions. All advisory by default.
  */
 import * as assert from "assert";
-import { imageTag, looksLikeCredential, removedApi } from "../policy/hygiene";
+import { couldBeSecret, imageTag, looksLikeCredential, removedApi } from "../policy/hygiene";
 import { ManifestObject, manifestResources, manifestUrn } from "../tools/manifests";
 import { PolicyPackConfigFile, runPolicyPack } from "../tools/policy-harness";
 import { pack } from "../tools/plan-lib";
@@ -137,6 +137,38 @@ describe("policy no-literal-credentials", () => {
         ]);
         assert.match(found[0].message, /keep it in a Secret and read it with valueFrom\.secretKeyRef \(or list the name in policy config allowNames if it is not a credential\)\.$/);
         assert.ok(found.every(v => v.enforcementLevel === "advisory"));
+    });
+
+    it("does not take switches and settings about credentials for credentials (names)", () => {
+        for (const name of ["MYSQL_ALLOW_EMPTY_PASSWORD", "ALLOW_EMPTY_PASSWORD", "MYSQL_RANDOM_ROOT_PASSWORD", "DISABLE_TOKEN_AUTH", "ENABLE_API_KEY_AUTH",
+            "SKIP_PASSWORD_CHECK", "MYSQL_ROOT_PASSWORD_FILE", "POSTGRES_PASSWORD_FILE", "POSTGRESQL_PASSWORD_ENCRYPTION", "JWT_SECRET_ALGORITHM",
+            "SESSION_TOKEN_TTL", "PASSWORD_MIN_LENGTH", "API_KEY_HEADER", "POSTGRES_HOST_AUTH_METHOD", "generateSecretKey"]) {
+            assert.strictEqual(looksLikeCredential(name), false, name);
+        }
+        for (const name of ["MYSQL_ROOT_PASSWORD", "POSTGRES_PASSWORD", "JWT_SECRET", "SESSION_TOKEN", "AWS_SECRET_ACCESS_KEY", "USER_PASSWORD", "KEYCLOAK_ADMIN_PASSWORD"]) {
+            assert.strictEqual(looksLikeCredential(name), true, name);
+        }
+    });
+
+    it("does not take switch values, empty values or $(VAR) references for secrets (values)", () => {
+        for (const value of ["", "  ", "1", "0", "true", "False", "YES", "no", "y", "N", "on", "Off", "enabled", "disabled", "$(DB_PASSWORD)", "$(A)$(B)", true, 1, null, undefined]) {
+            assert.strictEqual(couldBeSecret(value), false, JSON.stringify(value));
+        }
+        for (const value of ["hunter2", "10", "yes-please", "$(DB_PASSWORD)x", "s3cr3t$(X)", "/run/secrets/pw", "truE1"]) {
+            assert.strictEqual(couldBeSecret(value), true, JSON.stringify(value));
+        }
+    });
+
+    it("passes the switches real images take in plain env, and reports the literal password beside them", async () => {
+        const objects = [env([
+            { name: "MYSQL_ALLOW_EMPTY_PASSWORD", value: "1" }, { name: "MYSQL_RANDOM_ROOT_PASSWORD", value: "yes" },
+            { name: "POSTGRES_HOST_AUTH_METHOD", value: "trust" }, { name: "MYSQL_ROOT_PASSWORD_FILE", value: "/run/secrets/mysql-root" },
+            { name: "REDIS_PASSWORD", value: "" }, { name: "USE_TOKEN", value: "false" }, { name: "API_TOKEN", value: "0" },
+            { name: "DB_PASSWORD", value: "$(MYSQL_PASSWORD)" }, { name: "MYSQL_PASSWORD", value: "hunter2" },
+        ])];
+        assert.deepStrictEqual((await messages("no-literal-credentials", objects)).map(m => m.replace(/;.*/, "")), [
+            "Deployment lab/app: container 'app' sets MYSQL_PASSWORD to a literal value",
+        ]);
     });
 
     it("skips names on the configured allow-list, exactly as written", async () => {
