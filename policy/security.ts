@@ -277,9 +277,9 @@ const hostNamespaces: Control = {
     name: "no-host-namespaces",
     level: "baseline",
     description: "No pod shares the node's network, process or IPC namespace (PSS baseline, Host Namespaces: hostNetwork, hostPID, hostIPC).",
-    check: pod => (["hostNetwork", "hostPID", "hostIPC"] as const)
-        .filter(field => pod.spec[field] === true)
-        .map(field => `${pod.specPath}.${field} is true; remove it (or set it to false) and reach the pod through a Service.`),
+    check: pod => ([["hostNetwork", "network"], ["hostPID", "process"], ["hostIPC", "IPC"]] as const)
+        .filter(([field]) => pod.spec[field] === true)
+        .map(([field, what]) => `${pod.specPath}.${field} is true, so the pod shares the node's ${what} namespace; remove it (or set it to false).`),
 };
 
 const hostPathVolumes: Control = {

@@ -165,8 +165,8 @@ describe("baseline controls", () => {
 
     it("no-host-namespaces: reports hostNetwork, hostPID and hostIPC at the pod spec's path; false passes", async () => {
         const bad = workload("CronJob", "backup", pod => Object.assign(pod, { hostNetwork: true, hostPID: true, hostIPC: true }));
-        assert.deepStrictEqual(await messages("no-host-namespaces", [bad]), ["hostNetwork", "hostPID", "hostIPC"].map(f =>
-            `CronJob lab/backup: spec.jobTemplate.spec.template.spec.${f} is true; remove it (or set it to false) and reach the pod through a Service.`));
+        assert.deepStrictEqual(await messages("no-host-namespaces", [bad]), [["hostNetwork", "network"], ["hostPID", "process"], ["hostIPC", "IPC"]].map(([f, what]) =>
+            `CronJob lab/backup: spec.jobTemplate.spec.template.spec.${f} is true, so the pod shares the node's ${what} namespace; remove it (or set it to false).`));
         assert.deepStrictEqual(await messages("no-host-namespaces", [deploy("web", pod => Object.assign(pod, { hostNetwork: false, hostPID: false, hostIPC: false }))]), []);
     });
 
