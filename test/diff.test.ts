@@ -215,6 +215,16 @@ describe("diffReports on hand-made reports", () => {
         assert.strictEqual(diffExitCode(d), 0);
     });
 
+    it("a resource moved under an alias is the same resource, not a delete and a create", () => {
+        const moved = { ...pvc("1Gi"), name: "lab-data2", urn: `${STACK}kubernetes:core/v1:PersistentVolumeClaim::lab-data2`, aliases: [pvc("1Gi").urn] };
+        const d = diffReports(report([pvc("1Gi")]), report([moved]));
+        assert.deepStrictEqual(d.resources.filter(r => r.op !== "same").map(r => r.op), []);
+        assert.strictEqual(diffExitCode(d), 0);
+        const without = diffReports(report([pvc("1Gi")]), report([{ ...moved, aliases: undefined }]));
+        assert.deepStrictEqual(without.resources.filter(r => r.op !== "same").map(r => r.op).sort(), ["create", "delete"]);
+        assert.strictEqual(diffExitCode(without), 1);
+    });
+
     it("an unset namespace is the default namespace; secrets compare as markers", () => {
         const a = resource("kubernetes:core/v1:Secret", "s", { metadata: { name: "s" }, stringData: { password: { ...SECRET_MARKER } } });
         const b = resource("kubernetes:core/v1:Secret", "s", { metadata: { name: "s", namespace: "default" }, stringData: { password: { ...SECRET_MARKER } } });

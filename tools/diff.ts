@@ -266,6 +266,20 @@ export function diffReports(previous: PlanReport, current: PlanReport): PlanDiff
     const oldProviders = new Map(previous.resources.filter(r => r.type.startsWith("pulumi:providers:")).map(r => [r.urn, r]));
     const newProviders = new Map(current.resources.filter(r => r.type.startsWith("pulumi:providers:")).map(r => [r.urn, r]));
 
+    // A resource whose `aliases` name a previous URN is the same resource under a new URN.
+    for (const r of current.resources) {
+        const key = urnKey(r.urn);
+        const alias = oldByKey.has(key) ? undefined : (r.aliases ?? []).map(urnKey).find(a => oldByKey.has(a) && !newKeys.has(a));
+        if (alias) {
+            oldByKey.set(key, oldByKey.get(alias)!);
+            oldByKey.delete(alias);
+            newKeys.add(alias);
+            const obj = oldObjects.get(alias);
+            if (obj) {
+                oldObjects.set(key, obj);
+            }
+        }
+    }
     const diffs: ResourceDiff[] = [];
     const byKey = new Map<string, ResourceDiff>();
     for (const r of current.resources) {

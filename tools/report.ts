@@ -59,6 +59,8 @@ export interface ReportResource {
     deleteBeforeReplace?: boolean;
     ignoreChanges: string[];
     replaceOnChanges: string[];
+    /** URNs this resource had before (the `aliases` option), when it has any. */
+    aliases?: string[];
     /** The inputs the program gave, as plain JSON with secret and unknown markers. */
     inputs: JsonObject;
 }
@@ -173,6 +175,9 @@ function resourceOf(r: RecordedResource): ReportResource {
     }
     if (r.provider) {
         out.provider = r.provider;
+    }
+    if (r.options.aliases.length) {
+        out.aliases = r.options.aliases;
     }
     if (r.options.deleteBeforeReplace !== undefined) {
         out.deleteBeforeReplace = r.options.deleteBeforeReplace;
