@@ -9,6 +9,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { formerChild } from "./aliases";
 import { labelsFor } from "./pod";
 
 export interface FrontDoorIngress {
@@ -39,6 +40,12 @@ export interface FrontDoorArgs {
     serviceType?: "ClusterIP" | "NodePort" | "LoadBalancer";
     /** Expose through an Ingress. */
     ingress?: FrontDoorIngress;
+    /**
+     * URN of the component that created this Service and Ingress in an earlier version (e.g. a
+     * WebService, whose children were `<its name>-service` and `<its name>-ingress`): they keep
+     * their identity (see aliases.ts) instead of being re-created and the live objects deleted.
+     */
+    formerComponent?: pulumi.Input<string>;
 }
 
 export class FrontDoor extends pulumi.ComponentResource {
@@ -68,7 +75,7 @@ export class FrontDoor extends pulumi.ComponentResource {
                 selector: this.selector,
                 ports: [{ name: "http", port: servicePort, targetPort: "http" }],
             },
-        }, { parent: this });
+        }, { parent: this, aliases: formerChild(args.formerComponent, "kubernetes:core/v1:Service", "service") });
         this.serviceName = this.service.metadata.name;
 
         if (args.ingress) {
@@ -88,7 +95,7 @@ export class FrontDoor extends pulumi.ComponentResource {
                         },
                     }],
                 },
-            }, { parent: this });
+            }, { parent: this, aliases: formerChild(args.formerComponent, "kubernetes:networking.k8s.io/v1:Ingress", "ingress") });
         }
 
         this.registerOutputs({ serviceName: this.serviceName, selector: this.selector });

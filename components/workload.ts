@@ -21,6 +21,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { formerChild } from "./aliases";
 import { ProbeSpec, ResourceSpec, SecretRef, envVars, labelsFor, probe, resources } from "./pod";
 
 export interface AutoscaleSpec {
@@ -85,6 +86,12 @@ export interface WorkloadArgs {
      * schedules on a one-node cluster; `required` leaves pods Pending rather than share a node.
      */
     spread?: "preferred" | "required";
+    /**
+     * URN of the component that created this Deployment (and its HPA and PDB) in an earlier
+     * version, e.g. a WebService named like this Workload: the children keep their identity
+     * (see aliases.ts) instead of being re-created and the live objects deleted.
+     */
+    formerComponent?: pulumi.Input<string>;
 }
 
 export class Workload extends pulumi.ComponentResource {
@@ -148,7 +155,7 @@ export class Workload extends pulumi.ComponentResource {
                     },
                 },
             },
-        }, { parent: this });
+        }, { parent: this, aliases: formerChild(args.formerComponent, "kubernetes:apps/v1:Deployment", "deployment") });
 
         if (args.autoscale) {
             this.autoscaler = new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, {
@@ -162,14 +169,14 @@ export class Workload extends pulumi.ComponentResource {
                         resource: { name: "cpu", target: { type: "Utilization", averageUtilization: args.autoscale.cpuUtilization } },
                     }],
                 },
-            }, { parent: this });
+            }, { parent: this, aliases: formerChild(args.formerComponent, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "hpa") });
         }
 
         if (fewestPods >= 2) {
             this.disruptionBudget = new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
                 metadata,
                 spec: { maxUnavailable: 1, selector: { matchLabels: this.selector } },
-            }, { parent: this });
+            }, { parent: this, aliases: formerChild(args.formerComponent, "kubernetes:policy/v1:PodDisruptionBudget", "pdb") });
         }
 
         this.registerOutputs({ app: this.app, podLabels: this.podLabels, selector: this.selector });

@@ -55,7 +55,7 @@ describe("config validation", function () {
         ["a missing platform", { "kubelab:platform": undefined }, /^missing required config kubelab:platform: set it to one of minikube/],
         ["a misspelt lab setting", smilr({ replica: 3 }), /^invalid config kubelab:smilr\.replica: 3 is not allowed; expected no such setting; known settings here: replicas, mongoStorage, mongoDbName$/],
         ["a lab section that is not an object", { "kubelab:smilr": "3" }, /^invalid config kubelab:smilr: "3" is not allowed; expected an object of settings \(replicas, mongoStorage, mongoDbName\)$/],
-        ["a misspelt platform setting", { "kubelab:minikube": JSON.stringify({ contxt: "kind-kind" }) }, /^invalid config kubelab:minikube\.contxt: "kind-kind" is not allowed; expected no such setting; known settings here: context, kubeconfig$/],
+        ["a misspelt platform setting", { "kubelab:minikube": JSON.stringify({ contxt: "kind-kind" }) }, /^invalid config kubelab:minikube\.contxt: "kind-kind" is not allowed; expected no such setting; known settings here: context, kubeconfig, storageClassName$/],
         ["a context with spaces", { "kubelab:minikube": JSON.stringify({ context: "my cluster" }) }, /^invalid config kubelab:minikube\.context: "my cluster" is not allowed; expected a kubeconfig context name/],
         ["the old top-level context key", { "kubelab:context": "minikube" }, /^config kubelab:context has moved: set kubelab:minikube\.context instead \(kubelab:minikube: \{context: …\}\) \(found "minikube"; remove kubelab:context from the stack file\)$/],
         ["the old top-level kubeconfig key", { "kubelab:kubeconfig": "~/.kube/config" }, /^config kubelab:kubeconfig has moved: set kubelab:minikube\.kubeconfig instead/],

@@ -122,6 +122,13 @@ describe("platform registry", function () {
         assert.notStrictEqual(names[0], names[1]);
     });
 
+    it("keeps an existing stack's StorageClass name when kubelab:minikube.storageClassName pins it", async () => {
+        const p = await plan("minikube", { config: minikubeWith({ "kubelab:minikube": { context: "minikube", storageClassName: "kubelab-csi-hostpath" } }) });
+        assert.deepStrictEqual(p.objects.filter(o => o.kind === "StorageClass").map(o => o.name), ["kubelab-csi-hostpath"]);
+        await assert.rejects(plan("minikube", { config: minikubeWith({ "kubelab:minikube": { storageClassName: "Fast_SSD" } }) }),
+            (e: ProgramFailure) => /^invalid config kubelab:minikube\.storageClassName: "Fast_SSD" is not allowed; expected a StorageClass name/.test(e.message));
+    });
+
     it("keeps stack-derived names valid DNS names that differ for stacks differing only in case or punctuation", () => {
         const dns = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
         const names = ["dev", "Dev", "dev_1", "dev.1", "team-a"].map(s => clusterScopedName(s, "expandable"));

@@ -173,6 +173,25 @@ describe("smilr lab on the minikube stack", function () {
         assert.ok(depends.has("Namespace") && depends.has("StorageClass") && depends.has("Service"), [...depends].join(","));
     });
 
+    it("keeps the identity the objects had under the former WebService component, so an existing stack updates them in place", () => {
+        const prefix = "urn:pulumi:minikube::kubelab::kubelab:labs:Smilr$kubelab:components:WebService$";
+        const expected: Record<string, string> = {
+            "kubernetes:apps/v1:Deployment": "deployment",
+            "kubernetes:core/v1:Service": "service",
+            "kubernetes:policy/v1:PodDisruptionBudget": "pdb",
+            "kubernetes:networking.k8s.io/v1:Ingress": "ingress",
+        };
+        for (const part of ["data-api", "frontend"]) {
+            for (const [type, child] of Object.entries(expected)) {
+                const r = p.recording.resources.find(x => x.type === type && x.name.startsWith(`smilr-${part}-`));
+                assert.ok(r, `${type} of ${part}`);
+                assert.deepStrictEqual(r.options.aliases, [`${prefix}${type}::smilr-${part}-${child}`], r.urn);
+            }
+        }
+        const mongo = p.recording.resources.find(x => x.type === "kubernetes:apps/v1:StatefulSet")!;
+        assert.deepStrictEqual(mongo.options.aliases, [], "the StatefulSet never moved");
+    });
+
     it("exports how to reach the frontend and the data-api's /api/info", () => {
         const endpoints = (p.recording.stackOutputs.endpoints as Record<string, Record<string, string>>).smilr;
         assert.strictEqual(endpoints.frontend, "http://$(minikube ip)/");

@@ -66,7 +66,7 @@ export class MinikubePlatform extends pulumi.ComponentResource implements Platfo
         const storageClass = new k8s.storage.v1.StorageClass(`${name}-storage`, {
             metadata: {
                 // Cluster-scoped: named from the stack so that two stacks can share the cluster.
-                name: clusterScopedName(context.stack, "expandable"),
+                name: settings.storageClassName ?? clusterScopedName(context.stack, "expandable"),
                 labels: { "app.kubernetes.io/managed-by": "kubelab" },
             },
             provisioner: "hostpath.csi.k8s.io",

@@ -79,6 +79,9 @@ export class SmilrLab extends pulumi.ComponentResource {
         }, { parent: this });
 
         const ingress = (paths: string[]) => ({ className: args.ingressClassName, host: args.ingressHost, paths });
+        // Before the Workload/FrontDoor split, each of data-api and frontend was one WebService
+        // component named `<instance>-<part>`: its objects keep their identity.
+        const formerWebService = (part: string) => pulumi.createUrn(`${name}-${part}`, "kubelab:components:WebService", this);
 
         this.dataApi = new Workload(`${name}-data-api`, {
             namespace,
@@ -97,9 +100,10 @@ export class SmilrLab extends pulumi.ComponentResource {
             // checks that the process accepts connections on its port.
             readiness: { httpGet: "/api/info", initialDelaySeconds: 5, periodSeconds: 10 },
             liveness: { tcp: true, initialDelaySeconds: 15, periodSeconds: 20 },
+            formerComponent: formerWebService("data-api"),
         }, { parent: this });
         this.dataApiFront = new FrontDoor(`${name}-data-api-front`, {
-            namespace, name: "data-api", partOf: name, ingress: ingress(["/api"]),
+            namespace, name: "data-api", partOf: name, ingress: ingress(["/api"]), formerComponent: formerWebService("data-api"),
         }, { parent: this });
 
         this.frontend = new Workload(`${name}-frontend`, {
@@ -113,9 +117,10 @@ export class SmilrLab extends pulumi.ComponentResource {
             env: { API_ENDPOINT: "/api" },
             readiness: { httpGet: "/", initialDelaySeconds: 5, periodSeconds: 10 },
             liveness: { httpGet: "/", initialDelaySeconds: 15, periodSeconds: 20 },
+            formerComponent: formerWebService("frontend"),
         }, { parent: this });
         this.frontendFront = new FrontDoor(`${name}-frontend-front`, {
-            namespace, name: "frontend", partOf: name, ingress: ingress(["/"]),
+            namespace, name: "frontend", partOf: name, ingress: ingress(["/"]), formerComponent: formerWebService("frontend"),
         }, { parent: this });
 
         const base = pulumi.interpolate`http://${args.ingressHost ?? args.ingressAddress}`;
