@@ -7,9 +7,9 @@ import { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulu
 import { configSchema, readConfig } from "./lib/config";
 import { KubeObject, describeObject, parseType } from "./lib/k8s";
 import { containerLabel, workloadContainers } from "./lib/pods";
-import { autoscalersOf, scaledWorkloads } from "./lib/scale";
+import { scaledStack } from "./lib/scale";
 import { routingServices } from "./lib/services";
-import { Workload, indexStack } from "./lib/stack";
+import { Workload } from "./lib/stack";
 
 /** Containers behind a Service need a readiness probe, or traffic reaches pods that aren't ready. */
 export const readinessProbeBehindService: StackValidationPolicy = {
@@ -17,8 +17,7 @@ export const readinessProbeBehindService: StackValidationPolicy = {
     description: "Containers of pods that a Service selects have a readiness probe: without one, a pod gets traffic the moment its process starts, before it can answer, on every scale-out and during every rollout. Pods are matched by the labels they really carry, controller-added ones included (a Service pinned to one StatefulSet pod by statefulset.kubernetes.io/pod-name counts).",
     enforcementLevel: "advisory",
     validateStack: (args, reportViolation) => {
-        const index = indexStack(args.resources);
-        const inNamespace = scaledWorkloads(index, autoscalersOf(index));
+        const { index, inNamespace } = scaledStack(args.resources);
         const behind = new Map<Workload, string[]>();
         for (const { svc, selected } of routingServices(index, inNamespace)) {
             for (const { w } of selected) {

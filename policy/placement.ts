@@ -7,9 +7,8 @@
  */
 import { Policies, StackValidationPolicy } from "@pulumi/policy";
 import { describeObject } from "./lib/k8s";
-import { ScaledWorkload, autoscalersOf, scaledWorkloads } from "./lib/scale";
+import { ScaledWorkload, scaledStack } from "./lib/scale";
 import { LabelSelector, compileLabelSelector } from "./lib/selectors";
-import { indexStack } from "./lib/stack";
 
 /** A pod (anti-)affinity term, as the policies read it. */
 interface PodAffinityTerm {
@@ -52,8 +51,7 @@ export const spreadSelectsOwnPods: StackValidationPolicy = {
     description: "A required pod anti-affinity term (requiredDuringSchedulingIgnoredDuringExecution) selects the pods of its own workload, or at least some other workload's pods in its namespaces; a topologySpreadConstraint selects its own workload's pods. A selector that matches none of them (an unset one matches nothing) keeps nothing apart: every replica may land on one node or zone, and one failure takes them all. Anti-affinity terms about other namespaces only, reaching namespaces by a namespaceSelector with requirements, or using mismatchLabelKeys are skipped. Advisory by default and in the workshop profile (one-node clusters don't spread anyway), mandatory in the production profile.",
     enforcementLevel: "advisory",
     validateStack: (args, reportViolation) => {
-        const index = indexStack(args.resources);
-        const inNamespace = scaledWorkloads(index, autoscalersOf(index));
+        const { index, inNamespace } = scaledStack(args.resources);
         const namespaces = [...new Set(index.workloads.map(w => w.namespace))];
         for (const w of index.workloads) {
             const spec = (w.pod ?? {}) as PlacementSpec;

@@ -12,7 +12,7 @@ import { Container, PodSpec, containersOf, describeObject } from "./lib/k8s";
 import { formatBytes, parseQuantity } from "./lib/quantity";
 import { ignoreChangesCovers } from "./lib/paths";
 import { effectiveLimit, effectiveRequest, isSidecar, limitRangeDefaults, podAmount, present } from "./lib/resources";
-import { Autoscaler, SCALABLE_KINDS, ScaledWorkload, autoscalersOf, scaleOf, scaledIntOrPercent, scaledWorkloads } from "./lib/scale";
+import { Autoscaler, SCALABLE_KINDS, ScaledWorkload, autoscalersOf, scaleOf, scaledIntOrPercent, scaledStack } from "./lib/scale";
 import { LabelSelector, compileLabelSelector } from "./lib/selectors";
 import { Indexed, StackIndex, Workload, indexStack } from "./lib/stack";
 
@@ -173,10 +173,8 @@ export const pdbAllowsDisruption: StackValidationPolicy = {
     description: "A PodDisruptionBudget still allows at least one voluntary disruption when the pods it selects run at their smallest scale (an HPA's minReplicas, else replicas), and no pod is selected by two budgets: otherwise node drains and cluster upgrades block.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
-        const index = indexStack(args.resources);
-        const autoscalers = autoscalersOf(index);
+        const { index, inNamespace } = scaledStack(args.resources);
         const budgetsOf = new Map<Workload, Indexed[]>();
-        const inNamespace = scaledWorkloads(index, autoscalers);
         const evicted = new Map<string, ScaledWorkload[]>();
         const evictedIn = (namespace: string): ScaledWorkload[] => {
             let list = evicted.get(namespace);
@@ -263,9 +261,7 @@ export const quotaFit: StackValidationPolicy = {
     description: "Where the stack sets a ResourceQuota on CPU, memory or pods, the workloads of that namespace fit it at their largest scale (an HPA's maxReplicas, else replicas; a DaemonSet counts one pod), and every container sets the requests and limits it tracks: the API server refuses pods past the quota (\"exceeded quota\") or without them (\"must specify\"), so autoscalers stop short and rollouts stall.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
-        const index = indexStack(args.resources);
-        const autoscalers = autoscalersOf(index);
-        const inNamespace = scaledWorkloads(index, autoscalers);
+        const { index, inNamespace } = scaledStack(args.resources);
         // Per namespace and quota key: each workload's share. Several quotas of a namespace reuse them.
         const containersIn = new Map<string, { w: Workload; container: Container; role: string }[]>();
         const lackingOf = new Map<string, Set<Container>>();

@@ -8,7 +8,7 @@
  */
 import { Policies, StackValidationPolicy } from "@pulumi/policy";
 import { describeObject } from "./lib/k8s";
-import { autoscalersOf, scaleOf, scaledWorkloads } from "./lib/scale";
+import { autoscalersOf, scaleOf, scaledStack } from "./lib/scale";
 import { serviceSelectorSelects, workloadPodLabels } from "./lib/selectors";
 import { routingServices, serviceSpec } from "./lib/services";
 import { indexStack } from "./lib/stack";
@@ -55,8 +55,8 @@ export const serviceSelectsPods: StackValidationPolicy = {
     description: "Every Service with a selector (ExternalName Services and Services without one are skipped) matches the pod labels of at least one workload in its namespace that runs pods: otherwise it has no endpoints and every request fails (a blue/green switch to a version that doesn't exist, or to one scaled to 0, is caught here before deploy).",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
-        const index = indexStack(args.resources);
-        for (const { svc, selector, candidates: inNamespace, selected } of routingServices(index, scaledWorkloads(index, autoscalersOf(index)))) {
+        const { index, inNamespace: scaledIn } = scaledStack(args.resources);
+        for (const { svc, selector, candidates: inNamespace, selected } of routingServices(index, scaledIn)) {
             const what = describeObject("Service", svc.obj, svc.name);
             if (!selected.length) {
                 const shown = inNamespace.slice(0, 10).map(({ w }) => `${w.kind} ${w.name} ${JSON.stringify(w.podLabels)}`);

@@ -9,7 +9,8 @@
  * UnknownValueError from here, as it must (never catch it).
  */
 import { PodLabels, workloadPodLabels } from "./selectors";
-import { Indexed, StackIndex, Workload } from "./stack";
+import { PolicyResource } from "@pulumi/policy";
+import { Indexed, StackIndex, Workload, indexStack } from "./stack";
 
 /** A metric of an autoscaler that is measured against the pods' requests (a Utilization target). */
 export interface UtilizationMetric {
@@ -193,4 +194,17 @@ export function scaledIntOrPercent(value: unknown, total: number, roundUp: boole
         }
     }
     return undefined;
+}
+
+/** The stack indexed, its autoscalers, and its workloads scaled and labelled per namespace: where most cross-resource policies start. */
+export interface ScaledStack {
+    index: StackIndex;
+    autoscalers: Autoscaler[];
+    inNamespace: (namespace: string) => ScaledWorkload[];
+}
+
+export function scaledStack(resources: PolicyResource[]): ScaledStack {
+    const index = indexStack(resources);
+    const autoscalers = autoscalersOf(index);
+    return { index, autoscalers, inNamespace: scaledWorkloads(index, autoscalers) };
 }
