@@ -225,6 +225,13 @@ describe("diffReports on hand-made reports", () => {
         assert.strictEqual(diffExitCode(without), 1);
     });
 
+    it("an object moving to another provider is an update that says so", () => {
+        const d = diffReports(report([pvc("1Gi")]), report([{ ...pvc("1Gi"), provider: `${STACK}pulumi:providers:kubernetes::other` }]));
+        const r = only(d, "lab-data");
+        assert.strictEqual(r.op, "update");
+        assert.match(r.notes.join("\n"), /provider changes from k8s to other/);
+    });
+
     it("an unset namespace is the default namespace; secrets compare as markers", () => {
         const a = resource("kubernetes:core/v1:Secret", "s", { metadata: { name: "s" }, stringData: { password: { ...SECRET_MARKER } } });
         const b = resource("kubernetes:core/v1:Secret", "s", { metadata: { name: "s", namespace: "default" }, stringData: { password: { ...SECRET_MARKER } } });

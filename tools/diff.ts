@@ -463,7 +463,14 @@ function diffResource(old: ReportResource, r: ReportResource, ctx: Context): Res
     // ignoreChanges (engine and provider): drop the paths it covers.
     const ignore = safeParse(r.ignoreChanges, "ignoreChanges", r, ctx.warnings);
     raw = raw.filter(c => !ignore.some(p => contains(p, c.path)));
+    const movedProvider = (old.provider ? urnKey(old.provider) : undefined) !== (r.provider ? urnKey(r.provider) : undefined);
+    if (movedProvider) {
+        d.notes.push(`its provider changes from ${old.provider?.split("::").pop() ?? "(none)"} to ${r.provider?.split("::").pop() ?? "(none)"}: Pulumi diffs it with the new provider; if that one points at another cluster, the object is created there and deleted from the old one`);
+    }
     if (raw.length === 0) {
+        if (movedProvider) {
+            d.op = "update";
+        }
         return d;
     }
 
