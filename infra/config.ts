@@ -64,8 +64,12 @@ const OFFLINE_SECRET_PLACEHOLDER = /^\[secure value of [^\]]+\]$/;
  */
 export function setting<T>(schema: z.ZodType<T>, allowed: string, opts: { secure?: boolean } = {}) {
     return z.unknown().transform((value, ctx): T => {
-        if (opts.secure && typeof value === "string" && OFFLINE_SECRET_PLACEHOLDER.test(value)) {
-            return value as T;
+        if (typeof value === "string" && OFFLINE_SECRET_PLACEHOLDER.test(value)) {
+            if (opts.secure) {
+                return value as T;
+            }
+            ctx.addIssue({ code: "custom", message: `${allowed}; the offline plan cannot read this secure: value (pulumi preview can), so keep it plain or check it there`, input: value });
+            return z.NEVER;
         }
         const result = schema.safeParse(value);
         if (!result.success) {

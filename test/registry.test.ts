@@ -204,6 +204,13 @@ describe("secure settings", function () {
         // renders every leaf under a secret as "(secret)", which the schema check then reads as a value.)
     });
 
+    it("says why when the offline plan cannot read a secure value a setting needs to check", async () => {
+        const file = path.join(tmp, "Pulumi.secure2.yaml");
+        fs.writeFileSync(file, "config:\n  kubelab:platform: minikube\n  kubelab:labs: [smilr]\n  kubelab:smilr:\n    replicas:\n      secure: AAABAA==\n");
+        await assert.rejects(plan("minikube", { config: loadStackConfig(ROOT, "minikube", file) }),
+            (e: ProgramFailure) => /^invalid config kubelab:smilr\.replicas: "\[secure value of kubelab:smilr\.replicas\]" is not allowed; expected a whole number from 1 to 50 .*the offline plan cannot read this secure: value \(pulumi preview can\)/.test(e.message));
+    });
+
     it("still checks a secure value's format when it can be read", async () => {
         const config = minikubeWith({ "kubelab:ingressHost": "http://x" });
         await assert.rejects(plan("minikube", { config: { ...config, secretKeys: ["kubelab:ingressHost"] } }),

@@ -12,6 +12,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { RawConfig, parseConfig, readConfig, section } from "../../infra/config";
+import { PLATFORM_NAMES } from "../../infra/registry";
 import { PLATFORM_MOVED_KEYS, PlatformLayerSettings, platformLayerSettings, platformLayerShape } from "../../infra/settings";
 import { ImageSettings, imageSettingsShape } from "../images";
 import { LabEntry, LabName, labSectionsShape, labsSchema } from "./registry";
@@ -40,6 +41,7 @@ export interface Settings extends PlatformLayerSettings {
 /** Reads and validates every setting of the stack; throws a config error naming the first bad one. */
 export function loadSettings(raw: RawConfig = readConfig()): Settings {
     const parsed = parseConfig(stackSchema, raw.values, `${raw.project}:`);
+    warnAboutSecrets(raw);
     const lab = Object.fromEntries(Object.keys(labSectionsShape).map(name => [name, parsed[name as LabName]])) as Settings["lab"];
     return {
         ...platformLayerSettings(parsed, raw),
@@ -48,4 +50,19 @@ export function loadSettings(raw: RawConfig = readConfig()): Settings {
         images: { registry: parsed.imageRegistry, overrides: parsed.images },
         stack: pulumi.getStack(),
     };
+}
+
+/** Keys whose secure values the program keeps secret: ingressHost, and the platform's key (its kubeconfig). */
+const SECRET_AWARE = new Set<string>(["ingressHost", ...PLATFORM_NAMES]);
+
+/**
+ * Any other key with a `secure:` value is accepted, but its settings are no credentials (sizes,
+ * counts, names) and end up in plain text in Kubernetes objects and the state: say so.
+ */
+function warnAboutSecrets(raw: RawConfig): void {
+    for (const key of raw.secretKeys) {
+        if (!SECRET_AWARE.has(key)) {
+            void pulumi.log.warn(`${raw.project}:${key} holds a secure: value; kubelab reads it, but its settings are not credentials and appear in plain text in the Kubernetes objects and the state`);
+        }
+    }
 }
