@@ -199,6 +199,8 @@ describe("npm run plan / kubelab plan, as users run them", function () {
     const work = tmpDir("kubelab-cli-");
     const out = path.join(work, "out", "minikube");
     const reportFile = `${out}.report.json`;
+    const out2 = path.join(work, "second", "minikube");
+    const previousFile = path.join(work, "previous.report.json");
     const userDir = path.join(work, "mine");
     const notAReport = path.join(work, "notes.json");
     let rootBefore: string[];
@@ -224,9 +226,15 @@ describe("npm run plan / kubelab plan, as users run them", function () {
         for (const [name, p] of Object.entries(refusals)) {
             runs[name] = await p;
         }
-        // Over the first plan's own output: a plan replaces it, compared against the first report; check reads the folder.
+        // The first plan's output, copied: a second plan replaces it, compared against a previous
+        // report whose StatefulSet asked for less storage; meanwhile check reads the first folder.
+        fs.cpSync(out, out2, { recursive: true });
+        const previous = JSON.parse(fs.readFileSync(reportFile, "utf8")) as { resources: { type: string; inputs: { spec: { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[] } } }[] };
+        const sts = previous.resources.find(r => r.type === "kubernetes:apps/v1:StatefulSet")!;
+        sts.inputs.spec.volumeClaimTemplates[0].spec.resources.requests.storage = "1Mi";
+        fs.writeFileSync(previousFile, JSON.stringify(previous));
         const [second, check] = await Promise.all([
-            run("launch.js", ["plan", "--stack", "minikube", "--out", out, "--against", reportFile]),
+            run("launch.js", ["plan", "--stack", "minikube", "--out", out2, "--against", previousFile]),
             run("launch.js", ["check", out, "--stack", "minikube", "--json"]),
         ]);
         runs.second = second;
@@ -305,16 +313,20 @@ describe("npm run plan / kubelab plan, as users run them", function () {
         assert.ok(printed.objects.some(o => o.kind === "StatefulSet"));
     });
 
-    it("replaces its own output on a second run, compares with --against, and names the policy config it used", () => {
+    it("replaces its own output on a second run, names the policy config, and with --against prints the changes and exits 1 when a volume's StatefulSet is replaced", () => {
         const r = runs.second;
-        assert.strictEqual(r.status, 0, show(r));
+        assert.strictEqual(r.status, 1, show(r));
         assert.match(r.stdout, /kubelab:labs:Smilr {2}smilr/);
         assert.match(r.stdout, /Schema validation: every object is valid/);
         assert.match(r.stdout, /Policy config: policy\/config\/minikube\.json/);
         assert.match(r.stdout, /0 mandatory violation\(s\)/);
-        assert.match(r.stdout, /Changes against .*minikube\.report\.json:/);
-        assert.match(r.stdout, /OK \(exit 0\)\n$/);
-        assert.deepStrictEqual(fs.readdirSync(path.dirname(out)).sort(), ["minikube", "minikube.report.json"], "no temporary folder left");
+        const changes = r.stdout.slice(r.stdout.search(/Changes against .*previous\.report\.json:/));
+        assert.ok(changes.length < r.stdout.length, show(r));
+        assert.match(changes, /StatefulSet[^\n]*smilr-mongodb[\s\S]*volumeClaimTemplates/);
+        assert.match(r.stdout, /Data at risk \(1\):\n\s+✗ StatefulSet smilr\/mongodb:[\s\S]*FAILED: the changes put data at risk \(see above\) \(exit 1\)\n$/);
+        assert.deepStrictEqual(fs.readdirSync(out2).sort(), fs.readdirSync(out).sort());
+        assert.deepStrictEqual(fs.readdirSync(path.dirname(out2)).sort(), ["minikube", "minikube.report.json"], "no temporary folder left");
+        assert.strictEqual((JSON.parse(fs.readFileSync(`${out2}.report.json`, "utf8")) as { exitCode: number }).exitCode, 0, "the report is the plan's own");
     });
 
     it("npm run check over the plan's folder gives the plan's verdict, each object once", () => {

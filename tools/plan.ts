@@ -26,7 +26,8 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { OutputError, checkOutputDir, writeFileAtomically, writeOutputDir } from "./output";
 import type { Plan } from "./plan-lib";
-import { displayPath } from "./policy-config";
+import { displayPath, pickPolicyConfig } from "./policy-config";
+import { StackConfig, loadStackConfig } from "./stack-config";
 import type { PlanReport } from "./report";
 
 /** The project root (this file is `<root>/tools/plan.ts`). */
@@ -109,6 +110,14 @@ async function main(json: boolean): Promise<number> {
     if (values.against !== undefined && !fs.statSync(values.against, { throwIfNoEntry: false })?.isFile()) {
         throw new PlanCommandError("input", `--against ${values.against}: no such file; write a report with \`npm run plan -- --stack ${stack} --report FILE\` first`);
     }
+    // The stack's config and policy config are read (and a bad one refused) before the runtime loads too.
+    let config: StackConfig;
+    try {
+        config = loadStackConfig(ROOT, stack, values["config-file"]);
+        pickPolicyConfig({ stack, file: values["policy-config"] });
+    } catch (err) {
+        throw new PlanCommandError("config", `stack ${stack}: ${(err as Error).message}`);
+    }
 
     const { buildReport, readReport } = await import("./report");
     const { diffExitCode, diffReports, formatDiff } = await import("./diff");
@@ -126,7 +135,7 @@ async function main(json: boolean): Promise<number> {
     let result: Plan;
     try {
         result = await plan(stack, {
-            stackFile: values["config-file"],
+            config,
             policyConfigFile: values["policy-config"],
             previousOutputs: previous?.outputs,
         });
@@ -158,7 +167,7 @@ async function main(json: boolean): Promise<number> {
         }
         const verdict = code === 0 ? "OK"
             : code === 2 ? "FAILED: invalid objects"
-                : exitCodeOf(result) === 1 ? "FAILED: mandatory policy violations" : "FAILED: the change would lose data (see the changes above)";
+                : exitCodeOf(result) === 1 ? "FAILED: mandatory policy violations" : "FAILED: the changes put data at risk (see above)";
         console.log(`\n${verdict} (exit ${code})`);
     }
     return code;
