@@ -341,6 +341,7 @@ describe("readReport", () => {
         assert.throws(() => readReport(write("other.json", '{"resources": []}')), /other\.json: not a kubelab plan report: "format" must be "kubelab-plan-report".*before reports had a format version/);
         assert.throws(() => readReport(write("v9.json", JSON.stringify({ ...report([]), version: 9 }))), /v9\.json: kubelab plan report version 9, this kubelab reads version 1/);
         assert.throws(() => readReport(write("res.json", JSON.stringify({ ...report([]), resources: [{ urn: "x" }] }))), /res\.json: malformed kubelab plan report: resources\[0\]/);
+        assert.throws(() => readReport(write("obj.json", JSON.stringify({ ...report([]), objects: [{ urn: "x" }] }))), /obj\.json: malformed kubelab plan report: objects\[0\] needs/);
     });
 
     it("reads back what writeReport wrote", () => {

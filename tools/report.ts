@@ -285,6 +285,14 @@ export function readReport(file: string): PlanReport {
             throw new ReportError(`${file}: malformed kubelab plan report: resources[${i}] needs "urn", "type", "name" and "inputs"`);
         }
     });
+    if (!Array.isArray(data.objects)) {
+        throw new ReportError(`${file}: malformed kubelab plan report: "objects" must be a list`);
+    }
+    data.objects.forEach((o: unknown, i: number) => {
+        if (!isObject(o) || typeof o.urn !== "string" || typeof o.kind !== "string" || typeof o.name !== "string") {
+            throw new ReportError(`${file}: malformed kubelab plan report: objects[${i}] needs "urn", "kind" and "name"`);
+        }
+    });
     if (!isObject(data.outputs)) {
         throw new ReportError(`${file}: malformed kubelab plan report: "outputs" must be an object`);
     }
