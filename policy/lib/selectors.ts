@@ -208,3 +208,33 @@ export function workloadPodLabels(w: Workload, maxPods: number): PodLabels {
         },
     };
 }
+
+/** Kinds whose spec.selector the API server requires to select their own pod template (apps/v1). */
+const SELECTOR_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"];
+
+/**
+ * What the API server would say about a workload whose own spec.selector does not select its pod
+ * template's labels (it rejects the object: "selector does not match template labels"), or
+ * undefined when the selector is fine or the kind has none to check (Pods; Jobs and CronJobs,
+ * whose selectors are generated). Such an object never reaches the cluster: an input error, not a
+ * policy finding.
+ */
+export function templateSelectorProblem(kind: string, obj: { spec?: Record<string, unknown> }): string | undefined {
+    if (!SELECTOR_KINDS.includes(kind)) {
+        return undefined;
+    }
+    const spec = obj.spec ?? {};
+    const selector = spec.selector as LabelSelector | null | undefined;
+    const labels = ((spec.template as { metadata?: { labels?: Record<string, string> } } | undefined)?.metadata?.labels) ?? {};
+    if (selector === undefined || selector === null) {
+        return "has no spec.selector, which the API server requires; set spec.selector.matchLabels to (a subset of) the pod template's labels";
+    }
+    if (!Object.keys(selector.matchLabels ?? {}).length && !(selector.matchExpressions ?? []).length) {
+        return "has an empty spec.selector, which the API server rejects; set spec.selector.matchLabels to (a subset of) the pod template's labels";
+    }
+    if (!labelSelectorSelects(selector, plainLabels(labels))) {
+        return `has spec.selector ${JSON.stringify(selector)}, which does not select its pod template's labels ${JSON.stringify(labels)}; ` +
+            "the API server rejects it (\"selector does not match template labels\"). Make the selector a subset of the template's labels";
+    }
+    return undefined;
+}
