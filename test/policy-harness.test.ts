@@ -74,7 +74,7 @@ describe("policy harness", function () {
     it("reports a policy that throws as an error naming the policy, as the server does", async () => {
         const args: PolicyPackArgs = { policies: [{ name: "broken", description: "d", validateResource: () => { throw new Error("boom"); } }] };
         await assert.rejects(runPolicyPack({ name: "t", version: "1.0.0", args }, manifestResources([cm("a", {})]), {}),
-            /Error validating resource with policy 'broken' from policy pack 't@v1\.0\.0': boom/);
+            /Error validating resource with policy 'broken' from policy pack 't@v1\.0\.0':\nError: boom\n/);
     });
 
     it("hands getConfig the schema defaults overlaid with the config file, without enforcementLevel", async () => {

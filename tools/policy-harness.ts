@@ -1,45 +1,29 @@
 /**
- * Runs a policy pack's policies the way `@pulumi/policy`'s analyzer server does (server.js and
- * deserialize.js of the pinned version), without the gRPC plumbing:
+ * Runs a policy pack the way `pulumi preview --policy-pack` runs it: the verdict comes from
+ * `@pulumi/policy`'s own analyzer server (server.js, with its deserialize.js and proxy.js), not
+ * from a copy of its rules. This module is the engine's side of the protocol:
  *
- * - props are deserialized with the pack's own `deserializeProperties` (secrets unwrapped) and
- *   wrapped in its `unknownCheckingProxy`; a policy that touches a value unknown during a preview
- *   yields the engine's advisory "can't run policy … during preview" instead of a result;
- * - enforcement level: the policy config's, else the policy's, else the pack's; `disabled` skips,
- *   `remediate` reports as mandatory; `notApplicable()` and typed validations of another type are
- *   recorded as not applicable;
- * - `getConfig()` returns the policy's config without `enforcementLevel`; like the CLI, the config
- *   handed over is the schema's defaults overlaid with the user's `--policy-pack-config` file,
- *   validated against the schema first;
- * - stack policies see every resource with its parent, dependencies and property dependencies
- *   linked to the resource objects, and its resource options.
+ * - the pack is served in process ({@link servePolicyPackInProcess}: the server code a
+ *   `PolicyPack` starts, with its handlers called directly instead of over a port);
+ * - like the CLI, it asks the server for its policies (GetAnalyzerInfo), sends every policy's
+ *   effective level and properties (Configure: the schema's defaults overlaid with the
+ *   `--policy-pack-config` file, see {@link resolvePolicyConfig}), calls Analyze once per resource
+ *   with its checked inputs, then AnalyzeStack once with every resource, its parent, dependencies
+ *   and property dependencies;
+ * - it reports each diagnostic against the resource the engine reports it against (an Analyze
+ *   diagnostic against the analyzed resource, an AnalyzeStack one against the URN the policy named).
  *
- * test/policy-server.test.ts runs the real server on the same input and compares.
+ * The requests are real protobuf messages. In process, a resource's properties Struct is decoded
+ * once and handed to the server as what `toJavaScript()` returns (the server only ever decodes
+ * it, and copies what it decodes for every policy); over gRPC (tools/policy-server.ts, which
+ * starts the pack as the CLI does) they are ordinary Structs.
  */
+import type { EnforcementLevel, PolicyPackArgs, PolicyResourceOptions, Severity } from "@pulumi/policy";
 import type AjvClass from "ajv";
-import {
-    EnforcementLevel, Policy, PolicyPackArgs, PolicyResource, PolicyResourceOptions, ReportViolation,
-    ResourceValidationArgs, ResourceValidationPolicy, Severity, StackValidationPolicy,
-} from "@pulumi/policy";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { JavaScriptValue, Struct } from "google-protobuf/google/protobuf/struct_pb";
 import type { WireProps } from "./recorder";
-
-// The server's internals, typed for the harness (they are compiled JS without declarations).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const proxy = require("@pulumi/policy/proxy") as {
-    unknownCheckingProxy<T extends object>(props: T): T;
-    UnknownValueError: new (...args: never[]) => Error;
-};
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const deserialize = require("@pulumi/policy/deserialize") as {
-    deserializeProperties(struct: { toJavaScript(): WireProps }, proxySecrets: boolean): Record<string, unknown>;
-};
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const policyModule = require("@pulumi/policy/policy") as {
-    getPulumiType(fn: object): string | undefined;
-    isResourcePolicy(p: Policy): p is ResourceValidationPolicy;
-    isStackPolicy(p: Policy): p is StackValidationPolicy;
-};
+import { AnalyzerHandlers, AnalyzerProto, analyzerProto, callHandler, servePolicyPackInProcess } from "./sdk-internals";
 
 /** One resource as the engine hands it to the analyzer. */
 export interface AnalyzerResource {
@@ -149,232 +133,338 @@ export function resolvePolicyConfig(pack: PolicyPackArgs, file: PolicyPackConfig
     return resolved;
 }
 
-class NotApplicableError extends Error {
-    constructor(readonly reason?: string) {
-        super(reason ?? "Policy does not apply");
-    }
-}
-
-function throwNotApplicable(reason?: string): never {
-    throw new NotApplicableError(reason);
-}
-
-/** Same as the server's `isTypeOf`: the class's `__pulumiType`, else its `isInstance`. */
-function isTypeOf(type: string, resourceClass: object): boolean {
-    const pulumiType = policyModule.getPulumiType(resourceClass);
-    if (pulumiType) {
-        return type === pulumiType;
-    }
-    const isInstance = (resourceClass as { isInstance?: (o: unknown) => boolean }).isInstance;
-    return typeof isInstance === "function" && isInstance({ __pulumiType: type }) === true;
-}
-
-const viaStruct = new WeakMap<WireProps, WireProps>();
-
-/**
- * Props as the server hands them to a policy: the wire properties go through a protobuf Struct
- * (which orders every object's keys, and can't carry `undefined`), are deserialized by the
- * pack's own code, and wrapped in its unknown-checking proxy. The Struct round trip is done once
- * per resource; deserializing copies it afresh for every policy, as the server does.
- */
-function propsOf(properties: WireProps): Record<string, unknown> {
-    let sorted = viaStruct.get(properties);
-    if (!sorted) {
-        sorted = Struct.fromJavaScript(properties as Parameters<typeof Struct.fromJavaScript>[0]).toJavaScript() as WireProps;
-        viaStruct.set(properties, sorted);
-    }
-    const wire = sorted;
-    return proxy.unknownCheckingProxy(deserialize.deserializeProperties({ toJavaScript: () => wire }, false));
-}
-
 export interface PackUnderTest {
     name: string;
     version: string;
     args: PolicyPackArgs;
 }
 
+/** The Analyzer calls the engine makes, over whatever carries them. */
+export interface AnalyzerTransport {
+    getAnalyzerInfo(): Promise<AnalyzerProto.AnalyzerInfo>;
+    configure(req: AnalyzerProto.ConfigureAnalyzerRequest): Promise<void>;
+    analyze(req: AnalyzerProto.AnalyzeRequest): Promise<AnalyzerProto.AnalyzeResponse>;
+    analyzeStack(req: AnalyzerProto.AnalyzeStackRequest): Promise<AnalyzerProto.AnalyzeResponse>;
+    /** The properties message for a property map. */
+    struct(props: WireProps): Struct;
+}
+
+const LEVELS_ON_WIRE = (): Record<EnforcementLevel, AnalyzerProto.EnforcementLevel> => {
+    const { EnforcementLevel: L } = analyzerProto();
+    return { advisory: L.ADVISORY, mandatory: L.MANDATORY, remediate: L.REMEDIATE, disabled: L.DISABLED };
+};
+
+function levelName(level: AnalyzerProto.EnforcementLevel): EnforcementLevel {
+    const { EnforcementLevel: L } = analyzerProto();
+    switch (level) {
+        case L.ADVISORY: return "advisory";
+        case L.MANDATORY: return "mandatory";
+        case L.REMEDIATE: return "remediate";
+        case L.DISABLED: return "disabled";
+        default: throw new Error(`the policy server sent an unknown enforcement level ${String(level)}`);
+    }
+}
+
+function severityName(severity: AnalyzerProto.PolicySeverity): Severity | undefined {
+    const { PolicySeverity: S } = analyzerProto();
+    switch (severity) {
+        case S.POLICY_SEVERITY_LOW: return "low";
+        case S.POLICY_SEVERITY_MEDIUM: return "medium";
+        case S.POLICY_SEVERITY_HIGH: return "high";
+        case S.POLICY_SEVERITY_CRITICAL: return "critical";
+        default: return undefined;
+    }
+}
+
 /**
- * Runs every resource policy over each resource (as `Analyze` calls), then every stack policy over
- * all of them (as `AnalyzeStack`). `config` is what {@link resolvePolicyConfig} returns.
+ * What a properties Struct decodes to: `Struct.fromJavaScript(value).toJavaScript()` without
+ * building the protobuf tree (which costs more than the policies that read it). A Struct keeps
+ * its fields in a map that yields its keys sorted, so every object comes back with its keys in
+ * sorted order; it takes what `for…in` enumerates; it can carry null, numbers, strings,
+ * booleans, lists and structs, and nothing else ("Unexpected struct type."). The tests check it
+ * against the real round trip.
+ */
+export function structDecoded(value: unknown): JavaScriptValue {
+    switch (typeof value) {
+        case "string":
+        case "number":
+        case "boolean":
+            return value;
+        case "object": {
+            if (value === null) {
+                return null;
+            }
+            if (Array.isArray(value)) {
+                return value.map(structDecoded);
+            }
+            const keys: string[] = [];
+            for (const key in value) {
+                keys.push(key);
+            }
+            keys.sort();
+            const out: Record<string, JavaScriptValue> = {};
+            for (const key of keys) {
+                out[key] = structDecoded((value as Record<string, unknown>)[key]);
+            }
+            return out;
+        }
+        default:
+            throw new Error(`Unexpected struct type: a property value is ${typeof value}`);
+    }
+}
+
+/**
+ * A properties Struct as the in-process server gets it: `toJavaScript()` returns the decoded
+ * properties (the server only ever decodes it, and copies what it decodes for every policy).
+ * Nothing else of it is filled in; it never leaves the process.
+ */
+class DecodedStruct extends Struct {
+    constructor(private readonly decoded: Record<string, JavaScriptValue>) {
+        super();
+    }
+
+    override toJavaScript(): Record<string, JavaScriptValue> {
+        return this.decoded;
+    }
+
+    override getFieldsMap(): never {
+        throw new Error("an in-process properties Struct is only decoded (toJavaScript); the policy server read it another way");
+    }
+}
+
+const decodedStructs = new WeakMap<WireProps, DecodedStruct>();
+
+function decodedStruct(props: WireProps): DecodedStruct {
+    let s = decodedStructs.get(props);
+    if (!s) {
+        s = new DecodedStruct(structDecoded(props) as Record<string, JavaScriptValue>);
+        decodedStructs.set(props, s);
+    }
+    return s;
+}
+
+/** A pack served in process; runs on it take turns, since Configure sets the server's state. */
+class InProcessServer implements AnalyzerTransport {
+    private queue: Promise<unknown> = Promise.resolve();
+    private info?: Promise<AnalyzerProto.AnalyzerInfo>;
+
+    constructor(private readonly handlers: AnalyzerHandlers) {}
+
+    exclusive<T>(work: () => Promise<T>): Promise<T> {
+        const result = this.queue.then(work);
+        this.queue = result.catch(() => undefined);
+        return result;
+    }
+
+    getAnalyzerInfo(): Promise<AnalyzerProto.AnalyzerInfo> {
+        this.info ??= callHandler(this.handlers.getAnalyzerInfo, new Empty());
+        return this.info;
+    }
+
+    async configure(req: AnalyzerProto.ConfigureAnalyzerRequest): Promise<void> {
+        await callHandler(this.handlers.configure, req);
+    }
+
+    analyze(req: AnalyzerProto.AnalyzeRequest): Promise<AnalyzerProto.AnalyzeResponse> {
+        return callHandler(this.handlers.analyze, req);
+    }
+
+    analyzeStack(req: AnalyzerProto.AnalyzeStackRequest): Promise<AnalyzerProto.AnalyzeResponse> {
+        return callHandler(this.handlers.analyzeStack, req);
+    }
+
+    struct(props: WireProps): Struct {
+        return decodedStruct(props);
+    }
+}
+
+const servers = new WeakMap<PolicyPackArgs, Map<string, InProcessServer>>();
+
+/** The in-process server of a pack (one per pack name, version and policies). */
+function serverFor(pack: PackUnderTest): InProcessServer {
+    let byName = servers.get(pack.args);
+    if (!byName) {
+        byName = new Map();
+        servers.set(pack.args, byName);
+    }
+    const key = `${pack.name}@${pack.version}`;
+    let server = byName.get(key);
+    if (!server) {
+        server = new InProcessServer(servePolicyPackInProcess(pack.name, pack.version, pack.args));
+        byName.set(key, server);
+    }
+    return server;
+}
+
+/**
+ * Runs the pack over the resources as a preview does: Configure with `config` (what
+ * {@link resolvePolicyConfig} returns), Analyze per resource, AnalyzeStack over all of them.
  */
 export async function runPolicyPack(pack: PackUnderTest, resources: AnalyzerResource[], config: ResolvedConfig = {}): Promise<PolicyRun> {
+    const server = serverFor(pack);
+    return server.exclusive(() => runOver(server, resources, config));
+}
+
+/** The same run over any transport (tools/policy-server.ts passes a gRPC one). */
+export async function runOver(transport: AnalyzerTransport, resources: AnalyzerResource[], config: ResolvedConfig): Promise<PolicyRun> {
+    await transport.configure(configureRequest(await transport.getAnalyzerInfo(), config));
     const run: PolicyRun = { diagnostics: [], notApplicable: [] };
-    const packLevel = pack.args.enforcementLevel ?? "advisory";
-    const levelOf = (p: Policy): EnforcementLevel => config[p.name]?.enforcementLevel || p.enforcementLevel || packLevel;
-    const getConfigFor = (p: Policy) => <T extends object>(): T => {
-        const c = config[p.name];
-        if (!c) {
-            return {} as T;
-        }
-        const { enforcementLevel: _level, ...properties } = c;
-        void _level;
-        return properties as T;
-    };
-    const reporter = (p: Policy, level: EnforcementLevel, defaultUrn: string | undefined): ReportViolation =>
-        (message: string, urn?: string) => {
-            run.diagnostics.push({
-                policyName: p.name,
-                policyPackName: pack.name,
-                policyPackVersion: pack.version,
-                description: p.description,
-                message: message ? `${p.description}\n${message}` : p.description,
-                enforcementLevel: level,
-                severity: p.severity,
-                urn: urn ?? defaultUrn,
-            });
-        };
-    const cantRun = (p: Policy, err: Error, urn: string | undefined) => {
-        run.diagnostics.push({
-            policyName: p.name,
-            policyPackName: pack.name,
-            policyPackVersion: pack.version,
-            description: p.description,
-            message: `can't run policy '${p.name}' from policy pack '${pack.name}@v${pack.version}' during preview: ${err.message}`,
-            enforcementLevel: "advisory",
-            severity: p.severity,
-            urn,
-        });
-    };
-
-    // Analyze: one call per resource.
     for (const r of resources) {
-        for (const p of pack.args.policies) {
-            let level = levelOf(p);
-            if (level === "disabled" || !policyModule.isResourcePolicy(p)) {
-                continue;
-            }
-            if (!p.validateResource) {
-                run.notApplicable.push({ policyName: p.name, reason: "Policy does not implement validateResource", urn: r.urn });
-                continue;
-            }
-            if (level === "remediate") {
-                level = "mandatory";
-            }
-            if (!Array.isArray(p.validateResource)) {
-                const pulumiType = policyModule.getPulumiType(p.validateResource);
-                if (pulumiType && r.type !== pulumiType) {
-                    run.notApplicable.push({ policyName: p.name, reason: `Policy only applies to resources of type '${pulumiType}'`, urn: r.urn });
-                    continue;
-                }
-            }
-            const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
-            for (const validation of validations) {
-                try {
-                    const props = propsOf(r.properties);
-                    const args: ResourceValidationArgs = {
-                        type: r.type,
-                        props,
-                        urn: r.urn,
-                        name: r.name,
-                        opts: serverOptions(r.options),
-                        stackTags: new Map(),
-                        isType: resourceClass => isTypeOf(r.type, resourceClass),
-                        asType: (resourceClass => (isTypeOf(r.type, resourceClass) ? props : undefined)) as ResourceValidationArgs["asType"],
-                        getConfig: getConfigFor(p),
-                        notApplicable: throwNotApplicable,
-                    };
-                    if (r.provider) {
-                        args.provider = { type: r.provider.type, urn: r.provider.urn, name: r.provider.name, props: propsOf(r.provider.properties) };
-                    }
-                    await Promise.resolve(validation(args, reporter(p, level, r.urn)));
-                } catch (err) {
-                    if (err instanceof proxy.UnknownValueError) {
-                        cantRun(p, err, r.urn);
-                    } else if (err instanceof NotApplicableError) {
-                        run.notApplicable.push({ policyName: p.name, reason: err.reason, urn: r.urn });
-                    } else {
-                        throw new Error(`Error validating resource with policy '${p.name}' from policy pack '${pack.name}@v${pack.version}': ${(err as Error).message}`);
-                    }
-                }
-            }
-        }
+        collect(await transport.analyze(analyzeRequest(transport, r)), run, r.urn);
     }
-
-    // AnalyzeStack: one call with every resource.
-    for (const p of pack.args.policies) {
-        let level = levelOf(p);
-        if (level === "disabled" || !policyModule.isStackPolicy(p)) {
-            continue;
-        }
-        if (level === "remediate") {
-            level = "mandatory";
-        }
-        const pulumiType = policyModule.getPulumiType(p.validateStack);
-        if (pulumiType && !resources.some(r => r.type === pulumiType)) {
-            run.notApplicable.push({ policyName: p.name, reason: `Policy only applies to resources of type '${pulumiType}'` });
-            continue;
-        }
-        try {
-            const linked = linkResources(resources);
-            await Promise.resolve(p.validateStack({
-                resources: linked,
-                stackTags: new Map(),
-                getConfig: getConfigFor(p),
-                notApplicable: throwNotApplicable,
-            }, reporter(p, level, undefined)));
-        } catch (err) {
-            if (err instanceof proxy.UnknownValueError) {
-                cantRun(p, err, undefined);
-            } else if (err instanceof NotApplicableError) {
-                run.notApplicable.push({ policyName: p.name, reason: err.reason });
-            } else {
-                throw new Error(`Error validating stack with policy '${p.name}' from policy pack '${pack.name}@v${pack.version}': ${(err as Error).message}`);
-            }
-        }
-    }
+    collect(await transport.analyzeStack(analyzeStackRequest(transport, resources)), run, undefined);
     return run;
 }
 
-/** The options object the server builds from the request (`getResourceOptions`). */
-function serverOptions(o: AnalyzerResource["options"]): PolicyResourceOptions {
-    const result: PolicyResourceOptions = {
-        protect: o.protect,
-        ignoreChanges: o.ignoreChanges,
-        aliases: o.aliases,
-        customTimeouts: o.customTimeouts,
-        additionalSecretOutputs: o.additionalSecretOutputs,
-    };
-    if (o.deleteBeforeReplace !== undefined) {
-        result.deleteBeforeReplace = o.deleteBeforeReplace;
+/**
+ * Configure as the CLI sends it (ReconcilePolicyPackConfig): every policy the server describes,
+ * with its effective level (the config's, else the one GetAnalyzerInfo reports) and properties.
+ */
+export function configureRequest(info: AnalyzerProto.AnalyzerInfo, config: ResolvedConfig): AnalyzerProto.ConfigureAnalyzerRequest {
+    const pb = analyzerProto();
+    const levels = LEVELS_ON_WIRE();
+    const req = new pb.ConfigureAnalyzerRequest();
+    for (const p of info.getPoliciesList()) {
+        const { enforcementLevel, ...properties } = config[p.getName()] ?? {};
+        const pc = new pb.PolicyConfig();
+        pc.setEnforcementlevel(enforcementLevel ? levels[enforcementLevel] : p.getEnforcementlevel());
+        pc.setProperties(Struct.fromJavaScript(jsonObject(properties, `policy config ${p.getName()}`)));
+        req.getPolicyconfigMap().set(p.getName(), pc);
     }
-    if (o.parent) {
-        result.parent = o.parent;
-    }
-    return result;
+    return req;
 }
 
-/** PolicyResources with parent, dependencies and property dependencies resolved to each other. */
-function linkResources(resources: AnalyzerResource[]): PolicyResource[] {
-    const byUrn = new Map<string, PolicyResource>();
-    const linked = resources.map(r => {
-        const props = propsOf(r.stackProperties ?? r.properties);
-        const resource: PolicyResource = {
-            type: r.type,
-            props,
-            urn: r.urn,
-            name: r.name,
-            opts: serverOptions(r.options),
-            dependencies: [],
-            propertyDependencies: {},
-            isType: resourceClass => isTypeOf(r.type, resourceClass),
-            asType: (resourceClass => (isTypeOf(r.type, resourceClass) ? props : undefined)) as PolicyResource["asType"],
-        };
-        if (r.provider) {
-            resource.provider = { type: r.provider.type, urn: r.provider.urn, name: r.provider.name, props: propsOf(r.provider.properties) };
+/** Struct.fromJavaScript takes JSON only; say where a value isn't. */
+function jsonObject(value: Record<string, unknown>, at: string): Record<string, JavaScriptValue> {
+    const out: Record<string, JavaScriptValue> = {};
+    for (const [k, v] of Object.entries(value)) {
+        out[k] = jsonValue(v, `${at}.${k}`);
+    }
+    return out;
+}
+
+function jsonValue(value: unknown, at: string): JavaScriptValue {
+    if (value === null || typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value))) {
+        return value;
+    }
+    if (Array.isArray(value)) {
+        return value.map((v, i) => jsonValue(v, `${at}[${i}]`));
+    }
+    if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+        return jsonObject(value as Record<string, unknown>, at);
+    }
+    throw new PolicyConfigError(`${at} is not a JSON value: ${String(value)}`);
+}
+
+/** The options the engine sends (marshalResourceOptions): custom timeouts always set, parent as a string. */
+function resourceOptions(r: AnalyzerResource): AnalyzerProto.AnalyzerResourceOptions {
+    const pb = analyzerProto();
+    const o = new pb.AnalyzerResourceOptions();
+    o.setProtect(r.options.protect);
+    o.setIgnorechangesList(r.options.ignoreChanges);
+    o.setDeletebeforereplace(r.options.deleteBeforeReplace ?? false);
+    o.setDeletebeforereplacedefined(r.options.deleteBeforeReplace !== undefined);
+    o.setAdditionalsecretoutputsList(r.options.additionalSecretOutputs);
+    o.setAliasesList(r.options.aliases);
+    const t = new pb.AnalyzerResourceOptions.CustomTimeouts();
+    t.setCreate(r.options.customTimeouts.createSeconds);
+    t.setUpdate(r.options.customTimeouts.updateSeconds);
+    t.setDelete(r.options.customTimeouts.deleteSeconds);
+    o.setCustomtimeouts(t);
+    o.setParent(r.options.parent ?? "");
+    return o;
+}
+
+function providerResource(transport: AnalyzerTransport, r: AnalyzerResource): AnalyzerProto.AnalyzerProviderResource | undefined {
+    if (!r.provider) {
+        return undefined;
+    }
+    const p = new (analyzerProto().AnalyzerProviderResource)();
+    p.setUrn(r.provider.urn);
+    p.setType(r.provider.type);
+    p.setName(r.provider.name);
+    p.setProperties(transport.struct(r.provider.properties));
+    return p;
+}
+
+export function analyzeRequest(transport: AnalyzerTransport, r: AnalyzerResource): AnalyzerProto.AnalyzeRequest {
+    const req = new (analyzerProto().AnalyzeRequest)();
+    req.setUrn(r.urn);
+    req.setType(r.type);
+    req.setName(r.name);
+    req.setProperties(transport.struct(r.properties));
+    req.setOptions(resourceOptions(r));
+    const provider = providerResource(transport, r);
+    if (provider) {
+        req.setProvider(provider);
+    }
+    return req;
+}
+
+export function analyzeStackRequest(transport: AnalyzerTransport, resources: AnalyzerResource[]): AnalyzerProto.AnalyzeStackRequest {
+    const pb = analyzerProto();
+    const req = new pb.AnalyzeStackRequest();
+    req.setResourcesList(resources.map(r => {
+        const ar = new pb.AnalyzerResource();
+        ar.setUrn(r.urn);
+        ar.setType(r.type);
+        ar.setName(r.name);
+        ar.setProperties(transport.struct(r.stackProperties ?? r.properties));
+        ar.setOptions(resourceOptions(r));
+        const provider = providerResource(transport, r);
+        if (provider) {
+            ar.setProvider(provider);
         }
-        byUrn.set(r.urn, resource);
-        return resource;
-    });
-    resources.forEach((r, i) => {
-        const resource = linked[i];
-        const parent = r.parent ? byUrn.get(r.parent) : undefined;
-        if (parent) {
-            resource.parent = parent;
-        }
-        resource.dependencies = r.dependencies.map(d => byUrn.get(d)).filter((d): d is PolicyResource => d !== undefined);
+        ar.setParent(r.parent ?? "");
+        ar.setDependenciesList(r.dependencies);
         for (const [key, urns] of Object.entries(r.propertyDependencies)) {
-            resource.propertyDependencies[key] = urns.map(d => byUrn.get(d)).filter((d): d is PolicyResource => d !== undefined);
+            // The engine leaves out properties without dependencies.
+            if (urns.length) {
+                const deps = new pb.AnalyzerPropertyDependencies();
+                deps.setUrnsList(urns);
+                ar.getPropertydependenciesMap().set(key, deps);
+            }
         }
-    });
-    return linked;
+        return ar;
+    }));
+    return req;
+}
+
+/**
+ * Adds a response to the run with the URNs the engine reports under. The server sets a
+ * diagnostic's urn only to what the policy passed to reportViolation; the engine reports an
+ * Analyze diagnostic against the analyzed resource whatever its urn ("For now, we always use the
+ * URN we have here", step_generator.go), and an AnalyzeStack one against its own urn, if any.
+ * Not-applicable entries carry no urn; an Analyze one is about the analyzed resource.
+ */
+function collect(res: AnalyzerProto.AnalyzeResponse, run: PolicyRun, analyzed: string | undefined): void {
+    for (const d of res.getDiagnosticsList()) {
+        const diagnostic: PolicyDiagnostic = {
+            policyName: d.getPolicyname(),
+            policyPackName: d.getPolicypackname(),
+            policyPackVersion: d.getPolicypackversion(),
+            description: d.getDescription(),
+            message: d.getMessage(),
+            enforcementLevel: levelName(d.getEnforcementlevel()),
+        };
+        const severity = severityName(d.getSeverity());
+        if (severity) {
+            diagnostic.severity = severity;
+        }
+        const urn = analyzed ?? (d.getUrn() || undefined);
+        if (urn) {
+            diagnostic.urn = urn;
+        }
+        run.diagnostics.push(diagnostic);
+    }
+    for (const n of res.getNotApplicableList()) {
+        const na: NotApplicable = { policyName: n.getPolicyName() };
+        if (n.getReason()) {
+            na.reason = n.getReason();
+        }
+        if (analyzed) {
+            na.urn = analyzed;
+        }
+        run.notApplicable.push(na);
+    }
 }
