@@ -1,107 +1,275 @@
 /**
- * npm run bench [-- --runs N]
+ * npm run bench -- [--runs N] [--only plan|check] [--objects SMALL,LARGE] [--write-readme] [--readme FILE]
  *
- * Measures the targets the README states, on this machine, in one run:
- * - `npm run plan -- --stack minikube`: median wall time against the median of
- *   `node -e "require('@pulumi/pulumi'); require('@pulumi/kubernetes')"` (target: at most 2×),
- *   and the plan process's peak RSS (target: at most 400 MB);
- * - the policy pack over 1,000 resources (target: at most 1 s).
- * Runs alternate between baseline and plan so that load on the machine hits both alike.
+ * Measures the performance targets the README states, on this machine, in one run, each command
+ * started as users start it (`node tools/launch.js <command>`, what `npm run <command>` runs,
+ * without npm's own start-up):
+ *
+ * - plan: `plan --stack minikube` against the bare `require` of `@pulumi/pulumi` and
+ *   `@pulumi/kubernetes` (target: at most 1.5× its median time), and the plan's peak RSS
+ *   (target: at most 250 MB);
+ * - check: `check` over SMALL and LARGE objects (default 2,000 and 20,000: namespaces of a
+ *   small app, ten objects each), whose time must grow at most linearly (target: LARGE in at
+ *   most 4× the time of SMALL, for 10× the objects) with a peak RSS of at most 600 MB.
+ *
+ * Runs alternate (baseline, plan, small, large, …) so that load on the machine hits all alike;
+ * figures are medians. Peak RSS is what each child process reports at exit
+ * (`process.resourceUsage().maxRSS`, through a preloaded module). `--write-readme` replaces the
+ * text between `<!-- bench:start -->` and `<!-- bench:end -->` in README.md (or `--readme
+ * FILE`) with the table, the date and the Node version.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
-import { ManifestObject, manifestResources } from "./manifests";
-import { ROOT, pack } from "./plan-lib";
-import { resolvePolicyConfig, runPolicyPack } from "./policy-harness";
 
-const { values } = parseArgs({ options: { runs: { type: "string", default: "5" } } });
-const runs = Math.max(1, Number(values.runs) || 5);
+const ROOT = path.resolve(__dirname, "..");
+const LAUNCH = path.join(ROOT, "tools", "launch.js");
 
-function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
+export const README_START = "<!-- bench:start -->";
+export const README_END = "<!-- bench:end -->";
+
+/** The targets, as the project states them. */
+export const TARGETS = { planRatio: 1.5, planRssMb: 250, checkRatio: 4, checkRssMb: 600 };
+
+/** Objects per namespace in {@link scaleManifests}. */
+export const OBJECTS_PER_NAMESPACE = 10;
+
+/**
+ * Kubernetes YAML of `namespaces` namespaces, each holding a small app that passes every
+ * mandatory policy: Namespace, ResourceQuota, LimitRange, ConfigMap, ServiceAccount,
+ * Deployment, Service, HorizontalPodAutoscaler, PodDisruptionBudget and NetworkPolicy.
+ */
+export function scaleManifests(namespaces: number): string {
+    const docs: string[] = [];
+    for (let i = 0; i < namespaces; i++) {
+        const ns = `team-${i}`;
+        docs.push(
+            `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}}\n`,
+            `apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: quota, namespace: ${ns}}\nspec: {hard: {requests.cpu: "4", requests.memory: 8Gi, limits.memory: 16Gi}}\n`,
+            `apiVersion: v1\nkind: LimitRange\nmetadata: {name: limits, namespace: ${ns}}\nspec: {limits: [{type: Container, defaultRequest: {cpu: 50m, memory: 64Mi}, default: {memory: 128Mi}}]}\n`,
+            `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web-config, namespace: ${ns}}\ndata: {LOG_LEVEL: info}\n`,
+            `apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: web, namespace: ${ns}}\n`,
+            [
+                "apiVersion: apps/v1", "kind: Deployment", `metadata: {name: web, namespace: ${ns}, labels: {app: web}}`, "spec:",
+                "  selector: {matchLabels: {app: web}}", "  template:", "    metadata: {labels: {app: web}}", "    spec:",
+                "      serviceAccountName: web", "      containers:", "        - name: web", "          image: nginx:1.27.2",
+                "          ports: [{containerPort: 80}]", "          envFrom: [{configMapRef: {name: web-config}}]",
+                "          readinessProbe: {httpGet: {path: /, port: 80}}",
+                "          resources: {requests: {cpu: 50m, memory: 64Mi}, limits: {memory: 128Mi}}", "",
+            ].join("\n"),
+            `apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: ${ns}}\nspec: {selector: {app: web}, ports: [{name: http, port: 80, targetPort: 80}]}\n`,
+            [
+                "apiVersion: autoscaling/v2", "kind: HorizontalPodAutoscaler", `metadata: {name: web, namespace: ${ns}}`, "spec:",
+                "  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}", "  minReplicas: 2", "  maxReplicas: 6",
+                "  metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}}]", "",
+            ].join("\n"),
+            `apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web, namespace: ${ns}}\nspec: {maxUnavailable: 1, selector: {matchLabels: {app: web}}}\n`,
+            `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: web, namespace: ${ns}}\nspec: {podSelector: {matchLabels: {app: web}}, ingress: [{ports: [{port: 80}]}], policyTypes: [Ingress]}\n`,
+        );
+    }
+    return docs.join("---\n");
+}
+
+export interface Measured {
+    ms: number;
+    /** Peak resident set size of the child process, MB. */
+    rssMb: number;
+}
+
+/** A module preloaded into every measured process: writes its peak RSS (KiB) to $KUBELAB_BENCH_RSS at exit. */
+function writePreload(dir: string): string {
+    const file = path.join(dir, "rss.js");
+    fs.writeFileSync(file, "process.on(\"exit\", () => { const f = process.env.KUBELAB_BENCH_RSS; if (f) { require(\"fs\").writeFileSync(f, String(process.resourceUsage().maxRSS)); } });\n");
+    return file;
+}
+
+/** Runs `node args…` once in ROOT; throws (with its stderr) unless it exits with one of `ok`. */
+function measure(args: string[], tmp: string, preload: string, ok: number[] = [0]): Measured {
+    const rssFile = path.join(tmp, `rss-${process.pid}-${Date.now()}`);
+    const env = { ...process.env, KUBELAB_BENCH_RSS: rssFile, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${JSON.stringify(preload)}`.trim() };
     const start = process.hrtime.bigint();
-    const r = spawnSync(command, args, { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+    const r = spawnSync(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    if (r.status !== 0) {
-        throw new Error(`${command} ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
+    if (r.status === null || !ok.includes(r.status)) {
+        throw new Error(`node ${args.join(" ")} exited ${r.status ?? r.signal}: ${r.stderr.trim().split("\n").slice(-5).join("\n")}`);
     }
-    return ms;
+    const rssMb = fs.existsSync(rssFile) ? Number(fs.readFileSync(rssFile, "utf8")) / 1024 : NaN;
+    fs.rmSync(rssFile, { force: true });
+    return { ms, rssMb };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+export const median = (xs: number[]): number => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 
-async function main(): Promise<void> {
+export interface BenchOptions {
+    runs: number;
+    plan: boolean;
+    check: boolean;
+    /** Object counts for the check benchmark: small, large (multiples of {@link OBJECTS_PER_NAMESPACE}). */
+    objects: [number, number];
+    log?: (line: string) => void;
+}
+
+export interface BenchResult {
+    runs: number;
+    plan?: { baseline: Measured; plan: Measured };
+    check?: { small: Measured & { objects: number }; large: Measured & { objects: number } };
+}
+
+const summarize = (xs: Measured[]): Measured => ({ ms: median(xs.map(x => x.ms)), rssMb: Math.max(...xs.map(x => x.rssMb)) });
+
+/** Measures what `opts` asks for. */
+export function runBench(opts: BenchOptions): BenchResult {
+    const log = opts.log ?? (() => undefined);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-bench-"));
-    const rssFile = path.join(tmp, "rss");
-    // Preloaded into the plan's node process: writes its peak RSS (KiB) when it exits.
-    const preload = path.join(tmp, "rss.js");
-    fs.writeFileSync(preload, `process.on("exit", () => { if (process.argv.some(a => a.endsWith("launch.js"))) require("fs").writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS)); });\n`);
-    const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-    const baseline: number[] = [];
-    const planned: number[] = [];
-    const rss: number[] = [];
-    for (let i = 0; i < runs; i++) {
-        baseline.push(timed(process.execPath, ["-e", "require('@pulumi/pulumi'); require('@pulumi/kubernetes')"]));
-        planned.push(timed(npm, ["run", "--silent", "plan", "--", "--stack", "minikube", "--out", path.join(tmp, "out")],
-            { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${preload}`.trim() }));
-        rss.push(Number(fs.readFileSync(rssFile, "utf8")) / 1024);
+    try {
+        const preload = writePreload(tmp);
+        const [smallN, largeN] = opts.objects.map(n => Math.max(1, Math.round(n / OBJECTS_PER_NAMESPACE)));
+        const smallFile = path.join(tmp, "small.yaml");
+        const largeFile = path.join(tmp, "large.yaml");
+        if (opts.check) {
+            fs.writeFileSync(smallFile, scaleManifests(smallN));
+            fs.writeFileSync(largeFile, scaleManifests(largeN));
+        }
+        const samples = { baseline: [] as Measured[], plan: [] as Measured[], small: [] as Measured[], large: [] as Measured[] };
+        for (let i = 0; i < opts.runs; i++) {
+            if (opts.plan) {
+                samples.baseline.push(measure(["-e", "require('@pulumi/pulumi'); require('@pulumi/kubernetes')"], tmp, preload));
+                // Exit 1 (a mandatory violation) is a plan's verdict, not a failure to run.
+                samples.plan.push(measure([LAUNCH, "plan", "--stack", "minikube", "--out", path.join(tmp, "out"), "--report", path.join(tmp, "report.json")], tmp, preload, [0, 1]));
+                log(`run ${i + 1}: baseline ${samples.baseline[i].ms.toFixed(0)} ms, plan ${samples.plan[i].ms.toFixed(0)} ms`);
+            }
+            if (opts.check) {
+                samples.small.push(measure([LAUNCH, "check", smallFile], tmp, preload, [0, 1]));
+                samples.large.push(measure([LAUNCH, "check", largeFile], tmp, preload, [0, 1]));
+                log(`run ${i + 1}: check ${smallN * OBJECTS_PER_NAMESPACE} objects ${samples.small[i].ms.toFixed(0)} ms, ${largeN * OBJECTS_PER_NAMESPACE} objects ${samples.large[i].ms.toFixed(0)} ms`);
+            }
+        }
+        return {
+            runs: opts.runs,
+            plan: opts.plan ? { baseline: summarize(samples.baseline), plan: summarize(samples.plan) } : undefined,
+            check: opts.check ? {
+                small: { ...summarize(samples.small), objects: smallN * OBJECTS_PER_NAMESPACE },
+                large: { ...summarize(samples.large), objects: largeN * OBJECTS_PER_NAMESPACE },
+            } : undefined,
+        };
+    } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
     }
-
-    // The pack over 1,000 resources: 250 each of Deployment, Service, HPA and PVC in 25 namespaces.
-    const objects: ManifestObject[] = [];
-    for (let i = 0; i < 250; i++) {
-        const ns = `ns-${i % 25}`;
-        const name = `app-${i}`;
-        objects.push({
-            apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace: ns },
-            spec: {
-                selector: { matchLabels: { app: name } },
-                template: {
-                    metadata: { labels: { app: name } },
-                    spec: {
-                        containers: [{ name, image: "example/app:1.0.0", resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } }, readinessProbe: { httpGet: { path: "/", port: 80 } } }],
-                        volumes: [{ name: "data", persistentVolumeClaim: { claimName: `${name}-data` } }],
-                    },
-                },
-            },
-        });
-        objects.push({ apiVersion: "v1", kind: "Service", metadata: { name, namespace: ns }, spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 80 }] } });
-        objects.push({
-            apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", metadata: { name, namespace: ns },
-            spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name }, minReplicas: 2, maxReplicas: 4, metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 50 } } }] },
-        });
-        objects.push({ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: `${name}-data`, namespace: ns }, spec: { accessModes: ["ReadWriteMany"], storageClassName: "fast", resources: { requests: { storage: "1Gi" } } } });
-    }
-    const resources = manifestResources(objects);
-    const config = resolvePolicyConfig(pack.args, {});
-    const packTimes: number[] = [];
-    for (let i = 0; i < runs; i++) {
-        const start = process.hrtime.bigint();
-        await runPolicyPack(pack, resources, config);
-        packTimes.push(Number(process.hrtime.bigint() - start) / 1e6);
-    }
-
-    const b = median(baseline);
-    const p = median(planned);
-    const peak = Math.max(...rss);
-    const packMs = median(packTimes);
-    const rows = [
-        ["`node -e \"require('@pulumi/pulumi'); require('@pulumi/kubernetes')\"`", `${b.toFixed(0)} ms`, "(baseline)"],
-        ["`npm run plan -- --stack minikube`", `${p.toFixed(0)} ms (${(p / b).toFixed(2)}× baseline)`, `≤ 2× baseline: ${p <= 2 * b ? "met" : "NOT met"}`],
-        ["plan peak RSS", `${peak.toFixed(0)} MB`, `≤ 400 MB: ${peak <= 400 ? "met" : "NOT met"}`],
-        [`policy pack over ${resources.length} resources`, `${packMs.toFixed(0)} ms`, `≤ 1 s: ${packMs <= 1000 ? "met" : "NOT met"}`],
-    ];
-    console.log(`kubelab benchmark: ${runs} runs each, medians; ${os.cpus().length} CPUs, node ${process.version}\n`);
-    console.log("| what | measured | target |\n|---|---|---|");
-    for (const r of rows) {
-        console.log(`| ${r.join(" | ")} |`);
-    }
-    fs.rmSync(tmp, { recursive: true, force: true });
 }
 
-main().catch(err => {
-    console.error(`error: ${(err as Error).message}`);
-    process.exitCode = 2;
-});
+const met = (ok: boolean) => (ok ? "met" : "**NOT met**");
+const ms = (x: number) => `${Math.round(x).toLocaleString("en-US")} ms`;
+const mb = (x: number) => `${Math.round(x)} MB`;
+const count = (n: number) => n.toLocaleString("en-US");
+
+/** The result as a markdown table, with a line saying when, where and how it was measured. */
+export function benchTable(r: BenchResult, when = new Date()): string {
+    const rows: string[][] = [];
+    if (r.plan) {
+        const { baseline, plan } = r.plan;
+        const ratio = plan.ms / baseline.ms;
+        rows.push(
+            ["`node -e \"require('@pulumi/pulumi'); require('@pulumi/kubernetes')\"`", ms(baseline.ms), "(baseline)"],
+            ["`npm run plan -- --stack minikube`", `${ms(plan.ms)} (${ratio.toFixed(2)}× baseline)`, `≤ ${TARGETS.planRatio}× baseline: ${met(ratio <= TARGETS.planRatio)}`],
+            ["plan peak RSS", mb(plan.rssMb), `≤ ${TARGETS.planRssMb} MB: ${met(plan.rssMb <= TARGETS.planRssMb)}`],
+        );
+    }
+    if (r.check) {
+        const { small, large } = r.check;
+        const ratio = large.ms / small.ms;
+        rows.push(
+            [`\`npm run check\` over ${count(small.objects)} objects`, ms(small.ms), "(baseline)"],
+            [`\`npm run check\` over ${count(large.objects)} objects`, `${ms(large.ms)} (${ratio.toFixed(2)}× ${count(small.objects)})`, `≤ ${TARGETS.checkRatio}×: ${met(ratio <= TARGETS.checkRatio)}`],
+            [`check peak RSS (${count(large.objects)} objects)`, mb(large.rssMb), `≤ ${TARGETS.checkRssMb} MB: ${met(large.rssMb <= TARGETS.checkRssMb)}`],
+        );
+    }
+    const lines = [
+        `\`npm run bench\` on ${when.toISOString().slice(0, 10)}: medians of ${r.runs} run(s), peak RSS the highest; Node ${process.version}, ${os.cpus().length} CPU(s); runs alternate so that load on the machine hits all alike.`,
+        "",
+        "| what | measured | target |",
+        "|---|---|---|",
+        ...rows.map(row => `| ${row.join(" | ")} |`),
+    ];
+    return lines.join("\n");
+}
+
+/** `text` with the part between the bench markers replaced by `table`; throws if the markers are missing or out of order. */
+export function replaceBenchSection(text: string, table: string, file = "README.md"): string {
+    const start = text.indexOf(README_START);
+    const end = text.indexOf(README_END);
+    if (start < 0 || end < 0 || end < start || text.indexOf(README_START, start + 1) >= 0) {
+        throw new Error(`${file} needs exactly one ${README_START} … ${README_END} section for the figures`);
+    }
+    return `${text.slice(0, start + README_START.length)}\n${table}\n${text.slice(end)}`;
+}
+
+const USAGE = "usage: npm run bench -- [--runs N] [--only plan|check] [--objects SMALL,LARGE] [--write-readme] [--readme FILE]";
+
+/** The command line as options; throws a one-line error naming the bad option. */
+export function parseOptions(argv: string[]): BenchOptions & { readme?: string } {
+    const { values } = parseArgs({
+        args: argv,
+        options: {
+            runs: { type: "string", default: "5" },
+            only: { type: "string" },
+            objects: { type: "string", default: "2000,20000" },
+            "write-readme": { type: "boolean" },
+            readme: { type: "string" },
+            help: { type: "boolean", short: "h" },
+        },
+        strict: true,
+    });
+    if (values.help) {
+        console.log(USAGE);
+        process.exit(0);
+    }
+    const runs = Number(values.runs);
+    if (!Number.isInteger(runs) || runs < 1) {
+        throw new Error(`--runs ${values.runs}: give a whole number of runs, 1 or more`);
+    }
+    if (values.only !== undefined && values.only !== "plan" && values.only !== "check") {
+        throw new Error(`--only ${values.only}: give plan or check`);
+    }
+    const objects = values.objects.split(",").map(Number);
+    if (objects.length !== 2 || objects.some(n => !Number.isInteger(n) || n < OBJECTS_PER_NAMESPACE) || objects[0] >= objects[1]) {
+        throw new Error(`--objects ${values.objects}: give two object counts SMALL,LARGE, each at least ${OBJECTS_PER_NAMESPACE}, SMALL below LARGE (e.g. 2000,20000)`);
+    }
+    const readme = values.readme !== undefined ? path.resolve(values.readme) : values["write-readme"] ? path.join(ROOT, "README.md") : undefined;
+    return { runs, plan: values.only !== "check", check: values.only !== "plan", objects: [objects[0], objects[1]], readme };
+}
+
+function main(): number {
+    let opts: ReturnType<typeof parseOptions>;
+    try {
+        opts = parseOptions(process.argv.slice(2));
+        if (opts.readme) {
+            // Fail before minutes of measuring, not after.
+            replaceBenchSection(fs.readFileSync(opts.readme, "utf8"), "", path.basename(opts.readme));
+        }
+    } catch (err) {
+        console.error(`error: ${(err as Error).message}\n${USAGE}`);
+        return 2;
+    }
+    try {
+        const table = benchTable(runBench({ ...opts, log: line => console.error(line) }));
+        console.log(table);
+        if (opts.readme) {
+            fs.writeFileSync(opts.readme, replaceBenchSection(fs.readFileSync(opts.readme, "utf8"), table, path.basename(opts.readme)));
+            console.error(`figures written to ${path.relative(process.cwd(), opts.readme) || opts.readme}`);
+        }
+        return 0;
+    } catch (err) {
+        console.error(`error: ${(err as Error).message}`);
+        return 2;
+    }
+}
+
+// A command when started (tools/launch.js, the kubelab bin, or this file itself); a library when imported by a test.
+if (require.main && /[\\/](launch|kubelab)\.js$|[\\/]bench\.ts$/.test(require.main.filename)) {
+    process.exitCode = main();
+}

@@ -52,9 +52,8 @@ async function main(): Promise<number> {
         // The policy config first: a missing or broken file is reported before the pack loads.
         const { describePolicyConfig, displayPath, pickPolicyConfig } = await import("./policy-config");
         const { file, config } = pickPolicyConfig({ stack: values.stack, file: values["policy-config"] });
-        const { pack } = await import("./plan-lib");
         const { resolvePolicyConfig } = await import("./policy-harness");
-        const { checkPaths, jsonReport, textReport } = await import("./check-lib");
+        const { checkPaths, jsonReport, pack, textReport } = await import("./check-lib");
         try {
             resolvePolicyConfig(pack.args, config);
         } catch (err) {

@@ -1,0 +1,57 @@
+/**
+ * tools/bench.ts: the pieces of `npm run bench` that are quick to run (the benchmark itself
+ * takes minutes and stays out of `npm test`).
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { OBJECTS_PER_NAMESPACE, README_END, README_START, benchTable, median, parseOptions, replaceBenchSection, scaleManifests } from "../tools/bench";
+import { checkPaths } from "../tools/check-lib";
+
+describe("npm run bench", () => {
+    it("checks a scale input that is clean: every object valid, no mandatory violation, no duplicate", async function () {
+        this.timeout(60000);
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-bench-")), "scale.yaml");
+        fs.writeFileSync(file, scaleManifests(3));
+        const r = await checkPaths([file]);
+        assert.deepStrictEqual(r.problems, []);
+        assert.strictEqual(r.objects.length, 3 * OBJECTS_PER_NAMESPACE);
+        assert.deepStrictEqual(r.run.diagnostics.filter(d => d.enforcementLevel === "mandatory").map(d => d.message), []);
+        assert.strictEqual(r.exitCode, 0);
+    });
+
+    it("writes a table of figures against the targets, with date and Node version", () => {
+        const table = benchTable({
+            runs: 3,
+            plan: { baseline: { ms: 1000, rssMb: 140 }, plan: { ms: 1600, rssMb: 180 } },
+            check: { small: { ms: 2000, rssMb: 200, objects: 2000 }, large: { ms: 7000, rssMb: 650, objects: 20000 } },
+        }, new Date("2026-01-02T03:04:05Z"));
+        const lines = table.split("\n");
+        assert.match(lines[0], new RegExp(`^\`npm run bench\` on 2026-01-02: medians of 3 run\\(s\\).*Node ${process.version.replace(/\./g, "\\.")}`));
+        assert.ok(lines.includes("| `npm run plan -- --stack minikube` | 1,600 ms (1.60× baseline) | ≤ 1.5× baseline: **NOT met** |"), table);
+        assert.ok(lines.includes("| plan peak RSS | 180 MB | ≤ 250 MB: met |"), table);
+        assert.ok(lines.includes("| `npm run check` over 20,000 objects | 7,000 ms (3.50× 2,000) | ≤ 4×: met |"), table);
+        assert.ok(lines.includes("| check peak RSS (20,000 objects) | 650 MB | ≤ 600 MB: **NOT met** |"), table);
+    });
+
+    it("replaces only the text between the README markers, and says so when they are missing", () => {
+        const readme = `# Title\n\n${README_START}\nold figures\n${README_END}\n\nafter\n`;
+        assert.strictEqual(replaceBenchSection(readme, "| new |"), `# Title\n\n${README_START}\n| new |\n${README_END}\n\nafter\n`);
+        assert.strictEqual(replaceBenchSection(replaceBenchSection(readme, "| a |"), "| b |"), replaceBenchSection(readme, "| b |"), "idempotent");
+        assert.throws(() => replaceBenchSection("# no markers\n", "x", "README.md"), /^Error: README\.md needs exactly one <!-- bench:start --> … <!-- bench:end --> section/);
+        assert.throws(() => replaceBenchSection(`${README_END}\n${README_START}\n`, "x"), /needs exactly one/);
+    });
+
+    it("reads its options, with one-line errors", () => {
+        assert.deepStrictEqual(parseOptions([]), { runs: 5, plan: true, check: true, objects: [2000, 20000], readme: undefined });
+        const o = parseOptions(["--only", "check", "--objects", "20,40", "--runs", "1", "--readme", "R.md"]);
+        assert.deepStrictEqual([o.plan, o.check, o.objects, o.runs, o.readme], [false, true, [20, 40], 1, path.resolve("R.md")]);
+        assert.strictEqual(parseOptions(["--write-readme"]).readme, path.resolve(__dirname, "..", "README.md"));
+        assert.throws(() => parseOptions(["--runs", "0"]), /--runs 0: give a whole number/);
+        assert.throws(() => parseOptions(["--only", "diff"]), /--only diff: give plan or check/);
+        assert.throws(() => parseOptions(["--objects", "20000,2000"]), /--objects 20000,2000: give two object counts/);
+        assert.strictEqual(median([3, 1, 2]), 2);
+        assert.strictEqual(median([4, 1, 2, 3]), 2.5);
+    });
+});
