@@ -154,6 +154,18 @@ describe("diffReports on hand-made reports", () => {
         assert.match(msg, /does not resize them/);
     });
 
+    it("a StatefulSet replaced under a new name leaves its data behind on the old claims", () => {
+        const renamed = statefulSet("1Gi");
+        const spec = renamed.inputs.spec as JsonObject;
+        renamed.inputs = { ...renamed.inputs, metadata: { name: "db2", namespace: "lab" }, spec: { ...spec, serviceName: "db2" } };
+        const d = diffReports(report([statefulSet("1Gi")]), report([renamed]));
+        const r = only(d, "lab-db");
+        assert.strictEqual(r.op, "replace");
+        assert.strictEqual(r.deleteBeforeReplace, false);
+        assert.deepStrictEqual(r.replaceFields.sort(), ["metadata.name", "spec.serviceName"]);
+        assert.match(d.risks[0].message, /claims data-db-0 … data-db-2 stay .* the new StatefulSet is lab\/db2, so its pods start on new, empty claims/);
+    });
+
     it("with the orphan deletion propagation annotation on the OLD StatefulSet, its pods survive: exit 0", () => {
         const orphan = { "pulumi.com/deletionPropagationPolicy": "orphan" };
         const d = diffReports(report([statefulSet("500M", orphan)]), report([statefulSet("1Gi", orphan)]));

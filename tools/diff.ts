@@ -611,7 +611,9 @@ function findRisks(
                 message: `volume ${what} is ${verb}: what happens to its storage follows its reclaim policy (${reclaim ?? "unset: Delete for dynamically provisioned volumes, Retain for manually created ones"})${suffix}`,
             });
         } else if (id?.kind === "StatefulSet") {
-            const risk = statefulSetRisk(d, old, verb, deletedNamespaces, suffix);
+            const now = current.resources.find(r => urnKey(r.urn) === urnKey(d.urn));
+            const oldName = previous.objects.find(o => urnKey(o.urn) === urnKey(old.urn))?.name;
+            const risk = statefulSetRisk(d, old, oldName, now, verb, deletedNamespaces, suffix);
             if (risk) {
                 risks.push(risk);
             }
@@ -640,8 +642,10 @@ function findRisks(
     return risks;
 }
 
-function statefulSetRisk(d: ResourceDiff, old: ReportResource, verb: string, deletedNamespaces: Set<string>, suffix: string): DiffRisk | undefined {
-    const name = str(objAt(old.inputs, "metadata", "name")) ?? d.object?.split("/").pop() ?? d.name;
+function statefulSetRisk(
+    d: ResourceDiff, old: ReportResource, oldName: string | undefined, now: ReportResource | undefined, verb: string, deletedNamespaces: Set<string>, suffix: string,
+): DiffRisk | undefined {
+    const name = str(objAt(old.inputs, "metadata", "name")) ?? oldName ?? d.name;
     const namespace = str(objAt(old.inputs, "metadata", "namespace")) ?? "default";
     const replicas = typeof objAt(old.inputs, "spec", "replicas") === "number" ? objAt(old.inputs, "spec", "replicas") as number : 1;
     const pods = replicas > 0 ? (replicas === 1 ? `${namespace}/${name}-0` : `${namespace}/${name}-0 … ${name}-${replicas - 1}`) : "";
@@ -667,7 +671,19 @@ function statefulSetRisk(d: ResourceDiff, old: ReportResource, verb: string, del
     const parts = [
         `StatefulSet ${namespace}/${name} is ${verb}: the old StatefulSet is deleted with ${policy} propagation, so its pods${pods ? ` ${pods}` : ""} are deleted (the database is down until the new StatefulSet's pods are ready)`,
     ];
-    if (claims) {
+    // The new pods find the old claims only under the same StatefulSet name, namespace and template names.
+    const newName = now ? str(objAt(now.inputs, "metadata", "name")) : undefined;
+    const newNamespace = now ? str(objAt(now.inputs, "metadata", "namespace")) ?? "default" : namespace;
+    const newTemplates = now ? objAt(now.inputs, "spec", "volumeClaimTemplates") : undefined;
+    const newTemplateNames = Array.isArray(newTemplates) ? newTemplates.map(t => str(objAt(t, "metadata", "name"))) : [];
+    const lostTemplates = templateNames.filter(t => !newTemplateNames.includes(t));
+    const reattached = newName === name && newNamespace === namespace && lostTemplates.length === 0;
+    if (claims && !claimsLost && !reattached) {
+        const why = newName === undefined ? "the new StatefulSet gets a new auto-name"
+            : newName !== name || newNamespace !== namespace ? `the new StatefulSet is ${newNamespace}/${newName}`
+                : `claim template(s) ${lostTemplates.join(", ")} are renamed`;
+        parts.push(`claims ${claims} stay (whenDeleted: ${whenDeleted}) but ${why}, so its pods start on new, empty claims: the data is left behind on the old claims`);
+    } else if (claims) {
         parts.push(claimsLost
             ? `claims ${claims} are deleted with it (${namespaceGoes ? `namespace ${namespace} is deleted` : "whenDeleted: Delete"}): their data is lost`
             : `claims ${claims} survive (whenDeleted: ${whenDeleted}) and are re-attached by the new pods while the StatefulSet and template names stay the same${d.replaceFields.some(f => f.startsWith("spec.volumeClaimTemplates")) ? "; the changed claim template does not change existing claims (a larger storage request does not resize them: expand the claims themselves)" : ""}`);
