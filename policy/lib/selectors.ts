@@ -219,11 +219,11 @@ const SELECTOR_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"];
  * whose selectors are generated). Such an object never reaches the cluster: an input error, not a
  * policy finding.
  */
-export function templateSelectorProblem(kind: string, obj: { spec?: Record<string, unknown> }): string | undefined {
+export function templateSelectorProblem(kind: string, obj: { spec?: unknown }): string | undefined {
     if (!SELECTOR_KINDS.includes(kind)) {
         return undefined;
     }
-    const spec = obj.spec ?? {};
+    const spec = (obj.spec ?? {}) as Record<string, unknown>;
     const selector = spec.selector as LabelSelector | null | undefined;
     const labels = ((spec.template as { metadata?: { labels?: Record<string, string> } } | undefined)?.metadata?.labels) ?? {};
     if (selector === undefined || selector === null) {
