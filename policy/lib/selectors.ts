@@ -219,7 +219,7 @@ const SELECTOR_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"];
  * whose selectors are generated). Such an object never reaches the cluster: an input error, not a
  * policy finding.
  */
-export function templateSelectorProblem(kind: string, obj: { spec?: unknown }): string | undefined {
+export function templateSelectorProblem(kind: string, obj: Record<string, unknown>): string | undefined {
     if (!SELECTOR_KINDS.includes(kind)) {
         return undefined;
     }
