@@ -143,7 +143,10 @@ async function main(json: boolean): Promise<number> {
         throw new PlanCommandError(failureKind(err), `stack ${stack}: ${err instanceof Error ? err.message : String(err)}`);
     }
 
-    const report = buildReport(result, { outDir: out, policyConfigFile: result.policyConfigFile });
+    // The policy config file relative to the project when it is the project's, so that reports compare across machines.
+    const policyFile = result.policyConfigFile && !path.relative(ROOT, result.policyConfigFile).startsWith("..")
+        ? path.relative(ROOT, result.policyConfigFile) : result.policyConfigFile;
+    const report = buildReport(result, { outDir: out, policyConfigFile: policyFile });
     try {
         writeOutputDir(out, result.objects.map((o, i) => ({ name: fileNameOf(o, i), content: toYaml([o]) })), { root: ROOT, stack: result.stack.stack });
         writeFileAtomically(reportFile, `${JSON.stringify(report, null, 2)}\n`, isPlanReport);
@@ -154,7 +157,7 @@ async function main(json: boolean): Promise<number> {
     const diff = previous ? diffReports(previous, report) : undefined;
     const code = Math.max(exitCodeOf(result), diff ? diffExitCode(diff) : 0);
     if (json) {
-        console.log(JSON.stringify({ ...report, ...(diff ? { against: path.resolve(values.against ?? ""), diff } : {}), exitCode: code }, null, 2));
+        printJson({ ...report, ...(diff ? { against: path.resolve(values.against ?? ""), diff } : {}), exitCode: code });
     } else {
         for (const line of planSummary(result, { out, reportFile })) {
             console.log(line);
@@ -189,11 +192,19 @@ function fail(err: unknown, json: boolean): number {
     const message = err instanceof Error ? err.message : String(err);
     console.error(`error: ${message}${kind === "usage" ? `\n${USAGE}` : ""}`);
     if (json) {
-        console.log(JSON.stringify({ error: { kind, message }, exitCode: 2 }, null, 2));
+        printJson({ error: { kind, message }, exitCode: 2 });
     }
     return 2;
 }
 
 // Known before parsing, so that even a usage error is reported as JSON when --json was asked for.
 const json = process.argv.slice(2).includes("--json");
+/** With --json, stdout is for the one JSON document: whatever the program or a library logs goes to stderr. */
+const stdout = process.stdout.write.bind(process.stdout);
+function printJson(value: object): void {
+    stdout(`${JSON.stringify(value, null, 2)}\n`);
+}
+if (json) {
+    process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+}
 main(json).then(code => { process.exitCode = code; }, err => { process.exitCode = fail(err, json); });
