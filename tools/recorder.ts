@@ -6,11 +6,19 @@
  *
  * `Mocks.newResource` is not told a resource's parent, dependencies or options, so the recorder
  * wraps Pulumi's own `MockMonitor` and reads them off each `RegisterResourceRequest`.
+ *
+ * Nothing is skipped silently: a remote component (`remote: true`: `helm.v4.Chart`,
+ * `yaml.v2.ConfigGroup`, `kustomize.v2.Directory`, any multi-language component) and a Helm
+ * `Release` get their Kubernetes objects from the provider at deploy time, so under mocks they
+ * have no children. The recording lists them in `notRenderedOffline`, and fails if one is inside
+ * a lab (a `kubelab:labs:*` component): labs are built from kubelab's own components so that the
+ * offline plan sees every object; only platform cluster services may use them.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import type * as resproto from "@pulumi/pulumi/proto/resource_pb";
 import { KubelabMocks } from "./mocks";
+import {
+    MockMonitor, RegisterResourceOutputsRequest, RegisterResourceRequest, RegisterResourceResponse, replaceNewUrn,
+} from "./sdk-internals";
 
 /** A raw property map as it crosses the wire: unknowns are sentinel strings, secrets are wrapped. */
 export type WireValue = null | boolean | number | string | WireValue[] | { [key: string]: WireValue };
@@ -46,6 +54,16 @@ export interface RecordedResource {
     state: WireProps;
     /** Outputs a component registered with `registerOutputs`. */
     outputs?: WireProps;
+    /** Why the offline plan can't show what this resource creates, if it can't (see {@link notRenderedReason}). */
+    notRenderedOffline?: string;
+}
+
+/** A resource whose Kubernetes objects the offline plan can't show. */
+export interface NotRenderedOffline {
+    urn: string;
+    type: string;
+    name: string;
+    reason: string;
 }
 
 export interface Recording {
@@ -56,15 +74,38 @@ export interface Recording {
     resources: RecordedResource[];
     /** The stack outputs, as the program returned them. */
     stackOutputs: Record<string, unknown>;
+    /** Remote components and Helm releases: their objects are made at deploy time, so they are not in the plan. */
+    notRenderedOffline: NotRenderedOffline[];
 }
 
-type ResourceCallback = (err: Error | null, response: resproto.RegisterResourceResponse | undefined) => void;
+type ResourceCallback = (err: Error | null, response: RegisterResourceResponse | undefined) => void;
 type OutputsCallback = (err: Error | null, response: unknown) => void;
 
-/** `MockMonitor.newUrn` is private; the recorder replaces it through this view. */
-interface UrnMaker { newUrn(parent: string, type: string, name: string): string }
-
 const STACK_TYPE = "pulumi:pulumi:Stack";
+const HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
+/** Components of this type prefix are labs, which may not contain what the offline plan can't render. */
+const LAB_TYPE_PREFIX = "kubelab:labs:";
+
+/** Why a registration's objects are not rendered offline, or undefined if they are. */
+export function notRenderedReason(req: { type: string; remote: boolean }): string | undefined {
+    if (req.remote) {
+        return "remote component: its children are created by the provider at deploy time";
+    }
+    if (req.type === HELM_RELEASE_TYPE) {
+        return "Helm release: the chart is rendered by the provider";
+    }
+    return undefined;
+}
+
+/** A lab uses a resource the offline plan can't render. */
+export class NotRenderableInLabError extends Error {
+    constructor(readonly offenders: { resource: NotRenderedOffline; lab: RecordedResource }[]) {
+        super(offenders.map(({ resource, lab }) =>
+            `lab ${lab.name} (${lab.type}) contains ${resource.type} '${resource.name}', which the offline plan can't render (${resource.reason}). ` +
+            "Build labs from kubelab's own components so that every object is planned and checked; only platform cluster services may use remote components or Helm releases.").join("\n"));
+        this.name = "NotRenderableInLabError";
+    }
+}
 
 /** A mock monitor that records what the engine would see. */
 export class RecordingMonitor extends MockMonitor {
@@ -74,7 +115,7 @@ export class RecordingMonitor extends MockMonitor {
         super(mocks);
         // The engine leaves the root stack's type out of its children's qualified types:
         // `urn:pulumi:dev::kubelab::kubelab:labs:Smilr$kubernetes:core/v1:Namespace::smilr-namespace`.
-        (this as unknown as UrnMaker).newUrn = (parent, type, name) => {
+        replaceNewUrn(this, (parent, type, name) => {
             let qualified = type;
             if (parent) {
                 const parentType = parent.split("::")[2];
@@ -83,10 +124,10 @@ export class RecordingMonitor extends MockMonitor {
                 }
             }
             return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
-        };
+        });
     }
 
-    override async registerResource(req: resproto.RegisterResourceRequest, callback: ResourceCallback): Promise<void> {
+    override async registerResource(req: RegisterResourceRequest, callback: ResourceCallback): Promise<void> {
         const inputs = (req.getObject()?.toJavaScript() ?? {}) as WireProps;
         const propertyDependencies: Record<string, string[]> = {};
         req.getPropertydependenciesMap().forEach((deps, key) => { propertyDependencies[key] = deps.getUrnsList(); });
@@ -115,7 +156,11 @@ export class RecordingMonitor extends MockMonitor {
                 deletedWith: req.getDeletedwith() || undefined,
             },
             inputs,
+            notRenderedOffline: notRenderedReason({ type: req.getType(), remote: req.getRemote() }),
         };
+        if (!base.notRenderedOffline) {
+            delete base.notRenderedOffline;
+        }
         if (base.custom && !base.provider && !base.type.startsWith("pulumi:providers:")) {
             base.provider = this.defaultProvider(base.type, req.getVersion());
         }
@@ -150,7 +195,7 @@ export class RecordingMonitor extends MockMonitor {
         return urn;
     }
 
-    override registerResourceOutputs(req: resproto.RegisterResourceOutputsRequest, callback: OutputsCallback): void {
+    override registerResourceOutputs(req: RegisterResourceOutputsRequest, callback: OutputsCallback): void {
         const record = this.recorded.get(req.getUrn());
         if (record) {
             record.outputs = (req.getOutputs()?.toJavaScript() ?? {}) as WireProps;
@@ -232,8 +277,36 @@ export async function recordProgram(program: Program, opts: RecordOptions): Prom
         process.off("uncaughtException", onUncaught);
     }
     failure = failure ?? uncaught[0];
+    const resources = [...monitor.recorded.values()];
     if (failure !== undefined) {
-        throw new ProgramFailure(failure, [...monitor.recorded.values()]);
+        throw new ProgramFailure(failure, resources);
     }
-    return { project, stack: opts.stack, preview, resources: [...monitor.recorded.values()], stackOutputs };
+    const notRenderedOffline = notRenderedIn(resources);
+    if (notRenderedOffline.offenders.length) {
+        throw new ProgramFailure(new NotRenderableInLabError(notRenderedOffline.offenders), resources);
+    }
+    return { project, stack: opts.stack, preview, resources, stackOutputs, notRenderedOffline: notRenderedOffline.list };
+}
+
+/** The resources not rendered offline, and those of them inside a lab, with the (innermost) lab. */
+function notRenderedIn(resources: RecordedResource[]): { list: NotRenderedOffline[]; offenders: { resource: NotRenderedOffline; lab: RecordedResource }[] } {
+    const byUrn = new Map(resources.map(r => [r.urn, r]));
+    const list: NotRenderedOffline[] = [];
+    const offenders: { resource: NotRenderedOffline; lab: RecordedResource }[] = [];
+    for (const r of resources) {
+        if (!r.notRenderedOffline) {
+            continue;
+        }
+        const entry: NotRenderedOffline = { urn: r.urn, type: r.type, name: r.name, reason: r.notRenderedOffline };
+        list.push(entry);
+        const seen = new Set<string>();
+        for (let a = r.parent ? byUrn.get(r.parent) : undefined; a && !seen.has(a.urn); a = a.parent ? byUrn.get(a.parent) : undefined) {
+            seen.add(a.urn);
+            if (a.type.startsWith(LAB_TYPE_PREFIX)) {
+                offenders.push({ resource: entry, lab: a });
+                break;
+            }
+        }
+    }
+    return { list, offenders };
 }

@@ -2,16 +2,17 @@
  * Turns a recording into what it means for the cluster: the Kubernetes objects (in the order
  * they would be applied), the resource tree, and the resources as the policy engine sees them.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { parseType } from "../policy/lib/k8s";
 import type { AnalyzerResource } from "./policy-harness";
 import type { RecordedResource, Recording, WireValue } from "./recorder";
 
-/** The wire sentinel for a value unknown during a preview (`@pulumi/pulumi/runtime/rpc` unknownValue). */
-export const UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-/** The wire signature key and the secret signature. */
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+/** The wire sentinel for a value unknown during a preview (the SDK's public `pulumi.runtime.unknownValue`). */
+export const UNKNOWN_SENTINEL: string = pulumi.runtime.unknownValue;
+/** The wire signature key and the secret signature (`pulumi.runtime.specialSigKey`, `specialSecretSig`). */
+const SIG_KEY: string = pulumi.runtime.specialSigKey;
+const SECRET_SIG: string = pulumi.runtime.specialSecretSig;
 
 /** How unknown and secret values appear in rendered YAML. */
 export const UNKNOWN_PLACEHOLDER = "(unknown until deployed)";
@@ -73,9 +74,12 @@ function kindRank(kind: string): number {
     return i === -1 ? KIND_ORDER.length : i;
 }
 
-/** True for a recorded resource that is a Kubernetes object (not a provider, component or Patch). */
+/**
+ * True for a recorded resource that is a Kubernetes object (not a provider, component or Patch,
+ * nor a Helm release, whose objects the provider makes at deploy time).
+ */
 export function isKubernetesObject(r: RecordedResource): boolean {
-    return r.custom && r.type.startsWith("kubernetes:") && parseType(r.type) !== undefined;
+    return r.custom && !r.notRenderedOffline && r.type.startsWith("kubernetes:") && parseType(r.type) !== undefined;
 }
 
 /**
@@ -183,7 +187,8 @@ export function resourceTree(recording: Recording): string[] {
     const walk = (parent: string | undefined, depth: number) => {
         for (const r of children.get(parent) ?? []) {
             const flags = [r.options.protect ? "protect" : "", r.options.retainOnDelete ? "retainOnDelete" : ""].filter(Boolean);
-            lines.push(`${"  ".repeat(depth)}${r.type}  ${r.name}${flags.length ? `  [${flags.join(", ")}]` : ""}`);
+            const skipped = r.notRenderedOffline ? "  (not rendered offline)" : "";
+            lines.push(`${"  ".repeat(depth)}${r.type}  ${r.name}${flags.length ? `  [${flags.join(", ")}]` : ""}${skipped}`);
             walk(r.urn, depth + 1);
         }
     };
