@@ -410,7 +410,7 @@ describe("diff of real plans: smilr on the minikube stack", function () {
         assert.strictEqual(typeof previous.outputs.storageClass, "string");
         assert.strictEqual(previous.exitCode, 0);
         assert.ok(!("notRenderedOffline" in previous) || Array.isArray(previous.notRenderedOffline));
-        const withExtra = { ...basePlan, recording: { ...basePlan.recording, notRenderedOffline: [{ urn: "urn:x", type: "kubernetes:helm.sh/v3:Release", reason: "a Helm release has no children offline" }] } };
+        const withExtra = { ...basePlan, recording: { ...basePlan.recording, notRenderedOffline: [{ urn: "urn:x", type: "kubernetes:helm.sh/v3:Release", name: "x", reason: "a Helm release has no children offline" }] } };
         assert.deepStrictEqual(buildReport(withExtra, { outDir: "out" }).notRenderedOffline, withExtra.recording.notRenderedOffline);
     });
 

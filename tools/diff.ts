@@ -314,6 +314,9 @@ export function diffReports(previous: PlanReport, current: PlanReport): PlanDiff
         }
     }
 
+    // A replaced provider replaces everything it manages (again after the dependents are re-diffed below).
+    cascadeProviders(diffs, current, oldByKey, byKey);
+
     // A replaced resource gets new outputs, which its dependents' inputs carry: an auto-named
     // object's new name, a random value's new result. Those inputs change (to values known only at
     // deployment, as a preview shows them) and the rules apply to them again.
@@ -328,7 +331,7 @@ export function diffReports(previous: PlanReport, current: PlanReport): PlanDiff
         for (const d of replaced) {
             propagated.add(urnKey(d.urn));
             const old = oldByKey.get(urnKey(d.urn));
-            const carrier = old ? carrierOf(old, d, oldObjects.get(urnKey(d.urn))) : undefined;
+            const carrier = old ? carrierOf(old, oldObjects.get(urnKey(d.urn))) : undefined;
             if (!carrier) {
                 continue;
             }
@@ -353,23 +356,7 @@ export function diffReports(previous: PlanReport, current: PlanReport): PlanDiff
         }
     }
 
-    // A replaced provider replaces everything it manages.
-    for (const d of diffs) {
-        if (d.op !== "replace" || !d.type.startsWith("pulumi:providers:")) {
-            continue;
-        }
-        for (const r of current.resources) {
-            const dependent = byKey.get(urnKey(r.urn));
-            if (r.provider && urnKey(r.provider) === urnKey(d.urn) && dependent && (dependent.op === "same" || dependent.op === "update")) {
-                dependent.op = "replace";
-                dependent.replaceFields.push(`provider ${d.name}`);
-                dependent.notes.push(`its provider ${d.name} is replaced (${d.replaceFields.join(", ")})`);
-                const old = oldByKey.get(urnKey(r.urn));
-                dependent.deleteBeforeReplace = old?.deleteBeforeReplace === true || r.deleteBeforeReplace === true
-                    || (k8sIdentity(r) !== undefined && str(objAt(r.inputs, "metadata", "name")) !== undefined);
-            }
-        }
-    }
+    cascadeProviders(diffs, current, oldByKey, byKey);
 
     const risks = findRisks(diffs, previous, current, oldByKey, newProviders, byKey);
     const counts: Record<Operation, number> = { create: 0, update: 0, replace: 0, delete: 0, same: 0 };
@@ -386,6 +373,26 @@ export function diffReports(previous: PlanReport, current: PlanReport): PlanDiff
     };
 }
 
+/** A replaced provider replaces every resource it manages. */
+function cascadeProviders(diffs: ResourceDiff[], current: PlanReport, oldByKey: Map<string, ReportResource>, byKey: Map<string, ResourceDiff>): void {
+    for (const d of diffs) {
+        if (d.op !== "replace" || !d.type.startsWith("pulumi:providers:")) {
+            continue;
+        }
+        for (const r of current.resources) {
+            const dependent = byKey.get(urnKey(r.urn));
+            if (r.provider && urnKey(r.provider) === urnKey(d.urn) && dependent && (dependent.op === "same" || dependent.op === "update")) {
+                dependent.op = "replace";
+                dependent.replaceFields.push(`provider ${d.name}`);
+                dependent.notes.push(`its provider ${d.name} is replaced (${d.replaceFields.join(", ")})`);
+                const old = oldByKey.get(urnKey(r.urn));
+                dependent.deleteBeforeReplace = old?.deleteBeforeReplace === true || r.deleteBeforeReplace === true
+                    || (k8sIdentity(r) !== undefined && str(objAt(r.inputs, "metadata", "name")) !== undefined);
+            }
+        }
+    }
+}
+
 /** Which input values of a dependent carry a replaced resource's changing outputs. */
 interface Carrier {
     what: string;
@@ -393,7 +400,7 @@ interface Carrier {
     carries(v: Json): boolean;
 }
 
-function carrierOf(old: ReportResource, d: ResourceDiff, oldObj: ReportObject | undefined): Carrier | undefined {
+function carrierOf(old: ReportResource, oldObj: ReportObject | undefined): Carrier | undefined {
     const id = k8sIdentity(old);
     if (id && objAt(old.inputs, "metadata", "name") === undefined && oldObj) {
         const name = oldObj.name;

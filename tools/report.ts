@@ -81,6 +81,8 @@ export interface ReportObject {
 export interface NotRenderedOffline {
     urn: string;
     type: string;
+    /** The Pulumi resource name. */
+    name?: string;
     reason: string;
 }
 
@@ -187,8 +189,8 @@ function resourceOf(r: RecordedResource): ReportResource {
 
 const STACK_TYPE = "pulumi:pulumi:Stack";
 
-/** Read optionally: another helper adds it to the recording. */
-type RecordingWithExtras = Recording & { notRenderedOffline?: NotRenderedOffline[] };
+/** Read optionally: older recordings lack it. */
+type RecordingWithExtras = Omit<Recording, "notRenderedOffline"> & { notRenderedOffline?: NotRenderedOffline[] };
 
 export interface BuildReportOptions {
     /** The folder the plan writes the objects' YAML to. */
@@ -229,7 +231,7 @@ export function buildReport(plan: Plan, opts: BuildReportOptions): PlanReport {
         report.policyConfigFile = opts.policyConfigFile;
     }
     if (recording.notRenderedOffline) {
-        report.notRenderedOffline = recording.notRenderedOffline.map(n => ({ urn: n.urn, type: n.type, reason: n.reason }));
+        report.notRenderedOffline = recording.notRenderedOffline.map(n => ({ urn: n.urn, type: n.type, ...(n.name !== undefined ? { name: n.name } : {}), reason: n.reason }));
     }
     return report;
 }
