@@ -305,6 +305,11 @@ export async function runPolicyPack(pack: PackUnderTest, resources: AnalyzerReso
     return server.exclusive(() => runOver(server, resources, config));
 }
 
+/** GetAnalyzerInfo of the pack served in process: its policies as the CLI learns them. */
+export function analyzerInfoOf(pack: PackUnderTest): Promise<AnalyzerProto.AnalyzerInfo> {
+    return serverFor(pack).getAnalyzerInfo();
+}
+
 /** The same run over any transport (tools/policy-server.ts passes a gRPC one). */
 export async function runOver(transport: AnalyzerTransport, resources: AnalyzerResource[], config: ResolvedConfig): Promise<PolicyRun> {
     await transport.configure(configureRequest(await transport.getAnalyzerInfo(), config));
