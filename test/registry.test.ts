@@ -61,7 +61,7 @@ describe("a lab deployed twice in one stack", function () {
     let urns: string[];
 
     before(async () => {
-        const p = await plan("minikube", { config: minikubeWith({ "kubelab:labs": ["smilr", { lab: "smilr", name: "smilr-b", namespace: "team-b" }] }) });
+        const p = await plan("minikube", { config: minikubeWith({ "kubelab:labs": ["smilr", { lab: "smilr", name: "smilr-b", namespace: "team-b", host: "b.labs.example.com" }] }) });
         assert.strictEqual(exitCodeOf(p), 0, JSON.stringify(p.policies.diagnostics.filter(d => d.enforcementLevel === "mandatory"), null, 1));
         objects = p.objects;
         outputs = p.recording.stackOutputs;
@@ -87,10 +87,14 @@ describe("a lab deployed twice in one stack", function () {
         assert.deepStrictEqual(clusterScoped, ["Namespace/smilr", "Namespace/team-b", "StorageClass/kubelab-minikube-expandable"]);
     });
 
-    it("exports endpoints per instance", () => {
-        const endpoints = outputs.endpoints as Record<string, { namespace: string }>;
+    it("exports endpoints per instance, each on its own host", () => {
+        const endpoints = outputs.endpoints as Record<string, { namespace: string; frontend: string }>;
         assert.deepStrictEqual(Object.keys(endpoints).sort(), ["smilr", "smilr-b"]);
         assert.strictEqual(endpoints["smilr-b"].namespace, "team-b");
+        assert.strictEqual(endpoints["smilr-b"].frontend, "http://b.labs.example.com/");
+        assert.strictEqual(endpoints.smilr.frontend, "http://$(minikube ip)/");
+        const hosts = objects.filter(o => o.kind === "Ingress").map(o => `${o.namespace} ${(o.object as { spec: { rules: { host?: string }[] } }).spec.rules[0].host ?? "*"}`).sort();
+        assert.deepStrictEqual(hosts, ["smilr *", "smilr *", "team-b b.labs.example.com", "team-b b.labs.example.com"]);
     });
 });
 

@@ -16,6 +16,11 @@ export interface LabInstance {
     name: string;
     /** Namespace the instance lives in (created by the lab). Unique in the stack. */
     namespace: string;
+    /**
+     * Host the instance's Ingress rules answer to, replacing `kubelab:ingressHost`; two
+     * instances never share a host (their paths would collide).
+     */
+    host?: string;
 }
 
 /** What every lab gets from the stack besides its own settings. */
@@ -26,7 +31,10 @@ export interface LabContext {
     images: ImageSettings;
     /** Protect stateful data (`kubelab:protectData`). */
     protectData: boolean;
-    /** Host the labs' Ingress rules answer to (a secret when `secure:`); undefined answers any host. */
+    /**
+     * Host the labs' Ingress rules answer to (`kubelab:ingressHost`, a secret when `secure:`);
+     * undefined answers any host. An instance's own `host` replaces it.
+     */
     ingressHost?: pulumi.Input<string>;
 }
 

@@ -8,7 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { dnsLabel, oneOf, section, setting } from "../../infra/config";
+import { ConfigError, HOST_NAME, dnsLabel, matching, oneOf, section, setting } from "../../infra/config";
 import { DeployedLab, KnownLabName, LabContext, LabDefinition, LabInstance } from "./lab";
 import { smilr } from "./smilr";
 
@@ -39,14 +39,14 @@ export interface LabEntry extends LabInstance {
 const planned = PLANNED_LABS.length ? ` (${PLANNED_LABS.join(", ")} are planned but not implemented yet)` : "";
 const labName = oneOf(LAB_NAMES, planned);
 
-/** One entry of `kubelab:labs`: a lab name, or `{lab, name, namespace}`. */
+/** One entry of `kubelab:labs`: a lab name, or `{lab, name, namespace, host}`. */
 const labEntry = z.preprocess(
     (entry, ctx) => {
         if (typeof entry === "string") {
             return { lab: entry };
         }
         if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
-            ctx.addIssue({ code: "custom", message: `a lab name (one of ${LAB_NAMES.join(", ")}) or {lab: <name>, name: <instance>, namespace: <namespace>}`, input: entry });
+            ctx.addIssue({ code: "custom", message: `a lab name (one of ${LAB_NAMES.join(", ")}) or {lab: <name>, name: <instance>, namespace: <namespace>, host: <host>}`, input: entry });
             return z.NEVER;
         }
         return entry;
@@ -58,12 +58,16 @@ const labEntry = z.preprocess(
         name: dnsLabel.optional(),
         /** Namespace, unique in the stack (default: the instance name). */
         namespace: dnsLabel.optional(),
+        /** Host of the instance's Ingress rules (default: kubelab:ingressHost). */
+        host: matching(HOST_NAME, "a DNS host name such as smilr-b.labs.example.com").optional(),
     }),
-).transform((e): LabEntry => ({ lab: e.lab, name: e.name ?? e.lab, namespace: e.namespace ?? e.name ?? e.lab }));
+).transform((e): LabEntry => ({
+    lab: e.lab, name: e.name ?? e.lab, namespace: e.namespace ?? e.name ?? e.lab, ...(e.host ? { host: e.host } : {}),
+}));
 
 /** `kubelab:labs`: the lab instances to deploy, in order; names and namespaces unique. */
 export const labsSchema = setting(z.array(z.unknown()),
-    `a list of labs, each a lab name (${LAB_NAMES.join(", ")}) or {lab: <name>, name: <instance>, namespace: <namespace>}`)
+    `a list of labs, each a lab name (${LAB_NAMES.join(", ")}) or {lab: <name>, name: <instance>, namespace: <namespace>, host: <host>}`)
     .pipe(z.array(labEntry))
     .superRefine((entries, ctx) => {
         const seen = { name: new Map<string, number>(), namespace: new Map<string, number>() };
@@ -83,6 +87,25 @@ export const labsSchema = setting(z.array(z.unknown()),
         });
     })
     .default([]);
+
+/**
+ * Two instances answering on the same host would route the same paths: each instance after the
+ * first on a host must have its own (`host`, or `kubelab:ingressHost` for all). Throws a config
+ * error naming the entry. `ingressHost` is the stack's host as written ("" for any host).
+ */
+export function checkHosts(entries: readonly LabEntry[], written: readonly unknown[], ingressHost: string, prefix: string): void {
+    const seen = new Map<string, number>();
+    entries.forEach((entry, i) => {
+        const host = entry.host ?? ingressHost;
+        const first = seen.get(host);
+        if (first !== undefined) {
+            throw new ConfigError(`${prefix}labs[${i}]`, written[i],
+                `a lab instance with an Ingress host of its own: kubelab:labs[${first}] already answers on ${host ? `host ${host}` : "any host"} with the same paths ` +
+                `(add host, e.g. {lab: ${entry.lab}, name: ${entry.name}, namespace: ${entry.namespace}, host: ${entry.name}.${host || "labs.example.com"}})`);
+        }
+        seen.set(host, i);
+    });
+}
 
 /** What the stack needs from the labs it deploys. */
 export interface DeployedLabs {

@@ -15,7 +15,7 @@ import { RawConfig, parseConfig, readConfig, section } from "../../infra/config"
 import { PLATFORM_NAMES } from "../../infra/registry";
 import { PLATFORM_MOVED_KEYS, PlatformLayerSettings, platformLayerSettings, platformLayerShape } from "../../infra/settings";
 import { ImageSettings, imageSettingsShape } from "../images";
-import { LabEntry, LabName, labSectionsShape, labsSchema } from "./registry";
+import { LabEntry, LabName, checkHosts, labSectionsShape, labsSchema } from "./registry";
 
 const stackSchema = section({
     ...platformLayerShape,
@@ -41,6 +41,7 @@ export interface Settings extends PlatformLayerSettings {
 /** Reads and validates every setting of the stack; throws a config error naming the first bad one. */
 export function loadSettings(raw: RawConfig = readConfig()): Settings {
     const parsed = parseConfig(stackSchema, raw.values, `${raw.project}:`);
+    checkHosts(parsed.labs, Array.isArray(raw.values.labs) ? raw.values.labs : [], parsed.ingressHost, `${raw.project}:`);
     warnAboutSecrets(raw);
     const lab = Object.fromEntries(Object.keys(labSectionsShape).map(name => [name, parsed[name as LabName]])) as Settings["lab"];
     return {

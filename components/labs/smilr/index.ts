@@ -143,7 +143,7 @@ export const smilr = defineLab({
         images: context.images,
         storageClassName: context.platform.storageClassName,
         ingressClassName: context.platform.ingressClassName,
-        ingressHost: context.ingressHost,
+        ingressHost: instance.host ?? context.ingressHost,
         ingressAddress: context.platform.ingressAddress,
         protectData: context.protectData,
     }, opts),
