@@ -609,13 +609,13 @@ function findRisks(
         if (id?.kind === "PersistentVolumeClaim") {
             risks.push({
                 urn: d.urn, resource: what, op: d.op, field,
-                message: `claim ${what} is ${verb}: the volume bound to it is released${d.op === "replace" ? " and the new claim starts empty" : ""}; its data is gone unless the volume's reclaim policy is Retain${suffix}`,
+                message: `${what} is ${verb}: the volume bound to it is released${d.op === "replace" ? " and the new claim starts empty" : ""}; its data is gone unless the volume's reclaim policy is Retain${suffix}`,
             });
         } else if (id?.kind === "PersistentVolume") {
             const reclaim = str(objAt(old.inputs, "spec", "persistentVolumeReclaimPolicy"));
             risks.push({
                 urn: d.urn, resource: what, op: d.op, field,
-                message: `volume ${what} is ${verb}: what happens to its storage follows its reclaim policy (${reclaim ?? "unset: Delete for dynamically provisioned volumes, Retain for manually created ones"})${suffix}`,
+                message: `${what} is ${verb}: what happens to its storage follows its reclaim policy (${reclaim ?? "unset: Delete for dynamically provisioned volumes, Retain for manually created ones"})${suffix}`,
             });
         } else if (id?.kind === "StatefulSet") {
             const now = current.resources.find(r => urnKey(r.urn) === urnKey(d.urn));
@@ -624,12 +624,8 @@ function findRisks(
             if (risk) {
                 risks.push(risk);
             }
-        } else if (old.type === "pulumi:providers:kubernetes" && d.op === "replace") {
-            const managed = current.resources.filter(r => r.provider && urnKey(r.provider) === urnKey(old.urn) && ["PersistentVolumeClaim", "PersistentVolume", "StatefulSet"].includes(k8sIdentity(r)?.kind ?? ""));
-            if (managed.length && !managed.every(r => byKey.get(urnKey(r.urn))?.op === "replace")) {
-                risks.push({ urn: d.urn, resource: what, op: d.op, field, message: `provider ${d.name} is replaced: every object it manages is replaced with it` });
-            }
         }
+        // A replaced provider needs no entry of its own: the objects it manages are replaced with it and judged above.
     }
     // Providers that may point at another cluster: objects holding data would all be replaced.
     for (const d of diffs) {
@@ -754,7 +750,7 @@ export function formatDiff(d: PlanDiff): string[] {
     if (d.risks.length) {
         lines.push(`Data at risk (${d.risks.length}):`);
         for (const k of d.risks) {
-            lines.push(`  ✗ ${k.resource}: ${k.message}`);
+            lines.push(`  ✗ ${k.message}`);
         }
     }
     const c = d.counts;
