@@ -1,0 +1,193 @@
+/**
+ * The private parts of the Pulumi SDKs that tools/sdk-internals.ts wraps are still there, with
+ * the names, arities and shapes kubelab relies on. When an SDK upgrade moves or changes one,
+ * these fail naming the path and the SDK versions.
+ */
+import { PolicyPack, PolicyPackArgs } from "@pulumi/policy";
+import * as assert from "assert";
+import * as path from "path";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { ROOT } from "../tools/plan-lib";
+import {
+    ANALYZER_HANDLERS, MockMonitor, PATHS, POLICY_SDK_VERSION, PULUMI_SDK_VERSION, PolicyPackLoadError, PolicyServerModule,
+    analyzerGrpc, analyzerProto, callHandler, loadPolicyServerCopy, replaceNewUrn, runPolicyPackScript, servePolicyPackInProcess,
+} from "../tools/sdk-internals";
+
+const versions = `@pulumi/pulumi ${PULUMI_SDK_VERSION}, @pulumi/policy ${POLICY_SDK_VERSION}`;
+
+/** Asserts `obj` has every named method (with the arity, if given), naming the path and versions. */
+function hasMethods(where: string, obj: object, methods: Record<string, number | undefined>): void {
+    for (const [name, arity] of Object.entries(methods)) {
+        const fn = (obj as Record<string, unknown>)[name];
+        assert.strictEqual(typeof fn, "function", `${where}: ${name} is no longer a function (${versions}); update tools/sdk-internals.ts`);
+        if (arity !== undefined) {
+            assert.strictEqual((fn as (...args: unknown[]) => unknown).length, arity, `${where}: ${name} no longer takes ${arity} arguments (${versions})`);
+        }
+    }
+}
+
+describe("SDK internals kubelab relies on", () => {
+    it("every private path still resolves", () => {
+        for (const [what, p] of Object.entries(PATHS)) {
+            assert.doesNotThrow(() => require.resolve(p), `${what}: ${p} no longer resolves (${versions}); update tools/sdk-internals.ts`);
+        }
+        assert.strictEqual(runPolicyPackScript(path.join(ROOT, "policy")), require.resolve(PATHS.runPolicyPack));
+    });
+
+    it(`${PATHS.mockMonitor}: MockMonitor with the methods the recorder overrides, and a private newUrn(parent, type, name)`, () => {
+        hasMethods(`${PATHS.mockMonitor} MockMonitor.prototype`, MockMonitor.prototype, { registerResource: 2, registerResourceOutputs: 2 });
+        const monitor = new MockMonitor({ newResource: () => ({ id: undefined, state: {} }), call: () => ({}) });
+        replaceNewUrn(monitor, (_parent, type, name) => `urn:test::${type}::${name}`);
+        assert.strictEqual((monitor as unknown as { newUrn(p: string, t: string, n: string): string }).newUrn("", "a:b:C", "x"), "urn:test::a:b:C::x");
+        assert.throws(() => replaceNewUrn({}, () => ""), /MockMonitor\.newUrn changed in @pulumi\/pulumi .*tools\/sdk-internals\.ts must follow it/);
+    });
+
+    it(`${PATHS.resourceProto}: the registration fields the recorder reads`, () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const pb = require(PATHS.resourceProto) as Record<string, { prototype: object }>;
+        hasMethods(`${PATHS.resourceProto} RegisterResourceRequest`, pb.RegisterResourceRequest.prototype, {
+            getType: 0, getName: 0, getCustom: 0, getRemote: 0, getParent: 0, getObject: 0, getDependenciesList: 0, getPropertydependenciesMap: 1,
+            getProvider: 0, getVersion: 0, getProtect: 0, getRetainondelete: 0, getIgnorechangesList: 0, getReplaceonchangesList: 0,
+            getDeletebeforereplace: 0, getDeletebeforereplacedefined: 0, getAdditionalsecretoutputsList: 0, getAliasesList: 0,
+            getCustomtimeouts: 0, getDeletedwith: 0,
+        });
+        hasMethods(`${PATHS.resourceProto} RegisterResourceResponse`, pb.RegisterResourceResponse.prototype, { getUrn: 0, getObject: 0 });
+        hasMethods(`${PATHS.resourceProto} RegisterResourceOutputsRequest`, pb.RegisterResourceOutputsRequest.prototype, { getUrn: 0, getOutputs: 0 });
+    });
+
+    it(`${PATHS.analyzerProto} and ${PATHS.analyzerGrpc}: the messages and the service the harness uses`, () => {
+        const pb = analyzerProto();
+        hasMethods(`${PATHS.analyzerProto} AnalyzeRequest`, pb.AnalyzeRequest.prototype, { setUrn: 1, setType: 1, setName: 1, setProperties: 1, setOptions: 1, setProvider: 1 });
+        hasMethods(`${PATHS.analyzerProto} AnalyzerResource`, pb.AnalyzerResource.prototype, {
+            setUrn: 1, setType: 1, setName: 1, setProperties: 1, setOptions: 1, setProvider: 1, setParent: 1, setDependenciesList: 1, getPropertydependenciesMap: 1,
+        });
+        hasMethods(`${PATHS.analyzerProto} AnalyzerResourceOptions`, pb.AnalyzerResourceOptions.prototype, {
+            setProtect: 1, setIgnorechangesList: 1, setDeletebeforereplace: 1, setDeletebeforereplacedefined: 1, setAdditionalsecretoutputsList: 1,
+            setAliasesList: 1, setCustomtimeouts: 1, setParent: 1,
+        });
+        hasMethods(`${PATHS.analyzerProto} AnalyzerResourceOptions.CustomTimeouts`, pb.AnalyzerResourceOptions.CustomTimeouts.prototype, { setCreate: 1, setUpdate: 1, setDelete: 1 });
+        hasMethods(`${PATHS.analyzerProto} ConfigureAnalyzerRequest`, pb.ConfigureAnalyzerRequest.prototype, { getPolicyconfigMap: 1 });
+        hasMethods(`${PATHS.analyzerProto} PolicyConfig`, pb.PolicyConfig.prototype, { setEnforcementlevel: 1, setProperties: 1 });
+        hasMethods(`${PATHS.analyzerProto} AnalyzeResponse`, pb.AnalyzeResponse.prototype, { getDiagnosticsList: 0, getNotApplicableList: 0 });
+        hasMethods(`${PATHS.analyzerProto} AnalyzeDiagnostic`, pb.AnalyzeDiagnostic.prototype, {
+            getPolicyname: 0, getPolicypackname: 0, getPolicypackversion: 0, getDescription: 0, getMessage: 0, getEnforcementlevel: 0, getUrn: 0, getSeverity: 0,
+        });
+        hasMethods(`${PATHS.analyzerProto} PolicyNotApplicable`, pb.PolicyNotApplicable.prototype, { getPolicyName: 0, getReason: 0 });
+        for (const message of ["AnalyzeStackRequest", "AnalyzerProviderResource", "AnalyzerPropertyDependencies", "AnalyzerHandshakeRequest", "AnalyzerStackConfigureRequest"] as const) {
+            assert.strictEqual(typeof pb[message], "function", `${PATHS.analyzerProto}: ${message} is gone (${versions})`);
+        }
+        assert.deepStrictEqual([pb.EnforcementLevel.ADVISORY, pb.EnforcementLevel.MANDATORY, pb.EnforcementLevel.DISABLED, pb.EnforcementLevel.REMEDIATE].map(v => typeof v), ["number", "number", "number", "number"]);
+        const service = analyzerGrpc().AnalyzerService as unknown as Record<string, unknown>;
+        for (const rpc of [...ANALYZER_HANDLERS, "handshake"]) {
+            assert.ok(service[rpc], `${PATHS.analyzerGrpc}: AnalyzerService has no ${rpc} (${versions})`);
+        }
+        assert.strictEqual(typeof analyzerGrpc().AnalyzerClient, "function");
+    });
+
+    it(`${PATHS.policyServer}: serve(name, version, level, args, initialConfig), one private copy per pack`, () => {
+        const copy = loadPolicyServerCopy();
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const canonical = require(PATHS.policyServer) as PolicyServerModule;
+        assert.notStrictEqual(copy, canonical, "a copy, so that the canonical server (what `new PolicyPack` uses) stays unserved");
+        assert.strictEqual(copy.serve.length, 5);
+        assert.strictEqual(loadPolicyServerCopy() === copy, false);
+    });
+
+    it("`new PolicyPack(name, args)`, as policy/index.ts calls it, is serve(name, package.json version, args.enforcementLevel ?? advisory, args)", () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const canonical = require(PATHS.policyServer) as PolicyServerModule;
+        const serve = canonical.serve;
+        const calls: unknown[][] = [];
+        const cwd = process.cwd();
+        const packDir = path.join(ROOT, "policy");
+        canonical.serve = (...args: unknown[]) => { calls.push(args); };
+        try {
+            // As the CLI loads the pack: its folder is the working directory (PolicyPack reads ./package.json).
+            process.chdir(packDir);
+            new PolicyPack("spy", { policies: [] });
+            const entry = require.resolve(path.join(packDir, "index.ts"));
+            delete require.cache[entry];
+            require(entry);
+        } finally {
+            process.chdir(cwd);
+            canonical.serve = serve;
+        }
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const version = (require(path.join(packDir, "package.json")) as { version: string }).version;
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { PACK_NAME, packArgs } = require(path.join(packDir, "pack")) as typeof import("../policy/pack");
+        assert.strictEqual(calls.length, 2, `PolicyPack no longer calls ${PATHS.policyServer} serve (${versions})`);
+        assert.deepStrictEqual(calls[0].slice(0, 4), ["spy", version, "advisory", { policies: [] }]);
+        assert.strictEqual(calls[1][0], PACK_NAME);
+        assert.strictEqual(calls[1][1], version);
+        assert.strictEqual(calls[1][2], packArgs.enforcementLevel ?? "advisory");
+        assert.strictEqual(calls[1][3], packArgs, "the pack the CLI loads is the pack the harness serves");
+    });
+
+    it("serves in process: every Analyzer handler, no port, no output; packs keep their own state", async () => {
+        const written: string[] = [];
+        const write = process.stdout.write;
+        process.stdout.write = ((chunk: string | Uint8Array) => { written.push(String(chunk)); return true; }) as typeof process.stdout.write;
+        let a, b;
+        try {
+            const args: PolicyPackArgs = { policies: [{ name: "p", description: "d", enforcementLevel: "mandatory", validateResource: (_a, report) => report("x") }] };
+            a = servePolicyPackInProcess("a", "1.0.0", args);
+            b = servePolicyPackInProcess("b", "2.0.0", args);
+        } finally {
+            process.stdout.write = write;
+        }
+        assert.deepStrictEqual(written, [], "serving prints nothing (the real server prints its port)");
+        for (const h of ANALYZER_HANDLERS) {
+            assert.strictEqual(typeof a[h], "function", h);
+        }
+        const infoA = await callHandler(a.getAnalyzerInfo, new Empty());
+        const infoB = await callHandler(b.getAnalyzerInfo, new Empty());
+        assert.deepStrictEqual([infoA.getName(), infoA.getVersion(), infoB.getName(), infoB.getVersion()], ["a", "1.0.0", "b", "2.0.0"]);
+        // Configure is module state of server.js: switching p off in pack a leaves pack b alone.
+        const pb = analyzerProto();
+        const configure = new pb.ConfigureAnalyzerRequest();
+        const pc = new pb.PolicyConfig();
+        pc.setEnforcementlevel(pb.EnforcementLevel.DISABLED);
+        pc.setProperties(Struct.fromJavaScript({}));
+        configure.getPolicyconfigMap().set("p", pc);
+        await callHandler(a.configure, configure);
+        const req = new pb.AnalyzeRequest();
+        req.setType("kubernetes:core/v1:ConfigMap");
+        req.setProperties(Struct.fromJavaScript({}));
+        req.setOptions(new pb.AnalyzerResourceOptions());
+        assert.strictEqual((await callHandler(a.analyze, req)).getDiagnosticsList().length, 0);
+        assert.strictEqual((await callHandler(b.analyze, req)).getDiagnosticsList().length, 1);
+    });
+
+    it("turns the server's console.error + process.exit(1) for a rejected pack into an error naming why", () => {
+        assert.throws(() => servePolicyPackInProcess("bad name!", "1.0.0", { policies: [] }),
+            (e: Error) => e instanceof PolicyPackLoadError && /policy pack 'bad name!' can't be served: Invalid policy pack name/.test(e.message));
+        assert.throws(() => servePolicyPackInProcess("ok", "1.0.0", { policies: [{ name: "all", description: "d", validateResource: () => undefined }] }),
+            /"all" is a reserved name/);
+    });
+
+    it("the server decodes an Analyze request's properties through Struct.toJavaScript() only", async () => {
+        const handlers = servePolicyPackInProcess("probe", "1.0.0", { policies: [{ name: "p", description: "d", validateResource: (a, report) => report(JSON.stringify(a.props)) }] });
+        const pb = analyzerProto();
+        const req = new pb.AnalyzeRequest();
+        req.setType("kubernetes:core/v1:ConfigMap");
+        req.setUrn("urn:pulumi:s::p::kubernetes:core/v1:ConfigMap::x");
+        req.setName("x");
+        req.setOptions(new pb.AnalyzerResourceOptions());
+        let decoded = 0;
+        class Probe extends Struct {
+            override toJavaScript() {
+                decoded++;
+                return { data: { b: "2", a: "1" } };
+            }
+            override getFieldsMap(): never {
+                throw new Error(`${PATHS.policyServer} now reads a properties Struct's fields directly (${versions}): the in-process DecodedStruct of tools/policy-harness.ts must follow`);
+            }
+        }
+        req.setProperties(new Probe());
+        const res = await callHandler(handlers.analyze, req);
+        assert.strictEqual(decoded, 1);
+        assert.deepStrictEqual(res.getDiagnosticsList().map(d => d.getMessage()), ['d\n{"data":{"b":"2","a":"1"}}']);
+    });
+});
