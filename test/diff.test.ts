@@ -90,6 +90,25 @@ describe("replacement rules (pulumi-kubernetes diff.go)", () => {
         assert.deepStrictEqual(forceNewPaths("apps/v1", "Deployment").slice(0, 3), [".metadata.name", ".metadata.namespace", ".spec.selector"]);
     });
 
+    it("per kind, as the provider's table has it", () => {
+        const replaces = (apiVersion: string, kind: string, path: (string | number)[]) => forceNewPaths(apiVersion, kind).some(p => reaches(p, path, "x"));
+        assert.ok(replaces("v1", "Service", ["spec", "clusterIP"]));
+        assert.ok(!replaces("v1", "Service", ["spec", "type"]));
+        assert.ok(replaces("batch/v1", "Job", ["spec", "template", "spec", "containers", 0, "image"]));
+        assert.ok(!replaces("apps/v1", "Deployment", ["spec", "template", "spec", "containers", 0, "image"]));
+        assert.ok(replaces("apps/v1", "Deployment", ["spec", "selector", "matchLabels", "app"]));
+        assert.ok(replaces("policy/v1beta1", "PodDisruptionBudget", ["spec", "minAvailable"]));
+        assert.ok(!replaces("policy/v1", "PodDisruptionBudget", ["spec", "minAvailable"]));
+        assert.ok(replaces("rbac.authorization.k8s.io/v1", "RoleBinding", ["roleRef", "name"]));
+        assert.ok(replaces("storage.k8s.io/v1", "StorageClass", ["provisioner"]));
+        assert.ok(!replaces("storage.k8s.io/v1", "StorageClass", ["allowVolumeExpansion"]));
+        assert.ok(replaces("v1", "PersistentVolume", ["spec", "csi", "volumeHandle"]));
+        assert.ok(!replaces("v1", "PersistentVolume", ["spec", "capacity", "storage"]));
+        assert.ok(replaces("v1", "Pod", ["spec", "containers", 0, "image"]));
+        assert.ok(replaces("example.com/v1", "Widget", ["metadata", "namespace"]));
+        assert.ok(!replaces("example.com/v1", "Widget", ["spec", "anything"]));
+    });
+
     it("parses Pulumi property paths", () => {
         assert.deepStrictEqual(parsePath('metadata.annotations["a.b/c"]'), ["metadata", "annotations", "a.b/c"]);
         assert.deepStrictEqual(parsePath("spec.containers[0].image"), ["spec", "containers", 0, "image"]);
@@ -419,6 +438,8 @@ describe("diff of real plans: smilr on the minikube stack", function () {
         assert.deepStrictEqual(d.resources.filter(r => r.op !== "same").map(r => `${r.op} ${r.name}`), []);
         assert.strictEqual(diffExitCode(d), 0);
         assert.ok(d.counts.same > 10);
+        assert.deepStrictEqual(d.risks, []);
+        assert.match(formatDiff(d)[0], /^No changes/);
     });
 
     it("raising smilr's mongoStorage replaces the StatefulSet because of spec.volumeClaimTemplates, exit 1", () => {
