@@ -28,8 +28,9 @@ function definePlatform<S>(definition: PlatformDefinition<S>): PlatformDefinitio
     return definition;
 }
 
-/** The only names a platform may have. */
-export type KnownPlatformName = "minikube" | "aks" | "gke" | "eks";
+/** The only names a platform may have, built or planned. */
+export const KNOWN_PLATFORM_NAMES = ["minikube", "aks", "gke", "eks"] as const;
+export type KnownPlatformName = (typeof KNOWN_PLATFORM_NAMES)[number];
 
 /** Every platform that exists, by `kubelab:platform` value. One line each. */
 export const PLATFORMS = {
@@ -40,7 +41,7 @@ export type PlatformName = keyof typeof PLATFORMS;
 export const PLATFORM_NAMES = Object.keys(PLATFORMS) as [PlatformName, ...PlatformName[]];
 
 /** Platforms planned but not built yet, named in errors. */
-export const PLANNED_PLATFORMS: readonly KnownPlatformName[] = (["aks", "gke", "eks"] as const).filter(p => !(p in PLATFORMS));
+export const PLANNED_PLATFORMS: readonly KnownPlatformName[] = KNOWN_PLATFORM_NAMES.filter(p => !(p in PLATFORMS));
 
 type SettingsOf<K extends PlatformName> = z.output<(typeof PLATFORMS)[K]["settings"]>;
 

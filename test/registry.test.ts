@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { LABS, LAB_NAMES, LabName, PLANNED_LABS } from "../components/labs/registry";
-import { KnownLabName } from "../components/labs/lab";
+import { KNOWN_LAB_NAMES, KnownLabName } from "../components/labs/lab";
 import { isConfigSecret } from "../infra/config";
 import { addonCommands } from "../infra/minikube";
 import { clusterScopedName } from "../infra/platform";
@@ -36,6 +36,7 @@ describe("lab registry", () => {
     it("derives LAB_NAMES from the labs that exist, only names LABS.md lists, and names the planned ones", () => {
         assert.deepStrictEqual(LAB_NAMES, ["smilr"]);
         const known: KnownLabName[] = ["smilr", "nanomon", "knote", "production-grade", "movie-catalog"];
+        assert.deepStrictEqual([...KNOWN_LAB_NAMES], known);
         for (const name of Object.keys(LABS)) {
             assert.ok((known as string[]).includes(name), name);
         }

@@ -7,8 +7,9 @@ import { z } from "zod";
 import { Platform } from "../../infra/platform";
 import { ImageSettings } from "../images";
 
-/** The only names a lab may have (LABS.md). */
-export type KnownLabName = "smilr" | "nanomon" | "knote" | "production-grade" | "movie-catalog";
+/** The only names a lab may have (LABS.md), built or planned. */
+export const KNOWN_LAB_NAMES = ["smilr", "nanomon", "knote", "production-grade", "movie-catalog"] as const;
+export type KnownLabName = (typeof KNOWN_LAB_NAMES)[number];
 
 /** One deployment of a lab: a lab can be deployed more than once in a stack. */
 export interface LabInstance {

@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ConfigError, HOST_NAME, dnsLabel, matching, oneOf, section, setting } from "../../infra/config";
-import { DeployedLab, KnownLabName, LabContext, LabDefinition, LabInstance } from "./lab";
+import { DeployedLab, KNOWN_LAB_NAMES, KnownLabName, LabContext, LabDefinition, LabInstance } from "./lab";
 import { smilr } from "./smilr";
 
 /** Every lab that exists. One line each. */
@@ -21,8 +21,7 @@ export type LabName = keyof typeof LABS;
 export const LAB_NAMES = Object.keys(LABS) as [LabName, ...LabName[]];
 
 /** Labs LABS.md plans that are not built yet, named in errors. */
-export const PLANNED_LABS: readonly KnownLabName[] = (["smilr", "nanomon", "knote", "production-grade", "movie-catalog"] as const)
-    .filter(lab => !(lab in LABS));
+export const PLANNED_LABS: readonly KnownLabName[] = KNOWN_LAB_NAMES.filter(lab => !(lab in LABS));
 
 type SettingsOf<K extends LabName> = z.output<(typeof LABS)[K]["settings"]>;
 const DEFINITIONS: { [K in LabName]: LabDefinition<SettingsOf<K>> } = LABS;
