@@ -1,17 +1,20 @@
 /**
- * The policy harness behaves like @pulumi/policy's analyzer server (server.js) and like the CLI
- * around it: enforcement levels, not-applicable results, unknown values during a preview, config
- * defaults and validation, and the links stack policies see. A small pack made for the test
- * exercises each rule; test/policy-server.test.ts compares the harness with the real server.
+ * The policy harness runs @pulumi/policy's own analyzer server in process and plays the engine
+ * and the CLI around it: enforcement levels, not-applicable results, unknown values during a
+ * preview, config defaults and validation, and the links stack policies see. A small pack made
+ * for the test exercises each rule; test/policy-server.test.ts compares the in-process server
+ * with the pack started as the CLI starts it.
  */
 import * as k8s from "@pulumi/kubernetes";
 import { PolicyPackArgs, PolicyResource, validateResourceOfType } from "@pulumi/policy";
 import * as assert from "assert";
 import { manifestResources } from "../tools/manifests";
-import { PolicyConfigError, resolvePolicyConfig, runPolicyPack } from "../tools/policy-harness";
-import { pack } from "../tools/plan-lib";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { PolicyConfigError, resolvePolicyConfig, runPolicyPack, structDecoded } from "../tools/policy-harness";
+import { pack, plan } from "../tools/plan-lib";
 import { recordProgram } from "../tools/recorder";
 import { UNKNOWN_SENTINEL, analyzerResources } from "../tools/render";
+import { PolicyPackLoadError } from "../tools/sdk-internals";
 
 const cm = (name: string, data: Record<string, string>) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "lab" }, data });
 
@@ -136,5 +139,42 @@ describe("policy harness", function () {
         // The analyzer protocol carries no retainOnDelete, so policies never see it (as under the CLI).
         assert.ok(!("retainOnDelete" in seen.opts));
         assert.strictEqual(seen.provider?.type, "pulumi:providers:kubernetes");
+    });
+
+    it("decodes properties exactly as a protobuf Struct round trip does: key order, values, and what it refuses", async () => {
+        const roundTrip = (v: object) => JSON.stringify(Struct.fromJavaScript(v as Parameters<typeof Struct.fromJavaScript>[0]).toJavaScript());
+        const samples: object[] = [
+            { b: 1, a: { d: [1, { z: 1, y: null }], c: "x" }, Z: true, "é": 1, "10": 1, "9": 2, "": "", "a-b": -0.5, nested: [[{ y: 1, x: [] }]] },
+            ...analyzerResources((await plan("minikube")).recording).map(r => r.properties),
+        ];
+        for (const sample of samples) {
+            assert.strictEqual(JSON.stringify(structDecoded(sample)), roundTrip(sample));
+        }
+        for (const bad of [{ a: undefined }, { a: [undefined] }, { a: () => 1 }]) {
+            assert.throws(() => roundTrip(bad), /Unexpected struct type/);
+            assert.throws(() => structDecoded(bad), /Unexpected struct type/);
+        }
+    });
+
+    it("hands every policy its own copy of the properties: what one policy changes, the next doesn't see", async () => {
+        const seen: string[] = [];
+        const args: PolicyPackArgs = {
+            policies: [
+                { name: "mutates", description: "d", validateResource: a => { a.props.data.key = "changed"; } },
+                { name: "reads", description: "d", validateResource: a => { seen.push(a.props.data.key); } },
+                { name: "stack-mutates", description: "d", validateStack: a => { for (const r of a.resources) { r.props.data = { key: "changed" }; } } },
+                { name: "stack-reads", description: "d", validateStack: a => { for (const r of a.resources) { seen.push(r.props.data.key); } } },
+            ],
+        };
+        const resources = manifestResources([cm("a", { key: "original" })]);
+        await runPolicyPack({ name: "t", version: "1.0.0", args }, resources, {});
+        await runPolicyPack({ name: "t", version: "1.0.0", args }, resources, {});
+        assert.deepStrictEqual(seen, ["original", "original", "original", "original"]);
+        assert.strictEqual((resources[0].properties.data as { key: string }).key, "original");
+    });
+
+    it("refuses, as the server does, a pack it can't serve", async () => {
+        await assert.rejects(runPolicyPack({ name: "no spaces", version: "1.0.0", args: { policies: [] } }, [], {}),
+            (e: Error) => e instanceof PolicyPackLoadError && /Invalid policy pack name "no spaces"/.test(e.message));
     });
 });
