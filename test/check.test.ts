@@ -180,9 +180,10 @@ describe("npm run check", function () {
         assert.ok(text.includes("unknown-kind.yaml#1: warning: unknown kind Certificate in apiVersion cert-manager.io/v1 (a custom resource?): checked by the policies only, without schema validation"), text.join("\n"));
         assert.ok(text.some(l => /^bad\/violations\.yaml#3 Deployment shop\/api: \[mandatory\] container-requests: Deployment shop\/api: container 'api' has no cpu request/.test(l)), text.join("\n"));
         assert.match(text[text.length - 1], /^5 object\(s\) checked: \d+ mandatory violation\(s\), \d+ advisory, 0 input error\(s\), 1 input warning\(s\) \(exit 1\)$/);
-        const json = JSON.parse(JSON.stringify(jsonReport(r))) as { results: { file: string; document: string; kind: string; name: string; policyName: string; enforcementLevel: string; message: string }[]; exitCode: number };
+        const json = JSON.parse(JSON.stringify(jsonReport(r))) as { results: { file: string; document: string; line: number; kind: string; name: string; policyName: string; enforcementLevel: string; message: string }[]; exitCode: number };
         const claim = json.results.find(x => x.policyName === "claim-storage-class-expandable");
-        assert.deepStrictEqual(claim && [path.basename(claim.file), claim.document, claim.kind, claim.name, claim.enforcementLevel], ["violations.yaml", "2", "PersistentVolumeClaim", "data", "mandatory"]);
+        const claimLine = fs.readFileSync(fixture("bad", "violations.yaml"), "utf8").split("\n").findIndex(l => /^kind: PersistentVolumeClaim/.test(l)); // the line before, 0-based: apiVersion's, 1-based
+        assert.deepStrictEqual(claim && [path.basename(claim.file), claim.document, claim.line, claim.kind, claim.name, claim.enforcementLevel], ["violations.yaml", "2", claimLine, "PersistentVolumeClaim", "data", "mandatory"]);
         assert.match(claim!.message, /^PersistentVolumeClaim shop\/data uses StorageClass 'standard'/);
         assert.strictEqual(json.exitCode, 1);
     });

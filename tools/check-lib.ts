@@ -426,7 +426,7 @@ export function textReport(result: CheckResult): string[] {
 
 /** The machine-readable report (`--json`). */
 export function jsonReport(result: CheckResult): object {
-    const place = (o?: CheckedObject) => ({ file: o?.file, document: o?.document, kind: o?.kind, namespace: o?.namespace, name: o?.name });
+    const place = (o?: CheckedObject) => ({ file: o?.file, document: o?.document, line: o?.line, kind: o?.kind, namespace: o?.namespace, name: o?.name });
     return {
         objects: result.objects.map(o => place(o)),
         problems: result.problems,
