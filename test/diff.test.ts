@@ -263,10 +263,15 @@ describe("diffReports on hand-made reports", () => {
         assert.match(r.notes.join("\n"), /provider changes from k8s to other/);
     });
 
-    it("an unset namespace is the default namespace; secrets compare as markers", () => {
+    it("an unset namespace is the provider's namespace (default unless set); secrets compare as markers", () => {
         const a = resource("kubernetes:core/v1:Secret", "s", { metadata: { name: "s" }, stringData: { password: { ...SECRET_MARKER } } });
         const b = resource("kubernetes:core/v1:Secret", "s", { metadata: { name: "s", namespace: "default" }, stringData: { password: { ...SECRET_MARKER } } });
         assert.strictEqual(only(diffReports(report([a]), report([b])), "s").op, "same");
+        const scoped = report([a]);
+        scoped.resources[0] = { ...scoped.resources[0], inputs: { context: "minikube", namespace: "lab" } };
+        const d = diffReports(report([a]), scoped);
+        assert.strictEqual(only(d, "s").op, "replace");
+        assert.deepStrictEqual(only(d, "s").replaceFields, ["metadata.namespace"]);
     });
 
     it("a Kubernetes provider whose renderYamlToDirectory changes is replaced, and every object it manages with it", () => {

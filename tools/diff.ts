@@ -213,6 +213,12 @@ function truthy(v: Json | undefined): boolean {
     return v === true || v === "true";
 }
 
+/** Where the provider puts an object without a namespace: its `namespace` setting, else `default`. */
+function defaultNamespaceOf(providers: Map<string, ReportResource>, r: ReportResource): string {
+    const p = r.provider ? providers.get(r.provider) : undefined;
+    return str(p?.inputs.namespace) || "default";
+}
+
 function providerFlags(providers: Map<string, ReportResource>, r: ReportResource): ProviderFlags {
     const p = r.provider ? providers.get(r.provider) : undefined;
     return {
@@ -222,12 +228,12 @@ function providerFlags(providers: Map<string, ReportResource>, r: ReportResource
 }
 
 /** Inputs as the provider compares them: the namespace canonical, an auto-name adopted when the new inputs name the object. */
-function canonical(inputs: JsonObject, kind: string, liveName?: string, adoptName = false): JsonObject {
+function canonical(inputs: JsonObject, kind: string, defaultNamespace: string, liveName?: string, adoptName = false): JsonObject {
     const metadata: JsonObject = isPlainObject(inputs.metadata) ? { ...inputs.metadata } : {};
     if (CLUSTER_SCOPED_KINDS.has(kind)) {
         delete metadata.namespace;
     } else if (metadata.namespace === undefined || metadata.namespace === null || metadata.namespace === "") {
-        metadata.namespace = "default";
+        metadata.namespace = defaultNamespace;
     }
     if (adoptName && metadata.name === undefined && liveName !== undefined) {
         metadata.name = liveName;
@@ -460,8 +466,8 @@ function diffResource(old: ReportResource, r: ReportResource, ctx: Context): Res
     let newInputs = r.inputs;
     if (id) {
         const named = objAt(r.inputs, "metadata", "name") !== undefined;
-        oldInputs = canonical(old.inputs, id.kind, oldObj?.name, named);
-        newInputs = canonical(r.inputs, id.kind);
+        oldInputs = canonical(old.inputs, id.kind, defaultNamespaceOf(ctx.oldProviders, old), oldObj?.name, named);
+        newInputs = canonical(r.inputs, id.kind, defaultNamespaceOf(ctx.newProviders, r));
         d.object = describeObject(id, newObj, r.inputs);
     }
     let raw: RawChange[] = [];
