@@ -21,9 +21,9 @@ const ROOT = path.resolve(__dirname, "..");
 interface Run { status: number | null; stdout: string; stderr: string }
 
 /** Runs a command the way users do, `node tools/<entry> <args…>` from the project root, without blocking the others. */
-function run(entry: "launch.js" | "kubelab.js", args: string[]): Promise<Run> {
+function run(entry: "launch.js" | "kubelab.js", args: string[], env: Record<string, string> = {}): Promise<Run> {
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [path.join(ROOT, "tools", entry), ...args], { cwd: ROOT });
+        const child = spawn(process.execPath, [path.join(ROOT, "tools", entry), ...args], { cwd: ROOT, env: { ...process.env, npm_lifecycle_event: "", ...env } });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (b: Buffer) => { stdout += b.toString(); });
@@ -221,6 +221,8 @@ describe("npm run plan / kubelab plan, as users run them", function () {
             noAgainst: run("launch.js", ["plan", "--stack", "minikube", "--out", path.join(work, "o3"), "--against", path.join(work, "missing.json"), "--json"]),
             unknownStack: run("launch.js", ["plan", "--stack", "nope", "--out", path.join(work, "o4"), "--json"]),
             badCommand: run("kubelab.js", ["plam"]),
+            // As `npm run plan -- --out .` started in the user's folder: npm runs the script in the root, INIT_CWD says where the user was.
+            npmRelative: run("launch.js", ["plan", "--out", "."], { npm_lifecycle_event: "plan", INIT_CWD: userDir }),
             first: run("kubelab.js", ["plan", "--stack", "minikube", "--out", out, "--json"]),
         };
         for (const [name, p] of Object.entries(refusals)) {
@@ -262,6 +264,12 @@ describe("npm run plan / kubelab plan, as users run them", function () {
         assert.strictEqual(body.error.kind, "output");
         assert.match(body.error.message, /refusing to write the plan to .*mine: it holds 1 item\(s\) a previous plan did not write \(keep\.txt\)/);
         assert.deepStrictEqual(snapshot(userDir), [["keep.txt", "a user's file\n"]]);
+    });
+
+    it("under npm run, a relative --out means the user's folder, not the project root", () => {
+        const r = runs.npmRelative;
+        assert.strictEqual(r.status, 2, show(r));
+        assert.match(r.stderr, /refusing to write the plan to .*mine: it holds 1 item\(s\) a previous plan did not write \(keep\.txt\)/);
     });
 
     it("refuses to overwrite a file that is not a plan report with --report", () => {
@@ -323,7 +331,8 @@ describe("npm run plan / kubelab plan, as users run them", function () {
         const changes = r.stdout.slice(r.stdout.search(/Changes against .*previous\.report\.json:/));
         assert.ok(changes.length < r.stdout.length, show(r));
         assert.match(changes, /StatefulSet[^\n]*smilr-mongodb[\s\S]*volumeClaimTemplates/);
-        assert.match(r.stdout, /Data at risk \(1\):\n\s+✗ StatefulSet smilr\/mongodb:[\s\S]*FAILED: the changes put data at risk \(see above\) \(exit 1\)\n$/);
+        assert.match(changes, /✗ [^\n]*StatefulSet smilr\/mongodb/, "the risk is named");
+        assert.match(r.stdout, /\nFAILED: the changes put data at risk \(see above\) \(exit 1\)\n$/);
         assert.deepStrictEqual(fs.readdirSync(out2).sort(), fs.readdirSync(out).sort());
         assert.deepStrictEqual(fs.readdirSync(path.dirname(out2)).sort(), ["minikube", "minikube.report.json"], "no temporary folder left");
         assert.strictEqual((JSON.parse(fs.readFileSync(`${out2}.report.json`, "utf8")) as { exitCode: number }).exitCode, 0, "the report is the plan's own");

@@ -6,6 +6,9 @@
  *
  *   node tools/launch.js plan --stack minikube
  *
+ * Under `npm run <command>`, the command runs in the folder npm was started in (npm's INIT_CWD),
+ * so that relative paths mean what the user typed them relative to.
+ *
  * The sources run through ts-node in transpile-only mode, which strips types without checking
  * them (checking the whole program would add seconds to every plan). Type errors are caught by
  * `npm run typecheck` (tsc over the program, the tools and the policy pack), which CI runs
@@ -36,6 +39,11 @@ function launch(command, args, usage) {
         return;
     }
     process.argv.splice(2, process.argv.length - 2, ...args);
+    // `npm run plan` starts the script in the project root; relative paths the user gives
+    // (`--out ../mine`, files to check) mean the folder they ran npm in, which npm passes as INIT_CWD.
+    if (process.env.INIT_CWD && process.env.npm_lifecycle_event === command) {
+        process.chdir(process.env.INIT_CWD);
+    }
     require("ts-node").register({ transpileOnly: true, project: path.join(root, "tsconfig.json") });
     require(path.join(__dirname, `${command}.ts`));
 }
