@@ -361,8 +361,22 @@ function jsonValue(value: unknown, at: string): JavaScriptValue {
     throw new PolicyConfigError(`${at} is not a JSON value: ${String(value)}`);
 }
 
-/** The options the engine sends (marshalResourceOptions): custom timeouts always set, parent as a string. */
+const optionsMessages = new WeakMap<AnalyzerResource, AnalyzerProto.AnalyzerResourceOptions>();
+
+/**
+ * The options the engine sends (marshalResourceOptions): custom timeouts always set, parent as a
+ * string. Built once per resource: Analyze and AnalyzeStack carry the same (read-only) message.
+ */
 function resourceOptions(r: AnalyzerResource): AnalyzerProto.AnalyzerResourceOptions {
+    let o = optionsMessages.get(r);
+    if (!o) {
+        o = newResourceOptions(r);
+        optionsMessages.set(r, o);
+    }
+    return o;
+}
+
+function newResourceOptions(r: AnalyzerResource): AnalyzerProto.AnalyzerResourceOptions {
     const pb = analyzerProto();
     const o = new pb.AnalyzerResourceOptions();
     o.setProtect(r.options.protect);
