@@ -156,27 +156,27 @@ describe("mocks and recorder", function () {
 describe("the plan's summary and failures", function () {
     this.timeout(20000);
 
-    it("lists resources not rendered offline under their own heading, and names the policy config", async () => {
+    it("lists resources not rendered offline under their own heading (and in the tree), and names the policy config", async () => {
         const recording = await recordProgram(async () => {
             new k8s.core.v1.ConfigMap("cm", { metadata: { name: "cm", namespace: "lab" } });
+            new k8s.helm.v4.Chart("ingress-nginx", { chart: "ingress-nginx", version: "4.11.3" });
             return {};
         }, { stack: "test", config: {} });
-        const chart = { urn: "urn:pulumi:test::kubelab::kubernetes:helm.sh/v4:Chart::ingress-nginx", type: "kubernetes:helm.sh/v4:Chart", reason: "a remote component: its objects are rendered by the provider" };
         const p: Plan = {
             stack: { project: "kubelab", stack: "test", file: "stacks/Pulumi.test.yaml", config: {}, secretKeys: [], placeholders: [] },
-            recording: Object.assign(recording, { notRenderedOffline: [chart] }),
-            objects: renderObjects(recording), schemaFailures: [], policyConfig: {},
+            recording, objects: renderObjects(recording), schemaFailures: [], policyConfig: {},
             policyConfigFile: path.join(ROOT, "policy", "config", "minikube.json"),
             policies: { diagnostics: [], notApplicable: [] },
         };
         const lines = planSummary(p, { out: path.join(ROOT, "out", "test"), reportFile: path.join(ROOT, "out", "test.report.json") });
         const at = lines.findIndex(l => l.startsWith("Not rendered offline (1)"));
         assert.ok(at > lines.indexOf("Resources:"), lines.join("\n"));
-        assert.strictEqual(lines[at + 1], `  ? kubernetes:helm.sh/v4:Chart  ingress-nginx: ${chart.reason}`);
+        assert.match(lines[at + 1], /^ {2}\? kubernetes:helm\.sh\/v4:Chart {2}ingress-nginx: remote component/);
+        assert.ok(lines.some(l => /kubernetes:helm\.sh\/v4:Chart {2}ingress-nginx.*not rendered offline/.test(l)), "marked in the tree too");
         assert.ok(lines.includes(`Policy config: ${path.relative(process.cwd(), p.policyConfigFile!)}`), lines.join("\n"));
         assert.ok(lines.some(l => /^1 Kubernetes objects written to .*out\/test\/ .*report: .*out\/test\.report\.json$/.test(l)), lines.join("\n"));
-        // Without the recorder's list, no heading.
-        const plain = planSummary({ ...p, recording: { ...recording, notRenderedOffline: [] } as typeof recording, policyConfigFile: undefined }, { out: "o", reportFile: "r" });
+        // Nothing skipped, no heading; no policy config file, the schemas' defaults are named.
+        const plain = planSummary({ ...p, recording: { ...recording, notRenderedOffline: [] }, policyConfigFile: undefined }, { out: "o", reportFile: "r" });
         assert.ok(!plain.some(l => l.startsWith("Not rendered offline")));
         assert.ok(plain.some(l => /^Policy config: none \(every policy's schema defaults/.test(l)));
     });

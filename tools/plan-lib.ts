@@ -119,18 +119,6 @@ export function failureKind(err: unknown): "config" | "program" {
 /** Names of the errors the program throws for bad stack config (infra/config.ts), before it registers anything. */
 const CONFIG_ERRORS = new Set(["ConfigError", "MissingConfigError"]);
 
-/** A resource the plan can't expand offline (a remote component, a Helm release), as the recorder lists it. */
-export interface NotRenderedOffline {
-    urn: string;
-    type: string;
-    reason: string;
-}
-
-/** The resources the recording could not expand offline (none if the recorder doesn't list any). */
-export function notRenderedOffline(recording: Recording): NotRenderedOffline[] {
-    return (recording as Recording & { notRenderedOffline?: NotRenderedOffline[] }).notRenderedOffline ?? [];
-}
-
 /** The plan as `npm run plan` prints it (before the diff and the verdict line). */
 export function planSummary(p: Plan, where: { out: string; reportFile: string }): string[] {
     const { stack, recording, objects, schemaFailures, policies } = p;
@@ -144,10 +132,10 @@ export function planSummary(p: Plan, where: { out: string; reportFile: string })
         counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
     }
     lines.push("", `${recording.resources.length} resources:`, ...[...counts].sort().map(([type, n]) => `  ${String(n).padStart(3)}  ${type}`));
-    const skipped = notRenderedOffline(recording);
+    const skipped = recording.notRenderedOffline;
     if (skipped.length) {
         lines.push("", `Not rendered offline (${skipped.length}): under mocks they have no children, so their Kubernetes objects are not in the output and no policy saw them`);
-        lines.push(...skipped.map(s => `  ? ${s.type}  ${s.urn.split("::").pop()}: ${s.reason}`));
+        lines.push(...skipped.map(s => `  ? ${s.type}  ${s.name}: ${s.reason}`));
     }
     lines.push("", `${objects.length} Kubernetes objects written to ${displayPath(where.out)}/ (one file each, in apply order); report: ${displayPath(where.reportFile)}`);
     if (schemaFailures.length) {
