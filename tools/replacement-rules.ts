@@ -8,7 +8,7 @@
  *   sets `enableSecretMutable` (`enableConfigMapMutable`) and the object is not `immutable`;
  * - `provider/pkg/provider/provider.go` `Diff`: the old inputs are compared with the new ones field
  *   by field; a change whose patch reaches one of those paths replaces; `ignoreChanges` paths are
- *   dropped first; an unset namespace counts as `default` for namespaced kinds; a replaced object is
+ *   dropped first; an unset namespace is the provider's namespace (`default` unless set); a replaced object is
  *   deleted before it is replaced when its name was given explicitly and stays the same (same
  *   namespace), otherwise the replacement is created first (an auto-named object gets a new name,
  *   `metadata/naming.go`);
