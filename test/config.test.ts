@@ -136,6 +136,13 @@ describe("stack config loading", () => {
         assert.throws(() => loadStackConfig(project, "d", labs), /'kubelab:labs' must be of type 'array' of string/);
     });
 
+    it("leaves a secure value of a declared type to the CLI, which decrypts it before checking", () => {
+        const file = write("e.yaml", "config:\n  kubelab:platform:\n    secure: AAAB\n  kubelab:protectData:\n    secure: AAAC\n");
+        const c = loadStackConfig(project, "e", file);
+        assert.strictEqual(c.config["kubelab:protectData"], "[secure value of kubelab:protectData]");
+        assert.deepStrictEqual(c.secretKeys, ["kubelab:platform", "kubelab:protectData"]);
+    });
+
     it("requires a key Pulumi.yaml declares without a default, as the CLI does", () => {
         const file = write("f.yaml", "config:\n  kubelab:labs: [smilr]\n");
         assert.throws(() => loadStackConfig(ROOT, "f", file), /Stack 'f' is missing configuration value 'kubelab:platform'/);

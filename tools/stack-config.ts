@@ -107,7 +107,9 @@ export function loadStackConfig(root: string, stack: string, stackFile?: string)
                 throw new StackConfigError(`Stack '${stack}' is missing configuration value '${key}' (declared in Pulumi.yaml without a default)`);
             }
             config[key] = typeof declaration.default === "string" ? declaration.default : JSON.stringify(declaration.default);
-        } else if (declaration.type) {
+        } else if (declaration.type && !secretKeys.includes(key)) {
+            // A secure: value is a placeholder here (it can't be decrypted offline); the CLI checks
+            // the decrypted value's type, and so does the program's own validation.
             checkType(key, config[key], declaration, stack);
         }
         if (declaration.secret && config[key] !== undefined && !secretKeys.includes(key)) {
