@@ -1,7 +1,10 @@
 /**
- * `npm run check` as a library: read plain Kubernetes YAML (files or folders, multi-document,
- * `kind: List` expanded), validate each object against the Kubernetes schemas, and run the whole
- * policy pack over the objects as if Pulumi had created them.
+ * `npm run check` as a library: read plain Kubernetes YAML (files, folders searched recursively,
+ * standard input; multi-document, `kind: List` expanded), check each object once (a repeat of the
+ * same object is an input error), validate it as `kubectl apply --validate=strict` would
+ * (tools/validate.ts, shared with the plan), and run the whole policy pack over the objects as if
+ * Pulumi had created them. Work grows linearly with the input: documents are parsed one at a
+ * time, lookups are by key, and the schema validators are loaded once per kind.
  */
 import * as fs from "fs";
 import * as path from "path";
