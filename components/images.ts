@@ -18,6 +18,12 @@ export const IMAGE_CATALOG = {
     "smilr-frontend": "smilr/frontend:2.9.8a",
     /** MongoDB for smilr's single-member store. */
     "smilr-mongodb": "mongo:6.0.2-focal",
+    /** knote (learnk8s/knote-js), the release that stores pictures in MinIO. */
+    "knote": "learnk8s/knote-js:2.0.0",
+    /** MongoDB for knote's notes (the tutorial's tag). */
+    "knote-mongo": "mongo:6.0.2-focal",
+    /** MinIO for knote's pictures; this release reads MINIO_ACCESS_KEY/MINIO_SECRET_KEY. */
+    "knote-minio": "minio/minio:RELEASE.2022-10-29T06-21-33Z",
 } as const;
 
 export type ImageKey = keyof typeof IMAGE_CATALOG;

@@ -1,0 +1,252 @@
+/**
+ * Lab 3, `knote`: make an app stateless, then scale it to 10 (learnk8s, "Scaling"; app
+ * github.com/learnk8s/knote-js).
+ *
+ * - knote (port 3000, `replicas` pods, 1 by default): notes go to MongoDB (`MONGO_URL`),
+ *   pictures to MinIO (`MINIO_HOST`, port 9000 hard-coded in the app, bucket `image-storage`
+ *   created by the app); it has no health endpoint, so readiness is `GET /` (the page lists the
+ *   notes, so it also says MongoDB answers) and liveness only checks that port 3000 accepts
+ *   connections (a MongoDB outage must not restart every knote pod);
+ * - MongoDB: Deployment and Service `mongo` (27017), claim `mongo-pvc` (256Mi) at `/data/db`;
+ * - MinIO: Deployment and Service `minio` (9000), `server /storage`, claim `minio-pvc` (256Mi)
+ *   at `/storage`, strategy `Recreate` (a ReadWriteOnce volume); its access and secret keys are
+ *   generated (`@pulumi/random`), kept in Secret `minio-creds` and read by MinIO and knote
+ *   through `secretKeyRef` only;
+ * - only knote is reachable from outside the cluster: one Ingress `/` → Service `knote` 80→3000;
+ *   MongoDB and MinIO are ClusterIP Services, and NetworkPolicies admit connections to them only
+ *   from this instance's knote pods (default deny for the rest of the namespace; knote accepts
+ *   connections from the ingress controller's namespace only).
+ *
+ * Settings: `kubelab:knote` (./settings.ts). Instance name and namespace come from `kubelab:labs`.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { FrontDoor } from "../../front-door";
+import { ImageSettings, imageFor } from "../../images";
+import { Workload } from "../../workload";
+import { LabInstance, defineLab } from "../lab";
+import { KnoteSettings, knoteSettings } from "./settings";
+import { SinglePodStore } from "./single-pod-store";
+
+/** Names users type (LABS.md §3) and the Secret kubelab adds. */
+export const KNOTE_NAMES = {
+    knote: "knote",
+    mongo: "mongo",
+    mongoClaim: "mongo-pvc",
+    minio: "minio",
+    minioClaim: "minio-pvc",
+    minioSecret: "minio-creds",
+    /** Keys of {@link KNOTE_NAMES.minioSecret}. */
+    accessKey: "access-key",
+    secretKey: "secret-key",
+} as const;
+
+export const KNOTE_PORT = 3000;
+export const MONGO_PORT = 27017;
+/** Hard-coded in knote: the Service must expose exactly this port. */
+export const MINIO_PORT = 9000;
+
+export interface KnoteLabArgs extends KnoteSettings {
+    /** Namespace of the instance; the lab creates it. */
+    namespace: string;
+    /** Where images come from. */
+    images: ImageSettings;
+    /** Expandable StorageClass for the MongoDB and MinIO claims. */
+    storageClassName: pulumi.Input<string>;
+    /** IngressClass of the cluster's ingress controller. */
+    ingressClassName: string;
+    /** Host the Ingress answers to (may be a secret); undefined answers any host. */
+    ingressHost?: pulumi.Input<string>;
+    /** How users reach the ingress controller (for the endpoints output). */
+    ingressAddress: pulumi.Input<string>;
+    /** Protect the data (namespace and claims; see `kubelab:protectData`). */
+    protectData: boolean;
+}
+
+export interface KnoteEndpoints {
+    namespace: string;
+    /** The app, through the ingress controller. */
+    knote: string;
+    /** In-cluster only. */
+    mongo: string;
+    /** In-cluster only. */
+    minio: string;
+    /** How to read the generated MinIO keys (they are never stack outputs in the clear). */
+    minioCredentials: string;
+    /** kubectl commands that walk the lesson. */
+    lesson: string[];
+}
+
+export class KnoteLab extends pulumi.ComponentResource {
+    readonly namespace: k8s.core.v1.Namespace;
+    readonly minioCredentials: k8s.core.v1.Secret;
+    readonly mongo: SinglePodStore;
+    readonly minio: SinglePodStore;
+    readonly knote: Workload;
+    readonly knoteFront: FrontDoor;
+    readonly networkPolicies: k8s.networking.v1.NetworkPolicy[];
+    /** MinIO's generated access key (a Pulumi secret). */
+    readonly minioAccessKey: pulumi.Output<string>;
+    /** MinIO's generated secret key (a Pulumi secret). */
+    readonly minioSecretKey: pulumi.Output<string>;
+    /** How to reach the lab. */
+    readonly endpoints: pulumi.Output<KnoteEndpoints>;
+
+    /** `name` is the instance name: every child's Pulumi name starts with it. */
+    constructor(name: string, args: KnoteLabArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kubelab:labs:Knote", name, {}, opts);
+        const dataOpts = { protect: args.protectData, retainOnDelete: args.protectData };
+
+        this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
+            metadata: { name: args.namespace, labels: { "app.kubernetes.io/part-of": name, "app.kubernetes.io/managed-by": "kubelab" } },
+        }, { parent: this, ...dataOpts });
+        const namespace = this.namespace.metadata.name;
+
+        // MinIO's keys: generated, never the tutorial's literals. Letters and digits only, so they
+        // survive any shell or URL they are pasted into; MinIO wants ≥ 3 and ≥ 8 characters.
+        const accessKey = new random.RandomPassword(`${name}-minio-access-key`, { length: 20, special: false }, { parent: this });
+        const secretKey = new random.RandomPassword(`${name}-minio-secret-key`, { length: 40, special: false }, { parent: this });
+        this.minioAccessKey = pulumi.secret(accessKey.result);
+        this.minioSecretKey = pulumi.secret(secretKey.result);
+        this.minioCredentials = new k8s.core.v1.Secret(`${name}-minio-creds`, {
+            metadata: { name: KNOTE_NAMES.minioSecret, namespace, labels: { "app.kubernetes.io/part-of": name, "app.kubernetes.io/managed-by": "kubelab" } },
+            type: "Opaque",
+            stringData: { [KNOTE_NAMES.accessKey]: this.minioAccessKey, [KNOTE_NAMES.secretKey]: this.minioSecretKey },
+        }, { parent: this });
+        const secretName = this.minioCredentials.metadata.name;
+        // This MinIO release and knote both read these two names (newer MinIO: MINIO_ROOT_USER/PASSWORD).
+        const minioKeys = {
+            MINIO_ACCESS_KEY: { secretName, key: KNOTE_NAMES.accessKey },
+            MINIO_SECRET_KEY: { secretName, key: KNOTE_NAMES.secretKey },
+        };
+
+        this.mongo = new SinglePodStore(`${name}-mongo`, {
+            namespace,
+            name: KNOTE_NAMES.mongo,
+            partOf: name,
+            image: imageFor("knote-mongo", args.images),
+            port: MONGO_PORT,
+            portName: "mongodb",
+            resources: { cpu: "100m", memory: "256Mi", memoryLimit: "1Gi" },
+            readiness: { tcp: true, initialDelaySeconds: 5, periodSeconds: 10 },
+            liveness: { tcp: true, initialDelaySeconds: 30, periodSeconds: 20 },
+            volume: { claimName: KNOTE_NAMES.mongoClaim, mountPath: "/data/db", size: args.mongoStorage, storageClassName: args.storageClassName },
+            protectData: args.protectData,
+        }, { parent: this });
+
+        this.minio = new SinglePodStore(`${name}-minio`, {
+            namespace,
+            name: KNOTE_NAMES.minio,
+            partOf: name,
+            image: imageFor("knote-minio", args.images),
+            args: ["server", "/storage"],
+            port: MINIO_PORT,
+            portName: "minio",
+            resources: { cpu: "50m", memory: "128Mi", memoryLimit: "512Mi" },
+            secretEnv: minioKeys,
+            // MinIO's own unauthenticated health endpoints.
+            readiness: { httpGet: "/minio/health/ready", initialDelaySeconds: 5, periodSeconds: 10 },
+            liveness: { httpGet: "/minio/health/live", initialDelaySeconds: 15, periodSeconds: 20 },
+            volume: { claimName: KNOTE_NAMES.minioClaim, mountPath: "/storage", size: args.minioStorage, storageClassName: args.storageClassName },
+            protectData: args.protectData,
+        }, { parent: this });
+
+        this.knote = new Workload(`${name}-knote`, {
+            namespace,
+            name: KNOTE_NAMES.knote,
+            partOf: name,
+            image: imageFor("knote", args.images),
+            port: KNOTE_PORT,
+            replicas: args.replicas,
+            resources: { cpu: "50m", memory: "64Mi", memoryLimit: "256Mi" },
+            env: {
+                MONGO_URL: pulumi.interpolate`mongodb://${this.mongo.serviceName}:${MONGO_PORT}/dev`,
+                MINIO_HOST: this.minio.serviceName,
+            },
+            secretEnv: minioKeys,
+            // No health endpoint: `GET /` renders the notes (so it needs MongoDB) for readiness;
+            // liveness only asks whether the process accepts connections.
+            readiness: { httpGet: "/", initialDelaySeconds: 5, periodSeconds: 10 },
+            liveness: { tcp: true, initialDelaySeconds: 15, periodSeconds: 20 },
+        }, { parent: this });
+        this.knoteFront = new FrontDoor(`${name}-knote-front`, {
+            namespace,
+            name: KNOTE_NAMES.knote,
+            partOf: name,
+            ingress: { className: args.ingressClassName, host: args.ingressHost, paths: ["/"] },
+        }, { parent: this });
+
+        this.networkPolicies = this.lockDown(name, namespace, args.ingressControllerNamespace);
+
+        const base = pulumi.interpolate`http://${args.ingressHost ?? args.ingressAddress}`;
+        this.endpoints = pulumi.all([base, namespace, secretName]).apply(([url, ns, secret]) => ({
+            namespace: ns,
+            knote: `${url}/`,
+            mongo: `mongo.${ns}.svc.cluster.local:${MONGO_PORT} (inside the cluster only, from knote's pods)`,
+            minio: `minio.${ns}.svc.cluster.local:${MINIO_PORT} (inside the cluster only, from knote's pods)`,
+            minioCredentials: `kubectl -n ${ns} get secret ${secret} -o jsonpath='{.data.${KNOTE_NAMES.accessKey}}' | base64 -d`,
+            lesson: [
+                `kubectl -n ${ns} get pods -l app=knote -o wide`,
+                `kubectl -n ${ns} get deployment knote mongo minio`,
+                `kubectl -n ${ns} get pvc mongo-pvc minio-pvc`,
+                `kubectl -n ${ns} get networkpolicy`,
+                "pulumi config set --path 'kubelab:knote.replicas' 2 && pulumi up",
+                "pulumi config set --path 'kubelab:knote.replicas' 10 && pulumi up",
+            ],
+        }));
+        this.registerOutputs({ endpoints: this.endpoints, minioAccessKey: this.minioAccessKey, minioSecretKey: this.minioSecretKey });
+    }
+
+    /**
+     * Default-deny ingress for the namespace, then one opening per path the lab needs: the
+     * ingress controller → knote:3000, knote → mongo:27017, knote → minio:9000. Pods are matched
+     * by this instance's labels (`app` and `app.kubernetes.io/part-of`); a podSelector without a
+     * namespaceSelector only matches pods of the policy's own namespace.
+     */
+    private lockDown(name: string, namespace: pulumi.Output<string>, ingressControllerNamespace: string): k8s.networking.v1.NetworkPolicy[] {
+        const labels = { "app.kubernetes.io/part-of": name, "app.kubernetes.io/managed-by": "kubelab" };
+        const podsOf = (app: string) => ({ matchLabels: { app, "app.kubernetes.io/part-of": name } });
+        const knotePods = podsOf(KNOTE_NAMES.knote);
+        const policy = (part: string, k8sName: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) =>
+            new k8s.networking.v1.NetworkPolicy(`${name}-${part}-policy`, {
+                metadata: { name: k8sName, namespace, labels }, spec,
+            }, { parent: this });
+        return [
+            policy("default-deny", "default-deny-ingress", { podSelector: {}, policyTypes: ["Ingress"] }),
+            policy("knote", "knote-from-ingress-controller", {
+                podSelector: knotePods,
+                policyTypes: ["Ingress"],
+                ingress: [{
+                    from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ingressControllerNamespace } } }],
+                    ports: [{ protocol: "TCP", port: KNOTE_PORT }],
+                }],
+            }),
+            policy("mongo", "mongo-from-knote", {
+                podSelector: podsOf(KNOTE_NAMES.mongo),
+                policyTypes: ["Ingress"],
+                ingress: [{ from: [{ podSelector: knotePods }], ports: [{ protocol: "TCP", port: MONGO_PORT }] }],
+            }),
+            policy("minio", "minio-from-knote", {
+                podSelector: podsOf(KNOTE_NAMES.minio),
+                policyTypes: ["Ingress"],
+                ingress: [{ from: [{ podSelector: knotePods }], ports: [{ protocol: "TCP", port: MINIO_PORT }] }],
+            }),
+        ];
+    }
+}
+
+/** The registry entry. */
+export const knote = defineLab({
+    settings: knoteSettings,
+    deploy: (instance: LabInstance, settings, context, opts) => new KnoteLab(instance.name, {
+        ...settings,
+        namespace: instance.namespace,
+        images: context.images,
+        storageClassName: context.platform.storageClassName,
+        ingressClassName: context.platform.ingressClassName,
+        ingressHost: instance.host ?? context.ingressHost,
+        ingressAddress: context.platform.ingressAddress,
+        protectData: context.protectData,
+    }, opts),
+});
