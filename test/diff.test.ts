@@ -211,6 +211,11 @@ describe("diffReports on hand-made reports", () => {
         const forced = only(diffReports(report([cm("ClusterIP")]), report([cm("NodePort", { replaceOnChanges: ["spec.type"] })])), "svc");
         assert.strictEqual(forced.op, "replace");
         assert.match(forced.changes[0].replacesBecause ?? "", /replaceOnChanges/);
+        // The provider did not ask to delete first: a named object's replacement would collide with it.
+        assert.strictEqual(forced.deleteBeforeReplace, false);
+        assert.match(forced.notes.join("\n"), /fails while the old one holds the name; set deleteBeforeReplace/);
+        const withDbr = only(diffReports(report([cm("ClusterIP")]), report([cm("NodePort", { replaceOnChanges: ["spec.type"], deleteBeforeReplace: true })])), "svc");
+        assert.strictEqual(withDbr.deleteBeforeReplace, true);
         const rnd = (length: number, o: Partial<ReportResource> = {}) => resource("random:index/randomPassword:RandomPassword", "pw", { length }, { provider: undefined, ...o });
         const r = only(diffReports(report([rnd(16)]), report([rnd(24, { deleteBeforeReplace: true })])), "pw");
         assert.strictEqual(r.op, "replace");

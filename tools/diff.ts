@@ -392,8 +392,8 @@ function cascadeProviders(diffs: ResourceDiff[], current: PlanReport, oldByKey: 
                 dependent.replaceFields.push(`provider ${d.name}`);
                 dependent.notes.push(`its provider ${d.name} is replaced (${d.replaceFields.join(", ")})`);
                 const old = oldByKey.get(urnKey(r.urn));
-                dependent.deleteBeforeReplace = old?.deleteBeforeReplace === true || r.deleteBeforeReplace === true
-                    || (k8sIdentity(r) !== undefined && str(objAt(r.inputs, "metadata", "name")) !== undefined);
+                // The engine replaces it for its provider's sake: only the option makes it delete first.
+                dependent.deleteBeforeReplace = old?.deleteBeforeReplace === true || r.deleteBeforeReplace === true;
             }
         }
     }
@@ -489,6 +489,7 @@ function diffResource(old: ReportResource, r: ReportResource, ctx: Context): Res
 
     // What replaces: the provider's rules, then the engine's replaceOnChanges.
     const because = new Map<RawChange, string>();
+    let providerReplaces = false;
     if (id) {
         const immutable = r.inputs.immutable === true;
         const patterns = forceNewPaths(id.apiVersion, id.kind, providerFlags(ctx.newProviders, r), immutable);
@@ -496,6 +497,7 @@ function diffResource(old: ReportResource, r: ReportResource, ctx: Context): Res
             const hit = patterns.find(p => reaches(p, c.path, c.new));
             if (hit) {
                 because.set(c, `pulumi-kubernetes replaces a ${id.kind} when ${hit.slice(1)} changes`);
+                providerReplaces = true;
             }
         }
     } else if (randomReplacesOnAnyChange(r.type)) {
@@ -530,15 +532,21 @@ function diffResource(old: ReportResource, r: ReportResource, ctx: Context): Res
     d.op = "replace";
 
     // Delete before replace: the option, or (provider) an explicitly named object keeping its name and namespace.
+    // The provider asks for it only when its own rules replace; a replacement from replaceOnChanges alone is created first.
     let dbr = r.deleteBeforeReplace === true;
     if (id) {
-        const newName = str(objAt(newInputs, "metadata", "name"));
+        const nameValue = objAt(newInputs, "metadata", "name");
+        const newName = str(nameValue);
         const oldName = str(objAt(oldInputs, "metadata", "name")) ?? oldObj?.name;
         const sameIdentity = newName !== undefined && newName === oldName
             && objAt(newInputs, "metadata", "namespace") === objAt(oldInputs, "metadata", "namespace");
-        if (newName !== undefined && sameIdentity) {
+        if (sameIdentity && providerReplaces) {
             dbr = true;
             d.notes.push(`explicitly named ${newName}: the old object is deleted before the new one is created`);
+        } else if (sameIdentity && !dbr) {
+            d.notes.push(`explicitly named ${newName} and replaced only because of replaceOnChanges: Pulumi creates the new object first, which fails while the old one holds the name; set deleteBeforeReplace`);
+        } else if (nameValue !== undefined && newName === undefined) {
+            d.notes.push("its new name is known only at deployment: the new object is created first, then the old one is deleted");
         } else if (newName === undefined) {
             d.notes.push(`auto-named: the replacement gets a new name (${r.name}-<random>), is created first, then the old ${oldObj?.name ?? "object"} is deleted; resources using its name are updated`);
         } else {
