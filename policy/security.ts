@@ -17,13 +17,16 @@
  *   labelled `pod-security.kubernetes.io/enforce: restricted` that breaks restricted is refused.
  *
  * Every pod-running kind is covered (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job,
- * CronJob), with init and ephemeral containers. Props are read lazily, so a value unknown during a
- * preview throws the engine's UnknownValueError from here, as it should (never catch it).
- *
- * This module deliberately imports nothing from ./lib (which is being reorganised): the small
- * helpers it needs to find a workload's pod spec are local (`podViewOf`, `containersOfPod`).
+ * CronJob), with init and ephemeral containers. Where a kind keeps its pod, and which resources
+ * run pods, come from ./lib (the pack's one definition); settings are read with ./lib/config.
+ * Props are read lazily, so a value unknown during a preview throws the engine's
+ * UnknownValueError from here, as it should (never catch it).
  */
-import { Policies, PolicyConfigSchema, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { Policies, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { SettingSchema, configSchema, readConfig } from "./lib/config";
+import { Container, KubeObject, PodSpec, WorkloadKind, containersOf, describeObject, isWorkloadKind, kindOf, podSpecOf } from "./lib/k8s";
+import { containerLabel } from "./lib/pods";
+import { Indexed, indexStack, namespaceOf } from "./lib/stack";
 
 // ---------------------------------------------------------------------------------------------
 // The parts of Kubernetes objects these policies read.
@@ -60,8 +63,8 @@ export interface HostHandler {
     tcpSocket?: { host?: string };
 }
 
-export interface SecurityContainer {
-    name?: string;
+/** A container, with the fields the security controls read beyond the pack's own. */
+export interface SecurityContainer extends Container {
     livenessProbe?: HostHandler;
     readinessProbe?: HostHandler;
     startupProbe?: HostHandler;
@@ -70,45 +73,32 @@ export interface SecurityContainer {
     ports?: { name?: string; containerPort?: number; hostPort?: number; protocol?: string }[];
 }
 
-export interface SecurityPodSpec {
+/** A pod spec, with the fields the security controls read beyond the pack's own. */
+export interface SecurityPodSpec extends Omit<PodSpec, "volumes"> {
     hostNetwork?: boolean;
     hostPID?: boolean;
     hostIPC?: boolean;
     os?: { name?: string };
     securityContext?: PodSecurityContext;
+    /** Each volume: its name and its one source field (`emptyDir`, `hostPath`, …). */
     volumes?: ({ name?: string } & Record<string, unknown>)[];
     containers?: SecurityContainer[];
     initContainers?: SecurityContainer[];
     ephemeralContainers?: SecurityContainer[];
 }
 
-interface Meta {
-    name?: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-}
-
-interface KubeObj {
-    metadata?: Meta;
-    spec?: Record<string, unknown>;
-}
-
 // ---------------------------------------------------------------------------------------------
-// Local helpers: which resources run pods, and where their pod spec sits.
+// A workload's pod, with the paths messages name its fields by.
 
-/** Kinds that run pods. */
-export const POD_KINDS = ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"] as const;
-export type PodKind = (typeof POD_KINDS)[number];
-
-/** The kind of a Pulumi Kubernetes type token: `kubernetes:apps/v1:Deployment` → Deployment. */
-export function kindOfType(type: string): string | undefined {
-    return /^kubernetes:[^:]+:([A-Za-z0-9]+)$/.exec(type)?.[1];
-}
+/** Where each kind keeps its pod template (a Pod is its own), for messages: `spec.template.`. */
+const TEMPLATE_PREFIX: Record<WorkloadKind, string> = {
+    Pod: "", Deployment: "spec.template.", StatefulSet: "spec.template.", DaemonSet: "spec.template.",
+    ReplicaSet: "spec.template.", Job: "spec.template.", CronJob: "spec.jobTemplate.spec.template.",
+};
 
 /** A workload's pod, with how messages name it and where its fields are. */
 export interface PodView {
-    kind: PodKind;
+    kind: WorkloadKind;
     /** The namespace the pods run in (`default` when unset). */
     namespace: string;
     name: string;
@@ -125,40 +115,32 @@ export interface PodView {
 
 /** The pod a resource runs, or undefined when it runs none (or has no pod spec yet). */
 export function podViewOf(type: string, props: Record<string, unknown>, fallbackName: string): PodView | undefined {
-    const kind = kindOfType(type);
-    if (!(POD_KINDS as readonly string[]).includes(kind ?? "")) {
-        return undefined;
-    }
-    const podKind = kind as PodKind;
-    const obj = props as KubeObj;
-    let template: { metadata?: Meta; spec?: SecurityPodSpec } | undefined;
-    let prefix: string;
-    if (podKind === "Pod") {
-        template = { metadata: obj.metadata, spec: obj.spec as SecurityPodSpec | undefined };
-        prefix = "";
-    } else if (podKind === "CronJob") {
-        const jobTemplate = obj.spec?.jobTemplate as { spec?: { template?: { metadata?: Meta; spec?: SecurityPodSpec } } } | undefined;
-        template = jobTemplate?.spec?.template;
-        prefix = "spec.jobTemplate.spec.template.";
-    } else {
-        template = obj.spec?.template as { metadata?: Meta; spec?: SecurityPodSpec } | undefined;
-        prefix = "spec.template.";
-    }
-    const spec = template?.spec;
+    const kind = kindOf(type);
+    return isWorkloadKind(kind) ? workloadPod(kind, props as KubeObject, fallbackName) : undefined;
+}
+
+/** The pod of a workload object, or undefined while it has no pod spec. */
+function workloadPod(kind: WorkloadKind, obj: KubeObject, fallbackName: string): PodView | undefined {
+    const spec = podSpecOf(kind, obj) as SecurityPodSpec | undefined;
     if (!spec) {
         return undefined;
     }
-    const name = obj.metadata?.name ?? fallbackName;
-    const ns = obj.metadata?.namespace;
+    const prefix = TEMPLATE_PREFIX[kind];
+    // The template's metadata sits beside its spec: walk the same prefix (a Pod's is its own).
+    let template: unknown = obj;
+    for (const key of prefix.split(".").filter(k => k !== "")) {
+        template = (template as Record<string, unknown> | undefined)?.[key];
+    }
+    const metadata = (template as KubeObject | undefined)?.metadata;
     return {
-        kind: podKind,
-        namespace: ns ?? "default",
-        name,
-        what: `${podKind} ${ns ? `${ns}/` : ""}${name}`,
+        kind,
+        namespace: namespaceOf(obj),
+        name: obj.metadata?.name ?? fallbackName,
+        what: describeObject(kind, obj, fallbackName),
         specPath: `${prefix}spec`,
         metaPath: `${prefix}metadata`,
         spec,
-        annotations: template?.metadata?.annotations ?? {},
+        annotations: metadata?.annotations ?? {},
     };
 }
 
@@ -171,18 +153,13 @@ export interface ContainerView {
     label: string;
 }
 
-/** Every container of a pod spec: init containers, containers, then ephemeral containers. */
+/** Every container of a pod spec: init containers, containers (the pack's order), then ephemeral containers. */
 export function containersOfPod(spec: SecurityPodSpec): ContainerView[] {
-    const views: ContainerView[] = [];
-    const add = (list: SecurityContainer[] | undefined, role: ContainerRole) => {
-        for (const container of list ?? []) {
-            views.push({ container, role, label: `${role} '${container.name ?? "(unnamed)"}'` });
-        }
-    };
-    add(spec.initContainers, "init container");
-    add(spec.containers, "container");
-    add(spec.ephemeralContainers, "ephemeral container");
-    return views;
+    const { initContainers, containers, ephemeralContainers } = spec;
+    return [
+        ...containersOf({ initContainers, containers }).map(({ container, role }) => ({ container: container as SecurityContainer, role, label: containerLabel(container, role) })),
+        ...(ephemeralContainers ?? []).map(container => ({ container, role: "ephemeral container" as const, label: `ephemeral container '${container.name ?? "(unnamed)"}'` })),
+    ];
 }
 
 /**
@@ -194,8 +171,9 @@ function isWindowsPod(pod: PodView): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Settings: read from the policy config, each missing or malformed value falling back to its
-// default (a policy never throws over its config; the CLI validates the file against the schema).
+// Settings. Each policy declares its settings with their defaults in its config schema, and reads
+// them with readConfig (a missing setting takes its default; the CLI validates the values against
+// the schema before the policy sees them).
 
 /** Settings the controls read. Only the policies whose schema names a setting honour it. */
 export interface ControlSettings {
@@ -208,16 +186,6 @@ export interface ControlSettings {
 /** What Pod Security admission allows: no exceptions (the API server doesn't read our config). */
 export const ADMISSION_SETTINGS: ControlSettings = { allowedHostPorts: [], allowSysctls: [] };
 
-function stringList(config: Record<string, unknown>, key: string, fallback: string[]): string[] {
-    const value = config[key];
-    return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : fallback;
-}
-
-function numberList(config: Record<string, unknown>, key: string, fallback: number[]): number[] {
-    const value = config[key];
-    return Array.isArray(value) ? value.filter((v): v is number => typeof v === "number") : fallback;
-}
-
 // ---------------------------------------------------------------------------------------------
 // The controls: each returns its findings for one pod, as "<who> <what is wrong>; <what to set>".
 
@@ -227,8 +195,8 @@ export interface Control {
     name: string;
     level: PssLevel;
     description: string;
-    /** Extra config settings this control takes (beyond exemptNamespaces / exemptWorkloads). */
-    settings?: PolicyConfigSchema["properties"];
+    /** Extra config settings this control takes (beyond exemptNamespaces / exemptWorkloads), each with its default. */
+    settings?: { [K in keyof ControlSettings]?: SettingSchema<ControlSettings[K]> };
     check(pod: PodView, settings: ControlSettings): string[];
 }
 
@@ -392,24 +360,30 @@ const appArmor: Control = {
     },
 };
 
+/**
+ * Seccomp profiles that turn seccomp off (PSS baseline, Seccomp): the pod's, then each container's.
+ * Restricted reports the same, and also containers that end up with no profile at all.
+ */
+function seccompOffFindings(pod: PodView): string[] {
+    const found: string[] = [];
+    const podType = pod.spec.securityContext?.seccompProfile?.type;
+    if (podType !== undefined && podType !== null && !SECCOMP_OK.includes(podType)) {
+        found.push(`${podContext(pod)}.seccompProfile.type is ${podType}; set RuntimeDefault (or Localhost with a profile).`);
+    }
+    for (const { container, label } of containersOfPod(pod.spec)) {
+        const t = container.securityContext?.seccompProfile?.type;
+        if (t !== undefined && t !== null && !SECCOMP_OK.includes(t)) {
+            found.push(`${label} sets securityContext.seccompProfile.type: ${t}; set RuntimeDefault (or Localhost with a profile), or remove it to inherit the pod's.`);
+        }
+    }
+    return found;
+}
+
 const seccompUnconfined: Control = {
     name: "no-seccomp-unconfined",
     level: "baseline",
     description: "No pod or container turns seccomp off (PSS baseline, Seccomp: seccompProfile.type unset, RuntimeDefault or Localhost).",
-    check: pod => {
-        const found: string[] = [];
-        const podType = pod.spec.securityContext?.seccompProfile?.type;
-        if (podType !== undefined && podType !== null && !SECCOMP_OK.includes(podType)) {
-            found.push(`${podContext(pod)}.seccompProfile.type is ${podType}; set RuntimeDefault (or Localhost with a profile).`);
-        }
-        for (const { container, label } of containersOfPod(pod.spec)) {
-            const t = container.securityContext?.seccompProfile?.type;
-            if (t !== undefined && t !== null && !SECCOMP_OK.includes(t)) {
-                found.push(`${label} sets securityContext.seccompProfile.type: ${t}; set RuntimeDefault (or Localhost with a profile), or remove it to inherit the pod's.`);
-            }
-        }
-        return found;
-    },
+    check: seccompOffFindings,
 };
 
 const hostProcess: Control = {
@@ -511,23 +485,12 @@ const seccompRequired: Control = {
         if (isWindowsPod(pod)) {
             return [];
         }
-        const found: string[] = [];
         const podType = pod.spec.securityContext?.seccompProfile?.type;
         const podOk = podType !== undefined && podType !== null && SECCOMP_OK.includes(podType);
-        if (podType !== undefined && podType !== null && !podOk) {
-            found.push(`${podContext(pod)}.seccompProfile.type is ${podType}; set RuntimeDefault.`);
-        }
-        for (const { container, label } of containersOfPod(pod.spec)) {
-            const t = container.securityContext?.seccompProfile?.type;
-            if (t !== undefined && t !== null) {
-                if (!SECCOMP_OK.includes(t)) {
-                    found.push(`${label} sets securityContext.seccompProfile.type: ${t}; set RuntimeDefault (or remove it to inherit the pod's).`);
-                }
-            } else if (!podOk) {
-                found.push(`${label} has no seccomp profile; set ${podContext(pod)}.seccompProfile.type: RuntimeDefault (or securityContext.seccompProfile.type on the container).`);
-            }
-        }
-        return found;
+        const unset = podOk ? [] : containersOfPod(pod.spec)
+            .filter(({ container }) => container.securityContext?.seccompProfile?.type === undefined || container.securityContext.seccompProfile.type === null)
+            .map(({ label }) => `${label} has no seccomp profile; set ${podContext(pod)}.seccompProfile.type: RuntimeDefault (or securityContext.seccompProfile.type on the container).`);
+        return [...seccompOffFindings(pod), ...unset];
     },
 };
 
@@ -556,37 +519,35 @@ export function levelFindings(pod: PodView, level: PssLevel): { control: string;
 // ---------------------------------------------------------------------------------------------
 // Policies from controls.
 
-const EXEMPTION_SCHEMA: PolicyConfigSchema["properties"] = {
+/** Settings every control policy takes. */
+interface ExemptionSettings {
+    exemptNamespaces: string[];
+    exemptWorkloads: string[];
+}
+
+const EXEMPTION_SCHEMA: { [K in keyof ExemptionSettings]: SettingSchema<ExemptionSettings[K]> } = {
     exemptNamespaces: { type: "array", items: { type: "string" }, default: ["kube-system"], description: "Namespaces whose pods are not checked (system namespaces the labs don't own)." },
     exemptWorkloads: { type: "array", items: { type: "string" }, default: [], description: "Workloads not checked, as '<namespace>/<name>' (a documented exception: say why in the README's security section)." },
 };
 
-/** True when the pod's namespace or workload is exempted by the policy's config. */
-function isExempt(pod: { namespace: string; name: string }, config: Record<string, unknown>): boolean {
-    return stringList(config, "exemptNamespaces", ["kube-system"]).includes(pod.namespace)
-        || stringList(config, "exemptWorkloads", []).includes(`${pod.namespace}/${pod.name}`);
-}
-
 function controlPolicy(control: Control): ResourceValidationPolicy {
-    const defaults = (key: string): unknown[] => (control.settings?.[key]?.default as unknown[] | undefined) ?? [];
+    const schema = configSchema<ExemptionSettings & Partial<ControlSettings>>({ ...EXEMPTION_SCHEMA, ...control.settings });
     return {
         name: control.name,
         description: control.description,
         enforcementLevel: control.level === "baseline" ? "mandatory" : "advisory",
-        configSchema: { properties: { ...EXEMPTION_SCHEMA, ...control.settings } },
+        configSchema: schema,
         validateResource: (args, reportViolation) => {
             const pod = podViewOf(args.type, args.props, args.name);
             if (!pod) {
                 return;
             }
-            const config = args.getConfig<Record<string, unknown>>() ?? {};
-            if (isExempt(pod, config)) {
+            const { exemptNamespaces, exemptWorkloads, ...taken } = readConfig(schema, args);
+            if (exemptNamespaces.includes(pod.namespace) || exemptWorkloads.includes(`${pod.namespace}/${pod.name}`)) {
                 return;
             }
-            const settings: ControlSettings = {
-                allowedHostPorts: numberList(config, "allowedHostPorts", defaults("allowedHostPorts") as number[]),
-                allowSysctls: stringList(config, "allowSysctls", defaults("allowSysctls") as string[]),
-            };
+            // A control reads only the settings its schema declares; the others stay at admission's (none).
+            const settings: ControlSettings = { ...ADMISSION_SETTINGS, ...taken };
             for (const message of control.check(pod, settings)) {
                 reportViolation(`${pod.what}: ${message}`);
             }
@@ -612,28 +573,32 @@ function levelRank(level: string): number {
     return (LEVELS as readonly string[]).indexOf(level);
 }
 
+interface NamespaceLabelSettings {
+    exemptNamespaces: string[];
+    minimumLevel: AdmissionLevel;
+}
+
+const namespaceLabelSchema = configSchema<NamespaceLabelSettings>({
+    exemptNamespaces: { type: "array", items: { type: "string" }, default: SYSTEM_NAMESPACES, description: "Namespaces that need no label (the cluster's own)." },
+    minimumLevel: { type: "string", enum: [...LEVELS], default: "baseline", description: "The least strict enforce level accepted." },
+});
+
 /** Namespaces carry the Pod Security admission enforce label, at least at the configured level. */
 export const namespacePodSecurityLabel: ResourceValidationPolicy = {
     name: "namespace-pod-security-label",
     description: "Every Namespace sets the Pod Security admission label pod-security.kubernetes.io/enforce (restricted where its pods comply, baseline with the reason written beside it otherwise): without it the API server admits any pod, privileged included.",
     enforcementLevel: "advisory",
-    configSchema: {
-        properties: {
-            exemptNamespaces: { type: "array", items: { type: "string" }, default: SYSTEM_NAMESPACES, description: "Namespaces that need no label (the cluster's own)." },
-            minimumLevel: { type: "string", enum: [...LEVELS], default: "baseline", description: "The least strict enforce level accepted." },
-        },
-    },
+    configSchema: namespaceLabelSchema,
     validateResource: (args, reportViolation) => {
-        if (kindOfType(args.type) !== "Namespace") {
+        if (kindOf(args.type) !== "Namespace") {
             return;
         }
-        const obj = args.props as KubeObj;
+        const obj = args.props as KubeObject;
         const name = obj.metadata?.name ?? args.name;
-        const config = args.getConfig<Record<string, unknown>>() ?? {};
-        if (stringList(config, "exemptNamespaces", SYSTEM_NAMESPACES).includes(name)) {
+        const { exemptNamespaces, minimumLevel: minimum } = readConfig(namespaceLabelSchema, args);
+        if (exemptNamespaces.includes(name)) {
             return;
         }
-        const minimum = typeof config.minimumLevel === "string" && levelRank(config.minimumLevel) >= 0 ? config.minimumLevel : "baseline";
         const labels = obj.metadata?.labels ?? {};
         for (const label of MODE_LABELS) {
             const value = labels[label];
@@ -650,48 +615,38 @@ export const namespacePodSecurityLabel: ResourceValidationPolicy = {
     },
 };
 
-/** The namespace objects of a stack by name, with their resource. */
-function namespacesOf(resources: PolicyResource[]): Map<string, { resource: PolicyResource; labels: Record<string, string> }> {
-    const found = new Map<string, { resource: PolicyResource; labels: Record<string, string> }>();
-    for (const r of resources) {
-        if (kindOfType(r.type) === "Namespace") {
-            const obj = r.props as KubeObj;
-            found.set(obj.metadata?.name ?? r.name, { resource: r, labels: obj.metadata?.labels ?? {} });
-        }
-    }
-    return found;
+/** Settings of the namespace-wide stack policies. */
+interface NamespaceExemptions {
+    exemptNamespaces: string[];
 }
 
-/** Pods of the stack's workloads, with their resource. */
-function podsOf(resources: PolicyResource[]): { resource: PolicyResource; pod: PodView }[] {
-    const found: { resource: PolicyResource; pod: PodView }[] = [];
-    for (const r of resources) {
-        const pod = podViewOf(r.type, r.props, r.name);
-        if (pod) {
-            found.push({ resource: r, pod });
-        }
-    }
-    return found;
+/** The stack's pods and Namespaces, read once: each workload's pod with its resource, each Namespace by name. */
+function stackPods(resources: PolicyResource[]): { pods: { resource: PolicyResource; pod: PodView }[]; namespaces: Map<string, Indexed> } {
+    const index = indexStack(resources);
+    const pods = index.workloads.flatMap(w => {
+        const pod = workloadPod(w.kind, w.obj, w.resource.name);
+        return pod ? [{ resource: w.resource, pod }] : [];
+    });
+    return { pods, namespaces: new Map(index.all("Namespace").map(ns => [ns.name, ns])) };
 }
+
+const admissionExemptionSchema = configSchema<NamespaceExemptions>({
+    exemptNamespaces: { type: "array", items: { type: "string" }, default: [], description: "Namespaces the cluster's Pod Security admission configuration exempts (exemptions.namespaces)." },
+});
 
 /** Pods satisfy the level their Namespace enforces; the API server refuses those that don't. */
 export const podsMeetNamespaceLevel: StackValidationPolicy = {
     name: "pods-meet-namespace-level",
     description: "Every pod satisfies the Pod Security level its Namespace enforces (pod-security.kubernetes.io/enforce baseline or restricted, judged as Pod Security admission does, without this pack's configured exceptions): otherwise the API server refuses the pods, and the workload never starts.",
     enforcementLevel: "mandatory",
-    configSchema: {
-        properties: {
-            exemptNamespaces: { type: "array", items: { type: "string" }, default: [], description: "Namespaces the cluster's Pod Security admission configuration exempts (exemptions.namespaces)." },
-        },
-    },
+    configSchema: admissionExemptionSchema,
     validateStack: (args, reportViolation) => {
-        const config = args.getConfig<Record<string, unknown>>() ?? {};
-        const exempt = stringList(config, "exemptNamespaces", []);
-        const namespaces = namespacesOf(args.resources);
-        for (const { resource, pod } of podsOf(args.resources)) {
+        const { exemptNamespaces } = readConfig(admissionExemptionSchema, args);
+        const { pods, namespaces } = stackPods(args.resources);
+        for (const { resource, pod } of pods) {
             const ns = namespaces.get(pod.namespace);
-            const level = ns?.labels[ENFORCE_LABEL];
-            if (!ns || exempt.includes(pod.namespace) || (level !== "baseline" && level !== "restricted")) {
+            const level = ns?.obj.metadata?.labels?.[ENFORCE_LABEL];
+            if (!ns || exemptNamespaces.includes(pod.namespace) || (level !== "baseline" && level !== "restricted")) {
                 continue;
             }
             for (const { control, message } of levelFindings(pod, level)) {
@@ -725,35 +680,34 @@ export function isDefaultDenyIngress(spec: NetworkPolicySpec | undefined): boole
     return selectsAll && coversIngress && (spec.ingress ?? []).length === 0;
 }
 
+const defaultDenySchema = configSchema<NamespaceExemptions>({
+    exemptNamespaces: { type: "array", items: { type: "string" }, default: SYSTEM_NAMESPACES, description: "Namespaces that need no default-deny policy (the cluster's own)." },
+});
+
 /** A namespace that runs workloads starts from a default-deny ingress NetworkPolicy. */
 export const namespaceDefaultDenyIngress: StackValidationPolicy = {
     name: "namespace-default-deny-ingress",
     description: "Every namespace that runs workloads has a default-deny ingress NetworkPolicy (podSelector: {}, policyTypes: [Ingress], no ingress rules), so that only the paths other policies allow are open: without one, every pod in the cluster reaches every pod.",
     enforcementLevel: "advisory",
-    configSchema: {
-        properties: {
-            exemptNamespaces: { type: "array", items: { type: "string" }, default: SYSTEM_NAMESPACES, description: "Namespaces that need no default-deny policy (the cluster's own)." },
-        },
-    },
+    configSchema: defaultDenySchema,
     validateStack: (args, reportViolation) => {
-        const config = args.getConfig<Record<string, unknown>>() ?? {};
-        const exempt = stringList(config, "exemptNamespaces", SYSTEM_NAMESPACES);
+        const { exemptNamespaces } = readConfig(defaultDenySchema, args);
+        const { pods, namespaces } = stackPods(args.resources);
         const workloads = new Map<string, string[]>();
-        for (const { pod } of podsOf(args.resources)) {
-            if (!exempt.includes(pod.namespace)) {
+        for (const { pod } of pods) {
+            if (!exemptNamespaces.includes(pod.namespace)) {
                 workloads.set(pod.namespace, [...(workloads.get(pod.namespace) ?? []), pod.what]);
             }
         }
         const denied = new Set<string>();
         for (const r of args.resources) {
-            if (kindOfType(r.type) === "NetworkPolicy") {
-                const obj = r.props as KubeObj;
+            if (kindOf(r.type) === "NetworkPolicy") {
+                const obj = r.props as KubeObject;
                 if (isDefaultDenyIngress(obj.spec as NetworkPolicySpec | undefined)) {
-                    denied.add(obj.metadata?.namespace ?? "default");
+                    denied.add(namespaceOf(obj));
                 }
             }
         }
-        const namespaces = namespacesOf(args.resources);
         for (const [ns, whats] of workloads) {
             if (!denied.has(ns)) {
                 const shown = whats.length > 3 ? `${whats.slice(0, 3).join(", ")} and ${whats.length - 3} more` : whats.join(", ");

@@ -353,7 +353,7 @@ describe("restricted controls", () => {
         ]);
         const override = deploy("web", pod => { sc(pod).seccompProfile = { type: "Unconfined" }; });
         assert.deepStrictEqual(await messages("seccomp-profile-required", [override]), [
-            "Deployment lab/web: container 'web' sets securityContext.seccompProfile.type: Unconfined; set RuntimeDefault (or remove it to inherit the pod's).",
+            "Deployment lab/web: container 'web' sets securityContext.seccompProfile.type: Unconfined; set RuntimeDefault (or Localhost with a profile), or remove it to inherit the pod's.",
         ]);
         assert.deepStrictEqual(await messages("seccomp-profile-required", [deploy("web", pod => { delete podSc(pod).seccompProfile; sc(pod).seccompProfile = { type: "Localhost", localhostProfile: "p.json" }; })]), []);
     });
@@ -391,14 +391,22 @@ describe("exemptions and config", () => {
             ["Deployment kube-system/web", "Deployment lab/web"]);
     });
 
-    it("uses the defaults when the engine hands over no config at all, and never throws over a malformed one", async () => {
+    it("uses the schema's defaults when the engine hands over no config, or only some settings", async () => {
         const objects = [root("kube-system"), root("lab"), deploy("ports", pod => { pod.containers[0].ports = [{ containerPort: 80, hostPort: 80 }]; })];
         const bare = await runPolicyPack(securityPack, manifestResources(objects));
         assert.deepStrictEqual(of(bare, "no-privileged-containers").map(d => messageOf(d).replace(/:.*/, "")), ["Deployment lab/web"]);
         assert.strictEqual(of(bare, "no-host-ports").length, 1);
-        const odd = await runPolicyPack(securityPack, manifestResources(objects), { "no-privileged-containers": { exemptNamespaces: "kube-system" }, "no-host-ports": { allowedHostPorts: ["80"] } });
-        assert.deepStrictEqual(of(odd, "no-privileged-containers").map(d => messageOf(d).replace(/:.*/, "")), ["Deployment lab/web"]);
-        assert.strictEqual(of(odd, "no-host-ports").length, 1);
+        // Only exemptWorkloads given (unresolved, as the policy server hands it over): exemptNamespaces keeps its default, kube-system.
+        const partial = await runPolicyPack(securityPack, manifestResources(objects), { "no-privileged-containers": { exemptWorkloads: ["lab/web"] }, "no-host-ports": { exemptNamespaces: ["lab"] } });
+        assert.deepStrictEqual(of(partial, "no-privileged-containers"), []);
+        assert.deepStrictEqual(of(partial, "no-host-ports"), []);
+        const levels = await runPolicyPack(securityPack, manifestResources([namespace("lab", { "pod-security.kubernetes.io/enforce": "privileged" }), namespace("kube-system", {})]), { "namespace-pod-security-label": {} });
+        assert.deepStrictEqual(of(levels, "namespace-pod-security-label").map(d => messageOf(d).replace(/;.*/, "")), ["Namespace lab enforces privileged, below baseline"]);
+    });
+
+    it("refuses malformed settings before any policy runs, as the CLI does", () => {
+        assert.throws(() => resolvePolicyConfig(packArgs, { "no-privileged-containers": { exemptNamespaces: "kube-system" } }), /no-privileged-containers: \/exemptNamespaces must be array/);
+        assert.throws(() => resolvePolicyConfig(packArgs, { "no-host-ports": { allowedHostPorts: ["80"] } }), /no-host-ports: \/allowedHostPorts\/0 must be integer/);
     });
 
     it("rejects settings a policy doesn't take, as the CLI does", () => {
