@@ -211,9 +211,9 @@ describe("diffReports on hand-made reports", () => {
         const forced = only(diffReports(report([cm("ClusterIP")]), report([cm("NodePort", { replaceOnChanges: ["spec.type"] })])), "svc");
         assert.strictEqual(forced.op, "replace");
         assert.match(forced.changes[0].replacesBecause ?? "", /replaceOnChanges/);
-        // The provider did not ask to delete first: a named object's replacement would collide with it.
+        // The provider did not ask to delete first: the named replacement is created while the old object holds the name.
         assert.strictEqual(forced.deleteBeforeReplace, false);
-        assert.match(forced.notes.join("\n"), /fails while the old one holds the name; set deleteBeforeReplace/);
+        assert.match(forced.notes.join("\n"), /while the old one still holds the name.*set deleteBeforeReplace/);
         const withDbr = only(diffReports(report([cm("ClusterIP")]), report([cm("NodePort", { replaceOnChanges: ["spec.type"], deleteBeforeReplace: true })])), "svc");
         assert.strictEqual(withDbr.deleteBeforeReplace, true);
         const rnd = (length: number, o: Partial<ReportResource> = {}) => resource("random:index/randomPassword:RandomPassword", "pw", { length }, { provider: undefined, ...o });

@@ -544,7 +544,7 @@ function diffResource(old: ReportResource, r: ReportResource, ctx: Context): Res
             dbr = true;
             d.notes.push(`explicitly named ${newName}: the old object is deleted before the new one is created`);
         } else if (sameIdentity && !dbr) {
-            d.notes.push(`explicitly named ${newName} and replaced only because of replaceOnChanges: Pulumi creates the new object first, which fails while the old one holds the name; set deleteBeforeReplace`);
+            d.notes.push(`explicitly named ${newName} and replaced only because of replaceOnChanges: Pulumi creates the new object first, while the old one still holds the name, then deletes the old one; set deleteBeforeReplace so that the name is free first`);
         } else if (nameValue !== undefined && newName === undefined) {
             d.notes.push("its new name is known only at deployment: the new object is created first, then the old one is deleted");
         } else if (newName === undefined) {
