@@ -24,6 +24,16 @@ export const IMAGE_CATALOG = {
     "knote-mongo": "mongo:6.0.2-focal",
     /** MinIO for knote's pictures; this release reads MINIO_ACCESS_KEY/MINIO_SECRET_KEY. */
     "knote-minio": "minio/minio:RELEASE.2022-10-29T06-21-33Z",
+    /** NanoMon (github benc-uk/nanomon) API, its newest release. */
+    "nanomon-api": "ghcr.io/benc-uk/nanomon-api:0.2.0",
+    /** NanoMon frontend, same release. */
+    "nanomon-frontend": "ghcr.io/benc-uk/nanomon-frontend:0.2.0",
+    /** NanoMon runner, same release. */
+    "nanomon-runner": "ghcr.io/benc-uk/nanomon-runner:0.2.0",
+    /** PostgreSQL for NanoMon (the tutorial's major version). */
+    "nanomon-postgres": "postgres:17",
+    /** NanoMon's optional load test: request loops with busybox wget. */
+    "nanomon-load-test": "busybox:1.36.1",
 } as const;
 
 export type ImageKey = keyof typeof IMAGE_CATALOG;
