@@ -40,8 +40,8 @@ function knoteStack(knote: object = {}, extra: Record<string, string> = {}): Sta
     return { ...stack, config: { ...stack.config, "kubelab:labs": JSON.stringify(["knote"]), "kubelab:knote": JSON.stringify(knote), ...extra } };
 }
 
-/** Does `kind` `name`'s pod template carry every label of `selector`? */
-function selects(selector: out.meta.v1.LabelSelector, d: Kinds["Deployment"]): boolean {
+/** Does Deployment `d`'s pod template carry every label of `selector` (which has no expressions)? */
+function selects(selector: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] }, d: Kinds["Deployment"]): boolean {
     const labels = d.spec.template.metadata.labels ?? {};
     return Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v) && !(selector.matchExpressions?.length);
 }
@@ -92,6 +92,9 @@ describe("knote lab on the minikube stack (LABS.md §3)", function () {
         assert.strictEqual(c.readinessProbe.httpGet.port, 3000);
         assert.deepStrictEqual(c.livenessProbe.tcpSocket, { port: 3000 });
         assert.strictEqual(c.livenessProbe.httpGet, undefined);
+        // knote opens its port only once MongoDB and MinIO answer: liveness waits minutes, not seconds.
+        const patience = c.livenessProbe.initialDelaySeconds + c.livenessProbe.periodSeconds * c.livenessProbe.failureThreshold;
+        assert.ok(patience >= 120, `liveness restarts knote after ${patience}s`);
     });
 
     it("exposes only knote outside the cluster: Service knote 80→3000 behind the nginx Ingress at /; mongo and minio ClusterIP", () => {

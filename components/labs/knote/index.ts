@@ -166,9 +166,11 @@ export class KnoteLab extends pulumi.ComponentResource {
             },
             secretEnv: minioKeys,
             // No health endpoint: `GET /` renders the notes (so it needs MongoDB) for readiness;
-            // liveness only asks whether the process accepts connections.
+            // liveness only asks whether the process accepts connections. knote opens port 3000
+            // only once MongoDB and MinIO answer (it retries both every second), so liveness gives
+            // a first start ~2.5 minutes (image pulls of the stores) before restarting it.
             readiness: { httpGet: "/", initialDelaySeconds: 5, periodSeconds: 10 },
-            liveness: { tcp: true, initialDelaySeconds: 15, periodSeconds: 20 },
+            liveness: { tcp: true, initialDelaySeconds: 30, periodSeconds: 20, failureThreshold: 6 },
         }, { parent: this });
         this.knoteFront = new FrontDoor(`${name}-knote-front`, {
             namespace,
