@@ -6,6 +6,7 @@ import { hygienePolicies } from "./hygiene";
 import { placementPolicies } from "./placement";
 import { requestPolicies } from "./requests";
 import { scalingPolicies } from "./scaling";
+import { securityPolicies } from "./security";
 import { storagePolicies } from "./storage";
 import { wiringPolicies } from "./wiring";
 
@@ -13,7 +14,7 @@ import { wiringPolicies } from "./wiring";
 export const PACK_NAME = "kubelab";
 
 export const packArgs: PolicyPackArgs = {
-    description: "Resource requests, volume expansion and the cross-resource rules that make scaling and persistence work.",
+    description: "Resource requests, volume expansion, the cross-resource rules that make scaling and persistence work, and pod security (the Pod Security Standards and the namespace rules that enforce them).",
     enforcementLevel: "mandatory",
     policies: [
         ...requestPolicies,
@@ -22,5 +23,6 @@ export const packArgs: PolicyPackArgs = {
         ...wiringPolicies,
         ...placementPolicies,
         ...hygienePolicies,
+        ...securityPolicies,
     ],
 };
