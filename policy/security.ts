@@ -26,7 +26,8 @@ import { Policies, PolicyResource, ResourceValidationPolicy, StackValidationPoli
 import { SettingSchema, configSchema, readConfig } from "./lib/config";
 import { Container, KubeObject, PodSpec, WorkloadKind, containersOf, describeObject, isWorkloadKind, kindOf, podSpecOf } from "./lib/k8s";
 import { containerLabel } from "./lib/pods";
-import { Indexed, indexStack, namespaceOf } from "./lib/stack";
+import { LabelSelector } from "./lib/selectors";
+import { Indexed, StackIndex, indexStack, namespaceOf } from "./lib/stack";
 
 // ---------------------------------------------------------------------------------------------
 // The parts of Kubernetes objects these policies read.
@@ -621,13 +622,13 @@ interface NamespaceExemptions {
 }
 
 /** The stack's pods and Namespaces, read once: each workload's pod with its resource, each Namespace by name. */
-function stackPods(resources: PolicyResource[]): { pods: { resource: PolicyResource; pod: PodView }[]; namespaces: Map<string, Indexed> } {
+function stackPods(resources: PolicyResource[]): { index: StackIndex; pods: { resource: PolicyResource; pod: PodView }[]; namespaces: Map<string, Indexed> } {
     const index = indexStack(resources);
     const pods = index.workloads.flatMap(w => {
         const pod = workloadPod(w.kind, w.obj, w.resource.name);
         return pod ? [{ resource: w.resource, pod }] : [];
     });
-    return { pods, namespaces: new Map(index.all("Namespace").map(ns => [ns.name, ns])) };
+    return { index, pods, namespaces: new Map(index.all("Namespace").map(ns => [ns.name, ns])) };
 }
 
 const admissionExemptionSchema = configSchema<NamespaceExemptions>({
@@ -657,7 +658,7 @@ export const podsMeetNamespaceLevel: StackValidationPolicy = {
 };
 
 interface NetworkPolicySpec {
-    podSelector?: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] };
+    podSelector?: LabelSelector;
     policyTypes?: string[];
     ingress?: unknown[];
 }
@@ -692,7 +693,7 @@ export const namespaceDefaultDenyIngress: StackValidationPolicy = {
     configSchema: defaultDenySchema,
     validateStack: (args, reportViolation) => {
         const { exemptNamespaces } = readConfig(defaultDenySchema, args);
-        const { pods, namespaces } = stackPods(args.resources);
+        const { index, pods, namespaces } = stackPods(args.resources);
         const workloads = new Map<string, string[]>();
         for (const { pod } of pods) {
             if (!exemptNamespaces.includes(pod.namespace)) {
@@ -700,12 +701,9 @@ export const namespaceDefaultDenyIngress: StackValidationPolicy = {
             }
         }
         const denied = new Set<string>();
-        for (const r of args.resources) {
-            if (kindOf(r.type) === "NetworkPolicy") {
-                const obj = r.props as KubeObject;
-                if (isDefaultDenyIngress(obj.spec as NetworkPolicySpec | undefined)) {
-                    denied.add(namespaceOf(obj));
-                }
+        for (const np of index.all("NetworkPolicy")) {
+            if (isDefaultDenyIngress(np.obj.spec as NetworkPolicySpec | undefined)) {
+                denied.add(np.namespace);
             }
         }
         for (const [ns, whats] of workloads) {
