@@ -149,6 +149,14 @@ describe("the plan's output folder (tools/output.ts)", () => {
         assert.throws(() => checkOutputDir(file, opts()), /it is a file, not a folder/);
     });
 
+    it("says why when the output folder can't be made", () => {
+        const blocker = path.join(root, "blocker");
+        fs.writeFileSync(blocker, "a file\n");
+        assert.throws(() => writeOutputDir(path.join(blocker, "out"), files("01-a.yaml"), opts()),
+            (e: Error) => e instanceof OutputError && /refusing to write the plan to .*blocker\/out: a part of its path is a file, not a folder/.test(e.message));
+        assert.strictEqual(fs.readFileSync(blocker, "utf8"), "a file\n");
+    });
+
     it("refuses a symbolic link to the project root", () => {
         const link = path.join(tmpDir(), "link");
         fs.symlinkSync(root, link);

@@ -134,7 +134,12 @@ export function checkOutputDir(dir: string, opts: OutputOptions): OutputManifest
     if (isSameOrInside(root, target)) {
         throw refuse(`it contains the project (${root})`);
     }
-    const st = fs.lstatSync(shown, { throwIfNoEntry: false });
+    let st: fs.Stats | undefined;
+    try {
+        st = fs.lstatSync(shown, { throwIfNoEntry: false });
+    } catch (err) {
+        throw refuse((err as NodeJS.ErrnoException).code === "ENOTDIR" ? "a part of its path is a file, not a folder" : (err as Error).message);
+    }
     if (!st) {
         return undefined;
     }
@@ -180,9 +185,13 @@ function tempSibling(dir: string, tag: string): string {
 export function writeOutputDir(dir: string, files: Iterable<OutputFile>, opts: OutputOptions): OutputManifest {
     const target = path.resolve(dir);
     checkOutputDir(target, opts);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
     const temp = tempSibling(target, "new");
-    fs.mkdirSync(temp);
+    try {
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.mkdirSync(temp);
+    } catch (err) {
+        throw new OutputError(`cannot write the plan to ${target}: ${(err as Error).message} (the plan writes its output into a new folder beside ${path.basename(target)} and then swaps it in, so the folder that holds it must be writable)`);
+    }
     const manifest: OutputManifest = { generator: GENERATOR, files: [], stack: opts.stack };
     try {
         const seen = new Set<string>();
