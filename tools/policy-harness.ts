@@ -364,8 +364,7 @@ function jsonValue(value: unknown, at: string): JavaScriptValue {
 const optionsMessages = new WeakMap<AnalyzerResource, AnalyzerProto.AnalyzerResourceOptions>();
 
 /**
- * The options the engine sends (marshalResourceOptions): custom timeouts always set, parent as a
- * string. Built once per resource: Analyze and AnalyzeStack carry the same (read-only) message.
+ * The options the engine sends (marshalResourceOptions), parent as a string. Built once per resource: Analyze and AnalyzeStack carry the same (read-only) message.
  */
 function resourceOptions(r: AnalyzerResource): AnalyzerProto.AnalyzerResourceOptions {
     let o = optionsMessages.get(r);
@@ -385,11 +384,16 @@ function newResourceOptions(r: AnalyzerResource): AnalyzerProto.AnalyzerResource
     o.setDeletebeforereplacedefined(r.options.deleteBeforeReplace !== undefined);
     o.setAdditionalsecretoutputsList(r.options.additionalSecretOutputs);
     o.setAliasesList(r.options.aliases);
-    const t = new pb.AnalyzerResourceOptions.CustomTimeouts();
-    t.setCreate(r.options.customTimeouts.createSeconds);
-    t.setUpdate(r.options.customTimeouts.updateSeconds);
-    t.setDelete(r.options.customTimeouts.deleteSeconds);
-    o.setCustomtimeouts(t);
+    const { createSeconds, updateSeconds, deleteSeconds } = r.options.customTimeouts;
+    // The engine always sends timeouts; the server reads absent ones as 0, so policies see the
+    // same either way, and leaving zeros out spares the server a message per policy and resource.
+    if (createSeconds || updateSeconds || deleteSeconds) {
+        const t = new pb.AnalyzerResourceOptions.CustomTimeouts();
+        t.setCreate(createSeconds);
+        t.setUpdate(updateSeconds);
+        t.setDelete(deleteSeconds);
+        o.setCustomtimeouts(t);
+    }
     o.setParent(r.options.parent ?? "");
     return o;
 }
