@@ -60,8 +60,11 @@ describe("knote lab on the minikube stack (LABS.md §3)", function () {
         assert.strictEqual(exitCodeOf(p), 0);
     });
 
-    it("lives in its own namespace", () => {
-        find(p, "Namespace", NS);
+    it("lives in its own namespace, enforcing Pod Security baseline and warning at restricted", () => {
+        const ns = find(p, "Namespace", NS);
+        assert.strictEqual(ns.metadata.labels["pod-security.kubernetes.io/enforce"], "baseline");
+        assert.strictEqual(ns.metadata.labels["pod-security.kubernetes.io/warn"], "restricted");
+        assert.ok(!p.policies.diagnostics.some(d => d.policyName === "namespace-pod-security-label"));
         for (const o of p.objects.filter(x => !["Namespace", "StorageClass"].includes(x.kind))) {
             assert.strictEqual(o.namespace, NS, `${o.kind} ${o.name}`);
         }
@@ -238,6 +241,25 @@ describe("knote lab: generated MinIO keys never show", function () {
         for (const k of ["minioAccessKey", "minioSecretKey"]) {
             assert.match(JSON.stringify(lab.outputs?.[k]), /4dabf18193072939515e22adb298388d/, `${k} is registered as a Pulumi secret`);
         }
+    });
+});
+
+describe("knote lab: two instances in one stack", function () {
+    this.timeout(60000);
+
+    it("keeps each instance's stores open to its own knote pods only, beside smilr", async () => {
+        const labs = ["smilr", { lab: "knote", host: "knote.example.com" }, { lab: "knote", name: "knote-b", namespace: "knote-b", host: "knote-b.example.com" }];
+        const p = await plan("minikube", { config: knoteStack({}, { "kubelab:labs": JSON.stringify(labs) }) });
+        assert.deepStrictEqual(p.schemaFailures, []);
+        assert.deepStrictEqual(p.policies.diagnostics.filter(d => d.enforcementLevel === "mandatory"), []);
+        for (const [instance, host] of [["knote", "knote.example.com"], ["knote-b", "knote-b.example.com"]]) {
+            const np = find(p, "NetworkPolicy", "minio-from-knote", instance);
+            assert.strictEqual(np.spec.podSelector.matchLabels["app.kubernetes.io/part-of"], instance);
+            assert.strictEqual(np.spec.ingress[0].from[0].podSelector.matchLabels["app.kubernetes.io/part-of"], instance);
+            assert.strictEqual(find(p, "Ingress", "knote", instance).spec.rules[0].host, host);
+            find(p, "Secret", "minio-creds", instance);
+        }
+        assert.strictEqual(p.recording.resources.filter(r => r.type === "random:index/randomPassword:RandomPassword").length, 4, "each instance its own keys");
     });
 });
 

@@ -99,7 +99,22 @@ export class KnoteLab extends pulumi.ComponentResource {
         const dataOpts = { protect: args.protectData, retainOnDelete: args.protectData };
 
         this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: { name: args.namespace, labels: { "app.kubernetes.io/part-of": name, "app.kubernetes.io/managed-by": "kubelab" } },
+            metadata: {
+                name: args.namespace,
+                labels: {
+                    "app.kubernetes.io/part-of": name,
+                    "app.kubernetes.io/managed-by": "kubelab",
+                    // Pod Security admission: baseline is enforced; restricted is only warned and
+                    // audited, because the stock images (knote, mongo, minio) start as root.
+                    "pod-security.kubernetes.io/enforce": "baseline",
+                    "pod-security.kubernetes.io/warn": "restricted",
+                    "pod-security.kubernetes.io/audit": "restricted",
+                },
+                annotations: {
+                    "kubelab.dev/pod-security-reason": "baseline, not restricted: the knote, mongo and minio images run as root by default " +
+                        "and their volumes are not known to honour fsGroup on every StorageClass",
+                },
+            },
         }, { parent: this, ...dataOpts });
         const namespace = this.namespace.metadata.name;
 
