@@ -121,7 +121,7 @@ describe("policy harness", function () {
         const recording = await recordProgram(async () => {
             const group = new k8s.core.v1.Namespace("ns", { metadata: { name: "lab" } });
             new k8s.core.v1.ConfigMap("cm", { metadata: { name: "cm", namespace: group.metadata.name } }, {
-                protect: true, ignoreChanges: ["data"], deleteBeforeReplace: true, retainOnDelete: true,
+                protect: true, ignoreChanges: ["data"], deleteBeforeReplace: true, retainOnDelete: true, customTimeouts: { create: "5m" },
             });
             return {};
         }, { stack: "test", config: {} });
@@ -135,6 +135,8 @@ describe("policy harness", function () {
         assert.strictEqual(seen.opts.protect, true);
         assert.deepStrictEqual(seen.opts.ignoreChanges, ["data"]);
         assert.strictEqual(seen.opts.deleteBeforeReplace, true);
+        assert.deepStrictEqual(seen.opts.customTimeouts, { createSeconds: 300, updateSeconds: 0, deleteSeconds: 0 });
+        assert.deepStrictEqual(seen.parent?.opts.customTimeouts, { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 });
         assert.strictEqual(seen.opts.parent, seen.parent?.urn);
         // The analyzer protocol carries no retainOnDelete, so policies never see it (as under the CLI).
         assert.ok(!("retainOnDelete" in seen.opts));
