@@ -110,6 +110,8 @@ describe("knote lab on the minikube stack (LABS.md §3)", function () {
         assert.strictEqual(ing.spec.ingressClassName, "nginx");
         const routes = ing.spec.rules.flatMap(r => r.http.paths.map(x => `${x.path} ${x.pathType} -> ${x.backend.service.name}:${x.backend.service.port.number}`));
         assert.deepStrictEqual(routes, ["/ Prefix -> knote:80"]);
+        // Pictures go through the ingress: ingress-nginx's 1m default body limit would refuse most photos.
+        assert.strictEqual(ing.metadata.annotations["nginx.ingress.kubernetes.io/proxy-body-size"], "16m");
         for (const o of p.objects.filter(x => x.kind === "Service")) {
             assert.strictEqual((o.object as unknown as Kinds["Service"]).spec.type, "ClusterIP", o.name);
         }
@@ -143,9 +145,12 @@ describe("knote lab on the minikube stack (LABS.md §3)", function () {
         assert.deepStrictEqual(d.spec.template.spec.volumes, [{ name: "data", persistentVolumeClaim: { claimName: "minio-pvc" } }]);
         assert.strictEqual(d.spec.replicas, 1);
         assert.deepStrictEqual(d.spec.strategy, { type: "Recreate" });
+        // This release reads MINIO_ACCESS_KEY/MINIO_SECRET_KEY; newer ones the ROOT pair, given too.
         assert.deepStrictEqual(envOf(c), {
             MINIO_ACCESS_KEY: { secretKeyRef: { name: "minio-creds", key: "access-key" } },
             MINIO_SECRET_KEY: { secretKeyRef: { name: "minio-creds", key: "secret-key" } },
+            MINIO_ROOT_USER: { secretKeyRef: { name: "minio-creds", key: "access-key" } },
+            MINIO_ROOT_PASSWORD: { secretKeyRef: { name: "minio-creds", key: "secret-key" } },
         });
         assert.ok(c.readinessProbe.httpGet && c.livenessProbe.httpGet);
         // knote hard-codes port 9000: the Service must expose exactly that.

@@ -46,6 +46,8 @@ export const KNOTE_PORT = 3000;
 export const MONGO_PORT = 27017;
 /** Hard-coded in knote: the Service must expose exactly this port. */
 export const MINIO_PORT = 9000;
+/** Largest picture upload the Ingress lets through (ingress-nginx's default is 1m). */
+export const MAX_UPLOAD = "16m";
 
 export interface KnoteLabArgs extends KnoteSettings {
     /** Namespace of the instance; the lab creates it. */
@@ -130,10 +132,17 @@ export class KnoteLab extends pulumi.ComponentResource {
             stringData: { [KNOTE_NAMES.accessKey]: this.minioAccessKey, [KNOTE_NAMES.secretKey]: this.minioSecretKey },
         }, { parent: this });
         const secretName = this.minioCredentials.metadata.name;
-        // This MinIO release and knote both read these two names (newer MinIO: MINIO_ROOT_USER/PASSWORD).
+        // knote and this MinIO release read these two names.
         const minioKeys = {
             MINIO_ACCESS_KEY: { secretName, key: KNOTE_NAMES.accessKey },
             MINIO_SECRET_KEY: { secretName, key: KNOTE_NAMES.secretKey },
+        };
+        // Newer MinIO releases read MINIO_ROOT_USER/MINIO_ROOT_PASSWORD instead: MinIO gets both
+        // pairs, with the same values, so overriding the `knote-minio` image keeps working.
+        const minioServerKeys = {
+            ...minioKeys,
+            MINIO_ROOT_USER: { secretName, key: KNOTE_NAMES.accessKey },
+            MINIO_ROOT_PASSWORD: { secretName, key: KNOTE_NAMES.secretKey },
         };
 
         this.mongo = new SinglePodStore(`${name}-mongo`, {
@@ -159,7 +168,7 @@ export class KnoteLab extends pulumi.ComponentResource {
             port: MINIO_PORT,
             portName: "minio",
             resources: { cpu: "50m", memory: "128Mi", memoryLimit: "512Mi" },
-            secretEnv: minioKeys,
+            secretEnv: minioServerKeys,
             // MinIO's own unauthenticated health endpoints.
             readiness: { httpGet: "/minio/health/ready", initialDelaySeconds: 5, periodSeconds: 10 },
             liveness: { httpGet: "/minio/health/live", initialDelaySeconds: 15, periodSeconds: 20 },
@@ -191,7 +200,12 @@ export class KnoteLab extends pulumi.ComponentResource {
             namespace,
             name: KNOTE_NAMES.knote,
             partOf: name,
-            ingress: { className: args.ingressClassName, host: args.ingressHost, paths: ["/"] },
+            ingress: {
+                className: args.ingressClassName, host: args.ingressHost, paths: ["/"],
+                // Pictures are uploaded through the ingress: ingress-nginx refuses bodies over 1m
+                // by default (413), smaller than most phone photos.
+                annotations: { "nginx.ingress.kubernetes.io/proxy-body-size": MAX_UPLOAD },
+            },
         }, { parent: this });
 
         this.networkPolicies = this.lockDown(name, namespace, args.ingressControllerNamespace);
