@@ -21,7 +21,10 @@
  * Values unknown until deployment are placeholders in a rendered object; problems at their paths
  * are not failures of the program.
  */
+import { removedApi } from "../policy/hygiene";
 import type { RenderedObject } from "./render";
+
+type Removal = NonNullable<ReturnType<typeof removedApi>>;
 
 export interface SchemaFailure {
     /** `Deployment smilr/data-api` */
@@ -60,67 +63,16 @@ interface ModelClass { prototype: { validate(this: unknown): void } }
 
 // --- API versions Kubernetes has removed ---------------------------------------------------------
 
-interface Removal {
-    /** The Kubernetes release that stopped serving it. */
-    release: string;
-    /** What to use instead (an apiVersion, or advice). */
-    use: string;
-}
-
-/** `apiVersion` → kinds (or `*` for every kind of it) → removal. From the Kubernetes deprecated API migration guide. */
-const REMOVED: Record<string, Record<string, Removal>> = (() => {
-    const table: Record<string, Record<string, Removal>> = {};
-    const add = (apiVersion: string, kinds: string[], release: string, use: string) => {
-        for (const kind of kinds) {
-            (table[apiVersion] ??= {})[kind] = { release, use };
-        }
-    };
-    const appsKinds = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ControllerRevision"];
-    add("extensions/v1beta1", ["Deployment", "DaemonSet", "ReplicaSet"], "1.16", "apps/v1");
-    add("extensions/v1beta1", ["NetworkPolicy"], "1.16", "networking.k8s.io/v1");
-    add("extensions/v1beta1", ["PodSecurityPolicy"], "1.16", "Pod Security Admission (PodSecurityPolicy itself is gone since 1.25)");
-    add("extensions/v1beta1", ["Ingress"], "1.22", "networking.k8s.io/v1");
-    add("apps/v1beta1", appsKinds, "1.16", "apps/v1");
-    add("apps/v1beta2", appsKinds, "1.16", "apps/v1");
-    add("networking.k8s.io/v1beta1", ["Ingress", "IngressClass"], "1.22", "networking.k8s.io/v1");
-    add("rbac.authorization.k8s.io/v1beta1", ["*"], "1.22", "rbac.authorization.k8s.io/v1");
-    add("rbac.authorization.k8s.io/v1alpha1", ["*"], "1.22", "rbac.authorization.k8s.io/v1");
-    add("apiextensions.k8s.io/v1beta1", ["*"], "1.22", "apiextensions.k8s.io/v1");
-    add("apiregistration.k8s.io/v1beta1", ["*"], "1.22", "apiregistration.k8s.io/v1");
-    add("admissionregistration.k8s.io/v1beta1", ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"], "1.22", "admissionregistration.k8s.io/v1");
-    add("authentication.k8s.io/v1beta1", ["*"], "1.22", "authentication.k8s.io/v1");
-    add("authorization.k8s.io/v1beta1", ["*"], "1.22", "authorization.k8s.io/v1");
-    add("certificates.k8s.io/v1beta1", ["*"], "1.22", "certificates.k8s.io/v1");
-    add("coordination.k8s.io/v1beta1", ["*"], "1.22", "coordination.k8s.io/v1");
-    add("scheduling.k8s.io/v1beta1", ["*"], "1.22", "scheduling.k8s.io/v1");
-    add("scheduling.k8s.io/v1alpha1", ["*"], "1.22", "scheduling.k8s.io/v1");
-    add("storage.k8s.io/v1beta1", ["CSIDriver", "CSINode", "StorageClass", "VolumeAttachment"], "1.22", "storage.k8s.io/v1");
-    add("storage.k8s.io/v1beta1", ["CSIStorageCapacity"], "1.27", "storage.k8s.io/v1");
-    add("batch/v1beta1", ["CronJob"], "1.25", "batch/v1");
-    add("discovery.k8s.io/v1beta1", ["*"], "1.25", "discovery.k8s.io/v1");
-    add("events.k8s.io/v1beta1", ["*"], "1.25", "events.k8s.io/v1");
-    add("node.k8s.io/v1beta1", ["*"], "1.25", "node.k8s.io/v1");
-    add("node.k8s.io/v1alpha1", ["*"], "1.22", "node.k8s.io/v1");
-    add("policy/v1beta1", ["PodDisruptionBudget"], "1.25", "policy/v1");
-    add("policy/v1beta1", ["PodSecurityPolicy"], "1.25", "Pod Security Admission (there is no PodSecurityPolicy in any served version)");
-    add("autoscaling/v2beta1", ["HorizontalPodAutoscaler"], "1.25", "autoscaling/v2");
-    add("autoscaling/v2beta2", ["HorizontalPodAutoscaler"], "1.26", "autoscaling/v2");
-    add("flowcontrol.apiserver.k8s.io/v1beta1", ["*"], "1.26", "flowcontrol.apiserver.k8s.io/v1");
-    add("flowcontrol.apiserver.k8s.io/v1beta2", ["*"], "1.29", "flowcontrol.apiserver.k8s.io/v1");
-    add("flowcontrol.apiserver.k8s.io/v1beta3", ["*"], "1.32", "flowcontrol.apiserver.k8s.io/v1");
-    return table;
-})();
-
-/** The removal of `kind` in `apiVersion`, if Kubernetes has removed it. */
-export function removedApi(apiVersion: string, kind: string): Removal | undefined {
-    const own = (table: object, key: string) => Object.prototype.hasOwnProperty.call(table, key);
-    const kinds = own(REMOVED, apiVersion) ? REMOVED[apiVersion] : undefined;
-    return kinds && (own(kinds, kind) ? kinds[kind] : kinds["*"]);
-}
+/**
+ * The removal of `kind` in `apiVersion`, if Kubernetes has removed it: the policy pack's own
+ * table (policy `no-removed-apis`, which reports the same under `pulumi preview`), so that the
+ * plan, check and the pack agree.
+ */
+export { removedApi };
 
 function removedMessage(apiVersion: string, kind: string, r: Removal): string {
-    const use = /^[a-z0-9.]+\/v[0-9a-z]+$/.test(r.use) ? `use apiVersion ${r.use}` : `use ${r.use}`;
-    return `${kind} in apiVersion ${apiVersion} was removed in Kubernetes ${r.release}: ${use}`;
+    const use = /^[a-z0-9.]+\/v[0-9a-z]+$/.test(r.replacement) ? `use apiVersion ${r.replacement}` : `use ${r.replacement}`;
+    return `${kind} in apiVersion ${apiVersion} was removed in Kubernetes ${r.removedIn}: ${use}`;
 }
 
 // --- Schemas --------------------------------------------------------------------------------------
