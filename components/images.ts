@@ -20,6 +20,8 @@ export const IMAGE_CATALOG = {
     "smilr-mongodb": "mongo:6.0.2-focal",
     /** knote (learnk8s/knote-js), the release that stores pictures in MinIO. */
     "knote": "learnk8s/knote-js:2.0.0",
+    /** knote's earlier release, which keeps uploaded pictures on the pod's own disk (the lesson's stateful stage). */
+    "knote-stateful": "learnk8s/knote-js:1.0.0",
     /** MongoDB for knote's notes (the tutorial's tag). */
     "knote-mongo": "mongo:6.0.2-focal",
     /** MinIO for knote's pictures; this release reads MINIO_ACCESS_KEY/MINIO_SECRET_KEY. */

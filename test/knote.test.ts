@@ -282,6 +282,17 @@ describe("knote lab settings through the program", function () {
         }
     });
 
+    it("walks the stateful stage on knote 1.0.0 (pictures on the pod's disk) with the same stores, and back", async () => {
+        const p = await plan("minikube", { config: knoteStack({ stage: "stateful", replicas: 2 }) });
+        const d = find(p, "Deployment", "knote", NS);
+        assert.strictEqual(container(d).image, "learnk8s/knote-js:1.0.0");
+        assert.strictEqual(d.spec.replicas, 2);
+        assert.strictEqual(envOf(container(d)).MONGO_URL, "mongodb://mongo:27017/dev");
+        find(p, "Deployment", "minio", NS);
+        find(p, "PersistentVolumeClaim", "minio-pvc", NS);
+        assert.deepStrictEqual(p.policies.diagnostics.filter(x => x.enforcementLevel === "mandatory"), []);
+    });
+
     it("grows the claims from config", async () => {
         const p = await plan("minikube", { config: knoteStack({ mongoStorage: "1Gi", minioStorage: "2Gi" }) });
         assert.deepStrictEqual(find(p, "PersistentVolumeClaim", "mongo-pvc", NS).spec.resources.requests, { storage: "1Gi" });

@@ -2,6 +2,8 @@
  * Lab 3, `knote`: make an app stateless, then scale it to 10 (learnk8s, "Scaling"; app
  * github.com/learnk8s/knote-js).
  *
+ * - `stage`: `stateful` runs knote 1.0.0 (pictures on the pod's own disk: with 2 pods a picture
+ *   shows on about every other reload), `stateless` (default) runs 2.0.0 (pictures in MinIO);
  * - knote (port 3000, `replicas` pods, 1 by default): notes go to MongoDB (`MONGO_URL`),
  *   pictures to MinIO (`MINIO_HOST`, port 9000 hard-coded in the app, bucket `image-storage`
  *   created by the app); it has no health endpoint, so readiness is `GET /` (the page lists the
@@ -180,7 +182,9 @@ export class KnoteLab extends pulumi.ComponentResource {
             namespace,
             name: KNOTE_NAMES.knote,
             partOf: name,
-            image: imageFor("knote", args.images),
+            // The stateful stage runs the release that writes pictures to the pod's own disk
+            // (MinIO stays deployed and unused, so switching back loses nothing stored there).
+            image: imageFor(args.stage === "stateful" ? "knote-stateful" : "knote", args.images),
             port: KNOTE_PORT,
             replicas: args.replicas,
             resources: { cpu: "50m", memory: "64Mi", memoryLimit: "256Mi" },
@@ -218,11 +222,12 @@ export class KnoteLab extends pulumi.ComponentResource {
             minio: `minio.${ns}.svc.cluster.local:${MINIO_PORT} (inside the cluster only, from knote's pods)`,
             minioCredentials: `kubectl -n ${ns} get secret ${secret} -o jsonpath='{.data.${KNOTE_NAMES.accessKey}}' | base64 -d`,
             lesson: [
+                "pulumi config set --path 'kubelab:knote.stage' stateful && pulumi config set --path 'kubelab:knote.replicas' 2 && pulumi up",
                 `kubectl -n ${ns} get pods -l app=knote -o wide`,
                 `kubectl -n ${ns} get deployment knote mongo minio`,
                 `kubectl -n ${ns} get pvc mongo-pvc minio-pvc`,
                 `kubectl -n ${ns} get networkpolicy`,
-                "pulumi config set --path 'kubelab:knote.replicas' 2 && pulumi up",
+                "pulumi config set --path 'kubelab:knote.stage' stateless && pulumi up",
                 "pulumi config set --path 'kubelab:knote.replicas' 10 && pulumi up",
             ],
         }));

@@ -13,7 +13,7 @@ describe("knote settings (kubelab:knote)", () => {
     it("defaults to 1 replica, 256Mi for MongoDB and MinIO, ingress-nginx for the controller when unset or empty", () => {
         for (const value of [undefined, {}, null]) {
             assert.deepStrictEqual(knoteSettings.parse(value),
-                { replicas: 1, mongoStorage: "256Mi", minioStorage: "256Mi", ingressControllerNamespace: "ingress-nginx" });
+                { stage: "stateless", replicas: 1, mongoStorage: "256Mi", minioStorage: "256Mi", ingressControllerNamespace: "ingress-nginx" });
         }
     });
 
@@ -43,7 +43,12 @@ describe("knote settings (kubelab:knote)", () => {
         assert.strictEqual(knoteSettings.parse({ ingressControllerNamespace: "kube-system" }).ingressControllerNamespace, "kube-system");
     });
 
+    it("has two stages, stateful and stateless", () => {
+        assert.strictEqual(knoteSettings.parse({ stage: "stateful" }).stage, "stateful");
+        assert.throws(() => parseSection({ stage: "stateles" }), /kubelab:knote\.stage: "stateles" is not allowed; expected one of stateful, stateless \(stateful: knote 1\.0\.0 keeps pictures/);
+    });
+
     it("names an unknown key and the known ones", () => {
-        assert.throws(() => parseSection({ replica: 2 }), /kubelab:knote\.replica.*no such setting; known settings here: replicas, mongoStorage, minioStorage, ingressControllerNamespace/);
+        assert.throws(() => parseSection({ replica: 2 }), /kubelab:knote\.replica.*no such setting; known settings here: stage, replicas, mongoStorage, minioStorage, ingressControllerNamespace/);
     });
 });

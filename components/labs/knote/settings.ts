@@ -3,6 +3,7 @@
  *
  * ```yaml
  * kubelab:knote:
+ *   stage: stateless            # stateful: knote 1.0.0 keeps pictures on the pod's disk; stateless: 2.0.0 puts them in MinIO
  *   replicas: 1                 # knote pods; the lesson goes 1 → 2 → 10
  *   mongoStorage: 256Mi         # size of MongoDB's claim mongo-pvc; may only grow
  *   minioStorage: 256Mi         # size of MinIO's claim minio-pvc; may only grow
@@ -12,12 +13,21 @@
  * The namespace is per instance: `kubelab:labs: [{lab: knote, name: knote-b, namespace: knote-b}]`.
  */
 import { z } from "zod";
-import { dnsLabel, section, storage, wholeNumber } from "../../../infra/config";
+import { dnsLabel, oneOf, section, storage, wholeNumber } from "../../../infra/config";
 
 /** Most knote pods a stack may ask for: the lesson's 10, with room to spare on a workshop cluster. */
 export const MAX_KNOTE_REPLICAS = 20;
 
+/** The lesson's two stages: which knote release runs. */
+export const KNOTE_STAGES = ["stateful", "stateless"] as const;
+
 export const knoteSettings = section({
+    /**
+     * `stateless` (default): knote 2.0.0, pictures in MinIO, so every pod shows every picture.
+     * `stateful`: knote 1.0.0, which keeps uploaded pictures on the disk of the pod that took the
+     * upload: with 2 replicas a picture shows on about every other reload (the lesson's problem).
+     */
+    stage: oneOf(KNOTE_STAGES, " (stateful: knote 1.0.0 keeps pictures on the pod's own disk; stateless: knote 2.0.0 keeps them in MinIO)").default("stateless"),
     /**
      * knote pods. The lesson runs 1, then 2 (pictures on a pod's own disk show on every other
      * reload), then 10 (every picture everywhere, once MinIO holds them).
