@@ -193,7 +193,7 @@ describe("npm run check", function () {
         assert.deepStrictEqual(r.problems.map(p => `${p.document} ${p.severity}: ${p.message}`), [
             "1 error: HorizontalPodAutoscaler shop/web fails schema validation: /spec/metrics: unknown field \"spec.metrics\": kubectl --validate=strict rejects it",
             "2 error: Deployment shop/web fails schema validation: /spec/replicass: unknown field \"spec.replicass\" (did you mean \"replicas\"?): kubectl --validate=strict rejects it",
-            "2 error: Deployment shop/web: /spec/selector: selector does not match template labels (matchLabels app: web, the template's labels have app: frontend): the API server rejects this Deployment",
+            "2 error: Deployment shop/web: /spec/selector: selector does not match template labels: {matchLabels: {app: web}} does not select the pod template's labels {app: frontend}, so the API server rejects this Deployment",
             "3 error: Ingress shop/web: Ingress in apiVersion extensions/v1beta1 was removed in Kubernetes 1.22: use apiVersion networking.k8s.io/v1",
             "4 error: PodDisruptionBudget shop/web: PodDisruptionBudget in apiVersion policy/v1beta1 was removed in Kubernetes 1.25: use apiVersion policy/v1",
         ]);

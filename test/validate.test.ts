@@ -91,12 +91,12 @@ describe("validate: strict, as the API server takes objects", () => {
         it("rejects a Deployment whose selector does not match its template labels", async () => {
             const found = await issues(deployment({}, { app: "api" }));
             assert.deepStrictEqual(found.map(i => [i.code, i.path]), [["selector", "/spec/selector"]]);
-            assert.strictEqual(found[0].message, "/spec/selector: selector does not match template labels (matchLabels app: web, the template's labels have app: api): the API server rejects this Deployment");
+            assert.strictEqual(found[0].message, "/spec/selector: selector does not match template labels: {matchLabels: {app: web}} does not select the pod template's labels {app: api}, so the API server rejects this Deployment");
         });
 
         it("reads matchExpressions, and a label missing from the template", async () => {
             const bad = await issues(deployment({ selector: { matchLabels: { app: "web" }, matchExpressions: [{ key: "tier", operator: "In", values: ["front", "edge"] }] } }));
-            assert.match(bad[0].message, /selector does not match template labels \(matchExpressions tier In \[front, edge\], the template's labels have no tier\)/);
+            assert.match(bad[0].message, /selector does not match template labels: \{matchLabels: \{app: web\}, matchExpressions: \[\{key: tier, operator: In, values: \[front, edge\]\}\]\} does not select the pod template's labels \{app: web\}/);
             const ok = await issues(deployment({ selector: { matchExpressions: [{ key: "app", operator: "In", values: ["web"] }, { key: "tier", operator: "DoesNotExist" }] } }));
             assert.deepStrictEqual(ok, []);
             const notIn = await issues(deployment({ selector: { matchExpressions: [{ key: "app", operator: "NotIn", values: ["web"] }] } }));
@@ -126,6 +126,11 @@ describe("validate: strict, as the API server takes objects", () => {
             const job = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "db" }, spec: { template: { ...template, spec: { ...template.spec, restartPolicy: "Never" } } } };
             assert.deepStrictEqual(await issues(job), []);
             assert.deepStrictEqual(await issues({ apiVersion: "v1", kind: "ReplicationController", metadata: { name: "db" }, spec: { selector: {}, template } }), []);
+        });
+
+        it("leaves a malformed selector to the schema check", async () => {
+            const found = await issues(deployment({ selector: { matchExpressions: { key: "app" } } }));
+            assert.deepStrictEqual(found.map(i => i.code), ["schema"]);
         });
 
         it("skips a selector or labels unknown until deployment", async () => {

@@ -22,6 +22,7 @@
  * are not failures of the program.
  */
 import { removedApi } from "../policy/hygiene";
+import { LabelSelector, labelSelectorSelects, plainLabels, serviceSelectorSelects } from "../policy/lib/selectors";
 import type { RenderedObject } from "./render";
 
 type Removal = NonNullable<ReturnType<typeof removedApi>>;
@@ -221,38 +222,13 @@ function schemaMessage(e: AjvError): string {
 
 // --- Selectors ------------------------------------------------------------------------------------
 
-type Labels = Record<string, unknown>;
-interface Requirement { key?: unknown; operator?: unknown; values?: unknown }
-
 function isRecord(v: unknown): v is Record<string, unknown> {
     return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** The first requirement of `selector` that `labels` fail, as words; undefined when they match. */
-function unmatched(selector: Record<string, unknown>, labels: Labels): string | undefined {
-    const has = (k: string) => Object.prototype.hasOwnProperty.call(labels, k);
-    for (const [k, v] of Object.entries(isRecord(selector.matchLabels) ? selector.matchLabels : {})) {
-        if (!has(k) || String(labels[k]) !== String(v)) {
-            return `matchLabels ${k}: ${String(v)}, the template's labels have ${has(k) ? `${k}: ${String(labels[k])}` : `no ${k}`}`;
-        }
-    }
-    const expressions = Array.isArray(selector.matchExpressions) ? selector.matchExpressions as Requirement[] : [];
-    for (const r of expressions) {
-        if (!isRecord(r) || typeof r.key !== "string") {
-            continue; // the schema check reports it
-        }
-        const values = Array.isArray(r.values) ? r.values.map(String) : [];
-        const value = has(r.key) ? String(labels[r.key]) : undefined;
-        const ok = r.operator === "In" ? value !== undefined && values.includes(value)
-            : r.operator === "NotIn" ? value === undefined || !values.includes(value)
-                : r.operator === "Exists" ? value !== undefined
-                    : r.operator === "DoesNotExist" ? value === undefined
-                        : true;
-        if (!ok) {
-            return `matchExpressions ${r.key} ${String(r.operator)}${values.length ? ` [${values.join(", ")}]` : ""}, the template's labels have ${value === undefined ? `no ${r.key}` : `${r.key}: ${value}`}`;
-        }
-    }
-    return undefined;
+/** `{"app":"web"}` as `{app: web}`, for messages. */
+function shown(v: unknown): string {
+    return JSON.stringify(v).replace(/"([^"\\]*)"/g, "$1").replace(/([:,])/g, "$1 ");
 }
 
 const WORKLOADS = new Set(["Deployment", "StatefulSet", "ReplicaSet", "DaemonSet"]);
@@ -272,24 +248,37 @@ function selectorIssues(o: ValidatedObject): ValidationIssue[] {
     }
     const template = isRecord(spec.template) ? spec.template : {};
     const metadata = isRecord(template.metadata) ? template.metadata : {};
-    const labels: Labels = isRecord(metadata.labels) ? metadata.labels : {};
+    const labels = (isRecord(metadata.labels) ? metadata.labels : {}) as Record<string, string>;
     if (o.unknownPaths.some(p => p === "/spec" || p.startsWith("/spec/selector") || p === "/spec/template" || p === "/spec/template/metadata" || p.startsWith("/spec/template/metadata/labels"))) {
         return []; // not known until deployment
     }
     if (!isRecord(spec.selector)) {
         return []; // the schema check reports its type
     }
-    // A ReplicationController's selector is a plain map of labels.
-    const selector = o.kind === "ReplicationController" ? { matchLabels: spec.selector } : spec.selector;
-    const empty = !(isRecord(selector.matchLabels) && Object.keys(selector.matchLabels).length) && !(Array.isArray(selector.matchExpressions) && selector.matchExpressions.length);
-    if (empty) {
-        if (o.kind === "ReplicationController") {
-            return []; // an empty one defaults to the template's labels
-        }
-        return [{ code: "selector", path: "/spec/selector", message: `/spec/selector: selector is empty, it would select every pod in the namespace: the API server rejects an empty selector for a ${o.kind}` }];
+    const pods = plainLabels(labels);
+    if (o.kind === "ReplicationController") {
+        // A plain map of labels; an empty one defaults to the template's labels.
+        const selector = spec.selector as Record<string, string>;
+        return !Object.keys(selector).length || serviceSelectorSelects(selector, pods) ? [] : [{
+            code: "selector", path: "/spec/selector",
+            message: `/spec/selector: selector does not match template labels: ${shown(selector)} does not select the pod template's labels ${shown(labels)}, so the API server rejects this ${o.kind}`,
+        }];
     }
-    const why = unmatched(selector, labels);
-    return why ? [{ code: "selector", path: "/spec/selector", message: `/spec/selector: selector does not match template labels (${why}): the API server rejects this ${o.kind}` }] : [];
+    const { matchLabels, matchExpressions } = spec.selector;
+    if ((matchLabels !== undefined && !isRecord(matchLabels)) || (matchExpressions !== undefined && !(Array.isArray(matchExpressions) && matchExpressions.every(isRecord)))) {
+        return []; // malformed: the schema check reports it
+    }
+    const selector = spec.selector as LabelSelector;
+    if (!labelSelectorSelects(selector, pods, "nothing")) {
+        const empty = !Object.keys(selector.matchLabels ?? {}).length && !(selector.matchExpressions ?? []).length;
+        return [{
+            code: "selector", path: "/spec/selector",
+            message: empty
+                ? `/spec/selector: selector is empty, which would select every pod in the namespace: the API server rejects it for a ${o.kind}; set matchLabels to (a subset of) the pod template's labels ${shown(labels)}`
+                : `/spec/selector: selector does not match template labels: ${shown(selector)} does not select the pod template's labels ${shown(labels)}, so the API server rejects this ${o.kind}`,
+        }];
+    }
+    return [];
 }
 
 // --- The checks together --------------------------------------------------------------------------
