@@ -11,12 +11,14 @@ import { z } from "zod";
 import { ConfigError, HOST_NAME, dnsLabel, matching, oneOf, section, setting } from "../../infra/config";
 import { DeployedLab, KNOWN_LAB_NAMES, KnownLabName, LabContext, LabDefinition, LabInstance } from "./lab";
 import { knote } from "./knote";
+import { nanomon } from "./nanomon";
 import { smilr } from "./smilr";
 
 /** Every lab that exists. One line each. */
 export const LABS = {
     smilr,
     knote,
+    nanomon,
 } satisfies { [K in KnownLabName]?: unknown };
 
 export type LabName = keyof typeof LABS;

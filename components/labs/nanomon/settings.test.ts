@@ -16,6 +16,7 @@ describe("nanomon settings (kubelab:nanomon)", () => {
                 postgresStorage: "500M",
                 api: { minReplicas: 2, maxReplicas: 10, cpuUtilization: 50 },
                 loadTest: { enabled: false, durationSeconds: 180, concurrency: 20 },
+                ingressControllerNamespace: "ingress-nginx",
             });
         }
     });
@@ -45,7 +46,7 @@ describe("nanomon settings (kubelab:nanomon)", () => {
 
     it("rejects a size Kubernetes would not read, an unknown key, and says where the namespace is set", () => {
         assert.throws(() => parseSection({ postgresStorage: "500MB" }), /kubelab:nanomon\.postgresStorage: "500MB" is not allowed; expected a Kubernetes storage quantity/);
-        assert.throws(() => parseSection({ replicas: 3 }), /kubelab:nanomon\.replicas: 3 is not allowed; expected no such setting; known settings here: postgresStorage, api, loadTest/);
+        assert.throws(() => parseSection({ replicas: 3 }), /kubelab:nanomon\.replicas: 3 is not allowed; expected no such setting; known settings here: postgresStorage, api, loadTest, ingressControllerNamespace/);
         assert.throws(() => parseSection({ namespace: "x" }), /^MovedConfigError: config kubelab:nanomon\.namespace has moved/);
     });
 });

@@ -12,12 +12,13 @@
  *     enabled: false        # a Job driving GET /api/status, to watch `kubectl get hpa -w`
  *     durationSeconds: 180  # how long it sends requests, 10–600
  *     concurrency: 20       # parallel request loops, 1–50
+ *   ingressControllerNamespace: ingress-nginx   # where the ingress controller's pods run
  * ```
  *
  * The namespace is per instance: `kubelab:labs: [{lab: nanomon, namespace: monitoring}]`.
  */
 import { z } from "zod";
-import { boolean, section, storage, wholeNumber } from "../../../infra/config";
+import { boolean, dnsLabel, section, storage, wholeNumber } from "../../../infra/config";
 
 /** Hard upper bounds of the load test: it shares a workshop cluster. */
 export const LOAD_TEST_LIMITS = { durationSeconds: 600, concurrency: 50 } as const;
@@ -54,6 +55,11 @@ export const nanomonSettings = section({
     api: apiSettings.default({ minReplicas: 2, maxReplicas: 10, cpuUtilization: 50 }),
     /** The optional load test. */
     loadTest: loadTestSettings.default({ enabled: false, durationSeconds: 180, concurrency: 20 }),
+    /**
+     * Namespace of the ingress controller's pods: the lab's NetworkPolicies let only them reach
+     * the api and the frontend from outside the namespace.
+     */
+    ingressControllerNamespace: dnsLabel.default("ingress-nginx"),
 }, {
     moved: {
         namespace: "the namespace is set per lab instance: kubelab:labs: [{lab: nanomon, namespace: <namespace>}]",
