@@ -13,7 +13,7 @@ import { PACK_NAME, packArgs } from "../policy/pack";
 import { ManifestObject, manifestResources } from "./manifests";
 import { PackUnderTest, PolicyDiagnostic, PolicyPackConfigFile, PolicyRun, ResolvedConfig, resolvePolicyConfig, runPolicyPack } from "./policy-harness";
 import type { JsonObject } from "./render";
-import { removedApi, validationIssues } from "./validate";
+import { apiGroupOf, removedApi, validationIssues } from "./validate";
 
 /**
  * The kubelab pack as the harness runs it, with the version `PolicyPack` reads from
@@ -205,10 +205,6 @@ function builtInApi(): { dir: string; groups: Set<string> } {
     return builtIn;
 }
 
-function groupOf(apiVersion: string): string {
-    return apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "";
-}
-
 /** The apiVersions in which Kubernetes serves `kind`, e.g. `Deployment` → apps/v1, apps/v1beta1, … */
 function apiVersionsOf(kind: string): string[] {
     const { dir, groups } = builtInApi();
@@ -229,7 +225,7 @@ function apiVersionsOf(kind: string): string[] {
 /** What to say about an object whose apiVersion/kind has no schema: an error for Kubernetes' own API groups, a warning for others (custom resources). */
 function unknownKind(o: CheckedObject): InputProblem {
     const { apiVersion, kind } = o.object;
-    if (!builtInApi().groups.has(groupOf(apiVersion))) {
+    if (!builtInApi().groups.has(apiGroupOf(apiVersion))) {
         return { file: o.file, document: o.document, severity: "warning", message: `unknown kind ${kind} in apiVersion ${apiVersion} (a custom resource?): checked by the policies only, without schema validation` };
     }
     const served = apiVersionsOf(kind);
@@ -306,9 +302,7 @@ function sortProblems(problems: InputProblem[], files: string[]): void {
 
 /** What makes two objects the same object to the API server: API group, kind, namespace and name. */
 function identity(o: CheckedObject): string {
-    const apiVersion = o.object.apiVersion;
-    const group = apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "";
-    return `${group}\u0000${o.kind}\u0000${o.namespace ?? ""}\u0000${o.name}`;
+    return `${apiGroupOf(o.object.apiVersion)}\u0000${o.kind}\u0000${o.namespace ?? ""}\u0000${o.name}`;
 }
 
 function at(o: CheckedObject): string {

@@ -222,6 +222,11 @@ function schemaMessage(e: AjvError): string {
 
 // --- Selectors ------------------------------------------------------------------------------------
 
+/** The API group of an apiVersion: `apps/v1` → `apps`, `v1` → `""` (the core group). */
+export function apiGroupOf(apiVersion: string): string {
+    return apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "";
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
     return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -239,7 +244,7 @@ function selectorIssues(o: ValidatedObject): ValidationIssue[] {
     if (!spec) {
         return [];
     }
-    const group = o.apiVersion.includes("/") ? o.apiVersion.slice(0, o.apiVersion.indexOf("/")) : "";
+    const group = apiGroupOf(o.apiVersion);
     const applies = (WORKLOADS.has(o.kind) && (group === "apps" || group === "extensions"))
         || (o.kind === "ReplicationController" && group === "")
         || (o.kind === "Job" && group === "batch" && spec.manualSelector === true);
