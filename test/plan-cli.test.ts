@@ -65,6 +65,7 @@ describe("policy config choice (plan and check)", () => {
         assert.throws(() => pickPolicyConfig({ file }), /strict\.json must be a JSON object .* got an array/);
         fs.writeFileSync(file, "{");
         assert.throws(() => pickPolicyConfig({ file }), /strict\.json is not valid JSON/);
+        fs.rmSync(dir, { recursive: true, force: true });
     });
 
     it("rejects a stack name that would leave policy/config", () => {
@@ -158,7 +159,7 @@ describe("the plan's output folder (tools/output.ts)", () => {
     });
 
     it("refuses a symbolic link to the project root", () => {
-        const link = path.join(tmpDir(), "link");
+        const link = path.join(root, "out-link");
         fs.symlinkSync(root, link);
         assert.throws(() => checkOutputDir(link, opts()), /it is the project root/);
     });
