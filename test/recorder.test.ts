@@ -94,4 +94,20 @@ describe("recorder: what the offline plan can't render", function () {
             });
         }
     });
+
+    it("answers a StackReference to the program's own stack with the previous plan's outputs, and refuses other stacks", async () => {
+        const readOwn = (previousOutputs?: Record<string, unknown>) => recordProgram(async () => {
+            const own = new pulumi.StackReference("kubelab/test");
+            return { size: own.getOutput("mongoStorage") };
+        }, { stack: "test", config: {}, preview: false, ...(previousOutputs ? { previousOutputs } : {}) });
+
+        const rec = await readOwn({ mongoStorage: "500M" });
+        const root = rec.resources.find(r => r.type === "pulumi:pulumi:Stack");
+        assert.strictEqual(root?.outputs?.size, "500M", JSON.stringify(root?.outputs));
+        await assert.rejects(readOwn(), /give a previous plan: npm run plan -- --stack test --against/);
+        await assert.rejects(recordProgram(async () => {
+            new pulumi.StackReference("kubelab/other");
+            return {};
+        }, { stack: "test", config: {} }), /another stack's outputs are not available offline/);
+    });
 });

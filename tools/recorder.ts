@@ -235,6 +235,11 @@ export interface RecordOptions {
     secretKeys?: string[];
     /** Preview (default) or update: in a preview, values computed at deployment are unknown. */
     preview?: boolean;
+    /**
+     * The program's own stack's previous outputs (a previous plan report's `outputs`), answered to
+     * a `StackReference` to that stack; unset, such a reference fails naming `--against`.
+     */
+    previousOutputs?: Record<string, unknown>;
 }
 
 /**
@@ -245,7 +250,7 @@ export interface RecordOptions {
 export async function recordProgram(program: Program, opts: RecordOptions): Promise<Recording> {
     const project = opts.project ?? "kubelab";
     const preview = opts.preview ?? true;
-    const mocks = new KubelabMocks({ preview });
+    const mocks = new KubelabMocks({ preview, ...(opts.previousOutputs ? { previousOutputs: opts.previousOutputs } : {}) });
     // setMocks turns on the runtime features the mock monitor supports; the recording monitor then replaces it.
     await pulumi.runtime.setMocks(mocks, project, opts.stack, preview);
     const monitor = new RecordingMonitor(mocks);

@@ -4,19 +4,21 @@
  *
  * No secret value ever reaches a report: a secret input or output is replaced by the marker
  * `{"@kubelab": "secret"}`, a value unknown until deployment by `{"@kubelab": "unknown"}`. The
- * wire sentinels come from the SDK's public `@pulumi/pulumi/runtime/rpc`.
+ * wire sentinels come from the SDK's public `pulumi.runtime`.
  */
 import * as fs from "fs";
 import * as path from "path";
-import {
-    specialArchiveSig, specialAssetSig, specialOutputValueSig, specialResourceSig, specialSecretSig, specialSigKey, unknownValue,
-} from "@pulumi/pulumi/runtime/rpc";
+import * as pulumi from "@pulumi/pulumi";
 import type { PolicyRun, ResolvedConfig } from "./policy-harness";
 import type { Plan } from "./plan-lib";
 import { exitCodeOf } from "./plan-lib";
 import type { RecordedResource, Recording, WireValue } from "./recorder";
 import { fileNameOf } from "./render";
 import type { SchemaFailure } from "./validate";
+
+const {
+    specialArchiveSig, specialAssetSig, specialOutputValueSig, specialResourceSig, specialSecretSig, specialSigKey, unknownValue,
+} = pulumi.runtime;
 
 /** What identifies a kubelab plan report, and the version of its shape. */
 export const REPORT_FORMAT = "kubelab-plan-report";
