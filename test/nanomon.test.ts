@@ -300,6 +300,31 @@ describe("nanomon lab: the password in an update, settings and the load test", f
         assert.ok(c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.memory);
     });
 
+    it("protects PostgreSQL's data when protectData is on: StatefulSet and namespace protected and kept on delete", async () => {
+        const p = await plan("minikube", { config: nanomonStack(undefined, { "kubelab:protectData": "true" }) });
+        for (const type of ["kubernetes:apps/v1:StatefulSet", "kubernetes:core/v1:Namespace"]) {
+            const r = p.recording.resources.find(x => x.type === type)!;
+            assert.deepStrictEqual([r.options.protect, r.options.retainOnDelete], [true, true], type);
+        }
+    });
+
+    it("deploys twice in one stack, each instance in its own namespace with its own password and names", async () => {
+        const stack = nanomonStack(undefined, {
+            "kubelab:labs": JSON.stringify(["nanomon", { lab: "nanomon", name: "nanomon-b", namespace: "nanomon-b", host: "b.labs.example.com" }]),
+        });
+        const p = await plan("minikube", { config: stack });
+        assert.strictEqual(exitCodeOf(p), 0);
+        for (const ns of ["nanomon", "nanomon-b"]) {
+            find(p, "StatefulSet", "postgres", ns);
+            find(p, "Service", "database", ns);
+            find(p, "Secret", "database-creds", ns);
+            find(p, "HorizontalPodAutoscaler", "nanomon-api", ns);
+        }
+        assert.strictEqual(p.recording.resources.filter(r => r.type === "random:index/randomPassword:RandomPassword").length, 2);
+        const policy = find(p, "NetworkPolicy", "postgres-from-nanomon", "nanomon-b");
+        assert.strictEqual(policy.spec.podSelector.matchLabels["app.kubernetes.io/part-of"], "nanomon-b");
+    });
+
     for (const [what, nanomon, key] of [
         ["a load test longer than its bound", { loadTest: { durationSeconds: 3600 } }, "kubelab:nanomon.loadTest.durationSeconds"],
         ["more load loops than allowed", { loadTest: { concurrency: 1000 } }, "kubelab:nanomon.loadTest.concurrency"],

@@ -309,7 +309,8 @@ export class NanomonLab extends pulumi.ComponentResource {
 
     /**
      * The tutorial's `hey -z <duration>s -c <concurrency> …/api/status`, in the cluster: busybox
-     * `wget` loops against the api Service until the duration is over. Bounded three ways: the
+     * `wget` loops against the api Service until the duration is over (a failed request waits a
+     * second, so an api that is down is not hammered). Bounded three ways: the
      * settings' upper bounds, `activeDeadlineSeconds` (the duration plus a minute), and no retry.
      * Kubernetes deletes it 10 minutes after it finishes; `pulumi up` does not wait for it.
      */
@@ -321,7 +322,7 @@ export class NanomonLab extends pulumi.ComponentResource {
             'end=$(( $(date +%s) + $DURATION_SECONDS ))',
             'i=0',
             'while [ "$i" -lt "$CONCURRENCY" ]; do',
-            '  ( ok=0; while [ "$(date +%s)" -lt "$end" ]; do wget -q -T 5 -O /dev/null "$TARGET_URL" && ok=$((ok + 1)); done; echo "loop done: $ok requests answered" ) &',
+            '  ( ok=0; while [ "$(date +%s)" -lt "$end" ]; do if wget -q -T 5 -O /dev/null "$TARGET_URL"; then ok=$((ok + 1)); else sleep 1; fi; done; echo "loop done: $ok requests answered" ) &',
             '  i=$((i + 1))',
             'done',
             'wait',
