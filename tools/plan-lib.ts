@@ -76,8 +76,7 @@ export async function plan(stackName: string, opts: PlanOptions = {}): Promise<P
     } catch (err) {
         throw picked.file ? new PolicyConfigError(`policy config ${displayPath(picked.file)}: ${(err as Error).message}`) : err;
     }
-    // `previousOutputs` is part of RecordOptions once the recorder hands it to the mocks.
-    const record: RecordOptions & { previousOutputs?: Record<string, unknown> } = {
+    const record: RecordOptions = {
         project: stack.project,
         stack: stack.stack,
         config: stack.config,

@@ -192,7 +192,6 @@ function resourceOf(r: RecordedResource): ReportResource {
 const STACK_TYPE = "pulumi:pulumi:Stack";
 
 /** Read optionally: older recordings lack it. */
-type RecordingWithExtras = Omit<Recording, "notRenderedOffline"> & { notRenderedOffline?: NotRenderedOffline[] };
 
 export interface BuildReportOptions {
     /** The folder the plan writes the objects' YAML to. */
@@ -203,7 +202,7 @@ export interface BuildReportOptions {
 
 /** The report of a plan. The stack outputs come from the root stack's registered outputs, where secrets are still marked. */
 export function buildReport(plan: Plan, opts: BuildReportOptions): PlanReport {
-    const recording = plan.recording as RecordingWithExtras;
+    const recording: Recording = plan.recording;
     const root = recording.resources.find(r => r.type === STACK_TYPE && !r.parent);
     const report: PlanReport = {
         format: REPORT_FORMAT,
