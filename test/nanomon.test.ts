@@ -10,6 +10,7 @@ import { INIT_SQL, INIT_SQL_FILE } from "../components/labs/nanomon/schema";
 import { Plan, ROOT, exitCodeOf, plan } from "../tools/plan-lib";
 import { ProgramFailure } from "../tools/recorder";
 import { SECRET_PLACEHOLDER, toYaml } from "../tools/render";
+import { buildReport } from "../tools/report";
 import { StackConfig, loadStackConfig } from "../tools/stack-config";
 
 import out = k8s.types.output;
@@ -269,13 +270,14 @@ describe("nanomon lab on the minikube stack", function () {
 describe("nanomon lab: the password in an update, settings and the load test", function () {
     this.timeout(60000);
 
-    it("never writes the generated password into the rendered YAML or the outputs", async () => {
+    it("never writes the generated password into the rendered YAML, the outputs or the plan's report", async () => {
         const p = await plan("minikube", { config: nanomonStack(), update: true });
         const pw = p.recording.resources.find(r => r.type === "random:index/randomPassword:RandomPassword")!;
         const password = pw.state.result;
         assert.ok(typeof password === "string" && password.length === 32, "the mock generates the password in an update");
         assert.ok(!toYaml(p.objects).includes(password), "the password is in the rendered YAML");
         assert.ok(!JSON.stringify(p.recording.stackOutputs).includes(password), "the password is in the stack outputs");
+        assert.ok(!JSON.stringify(buildReport(p, { outDir: "out" })).includes(password), "the password is in the plan's report");
         assert.deepStrictEqual(find(p, "Secret", "database-creds").stringData, { password: SECRET_PLACEHOLDER });
     });
 
