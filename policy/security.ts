@@ -110,8 +110,8 @@ export interface PodView {
     /** Path of the pod's metadata: `metadata` (Pod), `spec.template.metadata`, … */
     metaPath: string;
     spec: SecurityPodSpec;
-    /** The pod's annotations (the template's, or the Pod's own). */
-    annotations: Record<string, string>;
+    /** The pod's annotations (the template's, or the Pod's own), read when asked for. */
+    readonly annotations: Record<string, string>;
 }
 
 /** The pod a resource runs, or undefined when it runs none (or has no pod spec yet). */
@@ -127,12 +127,6 @@ function workloadPod(kind: WorkloadKind, obj: KubeObject, fallbackName: string):
         return undefined;
     }
     const prefix = TEMPLATE_PREFIX[kind];
-    // The template's metadata sits beside its spec: walk the same prefix (a Pod's is its own).
-    let template: unknown = obj;
-    for (const key of prefix.split(".").filter(k => k !== "")) {
-        template = (template as Record<string, unknown> | undefined)?.[key];
-    }
-    const metadata = (template as KubeObject | undefined)?.metadata;
     return {
         kind,
         namespace: namespaceOf(obj),
@@ -141,7 +135,15 @@ function workloadPod(kind: WorkloadKind, obj: KubeObject, fallbackName: string):
         specPath: `${prefix}spec`,
         metaPath: `${prefix}metadata`,
         spec,
-        annotations: metadata?.annotations ?? {},
+        // Read on demand: only the AppArmor control looks (so an annotation unknown during a preview stops that control alone).
+        get annotations(): Record<string, string> {
+            // The template's metadata sits beside its spec: walk the same prefix (a Pod's is its own).
+            let template: unknown = obj;
+            for (const key of prefix.split(".").filter(k => k !== "")) {
+                template = (template as Record<string, unknown> | undefined)?.[key];
+            }
+            return (template as KubeObject | undefined)?.metadata?.annotations ?? {};
+        },
     };
 }
 

@@ -141,6 +141,14 @@ describe("pod-security family", () => {
         assert.ok(names.has("no-privileged-containers") && names.has("pods-meet-namespace-level"));
     });
 
+    it("an unknown pod annotation stops only the AppArmor control (and the namespace-level check that runs it)", async () => {
+        const d = deploy("web", (_pod, meta) => { meta.annotations = UNKNOWN_SENTINEL as unknown as Record<string, string>; });
+        const r = await run([namespace("lab"), denyAll(), d]);
+        assert.deepStrictEqual(r.diagnostics.map(x => [x.policyName, x.message.startsWith("can't run policy")]), [
+            ["no-apparmor-unconfined", true], ["pods-meet-namespace-level", true],
+        ]);
+    });
+
     it("ignores objects that run no pods", async () => {
         const objects: ManifestObject[] = [
             { apiVersion: "v1", kind: "Service", metadata: { name: "web", namespace: "lab" }, spec: { selector: { app: "web" }, ports: [{ port: 80, hostPort: 80 }] } },
