@@ -7,8 +7,10 @@
  *   frontend (port 8001) and one runner, which runs the monitors;
  * - PostgreSQL as StatefulSet `postgres` (pod `postgres-0`, claim `postgres-pvc-postgres-0`,
  *   500M by default on the platform's expandable StorageClass, the data directory in a
- *   sub-directory of the volume), reached through Service `database` on 5432 (the DSN names it),
- *   and only from this instance's api and runner pods (a NetworkPolicy);
+ *   sub-directory of the volume), reached through Service `database` on 5432 (the DSN names it);
+ * - NetworkPolicies: ingress denied by default; the ingress controller reaches api and frontend,
+ *   the load test the api, and only this instance's api and runner pods reach PostgreSQL;
+ * - the namespace labelled for Pod Security admission (baseline enforced, restricted warned);
  * - its schema from ConfigMap `nanomon-sql-init` at `/docker-entrypoint-initdb.d` (./schema.ts);
  * - the database password generated (`@pulumi/random`) into Secret `database-creds` (key
  *   `password`), read by PostgreSQL, api and runner through `secretKeyRef`, never a stack output;
