@@ -10,6 +10,14 @@ import { spawnSync } from "child_process";
 import { ROOT, plan } from "../tools/plan-lib";
 import { ProgramFailure } from "../tools/recorder";
 import { StackConfigError, loadStackConfig } from "../tools/stack-config";
+import { IMAGE_CATALOG } from "../components/images";
+import { LAB_NAMES, PLANNED_LABS } from "../components/labs/registry";
+
+/** A regular expression matching `text` literally. */
+const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\\/]/g, "\\$&");
+/** What the lab-name errors list: the labs that exist, then the planned ones (a test below keeps one planned). */
+const LABS_ALLOWED = literally(`one of ${LAB_NAMES.join(", ")} (${PLANNED_LABS.join(", ")} are planned but not implemented yet)`);
+const PLANNED = PLANNED_LABS[0];
 
 /** Plans the minikube stack with some keys replaced, and returns the failure. */
 async function failureWith(overrides: Record<string, string | undefined>): Promise<ProgramFailure> {
@@ -43,9 +51,9 @@ describe("config validation", function () {
         ["replicas as words", smilr({ replicas: "three" }), /kubelab:smilr\.replicas: "three" is not allowed/],
         ["a size that is not a Kubernetes quantity", smilr({ mongoStorage: "500MB" }), /^invalid config kubelab:smilr\.mongoStorage: "500MB" is not allowed; expected a Kubernetes storage quantity such as "500M", "256Mi" or "2Gi" .*not "MB" or "GB"/],
         ["a negative size", smilr({ mongoStorage: "-1Gi" }), /kubelab:smilr\.mongoStorage: "-1Gi" is not allowed/],
-        ["an unknown lab", { "kubelab:labs": JSON.stringify(["smilr", "nanomon2"]) }, /^invalid config kubelab:labs\[1\]: "nanomon2" is not allowed; expected one of smilr \(nanomon, knote, production-grade, movie-catalog are planned but not implemented yet\)$/],
-        ["a planned lab that is not built yet", { "kubelab:labs": JSON.stringify(["nanomon"]) }, /^invalid config kubelab:labs\[0\]: "nanomon" is not allowed; expected one of smilr \(nanomon, .* are planned but not implemented yet\)$/],
-        ["an unknown lab in an instance entry", { "kubelab:labs": JSON.stringify([{ lab: "knote", name: "k" }]) }, /^invalid config kubelab:labs\[0\]\.lab: "knote" is not allowed; expected one of smilr/],
+        ["an unknown lab", { "kubelab:labs": JSON.stringify(["smilr", "nanomon2"]) }, new RegExp(`^invalid config kubelab:labs\\[1\\]: "nanomon2" is not allowed; expected ${LABS_ALLOWED}$`)],
+        ["a planned lab that is not built yet", { "kubelab:labs": JSON.stringify([PLANNED]) }, new RegExp(`^invalid config kubelab:labs\\[0\\]: "${PLANNED}" is not allowed; expected ${LABS_ALLOWED}$`)],
+        ["an unknown lab in an instance entry", { "kubelab:labs": JSON.stringify([{ lab: PLANNED, name: "k" }]) }, new RegExp(`^invalid config kubelab:labs\\[0\\]\\.lab: "${PLANNED}" is not allowed; expected ${LABS_ALLOWED}$`)],
         ["the same lab twice under one instance name", { "kubelab:labs": JSON.stringify(["smilr", "smilr"]) }, /^invalid config kubelab:labs\[1\]: "smilr" is not allowed; expected a lab instance whose name differs from every other: kubelab:labs\[0\] already uses name smilr \(deploy a lab twice as \{lab: smilr, name: smilr-2, namespace: smilr-2\}\)$/],
         ["two instances in one namespace", { "kubelab:labs": JSON.stringify(["smilr", { lab: "smilr", name: "smilr-b", namespace: "smilr" }]) }, /^invalid config kubelab:labs\[1\]: .* expected a lab instance whose namespace differs from every other: kubelab:labs\[0\] already uses namespace smilr/],
         ["a bad instance name", { "kubelab:labs": JSON.stringify([{ lab: "smilr", name: "Smilr_B" }]) }, /^invalid config kubelab:labs\[0\]\.name: "Smilr_B" is not allowed; expected a DNS label/],
@@ -53,7 +61,7 @@ describe("config validation", function () {
         ["two instances on the same host", { "kubelab:labs": JSON.stringify(["smilr", { lab: "smilr", name: "smilr-b", namespace: "smilr-b" }]) }, /^invalid config kubelab:labs\[1\]: \{"lab":"smilr","name":"smilr-b","namespace":"smilr-b"\} is not allowed; expected a lab instance with an Ingress host of its own: kubelab:labs\[0\] already answers on any host with the same paths \(add host, e\.g\. \{lab: smilr, name: smilr-b, namespace: smilr-b, host: smilr-b\.labs\.example\.com\}\)$/],
         ["two instances on the stack's host", { "kubelab:ingressHost": "labs.example.com", "kubelab:labs": JSON.stringify([{ lab: "smilr", name: "a", host: "labs.example.com" }, { lab: "smilr", name: "b" }]) }, /^invalid config kubelab:labs\[1\]: .* already answers on host labs\.example\.com .*host: b\.labs\.example\.com\}\)$/],
         ["a bad instance host", { "kubelab:labs": JSON.stringify([{ lab: "smilr", host: "http://x" }]) }, /^invalid config kubelab:labs\[0\]\.host: "http:\/\/x" is not allowed; expected a DNS host name/],
-        ["labs that are not a list", { "kubelab:labs": "smilr" }, /^invalid config kubelab:labs: "smilr" is not allowed; expected a list of labs, each a lab name \(smilr\) or \{lab: <name>, name: <instance>, namespace: <namespace>, host: <host>\}$/],
+        ["labs that are not a list", { "kubelab:labs": "smilr" }, new RegExp(`^${literally(`invalid config kubelab:labs: "smilr" is not allowed; expected a list of labs, each a lab name (${LAB_NAMES.join(", ")}) or {lab: <name>, name: <instance>, namespace: <namespace>, host: <host>}`)}$`)],
         ["an unknown platform", { "kubelab:platform": "k3s" }, /^invalid config kubelab:platform: "k3s" is not allowed; expected one of minikube \(aks, gke, eks are planned but not implemented yet\)$/],
         ["a missing platform", { "kubelab:platform": undefined }, /^missing required config kubelab:platform: set it to one of minikube/],
         ["a misspelt lab setting", smilr({ replica: 3 }), /^invalid config kubelab:smilr\.replica: 3 is not allowed; expected no such setting; known settings here: replicas, mongoStorage, mongoDbName$/],
@@ -63,11 +71,11 @@ describe("config validation", function () {
         ["the old top-level context key", { "kubelab:context": "minikube" }, /^config kubelab:context has moved: set kubelab:minikube\.context instead \(kubelab:minikube: \{context: …\}\) \(found "minikube"; remove kubelab:context from the stack file\)$/],
         ["the old top-level kubeconfig key", { "kubelab:kubeconfig": "~/.kube/config" }, /^config kubelab:kubeconfig has moved: set kubelab:minikube\.kubeconfig instead/],
         ["the old smilr namespace key", smilr({ namespace: "smilr-lab" }), /^config kubelab:smilr\.namespace has moved: the namespace is set per lab instance now: kubelab:labs: \[\{lab: smilr, namespace: <namespace>\}\]/],
-        ["a misspelt top-level key", { "kubelab:protectdata": "true" }, /^invalid config kubelab:protectdata: "true" is not allowed; expected no such setting; known settings here: platform, protectData, ingressHost, minikube, imageRegistry, images, labs, smilr$/],
+        ["a misspelt top-level key", { "kubelab:protectdata": "true" }, new RegExp(`^${literally(`invalid config kubelab:protectdata: "true" is not allowed; expected no such setting; known settings here: platform, protectData, ingressHost, minikube, imageRegistry, images, labs, ${LAB_NAMES.join(", ")}`)}$`)],
         ["protectData that is not a boolean, as a list", { "kubelab:protectData": "[true]" }, /^invalid config kubelab:protectData: \[true\] is not allowed; expected true or false$/],
-        ["labs that are numbers", { "kubelab:labs": "[1, 2]" }, /^invalid config kubelab:labs\[0\]: 1 is not allowed; expected a lab name \(one of smilr\) or \{lab: <name>, name: <instance>, namespace: <namespace>, host: <host>\}$/],
+        ["labs that are numbers", { "kubelab:labs": "[1, 2]" }, new RegExp(`^${literally(`invalid config kubelab:labs[0]: 1 is not allowed; expected a lab name (one of ${LAB_NAMES.join(", ")}) or {lab: <name>, name: <instance>, namespace: <namespace>, host: <host>}`)}$`)],
         ["protectData that is not a boolean", { "kubelab:protectData": "yes" }, /^invalid config kubelab:protectData: "yes" is not allowed; expected true or false$/],
-        ["an override for an unknown image", { "kubelab:images": JSON.stringify({ "smilr-api": "x/y:1" }) }, /^invalid config kubelab:images\.smilr-api: "x\/y:1" is not allowed; expected an override for one of the catalog images: smilr-data-api, smilr-frontend, smilr-mongodb$/],
+        ["an override for an unknown image", { "kubelab:images": JSON.stringify({ "smilr-api": "x/y:1" }) }, new RegExp(`^${literally(`invalid config kubelab:images.smilr-api: "x/y:1" is not allowed; expected an override for one of the catalog images: ${Object.keys(IMAGE_CATALOG).join(", ")}`)}$`)],
         ["an override without a tag", { "kubelab:images": JSON.stringify({ "smilr-frontend": "ghcr.io/benc-uk/smilr/frontend" }) }, /kubelab:images\.smilr-frontend: .* expected an image reference with a pinned tag or digest/],
         ["a registry with a trailing slash", { "kubelab:imageRegistry": "myacr.azurecr.io/" }, /^invalid config kubelab:imageRegistry: "myacr\.azurecr\.io\/" is not allowed/],
         ["a bad namespace", { "kubelab:labs": JSON.stringify([{ lab: "smilr", namespace: "Smilr_Lab" }]) }, /^invalid config kubelab:labs\[0\]\.namespace: "Smilr_Lab" is not allowed; expected a DNS label/],
