@@ -52,9 +52,9 @@ export const nanomonSettings = section({
     /** Size of PostgreSQL's claim `postgres-pvc-postgres-0`. */
     postgresStorage: storage().default("500M"),
     /** The api's HorizontalPodAutoscaler. */
-    api: apiSettings.default({ minReplicas: 2, maxReplicas: 10, cpuUtilization: 50 }),
+    api: apiSettings.prefault({}),
     /** The optional load test. */
-    loadTest: loadTestSettings.default({ enabled: false, durationSeconds: 180, concurrency: 20 }),
+    loadTest: loadTestSettings.prefault({}),
     /**
      * Namespace of the ingress controller's pods: the lab's NetworkPolicies let only them reach
      * the api and the frontend from outside the namespace.
