@@ -45,7 +45,7 @@ async function main(): Promise<number> {
         return 0;
     }
     if (!positionals.length) {
-        return fail("name at least one YAML file or folder", values.json === true, true);
+        return fail("name at least one YAML file, folder or - (standard input)", values.json === true, true);
     }
     try {
         // Loaded here, not at the top, so that even a pack that fails to load is an error line, not a stack trace.
