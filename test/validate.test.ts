@@ -3,7 +3,9 @@
  * for the plan and check alike.
  */
 import * as assert from "assert";
-import type { JsonObject } from "../tools/render";
+import * as k8s from "@pulumi/kubernetes";
+import { recordProgram } from "../tools/recorder";
+import { JsonObject, renderObjects } from "../tools/render";
 import { ValidationIssue, removedApi, validateObject, validateObjects, validationIssues } from "../tools/validate";
 
 function issues(object: JsonObject, unknownPaths: string[] = []): Promise<ValidationIssue[]> {
@@ -190,5 +192,23 @@ describe("validate: strict, as the API server takes objects", () => {
         assert.ok(found.length > 0);
         assert.deepStrictEqual([...new Set(found.map(i => `${i.code} ${i.path}`))], ["schema /spec/resources/requests/storage"]);
         assert.strictEqual(new Set(found.map(i => i.message)).size, found.length);
+    });
+
+    it("reaches the plan: a program's objects rendered and validated as `npm run plan` does", async function () {
+        this.timeout(60000);
+        const recording = await recordProgram(async () => {
+            const labels = { app: "web" };
+            new k8s.apps.v1.Deployment("web", {
+                metadata: { name: "web", namespace: "shop" },
+                spec: { selector: { matchLabels: labels }, template: { metadata: { labels: { app: "api" } }, spec: { containers: [container] } } },
+            });
+            new k8s.apiextensions.CustomResource("old", { apiVersion: "policy/v1beta1", kind: "PodDisruptionBudget", metadata: { name: "old", namespace: "shop" }, spec: { minAvailable: 1, selector: { matchLabels: labels } } });
+            new k8s.core.v1.ConfigMap("fine", { metadata: { name: "fine", namespace: "shop" }, data: { a: "b" } });
+            return {};
+        }, { stack: "test", config: {} });
+        const failures = await validateObjects(renderObjects(recording));
+        assert.deepStrictEqual(failures.map(f => f.object), ["Deployment shop/web", "PodDisruptionBudget shop/old"]);
+        assert.match(failures[0].errors.join("\n"), /selector does not match template labels/);
+        assert.deepStrictEqual(failures[1].errors, ["PodDisruptionBudget in apiVersion policy/v1beta1 was removed in Kubernetes 1.25: use apiVersion policy/v1"]);
     });
 });
