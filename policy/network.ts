@@ -1,0 +1,364 @@
+/**
+ * Networking: a data store (a database, a cache, an object store, a message broker) that any pod
+ * of the cluster, or any address, can reach is one leaked credential away from being read or
+ * wiped. Each data store accepts connections only from its own clients.
+ *
+ * NetworkPolicy semantics, as the API reference states them (networking.k8s.io/v1
+ * NetworkPolicySpec, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort) and the
+ * concepts page explains (https://kubernetes.io/docs/concepts/services-networking/network-policies/):
+ * - a policy applies to the pods of its own namespace that its podSelector selects (`{}`: all);
+ * - policyTypes unset means Ingress, plus Egress when the policy has an egress section;
+ * - a pod no Ingress policy selects is not isolated: every source reaches every port;
+ * - a selected pod accepts what the union of the ingress rules of all policies selecting it
+ *   allows; a policy with Ingress and no rules allows nothing (default deny);
+ * - a rule without `from` (or with an empty one) matches all sources; without `ports` (or with
+ *   an empty list) all ports; a port matches by number (up to endPort when set) or by the name of a
+ *   container port, with the protocol (TCP when unset) equal;
+ * - a peer with only a podSelector means pods of the policy's own namespace; a namespaceSelector
+ *   `{}` means every namespace; an ipBlock is a CIDR.
+ * Which pods a podSelector selects is decided by ./lib/selectors, over the labels the pods really
+ * carry (controller-added ones included), like every other selector of the pack.
+ *
+ * Props are read lazily, so a value unknown during a preview throws the engine's
+ * UnknownValueError from here, as it should (never catch it).
+ */
+import { Policies, StackValidationPolicy } from "@pulumi/policy";
+import { configSchema, readConfig } from "./lib/config";
+import { Container, describeObject } from "./lib/k8s";
+import { containerLabel } from "./lib/pods";
+import { ScaledWorkload, scaledStack } from "./lib/scale";
+import { LabelSelector, compileLabelSelector } from "./lib/selectors";
+import { Indexed, StackIndex } from "./lib/stack";
+
+// ---------------------------------------------------------------------------------------------
+// NetworkPolicy, as the policies read it.
+
+/** A NetworkPolicyPort: protocol (TCP when unset), a port number or a container port's name, an optional endPort. */
+export interface NetworkPolicyPort {
+    protocol?: string;
+    port?: number | string;
+    endPort?: number;
+}
+
+/** A NetworkPolicyPeer: pods, namespaces, or addresses. */
+export interface NetworkPolicyPeer {
+    podSelector?: LabelSelector;
+    namespaceSelector?: LabelSelector;
+    ipBlock?: { cidr?: string; except?: string[] };
+}
+
+export interface NetworkPolicyIngressRule {
+    from?: NetworkPolicyPeer[];
+    ports?: NetworkPolicyPort[];
+}
+
+export interface NetworkPolicySpec {
+    podSelector?: LabelSelector;
+    policyTypes?: string[];
+    ingress?: NetworkPolicyIngressRule[];
+    egress?: unknown[];
+}
+
+/**
+ * Whether a policy covers ingress: policyTypes when set, else always (NetworkPolicySpec.policyTypes:
+ * "all policies (whether or not they contain an ingress section) are assumed to affect ingress").
+ */
+export function coversIngress(spec: NetworkPolicySpec): boolean {
+    return spec.policyTypes === undefined || spec.policyTypes === null || spec.policyTypes.includes("Ingress");
+}
+
+/** Whether a label selector has no requirements (selects everything where `{}` means all). */
+function isEmptySelector(selector: LabelSelector): boolean {
+    return Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0;
+}
+
+/** A CIDR of every address, IPv4 or IPv6 (prefix length 0). */
+function isEveryAddress(cidr: string | undefined): boolean {
+    return cidr !== undefined && /\/0$/.test(cidr.trim());
+}
+
+/**
+ * Why a peer admits every source, or undefined when it is limited: a namespaceSelector `{}` (every
+ * namespace, whatever the podSelector beside it: anyone who can create a pod somewhere can give it
+ * those labels), or an ipBlock of every address.
+ */
+export function openPeer(peer: NetworkPolicyPeer): string | undefined {
+    if (peer.namespaceSelector !== undefined && peer.namespaceSelector !== null && isEmptySelector(peer.namespaceSelector)) {
+        const pods = peer.podSelector && !isEmptySelector(peer.podSelector) ? `pods matching ${JSON.stringify(peer.podSelector)} in ` : "";
+        return `from ${pods}every namespace (namespaceSelector: {})`;
+    }
+    if (peer.ipBlock && isEveryAddress(peer.ipBlock.cidr)) {
+        return `from every address (ipBlock ${peer.ipBlock.cidr})`;
+    }
+    return undefined;
+}
+
+/** Why an ingress rule admits every source, or undefined when its sources are limited. */
+export function openRule(rule: NetworkPolicyIngressRule): string | undefined {
+    const from = rule.from ?? [];
+    if (from.length === 0) {
+        return "from every source (no from)";
+    }
+    for (const peer of from) {
+        const why = openPeer(peer);
+        if (why) {
+            return why;
+        }
+    }
+    return undefined;
+}
+
+/** A port a pod listens on: a number and name when the container declares them, always a protocol. */
+export interface PodPort {
+    /** Undefined when the container declares no ports (the process still listens somewhere). */
+    number?: number;
+    name?: string;
+    protocol: string;
+}
+
+/**
+ * Whether a rule's ports admit a pod port. For a port the container does not declare, a rule
+ * limited to ports admits it when one of them is among `candidates` (the well-known data ports).
+ */
+export function ruleAdmitsPort(ports: NetworkPolicyPort[] | undefined | null, port: PodPort, candidates: number[] = []): boolean {
+    if (!ports || ports.length === 0) {
+        return true;
+    }
+    return ports.some(p => {
+        if ((p.protocol ?? "TCP") !== port.protocol) {
+            return false;
+        }
+        if (p.port === undefined || p.port === null) {
+            return true;
+        }
+        if (typeof p.port === "string") {
+            return port.name !== undefined && p.port === port.name;
+        }
+        const low = p.port;
+        const high = p.endPort ?? p.port;
+        const inRange = (n: number) => n >= low && n <= high;
+        return port.number === undefined ? candidates.some(inRange) : inRange(port.number);
+    });
+}
+
+/** A NetworkPolicy of the stack, its spec read once and its podSelector compiled. */
+export interface StackNetworkPolicy {
+    entry: Indexed;
+    spec: NetworkPolicySpec;
+    selects: (w: ScaledWorkload) => boolean;
+}
+
+/** The NetworkPolicies of the stack that cover ingress, by namespace. */
+export function ingressPoliciesByNamespace(index: StackIndex): Map<string, StackNetworkPolicy[]> {
+    const found = new Map<string, StackNetworkPolicy[]>();
+    for (const entry of index.all("NetworkPolicy")) {
+        const spec = (entry.obj.spec ?? {}) as NetworkPolicySpec;
+        if (!coversIngress(spec)) {
+            continue;
+        }
+        // podSelector is required; `{}` selects every pod of the namespace.
+        const selector = compileLabelSelector(spec.podSelector ?? {}, "everything");
+        const policy: StackNetworkPolicy = { entry, spec, selects: w => selector(w.labels) };
+        found.set(entry.namespace, [...(found.get(entry.namespace) ?? []), policy]);
+    }
+    return found;
+}
+
+/** A rule that admits every source on a port: the policy, the rule's 1-based position, and why. */
+export interface OpenRule {
+    policy: StackNetworkPolicy;
+    rule: number;
+    why: string;
+}
+
+/**
+ * The first ingress rule of the Ingress policies selecting a pod (`selecting`, all of its namespace
+ * and non-empty, else the pod is not isolated at all) that admits every source on `port`, or
+ * undefined when only limited sources reach it.
+ */
+export function openRuleFor(selecting: StackNetworkPolicy[], port: PodPort, candidates: number[] = []): OpenRule | undefined {
+    for (const policy of selecting) {
+        const rules = policy.spec.ingress ?? [];
+        for (let i = 0; i < rules.length; i++) {
+            const why = openRule(rules[i]);
+            if (why && ruleAdmitsPort(rules[i].ports, port, candidates)) {
+                return { policy, rule: i + 1, why };
+            }
+        }
+    }
+    return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data stores.
+
+/**
+ * Images of data stores, by repository name: the last path segments of the image reference without
+ * registry, tag or digest (`postgres` matches `postgres:17` and `docker.io/library/postgres@sha256:…`;
+ * `bitnami/postgresql` only that repository). Clients and tools (`minio/mc`, `mongo-express`,
+ * exporters) are not data stores and are not listed.
+ */
+export const DATA_STORE_IMAGES = [
+    "mongo", "mongodb", "mongodb-community-server", "mongodb-enterprise-server",
+    "postgres", "postgresql", "postgis", "pgvector", "timescaledb", "crunchy-postgres",
+    "mysql", "mysql-server", "percona-server", "mariadb",
+    "redis", "redis-stack-server", "valkey", "keydb", "dragonfly", "memcached",
+    "minio", "seaweedfs",
+    "elasticsearch", "opensearch",
+    "cassandra", "scylla",
+    "etcd",
+    "rabbitmq", "kafka", "nats",
+    "couchdb", "couchbase", "neo4j", "influxdb", "clickhouse-server", "cockroach", "arangodb",
+];
+
+/**
+ * Well-known data ports: MongoDB 27017, PostgreSQL 5432, MySQL/MariaDB 3306, Redis 6379, MinIO
+ * 9000, Elasticsearch/OpenSearch 9200, Cassandra 9042, etcd 2379, RabbitMQ 5672.
+ */
+export const DATA_STORE_PORTS = [27017, 5432, 3306, 6379, 9000, 9200, 9042, 2379, 5672];
+
+/** The repository path of an image reference, in segments: `docker.io/library/postgres:17` → [docker.io, library, postgres]. */
+function repositorySegments(image: string): string[] {
+    const withoutDigest = image.split("@")[0];
+    const segments = withoutDigest.split("/");
+    const last = segments.length - 1;
+    const colon = segments[last].indexOf(":");
+    if (colon >= 0) {
+        segments[last] = segments[last].slice(0, colon);
+    }
+    return segments.map(s => s.toLowerCase());
+}
+
+/** Whether an image runs one of the listed data stores (see {@link DATA_STORE_IMAGES} for how names match). */
+export function isDataStoreImage(image: string | undefined, names: string[]): boolean {
+    if (!image) {
+        return false;
+    }
+    const repo = repositorySegments(image);
+    return names.some(name => {
+        const want = name.toLowerCase().split("/").filter(s => s.length > 0);
+        return want.length > 0 && want.length <= repo.length && want.every((s, i) => repo[repo.length - want.length + i] === s);
+    });
+}
+
+interface ContainerPort {
+    name?: string;
+    containerPort?: number;
+    protocol?: string;
+}
+
+/** A port of a data store, with the container that listens on it and why it counts. */
+export interface DataPort {
+    port: PodPort;
+    container: Container;
+    /** `image postgres:17`, `port 6379`. */
+    because: string;
+}
+
+/**
+ * The data ports of a workload's pods: every declared port of a container running a data store
+ * image (one undeclared port when it declares none), and each well-known data port any other
+ * container declares. Init containers and run-to-completion kinds (Jobs, CronJobs) are tools such
+ * as `pg_isready` waits and dumps, not servers.
+ */
+export function dataPortsOf(w: ScaledWorkload, images: string[], ports: number[]): DataPort[] {
+    if (w.w.kind === "Job" || w.w.kind === "CronJob") {
+        return [];
+    }
+    const found: DataPort[] = [];
+    for (const container of w.w.pod?.containers ?? []) {
+        const declared = ((container as { ports?: ContainerPort[] }).ports ?? []);
+        const toPort = (p: ContainerPort): PodPort => ({ number: p.containerPort, name: p.name, protocol: p.protocol ?? "TCP" });
+        if (isDataStoreImage(container.image, images)) {
+            const because = `image ${container.image}`;
+            if (declared.length === 0) {
+                found.push({ port: { protocol: "TCP" }, container, because });
+            }
+            for (const p of declared) {
+                found.push({ port: toPort(p), container, because });
+            }
+            continue;
+        }
+        for (const p of declared) {
+            if (p.containerPort !== undefined && ports.includes(p.containerPort)) {
+                found.push({ port: toPort(p), container, because: `port ${p.containerPort}` });
+            }
+        }
+    }
+    return found;
+}
+
+/** How messages name a pod port: `port 5432/TCP ('postgres')`, or the undeclared one. */
+export function describePort(port: PodPort): string {
+    if (port.number === undefined) {
+        return `its ${port.protocol} ports (the container declares none)`;
+    }
+    return `port ${port.number}/${port.protocol}${port.name ? ` ('${port.name}')` : ""}`;
+}
+
+interface DataStoreSettings {
+    exemptNamespaces: string[];
+    images: string[];
+    extraImages: string[];
+    ports: number[];
+    extraPorts: number[];
+}
+
+const dataStoreSchema = configSchema<DataStoreSettings>({
+    exemptNamespaces: { type: "array", items: { type: "string" }, default: ["kube-system", "kube-public", "kube-node-lease"], description: "Namespaces whose data stores are not checked (the cluster's own)." },
+    images: { type: "array", items: { type: "string" }, default: DATA_STORE_IMAGES, description: "Data store images, by repository name: the last path segments without registry, tag or digest (postgres, bitnami/postgresql). Replaces the built-in list; use extraImages to add to it." },
+    extraImages: { type: "array", items: { type: "string" }, default: [], description: "More data store images, added to images." },
+    ports: { type: "array", items: { type: "integer", minimum: 1, maximum: 65535 }, default: DATA_STORE_PORTS, description: "Well-known data ports: a container declaring one is a data store whatever its image. Replaces the built-in list; use extraPorts to add to it." },
+    extraPorts: { type: "array", items: { type: "integer", minimum: 1, maximum: 65535 }, default: [], description: "More data ports, added to ports." },
+});
+
+/** A data store is reachable only from its clients. */
+export const dataStoreIngressRestricted: StackValidationPolicy = {
+    name: "data-store-ingress-restricted",
+    description: "A data store (a container running a known database, cache, object store or broker image, or declaring a well-known data port such as 5432, 27017, 6379 or 9000) is not reachable from everywhere: some NetworkPolicy of its namespace selects its pods for Ingress, and no ingress rule selecting them admits every source (no from, a namespaceSelector {}, an ipBlock 0.0.0.0/0) on its data port. Allow its clients only: pods of its namespace by podSelector, or namespaces by label.",
+    enforcementLevel: "advisory",
+    configSchema: dataStoreSchema,
+    validateStack: (args, reportViolation) => {
+        const settings = readConfig(dataStoreSchema, args);
+        const images = [...settings.images, ...settings.extraImages];
+        const ports = [...settings.ports, ...settings.extraPorts];
+        const { index, inNamespace } = scaledStack(args.resources);
+        const policies = ingressPoliciesByNamespace(index);
+        for (const ns of new Set(index.workloads.map(w => w.namespace))) {
+            if (settings.exemptNamespaces.includes(ns)) {
+                continue;
+            }
+            const inNs = policies.get(ns) ?? [];
+            for (const sw of inNamespace(ns)) {
+                const dataPorts = dataPortsOf(sw, images, ports);
+                if (dataPorts.length === 0) {
+                    continue;
+                }
+                const what = describeObject(sw.w.kind, sw.w.obj, sw.w.name);
+                const selector = JSON.stringify({ matchLabels: sw.w.podLabels });
+                const clients = `its clients (a podSelector of their pods in namespace ${ns}, or a namespaceSelector naming their namespaces by label)`;
+                const selecting = inNs.filter(p => p.selects(sw));
+                if (selecting.length === 0) {
+                    const stores = [...new Set(dataPorts.map(d => `${containerLabel(d.container, "container")}, ${d.because}`))].join("; ");
+                    reportViolation(`${what} runs a data store (${stores}) reachable from everywhere on ${dataPorts.map(d => describePort(d.port)).join(", ")}: ` +
+                        `no NetworkPolicy of namespace ${ns} selects its pods for Ingress, so every pod and address reaches it. ` +
+                        `Add a NetworkPolicy with podSelector ${selector} and policyTypes [Ingress] that allows only ${clients}.`, sw.w.resource.urn);
+                    continue;
+                }
+                for (const { port, container, because } of dataPorts) {
+                    const open = openRuleFor(selecting, port, ports);
+                    if (!open) {
+                        continue;
+                    }
+                    const np = describeObject("NetworkPolicy", open.policy.entry.obj, open.policy.entry.name);
+                    reportViolation(`${what} runs a data store (${containerLabel(container, "container")}, ${because}) reachable from everywhere on ${describePort(port)}: ` +
+                        `${np} ingress rule ${open.rule} admits it ${open.why}. Limit that rule to ${clients}; if it opens other pods on purpose, ` +
+                        `leave this data store out of its podSelector and give it a NetworkPolicy of its own (podSelector ${selector}) that allows only its clients.`, sw.w.resource.urn);
+                }
+            }
+        }
+    },
+};
+
+/** The networking family. */
+export const networkPolicies: Policies = [dataStoreIngressRestricted];
