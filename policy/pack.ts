@@ -3,6 +3,7 @@
  */
 import { PolicyPackArgs } from "@pulumi/policy";
 import { hygienePolicies } from "./hygiene";
+import { networkPolicies } from "./network";
 import { placementPolicies } from "./placement";
 import { requestPolicies } from "./requests";
 import { scalingPolicies } from "./scaling";
@@ -14,7 +15,7 @@ import { wiringPolicies } from "./wiring";
 export const PACK_NAME = "kubelab";
 
 export const packArgs: PolicyPackArgs = {
-    description: "Resource requests, volume expansion, the cross-resource rules that make scaling and persistence work, and pod security (the Pod Security Standards and the namespace rules that enforce them).",
+    description: "Resource requests, volume expansion, the cross-resource rules that make scaling and persistence work, pod security (the Pod Security Standards and the namespace rules that enforce them), and data stores reachable only from their clients.",
     enforcementLevel: "mandatory",
     policies: [
         ...requestPolicies,
@@ -24,5 +25,6 @@ export const packArgs: PolicyPackArgs = {
         ...placementPolicies,
         ...hygienePolicies,
         ...securityPolicies,
+        ...networkPolicies,
     ],
 };
