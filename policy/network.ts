@@ -15,7 +15,9 @@
  *   an empty list) all ports; a port matches by number (up to endPort when set) or by the name of a
  *   container port, with the protocol (TCP when unset) equal;
  * - a peer with only a podSelector means pods of the policy's own namespace; a namespaceSelector
- *   `{}` means every namespace; an ipBlock is a CIDR.
+ *   `{}` means every namespace; an ipBlock is a CIDR;
+ * - for hostNetwork pods the behaviour is undefined ("NetworkPolicy and hostNetwork pods" on the
+ *   concepts page): a data store on the node's network counts as reachable from everywhere.
  * Which pods a podSelector selects is decided by ./lib/selectors, over the labels the pods really
  * carry (controller-added ones included), like every other selector of the pack.
  *
@@ -296,6 +298,11 @@ export function describePort(port: PodPort): string {
     return `port ${port.number}/${port.protocol}${port.name ? ` ('${port.name}')` : ""}`;
 }
 
+/** How messages say why a workload is a data store: `container 'db', image postgres:17`, each container once. */
+function storesOf(dataPorts: DataPort[]): string {
+    return [...new Set(dataPorts.map(d => `${containerLabel(d.container, "container")}, ${d.because}`))].join("; ");
+}
+
 interface DataStoreSettings {
     exemptNamespaces: string[];
     images: string[];
@@ -337,10 +344,15 @@ export const dataStoreIngressRestricted: StackValidationPolicy = {
                 const what = describeObject(sw.w.kind, sw.w.obj, sw.w.name);
                 const selector = JSON.stringify({ matchLabels: sw.w.podLabels });
                 const clients = `its clients (a podSelector of their pods in namespace ${ns}, or a namespaceSelector naming their namespaces by label)`;
+                if ((sw.w.pod as { hostNetwork?: boolean } | undefined)?.hostNetwork === true) {
+                    reportViolation(`${what} runs a data store (${storesOf(dataPorts)}) in the node's network namespace (hostNetwork: true), reachable from everywhere on ` +
+                        `${dataPorts.map(d => describePort(d.port)).join(", ")}: NetworkPolicies do not reliably apply to host-network pods (Kubernetes leaves their behaviour undefined, and most network plugins ignore them). ` +
+                        `Remove hostNetwork, then add a NetworkPolicy with podSelector ${selector} and policyTypes [Ingress] that allows only ${clients}.`, sw.w.resource.urn);
+                    continue;
+                }
                 const selecting = inNs.filter(p => p.selects(sw));
                 if (selecting.length === 0) {
-                    const stores = [...new Set(dataPorts.map(d => `${containerLabel(d.container, "container")}, ${d.because}`))].join("; ");
-                    reportViolation(`${what} runs a data store (${stores}) reachable from everywhere on ${dataPorts.map(d => describePort(d.port)).join(", ")}: ` +
+                    reportViolation(`${what} runs a data store (${storesOf(dataPorts)}) reachable from everywhere on ${dataPorts.map(d => describePort(d.port)).join(", ")}: ` +
                         `no NetworkPolicy of namespace ${ns} selects its pods for Ingress, so every pod and address reaches it. ` +
                         `Add a NetworkPolicy with podSelector ${selector} and policyTypes [Ingress] that allows only ${clients}.`, sw.w.resource.urn);
                     continue;

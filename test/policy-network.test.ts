@@ -238,6 +238,16 @@ describe("policy data-store-ingress-restricted", () => {
             assert.deepStrictEqual(await messages([waits]), []);
         });
 
+        it("reports a data store on the node's network, where NetworkPolicies do not apply, whatever the policies say", async () => {
+            const onHost = postgres();
+            ((onHost.spec as Spec).template as { spec: Spec }).spec.hostNetwork = true;
+            assert.deepStrictEqual(await messages([onHost, denyAll()]), [
+                "StatefulSet lab/db runs a data store (container 'db', image postgres:17) in the node's network namespace (hostNetwork: true), reachable from everywhere on port 5432/TCP ('postgres'): " +
+                "NetworkPolicies do not reliably apply to host-network pods (Kubernetes leaves their behaviour undefined, and most network plugins ignore them). " +
+                `Remove hostNetwork, then add a NetworkPolicy with podSelector ${DB_SELECTOR} and policyTypes [Ingress] that allows only ${CLIENTS}.`,
+            ]);
+        });
+
         it("applies to every long-running kind, a bare Pod included", async () => {
             assert.match((await messages([workload("Pod", "db", "redis:7.2", [{ containerPort: 6379 }])]))[0], /^Pod lab\/db runs a data store/);
         });
