@@ -8,10 +8,13 @@
  * - claims are retained when the StatefulSet is deleted or scaled down
  *   (`persistentVolumeClaimRetentionPolicy` Retain/Retain), so a re-created StatefulSet finds its data;
  * - with `protectData`, the StatefulSet is protected and kept on `pulumi destroy`.
+ *
+ * Pods run with the secure defaults of ./security.ts for the image's `security` entry.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ProbeSpec, ResourceSpec, SecretRef, envVars, labelsFor, probe, resources } from "./pod";
+import { ImageSecurity, withSecurity } from "./security";
 
 export interface StatefulStoreArgs {
     /** Namespace the store lives in. */
@@ -24,6 +27,8 @@ export interface StatefulStoreArgs {
     replicas: number;
     /** Image reference with a pinned tag. */
     image: string;
+    /** How the image runs: its non-root user (with the fsGroup that lets it write the volume), or its documented exception. */
+    security: ImageSecurity;
     /** Entrypoint override, e.g. `["mongod", "--replSet", "rs0", "--bind_ip_all"]`. */
     command?: string[];
     /** Port the store listens on; the headless Service exposes the same port. */
@@ -110,7 +115,7 @@ export class StatefulStore extends pulumi.ComponentResource {
                 persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
                 template: {
                     metadata: { labels },
-                    spec: {
+                    spec: withSecurity(args.security, {
                         containers: [{
                             name: args.name,
                             image: args.image,
@@ -122,7 +127,7 @@ export class StatefulStore extends pulumi.ComponentResource {
                             volumeMounts: mounts,
                         }],
                         volumes: volumes.length ? volumes : undefined,
-                    },
+                    }),
                 },
                 volumeClaimTemplates: [{
                     metadata: { name: args.volume.claimName, labels },

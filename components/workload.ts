@@ -18,11 +18,14 @@
  *   says otherwise;
  * - with `autoscale`, `spec.replicas` is left out so `pulumi up` never fights the autoscaler;
  * - with two or more pods, a PodDisruptionBudget keeps all but one running through node drains.
+ *
+ * Pods run with the secure defaults of ./security.ts for the image's `security` entry.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { formerChild } from "./aliases";
 import { ProbeSpec, ResourceSpec, SecretRef, envVars, labelsFor, probe, resources } from "./pod";
+import { ImageSecurity, withSecurity } from "./security";
 
 export interface AutoscaleSpec {
     /** Fewest pods the autoscaler keeps, at least 1. */
@@ -61,6 +64,8 @@ export interface WorkloadArgs {
     track?: string;
     /** Image reference with a pinned tag. */
     image: string;
+    /** How the image runs: its non-root user, or its documented exception (./security.ts `securityOf`). */
+    security: ImageSecurity;
     /** Port the container listens on, named `http`. */
     port: number;
     /** A fixed number of pods (default 1); leave unset when `autoscale` is given. */
@@ -135,7 +140,7 @@ export class Workload extends pulumi.ComponentResource {
                 },
                 template: {
                     metadata: { labels: this.podLabels },
-                    spec: {
+                    spec: withSecurity(args.security, {
                         topologySpreadConstraints: [{
                             maxSkew: 1,
                             topologyKey: "kubernetes.io/hostname",
@@ -152,7 +157,7 @@ export class Workload extends pulumi.ComponentResource {
                             readinessProbe: probe(args.readiness, args.port),
                             livenessProbe: args.liveness ? probe(args.liveness, args.port) : undefined,
                         }],
-                    },
+                    }),
                 },
             },
         }, { parent: this, aliases: formerChild(args.formerComponent, "kubernetes:apps/v1:Deployment", "deployment") });

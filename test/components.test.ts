@@ -5,6 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as assert from "assert";
 import { StatefulStore, StatefulStoreArgs } from "../components/stateful-store";
 import { FrontDoor, FrontDoorArgs } from "../components/front-door";
+import { IMAGE_SECURITY, ImageSecurity } from "../components/security";
 import { Workload, WorkloadArgs } from "../components/workload";
 import { ProgramFailure, recordProgram } from "../tools/recorder";
 import { RenderedObject, renderObjects } from "../tools/render";
@@ -25,8 +26,11 @@ function only<T>(objects: RenderedObject[], kind: string): T {
     return found[0].object as unknown as T;
 }
 
+/** A test image that runs as 1000 and writes nothing but /tmp. */
+const WEB_SECURITY: ImageSecurity = { kind: "non-root", user: 1000, group: 1000, readOnlyRoot: { scratch: ["/tmp"] }, source: "test" };
+
 const web = (extra: Partial<WorkloadArgs> = {}): WorkloadArgs => ({
-    namespace: "lab", name: "web", partOf: "test", image: "example/web:1.0.0", port: 8080,
+    namespace: "lab", name: "web", partOf: "test", image: "example/web:1.0.0", security: WEB_SECURITY, port: 8080,
     resources: { cpu: "50m", memory: "64Mi", memoryLimit: "128Mi" },
     readiness: { httpGet: "/ready" }, ...extra,
 });
@@ -53,6 +57,27 @@ describe("Workload", function () {
         assert.deepStrictEqual(d.spec.selector.matchLabels, { app: "web" });
         assert.deepStrictEqual(d.spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
         assert.strictEqual(d.spec.template.spec.topologySpreadConstraints[0].whenUnsatisfiable, "ScheduleAnyway");
+    });
+
+    it("runs its pods with the secure defaults: non-root user, seccomp, no token, no escalation, no capabilities, read-only root with /tmp scratch", async () => {
+        const d = only<out.apps.v1.Deployment>(await render(() => new Workload("t", web())), "Deployment");
+        const pod = d.spec.template.spec;
+        assert.strictEqual(pod.automountServiceAccountToken, false);
+        assert.deepStrictEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } });
+        const c = pod.containers[0];
+        assert.deepStrictEqual(c.securityContext, { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true });
+        assert.deepStrictEqual(c.volumeMounts, [{ name: "scratch-0", mountPath: "/tmp" }]);
+        assert.deepStrictEqual(pod.volumes, [{ name: "scratch-0", emptyDir: {} }]);
+    });
+
+    it("runs an image that is a documented exception without a non-root user, but still without token, escalation or capabilities", async () => {
+        const exception: ImageSecurity = { kind: "exception", reason: "needs root", source: "test" };
+        const pod = only<out.apps.v1.Deployment>(await render(() => new Workload("t", web({ security: exception }))), "Deployment").spec.template.spec;
+        assert.strictEqual(pod.automountServiceAccountToken, false);
+        assert.deepStrictEqual(pod.securityContext, { seccompProfile: { type: "RuntimeDefault" } });
+        assert.deepStrictEqual(pod.containers[0].securityContext, { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+        assert.strictEqual(pod.volumes, undefined);
+        assert.strictEqual(pod.containers[0].volumeMounts, undefined);
     });
 
     it("labels pods with version and track, and selects by app and track", async () => {
@@ -157,7 +182,7 @@ describe("release strategies as compositions of Workload and FrontDoor", functio
 
 
 const store = (extra: Partial<StatefulStoreArgs> = {}): StatefulStoreArgs => ({
-    namespace: "lab", name: "db", partOf: "test", replicas: 3, image: "postgres:17", port: 5432, portName: "postgres",
+    namespace: "lab", name: "db", partOf: "test", replicas: 3, image: "postgres:17", security: IMAGE_SECURITY["nanomon-postgres"], port: 5432, portName: "postgres",
     resources: { cpu: "50m", memory: "100Mi", memoryLimit: "512Mi" },
     volume: { claimName: "data", mountPath: "/var/lib/postgresql/data", subPath: "pgdata", size: "1Gi", storageClassName: "fast" },
     protectData: false, ...extra,
@@ -183,6 +208,20 @@ describe("StatefulStore", function () {
             { name: "config-0", mountPath: "/docker-entrypoint-initdb.d", readOnly: true },
         ]);
         assert.deepStrictEqual(sts.spec.template.spec.volumes, [{ name: "config-0", configMap: { name: "init" } }]);
+    });
+
+    it("gives the volume to the image's group (fsGroup) and runs as its user; a read-only root gets its scratch mounts before the store's own", async () => {
+        const sts = only<out.apps.v1.StatefulSet>(await render(() => new StatefulStore("t", store())), "StatefulSet");
+        assert.deepStrictEqual(sts.spec.template.spec.securityContext,
+            { runAsNonRoot: true, runAsUser: 999, runAsGroup: 999, fsGroup: 999, seccompProfile: { type: "RuntimeDefault" } });
+        assert.strictEqual(sts.spec.template.spec.automountServiceAccountToken, false);
+        assert.strictEqual(sts.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem, undefined, "postgres writes outside its volume");
+
+        const mongo = only<out.apps.v1.StatefulSet>(await render(() => new StatefulStore("t", store({ security: IMAGE_SECURITY["smilr-mongodb"], volume: { claimName: "data", mountPath: "/data/db", size: "1Gi", storageClassName: "fast" } }))), "StatefulSet");
+        const c = mongo.spec.template.spec.containers[0];
+        assert.strictEqual(c.securityContext.readOnlyRootFilesystem, true);
+        assert.deepStrictEqual(c.volumeMounts, [{ name: "scratch-0", mountPath: "/tmp" }, { name: "data", mountPath: "/data/db" }]);
+        assert.deepStrictEqual(mongo.spec.template.spec.volumes, [{ name: "scratch-0", emptyDir: {} }]);
     });
 
     it("reports ordinal pod and claim names", async () => {

@@ -60,10 +60,12 @@ describe("knote lab on the minikube stack (LABS.md §3)", function () {
         assert.strictEqual(exitCodeOf(p), 0);
     });
 
-    it("lives in its own namespace, enforcing Pod Security baseline and warning at restricted", () => {
+    it("lives in its own namespace, enforcing Pod Security restricted (every pod complies in the stateless stage)", () => {
         const ns = find(p, "Namespace", NS);
-        assert.strictEqual(ns.metadata.labels["pod-security.kubernetes.io/enforce"], "baseline");
+        assert.strictEqual(ns.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
         assert.strictEqual(ns.metadata.labels["pod-security.kubernetes.io/warn"], "restricted");
+        assert.strictEqual(ns.metadata.labels["pod-security.kubernetes.io/audit"], "restricted");
+        assert.strictEqual(ns.metadata.annotations?.["kubelab.dev/pod-security-reason"], undefined);
         assert.ok(!p.policies.diagnostics.some(d => d.policyName === "namespace-pod-security-label"));
         for (const o of p.objects.filter(x => !["Namespace", "StorageClass"].includes(x.kind))) {
             assert.strictEqual(o.namespace, NS, `${o.kind} ${o.name}`);
@@ -122,8 +124,10 @@ describe("knote lab on the minikube stack (LABS.md §3)", function () {
         const c = container(d);
         assert.strictEqual(c.image, "mongo:6.0.2-focal");
         assert.deepStrictEqual(c.ports, [{ name: "mongodb", containerPort: 27017 }]);
-        assert.deepStrictEqual(c.volumeMounts, [{ name: "data", mountPath: "/data/db" }]);
-        assert.deepStrictEqual(d.spec.template.spec.volumes, [{ name: "data", persistentVolumeClaim: { claimName: "mongo-pvc" } }]);
+        // The root filesystem is read-only: mongod's socket goes to an emptyDir at /tmp.
+        assert.deepStrictEqual(c.volumeMounts, [{ name: "scratch-0", mountPath: "/tmp" }, { name: "data", mountPath: "/data/db" }]);
+        assert.deepStrictEqual(d.spec.template.spec.volumes, [{ name: "scratch-0", emptyDir: {} }, { name: "data", persistentVolumeClaim: { claimName: "mongo-pvc" } }]);
+        assert.deepStrictEqual(d.spec.template.spec.securityContext, { runAsNonRoot: true, runAsUser: 999, runAsGroup: 999, fsGroup: 999, seccompProfile: { type: "RuntimeDefault" } });
         assert.strictEqual(d.spec.replicas, 1);
         assert.deepStrictEqual(d.spec.strategy, { type: "Recreate" });
         const svc = find(p, "Service", "mongo", NS);
@@ -291,6 +295,13 @@ describe("knote lab settings through the program", function () {
         find(p, "Deployment", "minio", NS);
         find(p, "PersistentVolumeClaim", "minio-pvc", NS);
         assert.deepStrictEqual(p.policies.diagnostics.filter(x => x.enforcementLevel === "mandatory"), []);
+        // knote 1.0.0 needs root (the documented exception): the namespace drops to baseline and says why.
+        const ns = find(p, "Namespace", NS);
+        assert.strictEqual(ns.metadata.labels["pod-security.kubernetes.io/enforce"], "baseline");
+        assert.strictEqual(ns.metadata.labels["pod-security.kubernetes.io/warn"], "restricted");
+        assert.match(ns.metadata.annotations["kubelab.dev/pod-security-reason"], /^baseline, not restricted: knote-stateful: knote 1\.0\.0 .* root/);
+        assert.strictEqual(d.spec.template.spec.securityContext.runAsNonRoot, undefined);
+        assert.deepStrictEqual(container(d).securityContext, { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
     });
 
     it("grows the claims from config", async () => {

@@ -76,22 +76,33 @@ describe("nanomon lab on the minikube stack", function () {
         }
     });
 
-    it("in the production profile, breaks only the restricted container controls the shared components cannot set yet", async () => {
+    it("passes the production profile with no mandatory violation, load test included", async () => {
         // A production stack protects its data (the platform's StorageClass then retains volumes).
-        const prod = await plan("minikube", { config: nanomonStack(undefined, { "kubelab:protectData": "true" }), policyConfigFile: path.join(ROOT, "policy", "config", "production.json") });
+        const prod = await plan("minikube", {
+            config: nanomonStack({ loadTest: { enabled: true } }, { "kubelab:protectData": "true" }),
+            policyConfigFile: path.join(ROOT, "policy", "config", "production.json"),
+        });
         const mandatory = prod.policies.diagnostics.filter(d => d.enforcementLevel === "mandatory");
-        // Workload and StatefulStore take no securityContext (see the lab's report): these four
-        // PSS restricted controls are what is left; the namespace is labelled baseline with the reason.
-        const restricted = new Set(["no-privilege-escalation", "run-as-non-root", "seccomp-profile-required", "drop-all-capabilities"]);
-        assert.deepStrictEqual(mandatory.filter(d => !restricted.has(d.policyName)).map(d => `${d.policyName}: ${d.message}`), []);
+        assert.deepStrictEqual(mandatory.map(d => `${d.policyName}: ${d.message}`), []);
     });
 
-    it("labels its namespace for Pod Security admission: baseline enforced (with the reason), restricted warned and audited", () => {
+    it("labels its namespace for Pod Security admission: restricted enforced, warned and audited, with no exception to explain", () => {
         const ns = find(p, "Namespace", NS, null);
-        assert.strictEqual(ns.metadata.labels["pod-security.kubernetes.io/enforce"], "baseline");
+        assert.strictEqual(ns.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
         assert.strictEqual(ns.metadata.labels["pod-security.kubernetes.io/warn"], "restricted");
         assert.strictEqual(ns.metadata.labels["pod-security.kubernetes.io/audit"], "restricted");
-        assert.match(ns.metadata.annotations["kubelab.dev/pod-security-reason"], /postgres/);
+        assert.strictEqual(ns.metadata.annotations?.["kubelab.dev/pod-security-reason"], undefined);
+    });
+
+    it("runs PostgreSQL as the image's postgres user (999), its claim given to group 999; the Go images as 65532 on a read-only root", () => {
+        const pg = find(p, "StatefulSet", "postgres").spec.template.spec;
+        assert.deepStrictEqual(pg.securityContext, { runAsNonRoot: true, runAsUser: 999, runAsGroup: 999, fsGroup: 999, seccompProfile: { type: "RuntimeDefault" } });
+        for (const name of ["nanomon-api", "nanomon-frontend", "nanomon-runner"]) {
+            const pod = find(p, "Deployment", name).spec.template.spec;
+            assert.deepStrictEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } }, name);
+            assert.strictEqual(pod.containers[0].securityContext.readOnlyRootFilesystem, true, name);
+            assert.strictEqual(pod.automountServiceAccountToken, false, name);
+        }
     });
 
     it("denies ingress by default and opens only the ingress controller → frontend:8001 and api:8000", () => {

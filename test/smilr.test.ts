@@ -18,6 +18,7 @@ interface Kinds {
     StatefulSet: out.apps.v1.StatefulSet;
     PodDisruptionBudget: out.policy.v1.PodDisruptionBudget;
     Ingress: out.networking.v1.Ingress;
+    NetworkPolicy: out.networking.v1.NetworkPolicy;
     StorageClass: out.storage.v1.StorageClass;
 }
 
@@ -112,7 +113,9 @@ describe("smilr lab on the minikube stack", function () {
         assert.strictEqual(sts.spec.serviceName, "mongodb");
         assert.strictEqual(sts.spec.replicas, 1);
         const c = container(sts);
-        assert.deepStrictEqual(c.volumeMounts, [{ name: "mongo-vol", mountPath: "/data/db" }]);
+        // The root filesystem is read-only: mongod's socket goes to an emptyDir at /tmp.
+        assert.deepStrictEqual(c.volumeMounts, [{ name: "scratch-0", mountPath: "/tmp" }, { name: "mongo-vol", mountPath: "/data/db" }]);
+        assert.deepStrictEqual(sts.spec.template.spec.volumes, [{ name: "scratch-0", emptyDir: {} }]);
         assert.deepStrictEqual(c.ports, [{ name: "mongodb", containerPort: 27017 }]);
         const [template] = sts.spec.volumeClaimTemplates;
         assert.strictEqual(template.metadata.name, "mongo-vol");
@@ -122,6 +125,49 @@ describe("smilr lab on the minikube stack", function () {
         assert.strictEqual(sc.allowVolumeExpansion, true);
         assert.strictEqual(sc.provisioner, "hostpath.csi.k8s.io");
         assert.strictEqual(sc.reclaimPolicy, "Delete");
+    });
+
+    it("runs MongoDB as the image's mongodb user (999), its claim given to group 999, read-only root", () => {
+        const pod = find(p, "StatefulSet", "mongodb", "smilr").spec.template.spec;
+        assert.deepStrictEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: 999, runAsGroup: 999, fsGroup: 999, seccompProfile: { type: "RuntimeDefault" } });
+        assert.deepStrictEqual(pod.containers[0].securityContext, { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true });
+    });
+
+    it("runs the node apps as the image's node user (1000), with no ServiceAccount token", () => {
+        for (const name of ["data-api", "frontend"]) {
+            const pod = find(p, "Deployment", name, "smilr").spec.template.spec;
+            assert.deepStrictEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } }, name);
+            assert.strictEqual(pod.automountServiceAccountToken, false, name);
+        }
+    });
+
+    it("labels its namespace restricted (enforce, warn, audit), with no exception to explain", () => {
+        const ns = find(p, "Namespace", "smilr");
+        assert.strictEqual(ns.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
+        assert.strictEqual(ns.metadata.labels["pod-security.kubernetes.io/warn"], "restricted");
+        assert.strictEqual(ns.metadata.labels["pod-security.kubernetes.io/audit"], "restricted");
+        assert.strictEqual(ns.metadata.annotations?.["kubelab.dev/pod-security-reason"], undefined);
+    });
+
+    it("denies ingress by default and opens only the ingress controller → frontend:3000 and data-api:4000, and data-api → mongodb:27017", () => {
+        const policies = p.objects.filter(o => o.kind === "NetworkPolicy" && o.namespace === "smilr");
+        assert.deepStrictEqual(policies.map(o => o.name).sort(),
+            ["data-api-from-ingress-controller", "default-deny-ingress", "frontend-from-ingress-controller", "mongodb-from-data-api"]);
+        const spec = (name: string) => (policies.find(o => o.name === name)!.object as unknown as out.networking.v1.NetworkPolicy).spec;
+        assert.deepStrictEqual(spec("default-deny-ingress"), { podSelector: {}, policyTypes: ["Ingress"] });
+        const fromController = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } };
+        for (const [name, app, port] of [["frontend-from-ingress-controller", "frontend", 3000], ["data-api-from-ingress-controller", "data-api", 4000]] as const) {
+            assert.deepStrictEqual(spec(name).podSelector, { matchLabels: { app, "app.kubernetes.io/part-of": "smilr" } }, name);
+            assert.deepStrictEqual(spec(name).ingress, [{ from: [fromController], ports: [{ protocol: "TCP", port }] }], name);
+        }
+        const mongo = spec("mongodb-from-data-api");
+        assert.deepStrictEqual(mongo.podSelector, { matchLabels: { app: "mongodb", "app.kubernetes.io/part-of": "smilr" } });
+        assert.deepStrictEqual(mongo.ingress, [{ from: [{ podSelector: { matchLabels: { app: "data-api", "app.kubernetes.io/part-of": "smilr" } } }], ports: [{ protocol: "TCP", port: 27017 }] }]);
+        // The allowed sources select the real pods: the data-api's template carries the labels mongodb's policy names.
+        const dataApiLabels = find(p, "Deployment", "data-api", "smilr").spec.template.metadata.labels;
+        assert.strictEqual(dataApiLabels.app, "data-api");
+        assert.strictEqual(dataApiLabels["app.kubernetes.io/part-of"], "smilr");
+        assert.ok(!p.policies.diagnostics.some(d => d.policyName === "namespace-default-deny-ingress"));
     });
 
     it("retains MongoDB's claim when the StatefulSet is deleted or scaled down, behind a headless Service", () => {

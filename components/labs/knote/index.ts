@@ -17,7 +17,11 @@
  * - only knote is reachable from outside the cluster: one Ingress `/` → Service `knote` 80→3000;
  *   MongoDB and MinIO are ClusterIP Services, and NetworkPolicies admit connections to them only
  *   from this instance's knote pods (default deny for the rest of the namespace; knote accepts
- *   connections from the ingress controller's namespace only).
+ *   connections from the ingress controller's namespace only; ../../network-policy.ts);
+ * - every pod runs as a non-root user with no ServiceAccount token, seccomp on and no
+ *   capabilities (../../security.ts), and the namespace enforces Pod Security `restricted`;
+ *   except in the stateful stage, whose knote 1.0.0 needs root to save pictures into its own
+ *   directory: the namespace then enforces `baseline`, the reason annotated beside the label.
  *
  * Settings: `kubelab:knote` (./settings.ts). Instance name and namespace come from `kubelab:labs`.
  */
@@ -25,7 +29,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { FrontDoor } from "../../front-door";
-import { ImageSettings, imageFor } from "../../images";
+import { ImageKey, ImageSettings, imageFor } from "../../images";
+import { lockDownIngress } from "../../network-policy";
+import { namespacePodSecurity, securityOf } from "../../security";
 import { Workload } from "../../workload";
 import { LabInstance, defineLab } from "../lab";
 import { KnoteSettings, knoteSettings } from "./settings";
@@ -101,6 +107,12 @@ export class KnoteLab extends pulumi.ComponentResource {
     constructor(name: string, args: KnoteLabArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubelab:labs:Knote", name, {}, opts);
         const dataOpts = { protect: args.protectData, retainOnDelete: args.protectData };
+        // The stateful stage runs the release that writes pictures to the pod's own disk (MinIO
+        // stays deployed and unused, so switching back loses nothing stored there).
+        const knoteImage: ImageKey = args.stage === "stateful" ? "knote-stateful" : "knote";
+        // Pod Security admission: restricted, except in the stateful stage, whose knote release
+        // needs root (the documented exception in ../../security.ts, annotated on the namespace).
+        const podSecurity = namespacePodSecurity([knoteImage, "knote-mongo", "knote-minio"]);
 
         this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
             metadata: {
@@ -108,16 +120,9 @@ export class KnoteLab extends pulumi.ComponentResource {
                 labels: {
                     "app.kubernetes.io/part-of": name,
                     "app.kubernetes.io/managed-by": "kubelab",
-                    // Pod Security admission: baseline is enforced; restricted is only warned and
-                    // audited, because the stock images (knote, mongo, minio) start as root.
-                    "pod-security.kubernetes.io/enforce": "baseline",
-                    "pod-security.kubernetes.io/warn": "restricted",
-                    "pod-security.kubernetes.io/audit": "restricted",
+                    ...podSecurity.labels,
                 },
-                annotations: {
-                    "kubelab.dev/pod-security-reason": "baseline, not restricted: the knote, mongo and minio images run as root by default " +
-                        "and their volumes are not known to honour fsGroup on every StorageClass",
-                },
+                annotations: Object.keys(podSecurity.annotations).length ? podSecurity.annotations : undefined,
             },
         }, { parent: this, ...dataOpts });
         const namespace = this.namespace.metadata.name;
@@ -152,6 +157,7 @@ export class KnoteLab extends pulumi.ComponentResource {
             name: KNOTE_NAMES.mongo,
             partOf: name,
             image: imageFor("knote-mongo", args.images),
+            security: securityOf("knote-mongo"),
             port: MONGO_PORT,
             portName: "mongodb",
             resources: { cpu: "100m", memory: "256Mi", memoryLimit: "1Gi" },
@@ -166,6 +172,7 @@ export class KnoteLab extends pulumi.ComponentResource {
             name: KNOTE_NAMES.minio,
             partOf: name,
             image: imageFor("knote-minio", args.images),
+            security: securityOf("knote-minio"),
             args: ["server", "/storage"],
             port: MINIO_PORT,
             portName: "minio",
@@ -182,9 +189,8 @@ export class KnoteLab extends pulumi.ComponentResource {
             namespace,
             name: KNOTE_NAMES.knote,
             partOf: name,
-            // The stateful stage runs the release that writes pictures to the pod's own disk
-            // (MinIO stays deployed and unused, so switching back loses nothing stored there).
-            image: imageFor(args.stage === "stateful" ? "knote-stateful" : "knote", args.images),
+            image: imageFor(knoteImage, args.images),
+            security: securityOf(knoteImage),
             port: KNOTE_PORT,
             replicas: args.replicas,
             resources: { cpu: "50m", memory: "64Mi", memoryLimit: "256Mi" },
@@ -236,39 +242,15 @@ export class KnoteLab extends pulumi.ComponentResource {
 
     /**
      * Default-deny ingress for the namespace, then one opening per path the lab needs: the
-     * ingress controller → knote:3000, knote → mongo:27017, knote → minio:9000. Pods are matched
-     * by this instance's labels (`app` and `app.kubernetes.io/part-of`); a podSelector without a
-     * namespaceSelector only matches pods of the policy's own namespace.
+     * ingress controller → knote:3000, knote → mongo:27017, knote → minio:9000 (../../network-policy.ts).
      */
     private lockDown(name: string, namespace: pulumi.Output<string>, ingressControllerNamespace: string): k8s.networking.v1.NetworkPolicy[] {
-        const labels = { "app.kubernetes.io/part-of": name, "app.kubernetes.io/managed-by": "kubelab" };
-        const podsOf = (app: string) => ({ matchLabels: { app, "app.kubernetes.io/part-of": name } });
-        const knotePods = podsOf(KNOTE_NAMES.knote);
-        const policy = (part: string, k8sName: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) =>
-            new k8s.networking.v1.NetworkPolicy(`${name}-${part}-policy`, {
-                metadata: { name: k8sName, namespace, labels }, spec,
-            }, { parent: this });
-        return [
-            policy("default-deny", "default-deny-ingress", { podSelector: {}, policyTypes: ["Ingress"] }),
-            policy("knote", "knote-from-ingress-controller", {
-                podSelector: knotePods,
-                policyTypes: ["Ingress"],
-                ingress: [{
-                    from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ingressControllerNamespace } } }],
-                    ports: [{ protocol: "TCP", port: KNOTE_PORT }],
-                }],
-            }),
-            policy("mongo", "mongo-from-knote", {
-                podSelector: podsOf(KNOTE_NAMES.mongo),
-                policyTypes: ["Ingress"],
-                ingress: [{ from: [{ podSelector: knotePods }], ports: [{ protocol: "TCP", port: MONGO_PORT }] }],
-            }),
-            policy("minio", "minio-from-knote", {
-                podSelector: podsOf(KNOTE_NAMES.minio),
-                policyTypes: ["Ingress"],
-                ingress: [{ from: [{ podSelector: knotePods }], ports: [{ protocol: "TCP", port: MINIO_PORT }] }],
-            }),
-        ];
+        const knotePods = { apps: [KNOTE_NAMES.knote] };
+        return lockDownIngress(this, name, namespace, [
+            { part: "knote", name: "knote-from-ingress-controller", to: [KNOTE_NAMES.knote], from: [{ namespace: ingressControllerNamespace }], port: KNOTE_PORT },
+            { part: "mongo", name: "mongo-from-knote", to: [KNOTE_NAMES.mongo], from: [knotePods], port: MONGO_PORT },
+            { part: "minio", name: "minio-from-knote", to: [KNOTE_NAMES.minio], from: [knotePods], port: MINIO_PORT },
+        ]);
     }
 }
 

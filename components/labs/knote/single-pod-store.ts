@@ -14,6 +14,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ProbeSpec, ResourceSpec, SecretRef, envVars, labelsFor, probe, resources } from "../../pod";
+import { ImageSecurity, withSecurity } from "../../security";
 
 export interface SinglePodStoreArgs {
     /** Namespace the store lives in. */
@@ -24,6 +25,8 @@ export interface SinglePodStoreArgs {
     partOf: string;
     /** Image reference with a pinned tag. */
     image: string;
+    /** How the image runs: its non-root user (with the fsGroup that lets it write the claim), or its documented exception. */
+    security: ImageSecurity;
     /** Command arguments, e.g. `["server", "/storage"]`. */
     args?: string[];
     /** Port the store listens on; the Service exposes the same port. */
@@ -91,7 +94,7 @@ export class SinglePodStore extends pulumi.ComponentResource {
                 selector: { matchLabels: selector },
                 template: {
                     metadata: { labels: this.podLabels },
-                    spec: {
+                    spec: withSecurity(args.security, {
                         containers: [{
                             name: args.name,
                             image: args.image,
@@ -104,7 +107,7 @@ export class SinglePodStore extends pulumi.ComponentResource {
                             volumeMounts: [{ name: "data", mountPath: args.volume.mountPath }],
                         }],
                         volumes: [{ name: "data", persistentVolumeClaim: { claimName: this.claim.metadata.name } }],
-                    },
+                    }),
                 },
             },
         }, { parent: this });

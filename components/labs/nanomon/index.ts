@@ -8,9 +8,12 @@
  * - PostgreSQL as StatefulSet `postgres` (pod `postgres-0`, claim `postgres-pvc-postgres-0`,
  *   500M by default on the platform's expandable StorageClass, the data directory in a
  *   sub-directory of the volume), reached through Service `database` on 5432 (the DSN names it);
- * - NetworkPolicies: ingress denied by default; the ingress controller reaches api and frontend,
- *   the load test the api, and only this instance's api and runner pods reach PostgreSQL;
- * - the namespace labelled for Pod Security admission (baseline enforced, restricted warned);
+ * - NetworkPolicies (../../network-policy.ts): ingress denied by default; the ingress controller
+ *   reaches api and frontend, the load test the api, and only this instance's api and runner pods
+ *   reach PostgreSQL;
+ * - every pod restricted (../../security.ts: non-root users, no token, seccomp, no capabilities),
+ *   and the namespace enforcing Pod Security `restricted`; ping monitors don't work under it
+ *   (they need CAP_NET_RAW), http, tcp and dns monitors do;
  * - its schema from ConfigMap `nanomon-sql-init` at `/docker-entrypoint-initdb.d` (./schema.ts);
  * - the database password generated (`@pulumi/random`) into Secret `database-creds` (key
  *   `password`), read by PostgreSQL, api and runner through `secretKeyRef`, never a stack output;
@@ -24,8 +27,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { FrontDoor } from "../../front-door";
-import { ImageSettings, imageFor } from "../../images";
+import { ImageKey, ImageSettings, imageFor } from "../../images";
+import { lockDownIngress } from "../../network-policy";
 import { envVars, labelsFor, resources } from "../../pod";
+import { namespacePodSecurity, securityOf, withSecurity } from "../../security";
 import { StatefulStore } from "../../stateful-store";
 import { Workload } from "../../workload";
 import { LabInstance, defineLab } from "../lab";
@@ -118,22 +123,15 @@ export class NanomonLab extends pulumi.ComponentResource {
         super("kubelab:labs:Nanomon", name, {}, opts);
         const dataOpts = { protect: args.protectData, retainOnDelete: args.protectData };
         const partOf = { "app.kubernetes.io/part-of": name, "app.kubernetes.io/managed-by": "kubelab" };
+        const images: ImageKey[] = ["nanomon-api", "nanomon-frontend", "nanomon-runner", "nanomon-postgres", ...(args.loadTest.enabled ? ["nanomon-load-test" as const] : [])];
+        // Pod Security admission at the level every image allows (restricted; see ../../security.ts).
+        const podSecurity = namespacePodSecurity(images);
 
         this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
             metadata: {
                 name: args.namespace,
-                labels: {
-                    ...partOf,
-                    // Pod Security admission: baseline is enforced; restricted is only warned and
-                    // audited, because the stock images (postgres in particular) start as root.
-                    "pod-security.kubernetes.io/enforce": "baseline",
-                    "pod-security.kubernetes.io/warn": "restricted",
-                    "pod-security.kubernetes.io/audit": "restricted",
-                },
-                annotations: {
-                    "kubelab.dev/pod-security-reason": "baseline, not restricted: the postgres image starts as root to prepare its data " +
-                        "directory, and the nanomon images are not known to run under an arbitrary non-root user",
-                },
+                labels: { ...partOf, ...podSecurity.labels },
+                annotations: Object.keys(podSecurity.annotations).length ? podSecurity.annotations : undefined,
             },
         }, { parent: this, ...dataOpts });
         const namespace = this.namespace.metadata.name;
@@ -160,6 +158,7 @@ export class NanomonLab extends pulumi.ComponentResource {
             partOf: name,
             replicas: 1,
             image: imageFor("nanomon-postgres", args.images),
+            security: securityOf("nanomon-postgres"),
             port: POSTGRES_PORT,
             portName: "postgres",
             resources: { cpu: "50m", memory: "100Mi", cpuLimit: "100m", memoryLimit: "512Mi" },
@@ -190,6 +189,7 @@ export class NanomonLab extends pulumi.ComponentResource {
             app: NANOMON_NAMES.apiService,
             partOf: name,
             image: imageFor("nanomon-api", args.images),
+            security: securityOf("nanomon-api"),
             port: API_PORT,
             autoscale: args.api,
             resources: { cpu: "50m", memory: "50Mi", memoryLimit: "128Mi" },
@@ -207,6 +207,7 @@ export class NanomonLab extends pulumi.ComponentResource {
             app: NANOMON_NAMES.frontendService,
             partOf: name,
             image: imageFor("nanomon-frontend", args.images),
+            security: securityOf("nanomon-frontend"),
             port: FRONTEND_PORT,
             replicas: 1,
             resources: { cpu: "25m", memory: "32Mi", memoryLimit: "128Mi" },
@@ -261,14 +262,14 @@ export class NanomonLab extends pulumi.ComponentResource {
                 strategy: { type: "Recreate" },
                 template: {
                     metadata: { labels },
-                    spec: {
+                    spec: withSecurity(securityOf("nanomon-runner"), {
                         containers: [{
                             name: "runner",
                             image,
                             env: envVars(env, secretEnv),
                             resources: resources({ cpu: "50m", memory: "50Mi", memoryLimit: "128Mi" }),
                         }],
-                    },
+                    }),
                 },
             },
         }, { parent: this });
@@ -277,36 +278,18 @@ export class NanomonLab extends pulumi.ComponentResource {
     /**
      * Default-deny ingress for the namespace, then one opening per path the lab needs: the
      * ingress controller → frontend:8001 and api:8000, the load test → api:8000, api and runner
-     * → postgres:5432. Pods are matched by this instance's labels (`app` and
-     * `app.kubernetes.io/part-of`); a podSelector without a namespaceSelector only matches pods
-     * of the policy's own namespace. (Probes come from the kubelet and are not affected.)
+     * → postgres:5432 (../../network-policy.ts).
      */
     private lockDown(name: string, namespace: pulumi.Output<string>, ingressControllerNamespace: string): k8s.networking.v1.NetworkPolicy[] {
-        const labels = { "app.kubernetes.io/part-of": name, "app.kubernetes.io/managed-by": "kubelab" };
-        const podsOf = (...apps: string[]): k8s.types.input.meta.v1.LabelSelector => apps.length === 1
-            ? { matchLabels: { app: apps[0], "app.kubernetes.io/part-of": name } }
-            : { matchLabels: { "app.kubernetes.io/part-of": name }, matchExpressions: [{ key: "app", operator: "In", values: apps }] };
-        const ingressController = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ingressControllerNamespace } } };
-        const policy = (part: string, k8sName: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) =>
-            new k8s.networking.v1.NetworkPolicy(`${name}-${part}-policy`, { metadata: { name: k8sName, namespace, labels }, spec }, { parent: this });
-        return [
-            policy("default-deny", "default-deny-ingress", { podSelector: {}, policyTypes: ["Ingress"] }),
-            policy("frontend", "frontend-from-ingress-controller", {
-                podSelector: podsOf(NANOMON_NAMES.frontendService),
-                policyTypes: ["Ingress"],
-                ingress: [{ from: [ingressController], ports: [{ protocol: "TCP", port: FRONTEND_PORT }] }],
-            }),
-            policy("api", "api-from-ingress-controller-and-load-test", {
-                podSelector: podsOf(NANOMON_NAMES.apiService),
-                policyTypes: ["Ingress"],
-                ingress: [{ from: [ingressController, { podSelector: podsOf(NANOMON_NAMES.loadTest) }], ports: [{ protocol: "TCP", port: API_PORT }] }],
-            }),
-            policy("database", "postgres-from-nanomon", {
-                podSelector: podsOf(NANOMON_NAMES.postgres),
-                policyTypes: ["Ingress"],
-                ingress: [{ from: [{ podSelector: podsOf(NANOMON_NAMES.apiService, "runner") }], ports: [{ protocol: "TCP", port: POSTGRES_PORT }] }],
-            }),
-        ];
+        const ingressController = { namespace: ingressControllerNamespace };
+        return lockDownIngress(this, name, namespace, [
+            { part: "frontend", name: "frontend-from-ingress-controller", to: [NANOMON_NAMES.frontendService], from: [ingressController], port: FRONTEND_PORT },
+            {
+                part: "api", name: "api-from-ingress-controller-and-load-test", to: [NANOMON_NAMES.apiService],
+                from: [ingressController, { apps: [NANOMON_NAMES.loadTest] }], port: API_PORT,
+            },
+            { part: "database", name: "postgres-from-nanomon", to: [NANOMON_NAMES.postgres], from: [{ apps: [NANOMON_NAMES.apiService, "runner"] }], port: POSTGRES_PORT },
+        ]);
     }
 
     /**
@@ -337,7 +320,7 @@ export class NanomonLab extends pulumi.ComponentResource {
                 ttlSecondsAfterFinished: 600,
                 template: {
                     metadata: { labels },
-                    spec: {
+                    spec: withSecurity(securityOf("nanomon-load-test"), {
                         restartPolicy: "Never",
                         containers: [{
                             name: "load-test",
@@ -350,7 +333,7 @@ export class NanomonLab extends pulumi.ComponentResource {
                             }),
                             resources: resources({ cpu: "100m", memory: "16Mi", memoryLimit: "64Mi" }),
                         }],
-                    },
+                    }),
                 },
             },
         }, { parent: this, deleteBeforeReplace: true });

@@ -7,7 +7,12 @@
  *   so reloading it shows the Service balancing across pods;
  * - MongoDB as StatefulSet `mongodb` (pod `mongodb-0`, claim `mongo-vol-mongodb-0`, 500M by
  *   default): deleting the pod, or the whole StatefulSet, loses no data;
- * - one Ingress host: `/` → frontend, `/api` → data-api.
+ * - one Ingress host: `/` → frontend, `/api` → data-api;
+ * - NetworkPolicies (../../network-policy.ts): ingress denied by default; the ingress
+ *   controller's namespace reaches frontend:3000 and data-api:4000, and only this instance's
+ *   data-api pods reach MongoDB on 27017;
+ * - every pod runs as a non-root user with no ServiceAccount token, seccomp on and no
+ *   capabilities (../../security.ts), and the namespace enforces Pod Security `restricted`.
  *
  * Settings: `kubelab:smilr` (./settings.ts). Instance name and namespace come from `kubelab:labs`.
  */
@@ -15,10 +20,16 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { FrontDoor } from "../../front-door";
 import { ImageSettings, imageFor } from "../../images";
+import { lockDownIngress } from "../../network-policy";
+import { namespacePodSecurity, securityOf } from "../../security";
 import { StatefulStore } from "../../stateful-store";
 import { Workload } from "../../workload";
 import { LabInstance, defineLab } from "../lab";
 import { SmilrSettings, smilrSettings } from "./settings";
+
+export const DATA_API_PORT = 4000;
+export const FRONTEND_PORT = 3000;
+export const MONGO_PORT = 27017;
 
 export interface SmilrLabArgs extends SmilrSettings {
     /** Namespace of the instance; the lab creates it. */
@@ -51,6 +62,8 @@ export class SmilrLab extends pulumi.ComponentResource {
     readonly dataApiFront: FrontDoor;
     readonly frontend: Workload;
     readonly frontendFront: FrontDoor;
+    /** Default-deny ingress for the namespace, and one opening per path the lab needs. */
+    readonly networkPolicies: k8s.networking.v1.NetworkPolicy[];
     /** How to reach the lab. */
     readonly endpoints: pulumi.Output<SmilrEndpoints>;
 
@@ -59,8 +72,14 @@ export class SmilrLab extends pulumi.ComponentResource {
         super("kubelab:labs:Smilr", name, {}, opts);
         const dataOpts = { protect: args.protectData, retainOnDelete: args.protectData };
 
+        // Pod Security admission at the level every image allows (restricted; see ../../security.ts).
+        const podSecurity = namespacePodSecurity(["smilr-data-api", "smilr-frontend", "smilr-mongodb"]);
         this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: { name: args.namespace, labels: { "app.kubernetes.io/part-of": name, "app.kubernetes.io/managed-by": "kubelab" } },
+            metadata: {
+                name: args.namespace,
+                labels: { "app.kubernetes.io/part-of": name, "app.kubernetes.io/managed-by": "kubelab", ...podSecurity.labels },
+                annotations: Object.keys(podSecurity.annotations).length ? podSecurity.annotations : undefined,
+            },
         }, { parent: this, ...dataOpts });
         const namespace = this.namespace.metadata.name;
 
@@ -70,7 +89,8 @@ export class SmilrLab extends pulumi.ComponentResource {
             partOf: name,
             replicas: 1,
             image: imageFor("smilr-mongodb", args.images),
-            port: 27017,
+            security: securityOf("smilr-mongodb"),
+            port: MONGO_PORT,
             portName: "mongodb",
             resources: { cpu: "100m", memory: "256Mi", memoryLimit: "1Gi" },
             readiness: { tcp: true, initialDelaySeconds: 5, periodSeconds: 10 },
@@ -88,11 +108,12 @@ export class SmilrLab extends pulumi.ComponentResource {
             name: "data-api",
             partOf: name,
             image: imageFor("smilr-data-api", args.images),
-            port: 4000,
+            security: securityOf("smilr-data-api"),
+            port: DATA_API_PORT,
             replicas: args.replicas,
             resources: { cpu: "50m", memory: "64Mi", memoryLimit: "256Mi" },
             env: {
-                MONGO_CONNSTR: pulumi.interpolate`mongodb://${this.mongodb.serviceName}:27017`,
+                MONGO_CONNSTR: pulumi.interpolate`mongodb://${this.mongodb.serviceName}:${MONGO_PORT}`,
                 MONGO_DB_NAME: args.mongoDbName,
             },
             // /api/info (like /api/health, which shares its handler) answers 503 while MongoDB is
@@ -111,7 +132,8 @@ export class SmilrLab extends pulumi.ComponentResource {
             name: "frontend",
             partOf: name,
             image: imageFor("smilr-frontend", args.images),
-            port: 3000,
+            security: securityOf("smilr-frontend"),
+            port: FRONTEND_PORT,
             replicas: args.replicas,
             resources: { cpu: "25m", memory: "64Mi", memoryLimit: "128Mi" },
             env: { API_ENDPOINT: "/api" },
@@ -123,12 +145,19 @@ export class SmilrLab extends pulumi.ComponentResource {
             namespace, name: "frontend", partOf: name, ingress: ingress(["/"]), formerComponent: formerWebService("frontend"),
         }, { parent: this });
 
+        const ingressController = { namespace: args.ingressControllerNamespace };
+        this.networkPolicies = lockDownIngress(this, name, namespace, [
+            { part: "frontend", name: "frontend-from-ingress-controller", to: ["frontend"], from: [ingressController], port: FRONTEND_PORT },
+            { part: "data-api", name: "data-api-from-ingress-controller", to: ["data-api"], from: [ingressController], port: DATA_API_PORT },
+            { part: "mongodb", name: "mongodb-from-data-api", to: ["mongodb"], from: [{ apps: ["data-api"] }], port: MONGO_PORT },
+        ]);
+
         const base = pulumi.interpolate`http://${args.ingressHost ?? args.ingressAddress}`;
         this.endpoints = pulumi.all([base, namespace]).apply(([url, ns]) => ({
             namespace: ns,
             frontend: `${url}/`,
             dataApiInfo: `${url}/api/info`,
-            mongodb: `mongodb-0.mongodb.${ns}.svc.cluster.local:27017 (kubectl -n ${ns} port-forward pod/mongodb-0 27017)`,
+            mongodb: `mongodb-0.mongodb.${ns}.svc.cluster.local:${MONGO_PORT} (kubectl -n ${ns} port-forward pod/mongodb-0 ${MONGO_PORT})`,
         }));
         this.registerOutputs({ endpoints: this.endpoints });
     }

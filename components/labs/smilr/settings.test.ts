@@ -10,10 +10,15 @@ import { smilrSettings } from "./settings";
 const parseSection = (value: unknown) => parseConfig(section({ smilr: smilrSettings }), { smilr: value }, "kubelab:");
 
 describe("smilr settings (kubelab:smilr)", () => {
-    it("defaults to 3 replicas, 500M for MongoDB and database smilrDb when unset or empty", () => {
+    it("defaults to 3 replicas, 500M for MongoDB, database smilrDb and ingress controller namespace ingress-nginx when unset or empty", () => {
         for (const value of [undefined, {}, null]) {
-            assert.deepStrictEqual(smilrSettings.parse(value), { replicas: 3, mongoStorage: "500M", mongoDbName: "smilrDb" });
+            assert.deepStrictEqual(smilrSettings.parse(value), { replicas: 3, mongoStorage: "500M", mongoDbName: "smilrDb", ingressControllerNamespace: "ingress-nginx" });
         }
+    });
+
+    it("takes the ingress controller's namespace as a DNS label", () => {
+        assert.throws(() => parseSection({ ingressControllerNamespace: "Ingress_NGINX" }), /kubelab:smilr\.ingressControllerNamespace: "Ingress_NGINX" is not allowed; expected a DNS label/);
+        assert.strictEqual(smilrSettings.parse({ ingressControllerNamespace: "ingress-system" }).ingressControllerNamespace, "ingress-system");
     });
 
     it("reads numbers as pulumi config set stores them", () => {
