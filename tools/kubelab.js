@@ -11,7 +11,7 @@ const { launch, COMMANDS } = require("./launch");
 const USAGE = [
     `usage: kubelab <${COMMANDS.join("|")}> [args…]`,
     "  plan   plan a stack offline: kubelab plan --stack <name> [--out DIR] [--report FILE] [--against REPORT] [--json]",
-    "  check  run the policy pack over Kubernetes YAML: kubelab check <files or folders…> [--stack NAME | --policy-config FILE]",
+    "  check  run the policy pack over Kubernetes YAML: kubelab check <files, folders or -…> [--stack NAME] [--policy-config FILE] [--json]",
     "  bench  time the offline plan and check",
     "  kubelab <command> --help shows a command's options",
 ].join("\n");
