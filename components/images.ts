@@ -6,6 +6,9 @@
  *   registry host: `smilr/data-api:2.9.8a` becomes `<registry>/smilr/data-api:2.9.8a`;
  * - `kubelab:images` replaces single images by catalog key, e.g.
  *   `{"smilr-data-api": "ghcr.io/benc-uk/smilr/data-api:stable"}`. An override is used as given.
+ *
+ * Each catalog image also has an entry in ./security.ts saying which non-root user it runs as (or
+ * why it can't): an override must run like the image it replaces, same user and writable paths.
  */
 import { z } from "zod";
 import { matching, section } from "../infra/config";
