@@ -78,10 +78,13 @@ export interface Measured {
     rssMb: number;
 }
 
-/** A module preloaded into every measured process: writes its peak RSS (KiB) to $KUBELAB_BENCH_RSS at exit. */
+/** A module preloaded into every measured process: keeps the largest peak RSS (KiB) of them in $KUBELAB_BENCH_RSS at exit. */
 function writePreload(dir: string): string {
     const file = path.join(dir, "rss.js");
-    fs.writeFileSync(file, "process.on(\"exit\", () => { const f = process.env.KUBELAB_BENCH_RSS; if (f) { require(\"fs\").writeFileSync(f, String(process.resourceUsage().maxRSS)); } });\n");
+    // The largest of every process's peak: a launcher that starts the command in a child of its own
+    // (check does, to set its heap limit) must not report its own small peak instead of the child's.
+    fs.writeFileSync(file, "process.on(\"exit\", () => { const f = process.env.KUBELAB_BENCH_RSS; if (f) { const fs = require(\"fs\"); " +
+        "const before = fs.existsSync(f) ? Number(fs.readFileSync(f, \"utf8\")) : 0; fs.writeFileSync(f, String(Math.max(before, process.resourceUsage().maxRSS))); } });\n");
     return file;
 }
 
