@@ -11,6 +11,7 @@ import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import { PolicyPackArgs } from "@pulumi/policy";
 import { DATA_STORE_IMAGES, DATA_STORE_PORTS, isDataStoreImage, networkPolicies, ruleAdmitsPort } from "../policy/network";
+import { packArgs as kubelabPack } from "../policy/pack";
 import { messageOf } from "../tools/check-lib";
 import { ManifestObject, manifestResources, manifestUrn } from "../tools/manifests";
 import { ROOT, plan } from "../tools/plan-lib";
@@ -292,6 +293,15 @@ describe("policy data-store-ingress-restricted", () => {
         it("passes the same chart with its clients-only rule (metrics open to all is not a data port)", async () => {
             assert.deepStrictEqual(await messages(fixture("redis-chart-clients-only.yaml")), []);
         });
+    });
+});
+
+describe("data-store-ingress-restricted in the pack", () => {
+    it("is registered advisory by default, advisory in the workshop profile and mandatory in production", () => {
+        assert.strictEqual(kubelabPack.policies.find(p => p.name === P)?.enforcementLevel, "advisory");
+        const profile = (name: string) => JSON.parse(fs.readFileSync(path.join(ROOT, "policy", "config", `${name}.json`), "utf8")) as PolicyPackConfigFile;
+        assert.strictEqual(resolvePolicyConfig(kubelabPack, profile("minikube"))[P]?.enforcementLevel, "advisory");
+        assert.strictEqual(resolvePolicyConfig(kubelabPack, profile("production"))[P]?.enforcementLevel, "mandatory");
     });
 });
 
