@@ -75,6 +75,7 @@ describe("a lab deployed twice in one stack", function () {
             const kinds = objects.filter(o => o.namespace === ns).map(o => `${o.kind}/${o.name}`).sort();
             assert.deepStrictEqual(kinds, [
                 "Deployment/data-api", "Deployment/frontend", "Ingress/data-api", "Ingress/frontend",
+                "NetworkPolicy/data-api-from-ingress-controller", "NetworkPolicy/default-deny-ingress", "NetworkPolicy/frontend-from-ingress-controller", "NetworkPolicy/mongodb-from-data-api",
                 "PodDisruptionBudget/data-api", "PodDisruptionBudget/frontend",
                 "Service/data-api", "Service/frontend", "Service/mongodb", "StatefulSet/mongodb",
             ]);
