@@ -10,13 +10,13 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { Plan, ROOT, exitCodeOf, failureKind, pack, planSummary } from "../tools/plan-lib";
+import { Plan, ROOT, exitCodeOf, failureKind, pack, plan, planSummary } from "../tools/plan-lib";
 import { PolicyConfigFileError } from "../tools/policy-config";
 import { StackConfigError } from "../tools/stack-config";
 import { resolvePolicyConfig, runPolicyPack } from "../tools/policy-harness";
 import { ProgramFailure, recordProgram } from "../tools/recorder";
 import { SECRET_PLACEHOLDER, UNKNOWN_PLACEHOLDER, UNKNOWN_SENTINEL, analyzerResources, renderObjects, resourceTree, toYaml } from "../tools/render";
-import { listStacks } from "../tools/stack-config";
+import { listStacks, loadStackConfig } from "../tools/stack-config";
 import { validateObject } from "../tools/validate";
 
 describe("project files", () => {
@@ -193,6 +193,24 @@ describe("the plan's summary and failures", function () {
         assert.strictEqual(failureKind(configFailure), "config");
         const programFailure = await recordProgram(async () => { throw new TypeError("x is undefined"); }, { stack: "test", config: {} }).catch((e: unknown) => e);
         assert.strictEqual(failureKind(programFailure), "program");
+    });
+});
+
+describe("secrets in rendered objects", function () {
+    this.timeout(60000);
+
+    it("a secure ingressHost keeps the Ingress rules secret in the YAML and the plan still passes: a secret's placeholders are not judged by the schema", async () => {
+        const base = loadStackConfig(ROOT, "minikube");
+        const config = { ...base, config: { ...base.config, "kubelab:ingressHost": "[secure value of kubelab:ingressHost]" }, secretKeys: [...base.secretKeys, "kubelab:ingressHost"] };
+        const p = await plan("minikube", { config });
+        assert.deepStrictEqual(p.schemaFailures, []);
+        assert.strictEqual(exitCodeOf(p), 0);
+        const ingress = p.objects.find(o => o.kind === "Ingress")!;
+        assert.deepStrictEqual(ingress.secretPaths, ["/spec"]); // the rules hold the host, and the spec holds the rules
+        assert.ok(!toYaml([ingress]).includes("[secure value of"), "the host never reaches the YAML");
+        // The same placeholders outside a secret are still judged.
+        const plain = { ...ingress, secretPaths: undefined };
+        assert.ok((await validateObject(plain)).length > 0);
     });
 });
 

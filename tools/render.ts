@@ -33,28 +33,37 @@ export interface RenderedObject {
     object: JsonObject;
     /** JSON paths (`/spec/replicas`) whose value is unknown until deployed. */
     unknownPaths: string[];
+    /**
+     * JSON paths whose value is a secret, rendered as `(secret)` leaf by leaf: its shape is kept,
+     * its values are not, so a schema check must not judge them (as it doesn't judge unknowns).
+     */
+    secretPaths?: string[];
 }
 
 /**
  * Plain JSON from wire values: unknowns and secrets replaced by placeholders, paths of unknowns
- * collected. Inside a secret every leaf becomes the secret placeholder, keeping the shape so that
- * the object still validates.
+ * collected. Inside a secret every leaf becomes the secret placeholder, keeping the shape; the
+ * path of each secret goes to `secretPaths` (when given), since its leaves are no longer the
+ * values the schema expects (a port number, an enum).
  */
-export function toPlain(value: WireValue, unknownPaths: string[], at = "", secret = false): Json {
+export function toPlain(value: WireValue, unknownPaths: string[], at = "", secret = false, secretPaths?: string[]): Json {
     if (value === UNKNOWN_SENTINEL) {
         unknownPaths.push(at);
         return secret ? SECRET_PLACEHOLDER : UNKNOWN_PLACEHOLDER;
     }
     if (Array.isArray(value)) {
-        return value.map((v, i) => toPlain(v, unknownPaths, `${at}/${i}`, secret));
+        return value.map((v, i) => toPlain(v, unknownPaths, `${at}/${i}`, secret, secretPaths));
     }
     if (value && typeof value === "object") {
         if (value[SIG_KEY] === SECRET_SIG) {
-            return toPlain(value.value, unknownPaths, at, true);
+            if (!secret) {
+                secretPaths?.push(at);
+            }
+            return toPlain(value.value, unknownPaths, at, true, secretPaths);
         }
         const out: JsonObject = {};
         for (const [k, v] of Object.entries(value)) {
-            out[k] = toPlain(v, unknownPaths, `${at}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`, secret);
+            out[k] = toPlain(v, unknownPaths, `${at}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`, secret, secretPaths);
         }
         return out;
     }
@@ -117,7 +126,8 @@ export function renderObjects(recording: Recording): RenderedObject[] {
     }
     return ordered.map(r => {
         const unknownPaths: string[] = [];
-        const object = toPlain(r.state, unknownPaths) as JsonObject;
+        const secretPaths: string[] = [];
+        const object = toPlain(r.state, unknownPaths, "", false, secretPaths) as JsonObject;
         const { apiVersion, kind } = parseType(r.type)!;
         const metadata = (object.metadata ?? {}) as JsonObject;
         return {
@@ -128,6 +138,7 @@ export function renderObjects(recording: Recording): RenderedObject[] {
             name: typeof metadata.name === "string" ? metadata.name : r.name,
             object: { apiVersion, kind, ...object },
             unknownPaths,
+            ...(secretPaths.length ? { secretPaths } : {}),
         };
     });
 }

@@ -57,7 +57,7 @@ export interface ValidationIssue {
 }
 
 /** The part of a rendered object validation reads. */
-export type ValidatedObject = Pick<RenderedObject, "apiVersion" | "kind" | "object" | "unknownPaths">;
+export type ValidatedObject = Pick<RenderedObject, "apiVersion" | "kind" | "object" | "unknownPaths" | "secretPaths">;
 
 interface AjvError { instancePath?: string; message?: string; keyword?: string; params?: Record<string, unknown> }
 interface ModelClass { prototype: { validate(this: unknown): void } }
@@ -254,7 +254,7 @@ function selectorIssues(o: ValidatedObject): ValidationIssue[] {
     const template = isRecord(spec.template) ? spec.template : {};
     const metadata = isRecord(template.metadata) ? template.metadata : {};
     const labels = (isRecord(metadata.labels) ? metadata.labels : {}) as Record<string, string>;
-    if (o.unknownPaths.some(p => p === "/spec" || p.startsWith("/spec/selector") || p === "/spec/template" || p === "/spec/template/metadata" || p.startsWith("/spec/template/metadata/labels"))) {
+    if ([...o.unknownPaths, ...(o.secretPaths ?? [])].some(p => p === "" || p === "/spec" || p.startsWith("/spec/selector") || p === "/spec/template" || p === "/spec/template/metadata" || p.startsWith("/spec/template/metadata/labels"))) {
         return []; // not known until deployment
     }
     if (!isRecord(spec.selector)) {
@@ -298,7 +298,9 @@ export async function validationIssues(o: ValidatedObject): Promise<ValidationIs
     if (!Model) {
         return [{ code: "unknown-kind", message: `unknown kind ${o.kind} in apiVersion ${o.apiVersion} (not in the Kubernetes API this project validates against)` }];
     }
-    const isUnknown = (p?: string) => p !== undefined && o.unknownPaths.some(u => p === u || p.startsWith(`${u}/`));
+    // Unknown until deployed, or a secret rendered as placeholders: not the values the schema expects.
+    const hidden = [...o.unknownPaths, ...(o.secretPaths ?? [])];
+    const isUnknown = (p?: string) => p !== undefined && hidden.some(u => p === u || u === "" || p.startsWith(`${u}/`));
     const issues: ValidationIssue[] = [];
     const accesses = new Map<object, Access>();
     try {
