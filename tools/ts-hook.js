@@ -1,0 +1,185 @@
+// @ts-check
+/**
+ * Loads the project's TypeScript sources in this process: a `require` hook for `.ts` files (the
+ * mechanism ts-node uses) that strips types without checking them, like ts-node's transpile-only
+ * mode, and keeps each file's JavaScript in a cache so that later starts don't load the
+ * `typescript` package at all (loading it and transpiling every file cost ~1.3 s per start).
+ *
+ *   node -r ./tools/ts-hook.js tools/plan.ts     (tools/launch.js and .mocharc.json use it)
+ *
+ * The cache is `node_modules/.cache/kubelab-ts/` (KUBELAB_TS_CACHE names another folder). Each
+ * entry is named by the SHA-256 of everything its output depends on: the file's path and text,
+ * the TypeScript version, the compiler options and this hook's FORMAT; a changed source gets a
+ * new name, so an entry is never stale. Entries of deleted or changed files are simply never read
+ * again (delete the folder to reclaim the space). If the folder can't be created or written, the
+ * hook transpiles in memory on every start instead.
+ *
+ * Types are not checked here: `npm run typecheck` does that. Syntax errors fail the require with
+ * the file, line and message. Files under node_modules are left to Node (no package ships .ts
+ * to be required). The output carries an inline source map, and source maps are enabled, so
+ * stack traces name the .ts lines.
+ */
+"use strict";
+const crypto = require("crypto");
+const fs = require("fs");
+const path = require("path");
+const Module = require("module");
+
+/** Changes whenever the hook's output for the same input changes (invalidates every entry). */
+const FORMAT = 1;
+
+/**
+ * The emit-relevant options of ../tsconfig.json, in tsconfig.json's spelling (the policy pack's
+ * own tsconfig targets ES2020, but ts-node transpiled it with these before as well, and Node 22
+ * runs ES2022). Type-checking options don't change what transpiling emits.
+ */
+const COMPILER_OPTIONS = Object.freeze({
+    module: "commonjs",
+    target: "es2022",
+    esModuleInterop: true,
+    strict: true,
+    inlineSourceMap: true,
+    inlineSources: true,
+});
+
+const root = path.resolve(__dirname, "..");
+const cacheDir = process.env.KUBELAB_TS_CACHE ? path.resolve(process.env.KUBELAB_TS_CACHE) : path.join(root, "node_modules", ".cache", "kubelab-ts");
+const nodeModules = `${path.sep}node_modules${path.sep}`;
+
+/** @typedef {{ exports: unknown, _compile(code: string, filename: string): void }} CompiledModule */
+/** @typedef {(module: CompiledModule, filename: string) => void} Loader */
+
+/** The require.extensions table (deprecated for users, but the supported way to add a loader). */
+const extensions = /** @type {Record<string, Loader | undefined>} */ (/** @type {unknown} */ (Module._extensions));
+
+/** What this process did, for tests and for curiosity (KUBELAB_TS_HOOK_DEBUG=1 prints it at exit). */
+const stats = { hits: 0, transpiled: 0, cacheWritable: /** @type {boolean | undefined} */ (undefined) };
+
+/** @type {string | undefined} */
+let tsVersion;
+/** Version of the typescript package that transpiles, read from its package.json (cheap, unlike loading it). */
+function typescriptVersion() {
+    if (tsVersion === undefined) {
+        const pkg = JSON.parse(fs.readFileSync(require.resolve("typescript/package.json"), "utf8"));
+        tsVersion = String(pkg.version);
+    }
+    return tsVersion;
+}
+
+/**
+ * The cache name of `filename`'s output for `source`.
+ * @param {string} filename
+ * @param {string} source
+ */
+function cacheKey(filename, source) {
+    return crypto.createHash("sha256")
+        .update(JSON.stringify({ format: FORMAT, typescript: typescriptVersion(), options: COMPILER_OPTIONS, filename }))
+        .update("\0")
+        .update(source)
+        .digest("hex");
+}
+
+/**
+ * JavaScript for `source`; throws naming the file, line and message on a syntax error.
+ * @param {string} filename
+ * @param {string} source
+ */
+function transpile(filename, source) {
+    /** @type {typeof import("typescript")} */
+    const ts = require("typescript");
+    const converted = ts.convertCompilerOptionsFromJson(COMPILER_OPTIONS, root);
+    const result = ts.transpileModule(source, { compilerOptions: converted.options, fileName: filename, reportDiagnostics: true });
+    const errors = [...converted.errors, ...(result.diagnostics ?? [])].filter(d => d.category === ts.DiagnosticCategory.Error);
+    if (errors.length > 0) {
+        const lines = errors.map(d => {
+            const message = ts.flattenDiagnosticMessageText(d.messageText, "\n");
+            if (d.file && d.start !== undefined) {
+                const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+                return `${d.file.fileName}:${line + 1}:${character + 1} - error TS${d.code}: ${message}`;
+            }
+            return `error TS${d.code}: ${message}`;
+        });
+        throw new Error(`cannot load ${filename}: TypeScript syntax error${errors.length > 1 ? "s" : ""}:\n${lines.join("\n")}`);
+    }
+    stats.transpiled++;
+    return result.outputText;
+}
+
+/** Whether the cache folder exists or could be made (asked once per process). */
+function cacheUsable() {
+    if (stats.cacheWritable === undefined) {
+        try {
+            fs.mkdirSync(cacheDir, { recursive: true });
+            fs.accessSync(cacheDir, fs.constants.W_OK);
+            stats.cacheWritable = true;
+        } catch {
+            stats.cacheWritable = false;
+        }
+    }
+    return stats.cacheWritable;
+}
+
+/**
+ * Stores `code` as `file`: written beside it under a unique name, then renamed over it, so that a
+ * concurrent reader (parallel test processes) sees the whole entry or none. Failures are ignored.
+ * @param {string} file
+ * @param {string} code
+ */
+function store(file, code) {
+    const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.tmp`;
+    try {
+        fs.writeFileSync(tmp, code);
+        fs.renameSync(tmp, file);
+    } catch {
+        stats.cacheWritable = false;
+        try {
+            fs.rmSync(tmp, { force: true });
+        } catch {
+            // nothing more to do: the entry is simply not cached
+        }
+    }
+}
+
+/**
+ * JavaScript for the TypeScript file `filename`, from the cache when it holds this source's output.
+ * @param {string} filename
+ */
+function compiled(filename) {
+    const source = fs.readFileSync(filename, "utf8");
+    const entry = cacheUsable() ? path.join(cacheDir, `${cacheKey(filename, source)}.js`) : undefined;
+    if (entry) {
+        try {
+            const code = fs.readFileSync(entry, "utf8");
+            stats.hits++;
+            return code;
+        } catch {
+            // not cached yet
+        }
+    }
+    const code = transpile(filename, source);
+    if (entry) {
+        store(entry, code);
+    }
+    return code;
+}
+
+const previous = extensions[".ts"];
+/** @type {Loader & { kubelabTsHook?: true }} */
+const loadTypeScript = (module, filename) => {
+    if (filename.includes(nodeModules)) {
+        (previous ?? /** @type {Loader} */ (extensions[".js"]))(module, filename);
+        return;
+    }
+    module._compile(compiled(filename), filename);
+};
+loadTypeScript.kubelabTsHook = true;
+
+if (!(/** @type {{ kubelabTsHook?: true } | undefined} */ (previous))?.kubelabTsHook) {
+    extensions[".ts"] = loadTypeScript;
+    process.setSourceMapsEnabled(true);
+    if (process.env.KUBELAB_TS_HOOK_DEBUG) {
+        process.on("exit", () => process.stderr.write(`ts-hook: ${JSON.stringify({ ...stats, cacheDir, typescriptLoaded: Object.keys(require.cache).some(k => k.includes(`${nodeModules}typescript${path.sep}`)) })}\n`));
+    }
+}
+
+module.exports = { COMPILER_OPTIONS, FORMAT, cacheDir, cacheKey, stats };
