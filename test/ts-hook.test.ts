@@ -1,0 +1,144 @@
+/**
+ * tools/ts-hook.js, the require hook that loads the TypeScript sources for the offline commands
+ * and the tests: cached output is reused without loading typescript, a changed source is never
+ * served stale, syntax errors name file and line, and an unusable cache folder only costs time.
+ * Each case runs in its own node process with its own cache folder (KUBELAB_TS_CACHE).
+ */
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+const ROOT = path.resolve(__dirname, "..");
+const HOOK = path.join(ROOT, "tools", "ts-hook.js");
+
+interface Run {
+    status: number | null;
+    stderr: string;
+    /** What the child printed: the loaded module's exports and the hook's counters. */
+    report?: { exports: unknown; hits: number; transpiled: number; cacheWritable: boolean; typescriptLoaded: boolean };
+}
+
+/** Requires `file` in a fresh node process with the hook and `cache` as its cache folder. */
+function load(file: string, cache: string): Run {
+    const script = `
+        const hook = require(${JSON.stringify(HOOK)});
+        const exported = require(${JSON.stringify(file)});
+        const typescriptLoaded = Object.keys(require.cache).some(k => /[\\\\/]node_modules[\\\\/]typescript[\\\\/]/.test(k));
+        console.log(JSON.stringify({ exports: exported, ...hook.stats, typescriptLoaded }));`;
+    const env: NodeJS.ProcessEnv = { ...process.env, KUBELAB_TS_CACHE: cache };
+    delete env.KUBELAB_TS_HOOK_DEBUG;
+    const r = spawnSync(process.execPath, ["-e", script], { cwd: ROOT, env, encoding: "utf8" });
+    const last = r.stdout.trim().split("\n").pop();
+    return { status: r.status, stderr: r.stderr, report: r.status === 0 && last ? JSON.parse(last) : undefined };
+}
+
+describe("ts-hook (tools/ts-hook.js)", function () {
+    this.timeout(60000);
+    let tmp: string;
+    let cache: string;
+    beforeEach(() => {
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-ts-hook-"));
+        cache = path.join(tmp, "cache");
+    });
+    afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+    it("transpiles on the first load, and on the next reuses the cached output without loading typescript", () => {
+        const file = path.join(tmp, "tiny.ts");
+        fs.writeFileSync(file, `const n: number = 41;\nexport const answer = n + 1;\n`);
+        const first = load(file, cache);
+        assert.strictEqual(first.status, 0, first.stderr);
+        assert.deepStrictEqual(first.report, { exports: { answer: 42 }, hits: 0, transpiled: 1, cacheWritable: true, typescriptLoaded: true });
+        const entries = fs.readdirSync(cache);
+        assert.strictEqual(entries.length, 1);
+        assert.match(entries[0], /^[0-9a-f]{64}\.js$/);
+
+        const second = load(file, cache);
+        assert.strictEqual(second.status, 0, second.stderr);
+        assert.deepStrictEqual(second.report, { exports: { answer: 42 }, hits: 1, transpiled: 0, cacheWritable: true, typescriptLoaded: false });
+    });
+
+    it("gives a changed source a new cache entry, so its old output is never served", () => {
+        const file = path.join(tmp, "changing.ts");
+        fs.writeFileSync(file, `export const version: string = "one";\n`);
+        assert.deepStrictEqual(load(file, cache).report?.exports, { version: "one" });
+        // Same length and same modification second: only the content tells them apart.
+        fs.writeFileSync(file, `export const version: string = "two";\n`);
+        const changed = load(file, cache);
+        assert.strictEqual(changed.status, 0, changed.stderr);
+        assert.deepStrictEqual(changed.report, { exports: { version: "two" }, hits: 0, transpiled: 1, cacheWritable: true, typescriptLoaded: true });
+        assert.strictEqual(fs.readdirSync(cache).length, 2);
+    });
+
+    it("fails a source with a syntax error, naming the file, line and message (and caches nothing)", () => {
+        const file = path.join(tmp, "broken.ts");
+        fs.writeFileSync(file, `export const a = 1;\n\nexport const b: number = ;\n`);
+        const r = load(file, cache);
+        assert.notStrictEqual(r.status, 0);
+        assert.match(r.stderr, new RegExp(`cannot load ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: TypeScript syntax error`));
+        assert.match(r.stderr, /broken\.ts:3:\d+ - error TS1109: Expression expected\./);
+        assert.deepStrictEqual(fs.readdirSync(cache), []);
+    });
+
+    it("works without a cache when its folder can't be created", () => {
+        const file = path.join(tmp, "tiny.ts");
+        fs.writeFileSync(file, `export = { ok: true as boolean };\n`);
+        const blocker = path.join(tmp, "a-file");
+        fs.writeFileSync(blocker, "");
+        for (let i = 0; i < 2; i++) {
+            const r = load(file, path.join(blocker, "cache"));
+            assert.strictEqual(r.status, 0, r.stderr);
+            assert.deepStrictEqual(r.report, { exports: { ok: true }, hits: 0, transpiled: 1, cacheWritable: false, typescriptLoaded: true });
+        }
+    });
+
+    it("loads the module forms the sources use: export =, import = require, default imports with esModuleInterop, JSON", () => {
+        fs.writeFileSync(path.join(tmp, "data.json"), JSON.stringify({ name: "lab" }));
+        fs.writeFileSync(path.join(tmp, "fn.ts"), `export = (x: number): number => x * 2;\n`);
+        const file = path.join(tmp, "main.ts");
+        fs.writeFileSync(file, [
+            `import double = require("./fn");`,
+            `import data from "./data.json";`,
+            `import path from "path";`,
+            `import * as fs from "fs";`,
+            `export const results = [double(21), data.name, path.basename("/a/b.ts"), typeof fs.readFileSync];`,
+        ].join("\n"));
+        for (let i = 0; i < 2; i++) {
+            const r = load(file, cache);
+            assert.strictEqual(r.status, 0, r.stderr);
+            assert.deepStrictEqual(r.report?.exports, { results: [42, "lab", "b.ts", "function"] });
+        }
+    });
+
+    it("points stack traces at the TypeScript lines, from cached output too", () => {
+        const file = path.join(tmp, "throws.ts");
+        // Types and an interface the output drops: JavaScript lines differ from these.
+        fs.writeFileSync(file, [
+            `interface Shape {`,
+            `    sides: number;`,
+            `}`,
+            `type Name = string;`,
+            `const label: Name = "x";`,
+            `export function fail(s: Shape): never {`,
+            `    throw new Error(label + s.sides);`,
+            `}`,
+            `fail({ sides: 3 });`,
+        ].join("\n"));
+        for (let i = 0; i < 2; i++) {
+            const r = load(file, cache);
+            assert.notStrictEqual(r.status, 0);
+            assert.match(r.stderr, /throws\.ts:7:11/);
+        }
+    });
+
+    it("transpiles with the emit options of tsconfig.json", () => {
+        const r = spawnSync(process.execPath, ["-p", `JSON.stringify(require(${JSON.stringify(HOOK)}).COMPILER_OPTIONS)`], { cwd: ROOT, encoding: "utf8" });
+        assert.strictEqual(r.status, 0, r.stderr);
+        const hook = JSON.parse(r.stdout) as Record<string, unknown>;
+        const tsconfig = JSON.parse(fs.readFileSync(path.join(ROOT, "tsconfig.json"), "utf8")) as { compilerOptions: Record<string, unknown> };
+        for (const key of ["module", "target", "esModuleInterop", "strict"]) {
+            assert.strictEqual(String(hook[key]).toLowerCase(), String(tsconfig.compilerOptions[key]).toLowerCase(), key);
+        }
+    });
+});
