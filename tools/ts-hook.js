@@ -176,7 +176,14 @@ loadTypeScript.kubelabTsHook = true;
 
 if (!(/** @type {{ kubelabTsHook?: true } | undefined} */ (previous))?.kubelabTsHook) {
     extensions[".ts"] = loadTypeScript;
-    process.setSourceMapsEnabled(true);
+    // Map stack traces to the .ts lines of the project's own files only: mapping every dependency's
+    // .js.map too (what process.setSourceMapsEnabled does) costs ~0.25 s a start, on 762 files.
+    const nodeModule = /** @type {{ setSourceMapsSupport?: (enabled: boolean, options: { nodeModules: boolean; generatedCode: boolean }) => void }} */ (require("module"));
+    if (nodeModule.setSourceMapsSupport) {
+        nodeModule.setSourceMapsSupport(true, { nodeModules: false, generatedCode: false });
+    } else {
+        process.setSourceMapsEnabled(true);
+    }
     if (process.env.KUBELAB_TS_HOOK_DEBUG) {
         process.on("exit", () => process.stderr.write(`ts-hook: ${JSON.stringify({ ...stats, cacheDir, typescriptLoaded: Object.keys(require.cache).some(k => k.includes(`${nodeModules}typescript${path.sep}`)) })}\n`));
     }
