@@ -265,7 +265,7 @@ describe("npm run check", function () {
     it("as a command: exit codes, policy config, standard input, and errors without a stack trace", async function () {
         this.timeout(120000);
         const run = (args: string[], stdin?: string) => new Promise<{ status: number | null; stdout: string; stderr: string }>(resolve => {
-            const child = execFile(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/check.ts", ...args], { cwd: ROOT, encoding: "utf8" },
+            const child = execFile(process.execPath, ["-r", "./tools/ts-hook.js", "tools/check.ts", ...args], { cwd: ROOT, encoding: "utf8" },
                 (_err, stdout, stderr) => resolve({ status: child.exitCode, stdout, stderr }));
             child.stdin?.end(stdin ?? "");
         });

@@ -162,7 +162,7 @@ describe("stack config loading", () => {
 
     it("makes `npm run plan` exit 2 naming the key, without a stack trace", () => {
         const file = write("e.yaml", "config:\n  kubelab:platform: minikube\n  kubelab:labs: [smilr]\n  kubelab:smilr:\n    mongoStorage: 500MB\n");
-        const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/plan.ts", "--stack", "minikube", "--config-file", file, "--out", path.join(tmp, "out")],
+        const run = spawnSync(process.execPath, ["-r", "./tools/ts-hook.js", "tools/plan.ts", "--stack", "minikube", "--config-file", file, "--out", path.join(tmp, "out")],
             { cwd: ROOT, encoding: "utf8" });
         assert.strictEqual(run.status, 2, run.stdout + run.stderr);
         assert.match(run.stderr, /^error: stack minikube: invalid config kubelab:smilr\.mongoStorage: "500MB" is not allowed/);
