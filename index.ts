@@ -10,7 +10,7 @@ export = async () => {
     const settings = loadSettings();                                                  // validated once; errors name the key
     const platform = await createPlatform(settings.platform,                          // infra/<platform>/, imported on demand
         { stack: settings.stack, protectData: settings.protectData });
-    const labs = deployLabs(settings.labs, settings.lab,                              // components/labs/<lab>/
+    const labs = await deployLabs(settings.labs, settings.lab,                        // components/labs/<lab>/, imported on demand
         { platform, images: settings.images, protectData: settings.protectData, ingressHost: settings.ingressHost });
     return {
         platform: platform.name,

@@ -285,4 +285,17 @@ describe("layering", () => {
         }
         assert.deepStrictEqual(wrong, []);
     });
+
+    it("loads a lab's component module only through the registry's dynamic import", () => {
+        const wrong: string[] = [];
+        for (const file of [...files, "index.ts"]) {
+            for (const { target, dynamic } of importsOf(file)) {
+                const lab = LAB_NAMES.find(l => target === `components/labs/${l}` || target === `components/labs/${l}/index`);
+                if (lab && !(dynamic && file === "components/labs/registry.ts")) {
+                    wrong.push(`${file} imports ${target}${dynamic ? " dynamically" : ""}`);
+                }
+            }
+        }
+        assert.deepStrictEqual(wrong, []);
+    });
 });

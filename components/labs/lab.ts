@@ -1,6 +1,7 @@
 /**
  * What a lab is to the registry: a settings schema and a way to deploy one instance.
- * Each lab folder (`components/labs/<lab>/index.ts`) exports one {@link defineLab} value.
+ * Each lab folder (`components/labs/<lab>/index.ts`) exports its `deploy`; the registry pairs it
+ * with the lab's settings schema through {@link defineLab}.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
@@ -45,14 +46,51 @@ export interface DeployedLab {
     endpoints: pulumi.Output<unknown>;
 }
 
+/** Deploys one instance of a lab; `opts` carries the platform's provider. */
+export type LabDeploy<S> = (instance: LabInstance, settings: S, context: LabContext, opts: pulumi.ComponentResourceOptions) => DeployedLab;
+
 export interface LabDefinition<S> {
     /** Schema of `kubelab:<lab>`, with the defaults; shared by every instance of the lab. */
     settings: z.ZodType<S>;
-    /** Deploys one instance; `opts` carries the platform's provider. */
-    deploy(instance: LabInstance, settings: S, context: LabContext, opts: pulumi.ComponentResourceOptions): DeployedLab;
+    /**
+     * Loads the lab's component module (a dynamic import), so that a stack loads only the labs it
+     * deploys; the module exports `deploy`.
+     */
+    load(): Promise<{ deploy: LabDeploy<S> }>;
 }
 
-/** Declares a lab (keeps its settings type tied to its deploy function). */
-export function defineLab<S>(definition: LabDefinition<S>): LabDefinition<S> {
-    return definition;
+/** Declares a lab: its settings schema and its module, typed together. */
+export function defineLab<S>(settings: z.ZodType<S>, load: () => Promise<{ deploy: LabDeploy<S> }>): LabDefinition<S> {
+    return { settings, load };
+}
+
+/** What every lab component takes from its instance and the stack, besides its own settings. */
+export interface LabBaseArgs {
+    /** Namespace of the instance; the lab creates it. */
+    namespace: string;
+    /** Where images come from. */
+    images: ImageSettings;
+    /** Expandable StorageClass for the lab's claims. */
+    storageClassName: pulumi.Input<string>;
+    /** IngressClass of the cluster's ingress controller. */
+    ingressClassName: string;
+    /** Host the Ingress answers to (may be a secret); undefined answers any host. */
+    ingressHost?: pulumi.Input<string>;
+    /** How users reach the ingress controller (for the endpoints output). */
+    ingressAddress: pulumi.Input<string>;
+    /** Protect the data (namespace and claims; see `kubelab:protectData`). */
+    protectData: boolean;
+}
+
+/** The {@link LabBaseArgs} of an instance. */
+export function labBaseArgs(instance: LabInstance, context: LabContext): LabBaseArgs {
+    return {
+        namespace: instance.namespace,
+        images: context.images,
+        storageClassName: context.platform.storageClassName,
+        ingressClassName: context.platform.ingressClassName,
+        ingressHost: instance.host ?? context.ingressHost,
+        ingressAddress: context.platform.ingressAddress,
+        protectData: context.protectData,
+    };
 }

@@ -9,16 +9,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ConfigError, HOST_NAME, dnsLabel, matching, oneOf, section, setting } from "../../infra/config";
-import { DeployedLab, KNOWN_LAB_NAMES, KnownLabName, LabContext, LabDefinition, LabInstance } from "./lab";
-import { knote } from "./knote";
-import { nanomon } from "./nanomon";
-import { smilr } from "./smilr";
+import { DeployedLab, KNOWN_LAB_NAMES, KnownLabName, LabContext, LabDefinition, LabInstance, defineLab } from "./lab";
+import { knoteSettings } from "./knote/settings";
+import { nanomonSettings } from "./nanomon/settings";
+import { smilrSettings } from "./smilr/settings";
 
 /** Every lab that exists. One line each. */
 export const LABS = {
-    smilr,
-    knote,
-    nanomon,
+    smilr: defineLab(smilrSettings, () => import("./smilr")),
+    knote: defineLab(knoteSettings, () => import("./knote")),
+    nanomon: defineLab(nanomonSettings, () => import("./nanomon")),
 } satisfies { [K in KnownLabName]?: unknown };
 
 export type LabName = keyof typeof LABS;
@@ -116,20 +116,24 @@ export interface DeployedLabs {
     endpoints: Record<string, pulumi.Output<unknown>>;
 }
 
-/** Deploys every lab instance switched on, each as its own component on the platform's provider. */
-export function deployLabs(
+/**
+ * Deploys every lab instance switched on, each as its own component on the platform's provider.
+ * Only the modules of the labs switched on are loaded.
+ */
+export async function deployLabs(
     instances: readonly LabEntry[],
     settings: { [K in LabName]: SettingsOf<K> },
     context: LabContext,
-): DeployedLabs {
+): Promise<DeployedLabs> {
     const endpoints: Record<string, pulumi.Output<unknown>> = {};
     for (const instance of instances) {
-        const lab: DeployedLab = deployOne(instance.lab, instance, settings[instance.lab], context);
+        const lab: DeployedLab = await deployOne(instance.lab, instance, settings[instance.lab], context);
         endpoints[instance.name] = lab.endpoints;
     }
     return { endpoints };
 }
 
-function deployOne<K extends LabName>(lab: K, instance: LabInstance, settings: SettingsOf<K>, context: LabContext): DeployedLab {
-    return DEFINITIONS[lab].deploy(instance, settings, context, { provider: context.platform.provider });
+async function deployOne<K extends LabName>(lab: K, instance: LabInstance, settings: SettingsOf<K>, context: LabContext): Promise<DeployedLab> {
+    const { deploy } = await DEFINITIONS[lab].load();
+    return deploy(instance, settings, context, { provider: context.platform.provider });
 }

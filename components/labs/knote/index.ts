@@ -29,12 +29,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { FrontDoor } from "../../front-door";
-import { ImageKey, ImageSettings, imageFor } from "../../images";
+import { ImageKey, imageFor } from "../../images";
 import { lockDownIngress } from "../../network-policy";
 import { namespacePodSecurity, securityOf } from "../../security";
 import { Workload } from "../../workload";
-import { LabInstance, defineLab } from "../lab";
-import { KnoteSettings, knoteSettings } from "./settings";
+import { LabBaseArgs, LabDeploy, labBaseArgs } from "../lab";
+import { KnoteSettings } from "./settings";
 import { SinglePodStore } from "./single-pod-store";
 
 /** Names users type (LABS.md §3) and the Secret kubelab adds. */
@@ -57,22 +57,8 @@ export const MINIO_PORT = 9000;
 /** Largest picture upload the Ingress lets through (ingress-nginx's default is 1m). */
 export const MAX_UPLOAD = "16m";
 
-export interface KnoteLabArgs extends KnoteSettings {
-    /** Namespace of the instance; the lab creates it. */
-    namespace: string;
-    /** Where images come from. */
-    images: ImageSettings;
-    /** Expandable StorageClass for the MongoDB and MinIO claims. */
-    storageClassName: pulumi.Input<string>;
-    /** IngressClass of the cluster's ingress controller. */
-    ingressClassName: string;
-    /** Host the Ingress answers to (may be a secret); undefined answers any host. */
-    ingressHost?: pulumi.Input<string>;
-    /** How users reach the ingress controller (for the endpoints output). */
-    ingressAddress: pulumi.Input<string>;
-    /** Protect the data (namespace and claims; see `kubelab:protectData`). */
-    protectData: boolean;
-}
+/** The lab's own settings and what every lab gets from its instance and the stack ({@link LabBaseArgs}). */
+export interface KnoteLabArgs extends KnoteSettings, LabBaseArgs {}
 
 export interface KnoteEndpoints {
     namespace: string;
@@ -254,17 +240,6 @@ export class KnoteLab extends pulumi.ComponentResource {
     }
 }
 
-/** The registry entry. */
-export const knote = defineLab({
-    settings: knoteSettings,
-    deploy: (instance: LabInstance, settings, context, opts) => new KnoteLab(instance.name, {
-        ...settings,
-        namespace: instance.namespace,
-        images: context.images,
-        storageClassName: context.platform.storageClassName,
-        ingressClassName: context.platform.ingressClassName,
-        ingressHost: instance.host ?? context.ingressHost,
-        ingressAddress: context.platform.ingressAddress,
-        protectData: context.protectData,
-    }, opts),
-});
+/** Deploys one instance (the registry loads this module only for stacks that deploy knote). */
+export const deploy: LabDeploy<KnoteSettings> = (instance, settings, context, opts) =>
+    new KnoteLab(instance.name, { ...settings, ...labBaseArgs(instance, context) }, opts);

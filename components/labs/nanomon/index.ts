@@ -27,15 +27,15 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { FrontDoor } from "../../front-door";
-import { ImageKey, ImageSettings, imageFor } from "../../images";
+import { ImageKey, imageFor } from "../../images";
 import { lockDownIngress } from "../../network-policy";
 import { envVars, labelsFor, resources } from "../../pod";
 import { namespacePodSecurity, securityOf, withSecurity } from "../../security";
 import { StatefulStore } from "../../stateful-store";
 import { Workload } from "../../workload";
-import { LabInstance, defineLab } from "../lab";
+import { LabBaseArgs, LabDeploy, labBaseArgs } from "../lab";
 import { INIT_SQL, INIT_SQL_FILE, NANOMON_DATABASE } from "./schema";
-import { NanomonSettings, nanomonSettings } from "./settings";
+import { NanomonSettings } from "./settings";
 
 /** Names users type (LABS.md §2). */
 export const NANOMON_NAMES = {
@@ -67,22 +67,8 @@ export const POSTGRES_DSN = `host=${NANOMON_NAMES.database} port=${POSTGRES_PORT
 export const POSTGRES_MOUNT = "/var/lib/postgresql/data";
 export const PGDATA = `${POSTGRES_MOUNT}/pgdata`;
 
-export interface NanomonLabArgs extends NanomonSettings {
-    /** Namespace of the instance; the lab creates it. */
-    namespace: string;
-    /** Where images come from. */
-    images: ImageSettings;
-    /** Expandable StorageClass for PostgreSQL's claim. */
-    storageClassName: pulumi.Input<string>;
-    /** IngressClass of the cluster's ingress controller. */
-    ingressClassName: string;
-    /** Host the Ingress answers to (may be a secret); undefined answers any host. */
-    ingressHost?: pulumi.Input<string>;
-    /** How users reach the ingress controller (for the endpoints output). */
-    ingressAddress: pulumi.Input<string>;
-    /** Protect PostgreSQL's data (see `kubelab:protectData`). */
-    protectData: boolean;
-}
+/** The lab's own settings and what every lab gets from its instance and the stack ({@link LabBaseArgs}). */
+export interface NanomonLabArgs extends NanomonSettings, LabBaseArgs {}
 
 export interface NanomonEndpoints {
     namespace: string;
@@ -340,17 +326,6 @@ export class NanomonLab extends pulumi.ComponentResource {
     }
 }
 
-/** The registry entry. */
-export const nanomon = defineLab({
-    settings: nanomonSettings,
-    deploy: (instance: LabInstance, settings, context, opts) => new NanomonLab(instance.name, {
-        ...settings,
-        namespace: instance.namespace,
-        images: context.images,
-        storageClassName: context.platform.storageClassName,
-        ingressClassName: context.platform.ingressClassName,
-        ingressHost: instance.host ?? context.ingressHost,
-        ingressAddress: context.platform.ingressAddress,
-        protectData: context.protectData,
-    }, opts),
-});
+/** Deploys one instance (the registry loads this module only for stacks that deploy nanomon). */
+export const deploy: LabDeploy<NanomonSettings> = (instance, settings, context, opts) =>
+    new NanomonLab(instance.name, { ...settings, ...labBaseArgs(instance, context) }, opts);

@@ -19,34 +19,20 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { FrontDoor } from "../../front-door";
-import { ImageSettings, imageFor } from "../../images";
+import { imageFor } from "../../images";
 import { lockDownIngress } from "../../network-policy";
 import { namespacePodSecurity, securityOf } from "../../security";
 import { StatefulStore } from "../../stateful-store";
 import { Workload } from "../../workload";
-import { LabInstance, defineLab } from "../lab";
-import { SmilrSettings, smilrSettings } from "./settings";
+import { LabBaseArgs, LabDeploy, labBaseArgs } from "../lab";
+import { SmilrSettings } from "./settings";
 
 export const DATA_API_PORT = 4000;
 export const FRONTEND_PORT = 3000;
 export const MONGO_PORT = 27017;
 
-export interface SmilrLabArgs extends SmilrSettings {
-    /** Namespace of the instance; the lab creates it. */
-    namespace: string;
-    /** Where images come from. */
-    images: ImageSettings;
-    /** Expandable StorageClass for MongoDB's claim. */
-    storageClassName: pulumi.Input<string>;
-    /** IngressClass of the cluster's ingress controller. */
-    ingressClassName: string;
-    /** Host the Ingress answers to (may be a secret); undefined answers any host. */
-    ingressHost?: pulumi.Input<string>;
-    /** How users reach the ingress controller (for the endpoints output). */
-    ingressAddress: pulumi.Input<string>;
-    /** Protect MongoDB's data (see `kubelab:protectData`). */
-    protectData: boolean;
-}
+/** The lab's own settings and what every lab gets from its instance and the stack ({@link LabBaseArgs}). */
+export interface SmilrLabArgs extends SmilrSettings, LabBaseArgs {}
 
 export interface SmilrEndpoints {
     namespace: string;
@@ -163,17 +149,6 @@ export class SmilrLab extends pulumi.ComponentResource {
     }
 }
 
-/** The registry entry. */
-export const smilr = defineLab({
-    settings: smilrSettings,
-    deploy: (instance: LabInstance, settings, context, opts) => new SmilrLab(instance.name, {
-        ...settings,
-        namespace: instance.namespace,
-        images: context.images,
-        storageClassName: context.platform.storageClassName,
-        ingressClassName: context.platform.ingressClassName,
-        ingressHost: instance.host ?? context.ingressHost,
-        ingressAddress: context.platform.ingressAddress,
-        protectData: context.protectData,
-    }, opts),
-});
+/** Deploys one instance (the registry loads this module only for stacks that deploy smilr). */
+export const deploy: LabDeploy<SmilrSettings> = (instance, settings, context, opts) =>
+    new SmilrLab(instance.name, { ...settings, ...labBaseArgs(instance, context) }, opts);
