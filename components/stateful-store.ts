@@ -15,6 +15,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ProbeSpec, ResourceSpec, SecretRef, envVars, labelsFor, probe, resources } from "./pod";
 import { ImageSecurity, withSecurity } from "./security";
+import { dataProtection } from "./protect";
 
 export interface StatefulStoreArgs {
     /** Namespace the store lives in. */
@@ -84,7 +85,7 @@ export class StatefulStore extends pulumi.ComponentResource {
 
         const labels = labelsFor(args.name, args.partOf, "store");
         const selector = { app: args.name };
-        const dataOpts = { protect: args.protectData, retainOnDelete: args.protectData };
+        const dataOpts = dataProtection(args.protectData);
 
         this.service = new k8s.core.v1.Service(`${name}-service`, {
             metadata: { name: args.name, namespace: args.namespace, labels },

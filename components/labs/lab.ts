@@ -3,10 +3,13 @@
  * Each lab folder (`components/labs/<lab>/index.ts`) exports its `deploy`; the registry pairs it
  * with the lab's settings schema through {@link defineLab}.
  */
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { Platform } from "../../infra/platform";
-import { ImageSettings } from "../images";
+import { ImageKey, ImageSettings } from "../images";
+import { dataProtection } from "../protect";
+import { namespacePodSecurity } from "../security";
 
 /** The only names a lab may have (LABS.md), built or planned. */
 export const KNOWN_LAB_NAMES = ["smilr", "nanomon", "knote", "production-grade", "movie-catalog"] as const;
@@ -93,4 +96,23 @@ export function labBaseArgs(instance: LabInstance, context: LabContext): LabBase
         ingressAddress: context.platform.ingressAddress,
         protectData: context.protectData,
     };
+}
+
+
+/**
+ * The namespace a lab instance creates: labelled as the instance's, enforcing the Pod Security
+ * level every image it runs allows (restricted, or baseline with the reason annotated; see
+ * ../security.ts), and protected with the data (`protectData`).
+ */
+export function labNamespace(
+    name: string, args: Pick<LabBaseArgs, "namespace" | "protectData">, images: ImageKey[], parent: pulumi.Resource,
+): k8s.core.v1.Namespace {
+    const podSecurity = namespacePodSecurity(images);
+    return new k8s.core.v1.Namespace(`${name}-namespace`, {
+        metadata: {
+            name: args.namespace,
+            labels: { "app.kubernetes.io/part-of": name, "app.kubernetes.io/managed-by": "kubelab", ...podSecurity.labels },
+            annotations: Object.keys(podSecurity.annotations).length ? podSecurity.annotations : undefined,
+        },
+    }, { parent, ...dataProtection(args.protectData) });
 }

@@ -31,9 +31,9 @@ import * as random from "@pulumi/random";
 import { FrontDoor } from "../../front-door";
 import { ImageKey, imageFor } from "../../images";
 import { lockDownIngress } from "../../network-policy";
-import { namespacePodSecurity, securityOf } from "../../security";
+import { securityOf } from "../../security";
 import { Workload } from "../../workload";
-import { LabBaseArgs, LabDeploy, labBaseArgs } from "../lab";
+import { LabBaseArgs, LabDeploy, labBaseArgs, labNamespace } from "../lab";
 import { KnoteSettings } from "./settings";
 import { SinglePodStore } from "./single-pod-store";
 
@@ -92,25 +92,12 @@ export class KnoteLab extends pulumi.ComponentResource {
     /** `name` is the instance name: every child's Pulumi name starts with it. */
     constructor(name: string, args: KnoteLabArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubelab:labs:Knote", name, {}, opts);
-        const dataOpts = { protect: args.protectData, retainOnDelete: args.protectData };
         // The stateful stage runs the release that writes pictures to the pod's own disk (MinIO
         // stays deployed and unused, so switching back loses nothing stored there).
         const knoteImage: ImageKey = args.stage === "stateful" ? "knote-stateful" : "knote";
         // Pod Security admission: restricted, except in the stateful stage, whose knote release
         // needs root (the documented exception in ../../security.ts, annotated on the namespace).
-        const podSecurity = namespacePodSecurity([knoteImage, "knote-mongo", "knote-minio"]);
-
-        this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: {
-                name: args.namespace,
-                labels: {
-                    "app.kubernetes.io/part-of": name,
-                    "app.kubernetes.io/managed-by": "kubelab",
-                    ...podSecurity.labels,
-                },
-                annotations: Object.keys(podSecurity.annotations).length ? podSecurity.annotations : undefined,
-            },
-        }, { parent: this, ...dataOpts });
+        this.namespace = labNamespace(name, args, [knoteImage, "knote-mongo", "knote-minio"], this);
         const namespace = this.namespace.metadata.name;
 
         // MinIO's keys: generated, never the tutorial's literals. Letters and digits only, so they

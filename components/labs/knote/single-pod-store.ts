@@ -15,6 +15,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ProbeSpec, ResourceSpec, SecretRef, envVars, labelsFor, probe, resources } from "../../pod";
 import { ImageSecurity, withSecurity } from "../../security";
+import { dataProtection } from "../../protect";
 
 export interface SinglePodStoreArgs {
     /** Namespace the store lives in. */
@@ -74,7 +75,7 @@ export class SinglePodStore extends pulumi.ComponentResource {
         super("kubelab:labs:knote:SinglePodStore", name, {}, opts);
         this.podLabels = labelsFor(args.name, args.partOf, "store");
         const selector = { app: args.name };
-        const dataOpts = { protect: args.protectData, retainOnDelete: args.protectData };
+        const dataOpts = dataProtection(args.protectData);
 
         this.claim = new k8s.core.v1.PersistentVolumeClaim(`${name}-claim`, {
             metadata: { name: args.volume.claimName, namespace: args.namespace, labels: this.podLabels },

@@ -30,10 +30,10 @@ import { FrontDoor } from "../../front-door";
 import { ImageKey, imageFor } from "../../images";
 import { lockDownIngress } from "../../network-policy";
 import { envVars, labelsFor, resources } from "../../pod";
-import { namespacePodSecurity, securityOf, withSecurity } from "../../security";
+import { securityOf, withSecurity } from "../../security";
 import { StatefulStore } from "../../stateful-store";
 import { Workload } from "../../workload";
-import { LabBaseArgs, LabDeploy, labBaseArgs } from "../lab";
+import { LabBaseArgs, LabDeploy, labBaseArgs, labNamespace } from "../lab";
 import { INIT_SQL, INIT_SQL_FILE, NANOMON_DATABASE } from "./schema";
 import { NanomonSettings } from "./settings";
 
@@ -107,19 +107,10 @@ export class NanomonLab extends pulumi.ComponentResource {
     /** `name` is the instance name: every child's Pulumi name starts with it. */
     constructor(name: string, args: NanomonLabArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubelab:labs:Nanomon", name, {}, opts);
-        const dataOpts = { protect: args.protectData, retainOnDelete: args.protectData };
         const partOf = { "app.kubernetes.io/part-of": name, "app.kubernetes.io/managed-by": "kubelab" };
         const images: ImageKey[] = ["nanomon-api", "nanomon-frontend", "nanomon-runner", "nanomon-postgres", ...(args.loadTest.enabled ? ["nanomon-load-test" as const] : [])];
         // Pod Security admission at the level every image allows (restricted; see ../../security.ts).
-        const podSecurity = namespacePodSecurity(images);
-
-        this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: {
-                name: args.namespace,
-                labels: { ...partOf, ...podSecurity.labels },
-                annotations: Object.keys(podSecurity.annotations).length ? podSecurity.annotations : undefined,
-            },
-        }, { parent: this, ...dataOpts });
+        this.namespace = labNamespace(name, args, images, this);
         const namespace = this.namespace.metadata.name;
 
         // The password is set in PostgreSQL when its data directory is first initialised; it stays

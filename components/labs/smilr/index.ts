@@ -21,10 +21,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { FrontDoor } from "../../front-door";
 import { imageFor } from "../../images";
 import { lockDownIngress } from "../../network-policy";
-import { namespacePodSecurity, securityOf } from "../../security";
+import { securityOf } from "../../security";
 import { StatefulStore } from "../../stateful-store";
 import { Workload } from "../../workload";
-import { LabBaseArgs, LabDeploy, labBaseArgs } from "../lab";
+import { LabBaseArgs, LabDeploy, labBaseArgs, labNamespace } from "../lab";
 import { SmilrSettings } from "./settings";
 
 export const DATA_API_PORT = 4000;
@@ -56,17 +56,8 @@ export class SmilrLab extends pulumi.ComponentResource {
     /** `name` is the instance name: every child's Pulumi name starts with it. */
     constructor(name: string, args: SmilrLabArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubelab:labs:Smilr", name, {}, opts);
-        const dataOpts = { protect: args.protectData, retainOnDelete: args.protectData };
-
         // Pod Security admission at the level every image allows (restricted; see ../../security.ts).
-        const podSecurity = namespacePodSecurity(["smilr-data-api", "smilr-frontend", "smilr-mongodb"]);
-        this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: {
-                name: args.namespace,
-                labels: { "app.kubernetes.io/part-of": name, "app.kubernetes.io/managed-by": "kubelab", ...podSecurity.labels },
-                annotations: Object.keys(podSecurity.annotations).length ? podSecurity.annotations : undefined,
-            },
-        }, { parent: this, ...dataOpts });
+        this.namespace = labNamespace(name, args, ["smilr-data-api", "smilr-frontend", "smilr-mongodb"], this);
         const namespace = this.namespace.metadata.name;
 
         this.mongodb = new StatefulStore(`${name}-mongodb`, {
