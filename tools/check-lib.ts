@@ -64,9 +64,8 @@ export interface CheckResult {
 /** The name `-` (standard input) gets in reports. */
 export const STDIN = "(stdin)";
 
-function isHidden(name: string): boolean {
-    return name.startsWith(".");
-}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { yamlFilesUnder } = require("./yaml-files.js") as { yamlFilesUnder(dir: string): string[] };
 
 /**
  * The YAML files to read: files as given (`-` is standard input), folders searched recursively
@@ -75,18 +74,6 @@ function isHidden(name: string): boolean {
  */
 export function collectFiles(paths: string[], problems: InputProblem[]): string[] {
     const files: string[] = [];
-    const walk = (dir: string) => {
-        const entries = fs.readdirSync(dir, { withFileTypes: true }).filter(e => !isHidden(e.name))
-            .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-        for (const entry of entries) {
-            const p = path.join(dir, entry.name);
-            if (entry.isDirectory()) {
-                walk(p);
-            } else if (/\.ya?ml$/i.test(entry.name) && (entry.isFile() || fs.statSync(p, { throwIfNoEntry: false })?.isFile())) {
-                files.push(p);
-            }
-        }
-    };
     for (const p of paths) {
         if (p === "-") {
             files.push(STDIN);
@@ -96,9 +83,9 @@ export function collectFiles(paths: string[], problems: InputProblem[]): string[
         if (!st) {
             problems.push({ file: p, severity: "error", message: "no such file or folder" });
         } else if (st.isDirectory()) {
-            const before = files.length;
-            walk(p);
-            if (files.length === before) {
+            const found = yamlFilesUnder(p);
+            files.push(...found);
+            if (!found.length) {
                 problems.push({ file: p, severity: "error", message: "folder holds no .yaml or .yml files" });
             }
         } else {

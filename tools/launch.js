@@ -20,6 +20,7 @@
 const fs = require("fs");
 const path = require("path");
 const { spawnSync } = require("child_process");
+const { yamlFilesUnder } = require("./yaml-files.js");
 
 const COMMANDS = ["plan", "check", "bench"];
 
@@ -82,29 +83,18 @@ function heapLimitSet() {
 function inputMegabytes(args) {
     const base = process.env.INIT_CWD && process.env.npm_lifecycle_event === "check" ? process.env.INIT_CWD : process.cwd();
     let bytes = 0;
-    /** @param {string} p */
-    const visit = p => {
-        const st = fs.statSync(p, { throwIfNoEntry: false });
-        if (!st) {
-            return;
-        }
-        if (st.isDirectory()) {
-            for (const entry of fs.readdirSync(p)) {
-                if (!entry.startsWith(".")) {
-                    visit(path.join(p, entry));
-                }
-            }
-        } else if (/\.ya?ml$/.test(p) || p === arg) {
-            bytes += st.size;
-        }
-    };
-    let arg = "";
+    const sizeOf = (/** @type {string} */ p) => fs.statSync(p, { throwIfNoEntry: false })?.size ?? 0;
     for (let i = 0; i < args.length; i++) {
         if (args[i] === "--stack" || args[i] === "--policy-config") {
             i++;
         } else if (!args[i].startsWith("-")) {
-            arg = path.resolve(base, args[i]);
-            visit(arg);
+            const p = path.resolve(base, args[i]);
+            const st = fs.statSync(p, { throwIfNoEntry: false });
+            if (st?.isDirectory()) {
+                bytes += yamlFilesUnder(p).reduce((sum, f) => sum + sizeOf(f), 0);
+            } else if (st) {
+                bytes += st.size;
+            }
         }
     }
     return bytes / (1024 * 1024);
