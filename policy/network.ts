@@ -29,50 +29,12 @@ import { configSchema, readConfig } from "./lib/config";
 import { Container, describeObject } from "./lib/k8s";
 import { containerLabel } from "./lib/pods";
 import { ScaledWorkload, scaledStack } from "./lib/scale";
-import { LabelSelector, compileLabelSelector } from "./lib/selectors";
-import { Indexed, StackIndex } from "./lib/stack";
+import { compileLabelSelector } from "./lib/selectors";
+import { NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec, coversIngress, isEmptySelector } from "./lib/network-policies";
+import { Indexed, StackIndex, SYSTEM_NAMESPACES } from "./lib/stack";
 
 // ---------------------------------------------------------------------------------------------
 // NetworkPolicy, as the policies read it.
-
-/** A NetworkPolicyPort: protocol (TCP when unset), a port number or a container port's name, an optional endPort. */
-export interface NetworkPolicyPort {
-    protocol?: string;
-    port?: number | string;
-    endPort?: number;
-}
-
-/** A NetworkPolicyPeer: pods, namespaces, or addresses. */
-export interface NetworkPolicyPeer {
-    podSelector?: LabelSelector;
-    namespaceSelector?: LabelSelector;
-    ipBlock?: { cidr?: string; except?: string[] };
-}
-
-export interface NetworkPolicyIngressRule {
-    from?: NetworkPolicyPeer[];
-    ports?: NetworkPolicyPort[];
-}
-
-export interface NetworkPolicySpec {
-    podSelector?: LabelSelector;
-    policyTypes?: string[];
-    ingress?: NetworkPolicyIngressRule[];
-    egress?: unknown[];
-}
-
-/**
- * Whether a policy covers ingress: policyTypes when set, else always (NetworkPolicySpec.policyTypes:
- * "all policies (whether or not they contain an ingress section) are assumed to affect ingress").
- */
-export function coversIngress(spec: NetworkPolicySpec): boolean {
-    return spec.policyTypes === undefined || spec.policyTypes === null || spec.policyTypes.includes("Ingress");
-}
-
-/** Whether a label selector has no requirements (selects everything where `{}` means all). */
-function isEmptySelector(selector: LabelSelector): boolean {
-    return Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0;
-}
 
 /** A CIDR of every address, IPv4 or IPv6 (prefix length 0). */
 function isEveryAddress(cidr: string | undefined): boolean {
@@ -312,7 +274,7 @@ interface DataStoreSettings {
 }
 
 const dataStoreSchema = configSchema<DataStoreSettings>({
-    exemptNamespaces: { type: "array", items: { type: "string" }, default: ["kube-system", "kube-public", "kube-node-lease"], description: "Namespaces whose data stores are not checked (the cluster's own)." },
+    exemptNamespaces: { type: "array", items: { type: "string" }, default: SYSTEM_NAMESPACES, description: "Namespaces whose data stores are not checked (the cluster's own)." },
     images: { type: "array", items: { type: "string" }, default: DATA_STORE_IMAGES, description: "Data store images, by repository name: the last path segments without registry, tag or digest (postgres, bitnami/postgresql). Replaces the built-in list; use extraImages to add to it." },
     extraImages: { type: "array", items: { type: "string" }, default: [], description: "More data store images, added to images." },
     ports: { type: "array", items: { type: "integer", minimum: 1, maximum: 65535 }, default: DATA_STORE_PORTS, description: "Well-known data ports: a container declaring one is a data store whatever its image. Replaces the built-in list; use extraPorts to add to it." },

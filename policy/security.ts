@@ -26,8 +26,8 @@ import { Policies, PolicyResource, ResourceValidationPolicy, StackValidationPoli
 import { SettingSchema, configSchema, readConfig } from "./lib/config";
 import { Container, KubeObject, PodSpec, WorkloadKind, containersOf, describeObject, isWorkloadKind, kindOf, podSpecOf } from "./lib/k8s";
 import { containerLabel } from "./lib/pods";
-import { LabelSelector } from "./lib/selectors";
-import { Indexed, StackIndex, indexStack, namespaceOf } from "./lib/stack";
+import { NetworkPolicySpec, coversIngress, isEmptySelector } from "./lib/network-policies";
+import { Indexed, StackIndex, SYSTEM_NAMESPACES, indexStack, namespaceOf } from "./lib/stack";
 
 // ---------------------------------------------------------------------------------------------
 // The parts of Kubernetes objects these policies read.
@@ -570,7 +570,6 @@ const MODE_LABELS = ["enforce", "warn", "audit"].map(mode => `pod-security.kuber
 export const LEVELS = ["privileged", "baseline", "restricted"] as const;
 export type AdmissionLevel = (typeof LEVELS)[number];
 
-const SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"];
 
 function levelRank(level: string): number {
     return (LEVELS as readonly string[]).indexOf(level);
@@ -659,12 +658,6 @@ export const podsMeetNamespaceLevel: StackValidationPolicy = {
     },
 };
 
-interface NetworkPolicySpec {
-    podSelector?: LabelSelector;
-    policyTypes?: string[];
-    ingress?: unknown[];
-}
-
 /**
  * A default-deny ingress policy: it selects every pod (podSelector {}), covers ingress and allows
  * nothing (no ingress rules). When policyTypes is unset, Kubernetes counts Ingress in
@@ -677,10 +670,7 @@ export function isDefaultDenyIngress(spec: NetworkPolicySpec | undefined): boole
     if (!spec) {
         return false;
     }
-    const selector = spec.podSelector ?? {};
-    const selectsAll = Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0;
-    const coversIngress = spec.policyTypes === undefined || spec.policyTypes === null || spec.policyTypes.includes("Ingress");
-    return selectsAll && coversIngress && (spec.ingress ?? []).length === 0;
+    return isEmptySelector(spec.podSelector ?? {}) && coversIngress(spec) && (spec.ingress ?? []).length === 0;
 }
 
 const defaultDenySchema = configSchema<NamespaceExemptions>({

@@ -38,6 +38,9 @@ export interface StackIndex {
     all(kind: string): Indexed[];
 }
 
+/** The cluster's own namespaces, which rules about a team's namespaces leave alone by default. */
+export const SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"];
+
 /** The namespace of an object, `default` when unset (cluster-scoped kinds ignore it). */
 export function namespaceOf(obj: KubeObject): string {
     return obj.metadata?.namespace ?? "default";
