@@ -223,7 +223,11 @@ describe("the scaling and wiring policies at scale", () => {
         await checkObjects(small); // warm up
         await checkObjects(large);
         const smallRuns = [await cpuMs(small), await cpuMs(small), await cpuMs(small)].map(r => r.ms).sort((a, b) => a - b);
-        const { run, ms } = await cpuMs(large);
+        // The fastest of two runs each side: a garbage collection landing in one run is not the policies' cost.
+        const first = await cpuMs(large);
+        const second = await cpuMs(large);
+        const { run } = first;
+        const ms = Math.min(first.ms, second.ms);
         const families = ["hpa-target-requests", "hpa-replicas-not-pinned", "hpa-sane-range", "pdb-allows-disruption", "quota-fit",
             "statefulset-headless-service", "service-selects-pods", "ingress-backend-exists"];
         assert.deepStrictEqual(families.flatMap(p => violationsOf(run, p).map(v => `${p}: ${v.message.split("\n")[1].slice(0, 60)}`)), [
