@@ -57,7 +57,7 @@ type Invoke<Res> = (md: grpc.Metadata, o: Partial<grpc.CallOptions>, cb: Callbac
 function packEnvironment(o: { project: string; stack: string; organization: string; dryRun: boolean }): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = {};
     for (const [k, v] of Object.entries(process.env)) {
-        // This process's ts-node settings (mocha registers ts-node transpile-only) are not the
+        // Any ts-node settings in this environment (a user may run the tests under ts-node) are not the
         // CLI's; nor are engine or monitor addresses of an enclosing Pulumi run.
         if (!k.startsWith("TS_NODE_") && k !== "PULUMI_NODEJS_ENGINE" && k !== "PULUMI_NODEJS_MONITOR") {
             env[k] = v;
