@@ -8,6 +8,7 @@
  * - `random` resources: in a preview a new password's `result` is unknown (the SDK marks it
  *   secret); in an update it is generated.
  * - Provider resources echo their inputs.
+ * - Cloud resources and invokes (azure-native, gcp, aws): one file per cloud in ./cloud-mocks/.
  * - Invokes: none is answered by invention. An invoke the program starts calling must be taught
  *   here, from the provider's documented behaviour, or the run fails naming it.
  * - A `StackReference` to the program's own stack (`<stack>`, `<project>/<stack>` or
@@ -18,6 +19,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { createHash, randomBytes } from "crypto";
+import { CLOUD_MOCKS } from "./cloud-mocks";
 
 type State = Record<string, unknown>;
 
@@ -57,10 +59,18 @@ export class KubelabMocks implements pulumi.runtime.Mocks {
         if (!args.custom) {
             return { id: undefined, state: inputs };
         }
+        const cloud = CLOUD_MOCKS.find(m => args.type.startsWith(m.prefix));
+        if (cloud) {
+            return cloud.newResource(args.type, args.name, inputs, this.opts.preview);
+        }
         throw new Error(`kubelab mocks: no provider behaviour is modelled for resource type ${args.type} (${args.name}); teach tools/mocks.ts`);
     }
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+        const cloud = CLOUD_MOCKS.find(m => args.token.startsWith(m.prefix));
+        if (cloud) {
+            return cloud.call(args.token, (args.inputs ?? {}) as State, this.opts.preview);
+        }
         // The SDK reports a failed invoke with the gRPC status's `details`, as the engine sends it.
         const message = `kubelab mocks: the program called invoke ${args.token}, which the offline plan does not answer; teach tools/mocks.ts what the provider returns`;
         throw Object.assign(new Error(message), { details: message });
