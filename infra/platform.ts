@@ -34,12 +34,39 @@ export interface Platform {
     readonly kubeconfig?: pulumi.Output<string>;
 }
 
+/**
+ * What the labs switched on in a stack need from the cluster, so that a platform that creates
+ * its cluster installs (or enables) only that. Each lab declares its own in the lab registry.
+ */
+export interface ClusterNeeds {
+    /** An ingress controller for the platform's IngressClass (a lab with Ingress rules). */
+    ingress: boolean;
+    /** A metrics API for HorizontalPodAutoscalers (metrics-server). */
+    metrics: boolean;
+    /** Dynamically provisioned, expandable volumes on the platform's StorageClass. */
+    storage: boolean;
+}
+
+/** Needs of a stack with no lab switched on. */
+export const NO_CLUSTER_NEEDS: ClusterNeeds = { ingress: false, metrics: false, storage: false };
+
+/** What several labs need together. */
+export function combineNeeds(needs: readonly ClusterNeeds[]): ClusterNeeds {
+    return {
+        ingress: needs.some(n => n.ingress),
+        metrics: needs.some(n => n.metrics),
+        storage: needs.some(n => n.storage),
+    };
+}
+
 /** What a platform module gets besides its own settings. */
 export interface PlatformContext {
     /** The stack's name: cluster-scoped objects are named from it (see {@link clusterScopedName}). */
     stack: string;
     /** Keep released volumes and protect stateful resources (`kubelab:protectData`). */
     protectData: boolean;
+    /** What the labs switched on need from the cluster (see {@link ClusterNeeds}). */
+    needs: ClusterNeeds;
 }
 
 /**

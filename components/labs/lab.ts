@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { Platform } from "../../infra/platform";
+import { ClusterNeeds, Platform } from "../../infra/platform";
 import { ImageKey, ImageSettings } from "../images";
 import { dataProtection } from "../protect";
 import { namespacePodSecurity } from "../security";
@@ -55,6 +55,8 @@ export type LabDeploy<S> = (instance: LabInstance, settings: S, context: LabCont
 export interface LabDefinition<S> {
     /** Schema of `kubelab:<lab>`, with the defaults; shared by every instance of the lab. */
     settings: z.ZodType<S>;
+    /** What the lab needs from the cluster: a platform that creates its cluster provides exactly what the labs switched on need. */
+    needs: ClusterNeeds;
     /**
      * Loads the lab's component module (a dynamic import), so that a stack loads only the labs it
      * deploys; the module exports `deploy`.
@@ -62,9 +64,9 @@ export interface LabDefinition<S> {
     load(): Promise<{ deploy: LabDeploy<S> }>;
 }
 
-/** Declares a lab: its settings schema and its module, typed together. */
-export function defineLab<S>(settings: z.ZodType<S>, load: () => Promise<{ deploy: LabDeploy<S> }>): LabDefinition<S> {
-    return { settings, load };
+/** Declares a lab: its settings schema, what it needs from the cluster, and its module, typed together. */
+export function defineLab<S>(settings: z.ZodType<S>, needs: ClusterNeeds, load: () => Promise<{ deploy: LabDeploy<S> }>): LabDefinition<S> {
+    return { settings, needs, load };
 }
 
 /** What every lab component takes from its instance and the stack, besides its own settings. */

@@ -7,6 +7,7 @@
  * the lab names LABS.md lists ({@link KnownLabName}).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { ClusterNeeds, combineNeeds } from "../../infra/platform";
 import { z } from "zod";
 import { ConfigError, HOST_NAME, dnsLabel, matching, oneOf, section, setting } from "../../infra/config";
 import { DeployedLab, KNOWN_LAB_NAMES, KnownLabName, LabContext, LabDefinition, LabInstance, defineLab } from "./lab";
@@ -16,9 +17,9 @@ import { smilrSettings } from "./smilr/settings";
 
 /** Every lab that exists. One line each. */
 export const LABS = {
-    smilr: defineLab(smilrSettings, () => import("./smilr")),
-    knote: defineLab(knoteSettings, () => import("./knote")),
-    nanomon: defineLab(nanomonSettings, () => import("./nanomon")),
+    smilr: defineLab(smilrSettings, { ingress: true, metrics: false, storage: true }, () => import("./smilr")),
+    knote: defineLab(knoteSettings, { ingress: true, metrics: false, storage: true }, () => import("./knote")),
+    nanomon: defineLab(nanomonSettings, { ingress: true, metrics: true, storage: true }, () => import("./nanomon")),
 } satisfies { [K in KnownLabName]?: unknown };
 
 export type LabName = keyof typeof LABS;
@@ -108,6 +109,11 @@ export function checkHosts(entries: readonly LabEntry[], written: readonly unkno
         }
         seen.set(host, i);
     });
+}
+
+/** What the lab instances switched on need from the cluster together. */
+export function clusterNeeds(instances: readonly LabEntry[]): ClusterNeeds {
+    return combineNeeds(instances.map(instance => LABS[instance.lab].needs));
 }
 
 /** What the stack needs from the labs it deploys. */
