@@ -39,6 +39,14 @@ export const IMAGE_CATALOG = {
     "nanomon-postgres": "postgres:17",
     /** NanoMon's optional load test: request loops with busybox wget. */
     "nanomon-load-test": "busybox:1.36.1",
+    /**
+     * MongoDB for movie-catalog's replica set (LABS.md §5: the tutorial's `mongo:5`). The 5.0 series
+     * reached its end of life in October 2024 (5.0.30 the last release), so the tag no longer moves.
+     * The image ships mongosh, which the replica set's init Job runs.
+     */
+    "movie-catalog-mongo": "mongo:5",
+    /** Grafana for movie-catalog, a StatefulSet keeping its data on a claim. */
+    "movie-catalog-grafana": "grafana/grafana:11.3.0",
 } as const;
 
 export type ImageKey = keyof typeof IMAGE_CATALOG;

@@ -164,6 +164,22 @@ export const IMAGE_SECURITY: Record<ImageKey, ImageSecurity> = {
         readOnlyRoot: { scratch: [] },
         source: "busybox: the script only runs wget -O /dev/null, sleep and date, so it runs as nobody (65534) and writes nothing.",
     },
+    "movie-catalog-mongo": {
+        ...mongo,
+        source: "docker-library/mongo 5.0: user mongodb is uid/gid 999 (Dockerfile, as in 6.0); the lab runs mongod directly " +
+            "(command mongod --replSet …, no entrypoint), which writes its dbPath (the volume, given to group 999) and its socket in " +
+            "/tmp (an emptyDir). The init Job runs mongosh from the same image with HOME=/tmp (the image's HOME /data/db is " +
+            "read-only there).",
+    },
+    "movie-catalog-grafana": {
+        kind: "non-root",
+        user: NON_ROOT_USERS.grafana,
+        group: NON_ROOT_USERS.grafana,
+        fsGroup: NON_ROOT_USERS.grafana,
+        source: "grafana/grafana Dockerfile: user grafana, uid 472 (GF_UID), owns /var/lib/grafana, /var/log/grafana and the " +
+            "provisioning paths; GF_PATHS_DATA /var/lib/grafana is the volume, given to group 472. The root filesystem stays " +
+            "writable (Grafana writes its logs and plugins under its own paths).",
+    },
 };
 
 /** The security settings of catalog image `key`. */
