@@ -12,6 +12,7 @@ import { z } from "zod";
 import { ConfigError, HOST_NAME, dnsLabel, matching, oneOf, section, setting } from "../../infra/config";
 import { DeployedLab, KNOWN_LAB_NAMES, KnownLabName, LabContext, LabDefinition, LabInstance, defineLab } from "./lab";
 import { knoteSettings } from "./knote/settings";
+import { movieCatalogSettings } from "./movie-catalog/settings";
 import { nanomonSettings } from "./nanomon/settings";
 import { smilrSettings } from "./smilr/settings";
 
@@ -20,6 +21,7 @@ export const LABS = {
     smilr: defineLab(smilrSettings, { ingress: true, metrics: false, storage: true }, () => import("./smilr")),
     knote: defineLab(knoteSettings, { ingress: true, metrics: false, storage: true }, () => import("./knote")),
     nanomon: defineLab(nanomonSettings, { ingress: true, metrics: true, storage: true }, () => import("./nanomon")),
+    "movie-catalog": defineLab(movieCatalogSettings, { ingress: true, metrics: false, storage: true }, () => import("./movie-catalog")),
 } satisfies { [K in KnownLabName]?: unknown };
 
 export type LabName = keyof typeof LABS;
