@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { Platform, PlatformContext } from "./platform";
 import { MINIKUBE_MOVED_KEYS, minikubeSettings } from "./minikube/settings";
+import { aksSettings } from "./aks/settings";
 
 /** What a platform module exports. */
 export interface PlatformModule<S> {
@@ -35,6 +36,7 @@ export type KnownPlatformName = (typeof KNOWN_PLATFORM_NAMES)[number];
 /** Every platform that exists, by `kubelab:platform` value. One line each. */
 export const PLATFORMS = {
     minikube: definePlatform({ settings: minikubeSettings, moved: MINIKUBE_MOVED_KEYS, load: () => import("./minikube") }),
+    aks: definePlatform({ settings: aksSettings, load: () => import("./aks") }),
 } satisfies { [K in KnownPlatformName]?: unknown };
 
 export type PlatformName = keyof typeof PLATFORMS;
