@@ -47,6 +47,29 @@ export const IMAGE_CATALOG = {
     "movie-catalog-mongo": "mongo:5",
     /** Grafana for movie-catalog, a StatefulSet keeping its data on a claim. */
     "movie-catalog-grafana": "grafana/grafana:11.3.0",
+    /** production-grade's volume pods (busy and box) and the backend's log streamer. */
+    "production-grade-busybox": "busybox:1.36.1",
+    /**
+     * production-grade's backend, the release the lab calls v2. icrosby/k8s-real-demo publishes
+     * only `latest` (the tutorial's "version 1.0") and `v2`, so `v2` is the one pinned tag.
+     */
+    "production-grade-back": "icrosby/k8s-real-demo:v2",
+    /**
+     * The backend release the lab calls v1. The tutorial's v1 is only published as `latest`,
+     * which is not a pin: the catalog runs `v2` here too (the pods still carry `version: v1`), and
+     * a stack that wants the real first release sets
+     * `kubelab:images: {production-grade-back-v1: icrosby/k8s-real-demo:latest}` (pinned-image-tag
+     * then reports it: an advisory in the workshop profile, an error in production).
+     */
+    "production-grade-back-v1": "icrosby/k8s-real-demo:v2",
+    /**
+     * production-grade's frontend. Exception to pinning: LABS.md names the image without a tag
+     * and which other tags exist can't be checked offline, so this is `latest`; a production stack
+     * mirrors it under a pinned tag or digest (`kubelab:images.production-grade-front`).
+     */
+    "production-grade-front": "icrosby/k8s-real-fe:latest",
+    /** production-grade's echo server behind echoheaders-x and -y (the tutorial's gcr.io/google_containers/echoserver:1.4, moved). */
+    "production-grade-echo": "registry.k8s.io/echoserver:1.10",
 } as const;
 
 export type ImageKey = keyof typeof IMAGE_CATALOG;

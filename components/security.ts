@@ -180,6 +180,55 @@ export const IMAGE_SECURITY: Record<ImageKey, ImageSecurity> = {
             "provisioning paths; GF_PATHS_DATA /var/lib/grafana is the volume, given to group 472. The root filesystem stays " +
             "writable (Grafana writes its logs and plugins under its own paths).",
     },
+    "production-grade-busybox": {
+        kind: "non-root",
+        user: NON_ROOT_USERS.nobody,
+        group: NON_ROOT_USERS.nobody,
+        fsGroup: NON_ROOT_USERS.nobody,
+        readOnlyRoot: { scratch: [] },
+        source: "busybox: the volume pods run sleep 3600 and the lessons' touch/ls in their volumes (emptyDir is world-writable; " +
+            "claims are given to group 65534), the log streamer tail -F; as nobody (65534), writing nothing else.",
+    },
+    "production-grade-back": {
+        kind: "non-root",
+        user: NON_ROOT_USERS.nobody,
+        group: NON_ROOT_USERS.nobody,
+        fsGroup: NON_ROOT_USERS.nobody,
+        source: "icrosby/k8s-real-demo (ContainerSolutions' workshop app, a Go service: its datastore is gorm's) publishes no " +
+            "Dockerfile to check offline; it listens on 8080 (unprivileged) and writes only /var/log/app.log, which the lab " +
+            "mounts as a volume given to group 65534, so it runs as nobody. The root filesystem stays writable (not known not to " +
+            "write elsewhere).",
+        limitation: "the user is not taken from the image (none is documented): if a release writes outside /var/log, it fails " +
+            "with permission denied, which kubectl logs shows",
+    },
+    "production-grade-back-v1": {
+        kind: "non-root",
+        user: NON_ROOT_USERS.nobody,
+        group: NON_ROOT_USERS.nobody,
+        fsGroup: NON_ROOT_USERS.nobody,
+        source: "the same image as production-grade-back (its v1 override, icrosby/k8s-real-demo:latest, is the same Go service).",
+    },
+    "production-grade-front": {
+        kind: "non-root",
+        user: 101,
+        group: 101,
+        readOnlyRoot: { scratch: ["/var/cache/nginx", "/var/run", "/tmp"] },
+        source: "icrosby/k8s-real-fe serves the frontend with nginx on port 80 and proxies /webapp/ to pgk-back-service; nginx " +
+            "images run unprivileged as their nginx user (101 in the official image, which it is assumed to build on) when its " +
+            "cache, pid and temp paths are writable (emptyDirs here), and the lab lets the pod bind port 80 without root with the " +
+            "namespaced sysctl net.ipv4.ip_unprivileged_port_start=0 (safe under Pod Security).",
+        limitation: "the base image is not documented: if it is not the official nginx image's layout, nginx stops at start " +
+            "naming the path it could not write",
+    },
+    "production-grade-echo": {
+        kind: "non-root",
+        user: NON_ROOT_USERS.nobody,
+        group: NON_ROOT_USERS.nobody,
+        source: "registry.k8s.io/echoserver:1.10 (kubernetes test image: nginx with a Lua handler echoing the request) listens on " +
+            "8080, an unprivileged port, so its nginx needs no root to bind; it runs as nobody with a writable root filesystem.",
+        limitation: "not verified on a running cluster: nginx run by a user other than root ignores its user directive (a " +
+            "warning) and needs its temp directories writable; if they are not, the pod logs name them",
+    },
 };
 
 /** The security settings of catalog image `key`. */
