@@ -8,7 +8,9 @@
 import { z } from "zod";
 import { Platform, PlatformContext } from "./platform";
 import { MINIKUBE_MOVED_KEYS, minikubeSettings } from "./minikube/settings";
+import { eksSettings } from "./eks/settings";
 import { aksSettings } from "./aks/settings";
+import { gkeSettings } from "./gke/settings";
 
 /** What a platform module exports. */
 export interface PlatformModule<S> {
@@ -37,6 +39,8 @@ export type KnownPlatformName = (typeof KNOWN_PLATFORM_NAMES)[number];
 export const PLATFORMS = {
     minikube: definePlatform({ settings: minikubeSettings, moved: MINIKUBE_MOVED_KEYS, load: () => import("./minikube") }),
     aks: definePlatform({ settings: aksSettings, load: () => import("./aks") }),
+    gke: definePlatform({ settings: gkeSettings, load: () => import("./gke") }),
+    eks: definePlatform({ settings: eksSettings, load: () => import("./eks") }),
 } satisfies { [K in KnownPlatformName]?: unknown };
 
 export type PlatformName = keyof typeof PLATFORMS;
