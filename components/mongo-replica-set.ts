@@ -64,7 +64,7 @@ export interface MongoReplicaSetArgs {
     /** Protect the StatefulSet and keep it (and so its claims) on delete. */
     protectData: boolean;
     /** Names, as LABS.md §5 by default ({@link MONGO_REPLICA_SET_DEFAULTS}). */
-    names?: Partial<Pick<typeof MONGO_REPLICA_SET_DEFAULTS, "statefulSetName" | "serviceName" | "claimName" | "setName">>;
+    names?: { statefulSetName?: string; serviceName?: string; claimName?: string; setName?: string };
     /** How long the init Job keeps trying (default {@link DEFAULT_INIT_BOUNDS}). */
     initBounds?: InitBounds;
 }
@@ -102,7 +102,14 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
 
     constructor(name: string, args: MongoReplicaSetArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubelab:components:MongoReplicaSet", name, {}, opts);
-        const names = { ...MONGO_REPLICA_SET_DEFAULTS, ...args.names };
+        const given = args.names ?? {};
+        const names = {
+            statefulSetName: given.statefulSetName ?? MONGO_REPLICA_SET_DEFAULTS.statefulSetName,
+            serviceName: given.serviceName ?? MONGO_REPLICA_SET_DEFAULTS.serviceName,
+            claimName: given.claimName ?? MONGO_REPLICA_SET_DEFAULTS.claimName,
+            setName: given.setName ?? MONGO_REPLICA_SET_DEFAULTS.setName,
+            port: MONGO_REPLICA_SET_DEFAULTS.port,
+        };
         const options: ReplicaSetOptions = {
             statefulSetName: names.statefulSetName,
             serviceName: names.serviceName,
