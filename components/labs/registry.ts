@@ -14,6 +14,7 @@ import { DeployedLab, KNOWN_LAB_NAMES, KnownLabName, LabContext, LabDefinition, 
 import { knoteSettings } from "./knote/settings";
 import { movieCatalogSettings } from "./movie-catalog/settings";
 import { nanomonSettings } from "./nanomon/settings";
+import { productionGradeSettings } from "./production-grade/settings";
 import { smilrSettings } from "./smilr/settings";
 
 /** Every lab that exists. One line each. */
@@ -22,6 +23,7 @@ export const LABS = {
     knote: defineLab(knoteSettings, { ingress: true, metrics: false, storage: true }, () => import("./knote")),
     nanomon: defineLab(nanomonSettings, { ingress: true, metrics: true, storage: true }, () => import("./nanomon")),
     "movie-catalog": defineLab(movieCatalogSettings, { ingress: true, metrics: false, storage: true }, () => import("./movie-catalog")),
+    "production-grade": defineLab(productionGradeSettings, { ingress: true, metrics: true, storage: true }, () => import("./production-grade")),
 } satisfies { [K in KnownLabName]?: unknown };
 
 export type LabName = keyof typeof LABS;

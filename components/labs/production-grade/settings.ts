@@ -24,7 +24,7 @@
  *   frontendReplicas: 1
  *   echoReplicas: 1
  *   appHost: pgk.example.com  # host of the frontend (/demo) and of the backend's release route (/)
- *   volumes:
+ *   storage:
  *     memoryLimit: 64Mi       # sizeLimit of the memory-backed emptyDir of Pod busybox-memory
  *     dynamicClaim: 2Gi       # claim mystorageclaim, provisioned by the platform's StorageClass
  *     logClaim: 8Gi           # claim logclaim, mounted at /var/log by the one-pod pgk-back-logs
@@ -171,7 +171,7 @@ export const productionGradeSettings = section({
     echoReplicas: wholeNumber(1, 10).default(1),
     /** Host of the frontend (`/demo`) and the backend's release route (`/`). */
     appHost: setting(z.string().regex(HOST_NAME), "a DNS host name such as pgk.example.com").default("pgk.example.com"),
-    volumes: volumeSettings.prefault({}),
+    storage: volumeSettings.prefault({}),
     /** Namespace of the ingress controller's pods: the only source the lab's NetworkPolicies admit from outside. */
     ingressControllerNamespace: dnsLabel.default("ingress-nginx"),
 });
