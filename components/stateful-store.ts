@@ -7,7 +7,37 @@
  *   `mongo-vol` gives pod `mongodb-0` and claim `mongo-vol-mongodb-0`;
  * - claims are retained when the StatefulSet is deleted or scaled down
  *   (`persistentVolumeClaimRetentionPolicy` Retain/Retain), so a re-created StatefulSet finds its data;
- * - with `protectData`, the StatefulSet is protected and kept on `pulumi destroy`.
+ * - claims grow in place when the size in stack config grows (below), and never shrink.
+ *
+ * Growing the claims (LABS.md §5: a StatefulSet's `volumeClaimTemplates` are immutable, and the
+ * StatefulSet controller never resizes a claim it has created):
+ * - The StatefulSet always carries `pulumi.com/deletionPropagationPolicy: orphan`. pulumi-kubernetes
+ *   reads it from the OLD object when it deletes one, so it is deployed with the first version
+ *   and is in place before any resize. A new size changes the claim template, which forces a
+ *   replacement; the StatefulSet is explicitly named, so Pulumi deletes the old one first: with
+ *   orphan propagation its pods keep running and its claims stay, and the new StatefulSet (same
+ *   name, selector and pod template) adopts the running pods without restarting them and reuses
+ *   their claims. Replicas created later get the new size from the new template.
+ * - Every claim the previous update left (`<template>-<name>-<ordinal>`, for every ordinal ever
+ *   deployed, read from the stack's `volumes` output through the {@link VolumeLedger}) gets a
+ *   `PersistentVolumeClaimPatch` setting `spec.resources.requests.storage` to the new size: a
+ *   server-side apply with `pulumi.com/patchForce` (the field belongs to the StatefulSet
+ *   controller, which created the claim) and `retainOnDelete` (destroying the patch would hand the
+ *   field back; the claim keeps its size). The StatefulSet depends on the patches, so the claims
+ *   grow before it is replaced. On the first deploy there is nothing to patch.
+ * - A size smaller than the deployed one is refused, naming the setting
+ *   (../volume-growth.ts checks the settings before anything is registered; this component checks
+ *   again, for sizes fixed in code).
+ * - With `kubelab:restartPodsOnResize`, the pod template carries the size as an annotation, so a
+ *   resize also rolls the pods, one at a time, after the claims grew: for drivers that leave a
+ *   claim in `FileSystemResizePending` until its pod restarts.
+ *
+ * On `pulumi destroy`: the StatefulSet is deleted with orphan propagation, its claims are retained
+ * by the retention policy, and then the lab's namespace is deleted, which takes the pods and the
+ * claims with it (and the volumes, under the StorageClass's reclaim policy `Delete`). With
+ * `protectData` the namespace is protected and kept, so pods, claims and volumes stay on purpose.
+ * The StatefulSet itself is never protected, since that would refuse a resize; its data is
+ * protected by the namespace, the claim retention policy and the class's reclaim policy `Retain`.
  *
  * Pods run with the secure defaults of ./security.ts for the image's `security` entry.
  */
@@ -15,7 +45,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ProbeSpec, ResourceSpec, SecretRef, envVars, labelsFor, probe, resources } from "./pod";
 import { ImageSecurity, withSecurity } from "./security";
-import { dataProtection } from "./protect";
+import { VolumeLedger, shrinkError } from "./volume-growth";
+import { compareQuantities } from "../policy/lib/quantity";
+
+/** The annotation pulumi-kubernetes reads on the old object to delete it without its pods and claims. */
+export const DELETION_PROPAGATION = { key: "pulumi.com/deletionPropagationPolicy", value: "orphan" } as const;
+/** Pod template annotation carrying the claim size, with `restartPodsOnResize`: a resize rolls the pods. */
+export const VOLUME_SIZE_ANNOTATION = "kubelab.dev/volume-size";
 
 export interface StatefulStoreArgs {
     /** Namespace the store lives in. */
@@ -56,12 +92,23 @@ export interface StatefulStoreArgs {
         size: string;
         /** StorageClass for the claims; must allow volume expansion. */
         storageClassName: pulumi.Input<string>;
+        /** The stack setting that sets `size`, below `kubelab:` (e.g. `smilr.mongoStorage`): named when a smaller size is refused. */
+        setting?: string;
     };
+    /**
+     * What the previous update deployed and what this one records (the stack's `volumes` output).
+     * Without it the store cannot grow existing claims: every lab passes its `volumes`.
+     */
+    volumeLedger?: VolumeLedger;
     /** ConfigMaps mounted read-only, e.g. init scripts. */
     configMounts?: { configMapName: pulumi.Input<string>; mountPath: string }[];
     /** Publish pods in DNS before they are ready (replica sets need to find each other to become ready). */
     publishNotReadyAddresses?: boolean;
-    /** Protect the StatefulSet and keep it (and so its claims) on delete. */
+    /**
+     * `kubelab:protectData`. The StatefulSet itself is never protected (a resize replaces it); the
+     * lab's namespace (protected), the claim retention policy and the class's reclaim policy keep
+     * the data. Kept here so that a store can say what it does with it.
+     */
     protectData: boolean;
 }
 
@@ -76,6 +123,8 @@ export class StatefulStore extends pulumi.ComponentResource {
     readonly podNames: string[];
     /** Claim names, one per pod, as Kubernetes creates them. */
     readonly claimNames: string[];
+    /** The patches that grow the claims an earlier update created, in ordinal order. */
+    readonly claimPatches: k8s.core.v1.PersistentVolumeClaimPatch[];
 
     constructor(name: string, args: StatefulStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubelab:components:StatefulStore", name, {}, opts);
@@ -85,7 +134,27 @@ export class StatefulStore extends pulumi.ComponentResource {
 
         const labels = labelsFor(args.name, args.partOf, "store");
         const selector = { app: args.name };
-        const dataOpts = dataProtection(args.protectData);
+        const { claimName, size } = args.volume;
+        const deployed = args.volumeLedger?.deployed(name);
+        if (deployed && (compareQuantities(size, deployed.size) ?? 0) < 0) {
+            throw shrinkError(args.volume.setting ? `kubelab:${args.volume.setting}` : `StatefulStore ${name}: volume.size`, deployed.size, size);
+        }
+        // Every claim an earlier update created, including those of replicas scaled down since
+        // (retained): a later scale-up reattaches them, at the size they have now.
+        const existingClaims = deployed?.claims ?? 0;
+        args.volumeLedger?.record(name, {
+            size, claims: Math.max(existingClaims, args.replicas), ...(args.volume.setting ? { setting: args.volume.setting } : {}),
+        });
+        this.claimPatches = Array.from({ length: existingClaims }, (_, i) => new k8s.core.v1.PersistentVolumeClaimPatch(`${name}-claim-${i}`, {
+            metadata: {
+                name: `${claimName}-${args.name}-${i}`,
+                namespace: args.namespace,
+                // spec.resources belongs to the StatefulSet controller, which created the claim.
+                annotations: { "pulumi.com/patchForce": "true" },
+            },
+            spec: { resources: { requests: { storage: size } } },
+        }, { parent: this, retainOnDelete: true }));
+        const podAnnotations = args.volumeLedger?.restartPodsOnResize ? { [VOLUME_SIZE_ANNOTATION]: size } : undefined;
 
         this.service = new k8s.core.v1.Service(`${name}-service`, {
             metadata: { name: args.name, namespace: args.namespace, labels },
@@ -107,7 +176,7 @@ export class StatefulStore extends pulumi.ComponentResource {
         ];
 
         this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}-statefulset`, {
-            metadata: { name: args.name, namespace: args.namespace, labels },
+            metadata: { name: args.name, namespace: args.namespace, labels, annotations: { [DELETION_PROPAGATION.key]: DELETION_PROPAGATION.value } },
             spec: {
                 serviceName: this.serviceName,
                 replicas: args.replicas,
@@ -115,7 +184,7 @@ export class StatefulStore extends pulumi.ComponentResource {
                 selector: { matchLabels: selector },
                 persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
                 template: {
-                    metadata: { labels },
+                    metadata: { labels, annotations: podAnnotations },
                     spec: withSecurity(args.security, {
                         containers: [{
                             name: args.name,
@@ -131,18 +200,18 @@ export class StatefulStore extends pulumi.ComponentResource {
                     }),
                 },
                 volumeClaimTemplates: [{
-                    metadata: { name: args.volume.claimName, labels },
+                    metadata: { name: claimName, labels },
                     spec: {
                         accessModes: ["ReadWriteOnce"],
                         storageClassName: args.volume.storageClassName,
-                        resources: { requests: { storage: args.volume.size } },
+                        resources: { requests: { storage: size } },
                     },
                 }],
             },
-        }, { parent: this, ...dataOpts });
+        }, { parent: this, dependsOn: this.claimPatches });
 
         this.podNames = Array.from({ length: args.replicas }, (_, i) => `${args.name}-${i}`);
-        this.claimNames = this.podNames.map(pod => `${args.volume.claimName}-${pod}`);
+        this.claimNames = this.podNames.map(pod => `${claimName}-${pod}`);
         this.registerOutputs({ serviceName: this.serviceName, podNames: this.podNames, claimNames: this.claimNames });
     }
 }

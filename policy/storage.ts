@@ -276,7 +276,87 @@ export const zonalDiskWaitForConsumer: ResourceValidationPolicy = {
     },
 };
 
+/** The annotation pulumi-kubernetes reads on the OLD object to delete it without its dependents. */
+const DELETION_PROPAGATION_ANNOTATION = "pulumi.com/deletionPropagationPolicy";
+
+/**
+ * Growing a StatefulSet's claims changes its claim templates, which are immutable: Pulumi replaces
+ * the StatefulSet, deleting the old one first. Without orphan propagation that delete takes every
+ * pod with it (the database is down until the new pods are ready). The annotation is read from the
+ * OLD object, so it must be deployed before the first resize: hence a rule on every StatefulSet with
+ * claim templates, not only on one being resized.
+ */
+export const statefulSetResizeKeepsPods: ResourceValidationPolicy = {
+    name: "statefulset-resize-keeps-pods",
+    description: "A StatefulSet with volumeClaimTemplates carries the annotation pulumi.com/deletionPropagationPolicy: orphan, so that growing its claims (a template change, which replaces the StatefulSet) leaves its pods and claims running and the new StatefulSet adopts them. Pulumi reads the annotation from the deployed object, so it must be there before the first resize. (With kubectl, the same step is `kubectl delete statefulset --cascade=orphan`.)",
+    enforcementLevel: "advisory",
+    validateResource: (args, reportViolation) => {
+        if (kindOf(args.type) !== "StatefulSet") {
+            return;
+        }
+        const obj = args.props as KubeObject;
+        const templates = obj.spec?.volumeClaimTemplates;
+        if (!Array.isArray(templates) || templates.length === 0) {
+            return;
+        }
+        const value = obj.metadata?.annotations?.[DELETION_PROPAGATION_ANNOTATION];
+        if (typeof value !== "string" || value.toLowerCase() !== "orphan") {
+            reportViolation(`${describeObject("StatefulSet", obj, args.name)} has claim templates but ${value === undefined ? "no" : `${DELETION_PROPAGATION_ANNOTATION}: ${value} instead of the`} ` +
+                `${DELETION_PROPAGATION_ANNOTATION}: orphan annotation: growing its claims replaces it, and its pods are deleted with the old StatefulSet; add the annotation now, before the first resize.`);
+        }
+    },
+};
+
+/** `<template>-<statefulset>-<ordinal>`: the claim a StatefulSet's template gives pod `<statefulset>-<ordinal>`. */
+function templateClaim(claimName: string, statefulSet: string, templates: string[]): string | undefined {
+    const m = /^(.*)-([0-9]+)$/.exec(claimName);
+    if (!m || !m[1].endsWith(`-${statefulSet}`)) {
+        return undefined;
+    }
+    const template = m[1].slice(0, -(statefulSet.length + 1));
+    return templates.includes(template) ? template : undefined;
+}
+
+/**
+ * A patch that grows a StatefulSet's claims and the StatefulSet's template must agree: a template
+ * smaller than its patched claims gives replicas created later smaller volumes than the others,
+ * and a patch below the template's size asks to shrink a claim, which Kubernetes rejects.
+ */
+export const claimPatchesMatchTemplate: StackValidationPolicy = {
+    name: "claim-patches-match-template",
+    description: "A PersistentVolumeClaimPatch that resizes a StatefulSet's claim (<template>-<statefulset>-<ordinal>) requests the same storage as the StatefulSet's claim template: otherwise replicas created later get another size than the grown ones, or the patch asks to shrink a claim, which Kubernetes rejects.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+        const index = indexStack(args.resources);
+        const patches = index.all("PersistentVolumeClaimPatch");
+        if (patches.length === 0) {
+            return;
+        }
+        for (const patch of patches) {
+            const size = (patch.obj.spec?.resources as { requests?: { storage?: unknown } } | undefined)?.requests?.storage;
+            if (size === undefined) {
+                continue;
+            }
+            for (const sts of index.all("StatefulSet").filter(s => s.namespace === patch.namespace)) {
+                const templates = (Array.isArray(sts.obj.spec?.volumeClaimTemplates) ? sts.obj.spec.volumeClaimTemplates : []) as KubeObject[];
+                const names = templates.map(t => t.metadata?.name).filter((n): n is string => typeof n === "string");
+                const template = templateClaim(patch.name, sts.name, names);
+                if (!template) {
+                    continue;
+                }
+                const templateSize = (templates.find(t => t.metadata?.name === template)?.spec?.resources as { requests?: { storage?: unknown } } | undefined)?.requests?.storage;
+                const cmp = compareQuantities(size, templateSize);
+                if (cmp !== undefined && cmp !== 0) {
+                    reportViolation(`PersistentVolumeClaimPatch ${patch.namespace}/${patch.name} requests ${String(size)} but the claim template ${template} of StatefulSet ${sts.namespace}/${sts.name} requests ${String(templateSize)}: ` +
+                        (cmp < 0 ? "the patch would shrink the claim, which Kubernetes rejects; " : "replicas created later would get the smaller size; ") +
+                        "give both the same size.", patch.resource.urn);
+                }
+            }
+        }
+    },
+};
+
 export const storagePolicies: Policies = [
     storageClassExpandable, claimStorageClassExpandable, storageClassReclaimRetain, storageRequestBounds,
-    statefulSetRetainsClaims, rwoClaimSingleWriter, zonalDiskWaitForConsumer,
+    statefulSetRetainsClaims, statefulSetResizeKeepsPods, claimPatchesMatchTemplate, rwoClaimSingleWriter, zonalDiskWaitForConsumer,
 ];

@@ -4,6 +4,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as assert from "assert";
 import { StatefulStore, StatefulStoreArgs } from "../components/stateful-store";
+import { VolumeLedger } from "../components/volume-growth";
 import { FrontDoor, FrontDoorArgs } from "../components/front-door";
 import { IMAGE_SECURITY, ImageSecurity } from "../components/security";
 import { Workload, WorkloadArgs } from "../components/workload";
@@ -231,12 +232,32 @@ describe("StatefulStore", function () {
         assert.deepStrictEqual(s?.claimNames, ["data-db-0", "data-db-1", "data-db-2"]);
     });
 
-    it("protects the StatefulSet and keeps it on delete only with protectData", async () => {
+    it("never protects the StatefulSet (a resize replaces it) and always deletes it with orphan propagation, so pods and claims stay", async () => {
         for (const protectData of [false, true]) {
             const recording = await recordProgram(async () => { new StatefulStore("t", store({ protectData })); return {}; }, { stack: "test", config: {} });
             const sts = recording.resources.find(r => r.type === "kubernetes:apps/v1:StatefulSet")!;
-            assert.strictEqual(sts.options.protect, protectData);
-            assert.strictEqual(sts.options.retainOnDelete, protectData);
+            assert.strictEqual(sts.options.protect, false);
+            assert.strictEqual(sts.options.retainOnDelete, false);
+            const annotations = (sts.inputs as { metadata: { annotations: Record<string, string> } }).metadata.annotations;
+            assert.strictEqual(annotations["pulumi.com/deletionPropagationPolicy"], "orphan");
         }
+    });
+
+    it("grows every claim an earlier update left, scaled-down ones included, and records them; refuses a smaller fixed size by name", async () => {
+        const ledger = new VolumeLedger({ t: { size: "1Gi", claims: 3 } }, false);
+        const recording = await recordProgram(async () => {
+            new StatefulStore("t", store({ replicas: 1, volume: { ...store().volume, size: "2Gi" }, volumeLedger: ledger }));
+            return {};
+        }, { stack: "test", config: {} });
+        const patches = recording.resources.filter(r => r.type === "kubernetes:core/v1:PersistentVolumeClaimPatch");
+        const name = store().name;
+        const template = store().volume.claimName;
+        assert.deepStrictEqual(patches.map(p => (p.inputs as { metadata: { name: string } }).metadata.name), [0, 1, 2].map(i => `${template}-${name}-${i}`));
+        assert.deepStrictEqual(ledger.output(), { t: { size: "2Gi", claims: 3 } });
+        const shrinking = new VolumeLedger({ t: { size: "1Gi", claims: 1 } }, false);
+        await assert.rejects(
+            recordProgram(async () => { new StatefulStore("t", store({ volume: { ...store().volume, size: "512Mi" }, volumeLedger: shrinking })); return {}; }, { stack: "test", config: {} }),
+            /StatefulStore t: volume\.size: "512Mi" is not allowed; expected at least the deployed size 1Gi/,
+        );
     });
 });

@@ -313,12 +313,14 @@ describe("nanomon lab: the password in an update, settings and the load test", f
         assert.ok(c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.memory);
     });
 
-    it("protects PostgreSQL's data when protectData is on: StatefulSet and namespace protected and kept on delete", async () => {
+    it("protects PostgreSQL's data when protectData is on: namespace protected and kept on delete, claims retained; the StatefulSet stays replaceable so its claims can grow", async () => {
         const p = await plan("minikube", { config: nanomonStack(undefined, { "kubelab:protectData": "true" }) });
-        for (const type of ["kubernetes:apps/v1:StatefulSet", "kubernetes:core/v1:Namespace"]) {
-            const r = p.recording.resources.find(x => x.type === type)!;
-            assert.deepStrictEqual([r.options.protect, r.options.retainOnDelete], [true, true], type);
-        }
+        const ns = p.recording.resources.find(x => x.type === "kubernetes:core/v1:Namespace")!;
+        assert.deepStrictEqual([ns.options.protect, ns.options.retainOnDelete], [true, true]);
+        const sts = p.recording.resources.find(x => x.type === "kubernetes:apps/v1:StatefulSet")!;
+        assert.deepStrictEqual([sts.options.protect, sts.options.retainOnDelete], [false, false]);
+        const spec = (sts.inputs as { spec: { persistentVolumeClaimRetentionPolicy: unknown } }).spec;
+        assert.deepStrictEqual(spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: "Retain", whenScaled: "Retain" });
     });
 
     it("deploys twice in one stack, each instance in its own namespace with its own password and names", async () => {

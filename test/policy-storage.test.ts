@@ -4,6 +4,8 @@
  * retained by StatefulSets, ReadWriteOnce claims mounted by Deployments, zonal disk binding.
  */
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { ManifestObject, manifestUrn } from "../tools/manifests";
 import { PolicyPackConfigFile } from "../tools/policy-harness";
 import { checkObjects, deployment, violationsOf } from "./helpers";
@@ -136,6 +138,54 @@ describe("policy statefulset-retains-claims", () => {
     it("ignores other kinds", async () => {
         const d = deployment("web", o => { (o.spec as Spec).persistentVolumeClaimRetentionPolicy = { whenDeleted: "Delete" }; });
         assert.deepStrictEqual(await messages("statefulset-retains-claims", [d]), []);
+    });
+});
+
+describe("policy statefulset-resize-keeps-pods", () => {
+    const orphan = { "pulumi.com/deletionPropagationPolicy": "orphan" };
+    const withTemplates = (name: string, annotations?: Record<string, string>): ManifestObject => {
+        const s = statefulSet(name, { volumeClaimTemplates: [claimTemplate("data", "1Gi")] });
+        if (annotations) {
+            s.metadata = { ...s.metadata, annotations };
+        }
+        return s;
+    };
+
+    it("passes a StatefulSet with claim templates and the orphan annotation (any case), and one without templates", async () => {
+        assert.deepStrictEqual(await messages("statefulset-resize-keeps-pods", [withTemplates("a", orphan), withTemplates("b", { "pulumi.com/deletionPropagationPolicy": "Orphan" }), statefulSet("c")]), []);
+    });
+
+    it("reports claim templates without it, or with another propagation, saying a resize deletes the pods", async () => {
+        assert.deepStrictEqual(await messages("statefulset-resize-keeps-pods", [withTemplates("db")]), [
+            "StatefulSet lab/db has claim templates but no pulumi.com/deletionPropagationPolicy: orphan annotation: growing its claims replaces it, and its pods are deleted with the old StatefulSet; add the annotation now, before the first resize.",
+        ]);
+        const [m] = await messages("statefulset-resize-keeps-pods", [withTemplates("db", { "pulumi.com/deletionPropagationPolicy": "foreground" })]);
+        assert.match(m, /pulumi\.com\/deletionPropagationPolicy: foreground instead of the pulumi\.com\/deletionPropagationPolicy: orphan annotation/);
+    });
+
+    it("is advisory by default and mandatory in the production profile", async () => {
+        const run = await checkObjects([withTemplates("db")]);
+        assert.strictEqual(violationsOf(run, "statefulset-resize-keeps-pods")[0].enforcementLevel, "advisory");
+        const production = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "policy", "config", "production.json"), "utf8")) as PolicyPackConfigFile;
+        const strict = await checkObjects([withTemplates("db")], production);
+        assert.strictEqual(violationsOf(strict, "statefulset-resize-keeps-pods")[0].enforcementLevel, "mandatory");
+    });
+});
+
+describe("policy claim-patches-match-template", () => {
+    const db = statefulSet("mongodb", { volumeClaimTemplates: [claimTemplate("mongo-vol", "1Gi")] });
+    const patch = (name: string, storage: string, namespace = "lab"): ManifestObject =>
+        ({ apiVersion: "v1", kind: "PersistentVolumeClaimPatch", metadata: { name, namespace }, spec: { resources: { requests: { storage } } } });
+
+    it("passes patches of the StatefulSet's claims at the template's size (1Gi = 1024Mi), and patches of other claims", async () => {
+        assert.deepStrictEqual(await messages("claim-patches-match-template", [db, patch("mongo-vol-mongodb-0", "1Gi"), patch("mongo-vol-mongodb-1", "1024Mi"), patch("other-claim", "5Gi"), patch("mongo-vol-mongodb-0", "5Gi", "elsewhere")]), []);
+    });
+
+    it("reports a patch above the template (later replicas smaller) and one below it (a shrink Kubernetes rejects)", async () => {
+        assert.deepStrictEqual(await messages("claim-patches-match-template", [db, patch("mongo-vol-mongodb-0", "2Gi"), patch("mongo-vol-mongodb-2", "500M")]), [
+            "PersistentVolumeClaimPatch lab/mongo-vol-mongodb-0 requests 2Gi but the claim template mongo-vol of StatefulSet lab/mongodb requests 1Gi: replicas created later would get the smaller size; give both the same size.",
+            "PersistentVolumeClaimPatch lab/mongo-vol-mongodb-2 requests 500M but the claim template mongo-vol of StatefulSet lab/mongodb requests 1Gi: the patch would shrink the claim, which Kubernetes rejects; give both the same size.",
+        ]);
     });
 });
 

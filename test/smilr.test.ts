@@ -272,13 +272,14 @@ describe("smilr lab settings", function () {
         assert.ok(!p.objects.some(o => o.kind === "PodDisruptionBudget"));
     });
 
-    it("protects data when protectData is on: StatefulSet and namespace protected and kept on delete, class Retain", async () => {
+    it("protects data when protectData is on: namespace protected and kept on delete, claims retained, class Retain; the StatefulSet stays replaceable for a resize", async () => {
         const p = await plan("minikube", { config: withSmilr({}, { "kubelab:protectData": "true" }) });
-        for (const type of ["kubernetes:apps/v1:StatefulSet", "kubernetes:core/v1:Namespace"]) {
-            const r = p.recording.resources.find(x => x.type === type)!;
-            assert.strictEqual(r.options.protect, true, type);
-            assert.strictEqual(r.options.retainOnDelete, true, type);
-        }
+        const ns = p.recording.resources.find(x => x.type === "kubernetes:core/v1:Namespace")!;
+        assert.strictEqual(ns.options.protect, true);
+        assert.strictEqual(ns.options.retainOnDelete, true);
+        const sts = p.recording.resources.find(x => x.type === "kubernetes:apps/v1:StatefulSet")!;
+        assert.strictEqual(sts.options.protect, false, "a protected StatefulSet could not be replaced to grow its claims");
+        assert.strictEqual(find(p, "StatefulSet", "mongodb").spec.persistentVolumeClaimRetentionPolicy.whenDeleted, "Retain");
         assert.strictEqual(find(p, "StorageClass", "kubelab-minikube-expandable").reclaimPolicy, "Retain");
         const d = p.recording.resources.find(x => x.type === "kubernetes:apps/v1:Deployment")!;
         assert.strictEqual(d.options.protect, false);

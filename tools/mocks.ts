@@ -13,7 +13,8 @@
  *   here, from the provider's documented behaviour, or the run fails naming it.
  * - A `StackReference` to the program's own stack (`<stack>`, `<project>/<stack>` or
  *   `<org>/<project>/<stack>`) reads the previous outputs it is given (a previous plan's, with
- *   `--against`), as the engine reads them from the stack's state; a reference to any other stack
+ *   `--against`; none without it, as on a stack's first update), as the engine reads them from the
+ *   stack's state; a reference to any other stack
  *   fails: its outputs are not available offline. Secret outputs, which a report keeps only as a
  *   marker, become a secret placeholder; unknown ones stay unknown.
  */
@@ -28,7 +29,7 @@ export interface KubelabMocksOptions {
     preview: boolean;
     /**
      * The program's own stack's previous outputs (a previous plan report's `outputs`), for a
-     * `StackReference` to its own stack. Unset: such a reference fails, naming `--against`.
+     * `StackReference` to its own stack. Unset: a first deploy, which has no outputs yet.
      */
     previousOutputs?: Record<string, unknown>;
 }
@@ -87,10 +88,8 @@ export class KubelabMocks implements pulumi.runtime.Mocks {
         if (!own) {
             throw new Error(`kubelab mocks: StackReference to ${name}: another stack's outputs are not available offline (only this stack's own, ${project}/${stack}, from a previous plan)`);
         }
-        const previous = this.opts.previousOutputs;
-        if (!previous) {
-            throw new Error(`kubelab mocks: the program reads its own stack's previous outputs (StackReference ${name}); give a previous plan: npm run plan -- --stack ${stack} --against <previous report>`);
-        }
+        // No previous plan: the plan shows a first deploy, and a stack's first update has no outputs yet.
+        const previous = this.opts.previousOutputs ?? {};
         const secretOutputNames: string[] = [];
         const outputs: State = {};
         for (const [key, value] of Object.entries(previous)) {

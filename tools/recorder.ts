@@ -252,9 +252,12 @@ export async function recordProgram(program: Program, opts: RecordOptions): Prom
     const preview = opts.preview ?? true;
     const mocks = new KubelabMocks({ preview, ...(opts.previousOutputs ? { previousOutputs: opts.previousOutputs } : {}) });
     // setMocks turns on the runtime features the mock monitor supports; the recording monitor then replaces it.
-    await pulumi.runtime.setMocks(mocks, project, opts.stack, preview);
+    // The organization is the one a DIY (local or object-storage) backend reports; Pulumi Cloud
+    // reports the user's or team's, which the program only uses to name its own stack.
+    const organization = "organization";
+    await pulumi.runtime.setMocks(mocks, project, opts.stack, preview, organization);
     const monitor = new RecordingMonitor(mocks);
-    pulumi.runtime.setMockOptions(monitor, project, opts.stack, preview);
+    pulumi.runtime.setMockOptions(monitor, project, opts.stack, preview, organization);
     pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
 
     // Like the CLI's program runner (cmd/run/run.js), an uncaught error or unhandled rejection

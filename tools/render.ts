@@ -88,7 +88,17 @@ function kindRank(kind: string): number {
  * nor a Helm release, whose objects the provider makes at deploy time).
  */
 export function isKubernetesObject(r: RecordedResource): boolean {
-    return r.custom && !r.notRenderedOffline && r.type.startsWith("kubernetes:") && parseType(r.type) !== undefined;
+    return r.custom && !r.notRenderedOffline && r.type.startsWith("kubernetes:") && parseType(r.type) !== undefined && !isPatchResource(r);
+}
+
+/**
+ * A `<Kind>Patch` resource (server-side apply of some fields of an existing object), as
+ * pulumi-kubernetes tells one apart: the type ends in `Patch` and the object's kind does not (a
+ * custom resource may have a kind ending in Patch). It is no object of its own to apply.
+ */
+export function isPatchResource(r: Pick<RecordedResource, "type" | "inputs">): boolean {
+    const kind = (r.inputs as { kind?: unknown }).kind;
+    return /Patch$/.test(r.type) && !(typeof kind === "string" && kind.endsWith("Patch"));
 }
 
 /**

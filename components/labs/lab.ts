@@ -9,6 +9,7 @@ import { z } from "zod";
 import { ClusterNeeds, Platform } from "../../infra/platform";
 import { ImageKey, ImageSettings } from "../images";
 import { dataProtection } from "../protect";
+import { VolumeLedger } from "../volume-growth";
 import { namespacePodSecurity } from "../security";
 
 /** The only names a lab may have (LABS.md), built or planned. */
@@ -41,6 +42,8 @@ export interface LabContext {
      * undefined answers any host. An instance's own `host` replaces it.
      */
     ingressHost?: pulumi.Input<string>;
+    /** What the previous update deployed of each store's claims, and this update's record (../volume-growth.ts). */
+    volumeLedger: VolumeLedger;
 }
 
 /** A deployed lab instance. */
@@ -85,6 +88,8 @@ export interface LabBaseArgs {
     ingressAddress: pulumi.Input<string>;
     /** Protect the data (namespace and claims; see `kubelab:protectData`). */
     protectData: boolean;
+    /** Pass to every store (`StatefulStore`'s `volumeLedger`): how its claims grow in place. */
+    volumeLedger: VolumeLedger;
 }
 
 /** The {@link LabBaseArgs} of an instance. */
@@ -97,6 +102,7 @@ export function labBaseArgs(instance: LabInstance, context: LabContext): LabBase
         ingressHost: instance.host ?? context.ingressHost,
         ingressAddress: context.platform.ingressAddress,
         protectData: context.protectData,
+        volumeLedger: context.volumeLedger,
     };
 }
 

@@ -4,7 +4,7 @@
  *
  * Keys (all `kubelab:`):
  * - platform layer (infra/settings.ts): `platform`, `<platform>` (e.g. `minikube`), `protectData`, `ingressHost`;
- * - components (components/images.ts): `imageRegistry`, `images`;
+ * - components (components/images.ts, components/volume-growth.ts): `imageRegistry`, `images`, `restartPodsOnResize`;
  * - labs (components/labs/registry.ts): `labs`, and `<lab>` for each lab (e.g. `smilr`).
  *
  * Unknown keys are errors listing the known ones; keys of earlier versions say where they went.
@@ -15,11 +15,13 @@ import { RawConfig, parseConfig, readConfig, section } from "../../infra/config"
 import { PLATFORM_NAMES } from "../../infra/registry";
 import { PLATFORM_MOVED_KEYS, PlatformLayerSettings, platformLayerSettings, platformLayerShape } from "../../infra/settings";
 import { ImageSettings, imageSettingsShape } from "../images";
+import { volumeSettingsShape } from "../volume-growth";
 import { LabEntry, LabName, checkHosts, labSectionsShape, labsSchema } from "./registry";
 
 const stackSchema = section({
     ...platformLayerShape,
     ...imageSettingsShape,
+    ...volumeSettingsShape,
     /** The lab instances to deploy. */
     labs: labsSchema,
     ...labSectionsShape,
@@ -34,6 +36,8 @@ export interface Settings extends PlatformLayerSettings {
     lab: { [K in LabName]: Parsed[K] };
     /** Where images come from. */
     images: ImageSettings;
+    /** Restart a store's pods after its claims grew (`kubelab:restartPodsOnResize`). */
+    restartPodsOnResize: boolean;
     /** The stack's name. */
     stack: string;
 }
@@ -49,6 +53,7 @@ export function loadSettings(raw: RawConfig = readConfig()): Settings {
         labs: parsed.labs,
         lab,
         images: { registry: parsed.imageRegistry, overrides: parsed.images },
+        restartPodsOnResize: parsed.restartPodsOnResize,
         stack: pulumi.getStack(),
     };
 }

@@ -142,7 +142,8 @@ export class NanomonLab extends pulumi.ComponentResource {
             env: { POSTGRES_DB: NANOMON_DATABASE, POSTGRES_USER: DATABASE_USER, PGDATA },
             secretEnv: { POSTGRES_PASSWORD: passwordRef },
             readiness: { exec: ["pg_isready", "-U", DATABASE_USER], initialDelaySeconds: 5, periodSeconds: 10 },
-            volume: { claimName: NANOMON_NAMES.claimTemplate, mountPath: POSTGRES_MOUNT, size: args.postgresStorage, storageClassName: args.storageClassName },
+            volume: { claimName: NANOMON_NAMES.claimTemplate, mountPath: POSTGRES_MOUNT, size: args.postgresStorage, storageClassName: args.storageClassName, setting: "nanomon.postgresStorage" },
+            volumeLedger: args.volumeLedger,
             configMounts: [{ configMapName: this.sqlInit.metadata.name, mountPath: "/docker-entrypoint-initdb.d" }],
             protectData: args.protectData,
         }, { parent: this });

@@ -71,7 +71,8 @@ export class SmilrLab extends pulumi.ComponentResource {
             portName: "mongodb",
             resources: { cpu: "100m", memory: "256Mi", memoryLimit: "1Gi" },
             readiness: { tcp: true, initialDelaySeconds: 5, periodSeconds: 10 },
-            volume: { claimName: "mongo-vol", mountPath: "/data/db", size: args.mongoStorage, storageClassName: args.storageClassName },
+            volume: { claimName: "mongo-vol", mountPath: "/data/db", size: args.mongoStorage, storageClassName: args.storageClassName, setting: "smilr.mongoStorage" },
+            volumeLedger: args.volumeLedger,
             protectData: args.protectData,
         }, { parent: this });
 
