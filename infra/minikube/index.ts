@@ -226,6 +226,19 @@ export function preflight(settings: MinikubeSettings, spec: ClusterSpec, protect
     }
 }
 
+/**
+ * A created cluster's kubeconfig context is its profile: `context`, if set, must name it. Another
+ * context most likely means a cluster started by hand that the stack should adopt (`create: false`)
+ * rather than take over and delete on destroy.
+ */
+export function checkCreatedContext(settings: MinikubeSettings, profile: string): void {
+    if (settings.context !== undefined && settings.context !== profile) {
+        throw new ConfigError(`${KEY}.context`, settings.context,
+            `unset (or ${profile}) while ${KEY}.create is true: the created cluster's context is its minikube profile, ${profile}, named from the stack; `
+            + `to deploy into the existing context ${settings.context} instead, set ${KEY}.create to false`);
+    }
+}
+
 /** Whether the program runs under the Pulumi engine, which runs the Command on this machine (not under the offline plan's mocks). */
 export function engineRunsCommands(): boolean {
     return pulumi.runtime.getEngine() !== undefined;
@@ -391,9 +404,12 @@ export class MinikubePlatform extends pulumi.ComponentResource implements Platfo
  * run `minikube`; the offline plan has no engine and runs no command, so it skips the checks.
  */
 export function createPlatform(settings: MinikubeSettings, context: PlatformContext, host?: HostFacts): Platform {
-    if (settings.create && (host || engineRunsCommands())) {
+    if (settings.create) {
         const spec = clusterSpec(settings, context.stack, context.needs);
-        preflight(settings, spec, context.protectData, host ?? probeHost(spec));
+        checkCreatedContext(settings, spec.profile);
+        if (host || engineRunsCommands()) {
+            preflight(settings, spec, context.protectData, host ?? probeHost(spec));
+        }
     }
     return new MinikubePlatform("minikube", { settings, context });
 }

@@ -90,7 +90,8 @@ const minikubeSection = section({
     cni: oneOf(MINIKUBE_CNIS, " (a minikube --cni plugin; calico, cilium enforce NetworkPolicies)").default("calico"),
     /**
      * With `create: false`: the kubeconfig context to deploy into (for minikube also the profile
-     * name); unset is `minikube`. A created cluster's context is its profile, so it must be unset then.
+     * name); unset is `minikube`. A created cluster's context is its profile, named from the
+     * stack: set, it must be that name.
      */
     context: matching(/^[^\s]+$/, "a kubeconfig context name (see kubectl config get-contexts)").optional(),
     /**
@@ -113,15 +114,12 @@ export function isKubeconfigContents(value: string): boolean {
     return /[\r\n]/.test(value) || /^\s*(apiVersion|kind|clusters|contexts|users|current-context|preferences)\s*:/.test(value);
 }
 
-/** The settings, with the rules that tie one to another: a created cluster has no context or kubeconfig contents of its own to adopt. */
+/**
+ * The settings, with the rule that ties two of them: a created cluster's kubeconfig is a file
+ * minikube writes into. (That a created cluster's `context` can only be its profile is checked
+ * where the stack's name is known, by the platform.)
+ */
 export const minikubeSettings = minikubeSection.superRefine((s, ctx) => {
-    if (s.create && s.context !== undefined) {
-        ctx.addIssue({
-            code: "custom", path: ["context"], input: s.context,
-            message: "unset while kubelab:minikube.create is true: the created cluster's context is its minikube profile, named from the stack; "
-                + "to deploy into this existing context instead, set kubelab:minikube.create to false",
-        });
-    }
     if (s.create && s.kubeconfig && isKubeconfigContents(s.kubeconfig)) {
         ctx.addIssue({
             code: "custom", path: ["kubeconfig"], input: s.kubeconfig,
