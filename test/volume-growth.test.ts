@@ -136,3 +136,23 @@ describe("volume ledger", () => {
         checkVolumeSettings({ a: { size: "1Gi", claims: 1, setting: "knote.mongoStorage" } }, s => settingAt(settings, s));
     });
 });
+
+describe("knote's named claims grow in place too", function () {
+    this.timeout(120000);
+    const knote = (sizes: Record<string, string>) => withConfig({ labs: ["knote"], knote: sizes });
+
+    it("256Mi → 1Gi updates the claim (volume expansion), and a smaller size after that is refused naming the key", async () => {
+        const before = await planAfter(knote({}));
+        assert.deepStrictEqual(before.recording.stackOutputs.volumes, {
+            "knote-mongo": { size: "256Mi", claims: 1, setting: "knote.mongoStorage" },
+            "knote-minio": { size: "256Mi", claims: 1, setting: "knote.minioStorage" },
+        });
+        const after = await planAfter(knote({ mongoStorage: "1Gi" }), reportOf(before));
+        const d = diffReports(reportOf(before), reportOf(after));
+        const claims = d.resources.filter(r => r.type === "kubernetes:core/v1:PersistentVolumeClaim" && r.op !== "same");
+        assert.deepStrictEqual(claims.map(r => `${r.op} ${r.object}`), ["update PersistentVolumeClaim knote/mongo-pvc"], formatDiff(d).join("\n"));
+        assert.strictEqual(diffExitCode(d), 0);
+        await assert.rejects(planAfter(knote({ mongoStorage: "512Mi" }), reportOf(after)),
+            /invalid config kubelab:knote\.mongoStorage: "512Mi" is not allowed; expected at least the deployed size 1Gi/);
+    });
+});

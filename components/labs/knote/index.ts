@@ -136,7 +136,8 @@ export class KnoteLab extends pulumi.ComponentResource {
             resources: { cpu: "100m", memory: "256Mi", memoryLimit: "1Gi" },
             readiness: { tcp: true, initialDelaySeconds: 5, periodSeconds: 10 },
             liveness: { tcp: true, initialDelaySeconds: 30, periodSeconds: 20 },
-            volume: { claimName: KNOTE_NAMES.mongoClaim, mountPath: "/data/db", size: args.mongoStorage, storageClassName: args.storageClassName },
+            volume: { claimName: KNOTE_NAMES.mongoClaim, mountPath: "/data/db", size: args.mongoStorage, storageClassName: args.storageClassName, setting: "knote.mongoStorage" },
+            volumeLedger: args.volumeLedger,
             protectData: args.protectData,
         }, { parent: this });
 
@@ -154,7 +155,8 @@ export class KnoteLab extends pulumi.ComponentResource {
             // MinIO's own unauthenticated health endpoints.
             readiness: { httpGet: "/minio/health/ready", initialDelaySeconds: 5, periodSeconds: 10 },
             liveness: { httpGet: "/minio/health/live", initialDelaySeconds: 15, periodSeconds: 20 },
-            volume: { claimName: KNOTE_NAMES.minioClaim, mountPath: "/storage", size: args.minioStorage, storageClassName: args.storageClassName },
+            volume: { claimName: KNOTE_NAMES.minioClaim, mountPath: "/storage", size: args.minioStorage, storageClassName: args.storageClassName, setting: "knote.minioStorage" },
+            volumeLedger: args.volumeLedger,
             protectData: args.protectData,
         }, { parent: this });
 

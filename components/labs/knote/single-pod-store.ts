@@ -16,6 +16,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ProbeSpec, ResourceSpec, SecretRef, envVars, labelsFor, probe, resources } from "../../pod";
 import { ImageSecurity, withSecurity } from "../../security";
 import { dataProtection } from "../../protect";
+import { VolumeLedger, shrinkError } from "../../volume-growth";
+import { compareQuantities } from "../../../policy/lib/quantity";
 
 export interface SinglePodStoreArgs {
     /** Namespace the store lives in. */
@@ -54,7 +56,11 @@ export interface SinglePodStoreArgs {
         size: string;
         /** StorageClass for the claim; must allow volume expansion. */
         storageClassName: pulumi.Input<string>;
+        /** The stack setting that sets `size`, below `kubelab:` (e.g. `knote.mongoStorage`): named when a smaller size is refused. */
+        setting?: string;
     };
+    /** What the previous update deployed (its size, refused smaller) and this update's record (../../volume-growth.ts). */
+    volumeLedger?: VolumeLedger;
     /** Protect the claim and keep it on delete. */
     protectData: boolean;
 }
@@ -76,6 +82,13 @@ export class SinglePodStore extends pulumi.ComponentResource {
         this.podLabels = labelsFor(args.name, args.partOf, "store");
         const selector = { app: args.name };
         const dataOpts = dataProtection(args.protectData);
+        // The claim is this stack's own object: a larger size is an in-place update of
+        // spec.resources (volume expansion), a smaller one the API server would reject mid-update.
+        const deployed = args.volumeLedger?.deployed(name);
+        if (deployed && (compareQuantities(args.volume.size, deployed.size) ?? 0) < 0) {
+            throw shrinkError(args.volume.setting ? `kubelab:${args.volume.setting}` : `SinglePodStore ${name}: volume.size`, deployed.size, args.volume.size);
+        }
+        args.volumeLedger?.record(name, { size: args.volume.size, claims: 1, ...(args.volume.setting ? { setting: args.volume.setting } : {}) });
 
         this.claim = new k8s.core.v1.PersistentVolumeClaim(`${name}-claim`, {
             metadata: { name: args.volume.claimName, namespace: args.namespace, labels: this.podLabels },
