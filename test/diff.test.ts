@@ -419,7 +419,8 @@ describe("diff of real plans: smilr on the minikube stack", function () {
         newImage = reportOf(await plan("minikube", { config: { ...base, config: { ...base.config, "kubelab:images": JSON.stringify({ "smilr-data-api": "smilr/data-api:2.9.9" }) } } }));
         noLabs = reportOf(await plan("minikube", { config: { ...base, config: { ...base.config, "kubelab:labs": "[]" } } }));
         // A known secret value given as secret config must never reach a report.
-        const minikube = { ...(JSON.parse(base.config["kubelab:minikube"] ?? "{}") as Record<string, unknown>), kubeconfig: "apiVersion: v1 # TOP-SECRET-9f1c" };
+        // A kubeconfig's contents (not a path) go with an adopted cluster.
+        const minikube = { create: false, context: "minikube", kubeconfig: "apiVersion: v1 # TOP-SECRET-9f1c" };
         const secretConfig: StackConfig = { ...base, config: { ...base.config, "kubelab:minikube": JSON.stringify(minikube) }, secretKeys: [...base.secretKeys, "kubelab:minikube"] };
         secretReport = JSON.stringify(buildReport(await plan("minikube", { config: secretConfig }), { outDir: "out" }));
     });

@@ -77,6 +77,7 @@ describe("volumes grow in place", function () {
         const byType = (type: string) => d.resources.filter(r => r.type === type);
         assert.deepStrictEqual(byType(PATCH).map(r => r.op), ["update"], text);
         assert.deepStrictEqual(byType(STS).map(r => r.op), ["replace"], text);
+        assert.match(text, /carries pulumi\.com\/deletionPropagationPolicy: orphan, so its pods and claims stay/);
         assert.ok(!d.resources.some(r => (r.op === "delete" || r.op === "replace") && /PersistentVolume|Namespace|Pod\b/.test(r.type)), text);
         assert.deepStrictEqual(d.risks, [], text);
         assert.strictEqual(diffExitCode(d), 0, text);

@@ -557,6 +557,9 @@ function diffResource(old: ReportResource, r: ReportResource, ctx: Context): Res
         d.notes.push("deleteBeforeReplace: the old resource is deleted before the new one is created");
     }
     d.deleteBeforeReplace = dbr;
+    if (id?.kind === "StatefulSet" && deletionPropagation(objAt(old.inputs, "metadata", "annotations")) === "orphan") {
+        d.notes.push(`the deployed StatefulSet carries ${DELETION_PROPAGATION_ANNOTATION}: orphan, so its pods and claims stay through the delete and the new StatefulSet adopts them`);
+    }
     if (old.protect) {
         d.notes.push("protected: `pulumi up` will refuse to replace it until `protect` is removed");
     }
