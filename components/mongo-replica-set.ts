@@ -5,7 +5,7 @@
  *   {@link StatefulStore}: `mongod --replSet myReplicaSet --bind_ip_all` on port 27017, one claim
  *   `mongo-persistent-storage-mongo-N` per pod (ReadWriteOnce, on the platform's expandable
  *   StorageClass) mounted at `/data/db`; claims are retained on delete and scale-down, and grow in
- *   place when the size grows (the store's growth mechanism);
+ *   place when the size grows (StatefulStore's growth mechanism, given the stack's volume ledger);
  * - headless Service `mongo-service` (`clusterIP: None`, publishing not-ready addresses so that
  *   members resolve each other before they are ready): each member is `mongo-N.mongo-service:27017`;
  * - the members' readiness is a TCP check of 27017, which does not depend on replica-set membership
@@ -35,6 +35,7 @@ import { IngressPath } from "./network-policy";
 import { ResourceSpec, labelsFor, resources } from "./pod";
 import { ImageSecurity, withSecurity } from "./security";
 import { StatefulStore } from "./stateful-store";
+import { VolumeLedger } from "./volume-growth";
 
 /** The names and numbers LABS.md §5 gives the replica set. */
 export const MONGO_REPLICA_SET_DEFAULTS = {
@@ -57,11 +58,17 @@ export interface MongoReplicaSetArgs {
     image: string;
     /** How the image runs (./security.ts). */
     security: ImageSecurity;
-    /** Claim size per member (may only grow) and its expandable StorageClass. */
-    storage: { size: string; storageClassName: pulumi.Input<string> };
+    /**
+     * Claim size per member (may only grow) and its expandable StorageClass; `setting` is the
+     * stack setting that sets the size, below `kubelab:` (`movie-catalog.storage`), named when a
+     * smaller size is refused.
+     */
+    storage: { size: string; storageClassName: pulumi.Input<string>; setting?: string };
+    /** The stack's volume ledger (the lab's `volumeLedger`): how the members' claims grow in place (./volume-growth.ts). */
+    volumeLedger?: VolumeLedger;
     /** Requests and memory limit of each member (default 100m / 256Mi, limit 1Gi). */
     resources?: ResourceSpec;
-    /** Protect the StatefulSet and keep it (and so its claims) on delete. */
+    /** `kubelab:protectData`, passed to the store (which keeps the data through the namespace, the claim retention and the class). */
     protectData: boolean;
     /** Names, as LABS.md §5 by default ({@link MONGO_REPLICA_SET_DEFAULTS}). */
     names?: { statefulSetName?: string; serviceName?: string; claimName?: string; setName?: string };
@@ -141,7 +148,11 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
             resources: args.resources ?? MONGO_MEMBER_RESOURCES,
             // Accepting connections is enough: membership comes later, from the init Job.
             readiness: { tcp: true, initialDelaySeconds: 5, periodSeconds: 10 },
-            volume: { claimName: names.claimName, mountPath: MONGO_REPLICA_SET_DEFAULTS.mountPath, size: args.storage.size, storageClassName: args.storage.storageClassName },
+            volume: {
+                claimName: names.claimName, mountPath: MONGO_REPLICA_SET_DEFAULTS.mountPath,
+                size: args.storage.size, storageClassName: args.storage.storageClassName, setting: args.storage.setting,
+            },
+            volumeLedger: args.volumeLedger,
             publishNotReadyAddresses: true,
             protectData: args.protectData,
         }, { parent: this, transformations: [rename.transformation] });

@@ -135,7 +135,8 @@ export class MovieCatalogLab extends pulumi.ComponentResource {
             replicas: args.replicas,
             image: imageFor("movie-catalog-mongo", args.images),
             security: securityOf("movie-catalog-mongo"),
-            storage: { size: args.storage, storageClassName: args.storageClassName },
+            storage: { size: args.storage, storageClassName: args.storageClassName, setting: "movie-catalog.storage" },
+            volumeLedger: args.volumeLedger,
             protectData: args.protectData,
         }, { parent: this });
 
@@ -190,7 +191,11 @@ export class MovieCatalogLab extends pulumi.ComponentResource {
             },
             secretEnv: { GF_SECURITY_ADMIN_PASSWORD: { secretName: this.grafanaCredentials.metadata.name, key: MOVIE_CATALOG_NAMES.grafanaPasswordKey } },
             readiness: { httpGet: `${GRAFANA_PATH}/api/health`, initialDelaySeconds: 10, periodSeconds: 10 },
-            volume: { claimName: MOVIE_CATALOG_NAMES.grafanaClaim, mountPath: GRAFANA_DATA, size: args.grafanaStorage, storageClassName: args.storageClassName },
+            volume: {
+                claimName: MOVIE_CATALOG_NAMES.grafanaClaim, mountPath: GRAFANA_DATA,
+                size: args.grafanaStorage, storageClassName: args.storageClassName, setting: "movie-catalog.grafanaStorage",
+            },
+            volumeLedger: args.volumeLedger,
             protectData: args.protectData,
         }, { parent: this, transformations: [grafanaService.transformation] });
         grafanaService.check();
