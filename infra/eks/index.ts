@@ -203,6 +203,8 @@ export class EksPlatform extends pulumi.ComponentResource implements Platform {
             ([cluster, endpoint, ca]) => eksKubeconfig({ name: cluster, endpoint, caData: ca.data ?? "" }, settings.region, settings.profile)));
         this.provider = new k8s.Provider(`${name}-k8s`, {
             kubeconfig: this.kubeconfig,
+            // When the cluster is already gone, `pulumi destroy` drops its objects from the state instead of failing.
+            deleteUnreachable: true,
         }, { parent: this, dependsOn: [this.nodeGroup, ebsCsiDriver] });
 
         const storageClass = new k8s.storage.v1.StorageClass(`${name}-storage`, {
