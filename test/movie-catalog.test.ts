@@ -9,9 +9,10 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { connectionString, initJobName, replicaSetInitScript } from "../components/data/mongo-rs-init";
+import { diffExitCode, diffReports, formatDiff } from "../tools/diff";
 import { Plan, ROOT, exitCodeOf, failureKind, plan } from "../tools/plan-lib";
 import { toYaml } from "../tools/render";
-import { buildReport } from "../tools/report";
+import { PlanReport, buildReport } from "../tools/report";
 import { PolicyPackConfigFile } from "../tools/policy-harness";
 import { StackConfig, loadStackConfig } from "../tools/stack-config";
 
@@ -327,5 +328,84 @@ describe("movie-catalog lab: two instances in one stack", function () {
             assert.strictEqual(find(p, "Ingress", "movie-catalog", instance).spec.rules[0].host, host);
         }
         assert.strictEqual(p.recording.resources.filter(r => r.type === "random:index/randomPassword:RandomPassword").length, 2);
+    });
+});
+
+describe("movie-catalog lab: volumes grow in place (issue 7)", function () {
+    this.timeout(120000);
+    const reportOf = (p: Plan) => JSON.parse(JSON.stringify(buildReport(p, { outDir: "out/minikube" }))) as PlanReport;
+    /** Plans `config` as the update after `previous` (as `npm run plan -- --against` does), or as a first deploy. */
+    const planAfter = (config: StackConfig, previous?: Plan) =>
+        plan("minikube", { config, ...(previous ? { previousOutputs: reportOf(previous).outputs } : {}) });
+    const PATCH = "kubernetes:core/v1:PersistentVolumeClaimPatch";
+    let deployed: Plan;
+    let grown: Plan;
+
+    before(async () => {
+        const first = await planAfter(catalogStack({ image: IMAGE }));
+        deployed = await planAfter(catalogStack({ image: IMAGE }), first);
+        grown = await planAfter(catalogStack({ image: IMAGE, storage: "4Gi" }), deployed);
+    });
+
+    it("records both stores' claims and the settings that size them", () => {
+        assert.deepStrictEqual(deployed.recording.stackOutputs.volumes, {
+            "movie-catalog-mongo-store": { size: "2Gi", claims: 3, setting: "movie-catalog.storage" },
+            "movie-catalog-grafana": { size: "2Gi", claims: 1, setting: "movie-catalog.grafanaStorage" },
+        });
+    });
+
+    it("2Gi → 4Gi: every member's claim grows to 4Gi, new members get 4Gi, nothing holding data is deleted, the init Job stays: exit 0", () => {
+        const patches = grown.recording.resources.filter(r => r.type === PATCH).map(r => r.inputs as { metadata: { name: string }; spec: { resources: { requests: { storage: string } } } });
+        assert.deepStrictEqual(patches.map(x => `${x.metadata.name} ${x.spec.resources.requests.storage}`).sort(), [
+            "grafana-storage-grafana-0 2Gi",
+            "mongo-persistent-storage-mongo-0 4Gi", "mongo-persistent-storage-mongo-1 4Gi", "mongo-persistent-storage-mongo-2 4Gi",
+        ]);
+        assert.deepStrictEqual(find(grown, "StatefulSet", "mongo").spec.volumeClaimTemplates[0].spec.resources.requests, { storage: "4Gi" });
+        const d = diffReports(reportOf(deployed), reportOf(grown));
+        const text = formatDiff(d).join("\n");
+        const changed = d.resources.filter(r => r.op !== "same");
+        assert.ok(!changed.some(r => (r.op === "delete" || r.op === "replace") && /PersistentVolume|Namespace|Pod\b|Job/.test(r.type)), text);
+        assert.deepStrictEqual(changed.filter(r => r.type === "kubernetes:apps/v1:StatefulSet").map(r => `${r.op} ${String((r as { name: string }).name)}`), ["replace movie-catalog-mongo-store-statefulset"], text);
+        assert.ok(!changed.some(r => r.type === "kubernetes:batch/v1:Job"), "the init Job is not re-run: the members did not change");
+        assert.deepStrictEqual(d.risks, [], text);
+        assert.strictEqual(diffExitCode(d), 0, text);
+        assert.deepStrictEqual(grown.policies.diagnostics.filter(x => x.enforcementLevel === "mandatory"), []);
+    });
+
+    it("4Gi → 2Gi is refused before anything is registered, naming the key, the deployed size and the requested one", async () => {
+        await assert.rejects(planAfter(catalogStack({ image: IMAGE, storage: "2Gi" }), grown), (err: Error) => {
+            assert.match(err.message, /invalid config kubelab:movie-catalog\.storage: "2Gi" is not allowed; expected at least the deployed size 4Gi/);
+            assert.strictEqual(failureKind(err), "config");
+            return true;
+        });
+    });
+
+    it("growth with protectData on also passes: no protected resource is replaced", async () => {
+        const on = { "kubelab:protectData": "true" };
+        const before = await planAfter(catalogStack({ image: IMAGE }, on), deployed);
+        const after = await planAfter(catalogStack({ image: IMAGE, storage: "4Gi", grafanaStorage: "3Gi" }, on), before);
+        const previous = reportOf(before);
+        const d = diffReports(previous, reportOf(after));
+        const text = formatDiff(d).join("\n");
+        const replaced = d.resources.filter(r => r.op === "replace" || r.op === "delete");
+        assert.ok(replaced.length > 0, text);
+        for (const r of replaced) {
+            assert.strictEqual(previous.resources.find(x => x.urn === r.urn)?.protect, false, `${r.name} is protected and would stop pulumi up`);
+        }
+        assert.strictEqual(diffExitCode(d), 0, text);
+    });
+
+    it("scaling 3 → 5 after a resize: the new init Job, and the two new members' claims come from the 4Gi template", async () => {
+        const scaled = await planAfter(catalogStack({ image: IMAGE, storage: "4Gi", replicas: 5 }), grown);
+        const d = diffReports(reportOf(grown), reportOf(scaled));
+        const text = formatDiff(d).join("\n");
+        const job = d.resources.filter(r => r.type === "kubernetes:batch/v1:Job");
+        assert.deepStrictEqual(job.map(r => r.op), ["replace"], text);
+        assert.deepStrictEqual(scaled.objects.filter(o => o.kind === "Job").map(o => o.name), [initJobName(MEMBERS(5))]);
+        const sts = find(scaled, "StatefulSet", "mongo");
+        assert.strictEqual(sts.spec.replicas, 5);
+        assert.deepStrictEqual(sts.spec.volumeClaimTemplates[0].spec.resources.requests, { storage: "4Gi" });
+        assert.strictEqual(diffExitCode(d), 0, text);
+        assert.deepStrictEqual((scaled.recording.stackOutputs.volumes as Record<string, unknown>)["movie-catalog-mongo-store"], { size: "4Gi", claims: 5, setting: "movie-catalog.storage" });
     });
 });
