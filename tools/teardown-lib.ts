@@ -9,8 +9,9 @@
  *    (`pulumi stack tag set kubelab:expiresAt 2026-12-01 --stack <stack>`; stack tags work on
  *    the local backend since Pulumi CLI 3.211).
  *
- * An expiry is an ISO 8601 date (`2026-12-01`, midnight UTC) or date and time
- * (`2026-12-01T18:00:00Z`, `2026-12-01T18:00+01:00`, without an offset: UTC). A stack whose
+ * An expiry is read as the stacks' settings read it (infra/cloud/workshop.ts's `parseExpiry`): an
+ * ISO date (`2026-12-01`, the end of that day in UTC) or an ISO date-time with a zone
+ * (`2026-12-01T18:00:00Z`, `2026-12-01T18:00+01:00`). A stack whose
  * expiry has passed is selected; one without an expiry, or with one that is not a date, is never
  * destroyed, only reported.
  *
@@ -23,7 +24,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { PulumiCommand } from "@pulumi/pulumi/automation";
+import { parseExpiry } from "../infra/cloud/workshop";
 import { listStacks as listStackFiles, loadStackConfig, readProject } from "./stack-config";
+
+export { parseExpiry };
 
 /** The stack tag that holds an expiry when the stack has no stack file here. */
 export const EXPIRY_TAG = "kubelab:expiresAt";
@@ -68,30 +72,8 @@ export type StackExpiry =
     | { stack: string; status: "malformed"; raw: string; source: ExpirySource; key: string; reason: string }
     | { stack: string; status: "none" };
 
-/** ISO 8601 date, or date and time with an optional offset. */
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
-
-/**
- * Parses an expiry: an ISO 8601 date (midnight UTC) or date and time (UTC without an offset).
- * Returns undefined for anything else, including dates that don't exist (`2026-02-30`).
- */
-export function parseExpiry(value: string): Date | undefined {
-    const m = ISO_DATE.exec(value.trim());
-    if (!m) {
-        return undefined;
-    }
-    const [, y, mo, d, h = "00", mi = "00", s = "00", fraction = "", zone = "Z"] = m;
-    const year = Number(y), month = Number(mo), day = Number(d), hour = Number(h), minute = Number(mi), second = Number(s);
-    const calendar = new Date(Date.UTC(year, month - 1, day));
-    if (calendar.getUTCFullYear() !== year || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) {
-        return undefined;
-    }
-    const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${fraction.slice(0, 4)}${zone}`);
-    return Number.isNaN(date.getTime()) ? undefined : date;
-}
-
 /** What is allowed for an expiry, in messages. */
-export const EXPIRY_FORMAT = "an ISO 8601 date such as 2026-12-01 (midnight UTC) or date and time such as 2026-12-01T18:00:00Z";
+export const EXPIRY_FORMAT = "an ISO date such as 2026-12-01 (the end of that day, UTC) or an ISO date-time with a zone such as 2026-12-01T18:00:00Z";
 
 /** The stack's short name (`org/kubelab/eks` → `eks`), as its stack file is named. */
 export function shortStackName(stack: string): string {
