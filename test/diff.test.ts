@@ -160,6 +160,18 @@ describe("diffReports on hand-made reports", () => {
         assert.match(d.risks[0].message, /reclaim policy \(Delete\)/);
     });
 
+    it("replacing or deleting a protected resource exits 1: pulumi up would stop there", () => {
+        const ns = (name: string) => resource("kubernetes:core/v1:Namespace", "lab-ns", { metadata: { name } }, { protect: true });
+        const replaced = diffReports(report([ns("lab")]), report([ns("lab-2")]));
+        assert.strictEqual(only(replaced, "lab-ns").op, "replace");
+        assert.strictEqual(diffExitCode(replaced), 1);
+        assert.match(replaced.risks[0].message, /Namespace lab is replaced because metadata\.name changed, but it is protected: `pulumi up` stops/);
+        const deleted = diffReports(report([ns("lab")]), report([]));
+        assert.strictEqual(diffExitCode(deleted), 1);
+        const unprotected = resource("kubernetes:core/v1:Namespace", "lab-ns", { metadata: { name: "lab" } });
+        assert.strictEqual(diffExitCode(diffReports(report([unprotected]), report([]))), 0);
+    });
+
     it("a StatefulSet replaced because of its claim templates deletes its pods; claims survive; exit 1", () => {
         const d = diffReports(report([statefulSet("500M")]), report([statefulSet("1Gi")]));
         const r = only(d, "lab-db");

@@ -623,6 +623,17 @@ function findRisks(
         const caveats = [old.retainOnDelete ? "retainOnDelete is set: Pulumi leaves the old object in the cluster" : "", old.protect ? "it is protected: `pulumi up` will stop instead" : ""]
             .filter(Boolean).join("; ");
         const suffix = caveats ? ` (${caveats})` : "";
+        if (old.protect && !["PersistentVolumeClaim", "PersistentVolume", "StatefulSet"].includes(id?.kind ?? "")) {
+            // Not a data risk, but `pulumi up` stops at it: the engine refuses to replace or delete a protected resource.
+            const oldName = str(objAt(old.inputs, "metadata", "name"));
+            const oldNamespace = str(objAt(old.inputs, "metadata", "namespace"));
+            const oldWhat = id && oldName ? `${id.kind} ${oldNamespace ? `${oldNamespace}/` : ""}${oldName}` : what;
+            risks.push({
+                urn: d.urn, resource: oldWhat, op: d.op, field,
+                message: `${oldWhat} is ${verb}, but it is protected: \`pulumi up\` stops with an error here (unprotect it first, or keep the change from replacing it)`,
+            });
+            continue;
+        }
         if (id?.kind === "PersistentVolumeClaim") {
             risks.push({
                 urn: d.urn, resource: what, op: d.op, field,
