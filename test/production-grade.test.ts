@@ -310,6 +310,17 @@ describe("production-grade release strategies, each a working scenario", functio
         assert.ok(text.includes(`-H 'X-Pool: beta'`) && text.includes(`--cookie 'pgk_pool=always'`), text);
     });
 
+    it("canary at 0 % (roll back) and 100 % (full rollout): every Service still selects running pods", async () => {
+        for (const [canaryWeight, live, empty] of [[0, "v1", "v2"], [100, "v2", "v1"]] as const) {
+            const p = await plan("minikube", { config: labStack({ strategy: "canary", canary: { canaryWeight } }) });
+            assert.deepStrictEqual(mandatory(p), [], `${canaryWeight} %`);
+            assert.strictEqual(find(p, "Deployment", `pgk-back-deployment-${empty}`).spec.replicas, 0);
+            assert.strictEqual(find(p, "Deployment", `pgk-back-deployment-${live}`).spec.replicas, 10);
+            assert.deepStrictEqual(names(p, "Ingress"), ["echoheaders", "pgk-back", "pgk-front"]);
+            assert.deepStrictEqual(routes(find(p, "Ingress", "pgk-back")), [`pgk.example.com / Prefix -> pgk-back-${live}:80`]);
+        }
+    });
+
     it("a header name of one's own, exactly as given", async () => {
         const p = await plan("minikube", { config: labStack({ strategy: "abTest", abTest: { header: "X-Canary", headerValue: "", cookie: "" } }) });
         assert.deepStrictEqual(find(p, "Ingress", "pgk-back-canary").metadata.annotations,

@@ -114,6 +114,12 @@ describe("production-grade release strategies as data", () => {
             { name: "pgk-back", service: "pgk-back-v1" },
             { name: "pgk-back-canary", service: "pgk-back-v2", annotations: { [NGINX.canary]: "true", [NGINX.weight]: "30" } },
         ]);
+        // Roll back and full rollout: one side has no pod, so the route goes to the other alone.
+        const none = releasePlan(s({ strategy: "canary", canary: { canaryWeight: 0 } }), true);
+        assert.deepStrictEqual([none.services.map(x => x.name), none.routes], [["pgk-back-service", "pgk-back-v1"], [{ name: "pgk-back", service: "pgk-back-v1" }]]);
+        const full = releasePlan(s({ strategy: "canary", canary: { canaryWeight: 100 } }), true);
+        assert.deepStrictEqual([full.services.map(x => x.name), full.routes], [["pgk-back-service", "pgk-back-v2"], [{ name: "pgk-back", service: "pgk-back-v2" }]]);
+        assert.deepStrictEqual(full.tracks.map(t => t.replicas), [0, 10]);
         const other = releasePlan(s({ strategy: "canary", canary: { canaryWeight: 30, replicas: 10 } }), false);
         assert.deepStrictEqual(other.routes, [{ name: "pgk-back", service: "pgk-back-service" }]);
         assert.deepStrictEqual(other.services, [{ name: "pgk-back-service" }]);

@@ -15,7 +15,9 @@
  * - canary: `-v1` (track stable) and `-v2` (track canary), the replicas split by the weight
  *   ({@link canarySplit}); `pgk-back-service` selects both, so in-cluster traffic follows the
  *   replica ratio. With ingress-nginx, the route at `/` goes to Service `pgk-back-v1` and a
- *   second Ingress `pgk-back-canary` with `canary-weight` to `pgk-back-v2`: exact weights;
+ *   second Ingress `pgk-back-canary` with `canary-weight` to `pgk-back-v2`: exact weights. At
+ *   0 % (roll back) and 100 % (full rollout) one side has no pod: the route then goes to the
+ *   other side's Service alone, and the canary route and the empty side's Service go away;
  * - abTest (ingress-nginx only): `-v1` (track a) and `-v2` (track b); `pgk-back-service` selects
  *   v1 (everyone), Ingress `pgk-back-canary` with `canary-by-header` / `canary-by-cookie` sends
  *   the pool to `pgk-back-v2`.
@@ -162,6 +164,12 @@ export function releasePlan(s: ProductionGradeSettings, ingressNginx: boolean): 
             ];
             if (!ingressNginx) {
                 return { strategy: s.strategy, tracks, services: [all], routes: [main(PGK.backService)] };
+            }
+            // At 0 % (and at 100 %) one side runs no pod: the route goes to the other side alone,
+            // with no canary route and no Service selecting the empty side.
+            if (s.canary.canaryWeight === 0 || s.canary.canaryWeight === 100) {
+                const only: Version = s.canary.canaryWeight === 0 ? "v1" : "v2";
+                return { strategy: s.strategy, tracks, services: [all, pinned(only)], routes: [main(versionService(only))] };
             }
             return {
                 strategy: s.strategy,
