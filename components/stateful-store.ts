@@ -56,8 +56,10 @@ export const VOLUME_SIZE_ANNOTATION = "kubelab.dev/volume-size";
 export interface StatefulStoreArgs {
     /** Namespace the store lives in. */
     namespace: pulumi.Input<string>;
-    /** Name of the StatefulSet and of its headless Service (`serviceName`): pods are `<name>-0` … */
+    /** Name of the StatefulSet (pods are `<name>-0` …) and, unless `serviceName` says otherwise, of its headless Service. */
     name: string;
+    /** Name of the headless Service (the StatefulSet's `serviceName`), when it differs from `name` (LABS.md §5: `mongo` / `mongo-service`). */
+    serviceName?: string;
     /** Lab the store belongs to (label `app.kubernetes.io/part-of`). */
     partOf: string;
     /** Pods, named `<name>-0 … <name>-(replicas-1)`, started in order and stopped in reverse. */
@@ -157,7 +159,7 @@ export class StatefulStore extends pulumi.ComponentResource {
         const podAnnotations = args.volumeLedger?.restartPodsOnResize ? { [VOLUME_SIZE_ANNOTATION]: size } : undefined;
 
         this.service = new k8s.core.v1.Service(`${name}-service`, {
-            metadata: { name: args.name, namespace: args.namespace, labels },
+            metadata: { name: args.serviceName ?? args.name, namespace: args.namespace, labels },
             spec: {
                 clusterIP: "None",
                 selector,
