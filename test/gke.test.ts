@@ -13,6 +13,7 @@ import { ProgramFailure, RecordedResource } from "../tools/recorder";
 import { UNKNOWN_SENTINEL } from "../tools/render";
 import { SECRET_MARKER, buildReport } from "../tools/report";
 import { StackConfig, loadStackConfig } from "../tools/stack-config";
+import { LAB_NAMES } from "../components/labs/registry";
 
 const T = {
     cluster: "gcp:container/cluster:Cluster",
@@ -51,6 +52,14 @@ describe("GKE platform: the gke stack", function () {
 
     before(async () => {
         p = await plan("gke");
+    });
+
+    it("switches on every lab there is, each in its own namespace", () => {
+        const labs = (JSON.parse(loadStackConfig(ROOT, "gke").config["kubelab:labs"]) as (string | { lab: string })[]).map(e => typeof e === "string" ? e : e.lab);
+        assert.deepStrictEqual([...labs].sort(), [...LAB_NAMES].sort());
+        for (const lab of LAB_NAMES) {
+            assert.ok(p.objects.some(o => o.kind === "Namespace" && o.name === lab), lab);
+        }
     });
 
     it("plans cleanly: valid objects, no mandatory policy violation", () => {
