@@ -9,6 +9,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { connectionString, initJobName, replicaSetInitScript } from "../components/data/mongo-rs-init";
+import { doubled } from "../components/labs/movie-catalog";
 import { diffExitCode, diffReports, formatDiff } from "../tools/diff";
 import { Plan, ROOT, exitCodeOf, failureKind, plan } from "../tools/plan-lib";
 import { toYaml } from "../tools/render";
@@ -230,6 +231,11 @@ describe("movie-catalog lab on the minikube stack (LABS.md §5)", function () {
         assert.ok(lesson.includes(`kubectl -n movie-catalog logs job/${initJobName(MEMBERS(3))}`));
         assert.match(lesson, /mongo-persistent-storage-mongo-0, mongo-persistent-storage-mongo-1, mongo-persistent-storage-mongo-2/);
         assert.ok((endpoints.grow as string[]).some(l => l.startsWith("pulumi config set --path movie-catalog.storage 4Gi && pulumi up")));
+        assert.ok((endpoints.grow as string[]).some(l => l.startsWith("pulumi config set --path movie-catalog.replicas 4 && pulumi up")));
+    });
+
+    it("suggests a growth that grows from any size (twice the current one), never a shrink", () => {
+        assert.deepStrictEqual(["2Gi", "500M", "256Mi", "3G", "1500Mi", "1"].map(doubled), ["4Gi", "1G", "512Mi", "6G", "3000Mi", "2"]);
     });
 });
 

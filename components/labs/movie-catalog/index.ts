@@ -30,6 +30,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { formatBytes, parseQuantity } from "../../../policy/lib/quantity";
 import { MAX_VOTING_MEMBERS } from "../../data/mongo-rs-init";
 import { FrontDoor } from "../../front-door";
 import { imageFor } from "../../images";
@@ -226,8 +227,8 @@ export class MovieCatalogLab extends pulumi.ComponentResource {
                 `kubectl -n ${ns} delete pod grafana-0   # Grafana's data and settings survive on grafana-storage-grafana-0`,
             ],
             grow: [
-                "pulumi config set --path movie-catalog.storage 4Gi && pulumi up   # every mongo claim grows in place",
-                "pulumi config set --path movie-catalog.grafanaStorage 4Gi && pulumi up",
+                `pulumi config set --path movie-catalog.storage ${doubled(args.storage)} && pulumi up   # every mongo claim grows in place`,
+                `pulumi config set --path movie-catalog.grafanaStorage ${doubled(args.grafanaStorage)} && pulumi up   # so does grafana-storage-grafana-0`,
                 ...(mongo.podNames.length < MAX_VOTING_MEMBERS
                     ? [`pulumi config set --path movie-catalog.replicas ${mongo.podNames.length + 1} && pulumi up   # a new member joins the set`]
                     : []),
@@ -249,6 +250,25 @@ export class MovieCatalogLab extends pulumi.ComponentResource {
             this.mongo.ingressPath([MOVIE_CATALOG_NAMES.catalog]),
         ]);
     }
+}
+
+/** Twice a storage quantity, for the "grow" example: 2Gi → 4Gi, 500M → 1G. Sizes only grow, so the example never shrinks. */
+export function doubled(size: string): string {
+    const bytes = parseQuantity(size);
+    if (bytes === undefined) {
+        throw new Error(`doubled: ${JSON.stringify(size)} is not a Kubernetes quantity`);
+    }
+    const twice = bytes * 2;
+    // In the units the size was written in: binary (Gi, Mi …) or decimal (G, M …).
+    if (/[KMGTPE]i$/.test(size)) {
+        return formatBytes(twice);
+    }
+    for (const [suffix, factor] of [["T", 1e12], ["G", 1e9], ["M", 1e6], ["k", 1e3]] as const) {
+        if (twice >= factor && Number.isInteger(twice / factor)) {
+            return `${twice / factor}${suffix}`;
+        }
+    }
+    return `${twice}`;
 }
 
 /**
