@@ -240,6 +240,14 @@ describe("production-grade lab on the minikube stack (LABS.md §4)", function ()
         assert.match(text, /another strategy: pulumi config set --path 'kubelab:production-grade\.strategy'/);
         assert.match(text, /kubectl -n production-grade exec busybox -c box -- touch \/box\/foobar/);
         assert.match(text, /delete pod -l app=pgk-back-logs/);
+        assert.match(text, /kubelab:images\.production-grade-back-v1' icrosby\/k8s-real-demo:latest/, "how to run the real first release");
+    });
+
+    it("runs the real first release for v1 when the stack says so (the only image it is published as is latest)", async () => {
+        const q = await plan("minikube", { config: labStack({}, { "kubelab:images": JSON.stringify({ "production-grade-back-v1": "icrosby/k8s-real-demo:latest" }) }) });
+        assert.strictEqual(containerOf(find(q, "Deployment", "pgk-back-deployment"), "production-grade-be").image, "icrosby/k8s-real-demo:latest");
+        assert.ok(!JSON.stringify(q.recording.stackOutputs.endpoints).includes("run the same image"));
+        assert.deepStrictEqual(mandatory(q), []);
     });
 });
 
@@ -278,6 +286,13 @@ describe("production-grade release strategies, each a working scenario", functio
         assert.deepStrictEqual(svc.spec.selector, { app: "pgk-back", version: "v1" });
         assert.ok(selects(svc.spec.selector, v1) && !selects(svc.spec.selector, v2));
         assert.deepStrictEqual(names(p, "HorizontalPodAutoscaler"), []);
+    });
+
+    it("blueGreen after a release: v2 live, the idle v1 at 0 pods, still clean", async () => {
+        const p = await plan("minikube", { config: labStack({ strategy: "blueGreen", blueGreen: { activeVersion: "v2", replicas: { v1: 0 } } }) });
+        assert.strictEqual(find(p, "Deployment", "pgk-back-deployment-v1").spec.replicas, 0);
+        assert.deepStrictEqual(find(p, "Service", "pgk-back-service").spec.selector, { app: "pgk-back", version: "v2" });
+        assert.deepStrictEqual(mandatory(p), []);
     });
 
     it("canary: stable and canary Deployments behind one Service, 10 % of 10 replicas as 9 and 1, and the exact weight for ingress-nginx", () => {

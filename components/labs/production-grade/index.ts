@@ -328,14 +328,18 @@ export class ProductionGradeLab extends pulumi.ComponentResource {
             { part: "echoheaders", name: "echoheaders-from-ingress-controller", to: [ECHO.app], from: [{ namespace: args.ingressControllerNamespace }], port: ECHO_PORT },
         ]);
 
+        const sameImage = imageFor("production-grade-back-v1", args.images) === imageFor("production-grade-back", args.images);
         this.endpoints = pulumi.all([pulumi.output(args.ingressAddress), ns]).apply(([address, nsName]) =>
-            scenarios(args, this.release, nsName, address, staticVolume));
+            scenarios(args, this.release, nsName, address, { staticVolume, sameImage }));
         this.registerOutputs({ endpoints: this.endpoints });
     }
 }
 
 /** The stack output telling a user how to try each scenario from where the stack is now. */
-export function scenarios(s: ProductionGradeSettings, release: ReleasePlan, ns: string, address: string, staticVolume: boolean): ProductionGradeEndpoints {
+export function scenarios(
+    s: ProductionGradeSettings, release: ReleasePlan, ns: string, address: string,
+    { staticVolume, sameImage }: { staticVolume: boolean; sameImage: boolean },
+): ProductionGradeEndpoints {
     const host = s.appHost;
     const curl = (h: string, path: string, extra = "") => `curl${extra} -H 'Host: ${h}' "http://${address}${path}"`;
     const set = (path: string, value: string | number) => `pulumi config set --path '${KEY}.${path}' ${value} && pulumi up`;
@@ -391,6 +395,11 @@ export function scenarios(s: ProductionGradeSettings, release: ReleasePlan, ns: 
             );
             break;
         }
+    }
+    if (sameImage) {
+        // The catalog pins k8s-real-demo:v2 for both releases (its first release is only published as `latest`).
+        release_.push("v1 and v2 run the same image, so the answers name the same version: to see v1's, " +
+            "pulumi config set --path 'kubelab:images.production-grade-back-v1' icrosby/k8s-real-demo:latest && pulumi up");
     }
     release_.push(`another strategy: ${set("strategy", "<recreate|ramped|blueGreen|canary|abTest>")}`,
         "preview any change first: npm run plan -- --stack <stack> --against out/<stack>.report.json");
