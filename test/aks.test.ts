@@ -73,7 +73,7 @@ describe("AKS platform: the aks stack", function () {
         assert.strictEqual(buildReport(p, { outDir: "out" }).outputs.platform, "aks");
     });
 
-    it("creates a resource group and a managed cluster in it, with a system-assigned identity", () => {
+    it("creates a resource group and a managed cluster in it, with a system-assigned identity, enforcing NetworkPolicies", () => {
         const rg = only(p, T.resourceGroup);
         assert.strictEqual(rg.inputs.location, "westeurope");
         const cluster = only(p, T.cluster);
@@ -83,6 +83,8 @@ describe("AKS platform: the aks stack", function () {
         assert.ok(cluster.dependencies.includes(rg.urn));
         assert.strictEqual(cluster.inputs.enableRBAC, true);
         assert.deepStrictEqual(cluster.inputs.storageProfile, { diskCSIDriver: { enabled: true } });
+        const network = cluster.inputs.networkProfile as Wire;
+        assert.deepStrictEqual([network.networkPolicy, network.networkDataplane], ["cilium", "cilium"], "the labs' NetworkPolicies are enforced");
     });
 
     it("gives the system node pool the cluster autoscaler with the configured bounds", () => {

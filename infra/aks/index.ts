@@ -91,6 +91,14 @@ export class AksPlatform extends pulumi.ComponentResource implements Platform {
                 count: settings.minNodes,
                 tags,
             }],
+            // Azure CNI overlay powered by Cilium: enforces the labs' NetworkPolicies.
+            networkProfile: {
+                networkPlugin: "azure",
+                networkPluginMode: "overlay",
+                networkDataplane: "cilium",
+                networkPolicy: "cilium",
+                loadBalancerSku: "standard",
+            },
             // The Azure Disk CSI driver provisions (and expands) the labs' volumes.
             storageProfile: { diskCSIDriver: { enabled: true } },
         }, {
