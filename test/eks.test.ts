@@ -7,6 +7,7 @@
  */
 import * as assert from "assert";
 import { INGRESS_NGINX_CHART, METRICS_SERVER_CHART } from "../infra/cloud/cluster-services";
+import { CLUSTER_AUTOSCALER_CHART } from "../infra/eks/autoscaler";
 import { subnetCidr, zoneCidrs } from "../infra/eks/network";
 import { isArmInstanceType } from "../infra/eks/settings";
 import { Plan, ROOT, exitCodeOf, plan } from "../tools/plan-lib";
@@ -28,13 +29,14 @@ const T = {
     nodeGroup: "aws:eks/nodeGroup:NodeGroup",
     addon: "aws:eks/addon:Addon",
     podIdentity: "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
     release: "kubernetes:helm.sh/v3:Release",
     awsProvider: "pulumi:providers:aws",
     k8sProvider: "pulumi:providers:kubernetes",
 } as const;
 
 /** AWS resource types that take no tags (AWS's own rule, not an omission). */
-const UNTAGGABLE = new Set<string>([T.association, T.attachment]);
+const UNTAGGABLE = new Set<string>([T.association, T.attachment, T.rolePolicy]);
 
 /** How a secret travels on the wire: `{[SECRET_SIG]: SECRET_VALUE_SIG, value}`. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -65,6 +67,11 @@ function isOn(r: RecordedResource, provider: RecordedResource): boolean {
 /** The stack's registered outputs, where secrets are still marked (`stackOutputs` is unknown as a whole when one output is). */
 function stackOutputs(p: Plan): Wire {
     return (p.recording.resources[0].outputs ?? {}) as Wire;
+}
+
+/** The Helm releases of the cluster services (the autoscaler, tested on its own, left out). */
+function serviceReleases(p: Plan): RecordedResource[] {
+    return all(p, T.release).filter(r => r.inputs.chart !== CLUSTER_AUTOSCALER_CHART.chart);
 }
 
 function named(p: Plan, type: string, name: string): RecordedResource {
@@ -210,7 +217,7 @@ describe("EKS platform: the eks stack", function () {
         const role = named(p, T.role, "eks-ebs-csi-role");
         assert.deepStrictEqual(trustedService(role), { service: "pods.eks.amazonaws.com", actions: ["sts:AssumeRole", "sts:TagSession"] });
         assert.deepStrictEqual(policiesOf(p, role), ["arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"]);
-        const association = only(p, T.podIdentity);
+        const association = all(p, T.podIdentity).find(a => a.inputs.serviceAccount === "ebs-csi-controller-sa")!;
         assert.deepStrictEqual([association.inputs.namespace, association.inputs.serviceAccount], ["kube-system", "ebs-csi-controller-sa"]);
         assert.strictEqual(association.inputs.clusterName, "kubelab-eks-cluster");
         assert.ok(association.dependencies.includes(role.urn));
@@ -222,8 +229,35 @@ describe("EKS platform: the eks stack", function () {
         const q = await plan("eks", { update: true });
         const role = named(q, T.role, "eks-ebs-csi-role");
         assert.match(String(role.state.arn), new RegExp(`^arn:aws:iam::${MOCK_ACCOUNT_ID}:role/eks-ebs-csi-role-[0-9a-f]{7}$`));
-        assert.strictEqual(only(q, T.podIdentity).inputs.roleArn, role.state.arn);
+        assert.strictEqual(all(q, T.podIdentity).find(a => a.inputs.serviceAccount === "ebs-csi-controller-sa")!.inputs.roleArn, role.state.arn);
         assert.strictEqual(only(q, T.nodeGroup).inputs.nodeRoleArn, named(q, T.role, "eks-node-role").state.arn);
+    });
+
+    it("runs the cluster autoscaler between the bounds, with a Pod Identity role limited to this cluster's node groups", () => {
+        const release = all(p, T.release).find(r => r.inputs.chart === CLUSTER_AUTOSCALER_CHART.chart)!;
+        assert.ok(release, "cluster-autoscaler release");
+        assert.deepStrictEqual([release.inputs.version, release.inputs.namespace], [CLUSTER_AUTOSCALER_CHART.version, "kube-system"]);
+        assert.deepStrictEqual(release.inputs.repositoryOpts, { repo: "https://kubernetes.github.io/autoscaler" });
+        const values = release.inputs.values as { cloudProvider: string; awsRegion: string; autoDiscovery: { clusterName: string }; rbac: { serviceAccount: { name: string } } };
+        assert.deepStrictEqual([values.cloudProvider, values.awsRegion, values.autoDiscovery.clusterName], ["aws", "eu-west-1", "kubelab-eks-cluster"]);
+        const association = all(p, T.podIdentity).find(a => a.inputs.serviceAccount === values.rbac.serviceAccount.name)!;
+        assert.ok(association, "an association for the chart's service account");
+        assert.strictEqual(association.inputs.namespace, "kube-system");
+        const role = named(p, T.role, "eks-autoscaler-role");
+        assert.strictEqual(trustedService(role).service, "pods.eks.amazonaws.com");
+        const policy = JSON.parse(String(only(p, T.rolePolicy).inputs.policy)) as { Statement: { Action: string[]; Condition?: { StringEquals: Record<string, string> } }[] };
+        const scaling = policy.Statement.find(st => st.Action.includes("autoscaling:SetDesiredCapacity"))!;
+        assert.deepStrictEqual(scaling.Condition, { StringEquals: { "aws:ResourceTag/k8s.io/cluster-autoscaler/kubelab-eks-cluster": "owned" } });
+        assert.ok(release.dependencies.includes(association.urn), "its pods start with credentials");
+        const agent = all(p, T.addon).find(a => a.inputs.addonName === "eks-pod-identity-agent")!;
+        assert.ok(release.dependencies.includes(agent.urn));
+    });
+
+    it("has no autoscaler when the node group can't scale (minNodes = maxNodes)", async () => {
+        const q = await plan("eks", { config: eksStack({ minNodes: 3, maxNodes: 3 }) });
+        assert.ok(!all(q, T.release).some(r => r.inputs.chart === CLUSTER_AUTOSCALER_CHART.chart));
+        assert.deepStrictEqual(all(q, T.rolePolicy), []);
+        assert.deepStrictEqual(only(q, T.nodeGroup).inputs.scalingConfig, { minSize: 3, desiredSize: 3, maxSize: 3 });
     });
 
     it("puts the labs' claims on an encrypted gp3 EBS StorageClass that waits for the pod and can expand", () => {
@@ -254,7 +288,7 @@ describe("EKS platform: the eks stack", function () {
     });
 
     it("installs ingress-nginx (an NLB carrying the workshop tags) and metrics-server, pinned, from their official repositories", () => {
-        const releases = all(p, T.release);
+        const releases = serviceReleases(p);
         assert.deepStrictEqual(releases.map(r => r.inputs.chart).sort(), ["ingress-nginx", "metrics-server"]);
         for (const [chart, pinned] of [["ingress-nginx", INGRESS_NGINX_CHART], ["metrics-server", METRICS_SERVER_CHART]] as const) {
             const r = releases.find(x => x.inputs.chart === chart)!;
@@ -268,15 +302,15 @@ describe("EKS platform: the eks stack", function () {
         assert.strictEqual(service.annotations["service.beta.kubernetes.io/aws-load-balancer-type"], "nlb");
         assert.strictEqual(service.annotations["service.beta.kubernetes.io/aws-load-balancer-additional-resource-tags"],
             "owner=workshop-team,purpose=k8s-workshop,expires-at=2026-12-31,managed-by=kubelab,kubelab-stack=eks");
-        assert.deepStrictEqual(p.recording.notRenderedOffline.map(n => n.type), [T.release, T.release], "listed as not rendered offline");
+        assert.deepStrictEqual(p.recording.notRenderedOffline.map(n => n.type), [T.release, T.release, T.release], "listed as not rendered offline (the autoscaler's too)");
     });
 
     it("installs only what the labs need: no cluster service without labs, no metrics-server without nanomon", async () => {
         const none = await plan("eks", { config: eksStack({}, { "kubelab:labs": "[]" }) });
-        assert.deepStrictEqual(all(none, T.release), []);
+        assert.deepStrictEqual(serviceReleases(none), []);
         assert.strictEqual(none.objects.filter(o => o.kind === "StorageClass").length, 1);
         const smilr = await plan("eks", { config: eksStack({}, { "kubelab:labs": "[\"smilr\"]" }) });
-        assert.deepStrictEqual(all(smilr, T.release).map(r => r.inputs.chart), ["ingress-nginx"]);
+        assert.deepStrictEqual(serviceReleases(smilr).map(r => r.inputs.chart), ["ingress-nginx"]);
     });
 
     it("tags every AWS resource with owner, purpose, expiry, managed-by and the stack", () => {

@@ -10,6 +10,8 @@ export const MANAGED_POLICIES = {
     cluster: ["AmazonEKSClusterPolicy"],
     nodes: ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"],
     ebsCsi: ["service-role/AmazonEBSCSIDriverPolicy"],
+    // Its rights are an inline policy limited to the cluster's node groups (clusterAutoscalerPolicy).
+    clusterAutoscaler: [],
 } as const;
 
 /** Who may assume each role. */
@@ -18,7 +20,38 @@ export const TRUSTED_SERVICES = {
     nodes: { service: "ec2.amazonaws.com", actions: ["sts:AssumeRole"] },
     // EKS Pod Identity: the agent assumes the role for a service account's pods.
     ebsCsi: { service: "pods.eks.amazonaws.com", actions: ["sts:AssumeRole", "sts:TagSession"] },
+    clusterAutoscaler: { service: "pods.eks.amazonaws.com", actions: ["sts:AssumeRole", "sts:TagSession"] },
 } as const;
+
+/**
+ * What the cluster autoscaler may do (its AWS provider's documented minimum): read the
+ * auto-scaling groups, instance types and node groups, and change the size of, or remove an
+ * instance from, only the groups EKS tagged as this cluster's (`k8s.io/cluster-autoscaler/<cluster>`,
+ * which EKS puts on every managed node group's auto-scaling group).
+ */
+export function clusterAutoscalerPolicy(clusterName: string): string {
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Effect: "Allow",
+                Action: [
+                    "autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeAutoScalingInstances",
+                    "autoscaling:DescribeLaunchConfigurations", "autoscaling:DescribeScalingActivities", "autoscaling:DescribeTags",
+                    "ec2:DescribeImages", "ec2:DescribeInstanceTypes", "ec2:DescribeLaunchTemplateVersions",
+                    "ec2:GetInstanceTypesFromInstanceRequirements", "eks:DescribeNodegroup",
+                ],
+                Resource: "*",
+            },
+            {
+                Effect: "Allow",
+                Action: ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+                Resource: "*",
+                Condition: { StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${clusterName}`]: "owned" } },
+            },
+        ],
+    });
+}
 
 /** A trust policy letting `service` assume the role. */
 export function trustPolicy(trust: { service: string; actions: readonly string[] }): string {

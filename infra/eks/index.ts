@@ -4,7 +4,8 @@
  * group with autoscaling bounds, the `eks-pod-identity-agent` and `aws-ebs-csi-driver` add-ons
  * (the driver's controller gets `AmazonEBSCSIDriverPolicy` through a Pod Identity association
  * for `kube-system/ebs-csi-controller-sa`: without the driver no volume is ever provisioned),
- * the labs' StorageClass on `ebs.csi.aws.com`, and the cluster services the labs need
+ * the labs' StorageClass on `ebs.csi.aws.com`, the cluster autoscaler that moves the node
+ * count between the bounds (infra/eks/autoscaler.ts), and the cluster services the labs need
  * (ingress-nginx, metrics-server: infra/cloud/cluster-services.ts).
  *
  * The kubeconfig authenticates with `aws eks get-token` (the AWS CLI, with the stack's profile)
@@ -29,6 +30,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClusterServices, INGRESS_CLASS_NAME } from "../cloud/cluster-services";
 import { workshopTags } from "../cloud/workshop";
 import { Platform, PlatformContext, clusterScopedName } from "../platform";
+import { ClusterAutoscaler } from "./autoscaler";
 import { serviceRole } from "./iam";
 import { EksNetwork } from "./network";
 import { EksSettings, isArmInstanceType } from "./settings";
@@ -101,6 +103,8 @@ export class EksPlatform extends pulumi.ComponentResource implements Platform {
     readonly nodeGroup: eks.NodeGroup;
     readonly network: EksNetwork;
     readonly services: ClusterServices;
+    /** The cluster autoscaler, when the node group can scale (maxNodes > minNodes). */
+    readonly autoscaler?: ClusterAutoscaler;
 
     constructor(name: string, args: EksPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubelab:infra:EksPlatform", name, {}, opts);
@@ -220,6 +224,19 @@ export class EksPlatform extends pulumi.ComponentResource implements Platform {
             volumeBindingMode: "WaitForFirstConsumer",
         }, { parent: this, provider: this.provider });
         this.storageClassName = storageClass.metadata.name;
+
+        if (settings.maxNodes > settings.minNodes) {
+            this.autoscaler = new ClusterAutoscaler(`${name}-autoscaler`, {
+                clusterName: this.cluster.name,
+                knownClusterName: clusterName,
+                region: settings.region,
+                partition,
+                tags,
+                provider: this.provider,
+                aws,
+                podIdentityAgent,
+            }, { parent: this });
+        }
 
         this.services = new ClusterServices(`${name}-services`, {
             provider: this.provider,

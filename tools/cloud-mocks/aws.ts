@@ -83,6 +83,7 @@ const TYPES: Record<string, AwsType> = {
         id: (_inputs, name) => name,
         computed: (_inputs, name) => ({ arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${name}`, uniqueId: `AROA${hex(name, 17).toUpperCase()}` }),
     },
+    "aws:iam/rolePolicy:RolePolicy": { nameInput: "name", id: (inputs, name) => `${str(inputs.role) ?? "role"}:${name}` },
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": { id: (inputs, name) => `${str(inputs.role) ?? name}-${hex(name, 20)}` },
     "aws:eks/cluster:Cluster": {
         nameInput: "name",
