@@ -615,7 +615,7 @@ function checkBounds(bounds: InitBounds): void {
     }
 }
 
-/** What the initializer Job must be; the component that owns the StatefulSet maps it onto a `batch/v1` Job. */
+/** What the initializer Job must be; the component that owns the StatefulSet (../mongo-replica-set.ts) maps it onto a `batch/v1` Job. */
 export interface InitJobSettings {
     /** `metadata.name`: {@link initJobName}. */
     name: string;
