@@ -6,6 +6,7 @@
  * every lab object on the cluster's provider, and bad settings failing with the key named.
  */
 import * as assert from "assert";
+import { spawnSync } from "child_process";
 import { INGRESS_NGINX_CHART, METRICS_SERVER_CHART } from "../infra/cloud/cluster-services";
 import { CLUSTER_AUTOSCALER_CHART } from "../infra/eks/autoscaler";
 import { subnetCidr, zoneCidrs } from "../infra/eks/network";
@@ -385,6 +386,18 @@ describe("EKS platform: the eks stack", function () {
             assert.match(String((err as Error).message), /kubelab:eks\.zoneCount is 4, but region eu-west-1 has only 3 available zone/);
             return true;
         });
+    });
+
+    it("loads only the @pulumi/aws services it uses (eks, ec2, iam), never the root package", function () {
+        this.timeout(120000);
+        const script = "require('./tools/plan-lib').plan('eks').then(() => console.log(JSON.stringify(Object.keys(require.cache)" +
+            ".filter(f => f.includes('node_modules/@pulumi/aws/')).map(f => f.split('node_modules/@pulumi/aws/')[1]))))";
+        const r = spawnSync(process.execPath, ["-r", "./tools/ts-hook.js", "-e", script], { cwd: ROOT, encoding: "utf8" });
+        assert.strictEqual(r.status, 0, r.stderr);
+        const loaded = JSON.parse(r.stdout.trim().split("\n").pop()!) as string[];
+        assert.ok(loaded.includes("eks/cluster.js") && loaded.includes("ec2/vpc.js") && loaded.includes("iam/role.js"), loaded.join(" "));
+        const allowed = /^(package\.json|utilities\.js|provider\.js|getAvailabilityZones\.js|getPartition\.js|(eks|ec2|iam)\/[A-Za-z]+\.js|types\/enums\/(ec2|iam)\/index\.js)$/;
+        assert.deepStrictEqual(loaded.filter(f => !allowed.test(f)), [], "no other service, no root index, no types/input");
     });
 
     for (const [what, eks, key] of [
