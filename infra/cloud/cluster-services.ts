@@ -67,14 +67,13 @@ export interface ClusterServicesArgs {
 export function ingressNginxValues(annotations: Record<string, string> = {}): Record<string, unknown> {
     return {
         controller: {
+            // Two pods: the chart then adds a PodDisruptionBudget (minAvailable 1), so a node drain keeps one.
             replicaCount: 2,
-            ingressClass: INGRESS_CLASS_NAME,
             ingressClassResource: { name: INGRESS_CLASS_NAME, enabled: true, default: false, controllerValue: "k8s.io/ingress-nginx" },
             // See the module comment: labs' Ingress objects must not wait for the controller.
             admissionWebhooks: { enabled: false },
             service: { type: "LoadBalancer", annotations },
             resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
-            podDisruptionBudget: { enabled: true, minAvailable: 1 },
         },
     };
 }
