@@ -31,7 +31,7 @@ const K8S_PROVIDER = "pulumi:providers:kubernetes";
 function stackWith(minikube: Record<string, unknown> = {}, overrides: Record<string, unknown> = {}, stack = "minikube"): StackConfig {
     const base = loadStackConfig(ROOT, "minikube");
     const current = JSON.parse(base.config["kubelab:minikube"] ?? "{}") as Record<string, unknown>;
-    const config = { ...base.config, "kubelab:minikube": JSON.stringify({ ...current, ...minikube }) };
+    const config: Record<string, string> = { ...base.config, "kubelab:minikube": JSON.stringify({ ...current, ...minikube }) };
     for (const [k, v] of Object.entries(overrides)) {
         config[k] = typeof v === "string" ? v : JSON.stringify(v);
     }
@@ -281,8 +281,8 @@ describe("minikube platform: checks before anything is created", () => {
     });
 
     it("pass on a machine with minikube, the driver, memory and CPUs to spare", () => {
-        preflight(settings, spec, false, ROOMY);
-        preflight(settings, spec, true, { ...ROOMY, existing: { nodes: 3, driver: "docker", kubernetesVersion: DEFAULT_KUBERNETES_VERSION, cni: "calico", cpus: 2, memoryMiB: 2200 } });
+        assert.deepStrictEqual(preflight(settings, spec, false, ROOMY), []);
+        assert.deepStrictEqual(preflight(settings, spec, true, { ...ROOMY, existing: { nodes: 3, driver: "docker", kubernetesVersion: DEFAULT_KUBERNETES_VERSION, cni: "calico", cpus: 2, memoryMiB: 2200 } }), []);
     });
 
     it("a missing minikube fails with what to install, or how to adopt a cluster instead", () => {
@@ -314,7 +314,9 @@ describe("minikube platform: checks before anything is created", () => {
         assert.throws(() => preflight(four, fourSpec, true, { ...ROOMY, existing }), (e: Error) =>
             e instanceof ConfigError && e.key === "kubelab:minikube.nodes"
             && /^invalid config kubelab:minikube\.nodes: 4 is not allowed; expected what minikube profile minikube has \(3 nodes\): .*kubelab:protectData is on/.test(e.message));
-        preflight(four, fourSpec, false, { ...ROOMY, existing });
+        const warnings = preflight(four, fourSpec, false, { ...ROOMY, existing });
+        assert.deepStrictEqual(warnings.length, 1);
+        assert.match(warnings[0], /^minikube profile minikube exists with 3 nodes, and kubelab:minikube\.nodes asks for 4 nodes: if this stack created it, `pulumi up` deletes and recreates the cluster; if you started it yourself, set kubelab:minikube\.create to false/);
         const older = settingsOf({ kubernetesVersion: "v1.36.2" });
         assert.throws(() => preflight(older, clusterSpec(older, "minikube", NO_CLUSTER_NEEDS), true, { ...ROOMY, existing }), /kubelab:minikube\.kubernetesVersion: "v1\.36\.2" is not allowed; expected what minikube profile minikube has \(Kubernetes v/);
         // Addons are not compared: minikube start enables new ones on the running cluster.

@@ -22,7 +22,7 @@ import * as os from "os";
 import * as path from "path";
 import { ConfigError } from "../config";
 import { ClusterNeeds, Platform, PlatformContext, clusterScopedName } from "../platform";
-import { MINIKUBE_VERSION, MinikubeSettings, memoryMiB } from "./settings";
+import { MINIKUBE_VERSION, MIN_NODE_MEMORY_MIB, MinikubeSettings, memoryMiB } from "./settings";
 
 /** Addons the labs need, in the order to enable them, with what each is for. */
 export const MINIKUBE_ADDONS: readonly { name: string; why: string }[] = [
@@ -187,9 +187,10 @@ const KEY = "kubelab:minikube";
  * with a message naming what to change instead of half-way through `minikube start`: minikube
  * (and the driver's program) installed, the nodes' memory and CPUs fitting the machine, and, when
  * `protectData` is on, no setting that would delete and recreate a cluster that exists. (Fewer
- * than one node is refused by the settings schema.)
+ * than one node is refused by the settings schema.) Returns warnings: the settings that differ
+ * from an existing cluster of the profile when `protectData` is off.
  */
-export function preflight(settings: MinikubeSettings, spec: ClusterSpec, protectData: boolean, host: HostFacts): void {
+export function preflight(settings: MinikubeSettings, spec: ClusterSpec, protectData: boolean, host: HostFacts): string[] {
     if (!host.minikube) {
         throw new PrerequisiteError(`minikube is not installed (no minikube on PATH): with ${KEY}.create true (the default) this stack starts its own cluster `
             + `with \`minikube start -p ${spec.profile}\`. Install minikube (written against ${MINIKUBE_VERSION}: https://minikube.sigs.k8s.io/docs/start/), `
@@ -205,25 +206,31 @@ export function preflight(settings: MinikubeSettings, spec: ClusterSpec, protect
         const fits = Math.floor(usable / spec.nodes);
         throw new ConfigError(`${KEY}.memory`, settings.memory,
             `memory that fits this machine: ${spec.nodes} nodes (${KEY}.nodes) × ${spec.memoryMiB}mb = ${total}mb, but it has ${host.memoryMiB}mb `
-            + `and keeps ${HOST_RESERVED_MIB}mb for itself; lower ${KEY}.memory (at most ${fits}mb per node${fits < 1800 ? ", below minikube's 1800mb minimum" : ""}) or ${KEY}.nodes`);
+            + `and keeps ${HOST_RESERVED_MIB}mb for itself; lower ${KEY}.memory (at most ${fits}mb per node${fits < MIN_NODE_MEMORY_MIB ? `, below minikube's ${MIN_NODE_MEMORY_MIB}mb minimum` : ""}) or ${KEY}.nodes`);
     }
     if (spec.cpus > host.cpus) {
         throw new ConfigError(`${KEY}.cpus`, settings.cpus, `at most the ${host.cpus} CPUs this machine has (each node gets ${KEY}.cpus of them)`);
     }
     const existing = host.existing;
-    if (protectData && existing) {
-        const now: Record<string, string | number> = {
-            nodes: existing.nodes, driver: existing.driver, kubernetesVersion: existing.kubernetesVersion,
-            cni: existing.cni, cpus: existing.cpus, memory: existing.memoryMiB,
-        };
-        for (const r of replacingValues(spec)) {
-            if (r.key in now && String(now[r.key]) !== String(r.value)) {
-                throw new ConfigError(`${KEY}.${r.key}`, settings[r.key as keyof MinikubeSettings],
-                    `what minikube profile ${spec.profile} has (${r.describe(now[r.key])}): minikube can't change that on a cluster that exists, so \`pulumi up\` would delete `
-                    + `and recreate the cluster with its volumes, and kubelab:protectData is on. Set it back, or turn kubelab:protectData off to let the cluster be replaced`);
-            }
-        }
+    if (!existing) {
+        return [];
     }
+    const now: Record<string, string | number> = {
+        nodes: existing.nodes, driver: existing.driver, kubernetesVersion: existing.kubernetesVersion,
+        cni: existing.cni, cpus: existing.cpus, memory: existing.memoryMiB,
+    };
+    const differing = replacingValues(spec).filter(r => r.key in now && String(now[r.key]) !== String(r.value));
+    const [first] = differing;
+    if (first && protectData) {
+        throw new ConfigError(`${KEY}.${first.key}`, settings[first.key as keyof MinikubeSettings],
+            `what minikube profile ${spec.profile} has (${first.describe(now[first.key])}): minikube can't change that on a cluster that exists, so \`pulumi up\` would delete `
+            + `and recreate the cluster with its volumes, and kubelab:protectData is on. Set it back, or turn kubelab:protectData off to let the cluster be replaced`);
+    }
+    // Without protectData a difference is a replacement when this stack created the cluster; a
+    // cluster started by hand under the same profile would be taken over, then deleted on destroy.
+    return differing.map(r => `minikube profile ${spec.profile} exists with ${r.describe(now[r.key])}, and ${KEY}.${r.key} asks for ${r.describe(r.value)}: `
+        + `if this stack created it, \`pulumi up\` deletes and recreates the cluster; if you started it yourself, set ${KEY}.create to false to deploy into it instead `
+        + `(a created cluster is deleted by \`pulumi destroy\`)`);
 }
 
 /**
@@ -408,7 +415,9 @@ export function createPlatform(settings: MinikubeSettings, context: PlatformCont
         const spec = clusterSpec(settings, context.stack, context.needs);
         checkCreatedContext(settings, spec.profile);
         if (host || engineRunsCommands()) {
-            preflight(settings, spec, context.protectData, host ?? probeHost(spec));
+            for (const warning of preflight(settings, spec, context.protectData, host ?? probeHost(spec))) {
+                void pulumi.log.warn(warning);
+            }
         }
     }
     return new MinikubePlatform("minikube", { settings, context });
