@@ -6,7 +6,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { OBJECTS_PER_NAMESPACE, README_END, README_START, benchTable, median, parseOptions, replaceBenchSection, scaleManifests } from "../tools/bench";
+import { OBJECTS_PER_NAMESPACE, README_END, README_START, benchTable, median, parseOptions, stackNames, replaceBenchSection, scaleManifests } from "../tools/bench";
 import { checkPaths } from "../tools/check-lib";
 
 describe("npm run bench", () => {
@@ -24,13 +24,14 @@ describe("npm run bench", () => {
     it("writes a table of figures against the targets, with date and Node version", () => {
         const table = benchTable({
             runs: 3,
-            plan: { baseline: { ms: 1000, rssMb: 140 }, plan: { ms: 1600, rssMb: 180 } },
+            plans: [{ stack: "minikube", sdks: ["@pulumi/command"], baseline: { ms: 1000, rssMb: 140 }, plan: { ms: 1600, rssMb: 180 } }],
             check: { small: { ms: 2000, rssMb: 200, objects: 2000 }, large: { ms: 7000, rssMb: 650, objects: 20000 } },
         }, new Date("2026-01-02T03:04:05Z"));
         const lines = table.split("\n");
         assert.match(lines[0], new RegExp(`^\`npm run bench\` on 2026-01-02: medians of 3 run\\(s\\).*Node ${process.version.replace(/\./g, "\\.")}`));
         assert.ok(lines.includes("| `npm run plan -- --stack minikube` | 1,600 ms (1.60× baseline) | ≤ 1.5× baseline: **NOT met** |"), table);
-        assert.ok(lines.includes("| plan peak RSS | 180 MB | ≤ 250 MB: met |"), table);
+        assert.ok(lines.includes("| minikube plan peak RSS | 180 MB | ≤ 250 MB: met |"), table);
+        assert.ok(lines.includes("| bare `require` of @pulumi/pulumi, @pulumi/kubernetes, @pulumi/command (the files the minikube plan loads) | 1,000 ms | (baseline) |"), table);
         assert.ok(lines.includes("| `npm run check` over 20,000 objects | 7,000 ms (3.50× 2,000) | ≤ 4×: met |"), table);
         assert.ok(lines.includes("| check peak RSS (20,000 objects) | 650 MB | ≤ 600 MB: **NOT met** |"), table);
     });
@@ -44,7 +45,10 @@ describe("npm run bench", () => {
     });
 
     it("reads its options, with one-line errors", () => {
-        assert.deepStrictEqual(parseOptions([]), { runs: 5, plan: true, check: true, objects: [2000, 20000], readme: undefined });
+        assert.deepStrictEqual(parseOptions([]), { runs: 5, plan: true, stacks: stackNames(), check: true, objects: [2000, 20000], readme: undefined });
+        assert.ok(stackNames().includes("minikube"));
+        assert.deepStrictEqual(parseOptions(["--stacks", "minikube"]).stacks, ["minikube"]);
+        assert.throws(() => parseOptions(["--stacks", "minikube,mars"]), /--stacks minikube,mars: give stacks that have a stack file in stacks\/ \(.*minikube/);
         const o = parseOptions(["--only", "check", "--objects", "20,40", "--runs", "1", "--readme", "R.md"]);
         assert.deepStrictEqual([o.plan, o.check, o.objects, o.runs, o.readme], [false, true, [20, 40], 1, path.resolve("R.md")]);
         assert.strictEqual(parseOptions(["--write-readme"]).readme, path.resolve(__dirname, "..", "README.md"));

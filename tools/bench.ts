@@ -1,13 +1,15 @@
 /**
- * npm run bench -- [--runs N] [--only plan|check] [--objects SMALL,LARGE] [--write-readme] [--readme FILE]
+ * npm run bench -- [--runs N] [--only plan|check] [--stacks a,b] [--objects SMALL,LARGE] [--write-readme] [--readme FILE]
  *
  * Measures the performance targets the README states, on this machine, in one run, each command
  * started as users start it (`node tools/launch.js <command>`, what `npm run <command>` runs,
  * without npm's own start-up):
  *
- * - plan: `plan --stack minikube` against the bare `require` of `@pulumi/pulumi` and
- *   `@pulumi/kubernetes` (target: at most 1.5× its median time), and the plan's peak RSS
- *   (target: at most 250 MB);
+ * - plan: `plan --stack S` for every stack in stacks/ (or `--stacks a,b`), each against the bare
+ *   `require` of `@pulumi/pulumi`, `@pulumi/kubernetes` and the platform SDK files that stack's
+ *   plan loads (`@pulumi/command` for minikube, the azure-native, gcp or aws modules for a cloud;
+ *   found by one discovery run of the plan) (target: at most 1.5× its median time), and the
+ *   plan's peak RSS (target: at most 250 MB);
  * - check: `check` over SMALL and LARGE objects (default 2,000 and 20,000: namespaces of a
  *   small app, ten objects each), whose time must grow at most linearly (target: LARGE in at
  *   most 4× the time of SMALL, for 10× the objects) with a peak RSS of at most 600 MB.
@@ -111,19 +113,67 @@ export const median = (xs: number[]): number => {
 export interface BenchOptions {
     runs: number;
     plan: boolean;
+    /** Stacks whose plans are measured (default: every stack file in stacks/). */
+    stacks: string[];
     check: boolean;
     /** Object counts for the check benchmark: small, large (multiples of {@link OBJECTS_PER_NAMESPACE}). */
     objects: [number, number];
     log?: (line: string) => void;
 }
 
+/** One stack's plan and its baseline. */
+export interface PlanFigures {
+    stack: string;
+    /** The platform SDK packages whose files the baseline requires besides @pulumi/pulumi and @pulumi/kubernetes. */
+    sdks: string[];
+    baseline: Measured;
+    plan: Measured;
+}
+
 export interface BenchResult {
     runs: number;
-    plan?: { baseline: Measured; plan: Measured };
+    plans?: PlanFigures[];
     check?: { small: Measured & { objects: number }; large: Measured & { objects: number } };
 }
 
 const summarize = (xs: Measured[]): Measured => ({ ms: median(xs.map(x => x.ms)), rssMb: Math.max(...xs.map(x => x.rssMb)) });
+
+/** The packages whose files count as a platform's SDK in a baseline. */
+export const PLATFORM_SDKS = ["@pulumi/command", "@pulumi/azure-native", "@pulumi/gcp", "@pulumi/aws"];
+
+/** Every stack with a stack file in stacks/. */
+export function stackNames(root = ROOT): string[] {
+    return fs.readdirSync(path.join(root, "stacks")).map(f => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1]).filter((s): s is string => !!s).sort();
+}
+
+/**
+ * The platform SDK files a stack's plan loads (one discovery run with a preload that writes the
+ * module cache's keys at exit), and a baseline script that requires them after @pulumi/pulumi and
+ * @pulumi/kubernetes.
+ */
+function baselineFor(stack: string, tmp: string): { script: string; sdks: string[] } {
+    const listFile = path.join(tmp, `modules-${stack}.json`);
+    const recorder = path.join(tmp, "modules.js");
+    fs.writeFileSync(recorder, `process.on("exit", () => { const f = process.env.KUBELAB_BENCH_MODULES; if (f) require("fs").writeFileSync(f, JSON.stringify(Object.keys(require.cache))); });\n`);
+    const env = { ...process.env, KUBELAB_BENCH_MODULES: listFile, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${JSON.stringify(recorder)}`.trim() };
+    const r = spawnSync(process.execPath, [LAUNCH, "plan", "--stack", stack, "--out", path.join(tmp, `out-${stack}`), "--report", path.join(tmp, `report-${stack}.json`)],
+        { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+    if (r.status !== 0 && r.status !== 1) {
+        throw new Error(`plan --stack ${stack} exited ${r.status ?? r.signal}: ${r.stderr.trim().split("\n").slice(-5).join("\n")}`);
+    }
+    const loaded = JSON.parse(fs.readFileSync(listFile, "utf8")) as string[];
+    const sdkOf = (file: string) => PLATFORM_SDKS.find(sdk => file.includes(`${path.sep}node_modules${path.sep}${sdk.replace("/", path.sep)}${path.sep}`));
+    const files = loaded.filter(f => sdkOf(f) !== undefined && f.endsWith(".js"));
+    const sdks = [...new Set(files.map(f => sdkOf(f)!))].sort();
+    const script = path.join(tmp, `baseline-${stack}.js`);
+    fs.writeFileSync(script, [
+        `require(${JSON.stringify(require.resolve("@pulumi/pulumi", { paths: [ROOT] }))});`,
+        `require(${JSON.stringify(require.resolve("@pulumi/kubernetes", { paths: [ROOT] }))});`,
+        ...files.map(f => `require(${JSON.stringify(f)});`),
+        "",
+    ].join("\n"));
+    return { script, sdks };
+}
 
 /** Measures what `opts` asks for. */
 export function runBench(opts: BenchOptions): BenchResult {
@@ -138,13 +188,14 @@ export function runBench(opts: BenchOptions): BenchResult {
             fs.writeFileSync(smallFile, scaleManifests(smallN));
             fs.writeFileSync(largeFile, scaleManifests(largeN));
         }
-        const samples = { baseline: [] as Measured[], plan: [] as Measured[], small: [] as Measured[], large: [] as Measured[] };
+        const stacks = opts.plan ? opts.stacks.map(stack => ({ stack, ...baselineFor(stack, tmp), baseline: [] as Measured[], plan: [] as Measured[] })) : [];
+        const samples = { small: [] as Measured[], large: [] as Measured[] };
         for (let i = 0; i < opts.runs; i++) {
-            if (opts.plan) {
-                samples.baseline.push(measure(["-e", "require('@pulumi/pulumi'); require('@pulumi/kubernetes')"], tmp, preload));
+            for (const st of stacks) {
+                st.baseline.push(measure([st.script], tmp, preload));
                 // Exit 1 (a mandatory violation) is a plan's verdict, not a failure to run.
-                samples.plan.push(measure([LAUNCH, "plan", "--stack", "minikube", "--out", path.join(tmp, "out"), "--report", path.join(tmp, "report.json")], tmp, preload, [0, 1]));
-                log(`run ${i + 1}: baseline ${samples.baseline[i].ms.toFixed(0)} ms, plan ${samples.plan[i].ms.toFixed(0)} ms`);
+                st.plan.push(measure([LAUNCH, "plan", "--stack", st.stack, "--out", path.join(tmp, `out-${st.stack}`), "--report", path.join(tmp, `report-${st.stack}.json`)], tmp, preload, [0, 1]));
+                log(`run ${i + 1}: ${st.stack}: baseline ${st.baseline[i].ms.toFixed(0)} ms, plan ${st.plan[i].ms.toFixed(0)} ms`);
             }
             if (opts.check) {
                 samples.small.push(measure([LAUNCH, "check", smallFile], tmp, preload, [0, 1]));
@@ -154,7 +205,7 @@ export function runBench(opts: BenchOptions): BenchResult {
         }
         return {
             runs: opts.runs,
-            plan: opts.plan ? { baseline: summarize(samples.baseline), plan: summarize(samples.plan) } : undefined,
+            plans: opts.plan ? stacks.map(st => ({ stack: st.stack, sdks: st.sdks, baseline: summarize(st.baseline), plan: summarize(st.plan) })) : undefined,
             check: opts.check ? {
                 small: { ...summarize(samples.small), objects: smallN * OBJECTS_PER_NAMESPACE },
                 large: { ...summarize(samples.large), objects: largeN * OBJECTS_PER_NAMESPACE },
@@ -173,13 +224,12 @@ const count = (n: number) => n.toLocaleString("en-US");
 /** The result as a markdown table, with a line saying when, where and how it was measured. */
 export function benchTable(r: BenchResult, when = new Date()): string {
     const rows: string[][] = [];
-    if (r.plan) {
-        const { baseline, plan } = r.plan;
+    for (const { stack, sdks, baseline, plan } of r.plans ?? []) {
         const ratio = plan.ms / baseline.ms;
         rows.push(
-            ["`node -e \"require('@pulumi/pulumi'); require('@pulumi/kubernetes')\"`", ms(baseline.ms), "(baseline)"],
-            ["`npm run plan -- --stack minikube`", `${ms(plan.ms)} (${ratio.toFixed(2)}× baseline)`, `≤ ${TARGETS.planRatio}× baseline: ${met(ratio <= TARGETS.planRatio)}`],
-            ["plan peak RSS", mb(plan.rssMb), `≤ ${TARGETS.planRssMb} MB: ${met(plan.rssMb <= TARGETS.planRssMb)}`],
+            [`bare \`require\` of @pulumi/pulumi, @pulumi/kubernetes${sdks.map(sdk => `, ${sdk}`).join("")} (the files the ${stack} plan loads)`, ms(baseline.ms), "(baseline)"],
+            [`\`npm run plan -- --stack ${stack}\``, `${ms(plan.ms)} (${ratio.toFixed(2)}× baseline)`, `≤ ${TARGETS.planRatio}× baseline: ${met(ratio <= TARGETS.planRatio)}`],
+            [`${stack} plan peak RSS`, mb(plan.rssMb), `≤ ${TARGETS.planRssMb} MB: ${met(plan.rssMb <= TARGETS.planRssMb)}`],
         );
     }
     if (r.check) {
@@ -211,7 +261,7 @@ export function replaceBenchSection(text: string, table: string, file = "README.
     return `${text.slice(0, start + README_START.length)}\n${table}\n${text.slice(end)}`;
 }
 
-const USAGE = "usage: npm run bench -- [--runs N] [--only plan|check] [--objects SMALL,LARGE] [--write-readme] [--readme FILE]";
+const USAGE = "usage: npm run bench -- [--runs N] [--only plan|check] [--stacks a,b] [--objects SMALL,LARGE] [--write-readme] [--readme FILE]";
 
 /** The command line as options; throws a one-line error naming the bad option. */
 export function parseOptions(argv: string[]): BenchOptions & { readme?: string } {
@@ -221,6 +271,7 @@ export function parseOptions(argv: string[]): BenchOptions & { readme?: string }
             runs: { type: "string", default: "5" },
             only: { type: "string" },
             objects: { type: "string", default: "2000,20000" },
+            stacks: { type: "string" },
             "write-readme": { type: "boolean" },
             readme: { type: "string" },
             help: { type: "boolean", short: "h" },
@@ -242,8 +293,14 @@ export function parseOptions(argv: string[]): BenchOptions & { readme?: string }
     if (objects.length !== 2 || objects.some(n => !Number.isInteger(n) || n < OBJECTS_PER_NAMESPACE) || objects[0] >= objects[1]) {
         throw new Error(`--objects ${values.objects}: give two object counts SMALL,LARGE, each at least ${OBJECTS_PER_NAMESPACE}, SMALL below LARGE (e.g. 2000,20000)`);
     }
+    const known = stackNames();
+    const stacks = values.stacks === undefined ? known : values.stacks.split(",").filter(Boolean);
+    const unknown = stacks.filter(st => !known.includes(st));
+    if (stacks.length === 0 || unknown.length) {
+        throw new Error(`--stacks ${values.stacks}: give stacks that have a stack file in stacks/ (${known.join(", ")})`);
+    }
     const readme = values.readme !== undefined ? path.resolve(values.readme) : values["write-readme"] ? path.join(ROOT, "README.md") : undefined;
-    return { runs, plan: values.only !== "check", check: values.only !== "plan", objects: [objects[0], objects[1]], readme };
+    return { runs, plan: values.only !== "check", stacks, check: values.only !== "plan", objects: [objects[0], objects[1]], readme };
 }
 
 function main(): number {
