@@ -209,8 +209,16 @@ describe("EKS platform: the eks stack", function () {
         assert.deepStrictEqual(["t4g.medium", "c6gn.large", "m7gd.2xlarge", "r8g.metal-24xl"].filter(isArmInstanceType).length, 4);
     });
 
+    it("manages the VPC CNI with NetworkPolicy enforcement on, before the nodes start", () => {
+        const cni = all(p, T.addon).find(a => a.inputs.addonName === "vpc-cni")!;
+        assert.ok(cni, "vpc-cni add-on");
+        assert.deepStrictEqual(JSON.parse(String(cni.inputs.configurationValues)), { enableNetworkPolicy: "true" });
+        assert.ok(only(p, T.nodeGroup).dependencies.includes(cni.urn));
+        assert.ok(p.objects.some(o => o.kind === "NetworkPolicy"), "the labs' NetworkPolicies, which it enforces");
+    });
+
     it("installs the Pod Identity agent and the EBS CSI driver, whose controller gets AmazonEBSCSIDriverPolicy through a Pod Identity association", () => {
-        const addons = all(p, T.addon);
+        const addons = all(p, T.addon).filter(a => a.inputs.addonName !== "vpc-cni");
         assert.deepStrictEqual(addons.map(a => a.inputs.addonName), ["eks-pod-identity-agent", "aws-ebs-csi-driver"]);
         const [agent, csi] = addons;
         const group = only(p, T.nodeGroup);

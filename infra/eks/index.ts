@@ -1,7 +1,8 @@
 /**
  * The EKS platform, with plain `@pulumi/aws` (its submodules only, so that a stack loads just
  * what it uses): a VPC (infra/eks/network.ts), an EKS cluster with its IAM role, a managed node
- * group with autoscaling bounds, the `eks-pod-identity-agent` and `aws-ebs-csi-driver` add-ons
+ * group with autoscaling bounds, the `vpc-cni` add-on with NetworkPolicy enforcement on, the
+ * `eks-pod-identity-agent` and `aws-ebs-csi-driver` add-ons
  * (the driver's controller gets `AmazonEBSCSIDriverPolicy` through a Pod Identity association
  * for `kube-system/ebs-csi-controller-sa`: without the driver no volume is ever provisioned),
  * the labs' StorageClass on `ebs.csi.aws.com`, the cluster autoscaler that moves the node
@@ -43,6 +44,7 @@ export const EBS_CSI_SERVICE_ACCOUNT = { namespace: "kube-system", name: "ebs-cs
 
 /** The EKS add-ons kubelab installs, in order. */
 export const EKS_ADDONS = {
+    vpcCni: "vpc-cni",
     podIdentityAgent: "eks-pod-identity-agent",
     ebsCsiDriver: "aws-ebs-csi-driver",
 } as const;
@@ -157,6 +159,18 @@ export class EksPlatform extends pulumi.ComponentResource implements Platform {
             tags,
         }, { ...inAws, dependsOn: clusterRole.attachments, deleteBeforeReplace: true });
 
+        // The VPC CNI as a managed add-on, with its network policy agent on: without it EKS
+        // ignores NetworkPolicies, and the labs' default-deny rules would be decoration. Set up
+        // before the nodes, so that they start with it.
+        const vpcCni = new eks.Addon(`${name}-vpc-cni`, {
+            clusterName: this.cluster.name,
+            addonName: EKS_ADDONS.vpcCni,
+            configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }),
+            resolveConflictsOnCreate: "OVERWRITE",
+            resolveConflictsOnUpdate: "OVERWRITE",
+            tags,
+        }, inAws);
+
         const nodeRole = serviceRole(`${name}-node-role`, "nodes", partition, tags, inAws, `EKS nodes of ${clusterName} (kubelab)`);
         const desired = settings.desiredNodes ?? settings.minNodes;
         this.nodeGroup = new eks.NodeGroup(`${name}-nodes`, {
@@ -172,7 +186,7 @@ export class EksPlatform extends pulumi.ComponentResource implements Platform {
             tags,
         }, {
             ...inAws,
-            dependsOn: [...nodeRole.attachments, ...this.network.egress],
+            dependsOn: [...nodeRole.attachments, ...this.network.egress, vpcCni],
             // An autoscaler moves the desired size between the bounds; the next update must not move it back.
             ignoreChanges: ["scalingConfig.desiredSize"],
         });
