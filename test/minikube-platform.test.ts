@@ -71,7 +71,9 @@ describe("minikube platform: the cluster the stack creates", function () {
         assert.strictEqual(c.inputs.delete, "minikube delete -p minikube");
         assert.strictEqual((String(c.inputs.create).match(/--addons/g) ?? []).length, 1, "one --addons flag");
         assert.deepStrictEqual(c.inputs.environment, { MINIKUBE_IN_STYLE: "false" });
-        assert.strictEqual(c.parent, p.recording.resources.find(r => r.type === "kubelab:infra:MinikubePlatform")?.urn);
+        const platform = p.recording.resources.find(r => r.type === "kubelab:infra:MinikubePlatform");
+        assert.strictEqual(c.parent, platform?.urn);
+        assert.deepStrictEqual(platform?.outputs?.clusterCommands, { create: c.inputs.create, delete: c.inputs.delete }, "the platform's outputs name the command lines");
     });
 
     it("the Kubernetes provider uses the profile's context and depends on the cluster; every lab object goes through that provider", () => {
@@ -214,6 +216,7 @@ describe("minikube platform: create: false adopts an existing cluster as before"
         assert.strictEqual(exitCodeOf(p), 0);
         assert.deepStrictEqual(only(p, COMMAND), []);
         assert.ok(!p.recording.resources.some(r => r.type === "pulumi:providers:command"));
+        assert.strictEqual(p.recording.resources.find(r => r.type === "kubelab:infra:MinikubePlatform")?.outputs?.clusterCommands, undefined);
         const [provider] = only(p, K8S_PROVIDER);
         assert.deepStrictEqual(Object.keys(provider.inputs).sort(), ["context", "kubeconfig"]);
         assert.strictEqual(provider.inputs.context, "work");

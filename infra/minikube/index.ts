@@ -401,7 +401,12 @@ export class MinikubePlatform extends pulumi.ComponentResource implements Platfo
         }, { parent: this, provider: this.provider });
         this.storageClassName = storageClass.metadata.name;
 
-        this.registerOutputs({ storageClassName: this.storageClassName, prerequisites: this.prerequisites });
+        this.registerOutputs({
+            storageClassName: this.storageClassName,
+            prerequisites: this.prerequisites,
+            // The command lines a created cluster runs, where a reader of the plan or the state finds them.
+            ...(this.cluster ? { clusterCommands: { create: this.cluster.create, delete: this.cluster.delete } } : {}),
+        });
     }
 }
 
