@@ -18,7 +18,7 @@ import {
 import { DEFAULT_KUBERNETES_VERSION, MinikubeSettings, memoryMiB, minikubeSettings } from "../infra/minikube/settings";
 import { NO_CLUSTER_NEEDS } from "../infra/platform";
 import { commandMock } from "../tools/cloud-mocks/command";
-import { diffReports } from "../tools/diff";
+import { diffExitCode, diffReports } from "../tools/diff";
 import { Plan, ROOT, exitCodeOf, plan } from "../tools/plan-lib";
 import { ProgramFailure, RecordedResource } from "../tools/recorder";
 import { PlanReport, buildReport } from "../tools/report";
@@ -198,6 +198,15 @@ describe("minikube platform: what the diff shows", function () {
             assert.ok(d.resources.filter(r => r.type.startsWith("kubernetes:")).every(r => r.op === "replace"), "every object is created again on the new cluster");
         });
     }
+
+    it("with protectData on, the offline diff flags the replacement as a risk: pulumi up would stop at the protected cluster", async () => {
+        const protectedBase = reportOf(await plan("minikube", { config: stackWith({}, { "kubelab:protectData": "true" }) }));
+        const d = diffReports(protectedBase, reportOf(await plan("minikube", { config: stackWith({ nodes: 4 }, { "kubelab:protectData": "true" }) })));
+        const risk = d.risks.find(r => r.resource === "minikube-cluster");
+        assert.ok(risk, JSON.stringify(d.risks));
+        assert.match(risk.message, /^minikube-cluster is replaced because triggers.* changed, but it is protected: `pulumi up` stops with an error here/);
+        assert.strictEqual(diffExitCode(d), 1);
+    });
 
     it("switching another lab on only updates the cluster: minikube start enables the new addon on the running cluster", async () => {
         const d = diffReports(base, reportOf(await plan("minikube", { config: stackWith({}, { "kubelab:labs": ["smilr", { lab: "nanomon", host: "nanomon.labs.example.com" }] }) })));
