@@ -143,6 +143,9 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
             image: args.image,
             security: args.security,
             command: ["mongod", "--replSet", names.setName, "--bind_ip_all"],
+            // The image's HOME is the data directory: `kubectl exec … mongosh` would keep its
+            // history and logs there, on the volume. /tmp is the pod's scratch emptyDir.
+            env: { HOME: "/tmp" },
             port: names.port,
             portName: "mongodb",
             resources: args.resources ?? MONGO_MEMBER_RESOURCES,

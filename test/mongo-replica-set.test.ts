@@ -67,6 +67,9 @@ describe("MongoReplicaSet (LABS.md §5)", function () {
         assert.strictEqual(c.image, "mongo:5");
         assert.deepStrictEqual(c.command, ["mongod", "--replSet", "myReplicaSet", "--bind_ip_all"]);
         assert.deepStrictEqual(c.ports, [{ name: "mongodb", containerPort: 27017 }]);
+        // `kubectl exec mongo-0 -- mongosh` keeps its files in the scratch /tmp, not on the data volume.
+        assert.deepStrictEqual(c.env, [{ name: "HOME", value: "/tmp" }]);
+        assert.ok(c.volumeMounts.some(m => m.mountPath === "/tmp"));
         // Readiness must not wait for membership: mongo-1 starts only once mongo-0 is Ready.
         assert.deepStrictEqual(c.readinessProbe.tcpSocket, { port: 27017 });
         assert.ok(c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.memory);
