@@ -402,7 +402,7 @@ export function scenarios(
             "pulumi config set --path 'kubelab:images.production-grade-back-v1' icrosby/k8s-real-demo:latest && pulumi up");
     }
     release_.push(`another strategy: ${set("strategy", "<recreate|ramped|blueGreen|canary|abTest>")}`,
-        "preview any change first: npm run plan -- --stack <stack> --against out/<stack>.report.json");
+        "preview a change first: cp out/<stack>.report.json before.json, set it, then npm run plan -- --stack <stack> --against before.json (or pulumi preview --diff)");
     const autoscaled = release.tracks.some(t => t.autoscale);
     return {
         namespace: ns,
@@ -417,7 +417,8 @@ export function scenarios(
         logs: [
             `kubectl -n ${ns} logs deploy/${release.tracks[0].name} -c ${LOGS.sidecar} -f   (each backend pod's /var/log/app.log, streamed)`,
             `kubectl -n ${ns} port-forward deploy/${LOGS.app} 8080:${BACKEND_PORT} & curl -s localhost:8080/ >/dev/null`,
-            `kubectl -n ${ns} delete pod -l app=${LOGS.app} && kubectl -n ${ns} exec deploy/${LOGS.app} -c ${LOGS.sidecar} -- cat ${LOGS.file}   (the lines survive on ${LOGS.claim})`,
+            `kubectl -n ${ns} delete pod -l app=${LOGS.app} --wait && kubectl -n ${ns} get pods -l app=${LOGS.app} -w   (a new pod, on the same claim)`,
+            `kubectl -n ${ns} exec deploy/${LOGS.app} -c ${LOGS.sidecar} -- cat ${LOGS.file}   (the earlier pod's lines survive on ${LOGS.claim})`,
         ],
         volumes: [
             `kubectl -n ${ns} exec busybox -c box -- touch /box/foobar && kubectl -n ${ns} exec busybox -c busy -- ls -l /busy`,
