@@ -117,7 +117,7 @@ export const eksSettings = section({
 
 export type EksSettings = z.output<typeof eksSettings>;
 
-/** Whether an instance type runs on Graviton (arm64): a `g` among the attributes after the generation (`m7g`, `c6gn`, `t4g`). */
+/** Whether an instance type runs on Graviton (arm64): a `g` among the attributes after the generation (`m7g`, `c6gn`, `t4g`), or the first Graviton, `a1`. */
 export function isArmInstanceType(instanceType: string): boolean {
-    return /^[a-z]+[0-9]+[a-z]*g[a-z]*(-[a-z0-9]+)?\./.test(instanceType);
+    return /^([a-z]+[0-9]+[a-z]*g[a-z]*(-[a-z0-9]+)?|a1)\./.test(instanceType);
 }
