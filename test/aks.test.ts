@@ -214,10 +214,14 @@ describe("AKS platform: the aks stack", function () {
         assert.strictEqual(pull.inputs.roleDefinitionId, `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${ACR_PULL_ROLE_ID}`);
     });
 
-    it("has no delete lock unless deletionProtection is on", async () => {
+    it("has no delete lock and protects nothing unless deletionProtection is on; on, both", async () => {
         assert.deepStrictEqual(p.recording.resources.filter(r => r.type === T.lock), []);
+        assert.deepStrictEqual(p.recording.resources.filter(r => r.options.protect).map(r => r.type), [], "pulumi destroy removes everything");
         const q = await plan("aks", { config: aksStack({ deletionProtection: true }) });
-        assert.strictEqual(only(q, T.lock).inputs.level, "CanNotDelete");
+        const lock = only(q, T.lock);
+        assert.strictEqual(lock.inputs.level, "CanNotDelete");
+        assert.ok(only(q, T.cluster).dependencies.includes(lock.urn), "a destroy can't lift the lock before the cluster goes");
+        assert.deepStrictEqual(q.recording.resources.filter(r => r.options.protect && r.type.startsWith("azure-native:")).map(r => r.type).sort(), [T.cluster, T.resourceGroup].sort());
     });
 
     for (const [what, aks, key] of [

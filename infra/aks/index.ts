@@ -60,17 +60,19 @@ export class AksPlatform extends pulumi.ComponentResource implements Platform {
             resourceGroupName: settings.resourceGroupName,
             location,
             tags,
-        }, { parent: this });
+        }, { parent: this, protect: settings.deletionProtection });
         const resourceGroupName = this.resourceGroup.name;
 
-        if (settings.deletionProtection) {
-            // Azure's deletion protection: nothing in the group can be deleted while the lock stands.
-            new authorization.ManagementLockAtResourceGroupLevel(`${name}-lock`, {
+        // Deletion protection, off for workshop stacks: Pulumi refuses to delete the group and the
+        // cluster (`protect`), and Azure refuses anyone else while a CanNotDelete lock stands on
+        // the group. The cluster depends on the lock, so a destroy can't remove the lock first.
+        const lock = settings.deletionProtection
+            ? new authorization.ManagementLockAtResourceGroupLevel(`${name}-lock`, {
                 resourceGroupName,
                 level: "CanNotDelete",
                 notes: "kubelab: kubelab:aks.deletionProtection is true; set it to false and run pulumi up before pulumi destroy",
-            }, { parent: this });
-        }
+            }, { parent: this })
+            : undefined;
 
         this.cluster = new containerservice.ManagedCluster(`${name}-cluster`, {
             resourceGroupName,
@@ -105,6 +107,8 @@ export class AksPlatform extends pulumi.ComponentResource implements Platform {
             parent: this,
             // The autoscaler changes the node count: pulumi up must not scale it back.
             ignoreChanges: ["agentPoolProfiles[0].count"],
+            protect: settings.deletionProtection,
+            dependsOn: lock ? [lock] : [],
         });
 
         const credentials = containerservice.listManagedClusterUserCredentialsOutput({
