@@ -13,7 +13,7 @@ import { LABS } from "../components/labs/registry";
 import { ConfigError } from "../infra/config";
 import {
     ClusterSpec, HOST_RESERVED_MIB, HostFacts, MINIKUBE_ADDONS, PrerequisiteError, addonCommands, addonsFor, clusterCommands, clusterSpec,
-    createPlatform, engineRunsCommands, findOnPath, parseProfileConfig, preflight, profileName, readExistingCluster,
+    createPlatform, engineRunsCommands, findOnPath, parseProfileConfig, preflight, probeHost, profileName, readExistingCluster,
 } from "../infra/minikube";
 import { DEFAULT_KUBERNETES_VERSION, MinikubeSettings, memoryMiB, minikubeSettings } from "../infra/minikube/settings";
 import { NO_CLUSTER_NEEDS } from "../infra/platform";
@@ -369,6 +369,20 @@ describe("minikube platform: reading this machine", () => {
         assert.strictEqual(findOnPath("minikube", { PATH: [path.join(tmp, "nothing"), bin].join(path.delimiter) }), path.join(bin, "minikube"));
         assert.strictEqual(findOnPath("minikube", { PATH: path.join(tmp, "nothing") }), undefined);
         assert.strictEqual(findOnPath("minikube", {}), undefined);
+    });
+
+    it("probes this machine: its memory and CPUs, minikube and the driver on PATH, the profile's cluster", () => {
+        const spec = clusterSpec(settingsOf(), "minikube", NO_CLUSTER_NEEDS);
+        const empty = path.join(tmp, "empty");
+        fs.mkdirSync(empty, { recursive: true });
+        const facts = probeHost(spec, { PATH: empty, MINIKUBE_HOME: empty });
+        assert.strictEqual(facts.minikube, undefined);
+        assert.strictEqual(facts.driverFound, false, "docker is looked for with the docker driver");
+        assert.strictEqual(facts.memoryMiB, Math.floor(os.totalmem() / 1024 ** 2));
+        assert.strictEqual(facts.cpus, os.cpus().length);
+        assert.strictEqual(facts.existing, undefined);
+        assert.strictEqual(probeHost({ ...spec, driver: "kvm2" }, { PATH: empty }).driverFound, true, "VM drivers are minikube's to check");
+        assert.throws(() => preflight(settingsOf(), spec, false, facts), PrerequisiteError);
     });
 
     it("reads an existing profile from MINIKUBE_HOME as minikube writes it, and nothing for a missing or unknown one", () => {
