@@ -8,6 +8,9 @@
  *   place when the size grows (StatefulStore's growth mechanism, given the stack's volume ledger);
  * - headless Service `mongo-service` (`clusterIP: None`, publishing not-ready addresses so that
  *   members resolve each other before they are ready): each member is `mongo-N.mongo-service:27017`;
+ * - a PodDisruptionBudget lets node drains stop only as many members as leave a majority up (one
+ *   of 3, two of 5), so the set keeps a primary; with fewer than 3 members there is none to spare
+ *   and no budget;
  * - the members' readiness is a TCP check of 27017, which does not depend on replica-set membership
  *   (`mongo-1` starts once `mongo-0` is Ready, long before the set exists);
  * - the initializer Job (./data/mongo-rs-init.ts holds its decision logic, its generated mongosh
@@ -84,6 +87,8 @@ export const MONGO_INIT_RESOURCES: ResourceSpec = { cpu: "50m", memory: "128Mi",
 export class MongoReplicaSet extends pulumi.ComponentResource {
     /** StatefulSet and headless Service. */
     readonly store: StatefulStore;
+    /** Keeps a majority of the members running through node drains (3 members or more). */
+    readonly disruptionBudget?: k8s.policy.v1.PodDisruptionBudget;
     /** The Job that initiates the set or adds new members (a new name for each member list). */
     readonly initJob: k8s.batch.v1.Job;
     /** Name of {@link initJob}, `mongo-rs-init-<hash of the members>`. */
@@ -162,6 +167,16 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
         rename.check();
         this.podNames = this.store.podNames;
         this.claimNames = this.store.claimNames;
+
+        // Node drains may stop members only while a majority stays up to elect a primary: with 3
+        // members one at a time, with 5 two. Fewer than 3 members have no majority to spare.
+        const spare = Math.floor((args.replicas - 1) / 2);
+        if (spare >= 1) {
+            this.disruptionBudget = new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
+                metadata: { name: names.statefulSetName, namespace: args.namespace, labels: labelsFor(names.statefulSetName, args.partOf, "store") },
+                spec: { maxUnavailable: spare, selector: { matchLabels: { app: names.statefulSetName } } },
+            }, { parent: this });
+        }
 
         const job = initJobSettings(options, args.initBounds ?? DEFAULT_INIT_BOUNDS);
         this.initJobName = job.name;

@@ -53,7 +53,20 @@ describe("MongoReplicaSet (LABS.md §5)", function () {
     it("renders StatefulSet mongo, headless Service mongo-service and one init Job, nothing else", () => {
         assert.deepStrictEqual(r.objects.map(o => `${o.kind} ${o.name}`).sort(),
             ["Job mongo-rs-init-" + initJobName({ statefulSetName: "mongo", serviceName: "mongo-service", replicas: 3, port: 27017, setName: "myReplicaSet" }).slice(-10),
-                "Service mongo-service", "StatefulSet mongo"]);
+                "PodDisruptionBudget mongo", "Service mongo-service", "StatefulSet mongo"]);
+    });
+
+    it("lets node drains stop only as many members as leave a majority to elect a primary", async () => {
+        const budget = (x: Rendered) => x.objects.filter(o => o.kind === "PodDisruptionBudget").map(o => (o.object as unknown as out.policy.v1.PodDisruptionBudget).spec);
+        const labels = only<out.apps.v1.StatefulSet>(r.objects, "StatefulSet").spec.template.metadata.labels;
+        const [three] = budget(r);
+        assert.strictEqual(three.maxUnavailable, 1);
+        assert.ok(Object.entries(three.selector.matchLabels).every(([k, v]) => labels[k] === v));
+        assert.strictEqual(budget(await render({ replicas: 5 }))[0].maxUnavailable, 2);
+        assert.strictEqual(budget(await render({ replicas: 7 }))[0].maxUnavailable, 3);
+        for (const replicas of [1, 2]) {
+            assert.deepStrictEqual(budget(await render({ replicas })), [], `${replicas} members have no majority to spare`);
+        }
     });
 
     it("StatefulSet mongo: 3 replicas in order, serviceName mongo-service, mongo:5 running mongod --replSet myReplicaSet --bind_ip_all on 27017", () => {
