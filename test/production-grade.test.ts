@@ -468,6 +468,21 @@ describe("production-grade: the production profile", function () {
     });
 });
 
+describe("production-grade beside another lab", function () {
+    this.timeout(60000);
+
+    it("answers on the instance's own host, beside smilr, with no mandatory violation", async () => {
+        const labs = ["smilr", { lab: "production-grade", host: "pgk.labs.example.com" }];
+        const p = await plan("minikube", { config: labStack({}, { "kubelab:labs": JSON.stringify(labs) }), policyConfigFile: MINIKUBE });
+        assert.deepStrictEqual(p.schemaFailures, []);
+        assert.deepStrictEqual(mandatory(p), []);
+        assert.deepStrictEqual(routes(find(p, "Ingress", "pgk-back")), ["pgk.labs.example.com / Prefix -> pgk-back-service:80"]);
+        assert.match(routes(find(p, "Ingress", "pgk-front"))[0], /^pgk\.labs\.example\.com \/demo/);
+        assert.deepStrictEqual(routes(find(p, "Ingress", "echoheaders")).map(r => r.split(" ")[0]), ["foo.bar.com", "bar.baz.com", "bar.baz.com"]);
+        assert.ok(p.objects.some(o => o.kind === "StatefulSet" && o.namespace === "smilr"));
+    });
+});
+
 describe("production-grade: settings that can't work fail the plan naming the key", function () {
     this.timeout(60000);
 

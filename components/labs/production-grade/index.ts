@@ -433,6 +433,9 @@ export function scenarios(
 export const deploy: LabDeploy<ProductionGradeSettings> = (instance, settings, context, opts) =>
     new ProductionGradeLab(instance.name, {
         ...settings,
+        // An instance's own host (kubelab:labs: [{lab: production-grade, host: …}]) replaces appHost;
+        // the echo rules keep the tutorial's hosts.
+        appHost: instance.host ?? settings.appHost,
         ...labBaseArgs(instance, context),
         platform: { name: context.platform.name, ingressClassName: context.platform.ingressClassName },
     }, opts);

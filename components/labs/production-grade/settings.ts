@@ -169,7 +169,10 @@ export const productionGradeSettings = section({
     frontendReplicas: wholeNumber(1, 10).default(1),
     /** Echo server pods (behind `echoheaders-x` and `echoheaders-y`). */
     echoReplicas: wholeNumber(1, 10).default(1),
-    /** Host of the frontend (`/demo`) and the backend's release route (`/`). */
+    /**
+     * Host of the frontend (`/demo`) and the backend's release route (`/`); an instance's own
+     * `host` in `kubelab:labs` replaces it. The echo rules keep the tutorial's hosts.
+     */
     appHost: setting(z.string().regex(HOST_NAME), "a DNS host name such as pgk.example.com").default("pgk.example.com"),
     storage: volumeSettings.prefault({}),
     /** Namespace of the ingress controller's pods: the only source the lab's NetworkPolicies admit from outside. */
