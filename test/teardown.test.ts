@@ -11,7 +11,7 @@ import * as path from "path";
 import { ROOT } from "../tools/plan-lib";
 import {
     CliMissingError, EXIT_CLI_MISSING, EXPIRY_TAG, StackExpiry, TeardownDeps, TeardownWorkspace,
-    findPulumiCli, parseExpiry, runTeardown, selectStacks, stackFilesWorkspace,
+    automationWorkspace, findPulumiCli, parseExpiry, pulumiCommand, runTeardown, selectStacks, stackFilesWorkspace,
 } from "../tools/teardown-lib";
 
 const NOW = new Date("2026-11-30T12:00:00Z");
@@ -265,5 +265,68 @@ describe("teardown without the Pulumi CLI", () => {
         } finally {
             fs.rmSync(home, { recursive: true, force: true });
         }
+    });
+});
+
+/**
+ * A stand-in Pulumi CLI (a shell script) answering the commands the Automation API runs, and
+ * logging them: the real LocalWorkspace drives it, so the arguments teardown makes it pass are
+ * the ones a real CLI would get.
+ */
+function fakeCli(dir: string, version: string): { bin: string; log: string } {
+    const log = path.join(dir, "calls.log");
+    const bin = path.join(dir, "bin", "pulumi");
+    fs.mkdirSync(path.dirname(bin), { recursive: true });
+    fs.writeFileSync(bin, [
+        "#!/bin/sh",
+        `echo "$*" >> '${log}'`,
+        "case \"$*\" in",
+        `  version*) echo "${version}" ;;`,
+        "  'whoami --json'*) echo '{\"user\":\"tester\",\"url\":\"file://~\"}' ;;",
+        "  'stack ls --json'*) echo '[{\"name\":\"old\",\"current\":false},{\"name\":\"new\",\"current\":false}]' ;;",
+        "  'stack tag ls --json --stack old'*) echo '{\"kubelab:expiresAt\":\"2026-01-01\",\"pulumi:project\":\"kubelab\"}' ;;",
+        "  'stack tag ls --json --stack new'*) echo '{\"kubelab:expiresAt\":\"2099-01-01\"}' ;;",
+        "  'stack select'*) ;;",
+        "  destroy*) echo 'Destroying (old): 42 resources deleted' ;;",
+        "  'stack history'*) echo '[{\"version\":2,\"kind\":\"destroy\",\"result\":\"succeeded\",\"startTime\":\"2026-11-30T12:00:00Z\",\"endTime\":\"2026-11-30T12:20:00Z\"}]' ;;",
+        "  *) echo \"unexpected: $*\" >&2; exit 1 ;;",
+        "esac",
+        "",
+    ].join("\n"), { mode: 0o755 });
+    return { bin, log };
+}
+
+describe("teardown through the Automation API (a stand-in CLI)", function () {
+    this.timeout(60000);
+    let dir: string;
+
+    beforeEach(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-fake-pulumi-"));
+    });
+    afterEach(() => {
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("lists the backend's stacks with their expiry tags, and --yes destroys the expired one with pulumi destroy --yes", async () => {
+        const cli = fakeCli(dir, "v3.215.0");
+        const ws = await automationWorkspace(ROOT, await pulumiCommand(cli.bin));
+        assert.match(ws.source, /file:\/\/~ \(Pulumi CLI 3\.215\.0\)/);
+        assert.deepStrictEqual(statusOf(await selectStacks(ws, "kubelab", NOW)), { old: "expired", new: "active" });
+        const written: string[] = [];
+        const { code, out } = await run(["--yes"], ws, { cliWorkspace: (root, bin) => pulumiCommand(bin).then(c => automationWorkspace(root, c)), findCli: () => cli.bin, write: t => written.push(t) });
+        assert.strictEqual(code, 0, out);
+        const calls = fs.readFileSync(cli.log, "utf8").split("\n");
+        const destroys = calls.filter(c => c.startsWith("destroy"));
+        assert.strictEqual(destroys.length, 1, calls.join("\n"));
+        assert.match(destroys[0], /^destroy --yes --skip-preview .*--stack old( |$)/);
+        assert.ok(destroys[0].includes("--non-interactive"));
+        assert.ok(calls.some(c => /^stack select --stack old/.test(c)));
+        assert.match(written.join(""), /42 resources deleted/);
+        assert.match(out, /destroyed stack old/);
+    });
+
+    it("refuses a CLI older than 3.211 (stack tags on the local backend) as unusable", async () => {
+        const cli = fakeCli(dir, "v3.200.0");
+        await assert.rejects(pulumiCommand(cli.bin), (err: Error) => err instanceof CliMissingError && /version 3\.200\.0, older than 3\.211\.0/.test(err.message));
     });
 });
