@@ -267,6 +267,7 @@ describe("EKS platform: the eks stack", function () {
         assert.ok(!all(q, T.release).some(r => r.inputs.chart === CLUSTER_AUTOSCALER_CHART.chart));
         assert.deepStrictEqual(all(q, T.rolePolicy), []);
         assert.deepStrictEqual(only(q, T.nodeGroup).inputs.scalingConfig, { minSize: 3, desiredSize: 3, maxSize: 3 });
+        assert.ok(!only(q, T.nodeGroup).options.ignoreChanges.includes("scalingConfig.desiredSize"), "without an autoscaler, the configured size is applied");
     });
 
     it("puts the labs' claims on an encrypted gp3 EBS StorageClass that waits for the pod and can expand", () => {

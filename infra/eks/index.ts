@@ -173,6 +173,8 @@ export class EksPlatform extends pulumi.ComponentResource implements Platform {
 
         const nodeRole = serviceRole(`${name}-node-role`, "nodes", partition, tags, inAws, `EKS nodes of ${clusterName} (kubelab)`);
         const desired = settings.desiredNodes ?? settings.minNodes;
+        /** Whether the node count moves between the bounds (the cluster autoscaler is installed). */
+        const autoscaled = settings.maxNodes > settings.minNodes;
         this.nodeGroup = new eks.NodeGroup(`${name}-nodes`, {
             clusterName: this.cluster.name,
             nodeRoleArn: nodeRole.role.arn,
@@ -187,8 +189,10 @@ export class EksPlatform extends pulumi.ComponentResource implements Platform {
         }, {
             ...inAws,
             dependsOn: [...nodeRole.attachments, ...this.network.egress, vpcCni],
-            // An autoscaler moves the desired size between the bounds; the next update must not move it back.
-            ignoreChanges: ["scalingConfig.desiredSize"],
+            // The autoscaler moves the desired size between the bounds; the next update must not
+            // move it back. (So raising minNodes above the nodes running needs the desired size
+            // raised first: EKS refuses a minimum above it. See the README.)
+            ignoreChanges: autoscaled ? ["scalingConfig.desiredSize"] : [],
         });
 
         // Add-ons with pods need nodes to become active.
@@ -239,7 +243,7 @@ export class EksPlatform extends pulumi.ComponentResource implements Platform {
         }, { parent: this, provider: this.provider });
         this.storageClassName = storageClass.metadata.name;
 
-        if (settings.maxNodes > settings.minNodes) {
+        if (autoscaled) {
             this.autoscaler = new ClusterAutoscaler(`${name}-autoscaler`, {
                 clusterName: this.cluster.name,
                 knownClusterName: clusterName,
