@@ -151,13 +151,15 @@ export const awsMock: CloudMock = {
         }
         const id = model.id(inputs, resourceName);
         const computed = model.computed?.(inputs, resourceName, id) ?? {};
+        // What the program set stays as set (a cluster's `version`); the rest AWS computes.
+        const fromAws = Object.keys(computed).filter(key => inputs[key] === undefined);
         if (preview) {
-            for (const key of Object.keys(computed)) {
+            for (const key of fromAws) {
                 state[key] = pulumi.unknown;
             }
             return { id: undefined, state };
         }
-        return { id, state: { ...state, ...computed } };
+        return { id, state: { ...state, ...Object.fromEntries(fromAws.map(key => [key, computed[key]])) } };
     },
 
     call(token, inputs) {
