@@ -12,12 +12,14 @@ import { ProgramFailure } from "../tools/recorder";
 import { StackConfigError, loadStackConfig } from "../tools/stack-config";
 import { IMAGE_CATALOG } from "../components/images";
 import { LAB_NAMES, PLANNED_LABS } from "../components/labs/registry";
+import { PLATFORM_NAMES } from "../infra/registry";
 
 /** A regular expression matching `text` literally. */
 const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\\/]/g, "\\$&");
-/** What the lab-name errors list: the labs that exist, then the planned ones (a test below keeps one planned). */
-const LABS_ALLOWED = literally(`one of ${LAB_NAMES.join(", ")} (${PLANNED_LABS.join(", ")} are planned but not implemented yet)`);
-const PLANNED = PLANNED_LABS[0];
+/** What the lab-name errors list: the labs that exist, then the planned ones if any are left. */
+const LABS_ALLOWED = literally(`one of ${LAB_NAMES.join(", ")}${PLANNED_LABS.length ? ` (${PLANNED_LABS.join(", ")} are planned but not implemented yet)` : ""}`);
+/** A planned lab, or (every lab built) a name that is no lab at all: both get the same error. */
+const PLANNED = PLANNED_LABS[0] ?? "kubernetes-101";
 
 /** Plans the minikube stack with some keys replaced, and returns the failure. */
 async function failureWith(overrides: Record<string, string | undefined>): Promise<ProgramFailure> {
@@ -52,7 +54,7 @@ describe("config validation", function () {
         ["a size that is not a Kubernetes quantity", smilr({ mongoStorage: "500MB" }), /^invalid config kubelab:smilr\.mongoStorage: "500MB" is not allowed; expected a Kubernetes storage quantity such as "500M", "256Mi" or "2Gi" .*not "MB" or "GB"/],
         ["a negative size", smilr({ mongoStorage: "-1Gi" }), /kubelab:smilr\.mongoStorage: "-1Gi" is not allowed/],
         ["an unknown lab", { "kubelab:labs": JSON.stringify(["smilr", "nanomon2"]) }, new RegExp(`^invalid config kubelab:labs\\[1\\]: "nanomon2" is not allowed; expected ${LABS_ALLOWED}$`)],
-        ["a planned lab that is not built yet", { "kubelab:labs": JSON.stringify([PLANNED]) }, new RegExp(`^invalid config kubelab:labs\\[0\\]: "${PLANNED}" is not allowed; expected ${LABS_ALLOWED}$`)],
+        ["a planned lab that is not built yet, or no lab at all", { "kubelab:labs": JSON.stringify([PLANNED]) }, new RegExp(`^invalid config kubelab:labs\\[0\\]: "${PLANNED}" is not allowed; expected ${LABS_ALLOWED}$`)],
         ["an unknown lab in an instance entry", { "kubelab:labs": JSON.stringify([{ lab: PLANNED, name: "k" }]) }, new RegExp(`^invalid config kubelab:labs\\[0\\]\\.lab: "${PLANNED}" is not allowed; expected ${LABS_ALLOWED}$`)],
         ["the same lab twice under one instance name", { "kubelab:labs": JSON.stringify(["smilr", "smilr"]) }, /^invalid config kubelab:labs\[1\]: "smilr" is not allowed; expected a lab instance whose name differs from every other: kubelab:labs\[0\] already uses name smilr \(deploy a lab twice as \{lab: smilr, name: smilr-2, namespace: smilr-2\}\)$/],
         ["two instances in one namespace", { "kubelab:labs": JSON.stringify(["smilr", { lab: "smilr", name: "smilr-b", namespace: "smilr" }]) }, /^invalid config kubelab:labs\[1\]: .* expected a lab instance whose namespace differs from every other: kubelab:labs\[0\] already uses namespace smilr/],
@@ -62,16 +64,16 @@ describe("config validation", function () {
         ["two instances on the stack's host", { "kubelab:ingressHost": "labs.example.com", "kubelab:labs": JSON.stringify([{ lab: "smilr", name: "a", host: "labs.example.com" }, { lab: "smilr", name: "b" }]) }, /^invalid config kubelab:labs\[1\]: .* already answers on host labs\.example\.com .*host: b\.labs\.example\.com\}\)$/],
         ["a bad instance host", { "kubelab:labs": JSON.stringify([{ lab: "smilr", host: "http://x" }]) }, /^invalid config kubelab:labs\[0\]\.host: "http:\/\/x" is not allowed; expected a DNS host name/],
         ["labs that are not a list", { "kubelab:labs": "smilr" }, new RegExp(`^${literally(`invalid config kubelab:labs: "smilr" is not allowed; expected a list of labs, each a lab name (${LAB_NAMES.join(", ")}) or {lab: <name>, name: <instance>, namespace: <namespace>, host: <host>}`)}$`)],
-        ["an unknown platform", { "kubelab:platform": "k3s" }, /^invalid config kubelab:platform: "k3s" is not allowed; expected one of minikube \(aks, gke, eks are planned but not implemented yet\)$/],
+        ["an unknown platform", { "kubelab:platform": "k3s" }, new RegExp(`^${literally(`invalid config kubelab:platform: "k3s" is not allowed; expected one of ${PLATFORM_NAMES.join(", ")}`)}$`)],
         ["a missing platform", { "kubelab:platform": undefined }, /^missing required config kubelab:platform: set it to one of minikube/],
         ["a misspelt lab setting", smilr({ replica: 3 }), /^invalid config kubelab:smilr\.replica: 3 is not allowed; expected no such setting; known settings here: replicas, mongoStorage, mongoDbName, ingressControllerNamespace$/],
         ["a lab section that is not an object", { "kubelab:smilr": "3" }, /^invalid config kubelab:smilr: "3" is not allowed; expected an object of settings \(replicas, mongoStorage, mongoDbName, ingressControllerNamespace\)$/],
-        ["a misspelt platform setting", { "kubelab:minikube": JSON.stringify({ contxt: "kind-kind" }) }, /^invalid config kubelab:minikube\.contxt: "kind-kind" is not allowed; expected no such setting; known settings here: context, kubeconfig, storageClassName$/],
+        ["a misspelt platform setting", { "kubelab:minikube": JSON.stringify({ contxt: "kind-kind" }) }, /^invalid config kubelab:minikube\.contxt: "kind-kind" is not allowed; expected no such setting; known settings here: create, nodes, cpus, memory, kubernetesVersion, driver, cni, context, kubeconfig, storageClassName$/],
         ["a context with spaces", { "kubelab:minikube": JSON.stringify({ context: "my cluster" }) }, /^invalid config kubelab:minikube\.context: "my cluster" is not allowed; expected a kubeconfig context name/],
         ["the old top-level context key", { "kubelab:context": "minikube" }, /^config kubelab:context has moved: set kubelab:minikube\.context instead \(kubelab:minikube: \{context: …\}\) \(found "minikube"; remove kubelab:context from the stack file\)$/],
         ["the old top-level kubeconfig key", { "kubelab:kubeconfig": "~/.kube/config" }, /^config kubelab:kubeconfig has moved: set kubelab:minikube\.kubeconfig instead/],
         ["the old smilr namespace key", smilr({ namespace: "smilr-lab" }), /^config kubelab:smilr\.namespace has moved: the namespace is set per lab instance now: kubelab:labs: \[\{lab: smilr, namespace: <namespace>\}\]/],
-        ["a misspelt top-level key", { "kubelab:protectdata": "true" }, new RegExp(`^${literally(`invalid config kubelab:protectdata: "true" is not allowed; expected no such setting; known settings here: platform, protectData, ingressHost, minikube, imageRegistry, images, labs, ${LAB_NAMES.join(", ")}`)}$`)],
+        ["a misspelt top-level key", { "kubelab:protectdata": "true" }, new RegExp(`^${literally(`invalid config kubelab:protectdata: "true" is not allowed; expected no such setting; known settings here: platform, protectData, ingressHost, ${PLATFORM_NAMES.join(", ")}, imageRegistry, images, restartPodsOnResize, labs, ${LAB_NAMES.join(", ")}`)}$`)],
         ["protectData that is not a boolean, as a list", { "kubelab:protectData": "[true]" }, /^invalid config kubelab:protectData: \[true\] is not allowed; expected true or false$/],
         ["labs that are numbers", { "kubelab:labs": "[1, 2]" }, new RegExp(`^${literally(`invalid config kubelab:labs[0]: 1 is not allowed; expected a lab name (one of ${LAB_NAMES.join(", ")}) or {lab: <name>, name: <instance>, namespace: <namespace>, host: <host>}`)}$`)],
         ["protectData that is not a boolean", { "kubelab:protectData": "yes" }, /^invalid config kubelab:protectData: "yes" is not allowed; expected true or false$/],
