@@ -377,7 +377,7 @@ describe("EKS platform: the eks stack", function () {
         for (const r of k8sObjects) {
             assert.ok(isOn(r, provider), `${r.type} ${r.name} is on ${r.provider}`);
         }
-        for (const ns of ["smilr", "knote", "nanomon"]) {
+        for (const ns of ["smilr", "knote", "nanomon", "movie-catalog", "production-grade"]) {
             assert.ok(p.objects.some(o => o.kind === "Namespace" && o.name === ns), ns);
         }
         assert.ok(provider.dependencies.includes(only(p, T.nodeGroup).urn));
