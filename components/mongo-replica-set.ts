@@ -138,11 +138,10 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
         this.serviceName = names.serviceName;
         this.initApp = `${names.statefulSetName}-rs-init`;
 
-        const storeName = `${name}-store`;
-        const rename = headlessServiceName(storeName, names.serviceName);
-        this.store = new StatefulStore(storeName, {
+        this.store = new StatefulStore(`${name}-store`, {
             namespace: args.namespace,
             name: names.statefulSetName,
+            serviceName: names.serviceName,
             partOf: args.partOf,
             replicas: args.replicas,
             image: args.image,
@@ -163,8 +162,7 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
             volumeLedger: args.volumeLedger,
             publishNotReadyAddresses: true,
             protectData: args.protectData,
-        }, { parent: this, transformations: [rename.transformation] });
-        rename.check();
+        }, { parent: this });
         this.podNames = this.store.podNames;
         this.claimNames = this.store.claimNames;
 
@@ -230,38 +228,4 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
             port: this.port,
         };
     }
-}
-
-/**
- * Names the headless Service of a {@link StatefulStore} other than its StatefulSet (LABS.md §5:
- * StatefulSet `mongo`, Service `mongo-service`). StatefulStore names both alike and takes the
- * StatefulSet's `serviceName` from the Service it creates, so renaming that Service (child
- * `<store>-service`) through a transformation renames both. `check()` throws when the store
- * created no such child (its naming changed), rather than leaving the Service misnamed.
- *
- * A stop-gap until StatefulStore takes a `serviceName` of its own; the transformation then
- * gives way to the option with no change to any resource (same Pulumi names, same objects).
- */
-export function headlessServiceName(storeName: string, serviceName: string): { transformation: pulumi.ResourceTransformation; check(): void } {
-    let renamed = false;
-    const child = `${storeName}-service`;
-    return {
-        transformation: (args: pulumi.ResourceTransformationArgs) => {
-            if (args.type !== "kubernetes:core/v1:Service" || args.name !== child) {
-                return undefined;
-            }
-            const props = args.props as k8s.core.v1.ServiceArgs;
-            const metadata = props.metadata;
-            if (metadata === undefined || pulumi.Output.isInstance(metadata) || metadata instanceof Promise) {
-                throw new Error(`headlessServiceName ${storeName}: the Service's metadata is not a plain object; rename it through the store's own option`);
-            }
-            renamed = true;
-            return { props: { ...props, metadata: { ...metadata, name: serviceName } }, opts: args.opts };
-        },
-        check: () => {
-            if (!renamed) {
-                throw new Error(`headlessServiceName ${storeName}: the store created no Service named ${child}, so its headless Service could not be named ${serviceName}`);
-            }
-        },
-    };
 }

@@ -4,12 +4,10 @@
  * generated script, and the connection string.
  */
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
 import * as assert from "assert";
 import { initJobName, replicaSetInitScript } from "../components/data/mongo-rs-init";
-import { MongoReplicaSet, MongoReplicaSetArgs, headlessServiceName } from "../components/mongo-replica-set";
+import { MongoReplicaSet, MongoReplicaSetArgs } from "../components/mongo-replica-set";
 import { IMAGE_SECURITY } from "../components/security";
-import { StatefulStore } from "../components/stateful-store";
 import { RecordedResource, recordProgram } from "../tools/recorder";
 import { RenderedObject, renderObjects } from "../tools/render";
 import { validateObjects } from "../tools/validate";
@@ -186,33 +184,5 @@ describe("MongoReplicaSet (LABS.md §5)", function () {
         assert.deepStrictEqual(sts.spec.template.spec.containers[0].command, ["mongod", "--replSet", "rs1", "--bind_ip_all"]);
         assert.strictEqual(only<out.core.v1.Service>(other.objects, "Service").metadata.name, "db-members");
         assert.match(only<out.batch.v1.Job>(other.objects, "Job").metadata.name, /^db-rs-init-[0-9a-f]{10}$/);
-    });
-});
-
-describe("headlessServiceName (a StatefulStore's Service named apart from its StatefulSet)", function () {
-    this.timeout(30000);
-
-    it("renames only the store's own Service, and fails when the store made none to rename", async () => {
-        const recording = await recordProgram(async () => {
-            const rename = headlessServiceName("s", "members");
-            new StatefulStore("s", {
-                namespace: "lab", name: "db", partOf: "t", replicas: 1, image: "mongo:5", security: IMAGE_SECURITY["movie-catalog-mongo"],
-                port: 27017, portName: "mongodb", resources: { cpu: "50m", memory: "64Mi", memoryLimit: "128Mi" },
-                volume: { claimName: "data", mountPath: "/data/db", size: "1Gi", storageClassName: "x" }, protectData: false,
-            }, { transformations: [rename.transformation] });
-            rename.check();
-            new k8s.core.v1.Service("s-service-other", { metadata: { name: "untouched" }, spec: { ports: [{ port: 1 }] } }, { transformations: [rename.transformation] });
-            return {};
-        }, { stack: "test", config: {} });
-        const objects = renderObjects(recording);
-        assert.deepStrictEqual(objects.filter(o => o.kind === "Service").map(o => o.name).sort(), ["members", "untouched"]);
-        assert.strictEqual(only<out.apps.v1.StatefulSet>(objects, "StatefulSet").spec.serviceName, "members");
-
-        await assert.rejects(recordProgram(async () => {
-            const rename = headlessServiceName("elsewhere", "members");
-            new pulumi.ComponentResource("test:index:Empty", "elsewhere", {}, { transformations: [rename.transformation] });
-            rename.check();
-            return {};
-        }, { stack: "test", config: {} }), /headlessServiceName elsewhere: the store created no Service named elsewhere-service/);
     });
 });

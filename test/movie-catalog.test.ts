@@ -12,6 +12,7 @@ import { connectionString, initJobName, replicaSetInitScript } from "../componen
 import { doubled } from "../components/labs/movie-catalog";
 import { diffExitCode, diffReports, formatDiff } from "../tools/diff";
 import { Plan, ROOT, exitCodeOf, failureKind, plan } from "../tools/plan-lib";
+import { ProgramFailure } from "../tools/recorder";
 import { toYaml } from "../tools/render";
 import { PlanReport, buildReport } from "../tools/report";
 import { PolicyPackConfigFile } from "../tools/policy-harness";
@@ -269,7 +270,7 @@ describe("movie-catalog lab settings through the program", function () {
         assert.strictEqual(ns.options.protect, true);
     });
 
-    it("requires the image when the lab is on: a config error naming kubelab:movie-catalog.image, saying no public image exists and how to set it", async () => {
+    it("requires the image when the lab is on: a config error naming kubelab:movie-catalog.image, saying no public image exists and how to set it, before anything is registered", async () => {
         for (const settings of [{}, { replicas: 3 }]) {
             const err = await plan("minikube", { config: catalogStack(settings) }).then(() => undefined, (e: unknown) => e);
             assert.ok(err instanceof Error, "the plan fails");
@@ -277,6 +278,10 @@ describe("movie-catalog lab settings through the program", function () {
             assert.match(err.message, /missing required config kubelab:movie-catalog\.image: /);
             assert.match(err.message, /no public image of the catalog app exists: build it from github\.com\/exit-zero-academy\/NetflixMovieCatalog/);
             assert.match(err.message, /pulumi config set --path movie-catalog\.image <image>/);
+            // Before anything is registered: not even the platform's cluster or StorageClass.
+            assert.ok(err instanceof ProgramFailure);
+            const registered = err.registered;
+            assert.deepStrictEqual(registered.filter(r => r.custom && !r.type.startsWith("pulumi:")).map(r => r.type), []);
         }
     });
 

@@ -156,7 +156,7 @@ describe("platform registry", function () {
         for (const command of addonCommands("minikube")) {
             assert.strictEqual(command.split(" ").length, 4, `one addon per call: ${command}`);
         }
-        const p = await plan("minikube", { config: minikubeWith({ "kubelab:minikube": { context: "work" } }) });
+        const p = await plan("minikube", { config: minikubeWith({ "kubelab:minikube": { create: false, context: "work" } }) });
         assert.deepStrictEqual(p.recording.stackOutputs.prerequisites, addonCommands("work"));
         const endpoints = p.recording.stackOutputs.endpoints as Record<string, { frontend: string }>;
         assert.strictEqual(endpoints.smilr.frontend, "http://$(minikube -p work ip)/");

@@ -61,15 +61,23 @@ export interface LabDefinition<S> {
     /** What the lab needs from the cluster: a platform that creates its cluster provides exactly what the labs switched on need. */
     needs: ClusterNeeds;
     /**
+     * Checks what only a switched-on lab requires (a setting with no default, such as
+     * movie-catalog's image), with the stack's other settings, before anything is registered;
+     * throws a config error naming the key. `project` is the config namespace (`kubelab`).
+     */
+    check?(settings: S, project: string): void;
+    /**
      * Loads the lab's component module (a dynamic import), so that a stack loads only the labs it
      * deploys; the module exports `deploy`.
      */
     load(): Promise<{ deploy: LabDeploy<S> }>;
 }
 
-/** Declares a lab: its settings schema, what it needs from the cluster, and its module, typed together. */
-export function defineLab<S>(settings: z.ZodType<S>, needs: ClusterNeeds, load: () => Promise<{ deploy: LabDeploy<S> }>): LabDefinition<S> {
-    return { settings, needs, load };
+/** Declares a lab: its settings schema, what it needs from the cluster, its module and (optionally) what a switched-on instance requires, typed together. */
+export function defineLab<S>(
+    settings: z.ZodType<S>, needs: ClusterNeeds, load: () => Promise<{ deploy: LabDeploy<S> }>, check?: (settings: S, project: string) => void,
+): LabDefinition<S> {
+    return { settings, needs, load, ...(check ? { check } : {}) };
 }
 
 /** What every lab component takes from its instance and the stack, besides its own settings. */

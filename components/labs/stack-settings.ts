@@ -16,7 +16,7 @@ import { PLATFORM_NAMES } from "../../infra/registry";
 import { PLATFORM_MOVED_KEYS, PlatformLayerSettings, platformLayerSettings, platformLayerShape } from "../../infra/settings";
 import { ImageSettings, imageSettingsShape } from "../images";
 import { volumeSettingsShape } from "../volume-growth";
-import { LabEntry, LabName, checkHosts, labSectionsShape, labsSchema } from "./registry";
+import { LabEntry, LabName, checkHosts, checkLabs, labSectionsShape, labsSchema } from "./registry";
 
 const stackSchema = section({
     ...platformLayerShape,
@@ -48,6 +48,7 @@ export function loadSettings(raw: RawConfig = readConfig()): Settings {
     checkHosts(parsed.labs, Array.isArray(raw.values.labs) ? raw.values.labs : [], parsed.ingressHost, `${raw.project}:`);
     warnAboutSecrets(raw);
     const lab = Object.fromEntries(Object.keys(labSectionsShape).map(name => [name, parsed[name as LabName]])) as Settings["lab"];
+    checkLabs(parsed.labs, lab, raw.project);
     return {
         ...platformLayerSettings(parsed, raw),
         labs: parsed.labs,

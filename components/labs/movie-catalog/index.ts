@@ -34,7 +34,7 @@ import { formatBytes, parseQuantity } from "../../../policy/lib/quantity";
 import { MAX_VOTING_MEMBERS } from "../../data/mongo-rs-init";
 import { FrontDoor } from "../../front-door";
 import { imageFor } from "../../images";
-import { MongoReplicaSet, headlessServiceName } from "../../mongo-replica-set";
+import { MongoReplicaSet } from "../../mongo-replica-set";
 import { lockDownIngress } from "../../network-policy";
 import { NON_ROOT_USERS, NonRootImage, securityOf } from "../../security";
 import { StatefulStore } from "../../stateful-store";
@@ -169,11 +169,10 @@ export class MovieCatalogLab extends pulumi.ComponentResource {
             stringData: { [MOVIE_CATALOG_NAMES.grafanaPasswordKey]: this.grafanaAdminPassword },
         }, { parent: this });
 
-        const grafanaStore = `${name}-grafana`;
-        const grafanaService = headlessServiceName(grafanaStore, MOVIE_CATALOG_NAMES.grafanaHeadless);
-        this.grafana = new StatefulStore(grafanaStore, {
+        this.grafana = new StatefulStore(`${name}-grafana`, {
             namespace,
             name: MOVIE_CATALOG_NAMES.grafana,
+            serviceName: MOVIE_CATALOG_NAMES.grafanaHeadless,
             partOf: name,
             replicas: 1,
             image: imageFor("movie-catalog-grafana", args.images),
@@ -198,8 +197,7 @@ export class MovieCatalogLab extends pulumi.ComponentResource {
             },
             volumeLedger: args.volumeLedger,
             protectData: args.protectData,
-        }, { parent: this, transformations: [grafanaService.transformation] });
-        grafanaService.check();
+        }, { parent: this });
         this.grafanaFront = new FrontDoor(`${name}-grafana-front`, {
             namespace, name: MOVIE_CATALOG_NAMES.grafana, partOf: name,
             ingress: { className: args.ingressClassName, host: args.ingressHost, paths: [GRAFANA_PATH] },
@@ -273,7 +271,8 @@ export function doubled(size: string): string {
 
 /**
  * Deploys one instance (the registry loads this module only for stacks that deploy movie-catalog).
- * A missing `kubelab:movie-catalog.image` fails here, before any of the lab's resources.
+ * A missing `kubelab:movie-catalog.image` has failed before: the registry runs the same check
+ * (`requireCatalogImage`) when the settings are read, before anything is registered.
  */
 export const deploy: LabDeploy<MovieCatalogSettings> = (instance, settings, context, opts) => {
     const image = requireCatalogImage(settings, pulumi.getProject());
