@@ -233,6 +233,22 @@ describe("npm run check", function () {
         });
     });
 
+    it("reads the output of a plan whose Secrets hold generated values: the placeholders are not judged, as in the plan", async function () {
+        this.timeout(120000);
+        // gke switches on every lab: nanomon's, knote's and movie-catalog's Secrets are `stringData: (secret)` in a preview.
+        const planned = await plan("gke");
+        assert.ok(planned.objects.some(o => o.kind === "Secret" && o.object.stringData === "(secret)"), "a whole-secret stringData is rendered as the placeholder");
+        const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-check-plan-")), "out");
+        writeOutputDir(out, planned.objects.map((o, i) => ({ name: fileNameOf(o, i), content: toYaml([o]) })), { root: ROOT, stack: "gke" });
+        const r = await checkPaths([out], pickPolicyConfig({ stack: "gke" }).config);
+        assert.deepStrictEqual(r.problems, []);
+        assert.strictEqual(r.exitCode, exitCodeOf(planned));
+        // Outside the plan's placeholders the schema still applies.
+        fs.writeFileSync(path.join(out, "zz-bad.yaml"), "apiVersion: v1\nkind: Secret\nmetadata: {name: bad, namespace: nanomon}\nstringData: not-a-map\n");
+        const bad = await checkPaths([out], pickPolicyConfig({ stack: "gke" }).config);
+        assert.deepStrictEqual(bad.problems.map(x => x.message), ["Secret nanomon/bad fails schema validation: /stringData must be object"]);
+    });
+
     it("reads a plan's output folder: one file per object, its hidden manifest skipped, the same verdict as the plan", async function () {
         this.timeout(120000);
         // The plan in process, its output written as `npm run plan` writes it (tools/plan.ts).

@@ -12,6 +12,7 @@ import { Composer, LineCounter, Parser, isMap, isSeq } from "yaml";
 import { PACK_NAME, packArgs } from "../policy/pack";
 import { ManifestObject, manifestResources } from "./manifests";
 import { PackUnderTest, PolicyDiagnostic, PolicyPackConfigFile, PolicyRun, ResolvedConfig, resolvePolicyConfig, runPolicyPack } from "./policy-harness";
+import { placeholderPaths } from "./placeholders";
 import type { JsonObject } from "./render";
 import { apiGroupOf, removedApi, validationIssues } from "./validate";
 
@@ -333,7 +334,9 @@ export function dropDuplicates(objects: CheckedObject[], problems: InputProblem[
 
 /** Validates one object and records what the API server would reject as input problems. */
 async function validateInto(o: CheckedObject, problems: InputProblem[]): Promise<void> {
-    const issues = await validationIssues({ apiVersion: o.object.apiVersion, kind: o.kind, object: o.object as unknown as JsonObject, unknownPaths: [] });
+    // The offline plan's placeholders (a secret, a value unknown until deployed) are not judged, as the plan doesn't judge them.
+    const hidden = placeholderPaths(o.object);
+    const issues = await validationIssues({ apiVersion: o.object.apiVersion, kind: o.kind, object: o.object as unknown as JsonObject, ...hidden });
     for (const issue of issues) {
         const place = { file: o.file, document: o.document };
         if (issue.code === "unknown-kind") {

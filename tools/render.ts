@@ -14,9 +14,9 @@ export const UNKNOWN_SENTINEL: string = pulumi.runtime.unknownValue;
 const SIG_KEY: string = pulumi.runtime.specialSigKey;
 const SECRET_SIG: string = pulumi.runtime.specialSecretSig;
 
-/** How unknown and secret values appear in rendered YAML. */
-export const UNKNOWN_PLACEHOLDER = "(unknown until deployed)";
-export const SECRET_PLACEHOLDER = "(secret)";
+/** How unknown and secret values appear in rendered YAML (./placeholders.ts). */
+import { SECRET_PLACEHOLDER, UNKNOWN_PLACEHOLDER } from "./placeholders";
+export { SECRET_PLACEHOLDER, UNKNOWN_PLACEHOLDER };
 
 export type JsonObject = { [key: string]: Json };
 export type Json = null | boolean | number | string | Json[] | JsonObject;
