@@ -20,6 +20,7 @@ import { NO_CLUSTER_NEEDS } from "../infra/platform";
 import { commandMock } from "../tools/cloud-mocks/command";
 import { diffExitCode, diffReports } from "../tools/diff";
 import { Plan, ROOT, exitCodeOf, plan } from "../tools/plan-lib";
+import { resourceTree } from "../tools/render";
 import { ProgramFailure, RecordedResource } from "../tools/recorder";
 import { PlanReport, buildReport } from "../tools/report";
 import { StackConfig, loadStackConfig } from "../tools/stack-config";
@@ -74,6 +75,11 @@ describe("minikube platform: the cluster the stack creates", function () {
         const platform = p.recording.resources.find(r => r.type === "kubelab:infra:MinikubePlatform");
         assert.strictEqual(c.parent, platform?.urn);
         assert.deepStrictEqual(platform?.outputs?.clusterCommands, { create: c.inputs.create, delete: c.inputs.delete }, "the platform's outputs name the command lines");
+        // The plan's resource tree shows them under the cluster resource.
+        const tree = resourceTree(p.recording);
+        const at = tree.findIndex(l => l.trim().startsWith(`command:local:Command  ${c.name}`));
+        assert.ok(at >= 0, tree.join("\n"));
+        assert.deepStrictEqual(tree.slice(at + 1, at + 3).map(l => l.trim()), [`create: ${String(c.inputs.create)}`, "delete: minikube delete -p minikube"]);
     });
 
     it("the Kubernetes provider uses the profile's context and depends on the cluster; every lab object goes through that provider", () => {

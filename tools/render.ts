@@ -199,6 +199,9 @@ export function analyzerResources(recording: Recording): AnalyzerResource[] {
 }
 
 /** The resource tree, stack → components → resources, as indented lines. */
+/** `@pulumi/command`'s local command (the minikube platform's cluster). */
+const LOCAL_COMMAND_TYPE = "command:local:Command";
+
 export function resourceTree(recording: Recording): string[] {
     const children = new Map<string | undefined, RecordedResource[]>();
     for (const r of recording.resources) {
@@ -210,6 +213,15 @@ export function resourceTree(recording: Recording): string[] {
             const flags = [r.options.protect ? "protect" : "", r.options.retainOnDelete ? "retainOnDelete" : ""].filter(Boolean);
             const skipped = r.notRenderedOffline ? "  (not rendered offline)" : "";
             lines.push(`${"  ".repeat(depth)}${r.type}  ${r.name}${flags.length ? `  [${flags.join(", ")}]` : ""}${skipped}`);
+            if (r.type === LOCAL_COMMAND_TYPE) {
+                // What the command runs is the point of the resource: show it, as `pulumi preview --diff` would.
+                for (const phase of ["create", "delete"]) {
+                    const line = r.inputs[phase];
+                    if (typeof line === "string") {
+                        lines.push(`${"  ".repeat(depth + 1)}${phase}: ${line}`);
+                    }
+                }
+            }
             walk(r.urn, depth + 1);
         }
     };
