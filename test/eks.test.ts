@@ -10,7 +10,9 @@ import { spawnSync } from "child_process";
 import { INGRESS_NGINX_CHART, METRICS_SERVER_CHART } from "../infra/cloud/cluster-services";
 import { CLUSTER_AUTOSCALER_CHART } from "../infra/eks/autoscaler";
 import { subnetCidr, zoneCidrs } from "../infra/eks/network";
-import { isArmInstanceType } from "../infra/eks/settings";
+import { EKS_SETTING_KEYS, isArmInstanceType } from "../infra/eks/settings";
+import * as fs from "fs";
+import * as path from "path";
 import { Plan, ROOT, exitCodeOf, plan } from "../tools/plan-lib";
 import { ProgramFailure, RecordedResource } from "../tools/recorder";
 import { UNKNOWN_SENTINEL } from "../tools/render";
@@ -396,6 +398,14 @@ describe("EKS platform: the eks stack", function () {
             assert.match(String((err as Error).message), /kubelab:eks\.zoneCount is 4, but region eu-west-1 has only 3 available zone/);
             return true;
         });
+    });
+
+    it("documents every kubelab:eks key in the stack file, set or as a commented example", () => {
+        const text = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.eks.yaml"), "utf8");
+        for (const key of EKS_SETTING_KEYS) {
+            assert.match(text, new RegExp(`^ {4}(# )?${key}:`, "m"), key);
+        }
+        assert.ok(EKS_SETTING_KEYS.includes("owner") && EKS_SETTING_KEYS.includes("expiresAt"), "the workshop keys are part of it");
     });
 
     it("loads only the @pulumi/aws services it uses (eks, ec2, iam), never the root package", function () {

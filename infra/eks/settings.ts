@@ -65,7 +65,7 @@ function ipv4Cidr(minPrefix: number, maxPrefix: number) {
 const cidrList = setting(z.array(ipv4Cidr(0, 32)).min(1),
     "a list of IPv4 address blocks such as [0.0.0.0/0] or [203.0.113.0/24] (no host bits set)");
 
-export const eksSettings = section({
+const eksShape = {
     /** AWS region. */
     region: matching(AWS_REGION, "an AWS region name such as eu-west-1 or us-east-2 (aws ec2 describe-regions)").default("eu-west-1"),
     /** AWS profile of the shared config files to deploy with (and to get cluster tokens with); unset: the default credential chain. */
@@ -98,7 +98,12 @@ export const eksSettings = section({
     /** Address blocks that may reach the cluster's public API endpoint. */
     publicAccessCidrs: cidrList.default(["0.0.0.0/0"]),
     ...workshopShape,
-}).superRefine((s, ctx) => {
+};
+
+/** Every key of `kubelab:eks` (the stack file documents each). */
+export const EKS_SETTING_KEYS = Object.keys(eksShape);
+
+export const eksSettings = section(eksShape).superRefine((s, ctx) => {
     if (s.minNodes > s.maxNodes) {
         // Reported on minNodes: with maxNodes at its lowest (1), only a written minNodes can exceed it.
         ctx.addIssue({ code: "custom", path: ["minNodes"], message: `a node count at most maxNodes (${s.maxNodes}): the node group's minimum cannot exceed its maximum` });
