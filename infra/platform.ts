@@ -80,3 +80,40 @@ export function clusterScopedName(stack: string, part: string): string {
     const suffix = slug === stack ? "" : `-${createHash("sha256").update(stack).digest("hex").slice(0, 6)}`;
     return `kubelab-${slug.slice(0, 200)}${suffix}-${part}`;
 }
+
+/** What differs between the platforms' lab StorageClasses. */
+export interface ExpandableClassArgs {
+    /** The CSI driver, e.g. `disk.csi.azure.com`. */
+    provisioner: string;
+    /** The driver's parameters (disk type …). */
+    parameters?: Record<string, string>;
+    /**
+     * `WaitForFirstConsumer` for zonal disks (the disk is created where the pod is scheduled);
+     * `Immediate` where every node reaches every volume.
+     */
+    volumeBindingMode: "WaitForFirstConsumer" | "Immediate";
+    /** The class's name; default `kubelab-<stack>-expandable` (see {@link clusterScopedName}). */
+    name?: string;
+}
+
+/**
+ * The StorageClass every lab claim uses, the same on every platform: volume expansion allowed
+ * (claims grow in place), reclaim policy `Retain` with `protectData` (a released volume is kept)
+ * and `Delete` without (workshop clusters leave nothing behind), named from the stack so that two
+ * stacks can share a cluster.
+ */
+export function expandableStorageClass(
+    name: string, args: ExpandableClassArgs, context: Pick<PlatformContext, "stack" | "protectData">, opts: pulumi.CustomResourceOptions,
+): k8s.storage.v1.StorageClass {
+    return new k8s.storage.v1.StorageClass(name, {
+        metadata: {
+            name: args.name ?? clusterScopedName(context.stack, "expandable"),
+            labels: { "app.kubernetes.io/managed-by": "kubelab" },
+        },
+        provisioner: args.provisioner,
+        ...(args.parameters ? { parameters: args.parameters } : {}),
+        allowVolumeExpansion: true,
+        reclaimPolicy: context.protectData ? "Retain" : "Delete",
+        volumeBindingMode: args.volumeBindingMode,
+    }, opts);
+}

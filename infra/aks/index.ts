@@ -18,7 +18,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { ClusterServices, INGRESS_CLASS_NAME } from "../cloud/cluster-services";
 import { workshopTags } from "../cloud/workshop";
-import { Platform, PlatformContext, clusterScopedName } from "../platform";
+import { Platform, PlatformContext, expandableStorageClass } from "../platform";
 import { AksSettings } from "./settings";
 
 /** Built-in Azure role "AcrPull": pull images from a container registry. */
@@ -133,18 +133,10 @@ export class AksPlatform extends pulumi.ComponentResource implements Platform {
             deleteUnreachable: true,
         }, { parent: this });
 
-        const storageClass = new k8s.storage.v1.StorageClass(`${name}-storage`, {
-            metadata: {
-                name: clusterScopedName(context.stack, "expandable"),
-                labels: { "app.kubernetes.io/managed-by": "kubelab" },
-            },
-            provisioner: AZURE_DISK_PROVISIONER,
-            parameters: { skuName: settings.diskSku },
-            allowVolumeExpansion: true,
-            reclaimPolicy: context.protectData ? "Retain" : "Delete",
-            // A disk is zonal: create it where the pod is scheduled.
-            volumeBindingMode: "WaitForFirstConsumer",
-        }, { parent: this, provider: this.provider });
+        // A disk is zonal: created where the pod is scheduled.
+        const storageClass = expandableStorageClass(`${name}-storage`, {
+            provisioner: AZURE_DISK_PROVISIONER, parameters: { skuName: settings.diskSku }, volumeBindingMode: "WaitForFirstConsumer",
+        }, context, { parent: this, provider: this.provider });
         this.storageClassName = storageClass.metadata.name;
 
         const services = new ClusterServices(`${name}-services`, {

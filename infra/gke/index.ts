@@ -15,7 +15,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterServices, INGRESS_CLASS_NAME } from "../cloud/cluster-services";
 import { gcpLabels, workshopTags } from "../cloud/workshop";
-import { Platform, PlatformContext, clusterScopedName } from "../platform";
+import { Platform, PlatformContext, expandableStorageClass } from "../platform";
 import { GkeSettings } from "./settings";
 
 /** The CSI driver GKE installs for Compute Engine persistent disks. */
@@ -97,18 +97,10 @@ export class GkePlatform extends pulumi.ComponentResource implements Platform {
             deleteUnreachable: true,
         }, { parent: this, dependsOn: [this.nodePool] });
 
-        const storageClass = new k8s.storage.v1.StorageClass(`${name}-storage`, {
-            metadata: {
-                name: clusterScopedName(context.stack, "expandable"),
-                labels: { "app.kubernetes.io/managed-by": "kubelab" },
-            },
-            provisioner: GCE_PD_PROVISIONER,
-            parameters: { type: settings.diskType },
-            allowVolumeExpansion: true,
-            reclaimPolicy: context.protectData ? "Retain" : "Delete",
-            // A persistent disk is zonal: create it in the zone the pod is scheduled to.
-            volumeBindingMode: "WaitForFirstConsumer",
-        }, { parent: this, provider: this.provider });
+        // A persistent disk is zonal: created in the zone the pod is scheduled to.
+        const storageClass = expandableStorageClass(`${name}-storage`, {
+            provisioner: GCE_PD_PROVISIONER, parameters: { type: settings.diskType }, volumeBindingMode: "WaitForFirstConsumer",
+        }, context, { parent: this, provider: this.provider });
         this.storageClassName = storageClass.metadata.name;
 
         const services = new ClusterServices(`${name}-services`, {

@@ -21,7 +21,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ConfigError } from "../config";
-import { ClusterNeeds, Platform, PlatformContext, clusterScopedName } from "../platform";
+import { ClusterNeeds, Platform, PlatformContext, expandableStorageClass } from "../platform";
 import { MINIKUBE_VERSION, MIN_NODE_MEMORY_MIB, MinikubeSettings, memoryMiB } from "./settings";
 
 /** Addons the labs need, in the order to enable them, with what each is for. */
@@ -388,17 +388,12 @@ export class MinikubePlatform extends pulumi.ComponentResource implements Platfo
             }, { parent: this });
         }
 
-        const storageClass = new k8s.storage.v1.StorageClass(`${name}-storage`, {
-            metadata: {
-                // Cluster-scoped: named from the stack so that two stacks can share the cluster.
-                name: settings.storageClassName ?? clusterScopedName(context.stack, "expandable"),
-                labels: { "app.kubernetes.io/managed-by": "kubelab" },
-            },
-            provisioner: "hostpath.csi.k8s.io",
-            allowVolumeExpansion: true,
-            reclaimPolicy: context.protectData ? "Retain" : "Delete",
-            volumeBindingMode: "Immediate",
-        }, { parent: this, provider: this.provider });
+        // A hostpath volume lives on one node (the addon runs its driver on every node since
+        // minikube 1.30 and pins each volume to the node that made it): create it on the node
+        // the pod is scheduled to, or a pod could be tied to a node its spread rules avoid.
+        const storageClass = expandableStorageClass(`${name}-storage`, {
+            provisioner: "hostpath.csi.k8s.io", volumeBindingMode: "WaitForFirstConsumer", ...(settings.storageClassName ? { name: settings.storageClassName } : {}),
+        }, context, { parent: this, provider: this.provider });
         this.storageClassName = storageClass.metadata.name;
 
         this.registerOutputs({
