@@ -17,7 +17,11 @@
  * - rolling updates never drop below the desired count (`maxUnavailable: 0`), unless `strategy`
  *   says otherwise;
  * - with `autoscale`, `spec.replicas` is left out so `pulumi up` never fights the autoscaler;
- * - with two or more pods, a PodDisruptionBudget keeps all but one running through node drains.
+ * - with two or more pods, a PodDisruptionBudget keeps all but one running through node drains
+ *   (or always, with `alwaysDisruptionBudget`, so that a replica change never adds or removes it).
+ *
+ * Pods may carry volumes, sidecar containers (a log streamer) and namespaced sysctls; 0 replicas
+ * is allowed for an idle release (a blue/green colour after the switch).
  *
  * Pods run with the secure defaults of ./security.ts for the image's `security` entry.
  */
@@ -34,6 +38,17 @@ export interface AutoscaleSpec {
     maxReplicas: number;
     /** Average CPU use, as a percentage of the CPU request, the autoscaler aims for. */
     cpuUtilization: number;
+}
+
+/** A second container in the pod, with the same security settings as the main one. */
+export interface Sidecar {
+    name: string;
+    image: string;
+    command: string[];
+    resources: ResourceSpec;
+    volumeMounts?: k8s.types.input.core.v1.VolumeMount[];
+    /** Readiness of the sidecar (a pod behind a Service is ready only when every container is); probed on the main port unless it says otherwise. */
+    readiness: ProbeSpec;
 }
 
 /** How the Deployment replaces pods on an update. */
@@ -53,6 +68,8 @@ export interface WorkloadArgs {
     name: string;
     /** The pods' `app` label, which a {@link FrontDoor} selects by; defaults to `name`. */
     app?: string;
+    /** Name of the main container; defaults to `app`. */
+    containerName?: string;
     /** Lab instance the workload belongs to (label `app.kubernetes.io/part-of`). */
     partOf: string;
     /** Release of the app these pods run (label `version`, e.g. `v1`); unset adds no label. */
@@ -68,10 +85,14 @@ export interface WorkloadArgs {
     security: ImageSecurity;
     /** Port the container listens on, named `http`. */
     port: number;
-    /** A fixed number of pods (default 1); leave unset when `autoscale` is given. */
+    /** A fixed number of pods (default 1; 0 for an idle release); leave unset when `autoscale` is given. */
     replicas?: number;
     /** Autoscale on CPU instead of a fixed count. */
     autoscale?: AutoscaleSpec;
+    /** Kubernetes name of the HPA; defaults to `name`. */
+    hpaName?: string;
+    /** Add the PodDisruptionBudget whatever the replica count (default: only from two pods). */
+    alwaysDisruptionBudget?: boolean;
     /** How updates replace pods (default rolling, never below the desired count). */
     strategy?: RolloutStrategy;
     /** CPU and memory requests and the memory limit. */
@@ -80,8 +101,17 @@ export interface WorkloadArgs {
     env?: Record<string, pulumi.Input<string>>;
     /** Environment variables read from Secrets. */
     secretEnv?: Record<string, SecretRef>;
+    /** Entrypoint override for the container. */
+    command?: string[];
     /** Command arguments for the container. */
     args?: string[];
+    /** Pod volumes (emptyDirs, claims) and where the main container mounts them. */
+    volumes?: k8s.types.input.core.v1.Volume[];
+    volumeMounts?: k8s.types.input.core.v1.VolumeMount[];
+    /** More containers in each pod. */
+    sidecars?: Sidecar[];
+    /** Pod sysctls: only the namespaced, safe ones Pod Security allows (e.g. `net.ipv4.ip_unprivileged_port_start`). */
+    sysctls?: { name: string; value: string }[];
     /** When the pod can take traffic. */
     readiness: ProbeSpec;
     /** When the container should be restarted; unset means never by probe. Must not depend on other services. */
@@ -138,33 +168,13 @@ export class Workload extends pulumi.ComponentResource {
                     type: "RollingUpdate",
                     rollingUpdate: { maxUnavailable: strategy.maxUnavailable ?? 0, maxSurge: strategy.maxSurge ?? 1 },
                 },
-                template: {
-                    metadata: { labels: this.podLabels },
-                    spec: withSecurity(args.security, {
-                        topologySpreadConstraints: [{
-                            maxSkew: 1,
-                            topologyKey: "kubernetes.io/hostname",
-                            whenUnsatisfiable: args.spread === "required" ? "DoNotSchedule" : "ScheduleAnyway",
-                            labelSelector: { matchLabels: this.selector },
-                        }],
-                        containers: [{
-                            name: this.app,
-                            image: args.image,
-                            args: args.args,
-                            ports: [{ name: "http", containerPort: args.port }],
-                            env: envVars(args.env, args.secretEnv),
-                            resources: resources(args.resources),
-                            readinessProbe: probe(args.readiness, args.port),
-                            livenessProbe: args.liveness ? probe(args.liveness, args.port) : undefined,
-                        }],
-                    }),
-                },
+                template: { metadata: { labels: this.podLabels }, spec: podSpec(args, this.app, this.selector) },
             },
         }, { parent: this, aliases: formerChild(args.formerComponent, "kubernetes:apps/v1:Deployment", "deployment") });
 
         if (args.autoscale) {
             this.autoscaler = new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, {
-                metadata,
+                metadata: { ...metadata, name: args.hpaName ?? args.name },
                 spec: {
                     scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: this.deployment.metadata.name },
                     minReplicas: args.autoscale.minReplicas,
@@ -177,7 +187,7 @@ export class Workload extends pulumi.ComponentResource {
             }, { parent: this, aliases: formerChild(args.formerComponent, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "hpa") });
         }
 
-        if (fewestPods >= 2) {
+        if (args.alwaysDisruptionBudget || fewestPods >= 2) {
             this.disruptionBudget = new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
                 metadata,
                 spec: { maxUnavailable: 1, selector: { matchLabels: this.selector } },
@@ -188,14 +198,50 @@ export class Workload extends pulumi.ComponentResource {
     }
 }
 
+/** The pod: spread across nodes, the main container and any sidecars, under the image's secure defaults. */
+function podSpec(args: WorkloadArgs, app: string, selector: Record<string, string>): k8s.types.input.core.v1.PodSpec {
+    const pod = withSecurity(args.security, {
+        topologySpreadConstraints: [{
+            maxSkew: 1,
+            topologyKey: "kubernetes.io/hostname",
+            whenUnsatisfiable: args.spread === "required" ? "DoNotSchedule" : "ScheduleAnyway",
+            labelSelector: { matchLabels: selector },
+        }],
+        containers: [
+            {
+                name: args.containerName ?? app,
+                image: args.image,
+                command: args.command,
+                args: args.args,
+                ports: [{ name: "http", containerPort: args.port }],
+                env: envVars(args.env, args.secretEnv),
+                resources: resources(args.resources),
+                readinessProbe: probe(args.readiness, args.port),
+                livenessProbe: args.liveness ? probe(args.liveness, args.port) : undefined,
+                volumeMounts: args.volumeMounts,
+            },
+            ...(args.sidecars ?? []).map(s => ({
+                name: s.name,
+                image: s.image,
+                command: s.command,
+                resources: resources(s.resources),
+                readinessProbe: probe(s.readiness, args.port),
+                volumeMounts: s.volumeMounts,
+            })),
+        ],
+        volumes: args.volumes,
+    });
+    return args.sysctls?.length ? { ...pod, securityContext: { ...pod.securityContext, sysctls: args.sysctls } } : pod;
+}
+
 /** Programming errors in a lab's use of the component, caught before anything is registered. */
 function checkArgs(name: string, args: WorkloadArgs): void {
     const fail = (what: string) => { throw new Error(`Workload ${name}: ${what}`); };
     if (args.autoscale && args.replicas !== undefined) {
         fail("give either replicas or autoscale, not both (the autoscaler owns the count)");
     }
-    if (args.replicas !== undefined && (!Number.isInteger(args.replicas) || args.replicas < 1)) {
-        fail(`replicas must be a whole number ≥ 1 (a Service in front needs a pod), got ${args.replicas}`);
+    if (args.replicas !== undefined && (!Number.isInteger(args.replicas) || args.replicas < 0)) {
+        fail(`replicas must be a whole number ≥ 0 (0 only for an idle release: a Service in front of it selects nothing), got ${args.replicas}`);
     }
     if (args.autoscale) {
         const { minReplicas, maxReplicas, cpuUtilization } = args.autoscale;

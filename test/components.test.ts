@@ -112,15 +112,46 @@ describe("Workload", function () {
         assert.deepStrictEqual(d.spec.strategy, { type: "Recreate" });
     });
 
-    it("refuses replicas together with autoscale, a bad autoscale range, zero replicas and a bad track", async () => {
+    it("refuses replicas together with autoscale, a bad autoscale range, negative or fractional replicas and a bad track", async () => {
         await assert.rejects(render(() => new Workload("t", web({ replicas: 2, autoscale: { minReplicas: 2, maxReplicas: 4, cpuUtilization: 50 } }))),
             (e: ProgramFailure) => /Workload t: give either replicas or autoscale, not both/.test(e.message));
         await assert.rejects(render(() => new Workload("t", web({ autoscale: { minReplicas: 3, maxReplicas: 3, cpuUtilization: 50 } }))),
             (e: ProgramFailure) => /minReplicas < maxReplicas, got 3\.\.3/.test(e.message));
-        await assert.rejects(render(() => new Workload("t", web({ replicas: 0 }))),
-            (e: ProgramFailure) => /Workload t: replicas must be a whole number ≥ 1/.test(e.message));
+        for (const replicas of [-1, 1.5]) {
+            await assert.rejects(render(() => new Workload("t", web({ replicas }))),
+                (e: ProgramFailure) => /Workload t: replicas must be a whole number ≥ 0 \(0 only for an idle release/.test(e.message));
+        }
         await assert.rejects(render(() => new Workload("t", web({ track: "can ary" }))),
             (e: ProgramFailure) => /Workload t: track must be a label value/.test(e.message));
+    });
+});
+
+describe("Workload: what a release lesson's pods need", function () {
+    this.timeout(20000);
+
+    it("mounts volumes, adds sidecars under the same security, sets sysctls, names the container and the HPA, and idles at 0 replicas", async () => {
+        const objects = await render(() => {
+            new Workload("busy", web({
+                name: "back", containerName: "be", command: ["/app"], autoscale: { minReplicas: 1, maxReplicas: 5, cpuUtilization: 50 }, hpaName: "back-hpa",
+                volumes: [{ name: "logs", emptyDir: {} }], volumeMounts: [{ name: "logs", mountPath: "/var/log" }],
+                sidecars: [{ name: "log", image: "busybox:1.36.1", command: ["tail", "-F", "/var/log/app.log"], resources: { cpu: "5m", memory: "8Mi", memoryLimit: "32Mi" }, readiness: { exec: ["true"] } }],
+                sysctls: [{ name: "net.ipv4.ip_unprivileged_port_start", value: "0" }], alwaysDisruptionBudget: true,
+            }));
+            new Workload("idle", web({ name: "idle", track: "green", replicas: 0 }));
+        });
+        const back = objects.find(o => o.kind === "Deployment" && o.name === "back")!.object as unknown as out.apps.v1.Deployment;
+        const pod = back.spec.template.spec;
+        assert.deepStrictEqual(pod.containers.map(c => c.name), ["be", "log"]);
+        assert.deepStrictEqual(pod.containers[0].command, ["/app"]);
+        assert.ok(pod.containers[0].volumeMounts.some(m => m.name === "logs" && m.mountPath === "/var/log"));
+        assert.deepStrictEqual(pod.containers[1].securityContext, pod.containers[0].securityContext, "the sidecar runs as locked down as the app");
+        assert.deepStrictEqual(pod.securityContext.sysctls, [{ name: "net.ipv4.ip_unprivileged_port_start", value: "0" }]);
+        assert.ok(pod.volumes.some(v => v.name === "logs"));
+        assert.ok(objects.some(o => o.kind === "HorizontalPodAutoscaler" && o.name === "back-hpa"));
+        assert.ok(objects.some(o => o.kind === "PodDisruptionBudget" && o.name === "back"), "a budget even at minReplicas 1");
+        const idle = objects.find(o => o.kind === "Deployment" && o.name === "idle")!.object as unknown as out.apps.v1.Deployment;
+        assert.strictEqual(idle.spec.replicas, 0);
+        assert.ok(!objects.some(o => o.kind === "PodDisruptionBudget" && o.name === "idle"));
     });
 });
 

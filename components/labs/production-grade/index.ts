@@ -54,8 +54,8 @@ import { lockDownIngress } from "../../network-policy";
 import { labelsFor } from "../../pod";
 import { dataProtection } from "../../protect";
 import { securityOf } from "../../security";
+import { Sidecar, Workload } from "../../workload";
 import { LabBaseArgs, LabDeploy, labBaseArgs, labNamespace } from "../lab";
-import { AppWorkload, Sidecar } from "./app-workload";
 import { ProductionGradeSettings, Version } from "./settings";
 import { PGK, ReleasePlan, releasePlan } from "./strategies";
 import { VolumePods } from "./volumes";
@@ -145,12 +145,12 @@ export interface ProductionGradeEndpoints {
 export class ProductionGradeLab extends pulumi.ComponentResource {
     readonly namespace: k8s.core.v1.Namespace;
     readonly release: ReleasePlan;
-    readonly backends: AppWorkload[];
+    readonly backends: Workload[];
     readonly backendServices: FrontDoor[];
     readonly logClaim: k8s.core.v1.PersistentVolumeClaim;
-    readonly logKeeper: AppWorkload;
-    readonly frontend: AppWorkload;
-    readonly echo: AppWorkload;
+    readonly logKeeper: Workload;
+    readonly frontend: Workload;
+    readonly echo: Workload;
     readonly ingresses: k8s.networking.v1.Ingress[];
     readonly volumes: VolumePods;
     readonly networkPolicies: k8s.networking.v1.NetworkPolicy[];
@@ -195,7 +195,7 @@ export class ProductionGradeLab extends pulumi.ComponentResource {
             sidecars: [logSidecar],
         };
 
-        this.backends = this.release.tracks.map(t => new AppWorkload(`${name}-${t.name}`, {
+        this.backends = this.release.tracks.map(t => new Workload(`${name}-${t.name}`, {
             ...backendBase,
             name: t.name,
             version: t.version,
@@ -224,7 +224,7 @@ export class ProductionGradeLab extends pulumi.ComponentResource {
                 resources: { requests: { storage: args.storage.logClaim } },
             },
         }, { ...child, ...dataProtection(args.protectData) });
-        this.logKeeper = new AppWorkload(`${name}-${LOGS.app}`, {
+        this.logKeeper = new Workload(`${name}-${LOGS.app}`, {
             ...backendBase,
             name: LOGS.app,
             app: LOGS.app,
@@ -236,7 +236,7 @@ export class ProductionGradeLab extends pulumi.ComponentResource {
             volumes: [{ name: "logs", persistentVolumeClaim: { claimName: this.logClaim.metadata.name } }],
         }, child);
 
-        this.frontend = new AppWorkload(`${name}-${PGK.frontDeployment}`, {
+        this.frontend = new Workload(`${name}-${PGK.frontDeployment}`, {
             namespace: ns,
             name: PGK.frontDeployment,
             app: PGK.frontApp,
@@ -256,7 +256,7 @@ export class ProductionGradeLab extends pulumi.ComponentResource {
             namespace: ns, name: PGK.frontService, app: PGK.frontApp, partOf: name, servicePort: 80,
         }, child);
 
-        this.echo = new AppWorkload(`${name}-${ECHO.app}`, {
+        this.echo = new Workload(`${name}-${ECHO.app}`, {
             namespace: ns,
             name: ECHO.app,
             app: ECHO.app,
