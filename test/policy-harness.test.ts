@@ -98,6 +98,9 @@ describe("policy harness", function () {
         assert.throws(() => resolvePolicyConfig(pack.args, { "no-such-policy": "advisory" }), (e: Error) => e instanceof PolicyConfigError && /'no-such-policy', which is not a policy of this pack/.test(e.message));
         assert.throws(() => resolvePolicyConfig(pack.args, { "container-requests": { exemptNamespaces: "kube-system" } }), /policy config container-requests: \/exemptNamespaces must be array/);
         assert.throws(() => resolvePolicyConfig(pack.args, { "container-requests": { exemptNamespace: ["x"] } }), /must NOT have additional properties/);
+        // Two policies wrong at once: the first in pack order is named, with only its own problems.
+        assert.throws(() => resolvePolicyConfig(pack.args, { "hpa-sane-range": { minReplicasFloor: "two" }, "container-requests": { exemptNamespaces: 3 } }),
+            (e: Error) => /^policy config container-requests: \/exemptNamespaces must be array$/.test(e.message));
         assert.throws(() => resolvePolicyConfig(pack.args, { "container-requests": "strict" as "mandatory" }), /enforcementLevel "strict" is not one of advisory, mandatory, remediate, disabled/);
         assert.throws(() => resolvePolicyConfig(pack.args, { "storage-class-expandable": { foo: 1 } }), /takes no settings|must NOT have additional properties/);
     });

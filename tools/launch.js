@@ -19,6 +19,14 @@
 "use strict";
 const fs = require("fs");
 const path = require("path");
+
+// V8's compile cache (Node 22.1+) for every module the command loads, beside ts-hook's cache:
+// a start with unchanged modules skips compiling them (~10 % of a plan). NODE_COMPILE_CACHE, if
+// set, wins; a cache that can't be written is simply not used.
+const nodeModule = /** @type {{ enableCompileCache?: (dir?: string) => unknown }} */ (require("module"));
+if (!process.env.NODE_COMPILE_CACHE && nodeModule.enableCompileCache) {
+    nodeModule.enableCompileCache(path.join(__dirname, "..", "node_modules", ".cache", "kubelab-node"));
+}
 const { spawnSync } = require("child_process");
 const { yamlFilesUnder } = require("./yaml-files.js");
 

@@ -88,7 +88,6 @@ const LEVELS: EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disab
  * the schema. Unknown policy names and invalid values are errors, as in the CLI.
  */
 export function resolvePolicyConfig(pack: PolicyPackArgs, file: PolicyPackConfigFile = {}): ResolvedConfig {
-    let ajv: AjvClass | undefined;
     const names = new Set(pack.policies.map(p => p.name));
     for (const key of Object.keys(file)) {
         if (key !== "all" && !names.has(key)) {
@@ -99,6 +98,8 @@ export function resolvePolicyConfig(pack: PolicyPackArgs, file: PolicyPackConfig
         typeof entry === "string" ? entry : entry?.enforcementLevel;
     const allLevel = levelOf(file.all);
     const resolved: ResolvedConfig = {};
+    /** Settings the user gave, by policy, to be checked against their schemas in one go. */
+    const toCheck: Record<string, { props: Record<string, unknown>; schema: object }> = {};
     for (const policy of pack.policies) {
         const entry = file[policy.name];
         const level = levelOf(entry) ?? allLevel;
@@ -115,14 +116,8 @@ export function resolvePolicyConfig(pack: PolicyPackArgs, file: PolicyPackConfig
         }
         const props = { ...defaults, ...given };
         if (policy.configSchema && Object.keys(given).length) {
-            // Only settings the user gave need checking (the schema's own defaults are valid); ajv loads on demand.
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
-            ajv ??= new (require("ajv").default as typeof AjvClass)({ allErrors: true, strict: false });
-            const validate = ajv.compile({ type: "object", ...policy.configSchema, additionalProperties: false });
-            if (!validate(props)) {
-                const why = (validate.errors ?? []).map(e => `${e.instancePath || "(config)"} ${e.message}`).join("; ");
-                throw new PolicyConfigError(`policy config ${policy.name}: ${why}`);
-            }
+            // Only settings the user gave need checking (the schema's own defaults are valid).
+            toCheck[policy.name] = { props, schema: { type: "object", ...policy.configSchema, additionalProperties: false } };
         } else if (!policy.configSchema && Object.keys(given).length) {
             throw new PolicyConfigError(`policy config ${policy.name}: this policy takes no settings, only enforcementLevel`);
         }
@@ -130,7 +125,32 @@ export function resolvePolicyConfig(pack: PolicyPackArgs, file: PolicyPackConfig
             resolved[policy.name] = level !== undefined ? { ...props, enforcementLevel: level } : props;
         }
     }
+    checkSettings(toCheck);
     return resolved;
+}
+
+/**
+ * Checks every policy's given settings against its schema with one compiled validator (ajv,
+ * loaded only when a file gives settings; one compile instead of one per policy). The first
+ * policy in pack order with an invalid setting is named, with every problem ajv found in it.
+ */
+function checkSettings(toCheck: Record<string, { props: Record<string, unknown>; schema: object }>): void {
+    const policies = Object.keys(toCheck);
+    if (policies.length === 0) {
+        return;
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const ajv = new (require("ajv").default as typeof AjvClass)({ allErrors: true, strict: false });
+    const validate = ajv.compile({ type: "object", properties: Object.fromEntries(policies.map(p => [p, toCheck[p].schema])) });
+    if (validate(Object.fromEntries(policies.map(p => [p, toCheck[p].props])))) {
+        return;
+    }
+    const errors = validate.errors ?? [];
+    const policyOf = (path: string) => decodeURIComponent(path.split("/")[1] ?? "").replace(/~1/g, "/").replace(/~0/g, "~");
+    const first = policies.find(p => errors.some(e => policyOf(e.instancePath) === p)) ?? policies[0];
+    const why = errors.filter(e => policyOf(e.instancePath) === first)
+        .map(e => `${e.instancePath.slice(first.length + 1) || "(config)"} ${e.message}`).join("; ");
+    throw new PolicyConfigError(`policy config ${first}: ${why}`);
 }
 
 export interface PackUnderTest {
