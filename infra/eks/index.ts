@@ -30,7 +30,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterServices, INGRESS_CLASS_NAME } from "../cloud/cluster-services";
 import { workshopTags } from "../cloud/workshop";
-import { Platform, PlatformContext, clusterScopedName } from "../platform";
+import { Platform, PlatformContext, clusterScopedName, expandableStorageClass } from "../platform";
 import { ClusterAutoscaler } from "./autoscaler";
 import { serviceRole } from "./iam";
 import { EksNetwork } from "./network";
@@ -229,18 +229,12 @@ export class EksPlatform extends pulumi.ComponentResource implements Platform {
             deleteUnreachable: true,
         }, { parent: this, dependsOn: [this.nodeGroup, ebsCsiDriver] });
 
-        const storageClass = new k8s.storage.v1.StorageClass(`${name}-storage`, {
-            metadata: {
-                name: clusterScopedName(context.stack, "expandable"),
-                labels: { "app.kubernetes.io/managed-by": "kubelab" },
-            },
+        const storageClass = expandableStorageClass(`${name}-storage`, {
             provisioner: EBS_CSI_PROVISIONER,
             parameters: ebsStorageParameters(settings.volumeType, tags),
-            allowVolumeExpansion: true,
-            reclaimPolicy: context.protectData ? "Retain" : "Delete",
             // A volume is made in the zone its pod is scheduled to (EBS volumes are zonal).
             volumeBindingMode: "WaitForFirstConsumer",
-        }, { parent: this, provider: this.provider });
+        }, context, { parent: this, provider: this.provider });
         this.storageClassName = storageClass.metadata.name;
 
         if (autoscaled) {
