@@ -2,17 +2,18 @@
  * The EKS platform through the real program (stacks/Pulumi.eks.yaml under the aws mocks): the
  * network, the cluster and its role, the node group's autoscaling bounds, the Pod Identity agent
  * and EBS CSI add-ons with the driver's role and association, the StorageClass, the cluster
- * services, the workshop tags, the kubeconfig (a secret, unknown in a preview of a new cluster),
- * every lab object on the cluster's provider, and bad settings failing with the key named.
+ * services and the cluster autoscaler, the workshop tags, the kubeconfig (a secret, unknown in a
+ * preview of a new cluster), every lab object on the cluster's provider, the aws modules a plan
+ * loads, the stack file's documentation, and bad settings failing with the key named.
  */
 import * as assert from "assert";
 import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
 import { INGRESS_NGINX_CHART, METRICS_SERVER_CHART } from "../infra/cloud/cluster-services";
 import { CLUSTER_AUTOSCALER_CHART } from "../infra/eks/autoscaler";
 import { subnetCidr, zoneCidrs } from "../infra/eks/network";
 import { EKS_SETTING_KEYS, isArmInstanceType } from "../infra/eks/settings";
-import * as fs from "fs";
-import * as path from "path";
 import { Plan, ROOT, exitCodeOf, plan } from "../tools/plan-lib";
 import { ProgramFailure, RecordedResource } from "../tools/recorder";
 import { UNKNOWN_SENTINEL } from "../tools/render";
