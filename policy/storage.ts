@@ -284,12 +284,15 @@ const DELETION_PROPAGATION_ANNOTATION = "pulumi.com/deletionPropagationPolicy";
  * the StatefulSet, deleting the old one first. Without orphan propagation that delete takes every
  * pod with it (the database is down until the new pods are ready). The annotation is read from the
  * OLD object, so it must be deployed before the first resize: hence a rule on every StatefulSet with
- * claim templates, not only on one being resized.
+ * claim templates, not only on one being resized. Disabled by default (only Pulumi reads the
+ * annotation); the project's stack profiles turn it on.
  */
 export const statefulSetResizeKeepsPods: ResourceValidationPolicy = {
     name: "statefulset-resize-keeps-pods",
     description: "A StatefulSet with volumeClaimTemplates carries the annotation pulumi.com/deletionPropagationPolicy: orphan, so that growing its claims (a template change, which replaces the StatefulSet) leaves its pods and claims running and the new StatefulSet adopts them. Pulumi reads the annotation from the deployed object, so it must be there before the first resize. (With kubectl, the same step is `kubectl delete statefulset --cascade=orphan`.)",
-    enforcementLevel: "advisory",
+    // Off unless a stack's policy config turns it on: the annotation means something only to
+    // Pulumi, so YAML shipped for kubectl or Helm (checked without a config) is not flagged.
+    enforcementLevel: "disabled",
     validateResource: (args, reportViolation) => {
         if (kindOf(args.type) !== "StatefulSet") {
             return;

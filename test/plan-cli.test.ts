@@ -238,12 +238,14 @@ describe("npm run plan / kubelab plan, as users run them", function () {
             runs[name] = await p;
         }
         // The first plan's output, copied: a second plan replaces it, compared against a previous
-        // report whose StatefulSet asked for less storage; meanwhile check reads the first folder.
+        // report whose StatefulSet asked for less storage and was deployed by a kubelab from before
+        // the orphan annotation (so the replacement deletes its pods); meanwhile check reads the first folder.
         fs.cpSync(out, out2, { recursive: true });
         fs.copyFileSync(reportFile, `${out2}.report.json`);
-        const previous = JSON.parse(fs.readFileSync(reportFile, "utf8")) as { resources: { type: string; inputs: { spec: { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[] } } }[] };
+        const previous = JSON.parse(fs.readFileSync(reportFile, "utf8")) as { resources: { type: string; inputs: { metadata: { annotations?: Record<string, string> }; spec: { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[] } } }[] };
         const sts = previous.resources.find(r => r.type === "kubernetes:apps/v1:StatefulSet")!;
         sts.inputs.spec.volumeClaimTemplates[0].spec.resources.requests.storage = "1Mi";
+        delete sts.inputs.metadata.annotations;
         fs.writeFileSync(previousFile, JSON.stringify(previous));
         const [second, check] = await Promise.all([
             run("launch.js", ["plan", "--stack", "minikube", "--out", out2, "--against", previousFile]),
@@ -331,7 +333,7 @@ describe("npm run plan / kubelab plan, as users run them", function () {
         assert.ok(printed.objects.some(o => o.kind === "StatefulSet"));
     });
 
-    it("replaces its own output on a second run, names the policy config, and with --against prints the changes and exits 1 when a volume's StatefulSet is replaced", () => {
+    it("replaces its own output on a second run, names the policy config, and with --against prints the changes and exits 1 when a volume's StatefulSet deployed without the orphan annotation is replaced", () => {
         const r = runs.second;
         assert.strictEqual(r.status, 1, show(r));
         assert.match(r.stdout, /kubelab:labs:Smilr {2}smilr/);

@@ -152,23 +152,24 @@ describe("policy statefulset-resize-keeps-pods", () => {
     };
 
     it("passes a StatefulSet with claim templates and the orphan annotation (any case), and one without templates", async () => {
-        assert.deepStrictEqual(await messages("statefulset-resize-keeps-pods", [withTemplates("a", orphan), withTemplates("b", { "pulumi.com/deletionPropagationPolicy": "Orphan" }), statefulSet("c")]), []);
+        assert.deepStrictEqual(await messages("statefulset-resize-keeps-pods", [withTemplates("a", orphan), withTemplates("b", { "pulumi.com/deletionPropagationPolicy": "Orphan" }), statefulSet("c")], { "statefulset-resize-keeps-pods": "advisory" }), []);
     });
 
     it("reports claim templates without it, or with another propagation, saying a resize deletes the pods", async () => {
-        assert.deepStrictEqual(await messages("statefulset-resize-keeps-pods", [withTemplates("db")]), [
+        assert.deepStrictEqual(await messages("statefulset-resize-keeps-pods", [withTemplates("db")], { "statefulset-resize-keeps-pods": "advisory" }), [
             "StatefulSet lab/db has claim templates but no pulumi.com/deletionPropagationPolicy: orphan annotation: growing its claims replaces it, and its pods are deleted with the old StatefulSet; add the annotation now, before the first resize.",
         ]);
-        const [m] = await messages("statefulset-resize-keeps-pods", [withTemplates("db", { "pulumi.com/deletionPropagationPolicy": "foreground" })]);
+        const [m] = await messages("statefulset-resize-keeps-pods", [withTemplates("db", { "pulumi.com/deletionPropagationPolicy": "foreground" })], { "statefulset-resize-keeps-pods": "advisory" });
         assert.match(m, /pulumi\.com\/deletionPropagationPolicy: foreground instead of the pulumi\.com\/deletionPropagationPolicy: orphan annotation/);
     });
 
-    it("is advisory by default and mandatory in the production profile", async () => {
-        const run = await checkObjects([withTemplates("db")]);
-        assert.strictEqual(violationsOf(run, "statefulset-resize-keeps-pods")[0].enforcementLevel, "advisory");
-        const production = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "policy", "config", "production.json"), "utf8")) as PolicyPackConfigFile;
-        const strict = await checkObjects([withTemplates("db")], production);
-        assert.strictEqual(violationsOf(strict, "statefulset-resize-keeps-pods")[0].enforcementLevel, "mandatory");
+    it("is off by default (YAML for kubectl or Helm), advisory in the workshop profiles and mandatory in production", async () => {
+        assert.deepStrictEqual(violationsOf(await checkObjects([withTemplates("db")]), "statefulset-resize-keeps-pods"), []);
+        const profile = (name: string) => JSON.parse(fs.readFileSync(path.join(__dirname, "..", "policy", "config", `${name}.json`), "utf8")) as PolicyPackConfigFile;
+        for (const [name, level] of [["minikube", "advisory"], ["aks", "advisory"], ["production", "mandatory"]] as const) {
+            const run = await checkObjects([withTemplates("db")], profile(name));
+            assert.strictEqual(violationsOf(run, "statefulset-resize-keeps-pods")[0]?.enforcementLevel, level, name);
+        }
     });
 });
 
