@@ -2,7 +2,7 @@
 // @ts-check
 /**
  * The `kubelab` command (package.json `bin`): `npx kubelab plan --stack minikube`,
- * `npx kubelab check out/minikube/`, `npx kubelab bench`. Each command runs from its
+ * `npx kubelab check out/minikube/`, `npx kubelab bench`, `npx kubelab teardown`. Each command runs from its
  * TypeScript source, as `npm run <command>` does (see tools/launch.js).
  */
 "use strict";
@@ -13,6 +13,7 @@ const USAGE = [
     "  plan   plan a stack offline: kubelab plan --stack <name> [--out DIR] [--report FILE] [--against REPORT] [--json]",
     "  check  run the policy pack over Kubernetes YAML: kubelab check <files, folders or -…> [--stack NAME] [--policy-config FILE] [--json]",
     "  bench  time the offline plan and check",
+    "  teardown  list stacks past their expiresAt; --yes destroys them: kubelab teardown [--yes] [--at DATE]",
     "  kubelab <command> --help shows a command's options",
 ].join("\n");
 

@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * Starts one of the offline commands (plan, check, bench) from its TypeScript source, always:
+ * Starts one of the commands (plan, check, bench, teardown) from its TypeScript source, always:
  * there is no compiled copy that could be stale. `npm run plan` and the `kubelab` bin
  * (tools/kubelab.js) both come through here.
  *
@@ -30,7 +30,7 @@ if (!process.env.NODE_COMPILE_CACHE && nodeModule.enableCompileCache) {
 const { spawnSync } = require("child_process");
 const { yamlFilesUnder } = require("./yaml-files.js");
 
-const COMMANDS = ["plan", "check", "bench"];
+const COMMANDS = ["plan", "check", "bench", "teardown"];
 
 /**
  * Runs `command` with `args` as its command line (process.argv is rewritten so that the
