@@ -311,7 +311,7 @@ describe("npm run plan / kubelab plan, as users run them", function () {
 
     it("kubelab with an unknown command prints the usage and exits 2", () => {
         assert.strictEqual(runs.badCommand.status, 2, show(runs.badCommand));
-        assert.match(runs.badCommand.stderr, /unknown command 'plam'\nusage: kubelab <plan\|check\|bench>/);
+        assert.match(runs.badCommand.stderr, /unknown command 'plam'\nusage: kubelab <plan\|check\|bench\|teardown>/);
     });
 
     it("writes only single-object YAML files (and its manifest) to the output folder, the report beside it, and the same report with --json", () => {
