@@ -159,3 +159,19 @@ describe("knote's named claims grow in place too", function () {
             /invalid config kubelab:knote\.mongoStorage: "512Mi" is not allowed; expected at least the deployed size 1Gi/);
     });
 });
+
+describe("nanomon's PostgreSQL grows in place like every store", function () {
+    this.timeout(120000);
+
+    it("postgresStorage 500M → 2Gi: postgres-pvc-postgres-0 is patched to 2Gi, the StatefulSet replaced without its pods, exit 0", async () => {
+        const nanomon = (size: string) => withConfig({ labs: ["nanomon"], nanomon: { postgresStorage: size } });
+        const before = await planAfter(nanomon("500M"));
+        const after = await planAfter(nanomon("2Gi"), reportOf(before));
+        const patch = after.recording.resources.find(r => r.type === PATCH);
+        const inputs = patch?.inputs as { metadata: { name: string; namespace: string }; spec: { resources: { requests: { storage: string } } } } | undefined;
+        assert.deepStrictEqual([inputs?.metadata.namespace, inputs?.metadata.name, inputs?.spec.resources.requests.storage], ["nanomon", "postgres-pvc-postgres-0", "2Gi"]);
+        const d = diffReports(reportOf(before), reportOf(after));
+        assert.deepStrictEqual(d.risks, [], formatDiff(d).join("\n"));
+        assert.strictEqual(diffExitCode(d), 0);
+    });
+});
