@@ -8,6 +8,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import { PolicyPackArgs, PolicyResource, validateResourceOfType } from "@pulumi/policy";
 import * as assert from "assert";
+import * as path from "path";
+import * as os from "os";
+import * as fs from "fs";
 import { manifestResources } from "../tools/manifests";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { PolicyConfigError, resolvePolicyConfig, runPolicyPack, structDecoded } from "../tools/policy-harness";
@@ -98,6 +101,20 @@ describe("policy harness", function () {
         assert.throws(() => resolvePolicyConfig(pack.args, { "no-such-policy": "advisory" }), (e: Error) => e instanceof PolicyConfigError && /'no-such-policy', which is not a policy of this pack/.test(e.message));
         assert.throws(() => resolvePolicyConfig(pack.args, { "container-requests": { exemptNamespaces: "kube-system" } }), /policy config container-requests: \/exemptNamespaces must be array/);
         assert.throws(() => resolvePolicyConfig(pack.args, { "container-requests": { exemptNamespace: ["x"] } }), /must NOT have additional properties/);
+        // Valid settings leave a marker, so the next start skips the validator; invalid ones never do.
+        const cache = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-settings-"));
+        try {
+            const valid = { "container-requests": { exemptNamespaces: ["kube-system"] } };
+            resolvePolicyConfig(pack.args, valid, { settingsCache: cache });
+            assert.strictEqual(fs.readdirSync(cache).length, 1);
+            assert.deepStrictEqual(resolvePolicyConfig(pack.args, valid, { settingsCache: cache }), resolvePolicyConfig(pack.args, valid, { settingsCache: path.join(cache, "fresh") }));
+            for (let i = 0; i < 2; i++) {
+                assert.throws(() => resolvePolicyConfig(pack.args, { "container-requests": { exemptNamespaces: "kube-system" } }, { settingsCache: cache }), /must be array/);
+            }
+            assert.strictEqual(fs.readdirSync(cache).filter(f => f !== "fresh").length, 1, "an invalid config is never marked valid");
+        } finally {
+            fs.rmSync(cache, { recursive: true, force: true });
+        }
         // Two policies wrong at once: the first in pack order is named, with only its own problems.
         assert.throws(() => resolvePolicyConfig(pack.args, { "hpa-sane-range": { minReplicasFloor: "two" }, "container-requests": { exemptNamespaces: 3 } }),
             (e: Error) => /^policy config container-requests: \/exemptNamespaces must be array$/.test(e.message));

@@ -20,6 +20,9 @@
  */
 import type { EnforcementLevel, PolicyPackArgs, PolicyResourceOptions, Severity } from "@pulumi/policy";
 import type AjvClass from "ajv";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { JavaScriptValue, Struct } from "google-protobuf/google/protobuf/struct_pb";
 import type { WireProps } from "./recorder";
@@ -87,7 +90,7 @@ const LEVELS: EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disab
  * file's settings (`all` sets the level of every policy without its own), validated against
  * the schema. Unknown policy names and invalid values are errors, as in the CLI.
  */
-export function resolvePolicyConfig(pack: PolicyPackArgs, file: PolicyPackConfigFile = {}): ResolvedConfig {
+export function resolvePolicyConfig(pack: PolicyPackArgs, file: PolicyPackConfigFile = {}, opts: { settingsCache?: string } = {}): ResolvedConfig {
     const names = new Set(pack.policies.map(p => p.name));
     for (const key of Object.keys(file)) {
         if (key !== "all" && !names.has(key)) {
@@ -125,24 +128,41 @@ export function resolvePolicyConfig(pack: PolicyPackArgs, file: PolicyPackConfig
             resolved[policy.name] = level !== undefined ? { ...props, enforcementLevel: level } : props;
         }
     }
-    checkSettings(toCheck);
+    checkSettings(toCheck, opts.settingsCache);
     return resolved;
 }
+
+/** Where {@link checkSettings} keeps the markers of settings found valid (KUBELAB_POLICY_CONFIG_CACHE names another folder). */
+const SETTINGS_CACHE = process.env.KUBELAB_POLICY_CONFIG_CACHE
+    ? path.resolve(process.env.KUBELAB_POLICY_CONFIG_CACHE)
+    : path.join(__dirname, "..", "node_modules", ".cache", "kubelab-policy-config");
 
 /**
  * Checks every policy's given settings against its schema with one compiled validator (ajv,
  * loaded only when a file gives settings; one compile instead of one per policy). The first
  * policy in pack order with an invalid setting is named, with every problem ajv found in it.
  */
-function checkSettings(toCheck: Record<string, { props: Record<string, unknown>; schema: object }>): void {
+function checkSettings(toCheck: Record<string, { props: Record<string, unknown>; schema: object }>, cacheDir = SETTINGS_CACHE): void {
     const policies = Object.keys(toCheck);
     if (policies.length === 0) {
+        return;
+    }
+    // Settings found valid once against the same schemas are valid again: a marker named by the
+    // hash of both skips loading and compiling ajv on the next start (only valid ones are kept).
+    const marker = path.join(cacheDir, createHash("sha256").update(JSON.stringify(toCheck)).digest("hex"));
+    if (fs.existsSync(marker)) {
         return;
     }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const ajv = new (require("ajv").default as typeof AjvClass)({ allErrors: true, strict: false });
     const validate = ajv.compile({ type: "object", properties: Object.fromEntries(policies.map(p => [p, toCheck[p].schema])) });
     if (validate(Object.fromEntries(policies.map(p => [p, toCheck[p].props])))) {
+        try {
+            fs.mkdirSync(cacheDir, { recursive: true });
+            fs.writeFileSync(marker, "");
+        } catch {
+            // A cache that can't be written only costs the next start the check.
+        }
         return;
     }
     const errors = validate.errors ?? [];
