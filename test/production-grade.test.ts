@@ -107,6 +107,8 @@ describe("production-grade lab on the minikube stack (LABS.md §4)", function ()
         assert.deepStrictEqual(pv.spec.hostPath, { path: `/data/kubelab/${NS}/static-pv`, type: "DirectoryOrCreate" });
         assert.strictEqual(pv.spec.persistentVolumeReclaimPolicy, "Retain");
         assert.deepStrictEqual(pv.spec.claimRef, { namespace: NS, name: "static-pvc" });
+        // On one node: the pods that use it land where its directory is.
+        assert.deepStrictEqual(pv.spec.nodeAffinity, { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists" }] }] } });
         assert.strictEqual(pvc.spec.volumeName, pv.metadata.name);
         assert.strictEqual(pvc.spec.storageClassName, pv.spec.storageClassName);
         assert.deepStrictEqual(pv.spec.capacity, { storage: "1Gi" });

@@ -58,7 +58,7 @@ import { Sidecar, Workload } from "../../workload";
 import { LabBaseArgs, LabDeploy, labBaseArgs, labNamespace } from "../lab";
 import { ProductionGradeSettings, Version } from "./settings";
 import { PGK, ReleasePlan, releasePlan } from "./strategies";
-import { VolumePods } from "./volumes";
+import { VolumePods, staticVolumeOpenCommand } from "./volumes";
 
 const KEY = "kubelab:production-grade";
 
@@ -423,7 +423,11 @@ export function scenarios(
         volumes: [
             `kubectl -n ${ns} exec busybox -c box -- touch /box/foobar && kubectl -n ${ns} exec busybox -c busy -- ls -l /busy`,
             `kubectl -n ${ns} exec busybox-memory -c busy -- df -h /busy   (tmpfs, ${s.storage.memoryLimit} at most)`,
-            ...(staticVolume ? [`kubectl get pv ${ns}-static-pv && kubectl -n ${ns} get pvc static-pvc`] : []),
+            ...(staticVolume ? [
+                `kubectl get pv ${ns}-static-pv && kubectl -n ${ns} get pvc static-pvc`,
+                `${staticVolumeOpenCommand(ns)}   (once: the hand-made directory is root's, and the pods run as nobody)`,
+                `kubectl -n ${ns} exec busybox-static -c box -- touch /box/kept && kubectl -n ${ns} delete pod busybox-static`,
+            ] : []),
             `kubectl -n ${ns} get pvc mystorageclaim && kubectl get pv`,
         ],
     };

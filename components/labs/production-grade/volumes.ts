@@ -37,6 +37,14 @@ export const VOLUME_NAMES = {
 export const staticVolumeName = (namespace: string) => `${namespace}-static-pv`;
 /** Where on the node the static volume lives. */
 export const staticHostPath = (namespace: string) => `/data/kubelab/${namespace}/static-pv`;
+/** The node label that picks the node holding the static volume's directory: minikube's first node. */
+export const STATIC_VOLUME_NODE_LABEL = "node-role.kubernetes.io/control-plane";
+/**
+ * The kubelet creates the hostPath directory owned by root with mode 0755 and never applies a
+ * pod's fsGroup to a hostPath volume, so the lab's pods (nobody, under Pod Security restricted)
+ * can read it but not write to it until it is opened to them, once, on the node.
+ */
+export const staticVolumeOpenCommand = (namespace: string) => `minikube ssh -- sudo chmod 0777 ${staticHostPath(namespace)}`;
 
 const MI = 1024 * 1024;
 /** Memory a busybox container needs besides what it writes to a memory-backed volume. */
@@ -91,6 +99,10 @@ export class VolumePods extends pulumi.ComponentResource {
                     storageClassName: args.storageClassName,
                     hostPath: { path: staticHostPath(args.namespace), type: "DirectoryOrCreate" },
                     claimRef: { namespace: args.namespace, name: VOLUME_NAMES.staticClaim },
+                    // A hostPath directory is on one node: the volume names it, so that a pod using it
+                    // always lands there (minikube's first node, the control plane, which runs pods)
+                    // and finds what it wrote, on a cluster of several nodes too.
+                    nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: STATIC_VOLUME_NODE_LABEL, operator: "Exists" }] }] } },
                 },
             }, dataOpts);
             this.staticClaim = new k8s.core.v1.PersistentVolumeClaim(`${name}-static-pvc`, {
