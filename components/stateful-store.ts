@@ -45,8 +45,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ProbeSpec, ResourceSpec, SecretRef, envVars, labelsFor, probe, resources } from "./pod";
 import { ImageSecurity, withSecurity } from "./security";
-import { VolumeLedger, shrinkError } from "./volume-growth";
-import { compareQuantities } from "../policy/lib/quantity";
+import { VolumeLedger } from "./volume-growth";
 
 /** The annotation pulumi-kubernetes reads on the old object to delete it without its pods and claims. */
 export const DELETION_PROPAGATION = { key: "pulumi.com/deletionPropagationPolicy", value: "orphan" } as const;
@@ -137,16 +136,9 @@ export class StatefulStore extends pulumi.ComponentResource {
         const labels = labelsFor(args.name, args.partOf, "store");
         const selector = { app: args.name };
         const { claimName, size } = args.volume;
-        const deployed = args.volumeLedger?.deployed(name);
-        if (deployed && (compareQuantities(size, deployed.size) ?? 0) < 0) {
-            throw shrinkError(args.volume.setting ? `kubelab:${args.volume.setting}` : `StatefulStore ${name}: volume.size`, deployed.size, size);
-        }
         // Every claim an earlier update created, including those of replicas scaled down since
         // (retained): a later scale-up reattaches them, at the size they have now.
-        const existingClaims = deployed?.claims ?? 0;
-        args.volumeLedger?.record(name, {
-            size, claims: Math.max(existingClaims, args.replicas), ...(args.volume.setting ? { setting: args.volume.setting } : {}),
-        });
+        const existingClaims = args.volumeLedger?.claim(name, { size, claims: args.replicas, setting: args.volume.setting }, `StatefulStore ${name}`) ?? 0;
         this.claimPatches = Array.from({ length: existingClaims }, (_, i) => new k8s.core.v1.PersistentVolumeClaimPatch(`${name}-claim-${i}`, {
             metadata: {
                 name: `${claimName}-${args.name}-${i}`,

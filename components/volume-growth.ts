@@ -84,10 +84,17 @@ export async function readPreviousVolumes(): Promise<VolumeRecord> {
 }
 
 /** The error for a size below the deployed one: names the key, the deployed size and the requested one. */
-export function shrinkError(key: string, deployed: string, requested: string): ConfigError {
+function shrinkError(key: string, deployed: string, requested: string): ConfigError {
     return new ConfigError(key, requested,
         `at least the deployed size ${deployed}: a claim can only grow (Kubernetes rejects a smaller request). ` +
         `To start smaller, move the data out and delete the claims by hand; kubelab never deletes a volume`);
+}
+
+/** Throws {@link shrinkError} when `requested` is smaller than `deployed`. */
+function refuseShrink(key: string, deployed: string, requested: string): void {
+    if ((compareQuantities(requested, deployed) ?? 0) < 0) {
+        throw shrinkError(key, deployed, requested);
+    }
 }
 
 /**
@@ -101,8 +108,8 @@ export function checkVolumeSettings(previous: VolumeRecord, valueOf: (setting: s
             continue;
         }
         const requested = valueOf(entry.setting);
-        if (typeof requested === "string" && (compareQuantities(requested, entry.size) ?? 0) < 0) {
-            throw shrinkError(`${project}:${entry.setting}`, entry.size, requested);
+        if (typeof requested === "string") {
+            refuseShrink(`${project}:${entry.setting}`, entry.size, requested);
         }
     }
 }
@@ -136,6 +143,22 @@ export class VolumeLedger {
     /** What the previous update deployed for store `key`, if anything. */
     deployed(key: string): DeployedVolume | undefined {
         return this.previous[key];
+    }
+
+    /**
+     * A store's claims in this update: refuses a size below the deployed one (naming the setting,
+     * or `<what>: volume.size` for a size fixed in code), records the size and the claims that
+     * will exist (every one ever created: scaled-down claims are retained), and returns how many
+     * claims the previous update left, to be grown.
+     */
+    claim(key: string, volume: { size: string; claims: number; setting?: string }, what: string): number {
+        const deployed = this.previous[key];
+        if (deployed) {
+            refuseShrink(volume.setting ? `kubelab:${volume.setting}` : `${what}: volume.size`, deployed.size, volume.size);
+        }
+        const existing = deployed?.claims ?? 0;
+        this.record(key, { size: volume.size, claims: Math.max(existing, volume.claims), ...(volume.setting ? { setting: volume.setting } : {}) });
+        return existing;
     }
 
     /** Records what this update deploys for store `key`; a key recorded twice is a programming error. */

@@ -9,9 +9,10 @@ import * as assert from "assert";
 import { INGRESS_NGINX_CHART, METRICS_SERVER_CHART } from "../infra/cloud/cluster-services";
 import { ACR_PULL_ROLE_ID } from "../infra/aks";
 import { Plan, ROOT, exitCodeOf, plan } from "../tools/plan-lib";
-import { ProgramFailure, RecordedResource } from "../tools/recorder";
+import { ProgramFailure } from "../tools/recorder";
 import { UNKNOWN_SENTINEL } from "../tools/render";
 import { SECRET_MARKER, buildReport } from "../tools/report";
+import { onlyResource, platformStack } from "./helpers";
 import { StackConfig, loadStackConfig } from "../tools/stack-config";
 import { LAB_NAMES } from "../components/labs/registry";
 import { MOCK_SUBSCRIPTION_ID } from "../tools/cloud-mocks/azure";
@@ -30,19 +31,9 @@ const T = {
 const UNTAGGABLE = new Set<string>([T.roleAssignment, T.lock]);
 
 /** The aks stack file, with `aks` merged into kubelab:aks and other keys replaced by `extra`. */
-function aksStack(aks: Record<string, unknown> = {}, extra: Record<string, string> = {}): StackConfig {
-    const stack = loadStackConfig(ROOT, "aks");
-    const section = JSON.parse(stack.config["kubelab:aks"]) as Record<string, unknown>;
-    // One lab (with volumes and an Ingress) unless a test asks for others: the platform is what these
-    // plans are about, and each lab more costs the suite time.
-    return { ...stack, config: { ...stack.config, "kubelab:aks": JSON.stringify({ ...section, ...aks }), "kubelab:labs": "[\"smilr\"]", ...extra } };
-}
+const aksStack = (aks: Record<string, unknown> = {}, extra: Record<string, string> = {}): StackConfig => platformStack("aks", aks, extra);
 
-function only(p: Plan, type: string): RecordedResource {
-    const found = p.recording.resources.filter(r => r.type === type);
-    assert.strictEqual(found.length, 1, `one ${type}, found ${found.map(r => r.name).join(", ") || "none"}`);
-    return found[0];
-}
+const only = onlyResource;
 
 type Wire = Record<string, unknown>;
 

@@ -18,7 +18,8 @@ import { Plan, ROOT, exitCodeOf, plan } from "../tools/plan-lib";
 import { ProgramFailure, RecordedResource } from "../tools/recorder";
 import { UNKNOWN_SENTINEL } from "../tools/render";
 import { SECRET_MARKER, buildReport } from "../tools/report";
-import { StackConfig, loadStackConfig } from "../tools/stack-config";
+import { onlyResource, platformStack } from "./helpers";
+import { StackConfig } from "../tools/stack-config";
 import { MOCK_ACCOUNT_ID } from "../tools/cloud-mocks/aws";
 
 const T = {
@@ -47,23 +48,13 @@ const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 /** The eks stack file, with `eks` merged into kubelab:eks and other keys replaced by `extra`. */
-function eksStack(eks: Record<string, unknown> = {}, extra: Record<string, string> = {}): StackConfig {
-    const stack = loadStackConfig(ROOT, "eks");
-    const section = JSON.parse(stack.config["kubelab:eks"]) as Record<string, unknown>;
-    // One lab (with volumes and an Ingress) unless a test asks for others: the platform is what these
-    // plans are about, and each lab more costs the suite time.
-    return { ...stack, config: { ...stack.config, "kubelab:eks": JSON.stringify({ ...section, ...eks }), "kubelab:labs": "[\"smilr\"]", ...extra } };
-}
+const eksStack = (eks: Record<string, unknown> = {}, extra: Record<string, string> = {}): StackConfig => platformStack("eks", eks, extra);
 
 function all(p: Plan, type: string): RecordedResource[] {
     return p.recording.resources.filter(r => r.type === type);
 }
 
-function only(p: Plan, type: string): RecordedResource {
-    const found = all(p, type);
-    assert.strictEqual(found.length, 1, `one ${type}, found ${found.map(r => r.name).join(", ") || "none"}`);
-    return found[0];
-}
+const only = onlyResource;
 
 /** Whether `r` is managed by the provider resource `provider` (its reference is the URN, with `::<id>` once the id is known). */
 function isOn(r: RecordedResource, provider: RecordedResource): boolean {

@@ -9,9 +9,10 @@ import * as assert from "assert";
 import { parse } from "yaml";
 import { INGRESS_NGINX_CHART, METRICS_SERVER_CHART } from "../infra/cloud/cluster-services";
 import { Plan, ROOT, exitCodeOf, plan } from "../tools/plan-lib";
-import { ProgramFailure, RecordedResource } from "../tools/recorder";
+import { ProgramFailure } from "../tools/recorder";
 import { UNKNOWN_SENTINEL } from "../tools/render";
 import { SECRET_MARKER, buildReport } from "../tools/report";
+import { onlyResource, platformStack } from "./helpers";
 import { StackConfig, loadStackConfig } from "../tools/stack-config";
 import { LAB_NAMES } from "../components/labs/registry";
 
@@ -32,19 +33,9 @@ function secretWire(value: unknown): Wire {
 }
 
 /** The gke stack file, with `gke` merged into kubelab:gke and other keys replaced by `extra`. */
-function gkeStack(gke: Record<string, unknown> = {}, extra: Record<string, string> = {}): StackConfig {
-    const stack = loadStackConfig(ROOT, "gke");
-    const section = JSON.parse(stack.config["kubelab:gke"]) as Record<string, unknown>;
-    // One lab (with volumes and an Ingress) unless a test asks for others: the platform is what these
-    // plans are about, and each lab more costs the suite time.
-    return { ...stack, config: { ...stack.config, "kubelab:gke": JSON.stringify({ ...section, ...gke }), "kubelab:labs": "[\"smilr\"]", ...extra } };
-}
+const gkeStack = (gke: Record<string, unknown> = {}, extra: Record<string, string> = {}): StackConfig => platformStack("gke", gke, extra);
 
-function only(p: Plan, type: string): RecordedResource {
-    const found = p.recording.resources.filter(r => r.type === type);
-    assert.strictEqual(found.length, 1, `one ${type}, found ${found.map(r => r.name).join(", ") || "none"}`);
-    return found[0];
-}
+const only = onlyResource;
 
 const LABELS = { "owner": "workshop-team", "purpose": "k8s-workshop", "expires-at": "2026-12-31", "managed-by": "kubelab", "kubelab-stack": "gke" };
 

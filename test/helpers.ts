@@ -1,10 +1,13 @@
 /**
  * Shared test helpers: run the kubelab pack over plain objects, and find things in results.
  */
+import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
-import { pack } from "../tools/plan-lib";
+import { Plan, ROOT, pack } from "../tools/plan-lib";
+import type { RecordedResource } from "../tools/recorder";
+import { StackConfig, loadStackConfig } from "../tools/stack-config";
 import { ManifestObject, ManifestResourceOptions, manifestResources } from "../tools/manifests";
 import { PolicyDiagnostic, PolicyPackConfigFile, PolicyRun, resolvePolicyConfig, runPolicyPack } from "../tools/policy-harness";
 
@@ -50,4 +53,23 @@ export function deployment(name: string, patch: (d: ManifestObject) => void = ()
 export function policyFixture(file: string): ManifestObject[] {
     const text = fs.readFileSync(path.join(__dirname, "fixtures", "policy", file), "utf8");
     return parseAllDocuments(text).map(doc => doc.toJS() as ManifestObject).filter(o => o !== null);
+}
+
+/**
+ * A platform's stack file with some of its `kubelab:<platform>` settings replaced and other keys
+ * set. One lab (with volumes and an Ingress) unless `extra` asks for others: the platform is what
+ * such plans are about, and each lab more costs the suite time.
+ */
+export function platformStack(platform: string, settings: Record<string, unknown> = {}, extra: Record<string, string> = {}): StackConfig {
+    const stack = loadStackConfig(ROOT, platform);
+    const key = `kubelab:${platform}`;
+    const section = JSON.parse(stack.config[key]) as Record<string, unknown>;
+    return { ...stack, config: { ...stack.config, [key]: JSON.stringify({ ...section, ...settings }), "kubelab:labs": "[\"smilr\"]", ...extra } };
+}
+
+/** The one recorded resource of `type` in a plan; fails naming what it found otherwise. */
+export function onlyResource(p: Plan, type: string): RecordedResource {
+    const found = p.recording.resources.filter(r => r.type === type);
+    assert.strictEqual(found.length, 1, `one ${type}, found ${found.map(r => r.name).join(", ") || "none"}`);
+    return found[0];
 }

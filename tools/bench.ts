@@ -146,15 +146,19 @@ export function stackNames(root = ROOT): string[] {
     return fs.readdirSync(path.join(root, "stacks")).map(f => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1]).filter((s): s is string => !!s).sort();
 }
 
+/** A module preloaded into a discovery run: writes the module cache's keys to $KUBELAB_BENCH_MODULES at exit. */
+function writeModuleRecorder(dir: string): string {
+    const file = path.join(dir, "modules.js");
+    fs.writeFileSync(file, `process.on("exit", () => { const f = process.env.KUBELAB_BENCH_MODULES; if (f) require("fs").writeFileSync(f, JSON.stringify(Object.keys(require.cache))); });\n`);
+    return file;
+}
+
 /**
- * The platform SDK files a stack's plan loads (one discovery run with a preload that writes the
- * module cache's keys at exit), and a baseline script that requires them after @pulumi/pulumi and
+ * The platform SDK files a stack's plan loads (one discovery run with `recorder` preloaded), and a baseline script that requires them after @pulumi/pulumi and
  * @pulumi/kubernetes.
  */
-function baselineFor(stack: string, tmp: string): { script: string; sdks: string[] } {
+function baselineFor(stack: string, tmp: string, recorder: string): { script: string; sdks: string[] } {
     const listFile = path.join(tmp, `modules-${stack}.json`);
-    const recorder = path.join(tmp, "modules.js");
-    fs.writeFileSync(recorder, `process.on("exit", () => { const f = process.env.KUBELAB_BENCH_MODULES; if (f) require("fs").writeFileSync(f, JSON.stringify(Object.keys(require.cache))); });\n`);
     const env = { ...process.env, KUBELAB_BENCH_MODULES: listFile, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${JSON.stringify(recorder)}`.trim() };
     const r = spawnSync(process.execPath, [LAUNCH, "plan", "--stack", stack, "--out", path.join(tmp, `out-${stack}`), "--report", path.join(tmp, `report-${stack}.json`)],
         { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
@@ -188,7 +192,8 @@ export function runBench(opts: BenchOptions): BenchResult {
             fs.writeFileSync(smallFile, scaleManifests(smallN));
             fs.writeFileSync(largeFile, scaleManifests(largeN));
         }
-        const stacks = opts.plan ? opts.stacks.map(stack => ({ stack, ...baselineFor(stack, tmp), baseline: [] as Measured[], plan: [] as Measured[] })) : [];
+        const recorder = opts.plan ? writeModuleRecorder(tmp) : "";
+        const stacks = opts.plan ? opts.stacks.map(stack => ({ stack, ...baselineFor(stack, tmp, recorder), baseline: [] as Measured[], plan: [] as Measured[] })) : [];
         const samples = { small: [] as Measured[], large: [] as Measured[] };
         for (let i = 0; i < opts.runs; i++) {
             for (const st of stacks) {

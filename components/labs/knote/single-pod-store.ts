@@ -16,8 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ProbeSpec, ResourceSpec, SecretRef, envVars, labelsFor, probe, resources } from "../../pod";
 import { ImageSecurity, withSecurity } from "../../security";
 import { dataProtection } from "../../protect";
-import { VolumeLedger, shrinkError } from "../../volume-growth";
-import { compareQuantities } from "../../../policy/lib/quantity";
+import { VolumeLedger } from "../../volume-growth";
 
 export interface SinglePodStoreArgs {
     /** Namespace the store lives in. */
@@ -84,11 +83,7 @@ export class SinglePodStore extends pulumi.ComponentResource {
         const dataOpts = dataProtection(args.protectData);
         // The claim is this stack's own object: a larger size is an in-place update of
         // spec.resources (volume expansion), a smaller one the API server would reject mid-update.
-        const deployed = args.volumeLedger?.deployed(name);
-        if (deployed && (compareQuantities(args.volume.size, deployed.size) ?? 0) < 0) {
-            throw shrinkError(args.volume.setting ? `kubelab:${args.volume.setting}` : `SinglePodStore ${name}: volume.size`, deployed.size, args.volume.size);
-        }
-        args.volumeLedger?.record(name, { size: args.volume.size, claims: 1, ...(args.volume.setting ? { setting: args.volume.setting } : {}) });
+        args.volumeLedger?.claim(name, { size: args.volume.size, claims: 1, setting: args.volume.setting }, `SinglePodStore ${name}`);
 
         this.claim = new k8s.core.v1.PersistentVolumeClaim(`${name}-claim`, {
             metadata: { name: args.volume.claimName, namespace: args.namespace, labels: this.podLabels },
