@@ -1,7 +1,8 @@
 /**
- * Each stack loads only the cloud SDK it uses: the offline plan of a stack runs in a fresh Node
- * process (through the project's TypeScript hook, as `npm run plan` does), which then lists the
- * files of `@pulumi/azure-native`, `@pulumi/aws` and `@pulumi/gcp` it loaded.
+ * Each stack loads only the cloud SDK it uses: the program of a stack runs under the offline
+ * plan's mocks in a fresh Node process (through the project's TypeScript hook, as `npm run plan`
+ * does), which then lists the files of `@pulumi/azure-native`, `@pulumi/aws` and `@pulumi/gcp`
+ * it loaded.
  *
  * - minikube: none at all;
  * - aks: only the azure-native services the AKS module imports (never the root package, whose
@@ -15,16 +16,20 @@ import { ROOT } from "../tools/plan-lib";
 
 const CLOUD_FILE = /node_modules\/(@pulumi\/(?:azure-native|aws|gcp))\/(.*)$/;
 
-/** Runs the offline plan of `stack` in a new process, `section` merged into `kubelab:<platform>`, and returns the cloud SDK files it loaded. */
+/**
+ * Runs the program of `stack` under the offline plan's mocks in a new process, `section` merged
+ * into `kubelab:<platform>`, and returns the cloud SDK files it loaded. Only the recording, the
+ * plan's first step: rendering, validating and the policies load no cloud SDK.
+ */
 function cloudFilesLoadedBy(stack: string, section: Record<string, unknown> = {}): string[] {
     const script = `
-        const { plan, ROOT } = require("./tools/plan-lib.ts");
+        const { recordStack, ROOT } = require("./tools/plan-lib.ts");
         const { loadStackConfig } = require("./tools/stack-config.ts");
         const [stack, sectionJson] = process.argv.slice(1);
         const config = loadStackConfig(ROOT, stack);
         const key = "kubelab:" + config.config["kubelab:platform"];
         const merged = { ...JSON.parse(config.config[key] || "{}"), ...JSON.parse(sectionJson) };
-        plan(stack, { config: { ...config, config: { ...config.config, [key]: JSON.stringify(merged) } } }).then(() => {
+        recordStack({ ...config, config: { ...config.config, [key]: JSON.stringify(merged) } }).then(() => {
             process.stdout.write(JSON.stringify(Object.keys(require.cache)));
         }, err => { console.error(err && err.stack || err); process.exit(1); });
     `;

@@ -76,6 +76,18 @@ export async function plan(stackName: string, opts: PlanOptions = {}): Promise<P
     } catch (err) {
         throw picked.file ? new PolicyConfigError(`policy config ${displayPath(picked.file)}: ${(err as Error).message}`) : err;
     }
+    const recording = await recordStack(stack, opts);
+    const objects = renderObjects(recording);
+    const schemaFailures = await validateObjects(objects);
+    const policies = await runPolicyPack(pack, analyzerResources(recording), policyConfig);
+    return { stack, recording, objects, schemaFailures, policyConfig, policyConfigFile: picked.file, policies };
+}
+
+/**
+ * The first step of {@link plan}: runs the program with `stack`'s config under mocks and returns
+ * what it registered, without rendering, validating or running the policies.
+ */
+export function recordStack(stack: StackConfig, opts: Pick<PlanOptions, "previousOutputs" | "update"> = {}): Promise<Recording> {
     const record: RecordOptions = {
         project: stack.project,
         stack: stack.stack,
@@ -86,11 +98,7 @@ export async function plan(stackName: string, opts: PlanOptions = {}): Promise<P
     if (opts.previousOutputs) {
         record.previousOutputs = opts.previousOutputs;
     }
-    const recording = await recordProgram(loadProgram(), record);
-    const objects = renderObjects(recording);
-    const schemaFailures = await validateObjects(objects);
-    const policies = await runPolicyPack(pack, analyzerResources(recording), policyConfig);
-    return { stack, recording, objects, schemaFailures, policyConfig, policyConfigFile: picked.file, policies };
+    return recordProgram(loadProgram(), record);
 }
 
 /** 0 clean or advisory only, 1 a mandatory violation. Schema failures are program errors (2). */
