@@ -6,7 +6,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { OBJECTS_PER_NAMESPACE, README_END, README_START, benchTable, median, parseOptions, stackNames, replaceBenchSection, scaleManifests } from "../tools/bench";
+import { OBJECTS_PER_NAMESPACE, README_END, README_START, benchTable, median, parseOptions, stackNames, replaceBenchSection, scaleManifests, testSummary } from "../tools/bench";
 import { checkPaths } from "../tools/check-lib";
 
 describe("npm run bench", () => {
@@ -34,6 +34,22 @@ describe("npm run bench", () => {
         assert.ok(lines.includes("| bare `require` of @pulumi/pulumi, @pulumi/kubernetes, @pulumi/command (the files the minikube plan loads) | 1,000 ms | (baseline) |"), table);
         assert.ok(lines.includes("| `npm run check` over 20,000 objects | 7,000 ms (3.50× 2,000) | ≤ 4×: met |"), table);
         assert.ok(lines.includes("| check peak RSS (20,000 objects) | 650 MB | ≤ 600 MB: **NOT met** |"), table);
+        assert.ok(!table.includes("fresh clone"), "no clone row when it was not measured");
+    });
+
+    it("reports a fresh clone's npm ci and npm test against the one-minute target, green or not", () => {
+        const row = (clone: { ciMs: number; testMs: number; tests: { passed: number; failed: number; skipped: number } }) =>
+            benchTable({ runs: 1, clone }).split("\n").find(l => l.includes("fresh clone"));
+        assert.strictEqual(row({ ciMs: 18000, testMs: 40000, tests: { passed: 960, failed: 0, skipped: 0 } }),
+            "| fresh clone of HEAD, nothing beside it: `npm ci`, then `npm test` (960 passed, 0 failed; measured once) | 18.0 s + 40.0 s = 58.0 s | < 60 s, green: met |");
+        assert.match(row({ ciMs: 20000, testMs: 45000, tests: { passed: 960, failed: 0, skipped: 0 } }) ?? "", /= 65\.0 s \| < 60 s, green: \*\*NOT met\*\* \|$/);
+        assert.match(row({ ciMs: 10000, testMs: 20000, tests: { passed: 950, failed: 2, skipped: 1 } }) ?? "", /950 passed, 2 failed, 1 skipped.*\*\*NOT met\*\*/);
+    });
+
+    it("reads the closing line of npm test, with or without skipped tests", () => {
+        assert.deepStrictEqual(testSummary("  960 passing (42s)\n\ntests: 960 passed, 0 failed\n"), { passed: 960, failed: 0, skipped: 0 });
+        assert.deepStrictEqual(testSummary("tests: 5 passed, 1 failed, 2 skipped"), { passed: 5, failed: 1, skipped: 2 });
+        assert.strictEqual(testSummary("960 passing"), undefined);
     });
 
     it("replaces only the text between the README markers, and says so when they are missing", () => {
@@ -45,15 +61,16 @@ describe("npm run bench", () => {
     });
 
     it("reads its options, with one-line errors", () => {
-        assert.deepStrictEqual(parseOptions([]), { runs: 5, plan: true, stacks: stackNames(), check: true, objects: [2000, 20000], readme: undefined });
+        assert.deepStrictEqual(parseOptions([]), { runs: 5, plan: true, stacks: stackNames(), check: true, clone: true, objects: [2000, 20000], readme: undefined });
         assert.ok(stackNames().includes("minikube"));
         assert.deepStrictEqual(parseOptions(["--stacks", "minikube"]).stacks, ["minikube"]);
         assert.throws(() => parseOptions(["--stacks", "minikube,mars"]), /--stacks minikube,mars: give stacks that have a stack file in stacks\/ \(.*minikube/);
         const o = parseOptions(["--only", "check", "--objects", "20,40", "--runs", "1", "--readme", "R.md"]);
-        assert.deepStrictEqual([o.plan, o.check, o.objects, o.runs, o.readme], [false, true, [20, 40], 1, path.resolve("R.md")]);
+        assert.deepStrictEqual([o.plan, o.check, o.clone, o.objects, o.runs, o.readme], [false, true, false, [20, 40], 1, path.resolve("R.md")]);
+        assert.deepStrictEqual((({ plan, check, clone }) => ({ plan, check, clone }))(parseOptions(["--only", "clone"])), { plan: false, check: false, clone: true });
         assert.strictEqual(parseOptions(["--write-readme"]).readme, path.resolve(__dirname, "..", "README.md"));
         assert.throws(() => parseOptions(["--runs", "0"]), /--runs 0: give a whole number/);
-        assert.throws(() => parseOptions(["--only", "diff"]), /--only diff: give plan or check/);
+        assert.throws(() => parseOptions(["--only", "diff"]), /--only diff: give plan, check or clone/);
         assert.throws(() => parseOptions(["--objects", "20000,2000"]), /--objects 20000,2000: give two object counts/);
         assert.strictEqual(median([3, 1, 2]), 2);
         assert.strictEqual(median([4, 1, 2, 3]), 2.5);

@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [--runs N] [--only plan|check] [--stacks a,b] [--objects SMALL,LARGE] [--write-readme] [--readme FILE]
+ * npm run bench -- [--runs N] [--only plan|check|clone] [--stacks a,b] [--objects SMALL,LARGE] [--write-readme] [--readme FILE]
  *
  * Measures the performance targets the README states, on this machine, in one run, each command
  * started as users start it (`node tools/launch.js <command>`, what `npm run <command>` runs,
@@ -12,7 +12,9 @@
  *   plan's peak RSS (target: at most 250 MB);
  * - check: `check` over SMALL and LARGE objects (default 2,000 and 20,000: namespaces of a
  *   small app, ten objects each), whose time must grow at most linearly (target: LARGE in at
- *   most 4× the time of SMALL, for 10× the objects) with a peak RSS of at most 600 MB.
+ *   most 4× the time of SMALL, for 10× the objects) with a peak RSS of at most 600 MB;
+ * - clone: what a newcomer does, once: a fresh clone of the committed HEAD into an empty
+ *   temporary folder (nothing beside it), `npm ci`, then `npm test` (target: both in under 60 s).
  *
  * Runs alternate (baseline, plan, small, large, …) so that load on the machine hits all alike;
  * figures are medians. Peak RSS is what each child process reports at exit
@@ -33,7 +35,7 @@ export const README_START = "<!-- bench:start -->";
 export const README_END = "<!-- bench:end -->";
 
 /** The targets, as the project states them. */
-export const TARGETS = { planRatio: 1.5, planRssMb: 250, checkRatio: 4, checkRssMb: 600 };
+export const TARGETS = { planRatio: 1.5, planRssMb: 250, checkRatio: 4, checkRssMb: 600, cloneSeconds: 60 };
 
 /** Objects per namespace in {@link scaleManifests}. */
 export const OBJECTS_PER_NAMESPACE = 10;
@@ -116,6 +118,8 @@ export interface BenchOptions {
     /** Stacks whose plans are measured (default: every stack file in stacks/). */
     stacks: string[];
     check: boolean;
+    /** Measure a fresh clone's `npm ci` and `npm test` (once: it takes over a minute). */
+    clone: boolean;
     /** Object counts for the check benchmark: small, large (multiples of {@link OBJECTS_PER_NAMESPACE}). */
     objects: [number, number];
     log?: (line: string) => void;
@@ -130,10 +134,68 @@ export interface PlanFigures {
     plan: Measured;
 }
 
+/** A fresh clone's install and test run. */
+export interface CloneFigures {
+    ciMs: number;
+    testMs: number;
+    tests: TestSummary;
+}
+
 export interface BenchResult {
     runs: number;
     plans?: PlanFigures[];
     check?: { small: Measured & { objects: number }; large: Measured & { objects: number } };
+    clone?: CloneFigures;
+}
+
+export interface TestSummary {
+    passed: number;
+    failed: number;
+    skipped: number;
+}
+
+/** The counts of the closing `tests: N passed, N failed[, N skipped]` line of `npm test`'s output, if it has one. */
+export function testSummary(output: string): TestSummary | undefined {
+    const m = /^tests: (\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/m.exec(output);
+    return m ? { passed: Number(m[1]), failed: Number(m[2]), skipped: Number(m[3] ?? 0) } : undefined;
+}
+
+/**
+ * Clones the committed HEAD of the project into an empty temporary folder and times `npm ci`
+ * and `npm test` there, with this process's Node first on the PATH; throws if either fails.
+ * The folder is removed afterwards.
+ */
+export function measureFreshClone(log: (line: string) => void = () => undefined): CloneFigures {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-bench-clone-"));
+    try {
+        const dir = path.join(tmp, "kubelab");
+        const git = spawnSync("git", ["clone", "--quiet", "--no-hardlinks", ROOT, dir], { encoding: "utf8" });
+        if (git.status !== 0) {
+            throw new Error(`git clone of ${ROOT} failed: ${(git.stderr || git.error?.message || "").trim()}`);
+        }
+        const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}` };
+        delete env.NODE_OPTIONS;
+        const timed = (args: string[]) => {
+            const start = process.hrtime.bigint();
+            const r = spawnSync("npm", args, { cwd: dir, env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+            const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+            if (r.status !== 0) {
+                throw new Error(`npm ${args.join(" ")} in a fresh clone exited ${r.status ?? r.signal ?? r.error?.message}: ${`${r.stdout}\n${r.stderr}`.trim().split("\n").slice(-5).join("\n")}`);
+            }
+            return { ms: elapsed, output: r.stdout };
+        };
+        const ci = timed(["ci"]);
+        log(`fresh clone: npm ci ${ci.ms.toFixed(0)} ms`);
+        const test = timed(["test"]);
+        const tests = testSummary(test.output);
+        if (!tests) {
+            throw new Error("npm test in a fresh clone printed no `tests: N passed, N failed` line");
+        }
+        log(`fresh clone: npm test ${test.ms.toFixed(0)} ms (${tests.passed} passed)`);
+        return { ciMs: ci.ms, testMs: test.ms, tests };
+    } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+    }
 }
 
 const summarize = (xs: Measured[]): Measured => ({ ms: median(xs.map(x => x.ms)), rssMb: Math.max(...xs.map(x => x.rssMb)) });
@@ -208,8 +270,10 @@ export function runBench(opts: BenchOptions): BenchResult {
                 log(`run ${i + 1}: check ${smallN * OBJECTS_PER_NAMESPACE} objects ${samples.small[i].ms.toFixed(0)} ms, ${largeN * OBJECTS_PER_NAMESPACE} objects ${samples.large[i].ms.toFixed(0)} ms`);
             }
         }
+        const clone = opts.clone ? measureFreshClone(log) : undefined;
         return {
             runs: opts.runs,
+            ...(clone ? { clone } : {}),
             plans: opts.plan ? stacks.map(st => ({ stack: st.stack, sdks: st.sdks, baseline: summarize(st.baseline), plan: summarize(st.plan) })) : undefined,
             check: opts.check ? {
                 small: { ...summarize(samples.small), objects: smallN * OBJECTS_PER_NAMESPACE },
@@ -246,6 +310,15 @@ export function benchTable(r: BenchResult, when = new Date()): string {
             [`check peak RSS (${count(large.objects)} objects)`, mb(large.rssMb), `≤ ${TARGETS.checkRssMb} MB: ${met(large.rssMb <= TARGETS.checkRssMb)}`],
         );
     }
+    if (r.clone) {
+        const { ciMs, testMs, tests } = r.clone;
+        const seconds = (x: number) => `${(x / 1000).toFixed(1)} s`;
+        rows.push([
+            `fresh clone of HEAD, nothing beside it: \`npm ci\`, then \`npm test\` (${count(tests.passed)} passed, ${tests.failed} failed${tests.skipped ? `, ${tests.skipped} skipped` : ""}; measured once)`,
+            `${seconds(ciMs)} + ${seconds(testMs)} = ${seconds(ciMs + testMs)}`,
+            `< ${TARGETS.cloneSeconds} s, green: ${met(ciMs + testMs < TARGETS.cloneSeconds * 1000 && tests.failed === 0)}`,
+        ]);
+    }
     const lines = [
         `\`npm run bench\` on ${when.toISOString().slice(0, 10)}: medians of ${r.runs} run(s), peak RSS the highest; Node ${process.version}, ${os.cpus().length} CPU(s); runs alternate so that load on the machine hits all alike.`,
         "",
@@ -266,7 +339,7 @@ export function replaceBenchSection(text: string, table: string, file = "README.
     return `${text.slice(0, start + README_START.length)}\n${table}\n${text.slice(end)}`;
 }
 
-const USAGE = "usage: npm run bench -- [--runs N] [--only plan|check] [--stacks a,b] [--objects SMALL,LARGE] [--write-readme] [--readme FILE]";
+const USAGE = "usage: npm run bench -- [--runs N] [--only plan|check|clone] [--stacks a,b] [--objects SMALL,LARGE] [--write-readme] [--readme FILE]";
 
 /** The command line as options; throws a one-line error naming the bad option. */
 export function parseOptions(argv: string[]): BenchOptions & { readme?: string } {
@@ -291,8 +364,8 @@ export function parseOptions(argv: string[]): BenchOptions & { readme?: string }
     if (!Number.isInteger(runs) || runs < 1) {
         throw new Error(`--runs ${values.runs}: give a whole number of runs, 1 or more`);
     }
-    if (values.only !== undefined && values.only !== "plan" && values.only !== "check") {
-        throw new Error(`--only ${values.only}: give plan or check`);
+    if (values.only !== undefined && !["plan", "check", "clone"].includes(values.only)) {
+        throw new Error(`--only ${values.only}: give plan, check or clone`);
     }
     const objects = values.objects.split(",").map(Number);
     if (objects.length !== 2 || objects.some(n => !Number.isInteger(n) || n < OBJECTS_PER_NAMESPACE) || objects[0] >= objects[1]) {
@@ -305,7 +378,8 @@ export function parseOptions(argv: string[]): BenchOptions & { readme?: string }
         throw new Error(`--stacks ${values.stacks}: give stacks that have a stack file in stacks/ (${known.join(", ")})`);
     }
     const readme = values.readme !== undefined ? path.resolve(values.readme) : values["write-readme"] ? path.join(ROOT, "README.md") : undefined;
-    return { runs, plan: values.only !== "check", stacks, check: values.only !== "plan", objects: [objects[0], objects[1]], readme };
+    const only = (what: string) => values.only === undefined || values.only === what;
+    return { runs, plan: only("plan"), stacks, check: only("check"), clone: only("clone"), objects: [objects[0], objects[1]], readme };
 }
 
 function main(): number {
