@@ -71,21 +71,6 @@ describe("ts-hook (tools/ts-hook.js)", function () {
         assert.strictEqual(fs.readdirSync(cache).length, 2);
     });
 
-    it("warm() fills the cache for files not loaded yet, so that a later start transpiles nothing, and skips a broken file", () => {
-        const good = path.join(tmp, "warmed.ts");
-        const broken = path.join(tmp, "warm-broken.ts");
-        fs.writeFileSync(good, `export const answer: number = 42;\n`);
-        fs.writeFileSync(broken, `export const b: number = ;\n`);
-        const script = `process.stdout.write(String(require(${JSON.stringify(HOOK)}).warm(${JSON.stringify([good, broken])})))`;
-        const env: NodeJS.ProcessEnv = { ...process.env, KUBELAB_TS_CACHE: cache };
-        const warmed = spawnSync(process.execPath, ["-e", script], { cwd: ROOT, env, encoding: "utf8" });
-        assert.strictEqual(warmed.status, 0, warmed.stderr);
-        assert.strictEqual(warmed.stdout, "1", "one file transpiled, the broken one skipped");
-        assert.strictEqual(fs.readdirSync(cache).length, 1);
-        const r = load(good, cache);
-        assert.deepStrictEqual(r.report, { exports: { answer: 42 }, hits: 1, transpiled: 0, cacheWritable: true, typescriptLoaded: false });
-    });
-
     it("fails a source with a syntax error, naming the file, line and message (and caches nothing)", () => {
         const file = path.join(tmp, "broken.ts");
         fs.writeFileSync(file, `export const a = 1;\n\nexport const b: number = ;\n`);

@@ -234,34 +234,6 @@ function prepareStackTrace(error, frames) {
     return stack;
 }
 
-/**
- * Puts the JavaScript of `files` (TypeScript sources) into the cache, transpiling those it lacks,
- * and returns how many it transpiled. For a parent that is about to start processes which will
- * each load these files (the test runner's workers, the commands the tests start): on a cold
- * cache they would each load TypeScript and transpile the same files. A file that can't be read
- * or has a syntax error is skipped here; loading it reports the error.
- * @param {string[]} files
- */
-function warm(files) {
-    if (!cacheUsable()) {
-        return 0;
-    }
-    let transpiled = 0;
-    for (const file of files) {
-        try {
-            const source = fs.readFileSync(file, "utf8");
-            const entry = path.join(cacheDir, `${cacheKey(file, source)}.js`);
-            if (!fs.existsSync(entry)) {
-                store(entry, transpile(file, source));
-                transpiled++;
-            }
-        } catch {
-            // reported when the file is loaded
-        }
-    }
-    return transpiled;
-}
-
 const previous = extensions[".ts"];
 /** @type {Loader & { kubelabTsHook?: true }} */
 const loadTypeScript = (module, filename) => {
@@ -293,4 +265,4 @@ if (!(/** @type {{ kubelabTsHook?: true } | undefined} */ (previous))?.kubelabTs
     }
 }
 
-module.exports = { COMPILER_OPTIONS, FORMAT, cacheDir, cacheKey, stats, warm };
+module.exports = { COMPILER_OPTIONS, FORMAT, cacheDir, cacheKey, stats };
