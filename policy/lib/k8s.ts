@@ -42,14 +42,18 @@ export interface KubeObject {
 export const WORKLOAD_KINDS = ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
+/** Parsed type tokens: a stack has a handful of types, and every policy asks about every resource's. */
+const parsedTypes = new Map<string, Readonly<{ apiVersion: string; kind: string }> | undefined>();
+
 /** `kubernetes:apps/v1:Deployment` → { apiVersion: "apps/v1", kind: "Deployment" }; core group is `core/v1` → `v1`. */
-export function parseType(type: string): { apiVersion: string; kind: string } | undefined {
-    const m = /^kubernetes:([^:]+):([A-Za-z0-9]+)$/.exec(type);
-    if (!m) {
-        return undefined;
+export function parseType(type: string): Readonly<{ apiVersion: string; kind: string }> | undefined {
+    if (parsedTypes.has(type)) {
+        return parsedTypes.get(type);
     }
-    const apiVersion = m[1].startsWith("core/") ? m[1].slice("core/".length) : m[1];
-    return { apiVersion, kind: m[2] };
+    const m = /^kubernetes:([^:]+):([A-Za-z0-9]+)$/.exec(type);
+    const parsed = m ? Object.freeze({ apiVersion: m[1].startsWith("core/") ? m[1].slice("core/".length) : m[1], kind: m[2] }) : undefined;
+    parsedTypes.set(type, parsed);
+    return parsed;
 }
 
 /** The Pulumi type token for an apiVersion and kind: `v1`, `Service` → `kubernetes:core/v1:Service`. */
