@@ -6,7 +6,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { OBJECTS_PER_NAMESPACE, README_END, README_START, benchTable, median, parseOptions, stackNames, replaceBenchSection, scaleManifests, testSummary } from "../tools/bench";
+import { OBJECTS_PER_NAMESPACE, README_END, README_START, benchTable, median, parseOptions, stackNames, replaceBenchSection, scaleManifests, testSummary, cloneUnavailable } from "../tools/bench";
 import { checkPaths } from "../tools/check-lib";
 
 describe("npm run bench", () => {
@@ -44,6 +44,16 @@ describe("npm run bench", () => {
             "| fresh clone of HEAD, nothing beside it: `npm ci`, then `npm test` (960 passed, 0 failed; measured once) | 18.0 s + 40.0 s = 58.0 s | < 60 s, green: met |");
         assert.match(row({ ciMs: 20000, testMs: 45000, tests: { passed: 960, failed: 0, skipped: 0 } }) ?? "", /= 65\.0 s \| < 60 s, green: \*\*NOT met\*\* \|$/);
         assert.match(row({ ciMs: 10000, testMs: 20000, tests: { passed: 950, failed: 2, skipped: 1 } }) ?? "", /950 passed, 2 failed, 1 skipped.*\*\*NOT met\*\*/);
+    });
+
+    it("says before measuring when a fresh clone can't be made: a folder that is no git checkout", () => {
+        assert.strictEqual(cloneUnavailable(), undefined, "the project itself is a checkout with a commit");
+        const bare = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-bench-nogit-"));
+        try {
+            assert.match(cloneUnavailable(bare) ?? "", /is not a git checkout with a commit$/);
+        } finally {
+            fs.rmSync(bare, { recursive: true, force: true });
+        }
     });
 
     it("reads the closing line of npm test, with or without skipped tests", () => {

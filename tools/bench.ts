@@ -161,6 +161,18 @@ export function testSummary(output: string): TestSummary | undefined {
 }
 
 /**
+ * Why a fresh clone can't be measured here (no git, or the project is not a checkout with a
+ * commit), or undefined when it can; asked before minutes of other measuring, not after.
+ */
+export function cloneUnavailable(root = ROOT): string | undefined {
+    const r = spawnSync("git", ["-C", root, "rev-parse", "--verify", "--quiet", "HEAD"], { encoding: "utf8" });
+    if (r.error) {
+        return `git is not available (${r.error.message})`;
+    }
+    return r.status === 0 ? undefined : `${root} is not a git checkout with a commit`;
+}
+
+/**
  * Clones the committed HEAD of the project into an empty temporary folder and times `npm ci`
  * and `npm test` there, with this process's Node first on the PATH; throws if either fails.
  * The folder is removed afterwards.
@@ -386,13 +398,20 @@ function main(): number {
     let opts: ReturnType<typeof parseOptions>;
     try {
         opts = parseOptions(process.argv.slice(2));
+        // Fail before minutes of measuring, not after.
         if (opts.readme) {
-            // Fail before minutes of measuring, not after.
             replaceBenchSection(fs.readFileSync(opts.readme, "utf8"), "", path.basename(opts.readme));
+        }
+        const noClone = opts.clone ? cloneUnavailable() : undefined;
+        if (noClone) {
+            throw new Error(`the fresh-clone measurement clones the committed HEAD, but ${noClone}; measure the rest with --only plan or --only check`);
         }
     } catch (err) {
         console.error(`error: ${(err as Error).message}\n${USAGE}`);
         return 2;
+    }
+    if (opts.clone && spawnSync("git", ["-C", ROOT, "status", "--porcelain", "--untracked-files=no"], { encoding: "utf8" }).stdout.trim()) {
+        console.error("note: the working tree has uncommitted changes; the fresh clone measures the committed HEAD without them");
     }
     try {
         const table = benchTable(runBench({ ...opts, log: line => console.error(line) }));
