@@ -17,7 +17,7 @@ interface Run {
     status: number | null;
     stderr: string;
     /** What the child printed: the loaded module's exports and the hook's counters. */
-    report?: { exports: unknown; hits: number; transpiled: number; cacheWritable: boolean; typescriptLoaded: boolean };
+    report?: { exports: unknown; hits: number; transpiled: number; pruned: number; cacheWritable: boolean; typescriptLoaded: boolean };
 }
 
 /** Requires `file` in a fresh node process with the hook and `cache` as its cache folder. */
@@ -49,14 +49,14 @@ describe("ts-hook (tools/ts-hook.js)", function () {
         fs.writeFileSync(file, `const n: number = 41;\nexport const answer = n + 1;\n`);
         const first = load(file, cache);
         assert.strictEqual(first.status, 0, first.stderr);
-        assert.deepStrictEqual(first.report, { exports: { answer: 42 }, hits: 0, transpiled: 1, cacheWritable: true, typescriptLoaded: true });
+        assert.deepStrictEqual(first.report, { exports: { answer: 42 }, hits: 0, transpiled: 1, pruned: 0, cacheWritable: true, typescriptLoaded: true });
         const entries = fs.readdirSync(cache);
         assert.strictEqual(entries.length, 1);
         assert.match(entries[0], /^[0-9a-f]{64}\.js$/);
 
         const second = load(file, cache);
         assert.strictEqual(second.status, 0, second.stderr);
-        assert.deepStrictEqual(second.report, { exports: { answer: 42 }, hits: 1, transpiled: 0, cacheWritable: true, typescriptLoaded: false });
+        assert.deepStrictEqual(second.report, { exports: { answer: 42 }, hits: 1, transpiled: 0, pruned: 0, cacheWritable: true, typescriptLoaded: false });
     });
 
     it("gives a changed source a new cache entry, so its old output is never served", () => {
@@ -67,8 +67,34 @@ describe("ts-hook (tools/ts-hook.js)", function () {
         fs.writeFileSync(file, `export const version: string = "two";\n`);
         const changed = load(file, cache);
         assert.strictEqual(changed.status, 0, changed.stderr);
-        assert.deepStrictEqual(changed.report, { exports: { version: "two" }, hits: 0, transpiled: 1, cacheWritable: true, typescriptLoaded: true });
+        assert.deepStrictEqual(changed.report, { exports: { version: "two" }, hits: 0, transpiled: 1, pruned: 0, cacheWritable: true, typescriptLoaded: true });
         assert.strictEqual(fs.readdirSync(cache).length, 2);
+    });
+
+    it("marks an entry it reads as used, and on its next write removes entries unused for 30 days, only its own", () => {
+        const used = path.join(tmp, "used.ts");
+        fs.writeFileSync(used, `export const used = true;\n`);
+        assert.strictEqual(load(used, cache).status, 0);
+        const [usedEntry] = fs.readdirSync(cache);
+        const daysAgo = (days: number) => new Date(Date.now() - days * 24 * 3600 * 1000);
+        // An entry of a source long since changed, one read 40 days ago, and a file the hook did not write.
+        const stale = path.join(cache, `${"ab".repeat(32)}.js`);
+        const foreign = path.join(cache, "notes.txt");
+        fs.writeFileSync(stale, "// old\n");
+        fs.writeFileSync(foreign, "mine\n");
+        for (const f of [stale, foreign, path.join(cache, usedEntry)]) {
+            fs.utimesSync(f, daysAgo(40), daysAgo(40));
+        }
+        // A read marks the used entry; then a new file's write prunes what is still old.
+        const read = load(used, cache);
+        assert.deepStrictEqual([read.report?.hits, read.report?.pruned], [1, 0]);
+        const fresh = path.join(tmp, "fresh.ts");
+        fs.writeFileSync(fresh, `export const fresh = 1;\n`);
+        const written = load(fresh, cache);
+        assert.deepStrictEqual([written.report?.transpiled, written.report?.pruned], [1, 1]);
+        assert.deepStrictEqual(fs.readdirSync(cache).filter(n => n !== usedEntry).length, 2, "the fresh entry and notes.txt");
+        assert.ok(!fs.existsSync(stale), "the stale entry is gone");
+        assert.ok(fs.existsSync(foreign) && fs.existsSync(path.join(cache, usedEntry)));
     });
 
     it("fails a source with a syntax error, naming the file, line and message (and caches nothing)", () => {
@@ -89,7 +115,7 @@ describe("ts-hook (tools/ts-hook.js)", function () {
         for (let i = 0; i < 2; i++) {
             const r = load(file, path.join(blocker, "cache"));
             assert.strictEqual(r.status, 0, r.stderr);
-            assert.deepStrictEqual(r.report, { exports: { ok: true }, hits: 0, transpiled: 1, cacheWritable: false, typescriptLoaded: true });
+            assert.deepStrictEqual(r.report, { exports: { ok: true }, hits: 0, transpiled: 1, pruned: 0, cacheWritable: false, typescriptLoaded: true });
         }
     });
 

@@ -10,9 +10,10 @@
  * The cache is `node_modules/.cache/kubelab-ts/` (KUBELAB_TS_CACHE names another folder). Each
  * entry is named by the SHA-256 of everything its output depends on: the file's path and text,
  * the TypeScript version, the compiler options and this hook's FORMAT; a changed source gets a
- * new name, so an entry is never stale. Entries of deleted or changed files are simply never read
- * again (delete the folder to reclaim the space). If the folder can't be created or written, the
- * hook transpiles in memory on every start instead.
+ * new name, so an entry is never stale. An entry read is marked as used (its modification time,
+ * at most daily); entries unused for 30 days (mostly those of sources since changed or deleted)
+ * are removed when a new entry is written. If the folder can't be created or written, the hook
+ * transpiles in memory on every start instead.
  *
  * Types are not checked here: `npm run typecheck` does that. Syntax errors fail the require with
  * the file, line and message. Files under node_modules are left to Node (no package ships .ts
@@ -53,7 +54,7 @@ const nodeModules = `${path.sep}node_modules${path.sep}`;
 const extensions = /** @type {Record<string, Loader | undefined>} */ (/** @type {unknown} */ (Module._extensions));
 
 /** What this process did, for tests and for curiosity (KUBELAB_TS_HOOK_DEBUG=1 prints it at exit). */
-const stats = { hits: 0, transpiled: 0, cacheWritable: /** @type {boolean | undefined} */ (undefined) };
+const stats = { hits: 0, transpiled: 0, pruned: 0, cacheWritable: /** @type {boolean | undefined} */ (undefined) };
 
 /** @type {string | undefined} */
 let tsVersion;
@@ -151,6 +152,7 @@ function compiled(filename) {
         try {
             const code = fs.readFileSync(entry, "utf8");
             stats.hits++;
+            touch(entry);
             return code;
         } catch {
             // not cached yet
@@ -159,8 +161,64 @@ function compiled(filename) {
     const code = transpile(filename, source);
     if (entry) {
         store(entry, code);
+        prune();
     }
     return code;
+}
+
+/** How long an entry may go unused before a later write removes it. */
+const UNUSED_DAYS = 30;
+/** The name of an entry: the hex SHA-256 of its inputs. Nothing else in the folder is ever removed. */
+const ENTRY_NAME = /^[0-9a-f]{64}\.js$/;
+
+/**
+ * Marks `entry` as used now (its modification time), so that {@link prune} keeps it; an entry is
+ * touched at most once a day. Failures are ignored.
+ * @param {string} entry
+ */
+function touch(entry) {
+    try {
+        const now = Date.now();
+        if (now - fs.statSync(entry).mtimeMs > 24 * 3600 * 1000) {
+            fs.utimesSync(entry, new Date(now), new Date(now));
+        }
+    } catch {
+        // an entry that can't be touched may be pruned and transpiled again: no harm
+    }
+}
+
+let pruned = false;
+
+/**
+ * Removes the entries unused for {@link UNUSED_DAYS} days (those of sources since changed or
+ * deleted, mostly), once per process and only after writing a new entry, so that the cache
+ * doesn't grow with every edit. A removed entry still needed is transpiled again; a process
+ * reading one at that moment transpiles instead. Failures are ignored.
+ */
+function prune() {
+    if (pruned) {
+        return;
+    }
+    pruned = true;
+    const cutoff = Date.now() - UNUSED_DAYS * 24 * 3600 * 1000;
+    try {
+        for (const name of fs.readdirSync(cacheDir)) {
+            if (!ENTRY_NAME.test(name)) {
+                continue;
+            }
+            const file = path.join(cacheDir, name);
+            try {
+                if (fs.statSync(file).mtimeMs < cutoff) {
+                    fs.rmSync(file, { force: true });
+                    stats.pruned++;
+                }
+            } catch {
+                // gone already, or not ours to remove
+            }
+        }
+    } catch {
+        // no folder to read: nothing to prune
+    }
 }
 
 /**
