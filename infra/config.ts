@@ -150,6 +150,12 @@ export interface RawConfig {
     values: Record<string, unknown>;
     /** Keys (without the namespace) whose values are `secure:` in the stack file. */
     secretKeys: Set<string>;
+    /**
+     * Whether the engine runs a preview (`pulumi preview`, the offline plan's default) rather
+     * than an update. Checks that only matter for what gets deployed (a placeholder image the
+     * nodes could never pull) refuse in updates only. Unset counts as a preview.
+     */
+    preview?: boolean;
 }
 
 /** Reads the project's config from the Pulumi runtime. */
@@ -168,7 +174,7 @@ export function readConfig(): RawConfig {
             secretKeys.add(key);
         }
     }
-    return { project, values, secretKeys };
+    return { project, values, secretKeys, preview: pulumi.runtime.isDryRun() };
 }
 
 /**

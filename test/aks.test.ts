@@ -12,7 +12,7 @@ import { Plan, ROOT, exitCodeOf, plan } from "../tools/plan-lib";
 import { ProgramFailure } from "../tools/recorder";
 import { UNKNOWN_SENTINEL } from "../tools/render";
 import { SECRET_MARKER, buildReport } from "../tools/report";
-import { onlyResource, platformStack } from "./helpers";
+import { deployedStack, onlyResource, platformStack } from "./helpers";
 import { StackConfig, loadStackConfig } from "../tools/stack-config";
 import { LAB_NAMES } from "../components/labs/registry";
 import { MOCK_SUBSCRIPTION_ID } from "../tools/cloud-mocks/azure";
@@ -165,7 +165,7 @@ describe("AKS platform: the aks stack", function () {
     });
 
     it("in an update, reads the kubeconfig with listManagedClusterUserCredentials, decoded, and exports it only as a secret", async () => {
-        const q = await plan("aks", { update: true });
+        const q = await plan("aks", { config: deployedStack("aks"), update: true });
         const root = q.recording.resources[0];
         const exported = (root.outputs ?? {}).kubeconfig as Wire;
         assert.strictEqual(exported[SECRET_SIG], SECRET_VALUE_SIG, "the stack output is a secret");

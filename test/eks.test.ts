@@ -18,7 +18,7 @@ import { Plan, ROOT, exitCodeOf, plan } from "../tools/plan-lib";
 import { ProgramFailure, RecordedResource } from "../tools/recorder";
 import { UNKNOWN_SENTINEL } from "../tools/render";
 import { SECRET_MARKER, buildReport } from "../tools/report";
-import { onlyResource, platformStack } from "./helpers";
+import { deployedStack, onlyResource, platformStack } from "./helpers";
 import { StackConfig } from "../tools/stack-config";
 import { MOCK_ACCOUNT_ID } from "../tools/cloud-mocks/aws";
 
@@ -232,7 +232,7 @@ describe("EKS platform: the eks stack", function () {
     });
 
     it("in an update, the association names the CSI role's ARN in the stack's account", async () => {
-        const q = await plan("eks", { update: true });
+        const q = await plan("eks", { config: deployedStack("eks"), update: true });
         const role = named(q, T.role, "eks-ebs-csi-role");
         assert.match(String(role.state.arn), new RegExp(`^arn:aws:iam::${MOCK_ACCOUNT_ID}:role/eks-ebs-csi-role-[0-9a-f]{7}$`));
         assert.strictEqual(all(q, T.podIdentity).find(a => a.inputs.serviceAccount === "ebs-csi-controller-sa")!.inputs.roleArn, role.state.arn);

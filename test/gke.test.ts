@@ -12,7 +12,7 @@ import { Plan, ROOT, exitCodeOf, plan } from "../tools/plan-lib";
 import { ProgramFailure } from "../tools/recorder";
 import { UNKNOWN_SENTINEL } from "../tools/render";
 import { SECRET_MARKER, buildReport } from "../tools/report";
-import { onlyResource, platformStack } from "./helpers";
+import { deployedStack, onlyResource, platformStack } from "./helpers";
 import { StackConfig, loadStackConfig } from "../tools/stack-config";
 import { LAB_NAMES } from "../components/labs/registry";
 
@@ -144,7 +144,7 @@ describe("GKE platform: the gke stack", function () {
     });
 
     it("in an update, exports a kubeconfig that authenticates with gke-gcloud-auth-plugin, only as a secret", async () => {
-        const q = await plan("gke", { update: true });
+        const q = await plan("gke", { config: deployedStack("gke"), update: true });
         const exported = (q.recording.resources[0].outputs ?? {}).kubeconfig as Wire;
         assert.strictEqual(exported[SECRET_SIG], SECRET_VALUE_SIG, "the stack output is a secret");
         const config = parse(exported.value as string) as {

@@ -67,6 +67,19 @@ export function platformStack(platform: string, settings: Record<string, unknown
     return { ...stack, config: { ...stack.config, [key]: JSON.stringify({ ...section, ...settings }), "kubelab:labs": "[\"smilr\"]", ...extra } };
 }
 
+/** A catalog image the nodes could pull, as a user sets it before `pulumi up` (only a test's name: nothing pulls it offline). */
+export const PULLABLE_CATALOG_IMAGE = "registry.workshop.internal/netflix_movie_catalog:0.0.1";
+
+/**
+ * A cloud stack file as a user deploys it: its movie-catalog image, a placeholder under
+ * example.com that an update refuses, replaced by the one the user pushed.
+ */
+export function deployedStack(platform: string): StackConfig {
+    const stack = loadStackConfig(ROOT, platform);
+    const catalog = JSON.parse(stack.config["kubelab:movie-catalog"] ?? "{}") as Record<string, unknown>;
+    return { ...stack, config: { ...stack.config, "kubelab:movie-catalog": JSON.stringify({ ...catalog, image: PULLABLE_CATALOG_IMAGE }) } };
+}
+
 /** The one recorded resource of `type` in a plan; fails naming what it found otherwise. */
 export function onlyResource(p: Plan, type: string): RecordedResource {
     const found = p.recording.resources.filter(r => r.type === type);

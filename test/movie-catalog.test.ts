@@ -17,6 +17,7 @@ import { toYaml } from "../tools/render";
 import { PlanReport, buildReport } from "../tools/report";
 import { PolicyPackConfigFile } from "../tools/policy-harness";
 import { StackConfig, loadStackConfig } from "../tools/stack-config";
+import { PULLABLE_CATALOG_IMAGE } from "./helpers";
 
 import out = k8s.types.output;
 interface Kinds {
@@ -32,7 +33,7 @@ interface Kinds {
 }
 
 const NS = "movie-catalog";
-const IMAGE = "registry.example.com/workshop/netflix_movie_catalog:0.0.1";
+const IMAGE = PULLABLE_CATALOG_IMAGE;
 const FIXTURE = path.join(ROOT, "test", "fixtures", "movie-catalog", "Pulumi.minikube.yaml");
 const MEMBERS = (n: number) => ({ statefulSetName: "mongo", serviceName: "mongo-service", replicas: n, port: 27017, setName: "myReplicaSet" });
 
@@ -283,6 +284,22 @@ describe("movie-catalog lab settings through the program", function () {
             const registered = err.registered;
             assert.deepStrictEqual(registered.filter(r => r.custom && !r.type.startsWith("pulumi:")).map(r => r.type), []);
         }
+    });
+
+    it("plans the cloud stack files' placeholder image in a preview, and an update refuses it naming the key, before anything is registered", async () => {
+        for (const stack of ["aks", "gke", "eks"]) {
+            const shipped = loadStackConfig(ROOT, stack);
+            assert.match(shipped.config["kubelab:movie-catalog"], /registry\.example\.com\//, `${stack}: the stack file carries the placeholder`);
+            await assert.rejects(plan(stack, { config: shipped, update: true }), (err: unknown) => {
+                assert.strictEqual(failureKind(err), "config");
+                const cause = err instanceof ProgramFailure ? err.cause : err;
+                assert.match(String((cause as Error).message), /^invalid config kubelab:movie-catalog\.image: .*registry\.example\.com is a name reserved for examples/);
+                assert.ok(err instanceof ProgramFailure && err.registered.every(r => r.type === "pulumi:pulumi:Stack"), "nothing registered");
+                return true;
+            }, stack);
+        }
+        const preview = await plan("gke");
+        assert.ok(preview.objects.some(o => o.kind === "Deployment" && JSON.stringify(o.object).includes("registry.example.com/netflix_movie_catalog")));
     });
 
     it("needs no image when the lab is off, but still checks its settings", async () => {

@@ -63,9 +63,10 @@ export interface LabDefinition<S> {
     /**
      * Checks what only a switched-on lab requires (a setting with no default, such as
      * movie-catalog's image), with the stack's other settings, before anything is registered;
-     * throws a config error naming the key. `project` is the config namespace (`kubelab`).
+     * throws a config error naming the key. `project` is the config namespace (`kubelab`);
+     * `preview` is false in an update, where what would only fail on the cluster is refused too.
      */
-    check?(settings: S, project: string): void;
+    check?(settings: S, project: string, preview: boolean): void;
     /**
      * Loads the lab's component module (a dynamic import), so that a stack loads only the labs it
      * deploys; the module exports `deploy`.
@@ -75,7 +76,7 @@ export interface LabDefinition<S> {
 
 /** Declares a lab: its settings schema, what it needs from the cluster, its module and (optionally) what a switched-on instance requires, typed together. */
 export function defineLab<S>(
-    settings: z.ZodType<S>, needs: ClusterNeeds, load: () => Promise<{ deploy: LabDeploy<S> }>, check?: (settings: S, project: string) => void,
+    settings: z.ZodType<S>, needs: ClusterNeeds, load: () => Promise<{ deploy: LabDeploy<S> }>, check?: (settings: S, project: string, preview: boolean) => void,
 ): LabDefinition<S> {
     return { settings, needs, load, ...(check ? { check } : {}) };
 }

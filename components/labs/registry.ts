@@ -12,7 +12,7 @@ import { z } from "zod";
 import { ConfigError, HOST_NAME, dnsLabel, matching, oneOf, section, setting } from "../../infra/config";
 import { DeployedLab, KNOWN_LAB_NAMES, KnownLabName, LabContext, LabDefinition, LabInstance, defineLab } from "./lab";
 import { knoteSettings } from "./knote/settings";
-import { movieCatalogSettings, requireCatalogImage } from "./movie-catalog/settings";
+import { checkCatalogImage, movieCatalogSettings } from "./movie-catalog/settings";
 import { nanomonSettings } from "./nanomon/settings";
 import { productionGradeSettings } from "./production-grade/settings";
 import { smilrSettings } from "./smilr/settings";
@@ -22,7 +22,7 @@ export const LABS = {
     smilr: defineLab(smilrSettings, { ingress: true, metrics: false, storage: true }, () => import("./smilr")),
     knote: defineLab(knoteSettings, { ingress: true, metrics: false, storage: true }, () => import("./knote")),
     nanomon: defineLab(nanomonSettings, { ingress: true, metrics: true, storage: true }, () => import("./nanomon")),
-    "movie-catalog": defineLab(movieCatalogSettings, { ingress: true, metrics: false, storage: true }, () => import("./movie-catalog"), requireCatalogImage),
+    "movie-catalog": defineLab(movieCatalogSettings, { ingress: true, metrics: false, storage: true }, () => import("./movie-catalog"), checkCatalogImage),
     "production-grade": defineLab(productionGradeSettings, { ingress: true, metrics: true, storage: true }, () => import("./production-grade")),
 } satisfies { [K in KnownLabName]?: unknown };
 
@@ -116,14 +116,14 @@ export function checkHosts(entries: readonly LabEntry[], written: readonly unkno
 }
 
 /** Runs each switched-on lab's own check (see {@link LabDefinition.check}); throws a config error naming the key. */
-export function checkLabs(instances: readonly LabEntry[], settings: { [K in LabName]: SettingsOf<K> }, project: string): void {
+export function checkLabs(instances: readonly LabEntry[], settings: { [K in LabName]: SettingsOf<K> }, project: string, preview = true): void {
     for (const lab of new Set(instances.map(i => i.lab))) {
-        checkOne(lab, settings[lab], project);
+        checkOne(lab, settings[lab], project, preview);
     }
 }
 
-function checkOne<K extends LabName>(lab: K, settings: SettingsOf<K>, project: string): void {
-    DEFINITIONS[lab].check?.(settings, project);
+function checkOne<K extends LabName>(lab: K, settings: SettingsOf<K>, project: string, preview: boolean): void {
+    DEFINITIONS[lab].check?.(settings, project, preview);
 }
 
 /** What the lab instances switched on need from the cluster together. */

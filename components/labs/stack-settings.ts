@@ -48,7 +48,7 @@ export function loadSettings(raw: RawConfig = readConfig()): Settings {
     checkHosts(parsed.labs, Array.isArray(raw.values.labs) ? raw.values.labs : [], parsed.ingressHost, `${raw.project}:`);
     warnAboutSecrets(raw);
     const lab = Object.fromEntries(Object.keys(labSectionsShape).map(name => [name, parsed[name as LabName]])) as Settings["lab"];
-    checkLabs(parsed.labs, lab, raw.project);
+    checkLabs(parsed.labs, lab, raw.project, raw.preview ?? true);
     return {
         ...platformLayerSettings(parsed, raw),
         labs: parsed.labs,

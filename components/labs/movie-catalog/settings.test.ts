@@ -3,8 +3,8 @@
  * itself. (The rendered lab is checked against LABS.md §5 in test/movie-catalog.test.ts.)
  */
 import * as assert from "assert";
-import { MissingConfigError, parseConfig, section } from "../../../infra/config";
-import { movieCatalogSettings, requireCatalogImage } from "./settings";
+import { ConfigError, MissingConfigError, parseConfig, section } from "../../../infra/config";
+import { checkCatalogImage, movieCatalogSettings, placeholderRegistry, requireCatalogImage } from "./settings";
 
 /** Parses `value` as the stack's `kubelab:movie-catalog`, so that errors name kubelab:movie-catalog.<key>. */
 const parseSection = (value: unknown) => parseConfig(section({ "movie-catalog": movieCatalogSettings }), { "movie-catalog": value }, "kubelab:")["movie-catalog"];
@@ -49,6 +49,36 @@ describe("movie-catalog settings (kubelab:movie-catalog)", () => {
             return true;
         });
         assert.throws(() => requireCatalogImage(parseSection({}), "other"), /^MissingConfigError: missing required config other:movie-catalog\.image/);
+    });
+
+    it("tells a placeholder registry (a name reserved for examples, never resolvable) from real ones", () => {
+        for (const [image, host] of [
+            ["registry.example.com/netflix_movie_catalog:0.0.1", "registry.example.com"],
+            ["Example.ORG/catalog:1", "example.org"],
+            ["registry.example.net:5000/team/catalog:1", "registry.example.net"],
+            ["registry.workshop.test/catalog:1", "registry.workshop.test"],
+            ["images.invalid/catalog:1", "images.invalid"],
+            ["hub.lab.example/catalog:1", "hub.lab.example"],
+        ]) {
+            assert.strictEqual(placeholderRegistry(image), host, image);
+        }
+        for (const image of ["me/catalog:1", "netflix_movie_catalog:0.0.1", "myacr.azurecr.io/catalog:1", "localhost:5000/catalog:1",
+            "registry.example.com.evil.io/catalog:1", "notexample.com/catalog:1", "ghcr.io/example/catalog:1"]) {
+            assert.strictEqual(placeholderRegistry(image), undefined, image);
+        }
+    });
+
+    it("accepts a placeholder image in a preview, and refuses it in an update naming the key, the value and what to do", () => {
+        const placeholder = parseSection({ image: "registry.example.com/netflix_movie_catalog:0.0.1" });
+        assert.doesNotThrow(() => checkCatalogImage(placeholder, "kubelab", true));
+        assert.doesNotThrow(() => checkCatalogImage(parseSection({ image: "myacr.azurecr.io/catalog:1" }), "kubelab", false));
+        assert.throws(() => checkCatalogImage(placeholder, "kubelab", false), (e: Error) => {
+            assert.ok(e instanceof ConfigError);
+            assert.strictEqual(e.key, "kubelab:movie-catalog.image");
+            assert.match(e.message, /^invalid config kubelab:movie-catalog\.image: "registry\.example\.com\/netflix_movie_catalog:0\.0\.1" is not allowed; expected an image the nodes can pull: registry\.example\.com is a name reserved for examples and never resolves; no public image/);
+            return true;
+        });
+        assert.throws(() => checkCatalogImage(parseSection({}), "kubelab", true), MissingConfigError, "still required in a preview");
     });
 
     it("allows 1 to 7 replica-set members (every member votes), as numbers or as pulumi config set stores them", () => {

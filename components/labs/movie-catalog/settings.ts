@@ -12,10 +12,11 @@
  * ```
  *
  * The schema is read even when the lab is off (so typos show), so `image` is optional here and
- * required by {@link requireCatalogImage} when an instance is deployed.
+ * required by {@link requireCatalogImage} when an instance is deployed; an update refuses a
+ * placeholder under a reserved example domain ({@link checkCatalogImage}).
  */
 import { z } from "zod";
-import { MissingConfigError, dnsLabel, section, setting, storage, wholeNumber } from "../../../infra/config";
+import { ConfigError, MissingConfigError, dnsLabel, section, setting, storage, wholeNumber } from "../../../infra/config";
 import { MAX_VOTING_MEMBERS } from "../../data/mongo-rs-init";
 
 /** Most catalog pods a stack may ask for. */
@@ -77,4 +78,33 @@ export function requireCatalogImage(settings: MovieCatalogSettings, project = "k
         throw new MissingConfigError(`${project}:movie-catalog.image`, `${CATALOG_IMAGE_ALLOWED}; ${NO_PUBLIC_IMAGE}`);
     }
     return settings.image;
+}
+
+/**
+ * The registry host of `image` when it is one of the names reserved for examples, which never
+ * resolve (RFC 2606: example.com, example.net, example.org and the .example, .test and
+ * .invalid domains), such as the cloud stack files' placeholder; undefined otherwise.
+ */
+export function placeholderRegistry(image: string): string | undefined {
+    const first = image.split("/")[0];
+    if (!image.includes("/") || !/[.:]/.test(first)) {
+        return undefined; // a Docker Hub image: no registry host
+    }
+    const host = first.replace(/:\d+$/, "").toLowerCase();
+    return /(^|\.)example\.(com|net|org)$|\.(example|test|invalid)$|^(example|test|invalid)$/.test(host) ? host : undefined;
+}
+
+/**
+ * The lab's check (see LabDefinition.check): the image is required when the lab is on, and in
+ * an update it may not be a placeholder under a reserved example domain, which the nodes could
+ * never pull (the Deployment would wait in ImagePullBackOff until Pulumi's timeout). Previews
+ * and the offline plan accept the placeholder, so that the stack files as shipped can be planned.
+ */
+export function checkCatalogImage(settings: MovieCatalogSettings, project: string, preview: boolean): void {
+    const image = requireCatalogImage(settings, project);
+    const host = preview ? undefined : placeholderRegistry(image);
+    if (host) {
+        throw new ConfigError(`${project}:movie-catalog.image`, image,
+            `an image the nodes can pull: ${host} is a name reserved for examples and never resolves; ${NO_PUBLIC_IMAGE}`);
+    }
 }
