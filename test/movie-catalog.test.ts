@@ -11,13 +11,13 @@ import * as path from "path";
 import { connectionString, initJobName, replicaSetInitScript } from "../components/data/mongo-rs-init";
 import { doubled } from "../components/labs/movie-catalog";
 import { diffExitCode, diffReports, formatDiff } from "../tools/diff";
-import { Plan, ROOT, exitCodeOf, failureKind, plan } from "../tools/plan-lib";
+import { Plan, ROOT, exitCodeOf, failureKind, plan, planSummary } from "../tools/plan-lib";
 import { ProgramFailure } from "../tools/recorder";
 import { toYaml } from "../tools/render";
 import { PlanReport, buildReport } from "../tools/report";
 import { PolicyPackConfigFile } from "../tools/policy-harness";
 import { StackConfig, loadStackConfig } from "../tools/stack-config";
-import { PULLABLE_CATALOG_IMAGE } from "./helpers";
+import { PULLABLE_CATALOG_IMAGE, deployedStack } from "./helpers";
 
 import out = k8s.types.output;
 interface Kinds {
@@ -298,8 +298,17 @@ describe("movie-catalog lab settings through the program", function () {
                 return true;
             }, stack);
         }
+        // A preview plans it, and says (as pulumi preview would, among its diagnostics) that the update will refuse it.
         const preview = await plan("gke");
         assert.ok(preview.objects.some(o => o.kind === "Deployment" && JSON.stringify(o.object).includes("registry.example.com/netflix_movie_catalog")));
+        const warned = (preview.recording.warnings ?? []).filter(w => w.startsWith("kubelab:movie-catalog.image is registry.example.com/"));
+        assert.strictEqual(warned.length, 1, JSON.stringify(preview.recording.warnings));
+        assert.match(warned[0], /pulumi up will refuse it/);
+        assert.ok(planSummary(preview, { out: "o", reportFile: "r" }).includes(`  warning: ${warned[0]}`), "the plan prints it");
+        assert.deepStrictEqual(buildReport(preview, { outDir: "o" }).warnings, preview.recording.warnings, "and reports it");
+        // A real image: no warning.
+        const real = await plan("gke", { config: deployedStack("gke") });
+        assert.deepStrictEqual((real.recording.warnings ?? []).filter(w => w.includes("movie-catalog.image")), []);
     });
 
     it("needs no image when the lab is off, but still checks its settings", async () => {

@@ -107,6 +107,9 @@ describe("recorder: what the offline plan can't render", function () {
         // No previous plan: a first deploy, whose stack has no outputs yet.
         const first = await readOwn();
         assert.strictEqual(first.resources.find(r => r.type === "pulumi:pulumi:Stack")?.outputs?.size, undefined);
+        // The SDK's warning about it is kept with the recording (pulumi preview shows it among its diagnostics), not printed.
+        assert.deepStrictEqual(first.warnings, ["Undefined value (size) will not show as a stack output."]);
+        assert.deepStrictEqual(rec.warnings, []);
         await assert.rejects(recordProgram(async () => {
             new pulumi.StackReference("kubelab/other");
             return {};

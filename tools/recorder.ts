@@ -76,6 +76,31 @@ export interface Recording {
     stackOutputs: Record<string, unknown>;
     /** Remote components and Helm releases: their objects are made at deploy time, so they are not in the plan. */
     notRenderedOffline: NotRenderedOffline[];
+    /** What the program (or the SDK) logged as warnings (`pulumi.log.warn`), in order: `pulumi preview` shows them as diagnostics. */
+    warnings?: string[];
+}
+
+/**
+ * Without an engine to log to (the mocks have none), `pulumi.log.warn` writes
+ * `warning: [runtime] <message>` to console.warn (@pulumi/pulumi/log). While `work` runs, those
+ * lines are kept in the returned list instead of printed; anything else passes through.
+ */
+async function keepingWarnings<T>(work: () => Promise<T>): Promise<{ result: T; warnings: string[] }> {
+    const warnings: string[] = [];
+    const original = console.warn;
+    console.warn = (...args: unknown[]) => {
+        const m = args.length === 1 && typeof args[0] === "string" ? /^warning: \[runtime\] ([\s\S]*)$/.exec(args[0]) : null;
+        if (m) {
+            warnings.push(m[1]);
+        } else {
+            original.apply(console, args);
+        }
+    };
+    try {
+        return { result: await work(), warnings };
+    } finally {
+        console.warn = original;
+    }
 }
 
 type ResourceCallback = (err: Error | null, response: RegisterResourceResponse | undefined) => void;
@@ -268,9 +293,12 @@ export async function recordProgram(program: Program, opts: RecordOptions): Prom
     process.on("uncaughtException", onUncaught);
     let failure: unknown;
     let stackOutputs: Record<string, unknown> = {};
+    let warnings: string[] = [];
     try {
         try {
-            stackOutputs = (await pulumi.runtime.runInPulumiStack(async () => program())) ?? {};
+            const run = await keepingWarnings(() => pulumi.runtime.runInPulumiStack(async () => program()));
+            stackOutputs = run.result ?? {};
+            warnings = run.warnings;
         } catch (err) {
             failure = err;
         }
@@ -293,7 +321,7 @@ export async function recordProgram(program: Program, opts: RecordOptions): Prom
     if (notRenderedOffline.offenders.length) {
         throw new ProgramFailure(new NotRenderableInLabError(notRenderedOffline.offenders), resources);
     }
-    return { project, stack: opts.stack, preview, resources, stackOutputs, notRenderedOffline: notRenderedOffline.list };
+    return { project, stack: opts.stack, preview, resources, stackOutputs, notRenderedOffline: notRenderedOffline.list, warnings };
 }
 
 /** The resources not rendered offline, and those of them inside a lab, with the (innermost) lab. */

@@ -107,6 +107,8 @@ export interface PlanReport {
     /** The stack outputs, secrets as markers. */
     outputs: JsonObject;
     notRenderedOffline?: NotRenderedOffline[];
+    /** What the program logged as warnings (`pulumi.log.warn`); absent when none. */
+    warnings?: string[];
     /** The plan's exit code: 0 clean or advisory, 1 mandatory violation, 2 invalid objects. */
     exitCode: number;
 }
@@ -233,6 +235,9 @@ export function buildReport(plan: Plan, opts: BuildReportOptions): PlanReport {
     }
     if (recording.notRenderedOffline) {
         report.notRenderedOffline = recording.notRenderedOffline.map(n => ({ urn: n.urn, type: n.type, ...(n.name !== undefined ? { name: n.name } : {}), reason: n.reason }));
+    }
+    if (recording.warnings?.length) {
+        report.warnings = [...recording.warnings];
     }
     return report;
 }

@@ -65,8 +65,9 @@ export interface LabDefinition<S> {
      * movie-catalog's image), with the stack's other settings, before anything is registered;
      * throws a config error naming the key. `project` is the config namespace (`kubelab`);
      * `preview` is false in an update, where what would only fail on the cluster is refused too.
+     * Returns warnings for the preview to show (what the update will refuse), if any.
      */
-    check?(settings: S, project: string, preview: boolean): void;
+    check?(settings: S, project: string, preview: boolean): string[] | void;
     /**
      * Loads the lab's component module (a dynamic import), so that a stack loads only the labs it
      * deploys; the module exports `deploy`.
@@ -76,7 +77,7 @@ export interface LabDefinition<S> {
 
 /** Declares a lab: its settings schema, what it needs from the cluster, its module and (optionally) what a switched-on instance requires, typed together. */
 export function defineLab<S>(
-    settings: z.ZodType<S>, needs: ClusterNeeds, load: () => Promise<{ deploy: LabDeploy<S> }>, check?: (settings: S, project: string, preview: boolean) => void,
+    settings: z.ZodType<S>, needs: ClusterNeeds, load: () => Promise<{ deploy: LabDeploy<S> }>, check?: (settings: S, project: string, preview: boolean) => string[] | void,
 ): LabDefinition<S> {
     return { settings, needs, load, ...(check ? { check } : {}) };
 }

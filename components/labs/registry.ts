@@ -115,15 +115,16 @@ export function checkHosts(entries: readonly LabEntry[], written: readonly unkno
     });
 }
 
-/** Runs each switched-on lab's own check (see {@link LabDefinition.check}); throws a config error naming the key. */
-export function checkLabs(instances: readonly LabEntry[], settings: { [K in LabName]: SettingsOf<K> }, project: string, preview = true): void {
-    for (const lab of new Set(instances.map(i => i.lab))) {
-        checkOne(lab, settings[lab], project, preview);
-    }
+/**
+ * Runs each switched-on lab's own check (see {@link LabDefinition.check}); throws a config error
+ * naming the key, and returns the warnings the checks gave.
+ */
+export function checkLabs(instances: readonly LabEntry[], settings: { [K in LabName]: SettingsOf<K> }, project: string, preview = true): string[] {
+    return [...new Set(instances.map(i => i.lab))].flatMap(lab => checkOne(lab, settings[lab], project, preview));
 }
 
-function checkOne<K extends LabName>(lab: K, settings: SettingsOf<K>, project: string, preview: boolean): void {
-    DEFINITIONS[lab].check?.(settings, project, preview);
+function checkOne<K extends LabName>(lab: K, settings: SettingsOf<K>, project: string, preview: boolean): string[] {
+    return DEFINITIONS[lab].check?.(settings, project, preview) ?? [];
 }
 
 /** What the lab instances switched on need from the cluster together. */

@@ -48,7 +48,9 @@ export function loadSettings(raw: RawConfig = readConfig()): Settings {
     checkHosts(parsed.labs, Array.isArray(raw.values.labs) ? raw.values.labs : [], parsed.ingressHost, `${raw.project}:`);
     warnAboutSecrets(raw);
     const lab = Object.fromEntries(Object.keys(labSectionsShape).map(name => [name, parsed[name as LabName]])) as Settings["lab"];
-    checkLabs(parsed.labs, lab, raw.project, raw.preview ?? true);
+    for (const warning of checkLabs(parsed.labs, lab, raw.project, raw.preview ?? true)) {
+        void pulumi.log.warn(warning);
+    }
     return {
         ...platformLayerSettings(parsed, raw),
         labs: parsed.labs,

@@ -68,10 +68,14 @@ describe("movie-catalog settings (kubelab:movie-catalog)", () => {
         }
     });
 
-    it("accepts a placeholder image in a preview, and refuses it in an update naming the key, the value and what to do", () => {
+    it("warns about a placeholder image in a preview, and refuses it in an update naming the key, the value and what to do", () => {
         const placeholder = parseSection({ image: "registry.example.com/netflix_movie_catalog:0.0.1" });
-        assert.doesNotThrow(() => checkCatalogImage(placeholder, "kubelab", true));
-        assert.doesNotThrow(() => checkCatalogImage(parseSection({ image: "myacr.azurecr.io/catalog:1" }), "kubelab", false));
+        const [warning, ...more] = checkCatalogImage(placeholder, "kubelab", true);
+        assert.deepStrictEqual(more, []);
+        assert.match(warning, /^kubelab:movie-catalog\.image is registry\.example\.com\/netflix_movie_catalog:0\.0\.1, a placeholder \(registry\.example\.com is a name reserved for examples and never resolves\): this preview plans it, but pulumi up will refuse it; no public image/);
+        for (const preview of [true, false]) {
+            assert.deepStrictEqual(checkCatalogImage(parseSection({ image: "myacr.azurecr.io/catalog:1" }), "kubelab", preview), []);
+        }
         assert.throws(() => checkCatalogImage(placeholder, "kubelab", false), (e: Error) => {
             assert.ok(e instanceof ConfigError);
             assert.strictEqual(e.key, "kubelab:movie-catalog.image");

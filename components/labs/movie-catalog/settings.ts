@@ -98,13 +98,19 @@ export function placeholderRegistry(image: string): string | undefined {
  * The lab's check (see LabDefinition.check): the image is required when the lab is on, and in
  * an update it may not be a placeholder under a reserved example domain, which the nodes could
  * never pull (the Deployment would wait in ImagePullBackOff until Pulumi's timeout). Previews
- * and the offline plan accept the placeholder, so that the stack files as shipped can be planned.
+ * and the offline plan accept the placeholder, so that the stack files as shipped can be
+ * planned, and warn that the update will refuse it.
  */
-export function checkCatalogImage(settings: MovieCatalogSettings, project: string, preview: boolean): void {
+export function checkCatalogImage(settings: MovieCatalogSettings, project: string, preview: boolean): string[] {
     const image = requireCatalogImage(settings, project);
-    const host = preview ? undefined : placeholderRegistry(image);
-    if (host) {
-        throw new ConfigError(`${project}:movie-catalog.image`, image,
-            `an image the nodes can pull: ${host} is a name reserved for examples and never resolves; ${NO_PUBLIC_IMAGE}`);
+    const host = placeholderRegistry(image);
+    if (!host) {
+        return [];
     }
+    const key = `${project}:movie-catalog.image`;
+    const why = `${host} is a name reserved for examples and never resolves`;
+    if (!preview) {
+        throw new ConfigError(key, image, `an image the nodes can pull: ${why}; ${NO_PUBLIC_IMAGE}`);
+    }
+    return [`${key} is ${image}, a placeholder (${why}): this preview plans it, but pulumi up will refuse it; ${NO_PUBLIC_IMAGE}`];
 }
