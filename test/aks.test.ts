@@ -8,13 +8,12 @@
 import * as assert from "assert";
 import { INGRESS_NGINX_CHART, METRICS_SERVER_CHART } from "../infra/cloud/cluster-services";
 import { ACR_PULL_ROLE_ID } from "../infra/aks";
-import { Plan, ROOT, exitCodeOf, plan } from "../tools/plan-lib";
+import { Plan, exitCodeOf, plan } from "../tools/plan-lib";
 import { ProgramFailure } from "../tools/recorder";
 import { UNKNOWN_SENTINEL } from "../tools/render";
 import { SECRET_MARKER, buildReport } from "../tools/report";
-import { deployedStack, onlyResource, platformStack } from "./helpers";
-import { StackConfig, loadStackConfig } from "../tools/stack-config";
-import { LAB_NAMES } from "../components/labs/registry";
+import { SECRET_SIG, SIG_KEY, Wire, assertEveryLabOn, deployedStack, onlyResource, platformStack, secretWire } from "./helpers";
+import { StackConfig } from "../tools/stack-config";
 import { MOCK_SUBSCRIPTION_ID } from "../tools/cloud-mocks/azure";
 
 const T = {
@@ -35,14 +34,7 @@ const aksStack = (aks: Record<string, unknown> = {}, extra: Record<string, strin
 
 const only = onlyResource;
 
-type Wire = Record<string, unknown>;
 
-/** How a secret crosses the wire: the SDK's signature key and value, then the value. */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270";
-function secretWire(value: unknown): Wire {
-    return { [SECRET_SIG]: SECRET_VALUE_SIG, value };
-}
 
 describe("AKS platform: the aks stack", function () {
     this.timeout(60000);
@@ -52,13 +44,7 @@ describe("AKS platform: the aks stack", function () {
         p = await plan("aks");
     });
 
-    it("switches on every lab there is, each in its own namespace", () => {
-        const labs = (JSON.parse(loadStackConfig(ROOT, "aks").config["kubelab:labs"]) as (string | { lab: string })[]).map(e => typeof e === "string" ? e : e.lab);
-        assert.deepStrictEqual([...labs].sort(), [...LAB_NAMES].sort());
-        for (const lab of LAB_NAMES) {
-            assert.ok(p.objects.some(o => o.kind === "Namespace" && o.name === lab), lab);
-        }
-    });
+    it("switches on every lab there is, each in its own namespace", () => assertEveryLabOn("aks", p));
 
     it("plans cleanly: valid objects, no mandatory policy violation", () => {
         assert.deepStrictEqual(p.schemaFailures, []);
@@ -168,7 +154,7 @@ describe("AKS platform: the aks stack", function () {
         const q = await plan("aks", { config: deployedStack("aks"), update: true });
         const root = q.recording.resources[0];
         const exported = (root.outputs ?? {}).kubeconfig as Wire;
-        assert.strictEqual(exported[SECRET_SIG], SECRET_VALUE_SIG, "the stack output is a secret");
+        assert.strictEqual(exported[SIG_KEY], SECRET_SIG, "the stack output is a secret");
         const value = exported.value as string;
         assert.deepStrictEqual(buildReport(q, { outDir: "out" }).outputs.kubeconfig, SECRET_MARKER);
         assert.match(value, /^apiVersion: v1\nkind: Config\n/);

@@ -18,7 +18,7 @@ import { Plan, ROOT, exitCodeOf, plan } from "../tools/plan-lib";
 import { ProgramFailure, RecordedResource } from "../tools/recorder";
 import { UNKNOWN_SENTINEL } from "../tools/render";
 import { SECRET_MARKER, buildReport } from "../tools/report";
-import { deployedStack, onlyResource, platformStack } from "./helpers";
+import { SECRET_SIG, SIG_KEY, Wire, deployedStack, onlyResource, platformStack } from "./helpers";
 import { StackConfig } from "../tools/stack-config";
 import { MOCK_ACCOUNT_ID } from "../tools/cloud-mocks/aws";
 
@@ -43,9 +43,6 @@ const T = {
 /** AWS resource types that take no tags (AWS's own rule, not an omission). */
 const UNTAGGABLE = new Set<string>([T.association, T.attachment, T.rolePolicy]);
 
-/** How a secret travels on the wire: `{[SECRET_SIG]: SECRET_VALUE_SIG, value}`. */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 /** The eks stack file, with `eks` merged into kubelab:eks and other keys replaced by `extra`. */
 const eksStack = (eks: Record<string, unknown> = {}, extra: Record<string, string> = {}): StackConfig => platformStack("eks", eks, extra);
@@ -88,7 +85,6 @@ function trustedService(role: RecordedResource): { service: string; actions: str
     return { service: doc.Statement[0].Principal.Service, actions: doc.Statement[0].Action };
 }
 
-type Wire = Record<string, unknown>;
 
 describe("EKS platform: the eks stack", function () {
     this.timeout(60000);
@@ -337,9 +333,9 @@ describe("EKS platform: the eks stack", function () {
     it("leaves the kubeconfig of a new cluster unknown in a preview, as a secret, and the labs still render", () => {
         const report = buildReport(p, { outDir: "out" });
         assert.deepStrictEqual(report.outputs.kubeconfig, SECRET_MARKER);
-        assert.deepStrictEqual(stackOutputs(p).kubeconfig, { [SECRET_SIG]: SECRET_VALUE_SIG, value: UNKNOWN_SENTINEL });
+        assert.deepStrictEqual(stackOutputs(p).kubeconfig, { [SIG_KEY]: SECRET_SIG, value: UNKNOWN_SENTINEL });
         const provider = only(p, T.k8sProvider);
-        assert.deepStrictEqual(provider.inputs.kubeconfig, { [SECRET_SIG]: SECRET_VALUE_SIG, value: UNKNOWN_SENTINEL }, "the provider gets a secret, unknown until the cluster exists");
+        assert.deepStrictEqual(provider.inputs.kubeconfig, { [SIG_KEY]: SECRET_SIG, value: UNKNOWN_SENTINEL }, "the provider gets a secret, unknown until the cluster exists");
         const cluster = only(p, T.cluster);
         assert.strictEqual(cluster.state.endpoint, UNKNOWN_SENTINEL, "a new cluster's endpoint is unknown in a preview");
         assert.ok(p.objects.filter(o => o.kind === "Deployment").length >= 5);
@@ -348,7 +344,7 @@ describe("EKS platform: the eks stack", function () {
     it("in an update, exports a kubeconfig that gets its token from aws eks get-token, only as a secret", async () => {
         const q = await plan("eks", { update: true, config: eksStack({ profile: "workshop" }) });
         const kubeconfig = stackOutputs(q).kubeconfig as Wire;
-        assert.strictEqual(kubeconfig[SECRET_SIG], SECRET_VALUE_SIG, "exported as a secret");
+        assert.strictEqual(kubeconfig[SIG_KEY], SECRET_SIG, "exported as a secret");
         const value = String(kubeconfig.value);
         const config = JSON.parse(value) as { clusters: { cluster: { server: string; "certificate-authority-data": string } }[]; users: { user: { exec: { command: string; args: string[]; env: { name: string; value: string }[] } } }[] };
         assert.match(config.clusters[0].cluster.server, /^https:\/\/[0-9A-F]{32}\.gr7\.[a-z]{2}-[a-z]+-\d\.eks\.amazonaws\.com$/);
@@ -362,7 +358,7 @@ describe("EKS platform: the eks stack", function () {
         assert.ok(!report.includes("get-token") && !report.includes(config.clusters[0].cluster["certificate-authority-data"]), "the kubeconfig is not in the report");
         const provider = only(q, T.k8sProvider);
         const wire = provider.inputs.kubeconfig as Wire;
-        assert.strictEqual(wire[SECRET_SIG], SECRET_VALUE_SIG, "the provider gets it as a secret");
+        assert.strictEqual(wire[SIG_KEY], SECRET_SIG, "the provider gets it as a secret");
         assert.strictEqual(wire.value, value);
     });
 

@@ -8,13 +8,12 @@
 import * as assert from "assert";
 import { parse } from "yaml";
 import { INGRESS_NGINX_CHART, METRICS_SERVER_CHART } from "../infra/cloud/cluster-services";
-import { Plan, ROOT, exitCodeOf, plan } from "../tools/plan-lib";
+import { Plan, exitCodeOf, plan } from "../tools/plan-lib";
 import { ProgramFailure } from "../tools/recorder";
 import { UNKNOWN_SENTINEL } from "../tools/render";
 import { SECRET_MARKER, buildReport } from "../tools/report";
-import { deployedStack, onlyResource, platformStack } from "./helpers";
-import { StackConfig, loadStackConfig } from "../tools/stack-config";
-import { LAB_NAMES } from "../components/labs/registry";
+import { SECRET_SIG, SIG_KEY, Wire, assertEveryLabOn, deployedStack, onlyResource, platformStack, secretWire } from "./helpers";
+import { StackConfig } from "../tools/stack-config";
 
 const T = {
     cluster: "gcp:container/cluster:Cluster",
@@ -23,14 +22,7 @@ const T = {
     k8sProvider: "pulumi:providers:kubernetes",
 } as const;
 
-type Wire = Record<string, unknown>;
 
-/** How a secret crosses the wire: the SDK's signature key and value, then the value. */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270";
-function secretWire(value: unknown): Wire {
-    return { [SECRET_SIG]: SECRET_VALUE_SIG, value };
-}
 
 /** The gke stack file, with `gke` merged into kubelab:gke and other keys replaced by `extra`. */
 const gkeStack = (gke: Record<string, unknown> = {}, extra: Record<string, string> = {}): StackConfig => platformStack("gke", gke, extra);
@@ -47,13 +39,7 @@ describe("GKE platform: the gke stack", function () {
         p = await plan("gke");
     });
 
-    it("switches on every lab there is, each in its own namespace", () => {
-        const labs = (JSON.parse(loadStackConfig(ROOT, "gke").config["kubelab:labs"]) as (string | { lab: string })[]).map(e => typeof e === "string" ? e : e.lab);
-        assert.deepStrictEqual([...labs].sort(), [...LAB_NAMES].sort());
-        for (const lab of LAB_NAMES) {
-            assert.ok(p.objects.some(o => o.kind === "Namespace" && o.name === lab), lab);
-        }
-    });
+    it("switches on every lab there is, each in its own namespace", () => assertEveryLabOn("gke", p));
 
     it("plans cleanly: valid objects, no mandatory policy violation", () => {
         assert.deepStrictEqual(p.schemaFailures, []);
@@ -146,7 +132,7 @@ describe("GKE platform: the gke stack", function () {
     it("in an update, exports a kubeconfig that authenticates with gke-gcloud-auth-plugin, only as a secret", async () => {
         const q = await plan("gke", { config: deployedStack("gke"), update: true });
         const exported = (q.recording.resources[0].outputs ?? {}).kubeconfig as Wire;
-        assert.strictEqual(exported[SECRET_SIG], SECRET_VALUE_SIG, "the stack output is a secret");
+        assert.strictEqual(exported[SIG_KEY], SECRET_SIG, "the stack output is a secret");
         const config = parse(exported.value as string) as {
             clusters: { cluster: { server: string; "certificate-authority-data": string } }[];
             users: { user: { exec: { command: string; apiVersion: string; provideClusterInfo: boolean } } }[];

@@ -1,10 +1,12 @@
 /**
  * Shared test helpers: run the kubelab pack over plain objects, and find things in results.
  */
+import * as pulumi from "@pulumi/pulumi";
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
+import { LAB_NAMES } from "../components/labs/registry";
 import { Plan, ROOT, pack } from "../tools/plan-lib";
 import type { RecordedResource } from "../tools/recorder";
 import { StackConfig, loadStackConfig } from "../tools/stack-config";
@@ -56,15 +58,33 @@ export function policyFixture(file: string): ManifestObject[] {
 }
 
 /**
+ * A stack file's config with the JSON section `key` (e.g. `kubelab:aks`) merged with `patch`
+ * and other keys set by `extra`.
+ */
+function withSection(stack: StackConfig, key: string, patch: Record<string, unknown>, extra: Record<string, string> = {}): StackConfig {
+    const section = JSON.parse(stack.config[key] ?? "{}") as Record<string, unknown>;
+    return { ...stack, config: { ...stack.config, [key]: JSON.stringify({ ...section, ...patch }), ...extra } };
+}
+
+/**
  * A platform's stack file with some of its `kubelab:<platform>` settings replaced and other keys
  * set. One lab (with volumes and an Ingress) unless `extra` asks for others: the platform is what
  * such plans are about, and each lab more costs the suite time.
  */
 export function platformStack(platform: string, settings: Record<string, unknown> = {}, extra: Record<string, string> = {}): StackConfig {
-    const stack = loadStackConfig(ROOT, platform);
-    const key = `kubelab:${platform}`;
-    const section = JSON.parse(stack.config[key]) as Record<string, unknown>;
-    return { ...stack, config: { ...stack.config, [key]: JSON.stringify({ ...section, ...settings }), "kubelab:labs": "[\"smilr\"]", ...extra } };
+    return withSection(loadStackConfig(ROOT, platform), `kubelab:${platform}`, settings, { "kubelab:labs": "[\"smilr\"]", ...extra });
+}
+
+/** A value as it crosses the wire. */
+export type Wire = Record<string, unknown>;
+
+/** The wire's signature key, and the signature of a secret (the SDK's public `specialSigKey`, `specialSecretSig`). */
+export const SIG_KEY: string = pulumi.runtime.specialSigKey;
+export const SECRET_SIG: string = pulumi.runtime.specialSecretSig;
+
+/** How a secret `value` crosses the wire. */
+export function secretWire(value: unknown): Wire {
+    return { [SIG_KEY]: SECRET_SIG, value };
 }
 
 /** A catalog image the nodes could pull, as a user sets it before `pulumi up` (only a test's name: nothing pulls it offline). */
@@ -75,9 +95,16 @@ export const PULLABLE_CATALOG_IMAGE = "registry.workshop.internal/netflix_movie_
  * example.com that an update refuses, replaced by the one the user pushed.
  */
 export function deployedStack(platform: string): StackConfig {
-    const stack = loadStackConfig(ROOT, platform);
-    const catalog = JSON.parse(stack.config["kubelab:movie-catalog"] ?? "{}") as Record<string, unknown>;
-    return { ...stack, config: { ...stack.config, "kubelab:movie-catalog": JSON.stringify({ ...catalog, image: PULLABLE_CATALOG_IMAGE }) } };
+    return withSection(loadStackConfig(ROOT, platform), "kubelab:movie-catalog", { image: PULLABLE_CATALOG_IMAGE });
+}
+
+/** Asserts that `stack`'s stack file switches on every lab there is, and that its plan `p` gives each its own namespace. */
+export function assertEveryLabOn(stack: string, p: Plan): void {
+    const labs = (JSON.parse(loadStackConfig(ROOT, stack).config["kubelab:labs"]) as (string | { lab: string })[]).map(e => typeof e === "string" ? e : e.lab);
+    assert.deepStrictEqual([...labs].sort(), [...LAB_NAMES].sort());
+    for (const lab of LAB_NAMES) {
+        assert.ok(p.objects.some(o => o.kind === "Namespace" && o.name === lab), lab);
+    }
 }
 
 /** The one recorded resource of `type` in a plan; fails naming what it found otherwise. */

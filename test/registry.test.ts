@@ -17,8 +17,8 @@ import { ROOT, exitCodeOf, plan } from "../tools/plan-lib";
 import { ProgramFailure } from "../tools/recorder";
 import { RenderedObject, SECRET_PLACEHOLDER } from "../tools/render";
 import { StackConfig, loadStackConfig } from "../tools/stack-config";
+import { SIG_KEY } from "./helpers";
 
-const SECRET_KEY = "4dabf18193072939515e22adb298388d";
 
 /** The minikube stack's config with some keys replaced. */
 function minikubeWith(overrides: Record<string, unknown>, stack = "minikube"): StackConfig {
@@ -199,9 +199,9 @@ describe("secure settings", function () {
         const p = await plan("minikube", { config });
         const provider = p.recording.resources.find(r => r.type === "pulumi:providers:kubernetes")!;
         const kubeconfig = provider.inputs.kubeconfig as Record<string, unknown>;
-        assert.ok(kubeconfig && typeof kubeconfig === "object" && SECRET_KEY in kubeconfig, `kubeconfig is sent as a secret: ${JSON.stringify(kubeconfig)}`);
+        assert.ok(kubeconfig && typeof kubeconfig === "object" && SIG_KEY in kubeconfig, `kubeconfig is sent as a secret: ${JSON.stringify(kubeconfig)}`);
         const ingress = p.recording.resources.find(r => r.type === "kubernetes:networking.k8s.io/v1:Ingress")!;
-        assert.ok(JSON.stringify(ingress.inputs).includes(SECRET_KEY), "the Ingress host is sent as a secret");
+        assert.ok(JSON.stringify(ingress.inputs).includes(SIG_KEY), "the Ingress host is sent as a secret");
         const rendered = p.objects.find(o => o.kind === "Ingress")!.object as { spec: { rules: { host: string }[] } };
         assert.strictEqual(rendered.spec.rules[0].host, SECRET_PLACEHOLDER, "the plan's YAML never shows it");
         // (Schema validation of the rendered secret rule is the offline tools' concern: tools/render.ts
