@@ -301,14 +301,14 @@ describe("movie-catalog lab settings through the program", function () {
         // A preview plans it, and says (as pulumi preview would, among its diagnostics) that the update will refuse it.
         const preview = await plan("gke");
         assert.ok(preview.objects.some(o => o.kind === "Deployment" && JSON.stringify(o.object).includes("registry.example.com/netflix_movie_catalog")));
-        const warned = (preview.recording.warnings ?? []).filter(w => w.startsWith("kubelab:movie-catalog.image is registry.example.com/"));
+        const warned = preview.recording.warnings.filter(w => w.startsWith("kubelab:movie-catalog.image is registry.example.com/"));
         assert.strictEqual(warned.length, 1, JSON.stringify(preview.recording.warnings));
         assert.match(warned[0], /pulumi up will refuse it/);
         assert.ok(planSummary(preview, { out: "o", reportFile: "r" }).includes(`  warning: ${warned[0]}`), "the plan prints it");
         assert.deepStrictEqual(buildReport(preview, { outDir: "o" }).warnings, preview.recording.warnings, "and reports it");
         // A real image: no warning.
         const real = await plan("gke", { config: deployedStack("gke") });
-        assert.deepStrictEqual((real.recording.warnings ?? []).filter(w => w.includes("movie-catalog.image")), []);
+        assert.deepStrictEqual(real.recording.warnings.filter(w => w.includes("movie-catalog.image")), []);
     });
 
     it("needs no image when the lab is off, but still checks its settings", async () => {

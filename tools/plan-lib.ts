@@ -144,9 +144,8 @@ export function planSummary(p: Plan, where: { out: string; reportFile: string })
         lines.push("", `Not rendered offline (${skipped.length}): under mocks they have no children, so their Kubernetes objects are not in the output and no policy saw them`);
         lines.push(...skipped.map(s => `  ? ${s.type}  ${s.name}: ${s.reason}`));
     }
-    const warnings = recording.warnings ?? [];
-    if (warnings.length) {
-        lines.push("", `Warnings from the program (${warnings.length}), as pulumi preview shows them:`, ...warnings.map(w => `  warning: ${w}`));
+    if (recording.warnings.length) {
+        lines.push("", `Warnings from the program (${recording.warnings.length}), as pulumi preview shows them:`, ...recording.warnings.map(w => `  warning: ${w}`));
     }
     lines.push("", `${objects.length} Kubernetes objects written to ${displayPath(where.out)}/ (one file each, in apply order); report: ${displayPath(where.reportFile)}`);
     if (schemaFailures.length) {

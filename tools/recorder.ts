@@ -77,7 +77,7 @@ export interface Recording {
     /** Remote components and Helm releases: their objects are made at deploy time, so they are not in the plan. */
     notRenderedOffline: NotRenderedOffline[];
     /** What the program (or the SDK) logged as warnings (`pulumi.log.warn`), in order: `pulumi preview` shows them as diagnostics. */
-    warnings?: string[];
+    warnings: string[];
 }
 
 /**

@@ -236,7 +236,7 @@ export function buildReport(plan: Plan, opts: BuildReportOptions): PlanReport {
     if (recording.notRenderedOffline) {
         report.notRenderedOffline = recording.notRenderedOffline.map(n => ({ urn: n.urn, type: n.type, ...(n.name !== undefined ? { name: n.name } : {}), reason: n.reason }));
     }
-    if (recording.warnings?.length) {
+    if (recording.warnings.length) {
         report.warnings = [...recording.warnings];
     }
     return report;

@@ -259,9 +259,12 @@ function sourceMapOf(filename) {
 function formatFrame(frame) {
     const text = frame.toString();
     const file = frame.getFileName();
+    if (!file || !sourceMaps.has(file)) {
+        return text; // most frames: the SDKs' and Node's own
+    }
     const line = frame.getLineNumber();
     const column = frame.getColumnNumber();
-    if (!file || line === null || column === null || !sourceMaps.has(file)) {
+    if (line === null || column === null) {
         return text;
     }
     const entry = sourceMapOf(file)?.findEntry(line - 1, column - 1);
