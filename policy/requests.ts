@@ -8,7 +8,7 @@ import { configSchema, readConfig } from "./lib/config";
 import { containersOf, describeObject } from "./lib/k8s";
 import { containerLabel, workloadContainers } from "./lib/pods";
 import { compareQuantities, isQuantity, quantityNanos } from "./lib/quantity";
-import { effectiveRequest, limitRangeDefaults } from "./lib/resources";
+import { effectiveRequest, limitRangeDefaults, present } from "./lib/resources";
 import { indexStack } from "./lib/stack";
 
 export interface ContainerRequestsConfig {
@@ -53,19 +53,40 @@ export const containerRequests: StackValidationPolicy = {
     },
 };
 
+export interface ContainerMemoryLimitConfig {
+    /** Namespaces whose workloads are not checked (e.g. kube-system add-ons you don't own). */
+    exemptNamespaces: string[];
+}
+
+const containerMemoryLimitSchema = configSchema<ContainerMemoryLimitConfig>({
+    exemptNamespaces: { type: "array", items: { type: "string" }, default: [], description: "Namespaces whose workloads are not checked." },
+});
+
 /**
  * A memory limit on every container: memory can't be throttled, so a container without a limit
- * can take a node's memory and get other pods evicted; the OOM killer needs a bound.
+ * can take a node's memory and get other pods evicted; the OOM killer needs a bound. What counts
+ * is the limit the pod really gets: its own, else the default limit of a LimitRange the stack
+ * creates in its namespace (the API server fills it in at admission, as workshops and multi-team
+ * clusters rely on). That needs the stack's LimitRanges, so this is a stack policy, as
+ * container-requests is; each finding is reported on the workload.
  */
-export const containerMemoryLimit: ResourceValidationPolicy = {
+export const containerMemoryLimit: StackValidationPolicy = {
     name: "container-memory-limit",
-    description: "Every container and init container of every workload sets a memory limit: memory can't be throttled, so an unbounded container can starve its neighbours and get them evicted.",
+    description: "Every container and init container of every workload gets a memory limit: memory can't be throttled, so an unbounded container can starve its neighbours and get them evicted. A limit counts when the container sets it, or a LimitRange of the stack in its namespace gives a default limit.",
     enforcementLevel: "mandatory",
-    validateResource: (args, reportViolation) => {
-        for (const { what, container, label } of workloadContainers(args.type, args.props, args.name)) {
-            const limit = container.resources?.limits?.memory;
-            if (limit === undefined || limit === null || limit === "") {
-                reportViolation(`${what}: ${label} has no memory limit; set resources.limits.memory (at least its memory request, e.g. 128Mi).`);
+    configSchema: containerMemoryLimitSchema,
+    validateStack: (args, reportViolation) => {
+        const { exemptNamespaces } = readConfig(containerMemoryLimitSchema, args);
+        const index = indexStack(args.resources);
+        for (const w of index.workloads) {
+            if (exemptNamespaces.includes(w.namespace) || limitRangeDefaults(index, w.namespace, "memory").some(d => d.limit !== undefined)) {
+                continue;
+            }
+            for (const { container, role } of containersOf(w.pod)) {
+                if (!present(container.resources?.limits?.memory)) {
+                    reportViolation(`${describeObject(w.kind, w.obj, w.name)}: ${containerLabel(container, role)} has no memory limit; set resources.limits.memory (at least its memory request, e.g. 128Mi), ` +
+                        `or give namespace ${w.namespace} a LimitRange with a default memory limit for containers.`, w.resource.urn);
+                }
             }
         }
     },

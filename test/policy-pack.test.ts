@@ -26,7 +26,7 @@ describe("resource policies", () => {
     it("container-memory-limit: reports a container without a memory limit", async () => {
         assert.deepStrictEqual(await messages("container-memory-limit", [deployment("ok")]), []);
         const found = await messages("container-memory-limit", [deployment("web", d => { containerOf(d).resources.limits = { cpu: "1" }; })]);
-        assert.deepStrictEqual(found, ["Deployment lab/web: container 'web' has no memory limit; set resources.limits.memory (at least its memory request, e.g. 128Mi)."]);
+        assert.deepStrictEqual(found, ["Deployment lab/web: container 'web' has no memory limit; set resources.limits.memory (at least its memory request, e.g. 128Mi), or give namespace lab a LimitRange with a default memory limit for containers."]);
     });
 
     it("valid-quantities: reports values Kubernetes can't parse, accepts its grammar", async () => {

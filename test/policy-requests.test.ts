@@ -51,14 +51,42 @@ describe("policy container-memory-limit", () => {
         const run = await checkObjects([sts]);
         const found = violationsOf(run, "container-memory-limit");
         assert.deepStrictEqual(found.map(v => v.message.slice(v.description.length + 1)), [
-            "StatefulSet lab/db: init container 'chown' has no memory limit; set resources.limits.memory (at least its memory request, e.g. 128Mi).",
-            "StatefulSet lab/db: container 'mongo' has no memory limit; set resources.limits.memory (at least its memory request, e.g. 128Mi).",
+            "StatefulSet lab/db: init container 'chown' has no memory limit; set resources.limits.memory (at least its memory request, e.g. 128Mi), or give namespace lab a LimitRange with a default memory limit for containers.",
+            "StatefulSet lab/db: container 'mongo' has no memory limit; set resources.limits.memory (at least its memory request, e.g. 128Mi), or give namespace lab a LimitRange with a default memory limit for containers.",
         ]);
         assert.ok(found.every(v => v.enforcementLevel === "mandatory" && v.urn === "urn:pulumi:check::kubelab::kubernetes:apps/v1:StatefulSet::lab/db"));
     });
 
     it("ignores objects that run no pods", async () => {
         assert.deepStrictEqual(await messages("container-memory-limit", [configMap, service]), []);
+    });
+
+    /** A LimitRange in namespace `namespace` with one item. */
+    const limitRange = (namespace: string, item: Record<string, unknown>): ManifestObject =>
+        ({ apiVersion: "v1", kind: "LimitRange", metadata: { name: "limits", namespace }, spec: { limits: [item] } });
+    const noLimit = withResources("web", { requests: { cpu: "50m", memory: "64Mi" } });
+
+    it("counts the default limit a LimitRange of the stack gives containers in the namespace (default, else max, as the API server defaults it)", async () => {
+        assert.deepStrictEqual(await messages("container-memory-limit", [noLimit, limitRange("lab", { type: "Container", default: { memory: "128Mi" } })]), []);
+        assert.deepStrictEqual(await messages("container-memory-limit", [noLimit, limitRange("lab", { type: "Container", max: { memory: "1Gi" } })]), []);
+    });
+
+    it("still reports a container when the LimitRange is in another namespace, limits pods as a whole, or defaults only the request or another resource", async () => {
+        for (const lr of [
+            limitRange("other", { type: "Container", default: { memory: "128Mi" } }),
+            limitRange("lab", { type: "Pod", max: { memory: "1Gi" } }),
+            limitRange("lab", { type: "Container", defaultRequest: { memory: "64Mi" }, default: { cpu: "500m" } }),
+        ]) {
+            assert.deepStrictEqual(await messages("container-memory-limit", [noLimit, lr]), [
+                "Deployment lab/web: container 'web' has no memory limit; set resources.limits.memory (at least its memory request, e.g. 128Mi), or give namespace lab a LimitRange with a default memory limit for containers.",
+            ], JSON.stringify(lr.spec));
+        }
+    });
+
+    it("leaves out the namespaces exemptNamespaces names, as container-requests does", async () => {
+        const config: PolicyPackConfigFile = { "container-memory-limit": { exemptNamespaces: ["lab"] } };
+        assert.deepStrictEqual(await messages("container-memory-limit", [noLimit], config), []);
+        assert.strictEqual((await messages("container-memory-limit", [noLimit], { "container-memory-limit": { exemptNamespaces: ["kube-system"] } })).length, 1);
     });
 });
 
