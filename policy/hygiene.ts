@@ -8,35 +8,42 @@ import { configSchema, readConfig } from "./lib/config";
 import { KubeObject, describeObject, parseType } from "./lib/k8s";
 import { containerLabel, workloadContainers } from "./lib/pods";
 import { scaledStack } from "./lib/scale";
-import { routingServices } from "./lib/services";
+import { routingServices, servingContainers } from "./lib/services";
 import { Workload } from "./lib/stack";
 
-/** Containers behind a Service need a readiness probe, or traffic reaches pods that aren't ready. */
+/**
+ * The containers that serve a Service need a readiness probe, or traffic reaches pods that aren't
+ * ready. A pod is Ready only when all its containers are, so a helper container that serves none
+ * of the Service's ports (a backup agent, a metrics exporter the Service doesn't expose) needs no
+ * probe of its own: the serving container's probe already gates the pod.
+ */
 export const readinessProbeBehindService: StackValidationPolicy = {
     name: "readiness-probe-behind-service",
-    description: "Containers of pods that a Service selects have a readiness probe: without one, a pod gets traffic the moment its process starts, before it can answer, on every scale-out and during every rollout. Pods are matched by the labels they really carry, controller-added ones included (a Service pinned to one StatefulSet pod by statefulset.kubernetes.io/pod-name counts).",
+    description: "Containers that serve a Service's ports have a readiness probe: without one, a pod gets traffic the moment its process starts, before it can answer, on every scale-out and during every rollout. A container serves a port when it declares the port's targetPort (by number or name); when no container declares it, every container counts. Pods are matched by the labels they really carry, controller-added ones included (a Service pinned to one StatefulSet pod by statefulset.kubernetes.io/pod-name counts).",
     enforcementLevel: "advisory",
     validateStack: (args, reportViolation) => {
         const { index, inNamespace } = scaledStack(args.resources);
-        const behind = new Map<Workload, string[]>();
-        for (const { svc, selected } of routingServices(index, inNamespace)) {
+        // Workload → index of an app container → the Services whose ports it serves.
+        const behind = new Map<Workload, Map<number, string[]>>();
+        for (const { svc, spec, selected } of routingServices(index, inNamespace)) {
             for (const { w } of selected) {
-                behind.set(w, [...(behind.get(w) ?? []), svc.name]);
+                const serving = behind.get(w) ?? new Map<number, string[]>();
+                for (const i of servingContainers(spec, w.pod)) {
+                    serving.set(i, [...(serving.get(i) ?? []), svc.name]);
+                }
+                behind.set(w, serving);
             }
         }
         for (const w of index.workloads) {
-            const services = behind.get(w);
-            if (!services) {
-                continue;
-            }
-            const serviceNames = `${services.length > 1 ? "Services" : "Service"} ${services.join(", ")}`;
+            const serving = behind.get(w);
             // Init containers finish before the pod serves (sidecars aside, which serve no readiness); only app containers gate readiness.
-            for (const container of w.pod?.containers ?? []) {
-                if (!container.readinessProbe) {
-                    reportViolation(`${describeObject(w.kind, w.obj, w.name)}: ${containerLabel(container, "container")} is behind ${serviceNames} but has no readinessProbe; ` +
+            (w.pod?.containers ?? []).forEach((container, i) => {
+                const services = serving?.get(i);
+                if (services && !container.readinessProbe) {
+                    reportViolation(`${describeObject(w.kind, w.obj, w.name)}: ${containerLabel(container, "container")} is behind ${services.length > 1 ? "Services" : "Service"} ${services.join(", ")} but has no readinessProbe; ` +
                         "add one (httpGet on a health path, or tcpSocket on the serving port).", w.resource.urn);
                 }
-            }
+            });
         }
     },
 };

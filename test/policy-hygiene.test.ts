@@ -51,6 +51,39 @@ describe("policy readiness-probe-behind-service", () => {
         assert.deepStrictEqual(found.map(m => m.replace(/ but.*/, "")), ["Pod lab/echo: container 'echo' is behind Service echo", "StatefulSet lab/mongo: container 'mongo' is behind Service mongo"]);
     });
 
+    it("asks only the containers that serve a Service's ports, by declared port number or name, and names only the Services each serves", async () => {
+        // A database and its backup agent (the MySQL replication example's shape): the Service's port is the database's.
+        const db: ManifestObject = {
+            apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "mysql", namespace: "lab" },
+            spec: {
+                serviceName: "mysql", selector: { matchLabels: { app: "mysql" } },
+                template: {
+                    metadata: { labels: { app: "mysql" } },
+                    spec: {
+                        containers: [
+                            { name: "mysql", image: "mysql:8.4", ports: [{ name: "mysql", containerPort: 3306 }], readinessProbe: { tcpSocket: { port: 3306 } } },
+                            { name: "xtrabackup", image: "xtrabackup:8.4", ports: [{ name: "xtrabackup", containerPort: 3307 }] },
+                            { name: "exporter", image: "mysqld-exporter:0.15.1", ports: [{ name: "metrics", containerPort: 9104 }] },
+                        ],
+                    },
+                },
+            },
+        };
+        const byNumber = service("mysql", { app: "mysql" }, { clusterIP: "None", ports: [{ port: 3306 }] });
+        const byName = service("mysql-read", { app: "mysql" }, { ports: [{ port: 3306, targetPort: "mysql" }] });
+        assert.deepStrictEqual(await messages("readiness-probe-behind-service", [db, byNumber, byName]), [], "the backup agent and the exporter serve no Service port");
+        const metrics = service("mysql-metrics", { app: "mysql" }, { ports: [{ port: 9104, targetPort: "metrics" }] });
+        assert.deepStrictEqual(await messages("readiness-probe-behind-service", [db, byNumber, metrics]), [
+            "StatefulSet lab/mysql: container 'exporter' is behind Service mysql-metrics but has no readinessProbe; add one (httpGet on a health path, or tcpSocket on the serving port).",
+        ]);
+        // A port no container declares may be served by any of them (ports need not be declared).
+        const undeclared = service("mysql-admin", { app: "mysql" }, { ports: [{ port: 33062, targetPort: 33062 }] });
+        assert.deepStrictEqual((await messages("readiness-probe-behind-service", [db, undeclared])).map(m => m.replace(/ but.*/, "")), [
+            "StatefulSet lab/mysql: container 'xtrabackup' is behind Service mysql-admin",
+            "StatefulSet lab/mysql: container 'exporter' is behind Service mysql-admin",
+        ]);
+    });
+
     it("ignores Services of another namespace, with other labels, without a selector, or ExternalName", async () => {
         const objects = [
             noProbe("web"),

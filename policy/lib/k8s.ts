@@ -12,6 +12,7 @@ export interface Container {
     env?: { name?: string; value?: unknown; valueFrom?: unknown }[];
     readinessProbe?: unknown;
     volumeMounts?: { name?: string; mountPath?: string }[];
+    ports?: { name?: string; containerPort?: number }[];
 }
 
 /** The parts of a pod spec the policies read. */

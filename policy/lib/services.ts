@@ -3,6 +3,7 @@
  * labels pods really carry (selectors.ts); ExternalName Services and Services without a selector
  * route to no pods of the stack's workloads (their endpoints are someone else's).
  */
+import { Container, PodSpec } from "./k8s";
 import { ScaledWorkload } from "./scale";
 import { compileServiceSelector } from "./selectors";
 import { Indexed, StackIndex } from "./stack";
@@ -43,4 +44,28 @@ export function routingServices(index: StackIndex, inNamespace: (namespace: stri
         found.push({ svc, spec, selector, candidates, selected: candidates.filter(({ labels }) => selects(labels)) });
     }
     return found;
+}
+
+/**
+ * Which app containers of a pod serve a Service's ports, as indexes into `pod.containers` (the
+ * policy server hands each read a fresh proxy, so containers can't be told apart by identity):
+ * for each port, the containers that declare its targetPort (a number, or a numeric string, is a
+ * containerPort; another string is a port name; unset, the Service port's own number).
+ * Containers need not declare the ports they listen on, so when a port matches no declared one,
+ * any container may serve it and every container counts.
+ */
+export function servingContainers(spec: ServiceSpec, pod: PodSpec | undefined): number[] {
+    const containers: Container[] = pod?.containers ?? [];
+    const all = containers.map((_, i) => i);
+    const serving = new Set<number>();
+    for (const port of spec.ports ?? []) {
+        const target = port.targetPort ?? port.port;
+        const number = typeof target === "number" ? target : typeof target === "string" && /^\d+$/.test(target) ? Number(target) : undefined;
+        const declaring = all.filter(i => (containers[i].ports ?? []).some(p => (number !== undefined ? p.containerPort === number : p.name === target)));
+        if (!declaring.length) {
+            return all;
+        }
+        declaring.forEach(i => serving.add(i));
+    }
+    return serving.size ? [...serving].sort((a, b) => a - b) : all;
 }
