@@ -434,7 +434,11 @@ const runAsNonRoot: Control = {
             if (value === false) {
                 found.push(`${label} sets securityContext.runAsNonRoot: false; set it to true (or remove it and set ${podContext(pod)}.runAsNonRoot: true).`);
             } else if (value !== true && podValue !== true) {
-                found.push(`${label} may run as root; set ${podContext(pod)}.runAsNonRoot: true (or securityContext.runAsNonRoot: true on the container), with a numeric runAsUser if the image's user is not numeric.`);
+                const uid = container.securityContext?.runAsUser ?? pod.spec.securityContext?.runAsUser;
+                found.push(typeof uid === "number" && uid > 0
+                    // A non-zero runAsUser already keeps it off root; restricted still asks for the kubelet's guarantee.
+                    ? `${label} runs as user ${uid} but doesn't set runAsNonRoot: true, which the restricted level requires (the kubelet then refuses to start it as root, whatever the image says); set ${podContext(pod)}.runAsNonRoot: true (or securityContext.runAsNonRoot: true on the container).`
+                    : `${label} may run as root; set ${podContext(pod)}.runAsNonRoot: true (or securityContext.runAsNonRoot: true on the container), with a numeric runAsUser if the image's user is not numeric.`);
             }
         }
         return found;
@@ -480,6 +484,10 @@ const dropAll: Control = {
     }),
 };
 
+/** The alpha annotations that set a seccomp profile before the field (Kubernetes 1.19); ignored since 1.27. */
+const SECCOMP_POD_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod";
+const SECCOMP_CONTAINER_ANNOTATION = "container.seccomp.security.alpha.kubernetes.io/";
+
 const seccompRequired: Control = {
     name: "seccomp-profile-required",
     level: "restricted",
@@ -492,7 +500,12 @@ const seccompRequired: Control = {
         const podOk = podType !== undefined && podType !== null && SECCOMP_OK.includes(podType);
         const unset = podOk ? [] : containersOfPod(pod.spec)
             .filter(({ container }) => container.securityContext?.seccompProfile?.type === undefined || container.securityContext.seccompProfile.type === null)
-            .map(({ label }) => `${label} has no seccomp profile; set ${podContext(pod)}.seccompProfile.type: RuntimeDefault (or securityContext.seccompProfile.type on the container).`);
+            .map(({ container, label }) => {
+                const annotation = [SECCOMP_POD_ANNOTATION, `${SECCOMP_CONTAINER_ANNOTATION}${container.name ?? ""}`].find(key => pod.annotations[key] !== undefined);
+                // Manifests written before 1.19 set the profile by annotation; say why it no longer counts.
+                const legacy = annotation ? ` (the annotation ${annotation} it sets has had no effect since Kubernetes 1.27, deprecated since 1.19: only the field counts)` : "";
+                return `${label} has no seccomp profile${legacy}; set ${podContext(pod)}.seccompProfile.type: RuntimeDefault (or securityContext.seccompProfile.type on the container).`;
+            });
         return [...seccompOffFindings(pod), ...unset];
     },
 };

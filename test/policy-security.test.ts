@@ -302,6 +302,7 @@ describe("restricted controls", () => {
     it("run-as-non-root: the pod's true covers containers; a container's false or no setting anywhere is reported, advisory", async () => {
         const none = deploy("web", pod => {
             delete podSc(pod).runAsNonRoot;
+            delete podSc(pod).runAsUser;
             pod.initContainers = [{ name: "setup", image: "busybox:1.36", securityContext: { runAsNonRoot: true } }];
         });
         const found = of(await run([none]), "run-as-non-root");
@@ -315,6 +316,20 @@ describe("restricted controls", () => {
             "Deployment lab/web: container 'web' sets securityContext.runAsNonRoot: false",
         ]);
         assert.deepStrictEqual(await messages("run-as-non-root", [deploy("web", pod => { delete podSc(pod).runAsNonRoot; sc(pod).runAsNonRoot = true; })]), []);
+    });
+
+    it("run-as-non-root: a non-zero runAsUser (the container's, else the pod's) is not called 'may run as root', but runAsNonRoot is still asked for", async () => {
+        const uid = (container: number | undefined, pod: number | undefined) => deploy("web", p => {
+            delete podSc(p).runAsNonRoot;
+            delete podSc(p).runAsUser;
+            if (container !== undefined) { sc(p).runAsUser = container; }
+            if (pod !== undefined) { podSc(p).runAsUser = pod; }
+        });
+        assert.deepStrictEqual(await messages("run-as-non-root", [uid(1001, undefined)]), [
+            "Deployment lab/web: container 'web' runs as user 1001 but doesn't set runAsNonRoot: true, which the restricted level requires (the kubelet then refuses to start it as root, whatever the image says); set spec.template.spec.securityContext.runAsNonRoot: true (or securityContext.runAsNonRoot: true on the container).",
+        ]);
+        assert.match((await messages("run-as-non-root", [uid(undefined, 1000)]))[0], /container 'web' runs as user 1000 but/);
+        assert.match((await messages("run-as-non-root", [uid(0, 1000)]))[0], /container 'web' may run as root;/, "the container's 0 wins over the pod's 1000");
     });
 
     it("no-root-user: reports runAsUser 0 on the pod or a container", async () => {
@@ -364,6 +379,16 @@ describe("restricted controls", () => {
             "Deployment lab/web: container 'web' sets securityContext.seccompProfile.type: Unconfined; set RuntimeDefault (or Localhost with a profile), or remove it to inherit the pod's.",
         ]);
         assert.deepStrictEqual(await messages("seccomp-profile-required", [deploy("web", pod => { delete podSc(pod).seccompProfile; sc(pod).seccompProfile = { type: "Localhost", localhostProfile: "p.json" }; })]), []);
+    });
+
+    it("seccomp-profile-required: says that a pre-1.19 seccomp annotation, the pod's or the container's, no longer counts", async () => {
+        const annotated = (key: string) => deploy("web", (pod, meta) => { delete podSc(pod).seccompProfile; meta.annotations = { [key]: "runtime/default" }; });
+        for (const key of ["seccomp.security.alpha.kubernetes.io/pod", "container.seccomp.security.alpha.kubernetes.io/web"]) {
+            assert.deepStrictEqual(await messages("seccomp-profile-required", [annotated(key)]), [
+                `Deployment lab/web: container 'web' has no seccomp profile (the annotation ${key} it sets has had no effect since Kubernetes 1.27, deprecated since 1.19: only the field counts); set spec.template.spec.securityContext.seccompProfile.type: RuntimeDefault (or securityContext.seccompProfile.type on the container).`,
+            ]);
+        }
+        assert.doesNotMatch((await messages("seccomp-profile-required", [annotated("container.seccomp.security.alpha.kubernetes.io/other")]))[0], /annotation/, "another container's annotation is not this one's");
     });
 
     it("restricted-volume-types: reports volumes outside the allow list; every allowed type passes", async () => {
