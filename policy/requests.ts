@@ -180,8 +180,12 @@ export function likelyMeant(resource: "cpu" | "memory", value: unknown): string 
         if (number === "") {
             return "memory is counted in bytes; write the amount with its unit, e.g. 128Mi.";
         }
-        const size = suffix === "" ? `${number} byte${Number(number) === 1 ? "" : "s"}` : suffix === "m" ? `${number} thousandths of a byte` : `only ${String(value)}`;
-        return `memory is counted in bytes, so this is ${size}; did you mean ${number}Mi?`;
+        if (suffix === "" || suffix === "m" || suffix === "k" || suffix === "Ki") {
+            const size = suffix === "" ? `${number} byte${Number(number) === 1 ? "" : "s"}` : suffix === "m" ? `${number} thousandths of a byte` : `only ${String(value)}`;
+            return `memory is counted in bytes, so this is ${size}; did you mean ${number}Mi?`;
+        }
+        // Already in Mi (or larger units): no slip of the unit to suggest, only too little.
+        return `that is too little memory for a container to run in; raise it, or lower minMemory in the policy config if it is deliberate.`;
     }
     if ((suffix === "n" || suffix === "u") && number !== "") {
         return `CPU is counted in cores and ${suffix === "n" ? "n is a billionth" : "u is a millionth"} of one; did you mean ${number}m?`;

@@ -224,6 +224,14 @@ describe("policy resource-bounds: floors", () => {
         ]);
     });
 
+    it("suggests Mi for a memory amount in kibibytes, and no unit at all for one already in Mi that is simply too small", async () => {
+        const found = await messages("resource-bounds", [withResources("web", { requests: { cpu: "50m", memory: "1Mi" }, limits: { memory: "512Ki" } })]);
+        assert.deepStrictEqual(found.map(m => m.replace(/.*\(policy config minMemory\): /, "")), [
+            "that is too little memory for a container to run in; raise it, or lower minMemory in the policy config if it is deliberate.",
+            "memory is counted in bytes, so this is only 512Ki; did you mean 512Mi?",
+        ]);
+    });
+
     it("reports the README's memory: 128 meant as 128Mi, and 128m (milli-bytes)", async () => {
         const found = await messages("resource-bounds", [withResources("web", { requests: { cpu: "50m", memory: "128" }, limits: { memory: "128m" } })]);
         assert.deepStrictEqual(found.map(m => m.replace(/.*\(policy config minMemory\): /, "")), [
