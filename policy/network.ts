@@ -304,7 +304,10 @@ export const dataStoreIngressRestricted: StackValidationPolicy = {
                     continue;
                 }
                 const what = describeObject(sw.w.kind, sw.w.obj, sw.w.name);
-                const selector = JSON.stringify({ matchLabels: sw.w.podLabels });
+                // An unlabelled Pod: {} would select every pod of the namespace, so name a label to give it first.
+                const selector = Object.keys(sw.w.podLabels).length
+                    ? JSON.stringify({ matchLabels: sw.w.podLabels })
+                    : `${JSON.stringify({ matchLabels: { app: sw.w.name } })} (its pods carry no labels: label them app: ${sw.w.name} first, since an empty podSelector selects every pod of the namespace)`;
                 const clients = `its clients (a podSelector of their pods in namespace ${ns}, or a namespaceSelector naming their namespaces by label)`;
                 if ((sw.w.pod as { hostNetwork?: boolean } | undefined)?.hostNetwork === true) {
                     reportViolation(`${what} runs a data store (${storesOf(dataPorts)}) in the node's network namespace (hostNetwork: true), reachable from everywhere on ` +

@@ -89,6 +89,13 @@ describe("policy data-store-ingress-restricted", () => {
             assert.strictEqual(found[0].enforcementLevel, "advisory");
         });
 
+        it("asks to label an unlabelled Pod before selecting it, instead of suggesting the empty podSelector, which selects every pod", async () => {
+            const bare: ManifestObject = { apiVersion: "v1", kind: "Pod", metadata: { name: "cache", namespace: "lab" }, spec: { containers: [{ name: "redis", image: "redis:7.4" }] } };
+            const [found] = await messages([bare]);
+            assert.match(found, /Add a NetworkPolicy with podSelector \{"matchLabels":\{"app":"cache"\}\} \(its pods carry no labels: label them app: cache first, since an empty podSelector selects every pod of the namespace\) and policyTypes \[Ingress\]/);
+            assert.doesNotMatch(found, /"matchLabels":\{\}/);
+        });
+
         it("passes a data store behind a default-deny policy only (nothing reaches it)", async () => {
             assert.deepStrictEqual(await messages([postgres(), web(), denyAll()]), []);
             // policyTypes unset: every policy covers ingress, even one with only an egress section.
