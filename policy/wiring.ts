@@ -7,11 +7,11 @@
  * the labels pods really carry, controller-added ones included (lib/selectors.ts).
  */
 import { Policies, StackValidationPolicy } from "@pulumi/policy";
-import { describeObject } from "./lib/k8s";
+import { describeObject, isCustomResource } from "./lib/k8s";
 import { autoscalersOf, scaleOf, scaledStack } from "./lib/scale";
-import { serviceSelectorSelects, workloadPodLabels } from "./lib/selectors";
+import { compileServiceSelector, plainLabels, serviceSelectorSelects, workloadPodLabels } from "./lib/selectors";
 import { routingServices, serviceSpec } from "./lib/services";
-import { indexStack } from "./lib/stack";
+import { StackIndex, indexStack } from "./lib/stack";
 
 /** A StatefulSet's serviceName is a headless Service of its namespace selecting its pods. */
 export const statefulSetHeadlessService: StackValidationPolicy = {
@@ -49,16 +49,40 @@ export const statefulSetHeadlessService: StackValidationPolicy = {
     },
 };
 
+/**
+ * Whether a custom resource of the namespace may run pods that `selector` selects: one with a pod
+ * template (`spec.template`, as Argo Rollouts and similar workload controllers have) whose labels
+ * match, or one without a template, whose operator labels its pods in ways the stack can't show.
+ */
+function customPodsMayMatch(index: StackIndex, namespace: string, selector: Record<string, string>): boolean {
+    const selects = compileServiceSelector(selector);
+    for (const [, objects] of index.byKind) {
+        for (const o of objects) {
+            if (o.namespace !== namespace || !isCustomResource(o.resource.type)) {
+                continue;
+            }
+            const template = (o.obj.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined)?.template;
+            if (template === undefined || template === null || selects(plainLabels(template.metadata?.labels ?? {}))) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 /** Every Service with a selector selects the pods of some running workload in its namespace. */
 export const serviceSelectsPods: StackValidationPolicy = {
     name: "service-selects-pods",
-    description: "Every Service with a selector (ExternalName Services and Services without one are skipped) matches the pod labels of at least one workload in its namespace that runs pods: otherwise it has no endpoints and every request fails (a blue/green switch to a version that doesn't exist, or to one scaled to 0, is caught here before deploy).",
+    description: "Every Service with a selector (ExternalName Services and Services without one are skipped) matches the pod labels of at least one workload in its namespace that runs pods: otherwise it has no endpoints and every request fails (a blue/green switch to a version that doesn't exist, or to one scaled to 0, is caught here before deploy). Pods of a custom resource count when its spec.template labels match (an Argo Rollout); a Service in a namespace with a custom resource that has no pod template (an operator's, whose pods' labels can't be seen) is not judged.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const { index, inNamespace: scaledIn } = scaledStack(args.resources);
         for (const { svc, selector, candidates: inNamespace, selected } of routingServices(index, scaledIn)) {
             const what = describeObject("Service", svc.obj, svc.name);
             if (!selected.length) {
+                if (customPodsMayMatch(index, svc.namespace, selector)) {
+                    continue; // pods a custom resource's controller runs: not visible here, so not judged
+                }
                 const shown = inNamespace.slice(0, 10).map(({ w }) => `${w.kind} ${w.name} ${JSON.stringify(w.podLabels)}`);
                 const more = inNamespace.length > shown.length ? `; and ${inNamespace.length - shown.length} more` : "";
                 reportViolation(`${what} selects ${JSON.stringify(selector)}, but no workload in namespace ${svc.namespace} has those pod labels ` +

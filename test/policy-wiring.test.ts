@@ -3,6 +3,9 @@
  * Services to the pods they select, Ingresses to Services and ports.
  */
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { BUILT_IN_GROUPS, isCustomResource } from "../policy/lib/k8s";
 import { ManifestObject, manifestUrn } from "../tools/manifests";
 import { labelSelectorSelects, plainLabels, serviceSelectorSelects } from "../policy/lib/selectors";
 import { ObjectEntry, checkObjects, deployment, violationsOf } from "./helpers";
@@ -103,6 +106,30 @@ describe("policy service-selects-pods", () => {
         assert.match((await messages(P, [deployment("web", undefined, "other"), service("web", { app: "web" })]))[0], /no workload in namespace lab has those pod labels \(it has no workloads\)/);
         const inDefault: ManifestObject = { apiVersion: "v1", kind: "Service", metadata: { name: "web" }, spec: { selector: { app: "web" }, ports: [{ port: 80 }] } };
         assert.deepStrictEqual(await messages(P, [deployment("web", undefined, "default"), inDefault]), []);
+    });
+
+    it("counts the pods of a custom resource by its pod template (an Argo Rollout), and leaves a namespace with an operator's resource unjudged", async () => {
+        const rollout = (labels: Record<string, string>, namespace = "lab"): ManifestObject => ({
+            apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", metadata: { name: "podinfo", namespace },
+            spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: "podinfo", image: "podinfo:6.7.1" }] } } },
+        });
+        assert.deepStrictEqual(await messages(P, [rollout({ app: "podinfo" }), service("podinfo", { app: "podinfo" })]), []);
+        assert.match((await messages(P, [rollout({ app: "podinfo" }), service("podinfo", { app: "podinfo-typo" })]))[0], /Service lab\/podinfo selects \{"app":"podinfo-typo"\}, but no workload/,
+            "a template that doesn't match is still a mistake");
+        assert.match((await messages(P, [rollout({ app: "podinfo" }, "other"), service("podinfo", { app: "podinfo" })]))[0], /no workload in namespace lab/, "another namespace's Rollout runs no pods here");
+        // prometheus-operator runs an Alertmanager's pods, labelled as it chooses: the stack can't show them.
+        const alertmanager: ManifestObject = { apiVersion: "monitoring.coreos.com/v1", kind: "Alertmanager", metadata: { name: "main", namespace: "lab" }, spec: { replicas: 3 } };
+        assert.deepStrictEqual(await messages(P, [alertmanager, service("alertmanager-main", { "app.kubernetes.io/name": "alertmanager", alertmanager: "main" })]), []);
+    });
+
+    it("knows which API groups Kubernetes serves itself: every group kubernetes-models has schemas for, and no other", () => {
+        const dir = path.dirname(require.resolve("kubernetes-models/package.json"));
+        const groups = fs.readdirSync(dir, { withFileTypes: true }).filter(e => e.isDirectory() && !e.name.startsWith("_") && e.name !== "v1").map(e => e.name);
+        for (const group of ["", ...groups]) {
+            assert.ok(BUILT_IN_GROUPS.has(group), `${group || "(core)"} is built in`);
+        }
+        assert.ok(!isCustomResource("kubernetes:apps/v1:Deployment") && !isCustomResource("kubernetes:core/v1:Service") && !isCustomResource("kubernetes:networking.k8s.io/v1:Ingress"));
+        assert.ok(isCustomResource("kubernetes:argoproj.io/v1alpha1:Rollout") && isCustomResource("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"));
     });
 
     it("knows the labels controllers add: a Service pinned to one StatefulSet pod, or to a Job's pods", async () => {

@@ -67,6 +67,27 @@ export function kindOf(type: string): string | undefined {
     return parseType(type)?.kind;
 }
 
+/**
+ * The API groups Kubernetes itself serves (`""` is the core group). An object of any other group
+ * is a custom resource, whose controller (an operator, Argo Rollouts) may run pods the stack
+ * never shows. A test keeps this list in step with the schemas kubernetes-models ships.
+ */
+export const BUILT_IN_GROUPS: ReadonlySet<string> = new Set([
+    "", "admissionregistration.k8s.io", "apiextensions.k8s.io", "apiregistration.k8s.io", "apps", "authentication.k8s.io",
+    "authorization.k8s.io", "autoscaling", "batch", "certificates.k8s.io", "coordination.k8s.io", "discovery.k8s.io",
+    "events.k8s.io", "extensions", "flowcontrol.apiserver.k8s.io", "internal.apiserver.k8s.io", "networking.k8s.io", "node.k8s.io",
+    "policy", "rbac.authorization.k8s.io", "resource.k8s.io", "scheduling.k8s.io", "storage.k8s.io", "storagemigration.k8s.io",
+]);
+
+/** Whether a Pulumi type token names a custom resource (`kubernetes:argoproj.io/v1alpha1:Rollout`), not a kind Kubernetes serves itself. */
+export function isCustomResource(type: string): boolean {
+    const apiVersion = parseType(type)?.apiVersion;
+    if (apiVersion === undefined) {
+        return false;
+    }
+    return !BUILT_IN_GROUPS.has(apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "");
+}
+
 export function isWorkloadKind(kind: string | undefined): kind is WorkloadKind {
     return (WORKLOAD_KINDS as readonly string[]).includes(kind ?? "");
 }
