@@ -12,8 +12,8 @@ import { KubeObject, describeObject, kindOf } from "./lib/k8s";
 import { configSchema, readConfig } from "./lib/config";
 import { FoundClaim, claimClass, claimsOf } from "./lib/pods";
 import { compareQuantities, isQuantity } from "./lib/quantity";
-import { autoscalersOf, scaleOf } from "./lib/scale";
-import { indexStack } from "./lib/stack";
+import { autoscalersOf, scaleOf, scaledIntOrPercent } from "./lib/scale";
+import { Workload, indexStack } from "./lib/stack";
 
 const STORAGE_CLASS = "StorageClass";
 
@@ -211,23 +211,28 @@ function singleWriterMode(accessModes: string[]): string | undefined {
     return accessModes.includes("ReadWriteOnce") && !accessModes.includes("ReadWriteMany") ? "ReadWriteOnce" : undefined;
 }
 
+/** The kinds whose pods run on and on: a claim they share stays mounted (Jobs finish and let go). */
+const LONG_RUNNING = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod"];
+
 /**
- * A ReadWriteOnce claim mounted by a Deployment: two pods (replicas, or old and new during a
- * rolling update) can't mount it on different nodes. It needs strategy Recreate, one replica,
- * and no autoscaler that adds pods. Only claims the stack creates are known; claim templates
- * (one claim per pod) are StatefulSets' and fine.
+ * A ReadWriteOnce claim is mounted where one node's pods can reach it: a second pod on another
+ * node (a replica, the new pod of a rolling update, a DaemonSet's pod, another workload's) hangs
+ * in ContainerCreating with a Multi-Attach error. So a workload that mounts one runs one pod (no
+ * autoscaler past one); a Deployment replaces it without overlap (strategy Recreate, or a rolling
+ * update with maxSurge 0, which stops the old pod first); and no other long-running workload
+ * mounts the same claim. Only claims the stack creates are known; claim templates (one claim per
+ * pod) are StatefulSets' and fine.
  */
 export const rwoClaimSingleWriter: StackValidationPolicy = {
     name: "rwo-claim-single-writer",
-    description: "A Deployment that mounts a ReadWriteOnce (or ReadWriteOncePod) claim runs at most one pod, uses strategy Recreate and is not scaled past one by an HPA: a second pod (a replica, or the new pod of a rolling update) can't mount the volume on another node and hangs in ContainerCreating (knote's MinIO lesson).",
+    description: "A workload that mounts a ReadWriteOnce (or ReadWriteOncePod) claim runs one pod: one replica, no HPA past one, not a DaemonSet, a Deployment with strategy Recreate or a rolling update with maxSurge 0; and no two long-running workloads share the claim. A second pod (a replica, the new pod of a rolling update, another workload's) can't mount the volume on another node and hangs in ContainerCreating (knote's MinIO lesson). A StatefulSet gives each pod its own claim with volumeClaimTemplates.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const index = indexStack(args.resources);
         const autoscalers = autoscalersOf(index);
+        /** `<namespace>/<claim>` → the long-running workloads mounting it, in stack order. */
+        const mountedBy = new Map<string, Workload[]>();
         for (const w of index.workloads) {
-            if (w.kind !== "Deployment") {
-                continue;
-            }
             const mounted: string[] = [];
             for (const v of w.pod?.volumes ?? []) {
                 const claimName = v.persistentVolumeClaim?.claimName;
@@ -236,18 +241,39 @@ export const rwoClaimSingleWriter: StackValidationPolicy = {
                 const described = `${mode} claim '${claimName}'`;
                 if (mode && !mounted.includes(described)) {
                     mounted.push(described);
+                    if (LONG_RUNNING.includes(w.kind)) {
+                        const key = `${w.namespace}/${claimName}`;
+                        const others = mountedBy.get(key) ?? [];
+                        if (others.length) {
+                            reportViolation(`${describeObject(w.kind, w.obj, w.name)} mounts ${described}, which ${others.map(o => describeObject(o.kind, o.obj, o.name)).join(" and ")} also mounts: ` +
+                                "only pods on one node can mount it, so whichever pod lands elsewhere hangs; give each workload its own claim, or use ReadWriteMany storage.", w.resource.urn);
+                        }
+                        mountedBy.set(key, [...others, w]);
+                    }
                 }
             }
             if (!mounted.length) {
                 continue;
             }
-            const what = `${describeObject("Deployment", w.obj, w.name)} mounts ${mounted.join(" and ")}`;
-            const spec = (w.obj.spec ?? {}) as { replicas?: number; strategy?: { type?: string } };
-            if (spec.strategy?.type !== "Recreate") {
-                reportViolation(`${what} with strategy ${spec.strategy?.type ?? "RollingUpdate (default)"}: the new pod can't mount the volume while the old one holds it; set spec.strategy.type: Recreate.`, w.resource.urn);
+            const what = `${describeObject(w.kind, w.obj, w.name)} mounts ${mounted.join(" and ")}`;
+            if (w.kind === "DaemonSet") {
+                reportViolation(`${what}: a DaemonSet runs a pod on every node, and only one node can mount it; use ReadWriteMany storage, or a node-local volume.`, w.resource.urn);
+                continue;
             }
+            if (!["Deployment", "StatefulSet", "ReplicaSet"].includes(w.kind)) {
+                continue;
+            }
+            const spec = (w.obj.spec ?? {}) as { replicas?: number; strategy?: { type?: string; rollingUpdate?: { maxSurge?: unknown } } };
+            if (w.kind === "Deployment" && spec.strategy?.type !== "Recreate") {
+                // maxSurge 0 (or 0 %) stops the old pod before it starts the new one, as Recreate does.
+                const surge = scaledIntOrPercent(spec.strategy?.rollingUpdate?.maxSurge ?? "25%", spec.replicas ?? 1, true);
+                if (surge !== 0) {
+                    reportViolation(`${what} with strategy ${spec.strategy?.type ?? "RollingUpdate (default)"}: the new pod can't mount the volume while the old one holds it; set spec.strategy.type: Recreate (or rollingUpdate.maxSurge: 0).`, w.resource.urn);
+                }
+            }
+            const perPod = w.kind === "StatefulSet" ? " (or give each pod its own claim with volumeClaimTemplates)" : " (or use ReadWriteMany storage, or a StatefulSet with a claim per pod)";
             if ((spec.replicas ?? 1) > 1) {
-                reportViolation(`${what} with ${spec.replicas} replicas: only one pod can mount it; set replicas: 1 (or use ReadWriteMany storage, or a StatefulSet with a claim per pod).`, w.resource.urn);
+                reportViolation(`${what} with ${spec.replicas} replicas: only one pod can mount it; set replicas: 1${perPod}.`, w.resource.urn);
             }
             const scale = scaleOf(w, autoscalers);
             if (scale.hpa && scale.max > 1) {

@@ -215,7 +215,7 @@ describe("policy rwo-claim-single-writer", () => {
         const run = await checkObjects([fast, pvc("minio-pvc", "256Mi"), minio, hpa("minio", 3)]);
         const found = violationsOf(run, "rwo-claim-single-writer");
         assert.deepStrictEqual(found.map(v => v.message.slice(v.description.length + 1)), [
-            "Deployment lab/minio mounts ReadWriteOnce claim 'minio-pvc' with strategy RollingUpdate (default): the new pod can't mount the volume while the old one holds it; set spec.strategy.type: Recreate.",
+            "Deployment lab/minio mounts ReadWriteOnce claim 'minio-pvc' with strategy RollingUpdate (default): the new pod can't mount the volume while the old one holds it; set spec.strategy.type: Recreate (or rollingUpdate.maxSurge: 0).",
             "Deployment lab/minio mounts ReadWriteOnce claim 'minio-pvc' with 2 replicas: only one pod can mount it; set replicas: 1 (or use ReadWriteMany storage, or a StatefulSet with a claim per pod).",
             "Deployment lab/minio mounts ReadWriteOnce claim 'minio-pvc', and HorizontalPodAutoscaler lab/minio-hpa may scale it to 3 pods; set maxReplicas: 1 or move the data off the pod.",
         ]);
@@ -225,12 +225,51 @@ describe("policy rwo-claim-single-writer", () => {
     it("reports an explicit RollingUpdate, and names ReadWriteOncePod claims and several claims once", async () => {
         const d = mounting("app", ["data", "logs", "data"], s => { s.replicas = 1; s.strategy = { type: "RollingUpdate", rollingUpdate: { maxSurge: 1 } }; });
         assert.deepStrictEqual(await messages("rwo-claim-single-writer", [fast, pvc("data", "1Gi"), pvc("logs", "1Gi", ["ReadWriteOncePod"]), d]), [
-            "Deployment lab/app mounts ReadWriteOnce claim 'data' and ReadWriteOncePod claim 'logs' with strategy RollingUpdate: the new pod can't mount the volume while the old one holds it; set spec.strategy.type: Recreate.",
+            "Deployment lab/app mounts ReadWriteOnce claim 'data' and ReadWriteOncePod claim 'logs' with strategy RollingUpdate: the new pod can't mount the volume while the old one holds it; set spec.strategy.type: Recreate (or rollingUpdate.maxSurge: 0).",
         ]);
     });
 
-    it("ignores shared storage, claims the stack doesn't create or in another namespace, and other workloads", async () => {
+    it("accepts a rolling update with maxSurge 0, which stops the old pod first (the Azure Disk driver's example)", async () => {
+        for (const maxSurge of [0, "0%"]) {
+            const d = mounting("app", ["data"], s => { s.replicas = 1; s.strategy = { type: "RollingUpdate", rollingUpdate: { maxSurge, maxUnavailable: 1 } }; });
+            assert.deepStrictEqual(await messages("rwo-claim-single-writer", [fast, pvc("data", "1Gi"), d]), [], String(maxSurge));
+        }
+        const surging = mounting("app", ["data"], s => { s.replicas = 1; s.strategy = { type: "RollingUpdate", rollingUpdate: { maxSurge: "10%" } }; });
+        assert.strictEqual((await messages("rwo-claim-single-writer", [fast, pvc("data", "1Gi"), surging])).length, 1, "10 % of one pod rounds up to one more");
+    });
+
+    it("reports a StatefulSet or ReplicaSet sharing one claim among its replicas, a DaemonSet on one, and a second workload on the same claim", async () => {
         const sts = statefulSet("db", { replicas: 3 });
+        (sts.spec as { template: { spec: Spec } }).template.spec.volumes = [{ name: "data", persistentVolumeClaim: { claimName: "rwo" } }];
+        assert.deepStrictEqual(await messages("rwo-claim-single-writer", [fast, pvc("rwo", "1Gi"), sts]), [
+            "StatefulSet lab/db mounts ReadWriteOnce claim 'rwo' with 3 replicas: only one pod can mount it; set replicas: 1 (or give each pod its own claim with volumeClaimTemplates).",
+        ]);
+        const ds: ManifestObject = {
+            apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "agent", namespace: "lab" },
+            spec: { selector: { matchLabels: { app: "agent" } }, template: { metadata: { labels: { app: "agent" } }, spec: { containers: [{ name: "agent", image: "agent:1.0" }], volumes: [{ name: "data", persistentVolumeClaim: { claimName: "rwo" } }] } } },
+        };
+        assert.deepStrictEqual(await messages("rwo-claim-single-writer", [fast, pvc("rwo", "1Gi"), ds]), [
+            "DaemonSet lab/agent mounts ReadWriteOnce claim 'rwo': a DaemonSet runs a pod on every node, and only one node can mount it; use ReadWriteMany storage, or a node-local volume.",
+        ]);
+        const first = mounting("writer", ["rwo"], single);
+        const second = mounting("reader", ["rwo"], single);
+        const found = violationsOf(await checkObjects([fast, pvc("rwo", "1Gi"), first, second]), "rwo-claim-single-writer");
+        assert.deepStrictEqual(found.map(v => v.message.slice(v.description.length + 1)), [
+            "Deployment lab/reader mounts ReadWriteOnce claim 'rwo', which Deployment lab/writer also mounts: only pods on one node can mount it, so whichever pod lands elsewhere hangs; give each workload its own claim, or use ReadWriteMany storage.",
+        ]);
+        assert.strictEqual(found[0].urn, manifestUrn(second));
+    });
+
+    it("lets a Job or CronJob mount a claim a workload holds (a backup that finishes and lets go)", async () => {
+        const backup: ManifestObject = {
+            apiVersion: "batch/v1", kind: "Job", metadata: { name: "backup", namespace: "lab" },
+            spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "backup", image: "backup:1.0" }], volumes: [{ name: "data", persistentVolumeClaim: { claimName: "rwo" } }] } } },
+        };
+        assert.deepStrictEqual(await messages("rwo-claim-single-writer", [fast, pvc("rwo", "1Gi"), mounting("db", ["rwo"], single), backup]), []);
+    });
+
+    it("ignores shared storage, claims the stack doesn't create or in another namespace, and a StatefulSet's one pod", async () => {
+        const sts = statefulSet("db", { replicas: 1 });
         (sts.spec as { template: { spec: Spec } }).template.spec.volumes = [{ name: "data", persistentVolumeClaim: { claimName: "rwo" } }];
         const objects = [
             fast, pvc("rwx", "1Gi", ["ReadWriteMany"]), pvc("both", "1Gi", ["ReadWriteOnce", "ReadWriteMany"]), pvc("rox", "1Gi", ["ReadOnlyMany"]), pvc("rwo", "1Gi"), pvc("elsewhere", "1Gi", ["ReadWriteOnce"], "other"),
