@@ -128,6 +128,13 @@ describe("policy claim-storage-class-expandable", () => {
             { "claim-storage-class-expandable": { expandableClusterClasses: ["managed-csi"] } });
         assert.deepStrictEqual(violationsOf(run, "claim-storage-class-expandable"), []);
     });
+
+    it("reads the class as Kubernetes does when a claim names two: the beta annotation wins over storageClassName", async () => {
+        const both = (annotated: string, field: string) => pvc(`${annotated}-over-${field}`, field, { "volume.beta.kubernetes.io/storage-class": annotated });
+        const found = violationsOf(await checkObjects([sc, rigid, both("fast", "rigid"), both("rigid", "fast")]), "claim-storage-class-expandable").map(v => v.message);
+        assert.strictEqual(found.length, 1, found.join("\n"));
+        assert.match(found[0], /PersistentVolumeClaim lab\/rigid-over-fast uses StorageClass 'rigid', which does not allow volume expansion/);
+    });
 });
 
 describe("container-requests and the request a container really gets", () => {

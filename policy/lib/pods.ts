@@ -23,13 +23,14 @@ export function containerLabel(container: Container, role: "container" | "init c
 }
 
 /**
- * The StorageClass a claim names: spec.storageClassName, else the legacy beta annotation. `""`
- * names no class on purpose (bind a pre-made volume without one); undefined names none at all
- * (the cluster's default class is filled in).
+ * The StorageClass a claim names, as Kubernetes reads it (GetPersistentVolumeClaimClass, which
+ * provisioning and resize admission use): the legacy beta annotation when the claim has it, else
+ * spec.storageClassName. `""` names no class on purpose (bind a pre-made volume without one);
+ * undefined names none at all (the cluster's default class is filled in).
  */
 export function claimClass(claim: ClaimLike): string | undefined {
-    const named = claim.spec?.storageClassName;
-    return named ?? claim.metadata?.annotations?.["volume.beta.kubernetes.io/storage-class"];
+    const annotated = claim.metadata?.annotations?.["volume.beta.kubernetes.io/storage-class"];
+    return annotated ?? claim.spec?.storageClassName ?? undefined;
 }
 
 /** Every container and init container of a workload resource, init containers first; empty for other resources. */
