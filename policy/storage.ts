@@ -17,19 +17,39 @@ import { Workload, indexStack } from "./lib/stack";
 
 const STORAGE_CLASS = "StorageClass";
 
+/**
+ * Provisioners whose volumes have no size to grow: an EFS file system is elastic and its driver
+ * ignores the requested capacity (and implements no expansion), so the expansion rules don't apply.
+ */
+export const ELASTIC_PROVISIONERS: readonly string[] = ["efs.csi.aws.com"];
+
+/**
+ * Provisioners that can't expand a volume at all: static local volumes, and the host-path
+ * provisioners of local clusters (minikube's default class, k3s' local-path, Docker Desktop's).
+ * allowVolumeExpansion on their classes only leaves a resize pending for ever.
+ */
+export const NON_EXPANDING_PROVISIONERS: readonly string[] = ["kubernetes.io/no-provisioner", "k8s.io/minikube-hostpath", "rancher.io/local-path", "docker.io/hostpath"];
+
 /** Every StorageClass the stack creates allows volume expansion. */
 export const storageClassExpandable: ResourceValidationPolicy = {
     name: "storage-class-expandable",
-    description: "Every StorageClass the stack creates sets allowVolumeExpansion: true, so claims on it can grow in place instead of being re-created.",
+    description: `Every StorageClass the stack creates sets allowVolumeExpansion: true, so claims on it can grow in place instead of being re-created, and uses a provisioner that can expand (not ${NON_EXPANDING_PROVISIONERS.join(", ")}: for them the flag would only leave a resize pending). Elastic file systems (${ELASTIC_PROVISIONERS.join(", ")}) have no size to grow and are not checked.`,
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         if (kindOf(args.type) !== STORAGE_CLASS) {
             return;
         }
         const sc = args.props as KubeObject & { allowVolumeExpansion?: boolean; provisioner?: string };
-        if (sc.allowVolumeExpansion !== true) {
-            reportViolation(`${describeObject(STORAGE_CLASS, sc, args.name)} (provisioner ${sc.provisioner ?? "unset"}) does not allow volume expansion; ` +
-                "set allowVolumeExpansion: true (the provisioner must support expansion).");
+        const provisioner = sc.provisioner ?? "";
+        if (ELASTIC_PROVISIONERS.includes(provisioner)) {
+            return;
+        }
+        const what = `${describeObject(STORAGE_CLASS, sc, args.name)} (provisioner ${sc.provisioner ?? "unset"})`;
+        if (NON_EXPANDING_PROVISIONERS.includes(provisioner)) {
+            reportViolation(`${what} can't grow its volumes: ${provisioner} does not expand them${sc.allowVolumeExpansion === true ? ", so allowVolumeExpansion: true only leaves a resize pending for ever" : ""}; ` +
+                "for data that must grow, use a class whose provisioner expands volumes (a CSI driver such as the cluster's disk driver, or csi-hostpath on minikube).");
+        } else if (sc.allowVolumeExpansion !== true) {
+            reportViolation(`${what} does not allow volume expansion; set allowVolumeExpansion: true (the provisioner must support expansion).`);
         }
     },
 };
@@ -61,18 +81,30 @@ export const claimStorageClassExpandable: StackValidationPolicy = {
     configSchema: claimStorageClassSchema,
     validateStack: (args, reportViolation) => {
         const { expandableClusterClasses } = readConfig(claimStorageClassSchema, args);
-        const classes = new Map<string, boolean>();
+        /** The stack's classes: whether a claim on each can grow, and its provisioner. */
+        const classes = new Map<string, { expands: boolean; provisioner: string }>();
+        /** Class names the stack's PersistentVolumes carry (static provisioning), with the volumes. */
+        const volumeClasses = new Map<string, string[]>();
         const claims: (FoundClaim & { urn: string })[] = [];
         for (const r of args.resources) {
-            if (kindOf(r.type) === STORAGE_CLASS) {
-                const sc = r.props as KubeObject & { allowVolumeExpansion?: boolean };
-                classes.set(sc.metadata?.name ?? r.name, sc.allowVolumeExpansion === true);
+            const kind = kindOf(r.type);
+            if (kind === STORAGE_CLASS) {
+                const sc = r.props as KubeObject & { allowVolumeExpansion?: boolean; provisioner?: string };
+                const provisioner = sc.provisioner ?? "";
+                // An elastic class never counts as the one to move a claim to: its file system is another kind of storage.
+                classes.set(sc.metadata?.name ?? r.name, { expands: sc.allowVolumeExpansion === true && ![...NON_EXPANDING_PROVISIONERS, ...ELASTIC_PROVISIONERS].includes(provisioner), provisioner });
+            } else if (kind === "PersistentVolume") {
+                const pv = r.props as KubeObject & { spec?: { storageClassName?: string } };
+                const className = pv.metadata?.annotations?.["volume.beta.kubernetes.io/storage-class"] ?? pv.spec?.storageClassName;
+                if (className) {
+                    volumeClasses.set(className, [...(volumeClasses.get(className) ?? []), pv.metadata?.name ?? r.name]);
+                }
             } else {
                 claims.push(...claimsOf(r.type, r.props, r.name).map(c => ({ ...c, urn: r.urn })));
             }
         }
         const allowed = new Set(expandableClusterClasses);
-        const known = [...[...classes].filter(([, expands]) => expands).map(([name]) => name), ...allowed];
+        const known = [...[...classes].filter(([, c]) => c.expands).map(([name]) => name), ...allowed];
         const hint = known.length ? `one of: ${known.join(", ")}` : "a StorageClass with allowVolumeExpansion: true";
         for (const { what, claim, urn } of claims) {
             const className = claimClass(claim);
@@ -87,9 +119,17 @@ export const claimStorageClassExpandable: StackValidationPolicy = {
             } else if (className === undefined) {
                 reportViolation(`${what} names no StorageClass, so it gets the cluster default, which may not expand; set storageClassName to ${hint}.`, urn);
             } else if (classes.has(className)) {
-                if (!classes.get(className)) {
-                    reportViolation(`${what} uses StorageClass '${className}', which does not allow volume expansion; use ${hint}.`, urn);
+                const c = classes.get(className)!;
+                if (ELASTIC_PROVISIONERS.includes(c.provisioner)) {
+                    continue; // an elastic file system: no size to grow
                 }
+                if (!c.expands) {
+                    const why = NON_EXPANDING_PROVISIONERS.includes(c.provisioner) ? `whose provisioner ${c.provisioner} can't expand volumes` : "which does not allow volume expansion";
+                    reportViolation(`${what} uses StorageClass '${className}', ${why}; use ${hint}.`, urn);
+                }
+            } else if (volumeClasses.has(className) && !allowed.has(className)) {
+                reportViolation(`${what} uses class '${className}', which names no StorageClass, only the stack's PersistentVolume ${volumeClasses.get(className)!.join(", ")} (static provisioning): ` +
+                    `Kubernetes expands only claims whose StorageClass allows it, so this volume can never grow in place. To let it grow, use ${hint}.`, urn);
             } else if (!allowed.has(className)) {
                 reportViolation(`${what} uses StorageClass '${className}', which the stack does not create and which is not listed as expandable ` +
                     `(policy config expandableClusterClasses); use ${hint}, or list the class if it is known to expand.`, urn);

@@ -90,6 +90,17 @@ describe("policy storage-class-expandable", () => {
         assert.ok(found.some(m => /StorageClass bad \(provisioner hostpath\.csi\.k8s\.io\) does not allow volume expansion; set allowVolumeExpansion: true/.test(m)));
         assert.ok(found.some(m => /StorageClass unset/.test(m)));
     });
+
+    it("says a provisioner that can't expand can't grow its volumes, whatever the flag; leaves elastic EFS alone", async () => {
+        const of = (name: string, provisioner: string, allowVolumeExpansion?: boolean): ManifestObject =>
+            ({ apiVersion: "storage.k8s.io/v1", kind: "StorageClass", metadata: { name }, provisioner, ...(allowVolumeExpansion === undefined ? {} : { allowVolumeExpansion }) });
+        const found = violationsOf(await checkObjects([of("local-storage", "kubernetes.io/no-provisioner"), of("standard", "k8s.io/minikube-hostpath", true), of("efs-sc", "efs.csi.aws.com")]), "storage-class-expandable")
+            .map(v => v.message.slice(v.description.length + 1));
+        assert.deepStrictEqual(found, [
+            "StorageClass local-storage (provisioner kubernetes.io/no-provisioner) can't grow its volumes: kubernetes.io/no-provisioner does not expand them; for data that must grow, use a class whose provisioner expands volumes (a CSI driver such as the cluster's disk driver, or csi-hostpath on minikube).",
+            "StorageClass standard (provisioner k8s.io/minikube-hostpath) can't grow its volumes: k8s.io/minikube-hostpath does not expand them, so allowVolumeExpansion: true only leaves a resize pending for ever; for data that must grow, use a class whose provisioner expands volumes (a CSI driver such as the cluster's disk driver, or csi-hostpath on minikube).",
+        ]);
+    });
 });
 
 describe("policy claim-storage-class-expandable", () => {
@@ -127,6 +138,20 @@ describe("policy claim-storage-class-expandable", () => {
         const run = await checkObjects([sc, pvc("legacy", undefined, { "volume.beta.kubernetes.io/storage-class": "fast" }), pvc("managed", "managed-csi")],
             { "claim-storage-class-expandable": { expandableClusterClasses: ["managed-csi"] } });
         assert.deepStrictEqual(violationsOf(run, "claim-storage-class-expandable"), []);
+    });
+
+    it("names why a claim can't grow on a class whose provisioner can't expand, or on a class only the stack's PersistentVolumes carry; passes claims on elastic EFS", async () => {
+        const cls = (name: string, provisioner: string): ManifestObject => ({ apiVersion: "storage.k8s.io/v1", kind: "StorageClass", metadata: { name }, provisioner, allowVolumeExpansion: true });
+        const pv: ManifestObject = {
+            apiVersion: "v1", kind: "PersistentVolume", metadata: { name: "task-pv-volume" },
+            spec: { storageClassName: "manual", capacity: { storage: "10Gi" }, accessModes: ["ReadWriteOnce"], hostPath: { path: "/mnt/data" } },
+        };
+        const found = violationsOf(await checkObjects([sc, cls("standard", "k8s.io/minikube-hostpath"), cls("efs-sc", "efs.csi.aws.com"), pv,
+            pvc("hostpath", "standard"), pvc("task-pv-claim", "manual"), pvc("shared", "efs-sc")]), "claim-storage-class-expandable").map(v => v.message.slice(v.description.length + 1));
+        assert.deepStrictEqual(found, [
+            "PersistentVolumeClaim lab/hostpath uses StorageClass 'standard', whose provisioner k8s.io/minikube-hostpath can't expand volumes; use one of: fast.",
+            "PersistentVolumeClaim lab/task-pv-claim uses class 'manual', which names no StorageClass, only the stack's PersistentVolume task-pv-volume (static provisioning): Kubernetes expands only claims whose StorageClass allows it, so this volume can never grow in place. To let it grow, use one of: fast.",
+        ]);
     });
 
     it("reads the class as Kubernetes does when a claim names two: the beta annotation wins over storageClassName", async () => {
