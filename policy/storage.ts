@@ -329,16 +329,22 @@ const ZONAL_PROVISIONERS = ["ebs.csi.aws.com", "pd.csi.storage.gke.io", "disk.cs
 /** Zonal disks should be created where the pod lands. */
 export const zonalDiskWaitForConsumer: ResourceValidationPolicy = {
     name: "zonal-disk-wait-for-consumer",
-    description: "StorageClasses for zonal cloud disks (EBS, GCE PD, Azure Disk) bind with volumeBindingMode WaitForFirstConsumer: with Immediate, the disk may be created in a zone where the pod can't be scheduled, and the pod stays Pending.",
+    description: "StorageClasses for zonal cloud disks (EBS, GCE PD, regional PD, Azure Disk) bind with volumeBindingMode WaitForFirstConsumer: with Immediate, the disk may be created in a zone where the pod can't be scheduled, and the pod stays Pending. Azure zone-redundant disks (skuName *_ZRS) attach in any zone and are not checked.",
     enforcementLevel: "advisory",
     validateResource: (args, reportViolation) => {
         if (kindOf(args.type) !== STORAGE_CLASS) {
             return;
         }
-        const sc = args.props as KubeObject & { provisioner?: string; volumeBindingMode?: string };
-        if (ZONAL_PROVISIONERS.includes(sc.provisioner ?? "") && sc.volumeBindingMode !== "WaitForFirstConsumer") {
-            reportViolation(`${describeObject(STORAGE_CLASS, sc, args.name)} provisions zonal disks (${sc.provisioner}) with volumeBindingMode ${sc.volumeBindingMode ?? "Immediate (default)"}; set volumeBindingMode: WaitForFirstConsumer.`);
+        const sc = args.props as KubeObject & { provisioner?: string; volumeBindingMode?: string; parameters?: Record<string, string> };
+        if (!ZONAL_PROVISIONERS.includes(sc.provisioner ?? "") || sc.volumeBindingMode === "WaitForFirstConsumer") {
+            return;
         }
+        const parameters = Object.fromEntries(Object.entries(sc.parameters ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+        if (/_ZRS$/i.test(parameters.skuname ?? parameters.storageaccounttype ?? "")) {
+            return; // Azure zone-redundant disks attach in any zone of the region
+        }
+        const disks = parameters["replication-type"] === "regional-pd" ? `regional disks (${sc.provisioner}, in two zones it picks)` : `zonal disks (${sc.provisioner})`;
+        reportViolation(`${describeObject(STORAGE_CLASS, sc, args.name)} provisions ${disks} with volumeBindingMode ${sc.volumeBindingMode ?? "Immediate (default)"}; set volumeBindingMode: WaitForFirstConsumer.`);
     },
 };
 

@@ -293,6 +293,17 @@ describe("policy zonal-disk-wait-for-consumer", () => {
         assert.match(found[1].message, /StorageClass zonal-1 provisions zonal disks \(pd\.csi\.storage\.gke\.io\) with volumeBindingMode Immediate;/);
     });
 
+    it("names regional PDs as such, and passes Azure zone-redundant disks, which attach in any zone", async () => {
+        const regional = storageClass("regional", { provisioner: "pd.csi.storage.gke.io", parameters: { type: "pd-balanced", "replication-type": "regional-pd" } });
+        const zrs = storageClass("zrs", { provisioner: "disk.csi.azure.com", parameters: { skuName: "StandardSSD_ZRS" } });
+        const lrs = storageClass("lrs", { provisioner: "disk.csi.azure.com", parameters: { skuname: "Premium_LRS" } });
+        const found = violationsOf(await checkObjects([regional, zrs, lrs]), "zonal-disk-wait-for-consumer").map(v => v.message.slice(v.description.length + 1));
+        assert.deepStrictEqual(found, [
+            "StorageClass regional provisions regional disks (pd.csi.storage.gke.io, in two zones it picks) with volumeBindingMode Immediate (default); set volumeBindingMode: WaitForFirstConsumer.",
+            "StorageClass lrs provisions zonal disks (disk.csi.azure.com) with volumeBindingMode Immediate (default); set volumeBindingMode: WaitForFirstConsumer.",
+        ]);
+    });
+
     it("passes zonal disks that wait for their pod, and storage that is not zonal", async () => {
         const objects = [
             ...zonal.map((provisioner, i) => storageClass(`wait-${i}`, { provisioner, volumeBindingMode: "WaitForFirstConsumer" })),
