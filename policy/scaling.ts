@@ -8,7 +8,7 @@
  */
 import { Policies, StackValidationPolicy } from "@pulumi/policy";
 import { configSchema, readConfig } from "./lib/config";
-import { Container, PodSpec, containersOf, describeObject } from "./lib/k8s";
+import { Container, PodSpec, apiGroupOf, containersOf, describeObject, parseType } from "./lib/k8s";
 import { formatBytes, parseQuantity } from "./lib/quantity";
 import { ignoreChangesCovers } from "./lib/paths";
 import { effectiveLimit, effectiveRequest, isSidecar, limitRangeDefaults, podAmount, present } from "./lib/resources";
@@ -63,6 +63,14 @@ export const hpaTargetRequests: StackValidationPolicy = {
                     "Target a Deployment, StatefulSet or ReplicaSet.", urn);
                 continue;
             }
+            // The controller looks the target up by API group and kind (the version doesn't matter): a group that
+            // doesn't serve the kind (extensions/v1beta1, from before apps/v1) finds nothing to scale.
+            const targetVersion = parseType(target.resource.type)?.apiVersion ?? "";
+            if (a.targetApiVersion && apiGroupOf(a.targetApiVersion) !== apiGroupOf(targetVersion)) {
+                reportViolation(`${hpaName(a)} names scaleTargetRef.apiVersion ${a.targetApiVersion}, but ${target.kind} is in API group ${apiGroupOf(targetVersion) || "core"}: ` +
+                    `the autoscaler finds no ${target.kind} in group ${apiGroupOf(a.targetApiVersion) || "core"} and never scales (FailedGetScale); set apiVersion: ${targetVersion}.`, urn);
+                continue;
+            }
             const podLevel = (target.pod as { resources?: { requests?: Record<string, unknown> } } | undefined)?.resources?.requests ?? {};
             for (const metric of a.utilization) {
                 const measured = measuredContainers(target.pod);
@@ -107,9 +115,9 @@ export const hpaReplicasNotPinned: StackValidationPolicy = {
             seen.add(target);
             const replicas = (target.obj.spec as { replicas?: number | null } | undefined)?.replicas;
             if (replicas !== undefined && replicas !== null && !ignoreChangesCovers(target.resource.opts.ignoreChanges, ["spec", "replicas"])) {
-                reportViolation(`${workloadName(target)} pins spec.replicas: ${replicas} while ${hpaName(a)} scales it; whenever Pulumi updates the ${target.kind} ` +
-                    `(a new image, a changed setting, or a refresh that read the autoscaler's count), it sends replicas: ${replicas} again and overrides the autoscaler. ` +
-                    "Leave spec.replicas unset, or add ignoreChanges: [\"spec.replicas\"] to the resource.", target.resource.urn);
+                reportViolation(`${workloadName(target)} pins spec.replicas: ${replicas} while ${hpaName(a)} scales it; whenever the ${target.kind} is applied again ` +
+                    `(a Pulumi update for a new image, a changed setting, or after a refresh that read the autoscaler's count; kubectl apply; a GitOps sync), replicas: ${replicas} is sent again and overrides the autoscaler. ` +
+                    "Leave spec.replicas unset (in a Pulumi program, ignoreChanges: [\"spec.replicas\"] on the resource also works).", target.resource.urn);
             }
         }
     },

@@ -52,6 +52,15 @@ describe("policy hpa-target-requests", () => {
         assert.deepStrictEqual(await messages(P, [scaled("api", { requests: { cpu: "50m", memory: "64Mi" } }), hpa("api", "api")]), []);
     });
 
+    it("reports a scaleTargetRef in an API group that doesn't serve the kind (extensions/v1beta1), not an older version of the right group", async () => {
+        const target = scaled("api", { requests: { cpu: "50m", memory: "64Mi" } });
+        const ref = (apiVersion: string) => hpa("api", "api", { scaleTargetRef: { apiVersion, kind: "Deployment", name: "api" } });
+        assert.deepStrictEqual(await messages(P, [target, ref("extensions/v1beta1")]), [
+            "HorizontalPodAutoscaler lab/api names scaleTargetRef.apiVersion extensions/v1beta1, but Deployment is in API group apps: the autoscaler finds no Deployment in group extensions and never scales (FailedGetScale); set apiVersion: apps/v1.",
+        ]);
+        assert.deepStrictEqual(await messages(P, [target, ref("apps/v1beta1")]), [], "the controller maps group and kind; the version doesn't matter");
+    });
+
     it("reports each container without the request, on the autoscaler's URN", async () => {
         const d = scaled("api", { requests: { memory: "64Mi" } });
         specOf(d).template.spec.containers.push({ name: "proxy", resources: { requests: { memory: "16Mi" } } });
@@ -169,8 +178,9 @@ describe("policy hpa-replicas-not-pinned", () => {
         const [v] = violationsOf(await checkObjects([pinned, hpa("api", "api")]), P);
         assert.strictEqual(v.urn, manifestUrn(pinned));
         assert.strictEqual(v.message.split("\n")[1],
-            "Deployment lab/api pins spec.replicas: 2 while HorizontalPodAutoscaler lab/api scales it; whenever Pulumi updates the Deployment (a new image, a changed setting, " +
-            "or a refresh that read the autoscaler's count), it sends replicas: 2 again and overrides the autoscaler. Leave spec.replicas unset, or add ignoreChanges: [\"spec.replicas\"] to the resource.");
+            "Deployment lab/api pins spec.replicas: 2 while HorizontalPodAutoscaler lab/api scales it; whenever the Deployment is applied again (a Pulumi update for a new image, a changed setting, " +
+            "or after a refresh that read the autoscaler's count; kubectl apply; a GitOps sync), replicas: 2 is sent again and overrides the autoscaler. " +
+            "Leave spec.replicas unset (in a Pulumi program, ignoreChanges: [\"spec.replicas\"] on the resource also works).");
         const sset = hpa("db", "db", { scaleTargetRef: { kind: "StatefulSet", name: "db" } });
         assert.match((await messages(P, [sts("db", 1), sset]))[0], /^StatefulSet lab\/db pins spec\.replicas: 1 while HorizontalPodAutoscaler lab\/db scales it/);
     });

@@ -22,6 +22,7 @@
  * are not failures of the program.
  */
 import { removedApi } from "../policy/hygiene";
+import { apiGroupOf } from "../policy/lib/k8s";
 import { LabelSelector, labelSelectorSelects, plainLabels, serviceSelectorSelects } from "../policy/lib/selectors";
 import type { RenderedObject } from "./render";
 
@@ -222,10 +223,8 @@ function schemaMessage(e: AjvError): string {
 
 // --- Selectors ------------------------------------------------------------------------------------
 
-/** The API group of an apiVersion: `apps/v1` → `apps`, `v1` → `""` (the core group). */
-export function apiGroupOf(apiVersion: string): string {
-    return apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "";
-}
+/** The API group of an apiVersion (the policy pack's own definition, so the two can't differ). */
+export { apiGroupOf };
 
 function isRecord(v: unknown): v is Record<string, unknown> {
     return typeof v === "object" && v !== null && !Array.isArray(v);

@@ -79,13 +79,18 @@ export const BUILT_IN_GROUPS: ReadonlySet<string> = new Set([
     "policy", "rbac.authorization.k8s.io", "resource.k8s.io", "scheduling.k8s.io", "storage.k8s.io", "storagemigration.k8s.io",
 ]);
 
+/** The API group of an apiVersion: `apps/v1` → apps, `v1` → "" (the core group). */
+export function apiGroupOf(apiVersion: string): string {
+    return apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "";
+}
+
 /** Whether a Pulumi type token names a custom resource (`kubernetes:argoproj.io/v1alpha1:Rollout`), not a kind Kubernetes serves itself. */
 export function isCustomResource(type: string): boolean {
     const apiVersion = parseType(type)?.apiVersion;
     if (apiVersion === undefined) {
         return false;
     }
-    return !BUILT_IN_GROUPS.has(apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "");
+    return !BUILT_IN_GROUPS.has(apiGroupOf(apiVersion));
 }
 
 export function isWorkloadKind(kind: string | undefined): kind is WorkloadKind {

@@ -25,6 +25,8 @@ export interface UtilizationMetric {
 /** An autoscaler's target, bounds and the metrics that need requests, across API versions. */
 export interface Autoscaler {
     entry: Indexed;
+    /** spec.scaleTargetRef.apiVersion, "" when unset. */
+    targetApiVersion: string;
     targetKind: string;
     targetName: string;
     /** spec.minReplicas, 1 when unset (the API server's default). */
@@ -39,7 +41,7 @@ interface MetricTarget {
 }
 
 interface HpaSpec {
-    scaleTargetRef?: { kind?: string; name?: string };
+    scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string };
     minReplicas?: number;
     maxReplicas?: number;
     targetCPUUtilizationPercentage?: number;
@@ -79,6 +81,7 @@ export function autoscalersOf(index: StackIndex): Autoscaler[] {
         }
         return {
             entry,
+            targetApiVersion: spec.scaleTargetRef?.apiVersion ?? "",
             targetKind: spec.scaleTargetRef?.kind ?? "",
             targetName: spec.scaleTargetRef?.name ?? "",
             minReplicas: spec.minReplicas ?? 1,
