@@ -101,6 +101,8 @@ describe("policy data-store-ingress-restricted", () => {
             // policyTypes unset: every policy covers ingress, even one with only an egress section.
             assert.deepStrictEqual(await messages([postgres(), networkPolicy("egress-only-rules", { podSelector: {}, egress: [{}] })]), []);
             assert.deepStrictEqual(await messages([postgres(), dbPolicy([])]), [], "a policy with Ingress and no rules denies");
+            // An empty policyTypes is defaulted like a missing one: Ingress.
+            assert.deepStrictEqual(await messages([postgres(), networkPolicy("deny-all", { podSelector: {}, policyTypes: [] })]), [], "policyTypes: [] covers ingress");
         });
 
         it("reports a data store whose namespace's policies select other pods only, or cover only Egress", async () => {

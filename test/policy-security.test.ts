@@ -526,6 +526,7 @@ describe("policy namespace-default-deny-ingress", () => {
         assert.strictEqual(isDefaultDenyIngress({ podSelector: {}, policyTypes: ["Ingress"] }), true);
         assert.strictEqual(isDefaultDenyIngress({ podSelector: {}, policyTypes: ["Ingress", "Egress"] }), true);
         assert.strictEqual(isDefaultDenyIngress({ podSelector: { matchLabels: {} }, ingress: [] }), true, "policyTypes unset means Ingress");
+        assert.strictEqual(isDefaultDenyIngress({ podSelector: {}, policyTypes: [] }), true, "an empty policyTypes is defaulted as an unset one");
         assert.strictEqual(isDefaultDenyIngress({ podSelector: {}, policyTypes: ["Egress"] }), false);
         assert.strictEqual(isDefaultDenyIngress({ podSelector: { matchLabels: { app: "web" } }, policyTypes: ["Ingress"] }), false);
         assert.strictEqual(isDefaultDenyIngress({ podSelector: { matchExpressions: [{ key: "app", operator: "Exists" }] }, policyTypes: ["Ingress"] }), false);

@@ -31,11 +31,12 @@ export interface NetworkPolicySpec {
 }
 
 /**
- * Whether a policy covers ingress: policyTypes when set, else always (NetworkPolicySpec.policyTypes:
- * "all policies (whether or not they contain an ingress section) are assumed to affect ingress").
+ * Whether a policy covers ingress: policyTypes when it lists any, else always (NetworkPolicySpec.policyTypes:
+ * "all policies (whether or not they contain an ingress section) are assumed to affect ingress";
+ * the API server defaults an empty list as it defaults a missing one, SetDefaults_NetworkPolicy).
  */
 export function coversIngress(spec: NetworkPolicySpec): boolean {
-    return spec.policyTypes === undefined || spec.policyTypes === null || spec.policyTypes.includes("Ingress");
+    return spec.policyTypes === undefined || spec.policyTypes === null || spec.policyTypes.length === 0 || spec.policyTypes.includes("Ingress");
 }
 
 /** Whether a label selector has no requirements (selects everything where `{}` means all). */
