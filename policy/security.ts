@@ -79,6 +79,8 @@ export interface SecurityPodSpec extends Omit<PodSpec, "volumes"> {
     hostNetwork?: boolean;
     hostPID?: boolean;
     hostIPC?: boolean;
+    /** false: the pod runs in its own user namespace (root in it is no one on the node). */
+    hostUsers?: boolean;
     os?: { name?: string };
     securityContext?: PodSecurityContext;
     /** Each volume: its name and its one source field (`emptyDir`, `hostPath`, …). */
@@ -225,7 +227,8 @@ export const SAFE_SYSCTLS = [
 export const SELINUX_TYPES = ["container_t", "container_init_t", "container_kvm_t", "container_engine_t"];
 
 /** Volume sources restricted allows (PSS Restricted, "Volume Types"). */
-export const RESTRICTED_VOLUME_TYPES = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
+/** Volume sources restricted allows (image since Kubernetes 1.33: mounting an image is no more than running one). */
+export const RESTRICTED_VOLUME_TYPES = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image", "persistentVolumeClaim", "projected", "secret"];
 
 const APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/";
 const SECCOMP_OK = ["RuntimeDefault", "Localhost"];
@@ -282,23 +285,47 @@ const hostPorts: Control = {
     },
 };
 
+/** A capability name as Pod Security spells it: `cap_chown` → `CHOWN`. */
+function canonicalCapability(name: string): string {
+    return String(name).toUpperCase().replace(/^CAP_/, "");
+}
+
 const baselineCapabilities: Control = {
     name: "baseline-capabilities-only",
     level: "baseline",
     description: `No container adds a capability beyond the baseline set (PSS baseline, Capabilities: ${BASELINE_CAPABILITIES.join(", ")}): SYS_ADMIN, NET_ADMIN, SYS_PTRACE and the like break out of the container.`,
     check: pod => containersOfPod(pod.spec).flatMap(({ container, label }) => {
         const extra = (container.securityContext?.capabilities?.add ?? []).filter(c => !BASELINE_CAPABILITIES.includes(c));
-        return extra.length ? [`${label} adds ${extra.join(", ")} in securityContext.capabilities.add; remove ${extra.length > 1 ? "them" : "it"} (baseline allows only ${BASELINE_CAPABILITIES.join(", ")}).`] : [];
+        // chown or CAP_CHOWN is not CHOWN to Pod Security, which matches names exactly.
+        const misspelt = extra.map(c => [c, canonicalCapability(c)]).filter(([, c]) => BASELINE_CAPABILITIES.includes(c)).map(([c, canonical]) => `${c} as ${canonical}`);
+        const hint = misspelt.length ? `; names are matched exactly, in capitals and without CAP_: write ${misspelt.join(", ")}` : "";
+        return extra.length ? [`${label} adds ${extra.join(", ")} in securityContext.capabilities.add; remove ${extra.length > 1 ? "them" : "it"} (baseline allows only ${BASELINE_CAPABILITIES.join(", ")}${hint}).`] : [];
     }),
 };
+
+/** Whether a pod runs in its own user namespace (hostUsers: false), where Pod Security relaxes the user and /proc checks (Kubernetes 1.35+). */
+function userNamespaced(pod: PodView): boolean {
+    return pod.spec.hostUsers === false;
+}
+
+function unmaskedProc(pod: PodView): string[] {
+    return containersOfPod(pod.spec)
+        .filter(({ container }) => container.securityContext?.procMount !== undefined && container.securityContext.procMount !== null && container.securityContext.procMount !== "Default")
+        .map(({ container, label }) => `${label} sets securityContext.procMount: ${container.securityContext?.procMount}; remove it (or set it to Default).`);
+}
 
 const procMount: Control = {
     name: "default-proc-mount",
     level: "baseline",
-    description: "No container unmasks /proc (PSS baseline, /proc Mount Type: securityContext.procMount unset or Default).",
-    check: pod => containersOfPod(pod.spec)
-        .filter(({ container }) => container.securityContext?.procMount !== undefined && container.securityContext.procMount !== null && container.securityContext.procMount !== "Default")
-        .map(({ container, label }) => `${label} sets securityContext.procMount: ${container.securityContext?.procMount}; remove it (or set it to Default).`),
+    description: "No container unmasks /proc (PSS baseline, /proc Mount Type: securityContext.procMount unset or Default), unless the pod runs in its own user namespace (hostUsers: false, Kubernetes 1.35+: restricted-proc-mount still forbids it there).",
+    check: pod => (userNamespaced(pod) ? [] : unmaskedProc(pod)),
+};
+
+const restrictedProcMount: Control = {
+    name: "restricted-proc-mount",
+    level: "restricted",
+    description: "No container of a pod in its own user namespace (hostUsers: false) unmasks /proc (PSS restricted, /proc Mount Type: baseline allows it there since Kubernetes 1.35, restricted doesn't; other pods are default-proc-mount's).",
+    check: pod => (userNamespaced(pod) ? unmaskedProc(pod) : []),
 };
 
 const sysctls: Control = {
@@ -340,7 +367,7 @@ const seLinux: Control = {
 const appArmor: Control = {
     name: "no-apparmor-unconfined",
     level: "baseline",
-    description: "No pod or container turns AppArmor off (PSS baseline, AppArmor: appArmorProfile.type unset, RuntimeDefault or Localhost; the beta annotation container.apparmor.security.beta.kubernetes.io/* unset, runtime/default or localhost/*).",
+    description: "No pod or container turns AppArmor off (PSS baseline, AppArmor: appArmorProfile.type unset, RuntimeDefault or Localhost; the beta annotation container.apparmor.security.beta.kubernetes.io/* unset, empty, runtime/default or localhost/*).",
     check: pod => {
         const found: string[] = [];
         const typeOk = (t: string | undefined) => t === undefined || t === null || t === "RuntimeDefault" || t === "Localhost";
@@ -355,7 +382,8 @@ const appArmor: Control = {
             }
         }
         for (const [key, value] of Object.entries(pod.annotations)) {
-            if (key.startsWith(APPARMOR_ANNOTATION) && value !== "runtime/default" && !String(value).startsWith("localhost/")) {
+            // Empty, runtime/default and localhost/* are allowed, as Pod Security allows them.
+            if (key.startsWith(APPARMOR_ANNOTATION) && value !== "" && value !== "runtime/default" && !String(value).startsWith("localhost/")) {
                 found.push(`${pod.metaPath}.annotations['${key}'] is ${value} (container '${key.slice(APPARMOR_ANNOTATION.length)}'); remove it or use runtime/default (better: securityContext.appArmorProfile.type: RuntimeDefault).`);
             }
         }
@@ -422,8 +450,11 @@ const probeHost: Control = {
 const runAsNonRoot: Control = {
     name: "run-as-non-root",
     level: "restricted",
-    description: "Containers must run as non-root (PSS restricted, Running as Non-root: the pod's securityContext.runAsNonRoot true, or every container's; no container may set false): the kubelet then refuses an image that would start as root.",
+    description: "Containers must run as non-root (PSS restricted, Running as Non-root: the pod's securityContext.runAsNonRoot true, or every container's; no container may set false): the kubelet then refuses an image that would start as root. Not checked for a pod in its own user namespace (hostUsers: false, Kubernetes 1.35+), where root is no one on the node.",
     check: pod => {
+        if (userNamespaced(pod)) {
+            return [];
+        }
         const found: string[] = [];
         const podValue = pod.spec.securityContext?.runAsNonRoot;
         if (podValue === false) {
@@ -448,8 +479,8 @@ const runAsNonRoot: Control = {
 const runAsUser: Control = {
     name: "no-root-user",
     level: "restricted",
-    description: "No pod or container sets runAsUser: 0 (PSS restricted, Running as Non-root user).",
-    check: pod => [
+    description: "No pod or container sets runAsUser: 0 (PSS restricted, Running as Non-root user; not checked for a pod in its own user namespace, hostUsers: false, Kubernetes 1.35+).",
+    check: pod => userNamespaced(pod) ? [] : [
         ...(pod.spec.securityContext?.runAsUser === 0 ? [`${podContext(pod)}.runAsUser is 0 (root); set the image's non-root UID.`] : []),
         ...containersOfPod(pod.spec)
             .filter(({ container }) => container.securityContext?.runAsUser === 0)
@@ -473,8 +504,12 @@ const dropAll: Control = {
     check: pod => isWindowsPod(pod) ? [] : containersOfPod(pod.spec).flatMap(({ container, label }) => {
         const found: string[] = [];
         const caps = container.securityContext?.capabilities;
-        if (!(caps?.drop ?? []).includes("ALL")) {
-            found.push(`${label} does not drop ALL capabilities; set securityContext.capabilities.drop: [ALL].`);
+        const drops = caps?.drop ?? [];
+        if (!drops.includes("ALL")) {
+            const near = drops.find(d => canonicalCapability(d) === "ALL");
+            found.push(near === undefined
+                ? `${label} does not drop ALL capabilities; set securityContext.capabilities.drop: [ALL].`
+                : `${label} drops '${near}', which Pod Security doesn't count as ALL (it matches capability names exactly); set securityContext.capabilities.drop: [ALL].`);
         }
         const added = (caps?.add ?? []).filter(c => c !== "NET_BIND_SERVICE");
         if (added.length) {
@@ -517,14 +552,14 @@ const volumeTypes: Control = {
     check: pod => (pod.spec.volumes ?? []).flatMap(v => {
         const sources = Object.keys(v).filter(k => k !== "name" && v[k] !== undefined && v[k] !== null);
         const bad = sources.filter(s => !RESTRICTED_VOLUME_TYPES.includes(s));
-        return bad.length ? [`volume '${v.name ?? "(unnamed)"}' is a ${bad.join("/")} volume; use ${RESTRICTED_VOLUME_TYPES.join(", ")} (a persistentVolumeClaim for storage).`] : [];
+        return bad.length ? [`volume '${v.name ?? "(unnamed)"}' is of type ${bad.join("/")}; use ${RESTRICTED_VOLUME_TYPES.join(", ")} (a persistentVolumeClaim for storage).`] : [];
     }),
 };
 
 /** Baseline controls, in the order of the PSS table. */
 export const BASELINE_CONTROLS: Control[] = [hostProcess, hostNamespaces, privileged, baselineCapabilities, hostPathVolumes, hostPorts, probeHost, appArmor, seLinux, procMount, seccompUnconfined, sysctls];
 /** Restricted controls (restricted also includes every baseline control). */
-export const RESTRICTED_CONTROLS: Control[] = [volumeTypes, privilegeEscalation, runAsNonRoot, runAsUser, seccompRequired, dropAll];
+export const RESTRICTED_CONTROLS: Control[] = [volumeTypes, privilegeEscalation, runAsNonRoot, runAsUser, seccompRequired, dropAll, restrictedProcMount];
 
 /** The findings of a PSS level for one pod, as Pod Security admission would judge it (no configured exceptions). */
 export function levelFindings(pod: PodView, level: PssLevel): { control: string; message: string }[] {

@@ -224,11 +224,30 @@ describe("baseline controls", () => {
         assert.deepStrictEqual(await messages("baseline-capabilities-only", [ok]), []);
     });
 
+    it("baseline-capabilities-only: says that a baseline capability spelt in lower case or with CAP_ is not the one Pod Security allows", async () => {
+        const spelt = deploy("web", pod => { sc(pod).capabilities = { drop: ["ALL"], add: ["chown", "CAP_SETUID"] }; });
+        assert.deepStrictEqual(await messages("baseline-capabilities-only", [spelt]), [
+            "Deployment lab/web: container 'web' adds chown, CAP_SETUID in securityContext.capabilities.add; remove them (baseline allows only AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID, SYS_CHROOT; names are matched exactly, in capitals and without CAP_: write chown as CHOWN, CAP_SETUID as SETUID).",
+        ]);
+    });
+
     it("default-proc-mount: reports procMount other than Default", async () => {
         assert.deepStrictEqual(await messages("default-proc-mount", [deploy("web", pod => { sc(pod).procMount = "Unmasked"; })]), [
             "Deployment lab/web: container 'web' sets securityContext.procMount: Unmasked; remove it (or set it to Default).",
         ]);
         assert.deepStrictEqual(await messages("default-proc-mount", [deploy("web", pod => { sc(pod).procMount = "Default"; })]), []);
+    });
+
+    it("default-proc-mount and restricted-proc-mount: a pod in its own user namespace may unmask /proc under baseline, not under restricted (Kubernetes 1.35+)", async () => {
+        const unmasked = (hostUsers?: boolean) => deploy("web", pod => { sc(pod).procMount = "Unmasked"; if (hostUsers !== undefined) { pod.hostUsers = hostUsers; } });
+        assert.deepStrictEqual(await messages("default-proc-mount", [unmasked(false)]), []);
+        assert.deepStrictEqual(await messages("restricted-proc-mount", [unmasked(false)]), [
+            "Deployment lab/web: container 'web' sets securityContext.procMount: Unmasked; remove it (or set it to Default).",
+        ]);
+        assert.strictEqual((await messages("default-proc-mount", [unmasked(true)])).length, 1, "hostUsers: true is the host's user namespace");
+        assert.deepStrictEqual(await messages("restricted-proc-mount", [unmasked(true)]), [], "other pods are default-proc-mount's, reported once");
+        const [levels] = [(await run([unmasked(false)])).diagnostics.filter(d => d.policyName.includes("proc-mount")).map(d => `${d.policyName} ${d.enforcementLevel}`)];
+        assert.deepStrictEqual(levels, ["restricted-proc-mount advisory"]);
     });
 
     it("safe-sysctls-only: reports sysctls outside the safe set, unless configured", async () => {
@@ -273,6 +292,11 @@ describe("baseline controls", () => {
         assert.deepStrictEqual((await messages("no-apparmor-unconfined", [podLevel])).map(m => m.replace(/ is .*/, "")), [
             "Pod lab/web: spec.securityContext.appArmorProfile.type", "Pod lab/web: metadata.annotations['container.apparmor.security.beta.kubernetes.io/web']",
         ]);
+    });
+
+    it("no-apparmor-unconfined: an empty beta annotation is allowed, as Pod Security allows it", async () => {
+        const empty = deploy("web", (pod, meta) => { meta.annotations = { "container.apparmor.security.beta.kubernetes.io/web": "" }; });
+        assert.deepStrictEqual(await messages("no-apparmor-unconfined", [empty]), []);
     });
 
     it("no-seccomp-unconfined: reports Unconfined on the pod or a container; RuntimeDefault and Localhost pass", async () => {
@@ -341,6 +365,15 @@ describe("restricted controls", () => {
         assert.deepStrictEqual(await messages("no-root-user", [deploy("web", pod => { delete podSc(pod).runAsUser; })]), []);
     });
 
+    it("run-as-non-root and no-root-user leave a pod in its own user namespace alone (hostUsers: false, Kubernetes 1.35+: root in it is no one on the node)", async () => {
+        const rootInUserNamespace = deploy("web", pod => { pod.hostUsers = false; delete podSc(pod).runAsNonRoot; podSc(pod).runAsUser = 0; });
+        assert.deepStrictEqual(await messages("run-as-non-root", [rootInUserNamespace]), []);
+        assert.deepStrictEqual(await messages("no-root-user", [rootInUserNamespace]), []);
+        const onHost = deploy("web", pod => { pod.hostUsers = true; delete podSc(pod).runAsNonRoot; podSc(pod).runAsUser = 0; });
+        assert.strictEqual((await messages("no-root-user", [onHost])).length, 1);
+        assert.strictEqual((await messages("run-as-non-root", [onHost])).length, 1);
+    });
+
     it("no-privilege-escalation: reports containers that don't set false; Windows pods are not checked", async () => {
         const bad = deploy("web", pod => {
             delete sc(pod).allowPrivilegeEscalation;
@@ -364,6 +397,12 @@ describe("restricted controls", () => {
         ]);
         assert.deepStrictEqual(await messages("drop-all-capabilities", [deploy("web", pod => { sc(pod).capabilities = { drop: ["ALL"], add: ["NET_BIND_SERVICE"] }; })]), []);
         assert.deepStrictEqual(await messages("drop-all-capabilities", [deploy("web", pod => { pod.os = { name: "windows" }; delete sc(pod).capabilities; })]), []);
+    });
+
+    it("drop-all-capabilities: says that drop: [all] in lower case is not ALL to Pod Security", async () => {
+        assert.deepStrictEqual(await messages("drop-all-capabilities", [deploy("web", pod => { sc(pod).capabilities = { drop: ["all"] }; })]), [
+            "Deployment lab/web: container 'web' drops 'all', which Pod Security doesn't count as ALL (it matches capability names exactly); set securityContext.capabilities.drop: [ALL].",
+        ]);
     });
 
     it("seccomp-profile-required: the pod's profile covers containers; without one each container needs its own", async () => {
@@ -394,14 +433,15 @@ describe("restricted controls", () => {
     it("restricted-volume-types: reports volumes outside the allow list; every allowed type passes", async () => {
         const bad = workload("StatefulSet", "db", pod => { pod.volumes = [{ name: "data", nfs: { server: "nfs.local", path: "/x" } }, { name: "repo", gitRepo: { repository: "https://example.com/r.git" } }, { name: "tmp", emptyDir: {} }]; });
         assert.deepStrictEqual(await messages("restricted-volume-types", [bad]), [
-            "StatefulSet lab/db: volume 'data' is a nfs volume; use configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret (a persistentVolumeClaim for storage).",
-            "StatefulSet lab/db: volume 'repo' is a gitRepo volume; use configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret (a persistentVolumeClaim for storage).",
+            "StatefulSet lab/db: volume 'data' is of type nfs; use configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected, secret (a persistentVolumeClaim for storage).",
+            "StatefulSet lab/db: volume 'repo' is of type gitRepo; use configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected, secret (a persistentVolumeClaim for storage).",
         ]);
         const ok = deploy("web", pod => {
             pod.volumes = [
                 { name: "a", configMap: { name: "c" } }, { name: "b", csi: { driver: "secrets-store.csi.k8s.io" } }, { name: "c", downwardAPI: { items: [] } },
                 { name: "d", emptyDir: {} }, { name: "e", ephemeral: { volumeClaimTemplate: { spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } } } },
                 { name: "f", persistentVolumeClaim: { claimName: "data" } }, { name: "g", projected: { sources: [] } }, { name: "h", secret: { secretName: "s" } },
+                { name: "i", image: { reference: "registry.example.com/tools:1.0", pullPolicy: "IfNotPresent" } },
             ];
         });
         assert.deepStrictEqual(await messages("restricted-volume-types", [ok]), []);
