@@ -404,7 +404,9 @@ function seccompOffFindings(pod: PodView): string[] {
     for (const { container, label } of containersOfPod(pod.spec)) {
         const t = container.securityContext?.seccompProfile?.type;
         if (t !== undefined && t !== null && !SECCOMP_OK.includes(t)) {
-            found.push(`${label} sets securityContext.seccompProfile.type: ${t}; set RuntimeDefault (or Localhost with a profile), or remove it to inherit the pod's.`);
+            // Inheriting helps only when the pod has a profile of its own.
+            const inherit = podType !== undefined && podType !== null && SECCOMP_OK.includes(podType) ? ", or remove it to inherit the pod's" : "";
+            found.push(`${label} sets securityContext.seccompProfile.type: ${t}; set RuntimeDefault (or Localhost with a profile)${inherit}.`);
         }
     }
     return found;

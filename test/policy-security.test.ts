@@ -303,6 +303,10 @@ describe("baseline controls", () => {
         const bad = deploy("web", pod => { podSc(pod).seccompProfile = { type: "Unconfined" }; sc(pod).seccompProfile = { type: "Unconfined" }; });
         assert.deepStrictEqual(await messages("no-seccomp-unconfined", [bad]), [
             "Deployment lab/web: spec.template.spec.securityContext.seccompProfile.type is Unconfined; set RuntimeDefault (or Localhost with a profile).",
+            "Deployment lab/web: container 'web' sets securityContext.seccompProfile.type: Unconfined; set RuntimeDefault (or Localhost with a profile).",
+        ]);
+        // Removing the container's setting helps only when the pod has a profile to inherit (the secure pod has RuntimeDefault).
+        assert.deepStrictEqual(await messages("no-seccomp-unconfined", [deploy("web", pod => { sc(pod).seccompProfile = { type: "Unconfined" }; })]), [
             "Deployment lab/web: container 'web' sets securityContext.seccompProfile.type: Unconfined; set RuntimeDefault (or Localhost with a profile), or remove it to inherit the pod's.",
         ]);
         assert.deepStrictEqual(await messages("no-seccomp-unconfined", [deploy("web", pod => { sc(pod).seccompProfile = { type: "Localhost", localhostProfile: "profiles/web.json" }; })]), []);
