@@ -11,12 +11,14 @@ import { compareQuantities, isQuantity, quantityNanos } from "./lib/quantity";
 import { effectiveRequest, limitRangeDefaults, present } from "./lib/resources";
 import { indexStack } from "./lib/stack";
 
-export interface ContainerRequestsConfig {
+/** The settings of container-requests and container-memory-limit. */
+export interface ContainerResourcesConfig {
     /** Namespaces whose workloads are not checked (e.g. kube-system add-ons you don't own). */
     exemptNamespaces: string[];
 }
 
-const containerRequestsSchema = configSchema<ContainerRequestsConfig>({
+/** One schema for both policies, so that their settings can't drift apart. */
+const containerResourcesSchema = configSchema<ContainerResourcesConfig>({
     exemptNamespaces: { type: "array", items: { type: "string" }, default: [], description: "Namespaces whose workloads are not checked." },
 });
 
@@ -33,9 +35,9 @@ export const containerRequests: StackValidationPolicy = {
     name: "container-requests",
     description: "Every container and init container of every workload gets CPU and memory requests: the scheduler places pods by them and a HorizontalPodAutoscaler on CPU or memory cannot compute utilisation without them. A request counts when the container sets it, or sets a limit (the API server then uses the limit as the request), or a LimitRange of the stack in its namespace gives a default request: the same rule as hpa-target-requests and quota-fit.",
     enforcementLevel: "mandatory",
-    configSchema: containerRequestsSchema,
+    configSchema: containerResourcesSchema,
     validateStack: (args, reportViolation) => {
-        const { exemptNamespaces } = readConfig(containerRequestsSchema, args);
+        const { exemptNamespaces } = readConfig(containerResourcesSchema, args);
         const index = indexStack(args.resources);
         for (const w of index.workloads) {
             if (exemptNamespaces.includes(w.namespace)) {
@@ -53,15 +55,6 @@ export const containerRequests: StackValidationPolicy = {
     },
 };
 
-export interface ContainerMemoryLimitConfig {
-    /** Namespaces whose workloads are not checked (e.g. kube-system add-ons you don't own). */
-    exemptNamespaces: string[];
-}
-
-const containerMemoryLimitSchema = configSchema<ContainerMemoryLimitConfig>({
-    exemptNamespaces: { type: "array", items: { type: "string" }, default: [], description: "Namespaces whose workloads are not checked." },
-});
-
 /**
  * A memory limit on every container: memory can't be throttled, so a container without a limit
  * can take a node's memory and get other pods evicted; the OOM killer needs a bound. What counts
@@ -74,9 +67,9 @@ export const containerMemoryLimit: StackValidationPolicy = {
     name: "container-memory-limit",
     description: "Every container and init container of every workload gets a memory limit: memory can't be throttled, so an unbounded container can starve its neighbours and get them evicted. A limit counts when the container sets it, or a LimitRange of the stack in its namespace gives a default limit.",
     enforcementLevel: "mandatory",
-    configSchema: containerMemoryLimitSchema,
+    configSchema: containerResourcesSchema,
     validateStack: (args, reportViolation) => {
-        const { exemptNamespaces } = readConfig(containerMemoryLimitSchema, args);
+        const { exemptNamespaces } = readConfig(containerResourcesSchema, args);
         const index = indexStack(args.resources);
         for (const w of index.workloads) {
             if (exemptNamespaces.includes(w.namespace) || limitRangeDefaults(index, w.namespace, "memory").some(d => d.limit !== undefined)) {
