@@ -187,6 +187,24 @@ describe("validate: strict, as the API server takes objects", () => {
         assert.match(failures[1].errors[1], /selector does not match template labels/);
     });
 
+    it("accepts an empty string where the API server defaults it as if absent (Bitnami's podManagementPolicy: \"\"), and nowhere else", async () => {
+        const sts: JsonObject = {
+            apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "db", namespace: "shop" },
+            spec: {
+                serviceName: "db", podManagementPolicy: "", updateStrategy: { type: "" }, selector: { matchLabels: { app: "db" } },
+                template: { metadata: { labels: { app: "db" } }, spec: { restartPolicy: "", containers: [{ ...container, imagePullPolicy: "", ports: [{ containerPort: 5432, protocol: "" }] }] } },
+            },
+        };
+        assert.deepStrictEqual(await issues(sts), []);
+        const svc: JsonObject = { apiVersion: "v1", kind: "Service", metadata: { name: "db", namespace: "shop" }, spec: { type: "", sessionAffinity: "", selector: { app: "db" }, ports: [{ port: 5432, protocol: "" }] } };
+        assert.deepStrictEqual(await issues(svc), []);
+        // No default fills these in: still refused.
+        const pvc: JsonObject = { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "p" }, spec: { volumeMode: "", accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } };
+        assert.deepStrictEqual((await issues(pvc)).map(i => i.path), ["/spec/volumeMode"]);
+        assert.deepStrictEqual((await issues(deployment({ podManagementPolicy: "Parallel" }))).map(i => i.code), ["unknown-field"], "the exception is for empty values of known fields only");
+        assert.deepStrictEqual((await issues({ ...sts, spec: { ...(sts.spec as JsonObject), podManagementPolicy: "Sometimes" } })).map(i => i.path), ["/spec/podManagementPolicy"]);
+    });
+
     it("still reports schema errors by path, once each", async () => {
         const found = await issues({ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "p" }, spec: { resources: { requests: { storage: "500MB" } } } });
         assert.ok(found.length > 0);

@@ -216,6 +216,46 @@ function unknownFieldMessage(path: string, known: string[]): string {
     return `${path}: unknown field "${dotted(path)}"${near ? ` (did you mean "${near.k}"?)` : ""}: kubectl --validate=strict rejects it`;
 }
 
+/**
+ * Enumerated fields the API server fills in when they are empty strings, as when they are absent
+ * (their defaulting functions test `== ""`, not a nil pointer): `podManagementPolicy: ""` becomes
+ * OrderedReady, as Bitnami charts render it. Paths are JSON pointers; other enums keep their check
+ * (an empty pathType, volumeMode or NetworkPolicy protocol is refused).
+ */
+const DEFAULTED_WHEN_EMPTY: RegExp[] = [
+    /^\/spec\/podManagementPolicy$/,
+    /^\/spec\/(strategy|updateStrategy)\/type$/,
+    /\/(containers|initContainers|ephemeralContainers)\/\d+\/(imagePullPolicy|terminationMessagePolicy)$/,
+    /\/(containers|initContainers|ephemeralContainers)\/\d+\/ports\/\d+\/protocol$/,
+    /(^|\/template)\/spec\/(restartPolicy|dnsPolicy)$/,
+    /^\/spec\/concurrencyPolicy$/,
+    /^\/spec\/persistentVolumeReclaimPolicy$/,
+];
+
+/** Service fields defaulted the same way (spec.type, spec.sessionAffinity, each port's protocol). */
+const SERVICE_DEFAULTED_WHEN_EMPTY = /^\/spec\/(type|sessionAffinity|ports\/\d+\/protocol)$/;
+
+/** Whether an enum error is about an empty string the API server would default. */
+function defaultedWhenEmpty(e: AjvError, o: ValidatedObject): boolean {
+    const path = e.instancePath ?? "";
+    if (e.keyword !== "enum" || valueAt(o.object, path) !== "") {
+        return false;
+    }
+    return DEFAULTED_WHEN_EMPTY.some(re => re.test(path)) || (o.kind === "Service" && SERVICE_DEFAULTED_WHEN_EMPTY.test(path));
+}
+
+/** The value at a JSON pointer (`/spec/ports/0/protocol`), or undefined. */
+function valueAt(root: unknown, pointer: string): unknown {
+    let at: unknown = root;
+    for (const part of pointer.split("/").slice(1).map(p => p.replace(/~1/g, "/").replace(/~0/g, "~"))) {
+        if (typeof at !== "object" || at === null) {
+            return undefined;
+        }
+        at = (at as Record<string, unknown>)[part];
+    }
+    return at;
+}
+
 function schemaMessage(e: AjvError): string {
     const extra = e.params && "additionalProperty" in e.params ? ` (${String(e.params.additionalProperty)})` : "";
     return `${e.instancePath || "/"} ${e.message ?? "is invalid"}${extra}`;
@@ -312,7 +352,7 @@ export async function validationIssues(o: ValidatedObject): Promise<ValidationIs
         const seen = new Set<string>();
         for (const e of errors) {
             const message = schemaMessage(e);
-            if (!isUnknown(e.instancePath) && !seen.has(message)) {
+            if (!isUnknown(e.instancePath) && !seen.has(message) && !defaultedWhenEmpty(e, o)) {
                 seen.add(message);
                 issues.push({ code: "schema", path: e.instancePath || "/", message });
             }
