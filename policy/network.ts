@@ -304,9 +304,13 @@ export const dataStoreIngressRestricted: StackValidationPolicy = {
                     continue;
                 }
                 const what = describeObject(sw.w.kind, sw.w.obj, sw.w.name);
-                // An unlabelled Pod: {} would select every pod of the namespace, so name a label to give it first.
-                const selector = Object.keys(sw.w.podLabels).length
-                    ? JSON.stringify({ matchLabels: sw.w.podLabels })
+                // The workload's own selector where it has one: its labels stay put across upgrades, unlike a
+                // chart's helm.sh/chart or version labels. An unlabelled Pod: {} would select every pod of the
+                // namespace, so name a label to give it first.
+                const own = (sw.w.obj.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels;
+                const stable = sw.w.kind !== "Pod" && sw.w.kind !== "CronJob" && sw.w.kind !== "Job" && own && Object.keys(own).length ? own : sw.w.podLabels;
+                const selector = Object.keys(stable).length
+                    ? JSON.stringify({ matchLabels: stable })
                     : `${JSON.stringify({ matchLabels: { app: sw.w.name } })} (its pods carry no labels: label them app: ${sw.w.name} first, since an empty podSelector selects every pod of the namespace)`;
                 const clients = `its clients (a podSelector of their pods in namespace ${ns}, or a namespaceSelector naming their namespaces by label)`;
                 if ((sw.w.pod as { hostNetwork?: boolean } | undefined)?.hostNetwork === true) {

@@ -70,7 +70,8 @@ const dbPolicy = (ingress: Spec[], extra: Spec = {}) => networkPolicy("db-ingres
 const fromWeb = { podSelector: { matchLabels: { app: "web" } } };
 
 const CLIENTS = "its clients (a podSelector of their pods in namespace lab, or a namespaceSelector naming their namespaces by label)";
-const DB_SELECTOR = '{"matchLabels":{"app":"db","tier":"data"}}';
+/** The StatefulSet's own selector, not all its pod labels (a chart's version labels change on every upgrade). */
+const DB_SELECTOR = '{"matchLabels":{"app":"db"}}';
 const openMessage = (why: string, rule = 1, policy = "lab/db-ingress", port = "port 5432/TCP ('postgres')") =>
     `StatefulSet lab/db runs a data store (container 'db', image postgres:17) reachable from everywhere on ${port}: NetworkPolicy ${policy} ingress rule ${rule} admits it ${why}. ` +
     `Limit that rule to ${CLIENTS}; if it opens other pods on purpose, leave this data store out of its podSelector and give it a NetworkPolicy of its own (podSelector ${DB_SELECTOR}) that allows only its clients.`;
@@ -236,7 +237,7 @@ describe("policy data-store-ingress-restricted", () => {
             const cache = workload("Deployment", "cache", "example/cache:1.0.0", [{ containerPort: 6379 }]);
             assert.deepStrictEqual(await messages([cache]), [
                 "Deployment lab/cache runs a data store (container 'cache', port 6379) reachable from everywhere on port 6379/TCP: no NetworkPolicy of namespace lab selects its pods for Ingress, " +
-                "so every pod and address reaches it. Add a NetworkPolicy with podSelector {\"matchLabels\":{\"app\":\"cache\",\"tier\":\"data\"}} and policyTypes [Ingress] that allows only " + CLIENTS + ".",
+                "so every pod and address reaches it. Add a NetworkPolicy with podSelector {\"matchLabels\":{\"app\":\"cache\"}} and policyTypes [Ingress] that allows only " + CLIENTS + ".",
             ]);
         });
 
