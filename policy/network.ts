@@ -29,7 +29,7 @@ import { configSchema, readConfig } from "./lib/config";
 import { Container, describeObject } from "./lib/k8s";
 import { containerLabel } from "./lib/pods";
 import { ScaledWorkload, scaledStack } from "./lib/scale";
-import { compileLabelSelector } from "./lib/selectors";
+import { compileLabelSelector, ownMatchLabels } from "./lib/selectors";
 import { NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec, coversIngress, isEmptySelector } from "./lib/network-policies";
 import { Indexed, StackIndex, SYSTEM_NAMESPACES } from "./lib/stack";
 
@@ -307,8 +307,7 @@ export const dataStoreIngressRestricted: StackValidationPolicy = {
                 // The workload's own selector where it has one: its labels stay put across upgrades, unlike a
                 // chart's helm.sh/chart or version labels. An unlabelled Pod: {} would select every pod of the
                 // namespace, so name a label to give it first.
-                const own = (sw.w.obj.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels;
-                const stable = sw.w.kind !== "Pod" && sw.w.kind !== "CronJob" && sw.w.kind !== "Job" && own && Object.keys(own).length ? own : sw.w.podLabels;
+                const stable = ownMatchLabels(sw.w.kind, sw.w.obj) ?? sw.w.podLabels;
                 const selector = Object.keys(stable).length
                     ? JSON.stringify({ matchLabels: stable })
                     : `${JSON.stringify({ matchLabels: { app: sw.w.name } })} (its pods carry no labels: label them app: ${sw.w.name} first, since an empty podSelector selects every pod of the namespace)`;

@@ -12,7 +12,7 @@ import { KubeObject, describeObject, kindOf } from "./lib/k8s";
 import { configSchema, readConfig } from "./lib/config";
 import { FoundClaim, claimClass, claimsOf } from "./lib/pods";
 import { compareQuantities, isQuantity } from "./lib/quantity";
-import { autoscalersOf, scaleOf, scaledIntOrPercent } from "./lib/scale";
+import { SCALABLE_KINDS, autoscalersOf, scaleOf, scaledIntOrPercent } from "./lib/scale";
 import { Workload, indexStack } from "./lib/stack";
 
 const STORAGE_CLASS = "StorageClass";
@@ -30,6 +30,25 @@ export const ELASTIC_PROVISIONERS: readonly string[] = ["efs.csi.aws.com"];
  */
 export const NON_EXPANDING_PROVISIONERS: readonly string[] = ["kubernetes.io/no-provisioner", "k8s.io/minikube-hostpath", "rancher.io/local-path", "docker.io/hostpath"];
 
+/** The parts of a StorageClass the expansion rules read. */
+type StorageClassLike = KubeObject & { allowVolumeExpansion?: boolean; provisioner?: string };
+
+/**
+ * How claims on a StorageClass can grow, for both expansion rules: `elastic` (nothing to grow),
+ * `never` (its provisioner can't expand, whatever the flag), `off` (allowVolumeExpansion not true),
+ * or `expands`.
+ */
+function growthOf(sc: StorageClassLike): "elastic" | "never" | "off" | "expands" {
+    const provisioner = sc.provisioner ?? "";
+    if (ELASTIC_PROVISIONERS.includes(provisioner)) {
+        return "elastic";
+    }
+    if (NON_EXPANDING_PROVISIONERS.includes(provisioner)) {
+        return "never";
+    }
+    return sc.allowVolumeExpansion === true ? "expands" : "off";
+}
+
 /** Every StorageClass the stack creates allows volume expansion. */
 export const storageClassExpandable: ResourceValidationPolicy = {
     name: "storage-class-expandable",
@@ -39,16 +58,13 @@ export const storageClassExpandable: ResourceValidationPolicy = {
         if (kindOf(args.type) !== STORAGE_CLASS) {
             return;
         }
-        const sc = args.props as KubeObject & { allowVolumeExpansion?: boolean; provisioner?: string };
-        const provisioner = sc.provisioner ?? "";
-        if (ELASTIC_PROVISIONERS.includes(provisioner)) {
-            return;
-        }
+        const sc = args.props as StorageClassLike;
+        const growth = growthOf(sc);
         const what = `${describeObject(STORAGE_CLASS, sc, args.name)} (provisioner ${sc.provisioner ?? "unset"})`;
-        if (NON_EXPANDING_PROVISIONERS.includes(provisioner)) {
-            reportViolation(`${what} can't grow its volumes: ${provisioner} does not expand them${sc.allowVolumeExpansion === true ? ", so allowVolumeExpansion: true only leaves a resize pending for ever" : ""}; ` +
+        if (growth === "never") {
+            reportViolation(`${what} can't grow its volumes: ${sc.provisioner} does not expand them${sc.allowVolumeExpansion === true ? ", so allowVolumeExpansion: true only leaves a resize pending for ever" : ""}; ` +
                 "for data that must grow, use a class whose provisioner expands volumes (a CSI driver such as the cluster's disk driver, or csi-hostpath on minikube).");
-        } else if (sc.allowVolumeExpansion !== true) {
+        } else if (growth === "off") {
             reportViolation(`${what} does not allow volume expansion; set allowVolumeExpansion: true (the provisioner must support expansion).`);
         }
     },
@@ -81,21 +97,20 @@ export const claimStorageClassExpandable: StackValidationPolicy = {
     configSchema: claimStorageClassSchema,
     validateStack: (args, reportViolation) => {
         const { expandableClusterClasses } = readConfig(claimStorageClassSchema, args);
-        /** The stack's classes: whether a claim on each can grow, and its provisioner. */
-        const classes = new Map<string, { expands: boolean; provisioner: string }>();
+        /** The stack's classes: how a claim on each can grow, and its provisioner. */
+        const classes = new Map<string, { growth: ReturnType<typeof growthOf>; provisioner: string }>();
         /** Class names the stack's PersistentVolumes carry (static provisioning), with the volumes. */
         const volumeClasses = new Map<string, string[]>();
         const claims: (FoundClaim & { urn: string })[] = [];
         for (const r of args.resources) {
             const kind = kindOf(r.type);
             if (kind === STORAGE_CLASS) {
-                const sc = r.props as KubeObject & { allowVolumeExpansion?: boolean; provisioner?: string };
-                const provisioner = sc.provisioner ?? "";
-                // An elastic class never counts as the one to move a claim to: its file system is another kind of storage.
-                classes.set(sc.metadata?.name ?? r.name, { expands: sc.allowVolumeExpansion === true && ![...NON_EXPANDING_PROVISIONERS, ...ELASTIC_PROVISIONERS].includes(provisioner), provisioner });
+                const sc = r.props as StorageClassLike;
+                classes.set(sc.metadata?.name ?? r.name, { growth: growthOf(sc), provisioner: sc.provisioner ?? "" });
             } else if (kind === "PersistentVolume") {
+                // A volume names its class as a claim does (the beta annotation first).
                 const pv = r.props as KubeObject & { spec?: { storageClassName?: string } };
-                const className = pv.metadata?.annotations?.["volume.beta.kubernetes.io/storage-class"] ?? pv.spec?.storageClassName;
+                const className = claimClass(pv);
                 if (className) {
                     volumeClasses.set(className, [...(volumeClasses.get(className) ?? []), pv.metadata?.name ?? r.name]);
                 }
@@ -104,7 +119,8 @@ export const claimStorageClassExpandable: StackValidationPolicy = {
             }
         }
         const allowed = new Set(expandableClusterClasses);
-        const known = [...[...classes].filter(([, c]) => c.expands).map(([name]) => name), ...allowed];
+        // An elastic class never counts as the one to move a claim to: its file system is another kind of storage.
+        const known = [...[...classes].filter(([, c]) => c.growth === "expands").map(([name]) => name), ...allowed];
         const hint = known.length ? `one of: ${known.join(", ")}` : "a StorageClass with allowVolumeExpansion: true";
         for (const { what, claim, urn } of claims) {
             const className = claimClass(claim);
@@ -120,11 +136,9 @@ export const claimStorageClassExpandable: StackValidationPolicy = {
                 reportViolation(`${what} names no StorageClass, so it gets the cluster default, which may not expand; set storageClassName to ${hint}.`, urn);
             } else if (classes.has(className)) {
                 const c = classes.get(className)!;
-                if (ELASTIC_PROVISIONERS.includes(c.provisioner)) {
-                    continue; // an elastic file system: no size to grow
-                }
-                if (!c.expands) {
-                    const why = NON_EXPANDING_PROVISIONERS.includes(c.provisioner) ? `whose provisioner ${c.provisioner} can't expand volumes` : "which does not allow volume expansion";
+                // A claim on an elastic file system has no size to grow, so only never and off are reported.
+                if (c.growth === "never" || c.growth === "off") {
+                    const why = c.growth === "never" ? `whose provisioner ${c.provisioner} can't expand volumes` : "which does not allow volume expansion";
                     reportViolation(`${what} uses StorageClass '${className}', ${why}; use ${hint}.`, urn);
                 }
             } else if (volumeClasses.has(className) && !allowed.has(className)) {
@@ -300,7 +314,7 @@ export const rwoClaimSingleWriter: StackValidationPolicy = {
                 reportViolation(`${what}: a DaemonSet runs a pod on every node, and only one node can mount it; use ReadWriteMany storage, or a node-local volume.`, w.resource.urn);
                 continue;
             }
-            if (!["Deployment", "StatefulSet", "ReplicaSet"].includes(w.kind)) {
+            if (!SCALABLE_KINDS.includes(w.kind)) {
                 continue;
             }
             const spec = (w.obj.spec ?? {}) as { replicas?: number; strategy?: { type?: string; rollingUpdate?: { maxSurge?: unknown } } };

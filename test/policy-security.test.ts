@@ -246,7 +246,7 @@ describe("baseline controls", () => {
         ]);
         assert.strictEqual((await messages("default-proc-mount", [unmasked(true)])).length, 1, "hostUsers: true is the host's user namespace");
         assert.deepStrictEqual(await messages("restricted-proc-mount", [unmasked(true)]), [], "other pods are default-proc-mount's, reported once");
-        const [levels] = [(await run([unmasked(false)])).diagnostics.filter(d => d.policyName.includes("proc-mount")).map(d => `${d.policyName} ${d.enforcementLevel}`)];
+        const levels = (await run([unmasked(false)])).diagnostics.filter(d => d.policyName.includes("proc-mount")).map(d => `${d.policyName} ${d.enforcementLevel}`);
         assert.deepStrictEqual(levels, ["restricted-proc-mount advisory"]);
     });
 

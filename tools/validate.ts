@@ -145,9 +145,14 @@ function recording(value: unknown, accesses: Map<object, Access>, proxies: Map<o
     return p;
 }
 
+/** The keys of a JSON pointer, unescaped: `/metadata/annotations/a~1b` → metadata, annotations, a/b. */
+function pointerKeys(pointer: string): string[] {
+    return pointer ? pointer.slice(1).split("/").map(s => s.replace(/~1/g, "/").replace(/~0/g, "~")) : [];
+}
+
 /** `/spec/containers/0/env` → `spec.containers[0].env` (how kubectl names a field). */
 function dotted(pointer: string): string {
-    return pointer.slice(1).split("/").map(s => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+    return pointerKeys(pointer)
         .reduce((out, s) => (/^\d+$/.test(s) ? `${out}[${s}]` : out ? `${out}.${s}` : s), "");
 }
 
@@ -247,7 +252,7 @@ function defaultedWhenEmpty(e: AjvError, o: ValidatedObject): boolean {
 /** The value at a JSON pointer (`/spec/ports/0/protocol`), or undefined. */
 function valueAt(root: unknown, pointer: string): unknown {
     let at: unknown = root;
-    for (const part of pointer.split("/").slice(1).map(p => p.replace(/~1/g, "/").replace(/~0/g, "~"))) {
+    for (const part of pointerKeys(pointer)) {
         if (typeof at !== "object" || at === null) {
             return undefined;
         }

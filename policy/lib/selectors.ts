@@ -212,6 +212,12 @@ export function workloadPodLabels(w: Workload, maxPods: number): PodLabels {
 /** Kinds whose spec.selector the API server requires to select their own pod template (apps/v1). */
 const SELECTOR_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"];
 
+/** The matchLabels of a workload's own spec.selector (the kinds above; Pods have none, Jobs' are generated), when it has any. */
+export function ownMatchLabels(kind: string, obj: { spec?: unknown }): Record<string, string> | undefined {
+    const own = SELECTOR_KINDS.includes(kind) ? (obj.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels : undefined;
+    return own && Object.keys(own).length ? own : undefined;
+}
+
 /**
  * What the API server would say about a workload whose own spec.selector does not select its pod
  * template's labels (it rejects the object: "selector does not match template labels"), or
