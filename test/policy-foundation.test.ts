@@ -70,6 +70,18 @@ describe("policy container-requests", () => {
         assert.match(v.message, /^can't run policy 'container-requests' from policy pack 'kubelab@v0\.1\.0' during preview: string value at \.spec\.template\.spec\.containers\.0\.resources can't be known during preview/);
     });
 
+    it("still judges the stack when a value it never reads is unknown (another kind's namespace)", async () => {
+        const run = await checkObjects([
+            { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings", namespace: UNKNOWN_SENTINEL }, data: {} },
+            deployment("web", o => {
+                (o.spec as { template: { spec: { containers: { resources: unknown }[] } } }).template.spec.containers[0].resources = { requests: { cpu: "10m" } };
+            }),
+        ]);
+        const found = violationsOf(run, "container-requests");
+        assert.deepStrictEqual(found.map(v => v.enforcementLevel), ["mandatory"]);
+        assert.match(found[0].message, /container 'web' has no memory request/);
+    });
+
     it("follows the configured enforcement level, and disabled skips it", async () => {
         const objects = [deployment("web", o => {
             (o.spec as { template: { spec: { containers: { resources: unknown }[] } } }).template.spec.containers[0].resources = {};

@@ -3,7 +3,11 @@
  * every other object by kind and by `kind/namespace/name`. What the objects mean to each other
  * lives elsewhere, one module per concept: label selectors (selectors.ts), autoscalers and pod
  * counts (scale.ts), requests and limits as the API server fills them in (resources.ts).
- * Building the index reads props, so a value unknown during a preview throws here, as it should.
+ * Building the index reads only type tokens; an object's props are read when a policy first asks
+ * for them. Each of the pack's dozen stack policies builds its own index over every resource,
+ * so on a large stack reading only the kinds a policy needs is most of their cost saved, and a
+ * value unknown during a preview throws in the policies that read it (as it should) instead of
+ * in all of them.
  */
 import { PolicyResource } from "@pulumi/policy";
 import { KubeObject, PodSpec, WorkloadKind, isWorkloadKind, kindOf, podLabelsOf, podSpecOf } from "./k8s";
@@ -46,34 +50,83 @@ export function namespaceOf(obj: KubeObject): string {
     return obj.metadata?.namespace ?? "default";
 }
 
-/** Indexes the stack's Kubernetes objects once. */
+/**
+ * An object of the index. Its props are read when a policy first asks for them, not when the
+ * index is built: most policies look at a few kinds, and every read goes through the engine's
+ * unknown-checking proxy. An unknown name or namespace so throws in the policies that read it.
+ */
+class Entry implements Indexed {
+    private cachedNamespace?: string;
+    private cachedName?: string;
+    constructor(readonly resource: PolicyResource, readonly kind: string) {}
+    get obj(): KubeObject {
+        return this.resource.props as KubeObject;
+    }
+    get namespace(): string {
+        return this.cachedNamespace ??= namespaceOf(this.obj);
+    }
+    get name(): string {
+        return this.cachedName ??= this.obj.metadata?.name ?? this.resource.name;
+    }
+}
+
+class WorkloadEntry extends Entry implements Workload {
+    private cachedPodLabels?: Record<string, string>;
+    private cachedPod?: { spec: PodSpec | undefined };
+    constructor(resource: PolicyResource, override readonly kind: WorkloadKind) {
+        super(resource, kind);
+    }
+    get podLabels(): Record<string, string> {
+        return this.cachedPodLabels ??= podLabelsOf(this.kind, this.obj);
+    }
+    get pod(): PodSpec | undefined {
+        return (this.cachedPod ??= { spec: podSpecOf(this.kind, this.obj) }).spec;
+    }
+}
+
+/** Indexes the stack's Kubernetes objects by kind (from their type tokens alone); the rest on demand. */
 export function indexStack(resources: PolicyResource[]): StackIndex {
     const workloads: Workload[] = [];
     const byKind = new Map<string, Indexed[]>();
-    const byKey = new Map<string, Indexed>();
-    const workloadsByNs = new Map<string, Workload[]>();
     for (const r of resources) {
         const kind = kindOf(r.type);
         if (!kind) {
             continue;
         }
-        const obj = r.props as KubeObject;
-        const entry: Indexed = { resource: r, kind, obj, namespace: namespaceOf(obj), name: obj.metadata?.name ?? r.name };
+        const entry = isWorkloadKind(kind) ? new WorkloadEntry(r, kind) : new Entry(r, kind);
         const ofKind = byKind.get(kind);
         if (ofKind) { ofKind.push(entry); } else { byKind.set(kind, [entry]); }
-        byKey.set(`${kind}/${entry.namespace}/${entry.name}`, entry);
-        if (isWorkloadKind(kind)) {
-            const w: Workload = { ...entry, kind, podLabels: podLabelsOf(kind, obj), pod: podSpecOf(kind, obj) };
-            workloads.push(w);
-            const inNs = workloadsByNs.get(w.namespace);
-            if (inNs) { inNs.push(w); } else { workloadsByNs.set(w.namespace, [w]); }
+        if (entry instanceof WorkloadEntry) {
+            workloads.push(entry);
         }
     }
+    // Keyed lookups and workloads by namespace, built on first use (they read names and namespaces).
+    const byKey = new Map<string, Map<string, Indexed>>();
+    let workloadsByNs: Map<string, Workload[]> | undefined;
     return {
         workloads,
         byKind,
-        find: (kind, namespace, name) => byKey.get(`${kind}/${namespace}/${name}`),
-        workloadsIn: ns => workloadsByNs.get(ns) ?? [],
+        find: (kind, namespace, name) => {
+            let keyed = byKey.get(kind);
+            if (!keyed) {
+                keyed = new Map();
+                for (const e of byKind.get(kind) ?? []) {
+                    keyed.set(`${e.namespace}/${e.name}`, e);
+                }
+                byKey.set(kind, keyed);
+            }
+            return keyed.get(`${namespace}/${name}`);
+        },
+        workloadsIn: ns => {
+            if (!workloadsByNs) {
+                workloadsByNs = new Map();
+                for (const w of workloads) {
+                    const inNs = workloadsByNs.get(w.namespace);
+                    if (inNs) { inNs.push(w); } else { workloadsByNs.set(w.namespace, [w]); }
+                }
+            }
+            return workloadsByNs.get(ns) ?? [];
+        },
         all: kind => byKind.get(kind) ?? [],
     };
 }
