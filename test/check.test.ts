@@ -189,7 +189,7 @@ describe("npm run check", function () {
         assert.strictEqual(json.exitCode, 1);
     });
 
-    it("rejects what the API server would: unknown fields, a selector that misses its pods, removed API versions", async () => {
+    it("rejects what the API server would: unknown fields, a selector that misses its pods, removed API versions, malformed names and labels", async () => {
         const r = await checkPaths([fixture("api-server-rejects.yaml")]);
         assert.deepStrictEqual(r.problems.map(p => `${p.document} ${p.severity}: ${p.message}`), [
             "1 error: HorizontalPodAutoscaler shop/web fails schema validation: /spec/metrics: unknown field \"spec.metrics\": kubectl --validate=strict rejects it",
@@ -197,8 +197,10 @@ describe("npm run check", function () {
             "2 error: Deployment shop/web: /spec/selector: selector does not match template labels: {matchLabels: {app: web}} does not select the pod template's labels {app: frontend}, so the API server rejects this Deployment",
             "3 error: Ingress shop/web: Ingress in apiVersion extensions/v1beta1 was removed in Kubernetes 1.22: use apiVersion networking.k8s.io/v1",
             "4 error: PodDisruptionBudget shop/web: PodDisruptionBudget in apiVersion policy/v1beta1 was removed in Kubernetes 1.25: use apiVersion policy/v1",
+            "5 error: ConfigMap YOUR_NAMESPACE/settings: /metadata/namespace: \"YOUR_NAMESPACE\" is not a valid namespace name: it must be a lowercase RFC 1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit (at most 63 characters) (a placeholder left to fill in?)",
+            "5 error: ConfigMap YOUR_NAMESPACE/settings: /metadata/labels: label app.kubernetes.io/version has the value \"1.4.0+build.7\", which is not valid: a label value must be empty or at most 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
         ]);
-        assert.strictEqual(r.objects.length, 4, "and still runs the policies over them");
+        assert.strictEqual(r.objects.length, 5, "and still runs the policies over them");
         assert.strictEqual(r.exitCode, 2);
     });
 

@@ -140,6 +140,97 @@ describe("validate: strict, as the API server takes objects", () => {
         });
     });
 
+    describe("names, namespaces, labels and annotations (the API server's formats)", () => {
+        const cm = (metadata: JsonObject): JsonObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata, data: {} });
+        const codes = (found: ValidationIssue[]) => found.map(i => [i.code, i.path]);
+
+        it("rejects a name that is not an RFC 1123 subdomain, and a placeholder namespace, saying what is allowed", async () => {
+            const found = await issues(cm({ name: "My_Config", namespace: "YOUR_NAMESPACE" }));
+            assert.deepStrictEqual(codes(found), [["metadata", "/metadata/name"], ["metadata", "/metadata/namespace"]]);
+            assert.match(found[0].message, /^\/metadata\/name: "My_Config" is not a valid ConfigMap name: it must be a lowercase RFC 1123 subdomain/);
+            assert.match(found[1].message, /"YOUR_NAMESPACE" is not a valid namespace name: it must be a lowercase RFC 1123 label.*\(a placeholder left to fill in\?\)$/);
+            assert.deepStrictEqual(await issues(cm({ name: "app.config-1", namespace: "team-a" })), []);
+        });
+
+        it("follows each kind's own rule: Service (RFC 1035), Namespace and StatefulSet (labels), CronJob (52), RBAC (path segments)", async () => {
+            const svc = (name: string) => ({ apiVersion: "v1", kind: "Service", metadata: { name, namespace: "shop" }, spec: { ports: [{ port: 80 }] } });
+            assert.deepStrictEqual(codes(await issues(svc("1web"))), [["metadata", "/metadata/name"]]);
+            assert.deepStrictEqual(codes(await issues(svc("web.api"))), [["metadata", "/metadata/name"]]);
+            assert.deepStrictEqual(await issues(svc("web-1")), []);
+            assert.deepStrictEqual(codes(await issues({ apiVersion: "v1", kind: "Namespace", metadata: { name: "team.a" } })), [["metadata", "/metadata/name"]]);
+            const sts = deployment();
+            Object.assign(sts, { kind: "StatefulSet", metadata: { name: "db.primary", namespace: "shop" } });
+            assert.deepStrictEqual(codes(await issues(sts)), [["metadata", "/metadata/name"]]);
+            Object.assign(sts, { kind: "Deployment" });
+            assert.deepStrictEqual(await issues(sts), [], "a Deployment may have dots in its name");
+            const cron = (name: string) => ({
+                apiVersion: "batch/v1", kind: "CronJob", metadata: { name, namespace: "shop" },
+                spec: { schedule: "0 * * * *", jobTemplate: { spec: { template: { spec: { restartPolicy: "Never", containers: [container] } } } } },
+            });
+            assert.deepStrictEqual(await issues(cron("a".repeat(52))), []);
+            const long = await issues(cron("a".repeat(53)));
+            assert.deepStrictEqual(codes(long), [["metadata", "/metadata/name"]]);
+            assert.match(long[0].message, /its Jobs get an 11-character suffix \(at most 52 characters\)/);
+            const role = (name: string) => ({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name }, rules: [] });
+            assert.deepStrictEqual(await issues(role("system:controller:Web_Reader")), []);
+            assert.deepStrictEqual(codes(await issues(role("a/b"))), [["metadata", "/metadata/name"]]);
+        });
+
+        it("asks for a name unless generateName gives a valid prefix", async () => {
+            assert.match((await issues(cm({ namespace: "shop" })))[0].message, /^\/metadata\/name: a ConfigMap needs a name/);
+            assert.deepStrictEqual(await issues(cm({ generateName: "settings-" })), []);
+            assert.deepStrictEqual(codes(await issues(cm({ generateName: "Settings-" }))), [["metadata", "/metadata/generateName"]]);
+            assert.deepStrictEqual(codes(await issues({ apiVersion: "v1", kind: "ConfigMap", data: {} })), [["metadata", "/metadata/name"]]);
+        });
+
+        it("checks label keys and values, and annotation keys, of the object and its pod template", async () => {
+            const d = deployment({}, { app: "web", version: "1.0.0+build.5" });
+            (d.metadata as JsonObject).labels = { app: "web", "Example.com/tier": "web", "bad key": "x" };
+            (d.metadata as JsonObject).annotations = { "Example.com/Note": "ok", "x/y/z": "no" };
+            const found = await issues(d);
+            assert.deepStrictEqual(codes(found), [
+                ["metadata", "/metadata/labels/Example.com~1tier"],
+                ["metadata", "/metadata/labels/bad key"],
+                ["metadata", "/metadata/annotations/x~1y~1z"],
+                ["metadata", "/spec/template/metadata/labels/version"],
+            ]);
+            assert.match(found[0].message, /^\/metadata\/labels: label key "Example\.com\/tier" is not valid: its prefix "Example\.com" must be a lowercase RFC 1123 subdomain/);
+            assert.match(found[3].message, /^\/spec\/template\/metadata\/labels: label version has the value "1\.0\.0\+build\.5", which is not valid/);
+            // The selector of this Deployment still selects its pods: the label problem is the only one.
+            assert.ok(!found.some(i => i.code === "selector"));
+        });
+
+        it("limits all annotations together to 256 KiB", async () => {
+            const found = await issues(cm({ name: "big", annotations: { "example.com/blob": "x".repeat(256 * 1024) } }));
+            assert.deepStrictEqual(codes(found), [["metadata", "/metadata/annotations"]]);
+            assert.match(found[0].message, /take 262160 bytes; the API server allows at most 262144/);
+        });
+
+        it("checks a custom resource's name and labels, without asking a tool's config file for one", async () => {
+            const cr = { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "Big_Widget", namespace: "shop" } };
+            assert.deepStrictEqual(codes(await issues(cr)), [["unknown-kind", undefined], ["metadata", "/metadata/name"]]);
+            assert.deepStrictEqual(codes(await issues({ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: [] })), [["unknown-kind", undefined]]);
+        });
+
+        it("names a CustomResourceDefinition <plural>.<group>", async () => {
+            const crd = {
+                apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata: { name: "widget.example.com" },
+                spec: {
+                    group: "example.com", scope: "Namespaced", names: { plural: "widgets", singular: "widget", kind: "Widget" },
+                    versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object" } } }],
+                },
+            };
+            const found = await issues(crd);
+            assert.deepStrictEqual(codes(found), [["metadata", "/metadata/name"]]);
+            assert.match(found[0].message, /must be spec\.names\.plural and spec\.group joined by a '\.': "widgets\.example\.com"/);
+        });
+
+        it("skips names, namespaces and labels unknown until deployment", async () => {
+            assert.deepStrictEqual(await issues(cm({ name: "UNKNOWN", namespace: "UNKNOWN" }), ["/metadata/name", "/metadata/namespace"]), []);
+            assert.deepStrictEqual(await issues(cm({ name: "c", labels: { v: "+" } }), ["/metadata/labels"]), []);
+        });
+    });
+
     describe("removed API versions", () => {
         const cases: [string, string, string, string][] = [
             ["extensions/v1beta1", "Deployment", "1.16", "apps/v1"],

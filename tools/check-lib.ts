@@ -343,7 +343,7 @@ async function validateInto(o: CheckedObject, problems: InputProblem[]): Promise
             problems.push(unknownKind(o));
         } else if (issue.code === "removed-api") {
             problems.push({ ...place, severity: "error", message: `${describe(o)}: ${issue.message}` });
-        } else if (issue.code === "selector") {
+        } else if (issue.code === "selector" || issue.code === "metadata") {
             problems.push({ ...place, severity: "error", message: `${describe(o)}: ${issue.message}` });
         } else {
             problems.push({ ...place, severity: "error", message: `${describe(o)} fails schema validation: ${issue.message}` });

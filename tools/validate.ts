@@ -16,7 +16,9 @@
  *   them at all) accept any field, as the API server does;
  * - a workload's selector must match its own pod template's labels (the API server rejects a
  *   Deployment, StatefulSet, ReplicaSet, DaemonSet, ReplicationController or a Job with
- *   `manualSelector` whose selector does not).
+ *   `manualSelector` whose selector does not);
+ * - names, namespaces, label and annotation keys and label values must have the forms the API
+ *   server accepts (object-meta.ts), custom resources' too.
  *
  * Values unknown until deployment are placeholders in a rendered object; problems at their paths
  * are not failures of the program.
@@ -24,6 +26,7 @@
 import { removedApi } from "../policy/hygiene";
 import { apiGroupOf } from "../policy/lib/k8s";
 import { LabelSelector, labelSelectorSelects, plainLabels, serviceSelectorSelects } from "../policy/lib/selectors";
+import { metadataIssues } from "./object-meta";
 import type { RenderedObject } from "./render";
 
 type Removal = NonNullable<ReturnType<typeof removedApi>>;
@@ -47,7 +50,9 @@ export type IssueCode =
     /** A field the schema does not have. */
     | "unknown-field"
     /** A workload's selector does not select its own pods. */
-    | "selector";
+    | "selector"
+    /** A name, namespace, label or annotation the API server refuses (object-meta.ts). */
+    | "metadata";
 
 export interface ValidationIssue {
     code: IssueCode;
@@ -338,13 +343,16 @@ export async function validationIssues(o: ValidatedObject): Promise<ValidationIs
     if (removal) {
         return [{ code: "removed-api", path: "/apiVersion", message: removedMessage(o.apiVersion, o.kind, removal) }];
     }
-    const Model = await modelFor(o.apiVersion, o.kind);
-    if (!Model) {
-        return [{ code: "unknown-kind", message: `unknown kind ${o.kind} in apiVersion ${o.apiVersion} (not in the Kubernetes API this project validates against)` }];
-    }
     // Unknown until deployed, or a secret rendered as placeholders: not the values the schema expects.
     const hidden = [...o.unknownPaths, ...(o.secretPaths ?? [])];
     const isUnknown = (p?: string) => p !== undefined && hidden.some(u => p === u || u === "" || p.startsWith(`${u}/`));
+    const Model = await modelFor(o.apiVersion, o.kind);
+    if (!Model) {
+        return [
+            { code: "unknown-kind", message: `unknown kind ${o.kind} in apiVersion ${o.apiVersion} (not in the Kubernetes API this project validates against)` },
+            ...metadataIssues(o.apiVersion, o.kind, o.object, { hidden: isUnknown, requireName: false }).map(i => ({ code: "metadata" as const, ...i })),
+        ];
+    }
     const issues: ValidationIssue[] = [];
     const accesses = new Map<object, Access>();
     try {
@@ -371,6 +379,7 @@ export async function validationIssues(o: ValidatedObject): Promise<ValidationIs
         }
     }
     issues.push(...selectorIssues(o));
+    issues.push(...metadataIssues(o.apiVersion, o.kind, o.object, { hidden: isUnknown }).map(i => ({ code: "metadata" as const, ...i })));
     return issues;
 }
 
