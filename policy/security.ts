@@ -541,7 +541,9 @@ const seccompRequired: Control = {
                 const annotation = [SECCOMP_POD_ANNOTATION, `${SECCOMP_CONTAINER_ANNOTATION}${container.name ?? ""}`].find(key => pod.annotations[key] !== undefined);
                 // Manifests written before 1.19 set the profile by annotation; say why it no longer counts.
                 const legacy = annotation ? ` (the annotation ${annotation} it sets has had no effect since Kubernetes 1.27, deprecated since 1.19: only the field counts)` : "";
-                return `${label} has no seccomp profile${legacy}; set ${podContext(pod)}.seccompProfile.type: RuntimeDefault (or securityContext.seccompProfile.type on the container).`;
+                // A pod-level type that isn't allowed (Unconfined) is what the container runs under: say so.
+                const what = podType !== undefined && podType !== null ? `sets no seccomp profile, so it runs under the pod's ${podType}` : "has no seccomp profile";
+                return `${label} ${what}${legacy}; set ${podContext(pod)}.seccompProfile.type: RuntimeDefault (or securityContext.seccompProfile.type on the container).`;
             });
         return [...seccompOffFindings(pod), ...unset];
     },

@@ -422,6 +422,12 @@ describe("restricted controls", () => {
             "Deployment lab/web: container 'web' sets securityContext.seccompProfile.type: Unconfined; set RuntimeDefault (or Localhost with a profile), or remove it to inherit the pod's.",
         ]);
         assert.deepStrictEqual(await messages("seccomp-profile-required", [deploy("web", pod => { delete podSc(pod).seccompProfile; sc(pod).seccompProfile = { type: "Localhost", localhostProfile: "p.json" }; })]), []);
+        // A container without its own profile runs under the pod's, Unconfined too: not "no profile".
+        const podUnconfined = deploy("web", pod => { podSc(pod).seccompProfile = { type: "Unconfined" }; });
+        assert.deepStrictEqual(await messages("seccomp-profile-required", [podUnconfined]), [
+            "Deployment lab/web: spec.template.spec.securityContext.seccompProfile.type is Unconfined; set RuntimeDefault (or Localhost with a profile).",
+            "Deployment lab/web: container 'web' sets no seccomp profile, so it runs under the pod's Unconfined; set spec.template.spec.securityContext.seccompProfile.type: RuntimeDefault (or securityContext.seccompProfile.type on the container).",
+        ]);
     });
 
     it("seccomp-profile-required: says that a pre-1.19 seccomp annotation, the pod's or the container's, no longer counts", async () => {

@@ -14,7 +14,7 @@ import { ManifestObject, manifestResources } from "./manifests";
 import { PackUnderTest, PolicyDiagnostic, PolicyPackConfigFile, PolicyRun, ResolvedConfig, resolvePolicyConfig, runPolicyPack } from "./policy-harness";
 import { placeholderPaths } from "./placeholders";
 import type { JsonObject } from "./render";
-import { apiGroupOf, removedApi, validationIssues } from "./validate";
+import { ValidationIssue, apiGroupOf, removedApi, validationIssues } from "./validate";
 
 /**
  * The kubelab pack as the harness runs it, with the version `PolicyPack` reads from
@@ -332,8 +332,8 @@ export function dropDuplicates(objects: CheckedObject[], problems: InputProblem[
     return repeats.size ? objects.filter(o => !repeats.has(o)) : objects;
 }
 
-/** Validates one object and records what the API server would reject as input problems. */
-async function validateInto(o: CheckedObject, problems: InputProblem[]): Promise<void> {
+/** Validates one object and records what the API server would reject as input problems; returns the kinds of issue found. */
+async function validateInto(o: CheckedObject, problems: InputProblem[]): Promise<Set<ValidationIssue["code"]>> {
     // The offline plan's placeholders (a secret, a value unknown until deployed) are not judged, as the plan doesn't judge them.
     const hidden = placeholderPaths(o.object);
     const issues = await validationIssues({ apiVersion: o.object.apiVersion, kind: o.kind, object: o.object as unknown as JsonObject, ...hidden });
@@ -349,7 +349,11 @@ async function validateInto(o: CheckedObject, problems: InputProblem[]): Promise
             problems.push({ ...place, severity: "error", message: `${describe(o)} fails schema validation: ${issue.message}` });
         }
     }
+    return new Set(issues.map(i => i.code));
 }
+
+/** The policy whose finding repeats the removed-API input error (the same table, see validate.ts). */
+const REMOVED_APIS_POLICY = "no-removed-apis";
 
 /**
  * Reads `paths` (files, folders, `-` for standard input), validates the objects and runs the
@@ -367,13 +371,23 @@ export async function checkPaths(paths: string[], policyConfig: PolicyPackConfig
         }
     }
     const objects = dropDuplicates(read, problems);
+    const removedApis = new Set<CheckedObject>();
     for (const o of objects) {
-        await validateInto(o, problems);
+        if ((await validateInto(o, problems)).has("removed-api")) {
+            removedApis.add(o);
+        }
     }
     if (objects.length === 0) {
         problems.push({ severity: "error", message: "no Kubernetes objects to check" });
     }
-    const { run, byUrn } = objects.length ? await runPackAround(packUnderTest, objects, config, problems) : await runPack(packUnderTest, [], config);
+    const packed = objects.length ? await runPackAround(packUnderTest, objects, config, problems) : await runPack(packUnderTest, [], config);
+    const { byUrn } = packed;
+    // An object on a removed API version is an input error already; no-removed-apis would say it again.
+    const repeatsInputError = (d: PolicyDiagnostic) => {
+        const o = d.urn === undefined ? undefined : byUrn.get(d.urn);
+        return d.policyName === REMOVED_APIS_POLICY && o !== undefined && removedApis.has(o);
+    };
+    const run = removedApis.size ? { ...packed.run, diagnostics: packed.run.diagnostics.filter(d => !repeatsInputError(d)) } : packed.run;
     sortProblems(problems, files);
     const results = run.diagnostics.map(diagnostic => ({ diagnostic, object: diagnostic.urn ? byUrn.get(diagnostic.urn) : undefined }));
     const inputError = problems.some(p => p.severity === "error");
