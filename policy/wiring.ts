@@ -58,7 +58,8 @@ function customPodsMayMatch(index: StackIndex, namespace: string, selector: Reco
     const selects = compileServiceSelector(selector);
     for (const [, objects] of index.byKind) {
         for (const o of objects) {
-            if (o.namespace !== namespace || !isCustomResource(o.resource.type)) {
+            // The type first: it costs nothing, where a namespace is read from the object.
+            if (!isCustomResource(o.resource.type) || o.namespace !== namespace) {
                 continue;
             }
             const template = (o.obj.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined)?.template;
