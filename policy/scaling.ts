@@ -14,7 +14,7 @@ import { ignoreChangesCovers } from "./lib/paths";
 import { effectiveLimit, effectiveRequest, isSidecar, limitRangeDefaults, podAmount, present } from "./lib/resources";
 import { Autoscaler, SCALABLE_KINDS, ScaledWorkload, autoscalersOf, scaleOf, scaledIntOrPercent, scaledStack } from "./lib/scale";
 import { LabelSelector, compileLabelSelector } from "./lib/selectors";
-import { Indexed, StackIndex, Workload, indexStack } from "./lib/stack";
+import { Indexed, StackIndex, Workload, indexStack, kindKey } from "./lib/stack";
 
 function hpaName(a: Autoscaler): string {
     return describeObject("HorizontalPodAutoscaler", a.entry.obj, a.entry.name);
@@ -51,7 +51,7 @@ export const hpaTargetRequests: StackValidationPolicy = {
             const urn = a.entry.resource.urn;
             const target = targetOf(index, a);
             if (!target) {
-                const other = a.targetKind && a.targetName ? index.find(a.targetKind, a.entry.namespace, a.targetName) : undefined;
+                const other = a.targetKind && a.targetName ? index.find(kindKey(a.targetApiVersion, a.targetKind), a.entry.namespace, a.targetName) : undefined;
                 if (!other) {
                     reportViolation(`${hpaName(a)} targets ${a.targetKind || "(no kind)"} ${a.entry.namespace}/${a.targetName || "(no name)"}, which the stack does not create; ` +
                         "the autoscaler would have nothing to scale. Fix spec.scaleTargetRef (kind and name, in the autoscaler's namespace).", urn);

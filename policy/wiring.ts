@@ -7,7 +7,7 @@
  * the labels pods really carry, controller-added ones included (lib/selectors.ts).
  */
 import { Policies, StackValidationPolicy } from "@pulumi/policy";
-import { describeObject, isCustomResource } from "./lib/k8s";
+import { describeObject } from "./lib/k8s";
 import { autoscalersOf, scaleOf, scaledStack } from "./lib/scale";
 import { compileServiceSelector, plainLabels, serviceSelectorSelects, workloadPodLabels } from "./lib/selectors";
 import { routingServices, serviceSpec } from "./lib/services";
@@ -56,19 +56,10 @@ export const statefulSetHeadlessService: StackValidationPolicy = {
  */
 function customPodsMayMatch(index: StackIndex, namespace: string, selector: Record<string, string>): boolean {
     const selects = compileServiceSelector(selector);
-    for (const [, objects] of index.byKind) {
-        for (const o of objects) {
-            // The type first: it costs nothing, where a namespace is read from the object.
-            if (!isCustomResource(o.resource.type) || o.namespace !== namespace) {
-                continue;
-            }
-            const template = (o.obj.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined)?.template;
-            if (template === undefined || template === null || selects(plainLabels(template.metadata?.labels ?? {}))) {
-                return true;
-            }
-        }
-    }
-    return false;
+    return index.customResourcesIn(namespace).some(o => {
+        const template = (o.obj.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined)?.template;
+        return template === undefined || template === null || selects(plainLabels(template.metadata?.labels ?? {}));
+    });
 }
 
 /** Every Service with a selector selects the pods of some running workload in its namespace. */
@@ -113,7 +104,7 @@ interface IngressSpec {
 /** Every Ingress backend is a Service of the namespace, on one of its ports. */
 export const ingressBackendExists: StackValidationPolicy = {
     name: "ingress-backend-exists",
-    description: "Every Ingress backend (rules and defaultBackend) names a Service in the Ingress's namespace and one of that Service's ports (port.number is the Service's port, not its targetPort; port.name a named Service port): otherwise the controller answers 503 for the path.",
+    description: "Every Ingress backend (rules and defaultBackend) names a Service in the Ingress's namespace and one of that Service's ports (port.number is the Service's port, not its targetPort; port.name a named Service port): otherwise the controller answers 503 for the path. A backend named after a custom resource of the namespace (a Knative Service), whose operator may create the Service, is not judged.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const index = indexStack(args.resources);
@@ -138,6 +129,9 @@ export const ingressBackendExists: StackValidationPolicy = {
                     continue; // a resource backend (e.g. a storage bucket), not a Service
                 }
                 const svc = index.find("Service", ing.namespace, name);
+                if (!svc && index.customResourcesIn(ing.namespace).some(cr => cr.name === name)) {
+                    continue; // a custom resource of that name (a Knative Service): its operator may create the Service
+                }
                 if (!svc) {
                     reportViolation(`${what}: ${where} goes to Service '${name}', which the stack does not create in namespace ${ing.namespace}; the controller would answer 503.`, ing.resource.urn);
                     continue;

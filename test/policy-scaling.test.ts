@@ -151,6 +151,12 @@ describe("policy hpa-target-requests", () => {
         assert.match((await messages(P, [ds, onDs]))[0], /^HorizontalPodAutoscaler lab\/agent targets DaemonSet lab\/agent, which has no scale subresource/);
         const rollout: ManifestObject = { apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", metadata: { name: "web", namespace: "lab" }, spec: {} };
         assert.deepStrictEqual(await messages(P, [rollout, hpa("web", "web", { scaleTargetRef: { apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", name: "web" } })]), []);
+        // A custom resource is found by its group and kind: a Knative Service, not a core Service of that name.
+        const knative: ManifestObject = { apiVersion: "serving.knative.dev/v1", kind: "Service", metadata: { name: "hello", namespace: "lab" }, spec: {} };
+        const onKnative = hpa("hello", "hello", { scaleTargetRef: { apiVersion: "serving.knative.dev/v1", kind: "Service", name: "hello" } });
+        assert.deepStrictEqual(await messages(P, [knative, onKnative]), []);
+        const coreService: ManifestObject = { apiVersion: "v1", kind: "Service", metadata: { name: "hello", namespace: "lab" }, spec: { selector: { app: "web" }, ports: [{ port: 80 }] } };
+        assert.match((await messages(P, [coreService, onKnative]))[0], /targets Service lab\/hello, which the stack does not create/);
     });
 
     it("does not apply without autoscalers", async () => {

@@ -206,6 +206,18 @@ describe("policy ingress-backend-exists", () => {
         ]);
     });
 
+    it("never takes a custom resource named like a built-in kind (a Knative Service) for a Service, and leaves a backend named after one unjudged", async () => {
+        const knative: ManifestObject = {
+            apiVersion: "serving.knative.dev/v1", kind: "Service", metadata: { name: "hello", namespace: "lab" },
+            spec: { template: { spec: { containers: [{ image: "ghcr.io/knative/helloworld-go:1.0" }] } } },
+        };
+        // Before, the Knative Service was found as the Service and judged as one: "port 80, which the Service does not expose (ports: none)".
+        assert.deepStrictEqual(await messages(P, [knative, ingress([{ service: { name: "hello", port: { number: 80 } } }])]), []);
+        // Another name in the namespace is still a missing Service, and a core Service of that name is still judged.
+        assert.match((await messages(P, [knative, ingress([{ service: { name: "ghost", port: { number: 80 } } }])]))[0], /Service 'ghost', which the stack does not create/);
+        assert.match((await messages(P, [knative, service("hello", { app: "web" }), deployment("web"), ingress([{ service: { name: "hello", port: { number: 8080 } } }])]))[0], /goes to Service lab\/hello port 8080, which the Service does not expose \(ports: 80\/http\)/);
+    });
+
     it("does not apply to resource backends or to a portless ExternalName Service", async () => {
         const bucket = { resource: { apiGroup: "k8s.example.com", kind: "StorageBucket", name: "static" } };
         const external = service("ext", undefined, { type: "ExternalName", externalName: "api.example.com", ports: [] });

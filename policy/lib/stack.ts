@@ -10,7 +10,7 @@
  * in all of them.
  */
 import { PolicyResource } from "@pulumi/policy";
-import { KubeObject, PodSpec, WorkloadKind, isWorkloadKind, kindOf, podLabelsOf, podSpecOf } from "./k8s";
+import { BUILT_IN_GROUPS, KubeObject, PodSpec, WorkloadKind, apiGroupOf, isCustomResource, isWorkloadKind, parseType, podLabelsOf, podSpecOf } from "./k8s";
 
 export interface Workload {
     resource: PolicyResource;
@@ -32,14 +32,20 @@ export interface Indexed {
 
 export interface StackIndex {
     workloads: Workload[];
-    /** Every other Kubernetes object by kind. */
+    /**
+     * Every object by kind: Kubernetes' own kinds by their name (`Service`), custom resources by
+     * `<group>/<kind>` (`serving.knative.dev/Service`), so that a custom resource that shares a
+     * built-in kind's name is never taken for it. Workloads are here too.
+     */
     byKind: Map<string, Indexed[]>;
     /** `<namespace>/<name>` of a kind → the object. */
     find(kind: string, namespace: string, name: string): Indexed | undefined;
     /** Workloads of a namespace. */
     workloadsIn(namespace: string): Workload[];
-    /** Objects of a kind. */
+    /** Objects of a kind (`<group>/<kind>` for a custom resource). */
     all(kind: string): Indexed[];
+    /** The custom resources of a namespace (objects of API groups Kubernetes doesn't serve itself). */
+    customResourcesIn(namespace: string): Indexed[];
 }
 
 /** The cluster's own namespaces, which rules about a team's namespaces leave alone by default. */
@@ -84,20 +90,37 @@ class WorkloadEntry extends Entry implements Workload {
     }
 }
 
+/**
+ * The key of {@link StackIndex.byKind} for objects of `kind` in `apiVersion`: the kind for
+ * Kubernetes' own API groups (and when the apiVersion is not known), `<group>/<kind>` for a
+ * custom resource's.
+ */
+export function kindKey(apiVersion: string, kind: string): string {
+    const group = apiGroupOf(apiVersion);
+    return apiVersion === "" || BUILT_IN_GROUPS.has(group) ? kind : `${group}/${kind}`;
+}
+
 /** Indexes the stack's Kubernetes objects by kind (from their type tokens alone); the rest on demand. */
 export function indexStack(resources: PolicyResource[]): StackIndex {
     const workloads: Workload[] = [];
+    const customResources: Indexed[] = [];
     const byKind = new Map<string, Indexed[]>();
     for (const r of resources) {
-        const kind = kindOf(r.type);
-        if (!kind) {
+        const parsed = parseType(r.type);
+        if (!parsed) {
             continue;
         }
-        const entry = isWorkloadKind(kind) ? new WorkloadEntry(r, kind) : new Entry(r, kind);
-        const ofKind = byKind.get(kind);
-        if (ofKind) { ofKind.push(entry); } else { byKind.set(kind, [entry]); }
+        const { kind } = parsed;
+        const custom = isCustomResource(r.type);
+        const entry = !custom && isWorkloadKind(kind) ? new WorkloadEntry(r, kind) : new Entry(r, kind);
+        const key = kindKey(parsed.apiVersion, kind);
+        const ofKind = byKind.get(key);
+        if (ofKind) { ofKind.push(entry); } else { byKind.set(key, [entry]); }
         if (entry instanceof WorkloadEntry) {
             workloads.push(entry);
+        }
+        if (custom) {
+            customResources.push(entry);
         }
     }
     // Keyed lookups and workloads by namespace, built on first use (they read names and namespaces).
@@ -128,5 +151,6 @@ export function indexStack(resources: PolicyResource[]): StackIndex {
             return workloadsByNs.get(ns) ?? [];
         },
         all: kind => byKind.get(kind) ?? [],
+        customResourcesIn: ns => customResources.filter(e => e.namespace === ns),
     };
 }
