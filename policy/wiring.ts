@@ -1,17 +1,17 @@
 /**
- * Cross-resource wiring: StatefulSets, Services and Ingresses that point at something real.
- * Each mistake here deploys cleanly and then fails quietly: no DNS for pods, a Service with no
- * endpoints, an Ingress that answers 503.
+ * Cross-resource wiring: StatefulSets, Services, Ingresses and Gateway API routes that point at
+ * something real. Each mistake here deploys cleanly and then fails quietly: no DNS for pods, a
+ * Service with no endpoints, an Ingress that answers 503, a route that answers 500.
  *
  * Objects are matched by kind, namespace (unset = `default`) and name; Service selectors against
  * the labels pods really carry, controller-added ones included (lib/selectors.ts).
  */
-import { Policies, StackValidationPolicy } from "@pulumi/policy";
+import { Policies, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import { describeObject } from "./lib/k8s";
 import { autoscalersOf, scaleOf, scaledStack } from "./lib/scale";
 import { compileServiceSelector, plainLabels, serviceSelectorSelects, workloadPodLabels } from "./lib/selectors";
 import { routingServices, serviceSpec } from "./lib/services";
-import { StackIndex, indexStack } from "./lib/stack";
+import { Indexed, StackIndex, indexStack } from "./lib/stack";
 
 /** A StatefulSet's serviceName is a headless Service of its namespace selecting its pods. */
 export const statefulSetHeadlessService: StackValidationPolicy = {
@@ -101,63 +101,163 @@ interface IngressSpec {
     rules?: { host?: string; http?: { paths?: { path?: string; backend?: Backend }[] } }[];
 }
 
+/** The Gateway API route kinds whose rules send traffic to backendRefs (v1 and the experimental channel). */
+const ROUTE_KINDS = ["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"];
+const GATEWAY_GROUP = "gateway.networking.k8s.io";
+
+interface BackendRef {
+    group?: string;
+    kind?: string;
+    name?: string;
+    namespace?: string;
+    port?: number;
+}
+
+interface RouteSpec {
+    rules?: { backendRefs?: BackendRef[] }[];
+}
+
+interface ReferenceGrantSpec {
+    from?: { group?: string; kind?: string; namespace?: string }[];
+    to?: { group?: string; kind?: string; name?: string }[];
+}
+
+/** How a backend names the Service's port, and how the fix is spelled in its own fields. */
+interface PortRef {
+    number?: number;
+    name?: string;
+    /** The field to set to a port number (`port.number`, `servicePort`, `port`). */
+    numberField: string;
+    /** The field to set to a port name, when the backend can name one. */
+    nameField?: string;
+    /** What names the Service's port (`an Ingress`, `a backendRef`), for the targetPort hint. */
+    who: string;
+}
+
+/** What is wrong with `ref` as a port of `svc` (undefined when the Service exposes it). */
+function portProblem(svc: Indexed, ref: PortRef): string | undefined {
+    const spec = serviceSpec(svc);
+    const ports = spec.ports ?? [];
+    if (spec.type === "ExternalName" && !ports.length) {
+        return undefined; // the proxy goes to the external name on the port it was given
+    }
+    if (ports.some(p => (ref.number !== undefined && p.port === ref.number) || (ref.name !== undefined && p.name !== undefined && p.name === ref.name))) {
+        return undefined;
+    }
+    const named = ports.filter(p => p.name).map(p => p.name);
+    const target = ref.number !== undefined ? ports.find(p => p.targetPort === ref.number) : undefined;
+    const fix = target
+        ? `: ${ref.number} is its targetPort, but ${ref.who} names the Service's own port; set ${ref.numberField}: ${target.port}${target.name && ref.nameField ? ` (or ${ref.nameField}: ${target.name})` : ""}`
+        : ports.length ? `; set ${ref.numberField} to one of its ports${named.length && ref.nameField ? " (or name one of them)" : ""}` : "; give the Service a port";
+    return `port ${ref.number ?? ref.name ?? "(unset)"}, which the Service does not expose (ports: ${ports.map(p => `${p.port}${p.name ? `/${p.name}` : ""}`).join(", ") || "none"})${fix}`;
+}
+
+/** Whether a custom resource of `namespace` is named `name`: its operator may create a Service of that name (a Knative Service). */
+function operatorMayCreate(index: StackIndex, namespace: string, name: string): boolean {
+    return index.customResourcesIn(namespace).some(cr => cr.name === name);
+}
+
 /** Every Ingress backend is a Service of the namespace, on one of its ports. */
+function checkIngresses(index: StackIndex, reportViolation: ReportViolation): void {
+    for (const ing of index.all("Ingress")) {
+        const spec = (ing.obj.spec ?? {}) as IngressSpec;
+        const backends: { where: string; backend: Backend }[] = [];
+        if (spec.defaultBackend) {
+            backends.push({ where: "defaultBackend", backend: spec.defaultBackend });
+        }
+        if (spec.backend) {
+            backends.push({ where: "backend", backend: spec.backend });
+        }
+        for (const rule of spec.rules ?? []) {
+            for (const p of rule.http?.paths ?? []) {
+                backends.push({ where: `${rule.host ?? "*"}${p.path ?? "/"}`, backend: p.backend ?? {} });
+            }
+        }
+        const what = describeObject("Ingress", ing.obj, ing.name);
+        for (const { where, backend } of backends) {
+            const name = backend.service?.name ?? backend.serviceName;
+            if (!name) {
+                continue; // a resource backend (e.g. a storage bucket), not a Service
+            }
+            const svc = index.find("Service", ing.namespace, name);
+            if (!svc) {
+                if (!operatorMayCreate(index, ing.namespace, name)) {
+                    reportViolation(`${what}: ${where} goes to Service '${name}', which the stack does not create in namespace ${ing.namespace}; the controller would answer 503.`, ing.resource.urn);
+                }
+                continue;
+            }
+            const legacy = backend.servicePort;
+            const problem = portProblem(svc, backend.service
+                ? { number: backend.service.port?.number, name: backend.service.port?.name, numberField: "port.number", nameField: "port.name", who: "an Ingress" }
+                : { number: typeof legacy === "number" ? legacy : undefined, name: typeof legacy === "string" ? legacy : undefined, numberField: "servicePort", nameField: "servicePort", who: "an Ingress" });
+            if (problem) {
+                reportViolation(`${what}: ${where} goes to Service ${ing.namespace}/${name} ${problem}.`, ing.resource.urn);
+            }
+        }
+    }
+}
+
+/** Whether a ReferenceGrant in `namespace` lets routes of `routeKind` from `fromNamespace` refer to Service `name`. */
+function referenceGranted(index: StackIndex, namespace: string, routeKind: string, fromNamespace: string, name: string): boolean {
+    return index.all(`${GATEWAY_GROUP}/ReferenceGrant`).some(grant => {
+        if (grant.namespace !== namespace) {
+            return false;
+        }
+        const spec = (grant.obj.spec ?? {}) as ReferenceGrantSpec;
+        return (spec.from ?? []).some(f => f.group === GATEWAY_GROUP && f.kind === routeKind && f.namespace === fromNamespace)
+            && (spec.to ?? []).some(t => (t.group ?? "") === "" && t.kind === "Service" && (t.name === undefined || t.name === "" || t.name === name));
+    });
+}
+
+/** Every Gateway API route's Service backendRef is a Service of the stack, on one of its ports, and allowed across namespaces. */
+function checkRoutes(index: StackIndex, reportViolation: ReportViolation): void {
+    for (const kind of ROUTE_KINDS) {
+        for (const route of index.all(`${GATEWAY_GROUP}/${kind}`)) {
+            const what = describeObject(kind, route.obj, route.name);
+            ((route.obj.spec ?? {}) as RouteSpec).rules?.forEach((rule, i) => {
+                for (const ref of rule.backendRefs ?? []) {
+                    if ((ref.group ?? "") !== "" || (ref.kind ?? "Service") !== "Service" || !ref.name) {
+                        continue; // another kind of backend (a ServiceImport), not a Service
+                    }
+                    const namespace = ref.namespace ?? route.namespace;
+                    const where = `${what}: rule ${i + 1} backendRef ${namespace === route.namespace ? `'${ref.name}'` : `${namespace}/${ref.name}`}`;
+                    if (namespace !== route.namespace && !referenceGranted(index, namespace, kind, route.namespace, ref.name)) {
+                        reportViolation(`${where} is in another namespace, and no ReferenceGrant in namespace ${namespace} lets ${kind}s from namespace ${route.namespace} refer to its Services: ` +
+                            `the route's ResolvedRefs condition turns False (RefNotPermitted) and the gateway answers 500 for its share of requests. Add a ReferenceGrant in ${namespace} (from: ${GATEWAY_GROUP} ${kind} in ${route.namespace}; to: Service ${ref.name}).`, route.resource.urn);
+                        continue;
+                    }
+                    const svc = index.find("Service", namespace, ref.name);
+                    if (!svc) {
+                        if (!operatorMayCreate(index, namespace, ref.name)) {
+                            reportViolation(`${where} names a Service the stack does not create in namespace ${namespace}; the gateway answers 500 for its share of requests.`, route.resource.urn);
+                        }
+                        continue;
+                    }
+                    if (ref.port === undefined || ref.port === null) {
+                        reportViolation(`${where} names no port: a backendRef to a Service needs port, the Service's port (the API server refuses the route).`, route.resource.urn);
+                        continue;
+                    }
+                    const problem = portProblem(svc, { number: ref.port, numberField: "port", who: "a backendRef" });
+                    if (problem) {
+                        reportViolation(`${where} goes to Service ${namespace}/${ref.name} ${problem}.`, route.resource.urn);
+                    }
+                }
+            });
+        }
+    }
+}
+
+/** Every Ingress backend and Gateway API route backendRef is a Service of the stack, on one of its ports. */
 export const ingressBackendExists: StackValidationPolicy = {
     name: "ingress-backend-exists",
-    description: "Every Ingress backend (rules and defaultBackend) names a Service in the Ingress's namespace and one of that Service's ports (port.number is the Service's port, not its targetPort; port.name a named Service port): otherwise the controller answers 503 for the path. A backend named after a custom resource of the namespace (a Knative Service), whose operator may create the Service, is not judged.",
+    description: "Every Ingress backend (rules and defaultBackend) names a Service in the Ingress's namespace and one of that Service's ports (port.number is the Service's port, not its targetPort; port.name a named Service port): otherwise the controller answers 503 for the path. " +
+        "Gateway API routes (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute) likewise: each Service backendRef names a Service the stack creates and its port, and one in another namespace needs a ReferenceGrant there; otherwise the gateway answers 500 for its share. " +
+        "A backend named after a custom resource of its namespace (a Knative Service), whose operator may create the Service, is not judged.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const index = indexStack(args.resources);
-        for (const ing of index.all("Ingress")) {
-            const spec = (ing.obj.spec ?? {}) as IngressSpec;
-            const backends: { where: string; backend: Backend }[] = [];
-            if (spec.defaultBackend) {
-                backends.push({ where: "defaultBackend", backend: spec.defaultBackend });
-            }
-            if (spec.backend) {
-                backends.push({ where: "backend", backend: spec.backend });
-            }
-            for (const rule of spec.rules ?? []) {
-                for (const p of rule.http?.paths ?? []) {
-                    backends.push({ where: `${rule.host ?? "*"}${p.path ?? "/"}`, backend: p.backend ?? {} });
-                }
-            }
-            const what = describeObject("Ingress", ing.obj, ing.name);
-            for (const { where, backend } of backends) {
-                const name = backend.service?.name ?? backend.serviceName;
-                if (!name) {
-                    continue; // a resource backend (e.g. a storage bucket), not a Service
-                }
-                const svc = index.find("Service", ing.namespace, name);
-                if (!svc && index.customResourcesIn(ing.namespace).some(cr => cr.name === name)) {
-                    continue; // a custom resource of that name (a Knative Service): its operator may create the Service
-                }
-                if (!svc) {
-                    reportViolation(`${what}: ${where} goes to Service '${name}', which the stack does not create in namespace ${ing.namespace}; the controller would answer 503.`, ing.resource.urn);
-                    continue;
-                }
-                const svcSpec = serviceSpec(svc);
-                const ports = svcSpec.ports ?? [];
-                if (svcSpec.type === "ExternalName" && !ports.length) {
-                    continue; // the controller proxies to the external name on the Ingress's port
-                }
-                const legacy = backend.servicePort;
-                const number = backend.service?.port?.number ?? (typeof legacy === "number" ? legacy : undefined);
-                const portName = backend.service?.port?.name ?? (typeof legacy === "string" ? legacy : undefined);
-                const matches = ports.some(p => (number !== undefined && p.port === number) || (portName !== undefined && p.name !== undefined && p.name === portName));
-                if (matches) {
-                    continue;
-                }
-                const field = backend.service ? "port.number" : "servicePort";
-                const named = ports.filter(p => p.name).map(p => p.name);
-                const target = number !== undefined ? ports.find(p => p.targetPort === number) : undefined;
-                const fix = target
-                    ? `: ${number} is its targetPort, but an Ingress names the Service's own port; set ${field}: ${target.port}${target.name ? ` (or ${backend.service ? "port.name" : "servicePort"}: ${target.name})` : ""}`
-                    : ports.length ? `; set ${field} to one of its ports${named.length ? " (or name one of them)" : ""}` : "; give the Service a port";
-                reportViolation(`${what}: ${where} goes to Service ${ing.namespace}/${name} port ${number ?? portName ?? "(unset)"}, which the Service does not expose ` +
-                    `(ports: ${ports.map(p => `${p.port}${p.name ? `/${p.name}` : ""}`).join(", ") || "none"})${fix}.`, ing.resource.urn);
-            }
-        }
+        checkIngresses(index, reportViolation);
+        checkRoutes(index, reportViolation);
     },
 };
 

@@ -218,6 +218,52 @@ describe("policy ingress-backend-exists", () => {
         assert.match((await messages(P, [knative, service("hello", { app: "web" }), deployment("web"), ingress([{ service: { name: "hello", port: { number: 8080 } } }])]))[0], /goes to Service lab\/hello port 8080, which the Service does not expose \(ports: 80\/http\)/);
     });
 
+    describe("Gateway API routes", () => {
+        const route = (refs: object[], kind = "HTTPRoute", namespace = "lab"): ManifestObject => ({
+            apiVersion: kind === "HTTPRoute" || kind === "GRPCRoute" ? "gateway.networking.k8s.io/v1" : "gateway.networking.k8s.io/v1alpha2", kind,
+            metadata: { name: "web", namespace },
+            spec: { parentRefs: [{ name: "shared", namespace: "gateways" }], rules: [{ backendRefs: refs }] },
+        });
+        const grant = (to: object = { group: "", kind: "Service" }, fromNamespace = "lab"): ManifestObject => ({
+            apiVersion: "gateway.networking.k8s.io/v1beta1", kind: "ReferenceGrant", metadata: { name: "routes-from-lab", namespace: "other" },
+            spec: { from: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", namespace: fromNamespace }], to: [to] },
+        });
+
+        it("passes a backendRef naming a Service of the namespace and its port, on every route kind", async () => {
+            for (const kind of ["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"]) {
+                assert.deepStrictEqual(await messages(P, [...web, route([{ name: "web", port: 80, weight: 90 }, { group: "", kind: "Service", name: "web", port: 80, weight: 10 }], kind)]), [], kind);
+            }
+        });
+
+        it("reports a missing Service, a targetPort given as the port, and a missing port, on the route's URN", async () => {
+            const bad = route([{ name: "ghost", port: 80 }, { name: "web", port: 8080 }, { name: "web" }]);
+            const found = violationsOf(await checkObjects([...web, bad]), P);
+            assert.deepStrictEqual(found.map(v => v.urn), Array(3).fill(manifestUrn(bad)));
+            assert.deepStrictEqual(found.map(v => v.message.split("\n")[1]), [
+                "HTTPRoute lab/web: rule 1 backendRef 'ghost' names a Service the stack does not create in namespace lab; the gateway answers 500 for its share of requests.",
+                "HTTPRoute lab/web: rule 1 backendRef 'web' goes to Service lab/web port 8080, which the Service does not expose (ports: 80/http): 8080 is its targetPort, but a backendRef names the Service's own port; set port: 80.",
+                "HTTPRoute lab/web: rule 1 backendRef 'web' names no port: a backendRef to a Service needs port, the Service's port (the API server refuses the route).",
+            ]);
+        });
+
+        it("needs a ReferenceGrant for a Service in another namespace, and then judges that Service", async () => {
+            const across = route([{ name: "api", namespace: "other", port: 80 }]);
+            const api = [deployment("api", undefined, "other"), service("api", { app: "api" }, {}, "other")];
+            const found = await messages(P, [...api, across]);
+            assert.strictEqual(found.length, 1);
+            assert.match(found[0], /^HTTPRoute lab\/web: rule 1 backendRef other\/api is in another namespace, and no ReferenceGrant in namespace other lets HTTPRoutes from namespace lab refer to its Services: .*RefNotPermitted/);
+            assert.deepStrictEqual(await messages(P, [...api, across, grant()]), []);
+            assert.deepStrictEqual(await messages(P, [...api, across, grant({ group: "", kind: "Service", name: "api" })]), [], "a grant naming the Service");
+            assert.strictEqual((await messages(P, [...api, across, grant({ group: "", kind: "Service", name: "db" })])).length, 1, "a grant for another Service");
+            assert.strictEqual((await messages(P, [...api, across, grant(undefined, "elsewhere")])).length, 1, "a grant for routes of another namespace");
+            assert.match((await messages(P, [across, grant()]))[0], /backendRef other\/api names a Service the stack does not create in namespace other/);
+        });
+
+        it("leaves other backend kinds alone (a multi-cluster ServiceImport)", async () => {
+            assert.deepStrictEqual(await messages(P, [route([{ group: "multicluster.x-k8s.io", kind: "ServiceImport", name: "web", port: 80 }])]), []);
+        });
+    });
+
     it("does not apply to resource backends or to a portless ExternalName Service", async () => {
         const bucket = { resource: { apiGroup: "k8s.example.com", kind: "StorageBucket", name: "static" } };
         const external = service("ext", undefined, { type: "ExternalName", externalName: "api.example.com", ports: [] });
