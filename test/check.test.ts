@@ -209,6 +209,24 @@ describe("npm run check", function () {
         assert.strictEqual(r.exitCode, 2);
     });
 
+    it("says which namespaces of the input the policy config exempts from which policies, so that silence there isn't read as a pass", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-check-"));
+        const privileged = (ns: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: agent, namespace: ${ns}}\nspec:\n  containers: [{name: agent, image: busybox:1.36, securityContext: {privileged: true}}]\n`;
+        fs.writeFileSync(path.join(dir, "agent.yaml"), `${privileged("kube-system")}---\n${privileged("shop")}`);
+        const r = await checkPaths([dir]);
+        assert.deepStrictEqual(r.exempted.map(e => [e.namespace, e.objects]), [["kube-system", 1]]);
+        assert.ok(r.exempted[0].policies.includes("no-privileged-containers") && r.exempted[0].policies.includes("no-host-namespaces"), r.exempted[0].policies.join(", "));
+        // The pod in shop is reported, the same pod in kube-system is not: the note says why.
+        assert.deepStrictEqual(r.results.filter(x => x.diagnostic.policyName === "no-privileged-containers").map(x => x.object?.namespace), ["shop"]);
+        const text = textReport(r);
+        assert.match(text[text.length - 3], /^note: namespace kube-system \(1 object\(s\)\) is not judged by \d+ policies \(.* and \d+ more\): the policy config's exemptNamespaces leaves it out$/);
+        assert.deepStrictEqual((jsonReport(r) as { exempted: unknown }).exempted, r.exempted);
+        // Exempting nothing judges it, and the note is gone for that policy; a disabled policy exempts nothing either.
+        const judged = await checkPaths([dir], { "no-privileged-containers": { exemptNamespaces: [] }, "no-host-namespaces": "disabled" });
+        assert.ok(!judged.exempted[0].policies.includes("no-privileged-containers") && !judged.exempted[0].policies.includes("no-host-namespaces"));
+        assert.deepStrictEqual(judged.results.filter(x => x.diagnostic.policyName === "no-privileged-containers").map(x => x.object?.namespace).sort(), ["kube-system", "shop"]);
+    });
+
     describe("the same object given twice", () => {
         const app = (ns: string) => fs.readFileSync(fixture("good", "app.yaml"), "utf8").replace(/shop/g, ns);
         const budget = (ns: string) => `apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web, namespace: ${ns}}\nspec: {maxUnavailable: 1, selector: {matchLabels: {app: web}}}\n`;

@@ -59,7 +59,39 @@ export interface CheckResult {
     run: PolicyRun;
     /** Each diagnostic with the object it is about (when the policy named one). */
     results: { diagnostic: PolicyDiagnostic; object?: CheckedObject }[];
+    /** Namespaces of the input that policies leave alone by their `exemptNamespaces` setting, so that a quiet report there isn't read as a pass. */
+    exempted: Exemption[];
     exitCode: number;
+}
+
+/** A namespace some policies don't judge (their `exemptNamespaces` setting), with how many objects of the input are in it. */
+export interface Exemption {
+    namespace: string;
+    objects: number;
+    policies: string[];
+}
+
+/** The namespaces `config` exempts from some policy that objects of the input are in (the policies not disabled). */
+export function exemptionsOf(objects: CheckedObject[], config: ResolvedConfig): Exemption[] {
+    const byNamespace = new Map<string, string[]>();
+    for (const [policy, settings] of Object.entries(config)) {
+        const exempt = settings.exemptNamespaces;
+        if (settings.enforcementLevel === "disabled" || !Array.isArray(exempt)) {
+            continue;
+        }
+        for (const ns of exempt) {
+            if (typeof ns === "string") {
+                byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), policy]);
+            }
+        }
+    }
+    const counts = new Map<string, number>();
+    for (const o of objects) {
+        if (o.namespace !== undefined && byNamespace.has(o.namespace)) {
+            counts.set(o.namespace, (counts.get(o.namespace) ?? 0) + 1);
+        }
+    }
+    return [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([namespace, n]) => ({ namespace, objects: n, policies: (byNamespace.get(namespace) ?? []).sort() }));
 }
 
 /** The name `-` (standard input) gets in reports. */
@@ -392,7 +424,7 @@ export async function checkPaths(paths: string[], policyConfig: PolicyPackConfig
     const results = run.diagnostics.map(diagnostic => ({ diagnostic, object: diagnostic.urn ? byUrn.get(diagnostic.urn) : undefined }));
     const inputError = problems.some(p => p.severity === "error");
     const mandatory = run.diagnostics.some(d => d.enforcementLevel === "mandatory");
-    return { objects, problems, run, results, exitCode: inputError ? 2 : mandatory ? 1 : 0 };
+    return { objects, problems, run, results, exempted: exemptionsOf(objects, config), exitCode: inputError ? 2 : mandatory ? 1 : 0 };
 }
 
 /** A diagnostic's message without the policy description the engine puts in front of it. */
@@ -419,6 +451,10 @@ export function textReport(result: CheckResult): string[] {
     for (const { diagnostic: d, object: o } of result.results) {
         lines.push(`${subject(o)}: [${d.enforcementLevel}] ${d.policyName}: ${messageOf(d)}`);
     }
+    for (const e of result.exempted) {
+        const names = e.policies.length > 4 ? `${e.policies.slice(0, 4).join(", ")} and ${e.policies.length - 4} more` : e.policies.join(", ");
+        lines.push(`note: namespace ${e.namespace} (${e.objects} object(s)) is not judged by ${e.policies.length} polic${e.policies.length === 1 ? "y" : "ies"} (${names}): the policy config's exemptNamespaces leaves it out`);
+    }
     const count = (level: string) => result.run.diagnostics.filter(d => d.enforcementLevel === level).length;
     const inputs = (severity: InputProblem["severity"]) => result.problems.filter(p => p.severity === severity).length;
     lines.push("", `${result.objects.length} object(s) checked: ${count("mandatory")} mandatory violation(s), ${count("advisory")} advisory, ${inputs("error")} input error(s), ${inputs("warning")} input warning(s) (exit ${result.exitCode})`);
@@ -436,6 +472,7 @@ export function jsonReport(result: CheckResult): object {
             message: messageOf(d), description: d.description, urn: d.urn,
         })),
         notApplicable: result.run.notApplicable.length,
+        exempted: result.exempted,
         exitCode: result.exitCode,
     };
 }
