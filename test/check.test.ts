@@ -227,6 +227,20 @@ describe("npm run check", function () {
         assert.deepStrictEqual(judged.results.filter(x => x.diagnostic.policyName === "no-privileged-containers").map(x => x.object?.namespace).sort(), ["kube-system", "shop"]);
     });
 
+    it("notes, when a finding says something is missing, that the files given are checked together", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-check-"));
+        fs.writeFileSync(path.join(dir, "service.yaml"), "apiVersion: v1\nkind: Service\nmetadata: {name: web-alias, namespace: shop}\nspec: {selector: {app: web}, ports: [{port: 80}]}\n");
+        const note = (lines: string[]) => lines.filter(l => l.startsWith("note: \"the stack\""));
+        const alone = textReport(await checkPaths([path.join(dir, "service.yaml")]));
+        assert.ok(alone.some(l => /service-selects-pods: .*\(it has no workloads\)/.test(l)), alone.join("\n"));
+        assert.strictEqual(note(alone).length, 1);
+        // With the app's Deployment given too, nothing is missing and there is no note.
+        fs.writeFileSync(path.join(dir, "deployment.yaml"), fs.readFileSync(fixture("good", "app.yaml"), "utf8"));
+        const together = await checkPaths([dir]);
+        assert.ok(!together.results.some(x => /service-selects-pods/.test(x.diagnostic.policyName)), JSON.stringify(together.results.map(x => messageOf(x.diagnostic))));
+        assert.deepStrictEqual(note(textReport(together)), []);
+    });
+
     describe("the same object given twice", () => {
         const app = (ns: string) => fs.readFileSync(fixture("good", "app.yaml"), "utf8").replace(/shop/g, ns);
         const budget = (ns: string) => `apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web, namespace: ${ns}}\nspec: {maxUnavailable: 1, selector: {matchLabels: {app: web}}}\n`;

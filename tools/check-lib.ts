@@ -445,11 +445,17 @@ function subject(o?: CheckedObject): string {
     return o ? `${where(o.file, o.document)} ${describe(o)}` : "(stack)";
 }
 
-/** The report as text: input problems, then one line per policy result, then a summary line. */
+/** Findings that something the input refers to is not in it (the policies speak of "the stack", as under pulumi preview). */
+const MISSING_OBJECT = /\bthe stack (does not create|creates no)\b|\(it has no workloads\)/;
+
+/** The report as text: input problems, then one line per policy result, then notes and a summary line. */
 export function textReport(result: CheckResult): string[] {
     const lines = result.problems.map(p => `${p.file ? `${where(p.file, p.document)}: ` : ""}${p.severity}: ${p.message}`);
     for (const { diagnostic: d, object: o } of result.results) {
         lines.push(`${subject(o)}: [${d.enforcementLevel}] ${d.policyName}: ${messageOf(d)}`);
+    }
+    if (result.results.some(({ diagnostic: d }) => MISSING_OBJECT.test(d.message))) {
+        lines.push("note: \"the stack\" is everything given to this check together: when what a finding says is missing is in a file not given, check the app's files at once (its folder, or several paths)");
     }
     for (const e of result.exempted) {
         const names = e.policies.length > 4 ? `${e.policies.slice(0, 4).join(", ")} and ${e.policies.length - 4} more` : e.policies.join(", ");
