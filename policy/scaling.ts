@@ -12,13 +12,11 @@ import { Container, PodSpec, apiGroupOf, containersOf, describeObject, parseType
 import { formatBytes, parseQuantity } from "./lib/quantity";
 import { ignoreChangesCovers } from "./lib/paths";
 import { effectiveLimit, effectiveRequest, isSidecar, limitRangeDefaults, podAmount, present } from "./lib/resources";
-import { Autoscaler, SCALABLE_KINDS, ScaledWorkload, autoscalersOf, scaleOf, scaledIntOrPercent, scaledStack } from "./lib/scale";
+import { Autoscaler, SCALABLE_KINDS, ScaledWorkload, autoscalerName, autoscalersOf, scaleOf, scaledIntOrPercent, scaledStack } from "./lib/scale";
 import { LabelSelector, compileLabelSelector } from "./lib/selectors";
 import { Indexed, StackIndex, Workload, indexStack, kindKey } from "./lib/stack";
 
-function hpaName(a: Autoscaler): string {
-    return describeObject("HorizontalPodAutoscaler", a.entry.obj, a.entry.name);
-}
+
 
 function workloadName(w: Workload | Indexed): string {
     return describeObject(w.kind, w.obj, w.name);
@@ -43,7 +41,7 @@ function measuredContainers(pod: PodSpec | undefined): { container: Container; r
  */
 export const hpaTargetRequests: StackValidationPolicy = {
     name: "hpa-target-requests",
-    description: "A HorizontalPodAutoscaler targets a scalable workload the stack creates (same namespace), and when it scales on CPU or memory utilisation every container of the target's pods requests that resource: utilisation is usage divided by the request, so without one the autoscaler reports \"missing request for cpu\" and never scales.",
+    description: "A HorizontalPodAutoscaler (or a KEDA ScaledObject, whose cpu and memory Utilization triggers work the same) targets a scalable workload the stack creates (same namespace), and when it scales on CPU or memory utilisation every container of the target's pods requests that resource: utilisation is usage divided by the request, so without one the autoscaler reports \"missing request for cpu\" and never scales.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const index = indexStack(args.resources);
@@ -53,13 +51,13 @@ export const hpaTargetRequests: StackValidationPolicy = {
             if (!target) {
                 const other = a.targetKind && a.targetName ? index.find(kindKey(a.targetApiVersion, a.targetKind), a.entry.namespace, a.targetName) : undefined;
                 if (!other) {
-                    reportViolation(`${hpaName(a)} targets ${a.targetKind || "(no kind)"} ${a.entry.namespace}/${a.targetName || "(no name)"}, which the stack does not create; ` +
+                    reportViolation(`${autoscalerName(a)} targets ${a.targetKind || "(no kind)"} ${a.entry.namespace}/${a.targetName || "(no name)"}, which the stack does not create; ` +
                         "the autoscaler would have nothing to scale. Fix spec.scaleTargetRef (kind and name, in the autoscaler's namespace).", urn);
                 }
                 continue; // a custom resource with a scale subresource: its pods are not visible here
             }
             if (!SCALABLE_KINDS.includes(target.kind)) {
-                reportViolation(`${hpaName(a)} targets ${workloadName(target)}, which has no scale subresource: the autoscaler fails with "the HPA controller was unable to get the target's current scale". ` +
+                reportViolation(`${autoscalerName(a)} targets ${workloadName(target)}, which has no scale subresource: the autoscaler fails with "the HPA controller was unable to get the target's current scale". ` +
                     "Target a Deployment, StatefulSet or ReplicaSet.", urn);
                 continue;
             }
@@ -67,7 +65,7 @@ export const hpaTargetRequests: StackValidationPolicy = {
             // doesn't serve the kind (extensions/v1beta1, from before apps/v1) finds nothing to scale.
             const targetVersion = parseType(target.resource.type)?.apiVersion ?? "";
             if (a.targetApiVersion && apiGroupOf(a.targetApiVersion) !== apiGroupOf(targetVersion)) {
-                reportViolation(`${hpaName(a)} names scaleTargetRef.apiVersion ${a.targetApiVersion}, but ${target.kind} is in API group ${apiGroupOf(targetVersion) || "core"}: ` +
+                reportViolation(`${autoscalerName(a)} names scaleTargetRef.apiVersion ${a.targetApiVersion}, but ${target.kind} is in API group ${apiGroupOf(targetVersion) || "core"}: ` +
                     `the autoscaler finds no ${target.kind} in group ${apiGroupOf(a.targetApiVersion) || "core"} and never scales (FailedGetScale); set apiVersion: ${targetVersion}.`, urn);
                 continue;
             }
@@ -76,7 +74,7 @@ export const hpaTargetRequests: StackValidationPolicy = {
                 const measured = measuredContainers(target.pod);
                 if (metric.container !== undefined) {
                     if (!measured.some(({ container }) => container.name === metric.container)) {
-                        reportViolation(`${hpaName(a)} scales ${workloadName(target)} on ${metric.label}, but its pods have no container '${metric.container}' ` +
+                        reportViolation(`${autoscalerName(a)} scales ${workloadName(target)} on ${metric.label}, but its pods have no container '${metric.container}' ` +
                             `(they have ${measured.map(m => `'${m.container.name ?? "(unnamed)"}'`).join(", ") || "none"}); fix containerResource.container.`, urn);
                         continue;
                     }
@@ -90,7 +88,7 @@ export const hpaTargetRequests: StackValidationPolicy = {
                     }
                     if (!effectiveRequest(container, metric.resource, defaults)) {
                         const on = metric.container === undefined ? metric.resource : `${metric.resource} of container '${metric.container}'`;
-                        reportViolation(`${hpaName(a)} scales ${workloadName(target)} on ${on}, but its ${role} '${container.name ?? "(unnamed)"}' requests no ${metric.resource} ` +
+                        reportViolation(`${autoscalerName(a)} scales ${workloadName(target)} on ${on}, but its ${role} '${container.name ?? "(unnamed)"}' requests no ${metric.resource} ` +
                             `("missing request for ${metric.resource}": the HPA never scales); set resources.requests.${metric.resource} on it.`, urn);
                     }
                 }
@@ -102,7 +100,7 @@ export const hpaTargetRequests: StackValidationPolicy = {
 /** A workload under an HPA must not have Pulumi reset its replica count. */
 export const hpaReplicasNotPinned: StackValidationPolicy = {
     name: "hpa-replicas-not-pinned",
-    description: "A Deployment, StatefulSet or ReplicaSet driven by a HorizontalPodAutoscaler leaves spec.replicas unset, or its resource's ignoreChanges covers it (\"spec.replicas\", \"spec\", \"spec.*\" or \"*\"): otherwise each update Pulumi makes to it sends the pinned count again and resets the count the autoscaler chose.",
+    description: "A Deployment, StatefulSet or ReplicaSet driven by a HorizontalPodAutoscaler (or a KEDA ScaledObject) leaves spec.replicas unset, or its resource's ignoreChanges covers it (\"spec.replicas\", \"spec\", \"spec.*\" or \"*\"): otherwise each update Pulumi makes to it sends the pinned count again and resets the count the autoscaler chose.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const index = indexStack(args.resources);
@@ -115,7 +113,7 @@ export const hpaReplicasNotPinned: StackValidationPolicy = {
             seen.add(target);
             const replicas = (target.obj.spec as { replicas?: number | null } | undefined)?.replicas;
             if (replicas !== undefined && replicas !== null && !ignoreChangesCovers(target.resource.opts.ignoreChanges, ["spec", "replicas"])) {
-                reportViolation(`${workloadName(target)} pins spec.replicas: ${replicas} while ${hpaName(a)} scales it; whenever the ${target.kind} is applied again ` +
+                reportViolation(`${workloadName(target)} pins spec.replicas: ${replicas} while ${autoscalerName(a)} scales it; whenever the ${target.kind} is applied again ` +
                     `(a Pulumi update for a new image, a changed setting, or after a refresh that read the autoscaler's count; kubectl apply; a GitOps sync), replicas: ${replicas} is sent again and overrides the autoscaler. ` +
                     "Leave spec.replicas unset (in a Pulumi program, ignoreChanges: [\"spec.replicas\"] on the resource also works).", target.resource.urn);
             }
@@ -135,7 +133,7 @@ const hpaRangeSchema = configSchema<HpaRangeConfig>({
 /** An HPA's range must leave it room to act, and keep enough pods for availability. */
 export const hpaSaneRange: StackValidationPolicy = {
     name: "hpa-sane-range",
-    description: "A HorizontalPodAutoscaler has maxReplicas above minReplicas (else it can't scale), minReplicas (1 when unset) at least the configured floor (one pod is a single point of failure in production), and is the only autoscaler of its target (with two, the controller refuses to scale: AmbiguousSelector).",
+    description: "A HorizontalPodAutoscaler has maxReplicas above minReplicas (else it can't scale), minReplicas (1 when unset) at least the configured floor (one pod is a single point of failure in production), and is the only autoscaler of its target (with two, the controller refuses to scale: AmbiguousSelector). A KEDA ScaledObject likewise, with maxReplicaCount (100 when unset) and minReplicaCount, except that one scaling to 0 between events does so by design.",
     enforcementLevel: "mandatory",
     configSchema: hpaRangeSchema,
     validateStack: (args, reportViolation) => {
@@ -143,19 +141,25 @@ export const hpaSaneRange: StackValidationPolicy = {
         const seen = new Map<string, Autoscaler>();
         for (const a of autoscalersOf(indexStack(args.resources))) {
             const urn = a.entry.resource.urn;
+            const { min, max } = a.fields;
             if (a.maxReplicas === undefined || a.maxReplicas === null) {
-                reportViolation(`${hpaName(a)} sets no maxReplicas, which the API server requires; set maxReplicas above minReplicas (${a.minReplicas}).`, urn);
+                reportViolation(`${autoscalerName(a)} sets no ${max}, which the API server requires; set ${max} above ${min} (${a.minReplicas}).`, urn);
             } else if (a.maxReplicas <= a.minReplicas) {
-                reportViolation(`${hpaName(a)} has maxReplicas ${a.maxReplicas} and minReplicas ${a.minReplicas}: it can never scale; set maxReplicas above minReplicas.`, urn);
+                reportViolation(`${autoscalerName(a)} has ${max} ${a.maxReplicas} and ${min} ${a.minReplicas}: it can never scale; set ${max} above ${min}.`, urn);
             }
-            if (a.minReplicas < minReplicasFloor) {
-                reportViolation(`${hpaName(a)} has minReplicas ${a.minReplicas}, below the floor ${minReplicasFloor} (policy config minReplicasFloor); raise minReplicas.`, urn);
+            // A ScaledObject that scales to 0 between events does so by design: no floor applies.
+            if (a.minReplicas < minReplicasFloor && !a.scaleToZero) {
+                reportViolation(`${autoscalerName(a)} has ${min} ${a.minReplicas}${a.minDetail ?? ""}, below the floor ${minReplicasFloor} (policy config minReplicasFloor); raise ${min}.`, urn);
             }
             const key = `${a.entry.namespace}/${a.targetKind}/${a.targetName}`;
             const first = seen.get(key);
             if (first) {
-                reportViolation(`${hpaName(a)} and ${hpaName(first)} both target ${a.targetKind} ${a.entry.namespace}/${a.targetName}: the controller refuses to scale pods ` +
-                    "claimed by two autoscalers (AmbiguousSelector). Keep one autoscaler per workload.", urn);
+                const keda = a.kind === "ScaledObject" || first.kind === "ScaledObject";
+                reportViolation(`${autoscalerName(a)} and ${autoscalerName(first)} both target ${a.targetKind} ${a.entry.namespace}/${a.targetName}: ` +
+                    (keda
+                        ? "KEDA's admission webhook refuses a ScaledObject for a workload another autoscaler scales, and two HPAs on one target make the controller refuse to scale it (AmbiguousSelector). "
+                        : "the controller refuses to scale pods claimed by two autoscalers (AmbiguousSelector). ") +
+                    "Keep one autoscaler per workload.", urn);
             } else {
                 seen.set(key, a);
             }

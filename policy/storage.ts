@@ -12,7 +12,7 @@ import { KubeObject, describeObject, kindOf } from "./lib/k8s";
 import { configSchema, readConfig } from "./lib/config";
 import { FoundClaim, claimClass, claimsOf } from "./lib/pods";
 import { compareQuantities, isQuantity } from "./lib/quantity";
-import { SCALABLE_KINDS, autoscalersOf, scaleOf, scaledIntOrPercent } from "./lib/scale";
+import { SCALABLE_KINDS, autoscalerName, autoscalersOf, scaleOf, scaledIntOrPercent } from "./lib/scale";
 import { Workload, indexStack } from "./lib/stack";
 
 const STORAGE_CLASS = "StorageClass";
@@ -331,7 +331,7 @@ export const rwoClaimSingleWriter: StackValidationPolicy = {
             }
             const scale = scaleOf(w, autoscalers);
             if (scale.hpa && scale.max > 1) {
-                reportViolation(`${what}, and HorizontalPodAutoscaler ${scale.hpa.entry.namespace}/${scale.hpa.entry.name} may scale it to ${scale.max} pods; set maxReplicas: 1 or move the data off the pod.`, w.resource.urn);
+                reportViolation(`${what}, and ${autoscalerName(scale.hpa)} may scale it to ${scale.max} pods; set ${scale.hpa.fields.max}: 1 or move the data off the pod.`, w.resource.urn);
             }
         }
     },

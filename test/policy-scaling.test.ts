@@ -251,6 +251,54 @@ describe("policy hpa-sane-range", () => {
     });
 });
 
+describe("KEDA ScaledObjects count as autoscalers", () => {
+    /** A keda.sh/v1alpha1 ScaledObject in namespace lab (scaleTargetRef defaults to an apps/v1 Deployment). */
+    const scaledObject = (name: string, target: string, spec: Spec = {}): ManifestObject => ({
+        apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", metadata: { name, namespace: "lab" },
+        spec: defined({ scaleTargetRef: { name: target }, minReplicaCount: 2, maxReplicaCount: 10, triggers: [{ type: "cpu", metricType: "Utilization", metadata: { value: "60" } }], ...spec }),
+    });
+
+    it("hpa-target-requests: a cpu Utilization trigger needs cpu requests; AverageValue and event triggers don't; the target must exist", async () => {
+        const noCpu = scaled("worker", { requests: { memory: "64Mi" } });
+        assert.deepStrictEqual(await messages("hpa-target-requests", [noCpu, scaledObject("worker", "worker")]), [
+            "ScaledObject lab/worker scales Deployment lab/worker on cpu, but its container 'worker' requests no cpu (\"missing request for cpu\": the HPA never scales); set resources.requests.cpu on it.",
+        ]);
+        // The deprecated metadata.type works too; AverageValue and a queue trigger need no request.
+        assert.strictEqual((await messages("hpa-target-requests", [noCpu, scaledObject("worker", "worker", { triggers: [{ type: "cpu", metadata: { type: "Utilization", value: "60" } }] })])).length, 1);
+        assert.deepStrictEqual(await messages("hpa-target-requests", [noCpu, scaledObject("worker", "worker", { triggers: [{ type: "cpu", metricType: "AverageValue", metadata: { value: "200m" } }, { type: "rabbitmq", metadata: { queueName: "jobs" } }] })]), []);
+        assert.match((await messages("hpa-target-requests", [scaledObject("worker", "ghost")]))[0], /^ScaledObject lab\/worker targets Deployment lab\/ghost, which the stack does not create/);
+    });
+
+    it("hpa-replicas-not-pinned: a pinned spec.replicas fights KEDA's HPA too", async () => {
+        const pinned = deployment("worker");
+        assert.match((await messages("hpa-replicas-not-pinned", [pinned, scaledObject("worker", "worker")]))[0], /^Deployment lab\/worker pins spec\.replicas: \d+ while ScaledObject lab\/worker scales it/);
+    });
+
+    it("hpa-sane-range: one autoscaler per workload, KEDA's bounds by their own names, and scale-to-zero is no floor violation", async () => {
+        const worker = scaled("worker", { requests: { cpu: "50m", memory: "64Mi" } });
+        const both = await messages("hpa-sane-range", [worker, hpa("worker", "worker"), scaledObject("worker", "worker")]);
+        assert.deepStrictEqual(both.length, 1);
+        assert.match(both[0], /^ScaledObject lab\/worker and HorizontalPodAutoscaler lab\/worker both target Deployment lab\/worker: KEDA's admission webhook refuses a ScaledObject/);
+        assert.deepStrictEqual(await messages("hpa-sane-range", [worker, scaledObject("worker", "worker", { minReplicaCount: 5, maxReplicaCount: 5 })]), [
+            "ScaledObject lab/worker has maxReplicaCount 5 and minReplicaCount 5: it can never scale; set maxReplicaCount above minReplicaCount.",
+        ]);
+        const floor = { "hpa-sane-range": { minReplicasFloor: 2 } };
+        const queue = { minReplicaCount: 0, triggers: [{ type: "rabbitmq", metadata: { queueName: "jobs" } }] };
+        assert.deepStrictEqual(await messages("hpa-sane-range", [worker, scaledObject("worker", "worker", queue)], floor), [], "scales to 0 between jobs by design");
+        assert.deepStrictEqual(await messages("hpa-sane-range", [worker, scaledObject("worker", "worker", { minReplicaCount: undefined })], floor), [
+            "ScaledObject lab/worker has minReplicaCount 1 (unset, so 0, but cpu and memory triggers can't scale to 0: KEDA keeps 1 pod), below the floor 2 (policy config minReplicasFloor); raise minReplicaCount.",
+        ]);
+    });
+
+    it("rwo-claim-single-writer: KEDA's maxReplicaCount (100 when unset) counts as the largest scale", async () => {
+        const claim: ManifestObject = { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "data", namespace: "lab" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } };
+        const worker = scaled("worker", { requests: { cpu: "50m", memory: "64Mi" } });
+        (specOf(worker).template.spec as unknown as Spec).volumes = [{ name: "data", persistentVolumeClaim: { claimName: "data" } }];
+        const found = await messages("rwo-claim-single-writer", [claim, worker, scaledObject("worker", "worker", { maxReplicaCount: undefined })]);
+        assert.ok(found.some(m => /ScaledObject lab\/worker may scale it to 100 pods; set maxReplicaCount: 1/.test(m)), found.join("\n"));
+    });
+});
+
 describe("policy pdb-allows-disruption", () => {
     const P = "pdb-allows-disruption";
     /** A budget in namespace lab; `selector` "none" leaves it out. */

@@ -1,6 +1,6 @@
 /**
- * Autoscalers and pod counts: which HorizontalPodAutoscaler drives a workload (across
- * autoscaling/v1, v2beta1, v2beta2 and v2, with the metrics that need requests), how many pods a
+ * Autoscalers and pod counts: which HorizontalPodAutoscaler (across autoscaling/v1, v2beta1,
+ * v2beta2 and v2) or KEDA ScaledObject drives a workload, with the metrics that need requests, how many pods a
  * workload runs at its smallest and largest scale, and int-or-percent values scaled the way the
  * disruption controller scales them. One definition each: every policy that counts pods counts
  * them here.
@@ -8,6 +8,7 @@
  * Everything reads props lazily: a value unknown during a preview throws the engine's
  * UnknownValueError from here, as it must (never catch it).
  */
+import { describeObject } from "./k8s";
 import { PodLabels, workloadPodLabels } from "./selectors";
 import { PolicyResource } from "@pulumi/policy";
 import { Indexed, StackIndex, Workload, indexStack } from "./stack";
@@ -24,14 +25,22 @@ export interface UtilizationMetric {
 
 /** An autoscaler's target, bounds and the metrics that need requests, across API versions. */
 export interface Autoscaler {
+    /** A HorizontalPodAutoscaler, or a KEDA ScaledObject (KEDA makes an HPA from it). */
+    kind: "HorizontalPodAutoscaler" | "ScaledObject";
     entry: Indexed;
+    /** What the bounds are called in its spec, for messages. */
+    fields: { min: string; max: string };
+    /** A ScaledObject that may scale its target to 0 (minReplicaCount 0 and an event trigger besides cpu and memory). */
+    scaleToZero: boolean;
+    /** Said after the minimum in messages when it is not the value the spec states. */
+    minDetail?: string;
     /** spec.scaleTargetRef.apiVersion, "" when unset. */
     targetApiVersion: string;
     targetKind: string;
     targetName: string;
-    /** spec.minReplicas, 1 when unset (the API server's default). */
+    /** spec.minReplicas, 1 when unset (the API server's default); a ScaledObject's minReplicaCount (0 when unset), 1 when only cpu or memory triggers it (they can't scale to 0). */
     minReplicas: number;
-    /** spec.maxReplicas (required by the API). */
+    /** spec.maxReplicas (required by the API); a ScaledObject's maxReplicaCount (100 when unset). */
     maxReplicas: number | undefined;
     utilization: UtilizationMetric[];
 }
@@ -61,6 +70,62 @@ interface HpaSpec {
  * AverageValue targets compare raw usage and need no request.
  */
 export function autoscalersOf(index: StackIndex): Autoscaler[] {
+    return [...hpasOf(index), ...scaledObjectsOf(index)];
+}
+
+/** The autoscaler as messages name it: `HorizontalPodAutoscaler lab/web`, `ScaledObject lab/worker`. */
+export function autoscalerName(a: Autoscaler): string {
+    return describeObject(a.kind, a.entry.obj, a.entry.name);
+}
+
+interface ScaledObjectSpec {
+    scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string };
+    minReplicaCount?: number;
+    maxReplicaCount?: number;
+    triggers?: { type?: string; metricType?: string; metadata?: { type?: string; containerName?: string } }[];
+}
+
+/**
+ * KEDA ScaledObjects (keda.sh/v1alpha1), which KEDA turns into an HPA of the same target:
+ * scaleTargetRef defaults to apps/v1 Deployment; minReplicaCount to 0, maxReplicaCount to 100.
+ * A cpu or memory trigger with metricType (or its older metadata.type) Utilization is measured
+ * against the pods' requests like an HPA's Resource metric (metadata.containerName: one
+ * container's). cpu and memory triggers can't scale to 0: with no other trigger the target keeps
+ * at least one pod.
+ */
+function scaledObjectsOf(index: StackIndex): Autoscaler[] {
+    return index.all("keda.sh/ScaledObject").map(entry => {
+        const spec = (entry.obj.spec ?? {}) as ScaledObjectSpec;
+        const triggers = spec.triggers ?? [];
+        const utilization: UtilizationMetric[] = [];
+        for (const t of triggers) {
+            if ((t.type === "cpu" || t.type === "memory") && (t.metricType ?? t.metadata?.type) === "Utilization") {
+                const container = t.metadata?.containerName || undefined;
+                utilization.push(container !== undefined
+                    ? { resource: t.type, container, label: `container '${container}' ${t.type} utilization` }
+                    : { resource: t.type, label: `${t.type} utilization` });
+            }
+        }
+        const eventDriven = triggers.some(t => t.type !== "cpu" && t.type !== "memory");
+        const min = spec.minReplicaCount ?? 0;
+        const keepsOne = min === 0 && !eventDriven;
+        return {
+            ...(keepsOne ? { minDetail: ` (${spec.minReplicaCount === undefined ? "unset, so 0" : "0"}, but cpu and memory triggers can't scale to 0: KEDA keeps 1 pod)` } : {}),
+            kind: "ScaledObject" as const,
+            entry,
+            fields: { min: "minReplicaCount", max: "maxReplicaCount" },
+            scaleToZero: min === 0 && eventDriven,
+            targetApiVersion: spec.scaleTargetRef?.apiVersion ?? "apps/v1",
+            targetKind: spec.scaleTargetRef?.kind ?? "Deployment",
+            targetName: spec.scaleTargetRef?.name ?? "",
+            minReplicas: keepsOne ? 1 : min,
+            maxReplicas: spec.maxReplicaCount ?? 100,
+            utilization,
+        };
+    });
+}
+
+function hpasOf(index: StackIndex): Autoscaler[] {
     return index.all("HorizontalPodAutoscaler").map(entry => {
         const spec = (entry.obj.spec ?? {}) as HpaSpec;
         const utilization: UtilizationMetric[] = [];
@@ -80,7 +145,10 @@ export function autoscalersOf(index: StackIndex): Autoscaler[] {
             }
         }
         return {
+            kind: "HorizontalPodAutoscaler" as const,
             entry,
+            fields: { min: "minReplicas", max: "maxReplicas" },
+            scaleToZero: false,
             targetApiVersion: spec.scaleTargetRef?.apiVersion ?? "",
             targetKind: spec.scaleTargetRef?.kind ?? "",
             targetName: spec.scaleTargetRef?.name ?? "",
