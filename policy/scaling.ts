@@ -130,6 +130,11 @@ const hpaRangeSchema = configSchema<HpaRangeConfig>({
     minReplicasFloor: { type: "integer", minimum: 1, default: 1, description: "Smallest minReplicas allowed: 1 for workshops, 2 or more for production." },
 });
 
+/** Where a workload's largest scale comes from, for quota messages. */
+function maxOf(a: Autoscaler): string {
+    return a.kind === "ScaledObject" ? "ScaledObject max" : "HPA max";
+}
+
 /** An HPA's range must leave it room to act, and keep enough pods for availability. */
 export const hpaSaneRange: StackValidationPolicy = {
     name: "hpa-sane-range",
@@ -339,7 +344,7 @@ export const quotaFit: StackValidationPolicy = {
                 const least = shares.reduce((t, s) => t + s.least, 0);
                 const fmt = (n: number) => formatAmount(resource, n);
                 const list = shares.map(s => `${s.w.kind} ${s.w.name} ${s.scale.max}×${fmt(s.perPod)} = ${fmt(s.amount)}` +
-                    `${s.scale.hpa ? " (HPA max)" : s.w.kind === "DaemonSet" ? " (counted for one node)" : ""}`).join("; ");
+                    `${s.scale.hpa ? ` (${maxOf(s.scale.hpa)})` : s.w.kind === "DaemonSet" ? " (counted for one node)" : ""}`).join("; ");
                 reportViolation(`${what}: ${key} is ${String(hard[key])}, but the workloads of namespace ${quota.namespace} need ${fmt(total)} at full scale (${list}). ` +
                     "The API server refuses pods past the quota (\"exceeded quota\"), so whichever workload scales out last stays short of its replicas" +
                     `${least > limit * (1 + 1e-12) ? `; even at their smallest scale they need ${fmt(least)}, so some pods can never start` : ""}. ` +
@@ -352,7 +357,7 @@ export const quotaFit: StackValidationPolicy = {
                 const total = running.reduce((t, { scale }) => t + scale.max, 0);
                 if (total > podLimit) {
                     reportViolation(`${what}: pods is ${String(hard["pods"])}, but the workloads of namespace ${quota.namespace} run ${total} pods at full scale ` +
-                        `(${running.map(({ w, scale }) => `${w.kind} ${w.name} ${scale.max}${scale.hpa ? " (HPA max)" : ""}`).join("; ")}); pods past the quota are refused. ` +
+                        `(${running.map(({ w, scale }) => `${w.kind} ${w.name} ${scale.max}${scale.hpa ? ` (${maxOf(scale.hpa)})` : ""}`).join("; ")}); pods past the quota are refused. ` +
                         "Raise the quota or lower replicas or maxReplicas.", quota.resource.urn);
                 }
             }

@@ -290,6 +290,15 @@ describe("KEDA ScaledObjects count as autoscalers", () => {
         ]);
     });
 
+    it("quota-fit: a ScaledObject's maxReplicaCount is the workload's full scale", async () => {
+        const quota: ManifestObject = { apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "q", namespace: "lab" }, spec: { hard: { "requests.cpu": "1" } } };
+        const worker = scaled("worker", { requests: { cpu: "100m", memory: "64Mi" } });
+        assert.deepStrictEqual(await messages("quota-fit", [quota, worker, scaledObject("worker", "worker", { maxReplicaCount: 10 })]), []);
+        const found = await messages("quota-fit", [quota, worker, scaledObject("worker", "worker", { maxReplicaCount: undefined })]);
+        assert.strictEqual(found.length, 1);
+        assert.match(found[0], /Deployment worker 100×100m = 10 \(ScaledObject max\)/);
+    });
+
     it("rwo-claim-single-writer: KEDA's maxReplicaCount (100 when unset) counts as the largest scale", async () => {
         const claim: ManifestObject = { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "data", namespace: "lab" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } };
         const worker = scaled("worker", { requests: { cpu: "50m", memory: "64Mi" } });
