@@ -100,6 +100,16 @@ export function kindKey(apiVersion: string, kind: string): string {
     return apiVersion === "" || BUILT_IN_GROUPS.has(group) ? kind : `${group}/${kind}`;
 }
 
+/** `entries` grouped by namespace, in their order. */
+function byNamespace<T extends Indexed>(entries: T[]): Map<string, T[]> {
+    const map = new Map<string, T[]>();
+    for (const e of entries) {
+        const inNs = map.get(e.namespace);
+        if (inNs) { inNs.push(e); } else { map.set(e.namespace, [e]); }
+    }
+    return map;
+}
+
 /** Indexes the stack's Kubernetes objects by kind (from their type tokens alone); the rest on demand. */
 export function indexStack(resources: PolicyResource[]): StackIndex {
     const workloads: Workload[] = [];
@@ -126,6 +136,7 @@ export function indexStack(resources: PolicyResource[]): StackIndex {
     // Keyed lookups and workloads by namespace, built on first use (they read names and namespaces).
     const byKey = new Map<string, Map<string, Indexed>>();
     let workloadsByNs: Map<string, Workload[]> | undefined;
+    let customByNs: Map<string, Indexed[]> | undefined;
     return {
         workloads,
         byKind,
@@ -140,17 +151,8 @@ export function indexStack(resources: PolicyResource[]): StackIndex {
             }
             return keyed.get(`${namespace}/${name}`);
         },
-        workloadsIn: ns => {
-            if (!workloadsByNs) {
-                workloadsByNs = new Map();
-                for (const w of workloads) {
-                    const inNs = workloadsByNs.get(w.namespace);
-                    if (inNs) { inNs.push(w); } else { workloadsByNs.set(w.namespace, [w]); }
-                }
-            }
-            return workloadsByNs.get(ns) ?? [];
-        },
+        workloadsIn: ns => (workloadsByNs ??= byNamespace(workloads)).get(ns) ?? [],
         all: kind => byKind.get(kind) ?? [],
-        customResourcesIn: ns => customResources.filter(e => e.namespace === ns),
+        customResourcesIn: ns => (customByNs ??= byNamespace(customResources)).get(ns) ?? [],
     };
 }
