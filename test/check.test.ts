@@ -241,6 +241,30 @@ describe("npm run check", function () {
         assert.deepStrictEqual(note(textReport(together)), []);
     });
 
+    it("says a Helm chart must be rendered first, once per chart, and still checks the YAML beside it", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-check-"));
+        const chart = path.join(dir, "charts", "web");
+        fs.mkdirSync(path.join(chart, "templates"), { recursive: true });
+        fs.writeFileSync(path.join(chart, "Chart.yaml"), "apiVersion: v2\nname: web\nversion: 0.1.0\n");
+        fs.writeFileSync(path.join(chart, "values.yaml"), "replicaCount: 2\n");
+        const template = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n  labels:\n    {{- include \"web.labels\" . | nindent 4 }}\nspec:\n  replicas: {{ .Values.replicaCount }}\n";
+        fs.writeFileSync(path.join(chart, "templates", "deployment.yaml"), template);
+        fs.copyFileSync(fixture("good", "app.yaml"), path.join(dir, "app.yaml"));
+        const r = await checkPaths([dir]);
+        assert.deepStrictEqual(r.problems.map(p => [path.relative(dir, p.file ?? ""), p.severity, p.message.split(path.relative(process.cwd(), chart)).join("CHART")]), [
+            ["charts/web/Chart.yaml", "error", "CHART is a Helm chart: its templates are not Kubernetes YAML until Helm renders them, so none of its files were read; check what it renders: helm template RELEASE CHART [-f VALUES] | npm run check -- -"],
+        ]);
+        assert.ok(r.objects.length > 0 && r.objects.every(o => path.basename(o.file) === "app.yaml"));
+        // A template given on its own: its syntax errors, and once what they come from.
+        const alone = await checkPaths([path.join(chart, "templates", "deployment.yaml")]);
+        const hints = alone.problems.filter(p => /template markers/.test(p.message));
+        assert.strictEqual(hints.length, 1);
+        assert.ok(alone.problems.some(p => /^YAML syntax error at line 6/.test(p.message)), alone.problems.map(p => p.message).join("\n"));
+        // {{ }} in a valid manifest (an alert template in a ConfigMap) is data, not a template.
+        fs.writeFileSync(path.join(dir, "alerts.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: alerts, namespace: shop}\ndata:\n  rule: 'instance {{ $labels.instance }} is down'\n");
+        assert.deepStrictEqual((await checkPaths([path.join(dir, "alerts.yaml")])).problems, []);
+    });
+
     describe("the same object given twice", () => {
         const app = (ns: string) => fs.readFileSync(fixture("good", "app.yaml"), "utf8").replace(/shop/g, ns);
         const budget = (ns: string) => `apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web, namespace: ${ns}}\nspec: {maxUnavailable: 1, selector: {matchLabels: {app: web}}}\n`;

@@ -94,6 +94,9 @@ export function exemptionsOf(objects: CheckedObject[], config: ResolvedConfig): 
     return [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([namespace, n]) => ({ namespace, objects: n, policies: (byNamespace.get(namespace) ?? []).sort() }));
 }
 
+/** A Go template action (`{{ .Values.x }}`, `{{- include … }}`), as in a Helm chart's templates. */
+const TEMPLATE_MARKER = /\{\{-?\s*[^}]*\}\}/;
+
 /** The name `-` (standard input) gets in reports. */
 export const STDIN = "(stdin)";
 
@@ -117,7 +120,16 @@ export function collectFiles(paths: string[], problems: InputProblem[]): string[
             problems.push({ file: p, severity: "error", message: "no such file or folder" });
         } else if (st.isDirectory()) {
             const found = yamlFilesUnder(p);
-            files.push(...found);
+            // A Helm chart's files are Go templates and values, not Kubernetes YAML: one error per chart, not one per template.
+            const charts = [...new Set(found.filter(f => path.basename(f) === "Chart.yaml").map(f => path.dirname(f)))];
+            const inChart = (f: string) => charts.some(c => f.startsWith(`${c}${path.sep}`));
+            for (const chart of charts.filter(c => !charts.some(outer => outer !== c && c.startsWith(`${outer}${path.sep}`)))) {
+                problems.push({
+                    file: path.join(chart, "Chart.yaml"), severity: "error",
+                    message: `${displayFile(chart)} is a Helm chart: its templates are not Kubernetes YAML until Helm renders them, so none of its files were read; check what it renders: helm template RELEASE ${displayFile(chart)} [-f VALUES] | npm run check -- -`,
+                });
+            }
+            files.push(...found.filter(f => !inChart(f)));
             if (!found.length) {
                 problems.push({ file: p, severity: "error", message: "folder holds no .yaml or .yml files" });
             }
@@ -155,6 +167,7 @@ export function readManifests(file: string, problems: InputProblem[], text?: str
     const lineOf = (offset: number | undefined) => (offset === undefined ? undefined : lines.linePos(offset).line);
     let documents = 0;
     let i = 0;
+    let templateHinted = false;
     for (const doc of new Composer().compose(new Parser(lines.addNewLine).parse(text))) {
         const document = String(++i);
         if (doc.errors.length) {
@@ -163,6 +176,10 @@ export function readManifests(file: string, problems: InputProblem[], text?: str
                 const why = e.message.split("\n")[0];
                 const hint = /\btab/i.test(why) ? " (YAML indents with spaces only)" : "";
                 problems.push({ file, document, severity: "error", message: `YAML syntax error at line ${at.line}, column ${at.col}: ${why}${hint}` });
+            }
+            if (!templateHinted && TEMPLATE_MARKER.test(text)) {
+                templateHinted = true;
+                problems.push({ file, document, severity: "error", message: "the file holds {{ … }} template markers: a template (a Helm chart's?) is not Kubernetes YAML until it is rendered; check what it renders, e.g. helm template RELEASE CHART | npm run check -- -" });
             }
             continue;
         }
