@@ -176,10 +176,12 @@ export const DATA_STORE_IMAGES = [
 ];
 
 /**
- * Well-known data ports: MongoDB 27017, PostgreSQL 5432, MySQL/MariaDB 3306, Redis 6379, MinIO
- * 9000, Elasticsearch/OpenSearch 9200, Cassandra 9042, etcd 2379, RabbitMQ 5672.
+ * Well-known data ports: MongoDB 27017, PostgreSQL 5432, MySQL/MariaDB 3306, Redis 6379,
+ * Elasticsearch/OpenSearch 9200, Cassandra 9042, etcd 2379, RabbitMQ 5672. Not MinIO's 9000:
+ * php-fpm, SonarQube, Portainer and many gRPC and HTTP servers listen there too; MinIO is known
+ * by its image.
  */
-export const DATA_STORE_PORTS = [27017, 5432, 3306, 6379, 9000, 9200, 9042, 2379, 5672];
+export const DATA_STORE_PORTS = [27017, 5432, 3306, 6379, 9200, 9042, 2379, 5672];
 
 /** The repository path of an image reference, in segments: `docker.io/library/postgres:17` → [docker.io, library, postgres]. */
 function repositorySegments(image: string): string[] {
@@ -284,7 +286,7 @@ const dataStoreSchema = configSchema<DataStoreSettings>({
 /** A data store is reachable only from its clients. */
 export const dataStoreIngressRestricted: StackValidationPolicy = {
     name: "data-store-ingress-restricted",
-    description: "A data store (a container running a known database, cache, object store or broker image, or declaring a well-known data port such as 5432, 27017, 6379 or 9000) is not reachable from everywhere: some NetworkPolicy of its namespace selects its pods for Ingress, and no ingress rule selecting them admits every source (no from, a namespaceSelector {}, an ipBlock 0.0.0.0/0) on its data port. Allow its clients only: pods of its namespace by podSelector, or namespaces by label.",
+    description: "A data store (a container running a known database, cache, object store or broker image, or declaring a well-known data port such as 5432, 27017 or 6379) is not reachable from everywhere: some NetworkPolicy of its namespace selects its pods for Ingress, and no ingress rule selecting them admits every source (no from, a namespaceSelector {}, an ipBlock 0.0.0.0/0) on its data port. Allow its clients only: pods of its namespace by podSelector, or namespaces by label.",
     enforcementLevel: "advisory",
     configSchema: dataStoreSchema,
     validateStack: (args, reportViolation) => {

@@ -7,7 +7,7 @@
  * the labels pods really carry, controller-added ones included (lib/selectors.ts).
  */
 import { Policies, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
-import { describeObject } from "./lib/k8s";
+import { apiGroupOf, describeObject, parseType } from "./lib/k8s";
 import { autoscalersOf, scaleOf, scaledStack } from "./lib/scale";
 import { compileServiceSelector, plainLabels, serviceSelectorSelects, workloadPodLabels } from "./lib/selectors";
 import { routingServices, serviceSpec } from "./lib/services";
@@ -103,6 +103,18 @@ interface IngressSpec {
 
 /** The Gateway API route kinds whose rules send traffic to backendRefs (v1 and the experimental channel). */
 const ROUTE_KINDS = ["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"];
+
+/** What a gateway does with the traffic a route sends to a backend it can't resolve, per the Gateway API spec. */
+function unresolvedEffect(kind: string): string {
+    switch (kind) {
+        case "HTTPRoute":
+            return "the gateway answers 500 for its share of requests";
+        case "GRPCRoute":
+            return "the gateway answers its share of calls with UNAVAILABLE";
+        default:
+            return "the gateway rejects its share of connections";
+    }
+}
 const GATEWAY_GROUP = "gateway.networking.k8s.io";
 
 interface BackendRef {
@@ -111,6 +123,7 @@ interface BackendRef {
     name?: string;
     namespace?: string;
     port?: number;
+    weight?: number;
 }
 
 interface RouteSpec {
@@ -152,9 +165,17 @@ function portProblem(svc: Indexed, ref: PortRef): string | undefined {
     return `port ${ref.number ?? ref.name ?? "(unset)"}, which the Service does not expose (ports: ${ports.map(p => `${p.port}${p.name ? `/${p.name}` : ""}`).join(", ") || "none"})${fix}`;
 }
 
+/**
+ * API groups whose custom resources configure other objects and create no Service: a route, a
+ * certificate or a ServiceMonitor named like a backend is no sign that the Service will exist.
+ */
+const CONFIG_ONLY_GROUPS = new Set([
+    GATEWAY_GROUP, "cert-manager.io", "monitoring.coreos.com", "networking.istio.io", "security.istio.io", "keda.sh", "policy.linkerd.io",
+]);
+
 /** Whether a custom resource of `namespace` is named `name`: its operator may create a Service of that name (a Knative Service). */
 function operatorMayCreate(index: StackIndex, namespace: string, name: string): boolean {
-    return index.customResourcesIn(namespace).some(cr => cr.name === name);
+    return index.customResourcesIn(namespace).some(cr => cr.name === name && !CONFIG_ONLY_GROUPS.has(apiGroupOf(parseType(cr.resource.type)?.apiVersion ?? "")));
 }
 
 /** Every Ingress backend is a Service of the namespace, on one of its ports. */
@@ -219,17 +240,20 @@ function checkRoutes(index: StackIndex, reportViolation: ReportViolation): void 
                     if ((ref.group ?? "") !== "" || (ref.kind ?? "Service") !== "Service" || !ref.name) {
                         continue; // another kind of backend (a ServiceImport), not a Service
                     }
+                    if (ref.weight === 0) {
+                        continue; // gets no traffic (a canary switched off): nothing fails for it
+                    }
                     const namespace = ref.namespace ?? route.namespace;
                     const where = `${what}: rule ${i + 1} backendRef ${namespace === route.namespace ? `'${ref.name}'` : `${namespace}/${ref.name}`}`;
                     if (namespace !== route.namespace && !referenceGranted(index, namespace, kind, route.namespace, ref.name)) {
                         reportViolation(`${where} is in another namespace, and no ReferenceGrant in namespace ${namespace} lets ${kind}s from namespace ${route.namespace} refer to its Services: ` +
-                            `the route's ResolvedRefs condition turns False (RefNotPermitted) and the gateway answers 500 for its share of requests. Add a ReferenceGrant in ${namespace} (from: ${GATEWAY_GROUP} ${kind} in ${route.namespace}; to: Service ${ref.name}).`, route.resource.urn);
+                            `the route's ResolvedRefs condition turns False (RefNotPermitted) and ${unresolvedEffect(kind)}. Add a ReferenceGrant in ${namespace} (from: ${GATEWAY_GROUP} ${kind} in ${route.namespace}; to: Service ${ref.name}).`, route.resource.urn);
                         continue;
                     }
                     const svc = index.find("Service", namespace, ref.name);
                     if (!svc) {
                         if (!operatorMayCreate(index, namespace, ref.name)) {
-                            reportViolation(`${where} names a Service the stack does not create in namespace ${namespace}; the gateway answers 500 for its share of requests.`, route.resource.urn);
+                            reportViolation(`${where} names a Service the stack does not create in namespace ${namespace}; ${unresolvedEffect(kind)}.`, route.resource.urn);
                         }
                         continue;
                     }
@@ -251,8 +275,8 @@ function checkRoutes(index: StackIndex, reportViolation: ReportViolation): void 
 export const ingressBackendExists: StackValidationPolicy = {
     name: "ingress-backend-exists",
     description: "Every Ingress backend (rules and defaultBackend) names a Service in the Ingress's namespace and one of that Service's ports (port.number is the Service's port, not its targetPort; port.name a named Service port): otherwise the controller answers 503 for the path. " +
-        "Gateway API routes (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute) likewise: each Service backendRef names a Service the stack creates and its port, and one in another namespace needs a ReferenceGrant there; otherwise the gateway answers 500 for its share. " +
-        "A backend named after a custom resource of its namespace (a Knative Service), whose operator may create the Service, is not judged.",
+        "Gateway API routes (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute) likewise: each Service backendRef with traffic (weight not 0) names a Service the stack creates and its port, and one in another namespace needs a ReferenceGrant there; otherwise the gateway fails its share (HTTP 500, gRPC UNAVAILABLE, refused connections). " +
+        "A backend named after a custom resource of its namespace (a Knative Service), whose operator may create the Service, is not judged; routes, certificates, monitors and other configuration resources don't count.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const index = indexStack(args.resources);
