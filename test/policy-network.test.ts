@@ -243,6 +243,8 @@ describe("policy data-store-ingress-restricted", () => {
 
         it("does not apply to apps, to Jobs and CronJobs running a data store's image as a tool, or to init containers", async () => {
             assert.deepStrictEqual(await messages([web(), workload("Pod", "api", "example/api:2", [{ containerPort: 8000 }])]), []);
+            // 9000 alone is not MinIO: php-fpm and gRPC servers (Contour's yages echo server) listen there too.
+            assert.deepStrictEqual(await messages([workload("Deployment", "yages", "ghcr.io/projectcontour/yages:v0.1.0", [{ name: "grpc", containerPort: 9000 }])]), []);
             assert.deepStrictEqual(await messages([workload("Job", "dump", "postgres:17")]), []);
             const waits = workload("Deployment", "web", "example/web:1.0.0", [{ containerPort: 8080 }]);
             ((waits.spec as Spec).template as { spec: Spec }).spec.initContainers = [{ name: "wait-for-db", image: "postgres:17", command: ["pg_isready", "-h", "db"] }];

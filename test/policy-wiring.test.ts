@@ -259,6 +259,17 @@ describe("policy ingress-backend-exists", () => {
             assert.match((await messages(P, [across, grant()]))[0], /backendRef other\/api names a Service the stack does not create in namespace other/);
         });
 
+        it("names what fails per kind, leaves a weight-0 backendRef alone, and doesn't take a route named like the backend for its Service", async () => {
+            assert.match((await messages(P, [route([{ name: "ghost", port: 80 }], "GRPCRoute")]))[0], /names a Service the stack does not create in namespace lab; the gateway answers its share of calls with UNAVAILABLE\.$/);
+            assert.match((await messages(P, [route([{ name: "ghost", port: 80 }], "TCPRoute")]))[0], /the gateway rejects its share of connections\.$/);
+            // A canary switched off (weight 0) gets no traffic: its missing Service fails nothing.
+            assert.deepStrictEqual(await messages(P, [...web, route([{ name: "web", port: 80, weight: 100 }, { name: "web-canary", port: 80, weight: 0 }])]), []);
+            // Upstream's cross-namespace example: HTTPRoute store routes to a Service store that no file creates.
+            const store = route([{ name: "store", port: 8080 }]);
+            (store.metadata as { name: string }).name = "store";
+            assert.match((await messages(P, [store]))[0], /backendRef 'store' names a Service the stack does not create/);
+        });
+
         it("leaves other backend kinds alone (a multi-cluster ServiceImport)", async () => {
             assert.deepStrictEqual(await messages(P, [route([{ group: "multicluster.x-k8s.io", kind: "ServiceImport", name: "web", port: 80 }])]), []);
         });
