@@ -138,7 +138,7 @@ function maxOf(a: Autoscaler): string {
 /** An HPA's range must leave it room to act, and keep enough pods for availability. */
 export const hpaSaneRange: StackValidationPolicy = {
     name: "hpa-sane-range",
-    description: "A HorizontalPodAutoscaler has maxReplicas above minReplicas (else it can't scale), minReplicas (1 when unset) at least the configured floor (one pod is a single point of failure in production), and is the only autoscaler of its target (with two, the controller refuses to scale: AmbiguousSelector). A KEDA ScaledObject likewise, with maxReplicaCount (100 when unset) and minReplicaCount, except that one scaling to 0 between events does so by design.",
+    description: "A HorizontalPodAutoscaler has maxReplicas above minReplicas (else it can't scale), minReplicas (1 when unset) at least the configured floor (one pod is a single point of failure in production), and is the only autoscaler of its target (with two, the controller refuses to scale: AmbiguousSelector). A KEDA ScaledObject likewise, with maxReplicaCount (100 when unset) and minReplicaCount, except that one scaling to 0 between events does so by design; one with only cpu and memory triggers needs minReplicaCount 1 or more (KEDA's webhook), and one taking over an HPA (transfer-hpa-ownership, naming it in advanced.horizontalPodAutoscalerConfig.name) is not a second autoscaler.",
     enforcementLevel: "mandatory",
     configSchema: hpaRangeSchema,
     validateStack: (args, reportViolation) => {
@@ -152,13 +152,16 @@ export const hpaSaneRange: StackValidationPolicy = {
             } else if (a.maxReplicas <= a.minReplicas) {
                 reportViolation(`${autoscalerName(a)} has ${max} ${a.maxReplicas} and ${min} ${a.minReplicas}: it can never scale; set ${max} above ${min}.`, urn);
             }
-            // A ScaledObject that scales to 0 between events does so by design: no floor applies.
-            if (a.minReplicas < minReplicasFloor && !a.scaleToZero) {
-                reportViolation(`${autoscalerName(a)} has ${min} ${a.minReplicas}${a.minDetail ?? ""}, below the floor ${minReplicasFloor} (policy config minReplicasFloor); raise ${min}.`, urn);
+            if (a.refusal) {
+                reportViolation(`${autoscalerName(a)} ${a.refusal}.`, urn);
+            } else if (a.minReplicas < minReplicasFloor && !a.scaleToZero) {
+                // A ScaledObject that scales to 0 between events does so by design: no floor applies.
+                reportViolation(`${autoscalerName(a)} has ${min} ${a.minReplicas}, below the floor ${minReplicasFloor} (policy config minReplicasFloor); raise ${min}.`, urn);
             }
             const key = `${a.entry.namespace}/${a.targetKind}/${a.targetName}`;
             const first = seen.get(key);
-            if (first) {
+            const adopted = first && (a.adopts === first.entry.name && first.kind === "HorizontalPodAutoscaler" || first.adopts === a.entry.name && a.kind === "HorizontalPodAutoscaler");
+            if (first && !adopted) {
                 const keda = a.kind === "ScaledObject" || first.kind === "ScaledObject";
                 reportViolation(`${autoscalerName(a)} and ${autoscalerName(first)} both target ${a.targetKind} ${a.entry.namespace}/${a.targetName}: ` +
                     (keda

@@ -258,14 +258,16 @@ describe("KEDA ScaledObjects count as autoscalers", () => {
         spec: defined({ scaleTargetRef: { name: target }, minReplicaCount: 2, maxReplicaCount: 10, triggers: [{ type: "cpu", metricType: "Utilization", metadata: { value: "60" } }], ...spec }),
     });
 
-    it("hpa-target-requests: a cpu Utilization trigger needs cpu requests; AverageValue and event triggers don't; the target must exist", async () => {
+    it("hpa-target-requests: a cpu trigger needs cpu requests (KEDA's webhook asks for them for AverageValue too); event triggers don't; the target must exist", async () => {
         const noCpu = scaled("worker", { requests: { memory: "64Mi" } });
         assert.deepStrictEqual(await messages("hpa-target-requests", [noCpu, scaledObject("worker", "worker")]), [
             "ScaledObject lab/worker scales Deployment lab/worker on cpu, but its container 'worker' requests no cpu (\"missing request for cpu\": the HPA never scales); set resources.requests.cpu on it.",
         ]);
-        // The deprecated metadata.type works too; AverageValue and a queue trigger need no request.
+        // The deprecated metadata.type works too, AverageValue needs the request as well; a queue trigger needs none, nor a limit-only container.
         assert.strictEqual((await messages("hpa-target-requests", [noCpu, scaledObject("worker", "worker", { triggers: [{ type: "cpu", metadata: { type: "Utilization", value: "60" } }] })])).length, 1);
-        assert.deepStrictEqual(await messages("hpa-target-requests", [noCpu, scaledObject("worker", "worker", { triggers: [{ type: "cpu", metricType: "AverageValue", metadata: { value: "200m" } }, { type: "rabbitmq", metadata: { queueName: "jobs" } }] })]), []);
+        assert.strictEqual((await messages("hpa-target-requests", [noCpu, scaledObject("worker", "worker", { triggers: [{ type: "cpu", metricType: "AverageValue", metadata: { value: "200m" } }] })])).length, 1);
+        assert.deepStrictEqual(await messages("hpa-target-requests", [noCpu, scaledObject("worker", "worker", { triggers: [{ type: "rabbitmq", metadata: { queueName: "jobs" } }] })]), []);
+        assert.deepStrictEqual(await messages("hpa-target-requests", [scaled("worker", { limits: { cpu: "200m", memory: "64Mi" } }), scaledObject("worker", "worker")]), []);
         assert.match((await messages("hpa-target-requests", [scaledObject("worker", "ghost")]))[0], /^ScaledObject lab\/worker targets Deployment lab\/ghost, which the stack does not create/);
     });
 
@@ -285,9 +287,24 @@ describe("KEDA ScaledObjects count as autoscalers", () => {
         const floor = { "hpa-sane-range": { minReplicasFloor: 2 } };
         const queue = { minReplicaCount: 0, triggers: [{ type: "rabbitmq", metadata: { queueName: "jobs" } }] };
         assert.deepStrictEqual(await messages("hpa-sane-range", [worker, scaledObject("worker", "worker", queue)], floor), [], "scales to 0 between jobs by design");
-        assert.deepStrictEqual(await messages("hpa-sane-range", [worker, scaledObject("worker", "worker", { minReplicaCount: undefined })], floor), [
-            "ScaledObject lab/worker has minReplicaCount 1 (unset, so 0, but cpu and memory triggers can't scale to 0: KEDA keeps 1 pod), below the floor 2 (policy config minReplicasFloor); raise minReplicaCount.",
+        // cpu and memory triggers can't scale to 0: KEDA refuses minReplicaCount 0 (its default) with only those, whatever the floor.
+        assert.deepStrictEqual(await messages("hpa-sane-range", [worker, scaledObject("worker", "worker", { minReplicaCount: undefined })]), [
+            "ScaledObject lab/worker has only cpu and memory triggers and minReplicaCount unset (0), which KEDA's admission webhook refuses (they can't scale to 0); set minReplicaCount: 1 or more.",
         ]);
+        assert.deepStrictEqual(await messages("hpa-sane-range", [worker, scaledObject("worker", "worker", { minReplicaCount: 1 })], floor), [
+            "ScaledObject lab/worker has minReplicaCount 1, below the floor 2 (policy config minReplicasFloor); raise minReplicaCount.",
+        ]);
+    });
+
+    it("hpa-sane-range: a ScaledObject taking over an HPA (transfer-hpa-ownership) is not a second autoscaler", async () => {
+        const worker = scaled("worker", { requests: { cpu: "50m", memory: "64Mi" } });
+        const taking = scaledObject("worker", "worker", { advanced: { horizontalPodAutoscalerConfig: { name: "worker-hpa" } } });
+        (taking.metadata as { annotations?: Record<string, string> }).annotations = { "scaledobject.keda.sh/transfer-hpa-ownership": "true" };
+        assert.deepStrictEqual(await messages("hpa-sane-range", [worker, hpa("worker-hpa", "worker"), taking]), []);
+        // Without the annotation, or naming another HPA, it is refused.
+        const naming = scaledObject("worker", "worker", { advanced: { horizontalPodAutoscalerConfig: { name: "worker-hpa" } } });
+        assert.strictEqual((await messages("hpa-sane-range", [worker, hpa("worker-hpa", "worker"), naming])).length, 1);
+        assert.strictEqual((await messages("hpa-sane-range", [worker, hpa("other-hpa", "worker"), taking])).length, 1);
     });
 
     it("quota-fit: a ScaledObject's maxReplicaCount is the workload's full scale", async () => {

@@ -32,8 +32,10 @@ export interface Autoscaler {
     fields: { min: string; max: string };
     /** A ScaledObject that may scale its target to 0 (minReplicaCount 0 and an event trigger besides cpu and memory). */
     scaleToZero: boolean;
-    /** Said after the minimum in messages when it is not the value the spec states. */
-    minDetail?: string;
+    /** Why the API (KEDA's webhook) refuses the autoscaler as written, if it does. */
+    refusal?: string;
+    /** The HPA a ScaledObject takes over (transfer-hpa-ownership): that HPA becomes KEDA's, not a second autoscaler. */
+    adopts?: string;
     /** spec.scaleTargetRef.apiVersion, "" when unset. */
     targetApiVersion: string;
     targetKind: string;
@@ -83,15 +85,20 @@ interface ScaledObjectSpec {
     minReplicaCount?: number;
     maxReplicaCount?: number;
     triggers?: { type?: string; metricType?: string; metadata?: { type?: string; containerName?: string } }[];
+    advanced?: { horizontalPodAutoscalerConfig?: { name?: string } };
 }
+
+/** The annotation with which a ScaledObject takes over an existing HPA (named in advanced.horizontalPodAutoscalerConfig.name). */
+const TRANSFER_HPA_OWNERSHIP = "scaledobject.keda.sh/transfer-hpa-ownership";
 
 /**
  * KEDA ScaledObjects (keda.sh/v1alpha1), which KEDA turns into an HPA of the same target:
  * scaleTargetRef defaults to apps/v1 Deployment; minReplicaCount to 0, maxReplicaCount to 100.
- * A cpu or memory trigger with metricType (or its older metadata.type) Utilization is measured
- * against the pods' requests like an HPA's Resource metric (metadata.containerName: one
- * container's). cpu and memory triggers can't scale to 0: with no other trigger the target keeps
- * at least one pod.
+ * A cpu or memory trigger is measured against the pods' requests (its Utilization like an HPA's
+ * Resource metric; KEDA's webhook refuses either kind, AverageValue too, for a target without
+ * that request or a limit; metadata.containerName: one container's). cpu and memory triggers
+ * can't scale to 0: KEDA's webhook refuses a ScaledObject with only those and minReplicaCount 0
+ * (its default); its pods are counted from 1.
  */
 function scaledObjectsOf(index: StackIndex): Autoscaler[] {
     return index.all("keda.sh/ScaledObject").map(entry => {
@@ -99,18 +106,21 @@ function scaledObjectsOf(index: StackIndex): Autoscaler[] {
         const triggers = spec.triggers ?? [];
         const utilization: UtilizationMetric[] = [];
         for (const t of triggers) {
-            if ((t.type === "cpu" || t.type === "memory") && (t.metricType ?? t.metadata?.type) === "Utilization") {
+            if (t.type === "cpu" || t.type === "memory") {
                 const container = t.metadata?.containerName || undefined;
+                const how = (t.metricType ?? t.metadata?.type) === "Utilization" ? " utilization" : "";
                 utilization.push(container !== undefined
-                    ? { resource: t.type, container, label: `container '${container}' ${t.type} utilization` }
-                    : { resource: t.type, label: `${t.type} utilization` });
+                    ? { resource: t.type, container, label: `container '${container}' ${t.type}${how}` }
+                    : { resource: t.type, label: `${t.type}${how}` });
             }
         }
         const eventDriven = triggers.some(t => t.type !== "cpu" && t.type !== "memory");
         const min = spec.minReplicaCount ?? 0;
-        const keepsOne = min === 0 && !eventDriven;
+        const refusedMin = min === 0 && triggers.length > 0 && !eventDriven;
+        const adopts = entry.obj.metadata?.annotations?.[TRANSFER_HPA_OWNERSHIP] === "true" ? spec.advanced?.horizontalPodAutoscalerConfig?.name : undefined;
         return {
-            ...(keepsOne ? { minDetail: ` (${spec.minReplicaCount === undefined ? "unset, so 0" : "0"}, but cpu and memory triggers can't scale to 0: KEDA keeps 1 pod)` } : {}),
+            ...(refusedMin ? { refusal: `has only cpu and memory triggers and minReplicaCount ${spec.minReplicaCount === undefined ? "unset (0)" : "0"}, which KEDA's admission webhook refuses (they can't scale to 0); set minReplicaCount: 1 or more` } : {}),
+            ...(adopts ? { adopts } : {}),
             kind: "ScaledObject" as const,
             entry,
             fields: { min: "minReplicaCount", max: "maxReplicaCount" },
@@ -118,7 +128,7 @@ function scaledObjectsOf(index: StackIndex): Autoscaler[] {
             targetApiVersion: spec.scaleTargetRef?.apiVersion ?? "apps/v1",
             targetKind: spec.scaleTargetRef?.kind ?? "Deployment",
             targetName: spec.scaleTargetRef?.name ?? "",
-            minReplicas: keepsOne ? 1 : min,
+            minReplicas: refusedMin ? 1 : min,
             maxReplicas: spec.maxReplicaCount ?? 100,
             utilization,
         };
