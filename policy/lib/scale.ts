@@ -116,7 +116,9 @@ function scaledObjectsOf(index: StackIndex): Autoscaler[] {
         }
         const eventDriven = triggers.some(t => t.type !== "cpu" && t.type !== "memory");
         const min = spec.minReplicaCount ?? 0;
-        const refusedMin = min === 0 && triggers.length > 0 && !eventDriven;
+        const targetKind = spec.scaleTargetRef?.kind ?? "Deployment";
+        // The webhook checks this for Deployments and StatefulSets, whose pods it can see.
+        const refusedMin = min === 0 && triggers.length > 0 && !eventDriven && (targetKind === "Deployment" || targetKind === "StatefulSet");
         const adopts = entry.obj.metadata?.annotations?.[TRANSFER_HPA_OWNERSHIP] === "true" ? spec.advanced?.horizontalPodAutoscalerConfig?.name : undefined;
         return {
             ...(refusedMin ? { refusal: `has only cpu and memory triggers and minReplicaCount ${spec.minReplicaCount === undefined ? "unset (0)" : "0"}, which KEDA's admission webhook refuses (they can't scale to 0); set minReplicaCount: 1 or more` } : {}),
@@ -126,9 +128,9 @@ function scaledObjectsOf(index: StackIndex): Autoscaler[] {
             fields: { min: "minReplicaCount", max: "maxReplicaCount" },
             scaleToZero: min === 0 && eventDriven,
             targetApiVersion: spec.scaleTargetRef?.apiVersion ?? "apps/v1",
-            targetKind: spec.scaleTargetRef?.kind ?? "Deployment",
+            targetKind,
             targetName: spec.scaleTargetRef?.name ?? "",
-            minReplicas: refusedMin ? 1 : min,
+            minReplicas: min === 0 && !eventDriven ? 1 : min,
             maxReplicas: spec.maxReplicaCount ?? 100,
             utilization,
         };
