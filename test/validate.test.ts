@@ -296,6 +296,16 @@ describe("validate: strict, as the API server takes objects", () => {
         assert.deepStrictEqual((await issues({ ...sts, spec: { ...(sts.spec as JsonObject), podManagementPolicy: "Sometimes" } })).map(i => i.path), ["/spec/podManagementPolicy"]);
     });
 
+    it("reads a field set to null as the API server decodes it: unset, so a required one is missing and a map value is fine", async () => {
+        // KEDA's Azure Functions sample: a pipeline token `#{...}#` after the key is a YAML comment, so the value is null.
+        assert.deepStrictEqual(await issues({ apiVersion: "v1", kind: "Secret", metadata: { name: "s", namespace: "shop" }, data: { AzureWebJobsStorage: null, RUNTIME: "bm9kZQ==" } }), []);
+        assert.deepStrictEqual(await issues({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", labels: { tier: null } }, data: { EMPTY: null } }), []);
+        const d = deployment({ replicas: null });
+        assert.deepStrictEqual(await issues(d), []);
+        ((d.spec as JsonObject).template as { spec: JsonObject }).spec.containers = null;
+        assert.deepStrictEqual((await issues(d)).map(i => i.message), ["/spec/template/spec must have required property containers"]);
+    });
+
     it("still reports schema errors by path, once each", async () => {
         const found = await issues({ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "p" }, spec: { resources: { requests: { storage: "500MB" } } } });
         assert.ok(found.length > 0);

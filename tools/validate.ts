@@ -271,6 +271,39 @@ function schemaMessage(e: AjvError): string {
     return `${e.instancePath || "/"} ${e.message ?? "is invalid"}${extra}`;
 }
 
+/**
+ * The object as the API server decodes it: a field set to null (`key:` with nothing after it in
+ * YAML) is left unset, as Go's JSON decoding leaves a null, so the schema judges it as absent (a
+ * required one is missing) rather than of the wrong type. Values in lists are left as they are.
+ * Returns the object itself when it has no null field.
+ */
+export function withoutNullFields<T>(value: T): T {
+    if (Array.isArray(value)) {
+        let changed = false;
+        const items = value.map(v => {
+            const d = withoutNullFields(v);
+            changed ||= d !== v;
+            return d;
+        });
+        return (changed ? items : value) as T;
+    }
+    if (typeof value !== "object" || value === null) {
+        return value;
+    }
+    let changed = false;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+        if (v === null) {
+            changed = true;
+            continue;
+        }
+        const d = withoutNullFields(v);
+        changed ||= d !== v;
+        out[k] = d;
+    }
+    return (changed ? out : value) as T;
+}
+
 // --- Selectors ------------------------------------------------------------------------------------
 
 /** The API group of an apiVersion (the policy pack's own definition, so the two can't differ). */
@@ -355,11 +388,12 @@ export async function validationIssues(o: ValidatedObject): Promise<ValidationIs
     }
     const issues: ValidationIssue[] = [];
     const accesses = new Map<object, Access>();
+    const decoded = withoutNullFields(o.object);
     try {
         // The model's validate() with the object (behind recording proxies) as `this`: it runs the
         // kind's compiled schema validator and throws with ajv's errors. Calling it this way skips
         // the model's constructor, which deep-copies the object.
-        Model.prototype.validate.call(recording(o.object, accesses, new Map()));
+        Model.prototype.validate.call(recording(decoded, accesses, new Map()));
     } catch (err) {
         const errors: AjvError[] = (err as { errors?: AjvError[] }).errors ?? [{ message: (err as Error).message }];
         const seen = new Set<string>();
@@ -372,7 +406,7 @@ export async function validationIssues(o: ValidatedObject): Promise<ValidationIs
         }
     }
     const found: { path: string; known: string[] }[] = [];
-    unknownFields(o.object, "", accesses, found);
+    unknownFields(decoded, "", accesses, found);
     for (const f of found) {
         if (!isUnknown(f.path)) {
             issues.push({ code: "unknown-field", path: f.path, message: unknownFieldMessage(f.path, f.known) });
