@@ -235,7 +235,7 @@ export function dataPortsOf(w: ScaledWorkload, images: string[], ports: number[]
     for (const container of w.w.pod?.containers ?? []) {
         const declared = ((container as { ports?: ContainerPort[] }).ports ?? []);
         const toPort = (p: ContainerPort): PodPort => ({ number: p.containerPort, name: p.name, protocol: p.protocol ?? "TCP" });
-        if (isDataStoreImage(container.image, images)) {
+        if (isDataStoreImage(container.image, images) && !(declared.length === 0 && runsClientOnly(container))) {
             const because = `image ${container.image}`;
             if (declared.length === 0) {
                 found.push({ port: { protocol: "TCP" }, container, because });
@@ -252,6 +252,29 @@ export function dataPortsOf(w: ScaledWorkload, images: string[], ports: number[]
         }
     }
     return found;
+}
+
+/** Data stores' client tools, which their images carry: a container running one of them and no server is a client. */
+const CLIENT_TOOLS = ["redis-cli", "psql", "pg_dump", "pg_dumpall", "pg_restore", "pg_isready", "mysql", "mysqldump", "mysqladmin", "mariadb", "mariadb-dump",
+    "mongosh", "mongo", "mongodump", "mongorestore", "mongoimport", "mc", "cqlsh", "etcdctl", "rabbitmqadmin", "rabbitmqctl", "kafka-console-consumer",
+    "kafka-console-producer", "kafka-topics", "nats"];
+/** The servers of those images. */
+const SERVERS = ["redis-server", "postgres", "mysqld", "mariadbd", "mongod", "minio", "etcd", "rabbitmq-server", "kafka-server-start", "kafka-server-start.sh",
+    "nats-server", "cassandra", "elasticsearch", "docker-entrypoint.sh"];
+
+function mentions(text: string, programs: string[]): boolean {
+    return programs.some(p => new RegExp(`(^|[\\s/;&|'"(])${p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?=$|[\\s;&|'")])`).test(text));
+}
+
+/**
+ * Whether a container of a data store's image runs one of its client tools instead of the
+ * server (a `redis-cli` loop consuming a stream, a `pg_dump` sidecar): its command and args name
+ * a client tool and no server. Such a container listens on nothing.
+ */
+function runsClientOnly(container: Container): boolean {
+    const c = container as Container & { command?: unknown[]; args?: unknown[] };
+    const text = [...(c.command ?? []), ...(c.args ?? [])].map(String).join(" ");
+    return text !== "" && mentions(text, CLIENT_TOOLS) && !mentions(text, SERVERS);
 }
 
 /** How messages name a pod port: `port 5432/TCP ('postgres')`, or the undeclared one. */

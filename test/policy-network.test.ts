@@ -243,6 +243,15 @@ describe("policy data-store-ingress-restricted", () => {
 
         it("does not apply to apps, to Jobs and CronJobs running a data store's image as a tool, or to init containers", async () => {
             assert.deepStrictEqual(await messages([web(), workload("Pod", "api", "example/api:2", [{ containerPort: 8000 }])]), []);
+            // KEDA's redis-streams sample: a consumer running redis-cli from the redis image serves nothing; redis-server from it does.
+            const withCommand = (name: string, command: string[]) => {
+                const d = workload("Deployment", name, "redis:7-alpine");
+                ((d.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec.containers[0]).command = command;
+                return d;
+            };
+            assert.deepStrictEqual(await messages([withCommand("consumer", ["sh", "-c", "while true; do redis-cli -h redis XREADGROUP GROUP g c STREAMS s '>'; sleep 1; done"])]), []);
+            assert.strictEqual((await messages([withCommand("cache", ["redis-server", "--appendonly", "yes"])])).length, 1);
+            assert.strictEqual((await messages([withCommand("both", ["sh", "-c", "redis-server --daemonize yes && redis-cli ping"])])).length, 1);
             // 9000 alone is not MinIO: php-fpm and gRPC servers (Contour's yages echo server) listen there too.
             assert.deepStrictEqual(await messages([workload("Deployment", "yages", "ghcr.io/projectcontour/yages:v0.1.0", [{ name: "grpc", containerPort: 9000 }])]), []);
             assert.deepStrictEqual(await messages([workload("Job", "dump", "postgres:17")]), []);
