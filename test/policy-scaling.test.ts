@@ -291,6 +291,9 @@ describe("KEDA ScaledObjects count as autoscalers", () => {
         assert.deepStrictEqual(await messages("hpa-sane-range", [worker, scaledObject("worker", "worker", { minReplicaCount: undefined })]), [
             "ScaledObject lab/worker has only cpu and memory triggers and minReplicaCount unset (0), which KEDA's admission webhook refuses (they can't scale to 0); set minReplicaCount: 1 or more.",
         ]);
+        assert.deepStrictEqual(await messages("hpa-sane-range", [worker, scaledObject("worker", "worker", { triggers: [] })]), [
+            "ScaledObject lab/worker has no triggers, which KEDA refuses: a ScaledObject scales on at least one (cpu, memory, or an event source).",
+        ]);
         assert.deepStrictEqual(await messages("hpa-sane-range", [worker, scaledObject("worker", "worker", { minReplicaCount: 1 })], floor), [
             "ScaledObject lab/worker has minReplicaCount 1, below the floor 2 (policy config minReplicasFloor); raise minReplicaCount.",
         ]);

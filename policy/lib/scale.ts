@@ -121,6 +121,7 @@ function scaledObjectsOf(index: StackIndex): Autoscaler[] {
         const refusedMin = min === 0 && triggers.length > 0 && !eventDriven && (targetKind === "Deployment" || targetKind === "StatefulSet");
         const adopts = entry.obj.metadata?.annotations?.[TRANSFER_HPA_OWNERSHIP] === "true" ? spec.advanced?.horizontalPodAutoscalerConfig?.name : undefined;
         return {
+            ...(triggers.length === 0 ? { refusal: "has no triggers, which KEDA refuses: a ScaledObject scales on at least one (cpu, memory, or an event source)" } : {}),
             ...(refusedMin ? { refusal: `has only cpu and memory triggers and minReplicaCount ${spec.minReplicaCount === undefined ? "unset (0)" : "0"}, which KEDA's admission webhook refuses (they can't scale to 0); set minReplicaCount: 1 or more` } : {}),
             ...(adopts ? { adopts } : {}),
             kind: "ScaledObject" as const,
