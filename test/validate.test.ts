@@ -206,6 +206,14 @@ describe("validate: strict, as the API server takes objects", () => {
             assert.match(found[0].message, /take 262160 bytes; the API server allows at most 262144/);
         });
 
+        it("leaves a custom resource's spec.template alone: it is the operator's type, not a pod template (Argo CD's ApplicationSet)", async () => {
+            const appSet = {
+                apiVersion: "argoproj.io/v1alpha1", kind: "ApplicationSet", metadata: { name: "simple-phase-deployment", namespace: "argocd" },
+                spec: { template: { metadata: { name: "{{name}}-guestbook", labels: { environment: "{{metadata.labels.environment}}" } }, spec: {} } },
+            };
+            assert.deepStrictEqual((await issues(appSet)).map(i => i.code), ["unknown-kind"]);
+        });
+
         it("checks a custom resource's name and labels, without asking a tool's config file for one", async () => {
             const cr = { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "Big_Widget", namespace: "shop" } };
             assert.deepStrictEqual(codes(await issues(cr)), [["unknown-kind", undefined], ["metadata", "/metadata/name"]]);
@@ -260,6 +268,12 @@ describe("validate: strict, as the API server takes objects", () => {
             for (const [apiVersion, kind] of [["apps/v1", "Deployment"], ["policy/v1", "PodDisruptionBudget"], ["autoscaling/v2", "HorizontalPodAutoscaler"], ["batch/v1", "CronJob"], ["v1", "Service"]]) {
                 assert.strictEqual(removedApi(apiVersion, kind), undefined, `${apiVersion} ${kind}`);
             }
+            // Betas of later kinds in groups whose older v1beta1 kinds were removed: ValidatingAdmissionPolicy (1.28), ServiceCIDR (1.31), ClusterTrustBundle, LeaseCandidate.
+            for (const [apiVersion, kind] of [["admissionregistration.k8s.io/v1beta1", "ValidatingAdmissionPolicy"], ["networking.k8s.io/v1beta1", "ServiceCIDR"],
+                ["certificates.k8s.io/v1beta1", "ClusterTrustBundle"], ["coordination.k8s.io/v1beta1", "LeaseCandidate"]]) {
+                assert.strictEqual(removedApi(apiVersion, kind), undefined, `${apiVersion} ${kind}`);
+            }
+            assert.strictEqual(removedApi("admissionregistration.k8s.io/v1beta1", "ValidatingWebhookConfiguration")?.removedIn, "1.22");
             assert.strictEqual(removedApi("storage.k8s.io/v1beta1", "constructor"), undefined);
             assert.strictEqual(removedApi("constructor", "Deployment"), undefined);
         });
@@ -304,6 +318,16 @@ describe("validate: strict, as the API server takes objects", () => {
         assert.deepStrictEqual(await issues(d), []);
         ((d.spec as JsonObject).template as { spec: JsonObject }).spec.containers = null;
         assert.deepStrictEqual((await issues(d)).map(i => i.message), ["/spec/template/spec must have required property containers"]);
+    });
+
+    it("accepts an empty toleration effect (every effect) and operator (Equal), and an empty httpGet scheme, as validation does", async () => {
+        const d = deployment();
+        const pod = ((d.spec as JsonObject).template as { spec: JsonObject }).spec;
+        pod.tolerations = [{ key: "dedicated", operator: "", value: "x", effect: "" }];
+        (pod.containers as JsonObject[])[0].readinessProbe = { httpGet: { path: "/", port: 80, scheme: "" } };
+        assert.deepStrictEqual(await issues(d), []);
+        pod.tolerations = [{ key: "dedicated", operator: "Equals", value: "x" }];
+        assert.deepStrictEqual((await issues(d)).map(i => i.path), ["/spec/template/spec/tolerations/0/operator"]);
     });
 
     it("still reports schema errors by path, once each", async () => {

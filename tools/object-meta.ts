@@ -143,8 +143,23 @@ function labelsAndAnnotations(metadata: Record<string, unknown>, at: string, hid
     return issues;
 }
 
-/** Where a kind keeps the metadata of the pods (or Jobs) it makes, as JSON pointers. */
-function templateMetadataPaths(kind: string, object: Record<string, unknown>): string[] {
+/** Kubernetes' own kinds whose spec.template is a pod template the API server validates. */
+const POD_TEMPLATE_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"]);
+/** The API groups those kinds are served in (extensions: removed versions, still recognised). */
+const WORKLOAD_GROUPS = new Set(["", "apps", "batch", "extensions"]);
+
+/**
+ * Where a built-in kind keeps the metadata of the pods (or Jobs) it makes, as JSON pointers. A
+ * custom resource's `spec.template` is the operator's own type (an ApplicationSet's holds
+ * `{{…}}` values), which the API server doesn't validate as metadata.
+ */
+function templateMetadataPaths(group: string, kind: string, object: Record<string, unknown>): string[] {
+    if (!WORKLOAD_GROUPS.has(group)) {
+        return [];
+    }
+    if (kind === "PodTemplate") {
+        return isRecord(object.template) ? ["/template/metadata"] : [];
+    }
     const spec = isRecord(object.spec) ? object.spec : undefined;
     if (!spec) {
         return [];
@@ -153,7 +168,7 @@ function templateMetadataPaths(kind: string, object: Record<string, unknown>): s
         const jobSpec = isRecord(spec.jobTemplate) && isRecord(spec.jobTemplate.spec) ? spec.jobTemplate.spec : undefined;
         return ["/spec/jobTemplate/metadata", ...(jobSpec && isRecord(jobSpec.template) ? ["/spec/jobTemplate/spec/template/metadata"] : [])];
     }
-    return isRecord(spec.template) ? ["/spec/template/metadata"] : [];
+    return POD_TEMPLATE_KINDS.has(kind) && isRecord(spec.template) ? ["/spec/template/metadata"] : [];
 }
 
 function at(root: Record<string, unknown>, pointer: string): unknown {
@@ -213,7 +228,7 @@ export function metadataIssues(
         issues.push({ path: "/metadata/namespace", message: `/metadata/namespace: "${namespace}" is not a valid namespace name: it must be ${LABEL.what}${placeholderHint(namespace)}` });
     }
     issues.push(...labelsAndAnnotations(metadata, "/metadata", hidden));
-    for (const pointer of templateMetadataPaths(kind, object)) {
+    for (const pointer of templateMetadataPaths(group, kind, object)) {
         const m = at(object, pointer);
         if (isRecord(m) && !hidden(pointer)) {
             issues.push(...labelsAndAnnotations(m, pointer, hidden));

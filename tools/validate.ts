@@ -240,6 +240,9 @@ const DEFAULTED_WHEN_EMPTY: RegExp[] = [
     /(^|\/template)\/spec\/(restartPolicy|dnsPolicy)$/,
     /^\/spec\/concurrencyPolicy$/,
     /^\/spec\/persistentVolumeReclaimPolicy$/,
+    // Validation itself takes these empty: a toleration's effect "" matches every effect, operator "" means Equal.
+    /\/tolerations\/\d+\/(effect|operator)$/,
+    /\/httpGet\/scheme$/,
 ];
 
 /** Service fields defaulted the same way (spec.type, spec.sessionAffinity, each port's protocol). */
