@@ -320,12 +320,14 @@ describe("validate: strict, as the API server takes objects", () => {
         assert.deepStrictEqual((await issues(d)).map(i => i.message), ["/spec/template/spec must have required property containers"]);
     });
 
-    it("accepts an empty toleration effect (every effect) and operator (Equal), and an empty httpGet scheme, as validation does", async () => {
+    it("accepts an empty toleration effect (every effect) and operator (Equal), an empty httpGet scheme and Endpoints port protocol, as the API server takes them", async () => {
         const d = deployment();
         const pod = ((d.spec as JsonObject).template as { spec: JsonObject }).spec;
         pod.tolerations = [{ key: "dedicated", operator: "", value: "x", effect: "" }];
         (pod.containers as JsonObject[])[0].readinessProbe = { httpGet: { path: "/", port: 80, scheme: "" } };
         assert.deepStrictEqual(await issues(d), []);
+        const endpoints = { apiVersion: "v1", kind: "Endpoints", metadata: { name: "e", namespace: "shop" }, subsets: [{ addresses: [{ ip: "10.0.0.1" }], ports: [{ port: 80, protocol: "" }] }] };
+        assert.deepStrictEqual(await issues(endpoints), [], "an Endpoints port's protocol defaults to TCP");
         pod.tolerations = [{ key: "dedicated", operator: "Equals", value: "x" }];
         assert.deepStrictEqual((await issues(d)).map(i => i.path), ["/spec/template/spec/tolerations/0/operator"]);
     });

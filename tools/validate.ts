@@ -243,6 +243,7 @@ const DEFAULTED_WHEN_EMPTY: RegExp[] = [
     // Validation itself takes these empty: a toleration's effect "" matches every effect, operator "" means Equal.
     /\/tolerations\/\d+\/(effect|operator)$/,
     /\/httpGet\/scheme$/,
+    /^\/subsets\/\d+\/ports\/\d+\/protocol$/,
 ];
 
 /** Service fields defaulted the same way (spec.type, spec.sessionAffinity, each port's protocol). */
