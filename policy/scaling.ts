@@ -12,7 +12,7 @@ import { Container, PodSpec, apiGroupOf, containersOf, describeObject, parseType
 import { formatBytes, parseQuantity } from "./lib/quantity";
 import { ignoreChangesCovers } from "./lib/paths";
 import { effectiveLimit, effectiveRequest, isSidecar, limitRangeDefaults, podAmount, present } from "./lib/resources";
-import { Autoscaler, SCALABLE_KINDS, ScaledWorkload, autoscalerName, autoscalersOf, scaleOf, scaledIntOrPercent, scaledStack } from "./lib/scale";
+import { Autoscaler, SCALABLE_KINDS, ScaledWorkload, autoscalerName, autoscalersOf, scaleOf, scaledIntOrPercent, scaledStack, verticalAutoscalersOf } from "./lib/scale";
 import { LabelSelector, compileLabelSelector } from "./lib/selectors";
 import { Indexed, StackIndex, Workload, indexStack, kindKey } from "./lib/stack";
 
@@ -138,13 +138,15 @@ function maxOf(a: Autoscaler): string {
 /** An HPA's range must leave it room to act, and keep enough pods for availability. */
 export const hpaSaneRange: StackValidationPolicy = {
     name: "hpa-sane-range",
-    description: "A HorizontalPodAutoscaler has maxReplicas above minReplicas (else it can't scale), minReplicas (1 when unset) at least the configured floor (one pod is a single point of failure in production), and is the only autoscaler of its target (with two, the controller refuses to scale: AmbiguousSelector). A KEDA ScaledObject likewise, with maxReplicaCount (100 when unset) and minReplicaCount, except that one scaling to 0 between events does so by design; one with only cpu and memory triggers needs minReplicaCount 1 or more (KEDA's webhook), and one taking over an HPA (transfer-hpa-ownership, naming it in advanced.horizontalPodAutoscalerConfig.name) is not a second autoscaler.",
+    description: "A HorizontalPodAutoscaler has maxReplicas above minReplicas (else it can't scale), minReplicas (1 when unset) at least the configured floor (one pod is a single point of failure in production), and is the only autoscaler of its target (with two, the controller refuses to scale: AmbiguousSelector). A KEDA ScaledObject likewise, with maxReplicaCount (100 when unset) and minReplicaCount, except that one scaling to 0 between events does so by design; one with only cpu and memory triggers needs minReplicaCount 1 or more (KEDA's webhook), and one taking over an HPA (transfer-hpa-ownership, naming it in advanced.horizontalPodAutoscalerConfig.name) is not a second autoscaler. No VerticalPodAutoscaler (updateMode other than Off) sets the requests of a resource the autoscaler scales on by utilization: the two undo each other.",
     enforcementLevel: "mandatory",
     configSchema: hpaRangeSchema,
     validateStack: (args, reportViolation) => {
         const { minReplicasFloor } = readConfig(hpaRangeSchema, args);
         const seen = new Map<string, Autoscaler>();
-        for (const a of autoscalersOf(indexStack(args.resources))) {
+        const index = indexStack(args.resources);
+        const vertical = verticalAutoscalersOf(index);
+        for (const a of autoscalersOf(index)) {
             const urn = a.entry.resource.urn;
             const { min, max } = a.fields;
             if (a.maxReplicas === undefined || a.maxReplicas === null) {
@@ -157,6 +159,18 @@ export const hpaSaneRange: StackValidationPolicy = {
             } else if (a.minReplicas < minReplicasFloor && !a.scaleToZero) {
                 // A ScaledObject that scales to 0 between events does so by design: no floor applies.
                 reportViolation(`${autoscalerName(a)} has ${min} ${a.minReplicas}, below the floor ${minReplicasFloor} (policy config minReplicasFloor); raise ${min}.`, urn);
+            }
+            // A VerticalPodAutoscaler raising the requests an HPA divides usage by lowers the utilisation the HPA sees: they fight.
+            for (const v of vertical) {
+                if (v.entry.namespace !== a.entry.namespace || v.targetKind !== a.targetKind || v.targetName !== a.targetName) {
+                    continue;
+                }
+                const shared = [...new Set(a.utilization.filter(m => m.relative && v.controls.includes(m.resource)).map(m => m.resource))];
+                if (shared.length) {
+                    reportViolation(`${autoscalerName(a)} scales ${a.targetKind} ${a.entry.namespace}/${a.targetName} on ${shared.join(" and ")} utilization, and VerticalPodAutoscaler ` +
+                        `${v.entry.namespace}/${v.entry.name} (updateMode ${v.mode}) sets its ${shared.join(" and ")} requests: utilization is usage over the request, so each change of the one undoes the other ` +
+                        `(the VPA's own README: don't use both on cpu or memory). Let the VPA control only other resources (resourcePolicy.containerPolicies[].controlledResources), set its updateMode: Off to keep its recommendations, or scale on another metric.`, urn);
+                }
             }
             const key = `${a.entry.namespace}/${a.targetKind}/${a.targetName}`;
             const first = seen.get(key);

@@ -251,6 +251,33 @@ describe("policy hpa-sane-range", () => {
     });
 });
 
+describe("policy hpa-sane-range: a VerticalPodAutoscaler on the HPA's resource", () => {
+    const P = "hpa-sane-range";
+    const vpa = (spec: Spec = {}): ManifestObject => ({
+        apiVersion: "autoscaling.k8s.io/v1", kind: "VerticalPodAutoscaler", metadata: { name: "api", namespace: "lab" },
+        spec: { targetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "api" }, ...spec },
+    });
+    const api = () => scaled("api", { requests: { cpu: "50m", memory: "64Mi" } });
+
+    it("reports a VPA setting the requests an HPA scales on by utilization (updateMode unset is Auto)", async () => {
+        const found = await messages(P, [api(), hpa("api", "api"), vpa()]);
+        assert.strictEqual(found.length, 1);
+        assert.match(found[0], /^HorizontalPodAutoscaler lab\/api scales Deployment lab\/api on cpu utilization, and VerticalPodAutoscaler lab\/api \(updateMode Auto\) sets its cpu requests: .*controlledResources/);
+        assert.strictEqual((await messages(P, [api(), hpa("api", "api"), vpa({ updatePolicy: { updateMode: "Initial" } })])).length, 1, "Initial sets them on every new pod");
+    });
+
+    it("passes a VPA in Off mode, one controlling only memory, one whose container policies are Off, and an HPA on another metric", async () => {
+        assert.deepStrictEqual(await messages(P, [api(), hpa("api", "api"), vpa({ updatePolicy: { updateMode: "Off" } })]), []);
+        assert.deepStrictEqual(await messages(P, [api(), hpa("api", "api"), vpa({ resourcePolicy: { containerPolicies: [{ containerName: "*", controlledResources: ["memory"] }] } })]), []);
+        assert.deepStrictEqual(await messages(P, [api(), hpa("api", "api"), vpa({ resourcePolicy: { containerPolicies: [{ containerName: "*", mode: "Off" }] } })]), []);
+        const onRequests = hpa("api", "api", { metrics: [{ type: "Pods", pods: { metric: { name: "requests_per_second" }, target: { type: "AverageValue", averageValue: "100" } } }] });
+        assert.deepStrictEqual(await messages(P, [api(), onRequests, vpa()]), []);
+        // A memory HPA against a VPA that controls memory is the same fight.
+        const onMemory = hpa("api", "api", { metrics: [{ type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: 70 } } }] });
+        assert.match((await messages(P, [api(), onMemory, vpa({ resourcePolicy: { containerPolicies: [{ containerName: "*", controlledResources: ["memory"] }] } })]))[0], /on memory utilization/);
+    });
+});
+
 describe("KEDA ScaledObjects count as autoscalers", () => {
     /** A keda.sh/v1alpha1 ScaledObject in namespace lab (scaleTargetRef defaults to an apps/v1 Deployment). */
     const scaledObject = (name: string, target: string, spec: Spec = {}): ManifestObject => ({

@@ -21,6 +21,8 @@ export interface UtilizationMetric {
     container?: string;
     /** How the autoscaler states it, for messages: `cpu utilization`, `container 'web' memory utilization`. */
     label: string;
+    /** Measured as a share of the request (a Utilization target), so a changed request moves it; false for a KEDA AverageValue trigger. */
+    relative: boolean;
 }
 
 /** An autoscaler's target, bounds and the metrics that need requests, across API versions. */
@@ -108,10 +110,11 @@ function scaledObjectsOf(index: StackIndex): Autoscaler[] {
         for (const t of triggers) {
             if (t.type === "cpu" || t.type === "memory") {
                 const container = t.metadata?.containerName || undefined;
-                const how = (t.metricType ?? t.metadata?.type) === "Utilization" ? " utilization" : "";
+                const relative = (t.metricType ?? t.metadata?.type) === "Utilization";
+                const how = relative ? " utilization" : "";
                 utilization.push(container !== undefined
-                    ? { resource: t.type, container, label: `container '${container}' ${t.type}${how}` }
-                    : { resource: t.type, label: `${t.type}${how}` });
+                    ? { resource: t.type, container, label: `container '${container}' ${t.type}${how}`, relative }
+                    : { resource: t.type, label: `${t.type}${how}`, relative });
             }
         }
         const eventDriven = triggers.some(t => t.type !== "cpu" && t.type !== "memory");
@@ -144,16 +147,16 @@ function hpasOf(index: StackIndex): Autoscaler[] {
         const utilization: UtilizationMetric[] = [];
         const metrics = entry.resource.type.includes(":autoscaling/v1:") ? undefined : spec.metrics;
         if (metrics === undefined || metrics === null || metrics.length === 0) {
-            utilization.push({ resource: "cpu", label: "cpu utilization" });
+            utilization.push({ resource: "cpu", label: "cpu utilization", relative: true });
         } else {
             for (const m of metrics) {
                 if (m.type === "Resource" && m.resource?.name &&
                     (m.resource.target?.type === "Utilization" || m.resource.targetAverageUtilization !== undefined)) {
-                    utilization.push({ resource: m.resource.name, label: `${m.resource.name} utilization` });
+                    utilization.push({ resource: m.resource.name, label: `${m.resource.name} utilization`, relative: true });
                 } else if (m.type === "ContainerResource" && m.containerResource?.name &&
                     (m.containerResource.target?.type === "Utilization" || m.containerResource.targetAverageUtilization !== undefined)) {
                     const container = m.containerResource.container ?? "";
-                    utilization.push({ resource: m.containerResource.name, container, label: `container '${container}' ${m.containerResource.name} utilization` });
+                    utilization.push({ resource: m.containerResource.name, container, label: `container '${container}' ${m.containerResource.name} utilization`, relative: true });
                 }
             }
         }
@@ -169,6 +172,47 @@ function hpasOf(index: StackIndex): Autoscaler[] {
             maxReplicas: spec.maxReplicas,
             utilization,
         };
+    });
+}
+
+/** A VerticalPodAutoscaler that changes its target's requests, with the resources it changes. */
+export interface VerticalAutoscaler {
+    entry: Indexed;
+    targetKind: string;
+    targetName: string;
+    /** The resources whose requests it sets on some container (`cpu`, `memory`). */
+    controls: string[];
+    /** spec.updatePolicy.updateMode as written, `Auto` when unset (the API's default). */
+    mode: string;
+}
+
+interface VpaSpec {
+    targetRef?: { apiVersion?: string; kind?: string; name?: string };
+    updatePolicy?: { updateMode?: string };
+    resourcePolicy?: { containerPolicies?: { containerName?: string; mode?: string; controlledResources?: string[] }[] };
+}
+
+/**
+ * The VerticalPodAutoscalers (autoscaling.k8s.io) that act on their target's pods: every update
+ * mode but Off (Initial sets requests on the pods it creates, which an HPA's scale-out makes).
+ * Each container policy that isn't Off controls its controlledResources (cpu and memory when
+ * unset); containers no policy names ("*" names all) keep the default, cpu and memory.
+ */
+export function verticalAutoscalersOf(index: StackIndex): VerticalAutoscaler[] {
+    return index.all("autoscaling.k8s.io/VerticalPodAutoscaler").flatMap(entry => {
+        const spec = (entry.obj.spec ?? {}) as VpaSpec;
+        const mode = spec.updatePolicy?.updateMode ?? "Auto";
+        if (mode === "Off") {
+            return [];
+        }
+        const policies = spec.resourcePolicy?.containerPolicies ?? [];
+        const controls = new Set<string>(policies.some(p => p.containerName === "*") ? [] : ["cpu", "memory"]);
+        for (const p of policies) {
+            if (p.mode !== "Off") {
+                (p.controlledResources ?? ["cpu", "memory"]).forEach(r => controls.add(r));
+            }
+        }
+        return controls.size ? [{ entry, targetKind: spec.targetRef?.kind ?? "", targetName: spec.targetRef?.name ?? "", controls: [...controls].sort(), mode }] : [];
     });
 }
 
