@@ -190,7 +190,7 @@ export const hpaSaneRange: StackValidationPolicy = {
 };
 
 /** Kinds whose pods a node drain evicts through the eviction API (DaemonSet pods are left in place; Jobs' pods finish). */
-const EVICTED_KINDS = ["Deployment", "StatefulSet", "ReplicaSet", "Pod"];
+const EVICTED_KINDS = ["Deployment", "StatefulSet", "ReplicaSet", "Pod", "Rollout"];
 
 interface PdbSpec {
     selector?: LabelSelector | null;

@@ -96,7 +96,7 @@ export interface SecurityPodSpec extends Omit<PodSpec, "volumes"> {
 /** Where each kind keeps its pod template (a Pod is its own), for messages: `spec.template.`. */
 const TEMPLATE_PREFIX: Record<WorkloadKind, string> = {
     Pod: "", Deployment: "spec.template.", StatefulSet: "spec.template.", DaemonSet: "spec.template.",
-    ReplicaSet: "spec.template.", Job: "spec.template.", CronJob: "spec.jobTemplate.spec.template.",
+    ReplicaSet: "spec.template.", Job: "spec.template.", CronJob: "spec.jobTemplate.spec.template.", Rollout: "spec.template.",
 };
 
 /** A workload's pod, with how messages name it and where its fields are. */

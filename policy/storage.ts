@@ -266,7 +266,7 @@ function singleWriterMode(accessModes: string[]): string | undefined {
 }
 
 /** The kinds whose pods run on and on: a claim they share stays mounted (Jobs finish and let go). */
-const LONG_RUNNING = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod"];
+const LONG_RUNNING = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod", "Rollout"];
 
 /**
  * A ReadWriteOnce claim is mounted where one node's pods can reach it: a second pod on another
@@ -318,6 +318,11 @@ export const rwoClaimSingleWriter: StackValidationPolicy = {
                 continue;
             }
             const spec = (w.obj.spec ?? {}) as { replicas?: number; strategy?: { type?: string; rollingUpdate?: { maxSurge?: unknown } } };
+            if (w.kind === "Rollout") {
+                // Canary and blue-green both start the new pods before the old ones stop: the new can't mount what the old hold.
+                reportViolation(`${what}: a Rollout starts its new pods beside the old ones on every release (canary and blue-green alike), and they can't mount the volume the old ones hold; use ReadWriteMany storage, or a Deployment with strategy Recreate.`, w.resource.urn);
+                continue;
+            }
             if (w.kind === "Deployment" && spec.strategy?.type !== "Recreate") {
                 // maxSurge 0 (or 0 %) stops the old pod before it starts the new one, as Recreate does.
                 const surge = scaledIntOrPercent(spec.strategy?.rollingUpdate?.maxSurge ?? "25%", spec.replicas ?? 1, true);

@@ -278,6 +278,44 @@ describe("policy hpa-sane-range: a VerticalPodAutoscaler on the HPA's resource",
     });
 });
 
+describe("Argo Rollouts count as workloads", () => {
+    /** An argoproj.io Rollout in namespace lab: a Deployment's pod template under a canary strategy. */
+    const rollout = (name: string, resources: TestContainer["resources"], group = "argoproj.io"): ManifestObject => {
+        const d = scaled(name, resources);
+        return { ...d, apiVersion: `${group}/v1alpha1`, kind: "Rollout", spec: { ...(d.spec as Spec), strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } } } };
+    };
+    const toRollout = { scaleTargetRef: { apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", name: "web" } };
+
+    it("its containers are judged like a Deployment's: requests, limits, Pod Security", async () => {
+        const run = await checkObjects([rollout("web", {})]);
+        assert.match(violationsOf(run, "container-requests")[0].message, /Rollout lab\/web: container 'web' has no cpu or memory request/);
+        assert.strictEqual(violationsOf(run, "container-memory-limit").length, 1);
+        const privileged = rollout("web", { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "64Mi" } });
+        (containerOf(privileged) as unknown as Spec).securityContext = { privileged: true };
+        assert.match(violationsOf(await checkObjects([privileged]), "no-privileged-containers")[0].message, /Rollout lab\/web: container 'web'/);
+        // Another group's Rollout is some other custom resource.
+        assert.deepStrictEqual(violationsOf(await checkObjects([rollout("web", {}, "example.com")]), "container-requests"), []);
+    });
+
+    it("an autoscaler on a Rollout needs its requests, and the Rollout must not pin replicas", async () => {
+        assert.match((await messages("hpa-target-requests", [rollout("web", { requests: { memory: "64Mi" } }), hpa("web", "web", toRollout)]))[0], /scales Rollout lab\/web on cpu, but its container 'web' requests no cpu/);
+        assert.deepStrictEqual(await messages("hpa-target-requests", [rollout("web", { requests: { cpu: "50m", memory: "64Mi" } }), hpa("web", "web", toRollout)]), []);
+        const pinned = rollout("web", { requests: { cpu: "50m", memory: "64Mi" } });
+        (pinned.spec as Spec).replicas = 3;
+        assert.match((await messages("hpa-replicas-not-pinned", [pinned, hpa("web", "web", toRollout)]))[0], /^Rollout lab\/web pins spec\.replicas: 3/);
+    });
+
+    it("rwo-claim-single-writer: a Rollout's new pods start beside the old on every release", async () => {
+        const claim: ManifestObject = { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "data", namespace: "lab" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } };
+        const r = rollout("web", { requests: { cpu: "50m", memory: "64Mi" } });
+        (r.spec as Spec).replicas = 1;
+        ((r.spec as Spec).template as Template).spec = { ...((r.spec as Spec).template as Template).spec, volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data" } }] } as Template["spec"];
+        const found = await messages("rwo-claim-single-writer", [claim, r]);
+        assert.deepStrictEqual(found.length, 1);
+        assert.match(found[0], /^Rollout lab\/web mounts .*a Rollout starts its new pods beside the old ones on every release/);
+    });
+});
+
 describe("KEDA ScaledObjects count as autoscalers", () => {
     /** A keda.sh/v1alpha1 ScaledObject in namespace lab (scaleTargetRef defaults to an apps/v1 Deployment). */
     const scaledObject = (name: string, target: string, spec: Spec = {}): ManifestObject => ({

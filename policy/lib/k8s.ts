@@ -39,8 +39,14 @@ export interface KubeObject {
     [key: string]: unknown;
 }
 
-/** Kinds that run pods, with where their pod spec sits. */
-export const WORKLOAD_KINDS = ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"] as const;
+/**
+ * Kinds that run pods, with where their pod spec sits. Argo Rollouts' Rollout (argoproj.io), the
+ * canary and blue-green replacement of a Deployment, keeps its pod template where a Deployment does.
+ */
+export const WORKLOAD_KINDS = ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Rollout"] as const;
+
+/** The API group of the one custom resource counted as a workload (WORKLOAD_KINDS' Rollout). */
+export const ROLLOUT_GROUP = "argoproj.io";
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
 /** Parsed type tokens: a stack has a handful of types, and every policy asks about every resource's. */

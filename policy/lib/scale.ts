@@ -243,7 +243,7 @@ export function autoscalersFor(autoscalers: Autoscaler[], w: { kind: string; nam
 }
 
 /** Kinds with a scale subresource an autoscaler can drive. */
-export const SCALABLE_KINDS = ["Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"];
+export const SCALABLE_KINDS = ["Deployment", "StatefulSet", "ReplicaSet", "ReplicationController", "Rollout"];
 
 /**
  * Pods a workload runs when no autoscaler drives it: spec.replicas (default 1) for Deployments,
@@ -257,6 +257,7 @@ export function fixedPods(w: Workload): number {
         case "Deployment":
         case "StatefulSet":
         case "ReplicaSet":
+        case "Rollout":
             return spec.replicas ?? 1;
         case "Job":
             return Math.min(spec.parallelism ?? 1, spec.completions ?? Infinity);

@@ -170,6 +170,9 @@ export function workloadPodLabels(w: Workload, maxPods: number): PodLabels {
         case "Deployment":
             added["pod-template-hash"] = any;
             break;
+        case "Rollout":
+            added["rollouts-pod-template-hash"] = any;
+            break;
         case "StatefulSet":
             added["controller-revision-hash"] = any;
             added["statefulset.kubernetes.io/pod-name"] = { kind: "indexed", prefix: `${w.name}-`, count: maxPods };
@@ -210,7 +213,7 @@ export function workloadPodLabels(w: Workload, maxPods: number): PodLabels {
 }
 
 /** Kinds whose spec.selector the API server requires to select their own pod template (apps/v1). */
-const SELECTOR_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"];
+const SELECTOR_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Rollout"];
 
 /** The matchLabels of a workload's own spec.selector (the kinds above; Pods have none, Jobs' are generated), when it has any. */
 export function ownMatchLabels(kind: string, obj: { spec?: unknown }): Record<string, string> | undefined {
