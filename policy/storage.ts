@@ -295,7 +295,8 @@ export const rwoClaimSingleWriter: StackValidationPolicy = {
                 const described = `${mode} claim '${claimName}'`;
                 if (mode && !mounted.includes(described)) {
                     mounted.push(described);
-                    if (LONG_RUNNING.includes(w.kind)) {
+                    // A workload at 0 pods (the Deployment a Rollout's workloadRef took over) holds nothing.
+                    if (LONG_RUNNING.includes(w.kind) && scaleOf(w, autoscalers).max > 0) {
                         const key = `${w.namespace}/${claimName}`;
                         const others = mountedBy.get(key) ?? [];
                         if (others.length) {

@@ -7,11 +7,11 @@
  * the labels pods really carry, controller-added ones included (lib/selectors.ts).
  */
 import { Policies, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
-import { apiGroupOf, describeObject, parseType } from "./lib/k8s";
+import { apiGroupOf, describeObject, isWorkloadKind, parseType } from "./lib/k8s";
 import { autoscalersOf, scaleOf, scaledStack } from "./lib/scale";
 import { compileServiceSelector, plainLabels, serviceSelectorSelects, workloadPodLabels } from "./lib/selectors";
 import { routingServices, serviceSpec } from "./lib/services";
-import { Indexed, StackIndex, indexStack } from "./lib/stack";
+import { Indexed, StackIndex, Workload, indexStack } from "./lib/stack";
 
 /** A StatefulSet's serviceName is a headless Service of its namespace selecting its pods. */
 export const statefulSetHeadlessService: StackValidationPolicy = {
@@ -52,14 +52,44 @@ export const statefulSetHeadlessService: StackValidationPolicy = {
 /**
  * Whether a custom resource of the namespace may run pods that `selector` selects: one with a pod
  * template (`spec.template`, as Argo Rollouts and similar workload controllers have) whose labels
- * match, or one without a template, whose operator labels its pods in ways the stack can't show.
+ * match, or one without a template, whose operator labels its pods in ways the stack can't show;
+ * or pods a Rollout runs with more labels than its template's during a release (ephemeral
+ * metadata, an experiment step's templates). A Rollout's own template is a workload's, judged as such.
  */
 function customPodsMayMatch(index: StackIndex, namespace: string, selector: Record<string, string>): boolean {
     const selects = compileServiceSelector(selector);
-    return index.customResourcesIn(namespace).some(o => {
+    const custom = index.customResourcesIn(namespace).some(o => {
+        if (isWorkloadKind(o.kind) && index.workloadsIn(namespace).some(w => w.resource === o.resource)) {
+            return false; // a Rollout: a workload, judged as one
+        }
         const template = (o.obj.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined)?.template;
         return template === undefined || template === null || selects(plainLabels(template.metadata?.labels ?? {}));
     });
+    return custom || index.workloadsIn(namespace).some(w => w.kind === "Rollout" && rolloutLabelSets(w).some(labels => selects(plainLabels(labels))));
+}
+
+interface RolloutStrategySpec {
+    canary?: {
+        stableMetadata?: { labels?: Record<string, string> };
+        canaryMetadata?: { labels?: Record<string, string> };
+        steps?: { experiment?: { templates?: { metadata?: { labels?: Record<string, string> } }[] } }[];
+    };
+    blueGreen?: { activeMetadata?: { labels?: Record<string, string> }; previewMetadata?: { labels?: Record<string, string> } };
+}
+
+/**
+ * The labels a Rollout's pods carry besides its template's, at some point of a release: the
+ * ephemeral metadata the controller puts on stable and canary (active and preview) pods, and the
+ * labels of the pods an experiment step runs (a preview Service selects those by design).
+ */
+function rolloutLabelSets(w: Workload): Record<string, string>[] {
+    const strategy = ((w.obj.spec as { strategy?: RolloutStrategySpec } | undefined)?.strategy) ?? {};
+    const extra = [
+        strategy.canary?.stableMetadata?.labels, strategy.canary?.canaryMetadata?.labels,
+        strategy.blueGreen?.activeMetadata?.labels, strategy.blueGreen?.previewMetadata?.labels,
+        ...(strategy.canary?.steps ?? []).flatMap(step => (step.experiment?.templates ?? []).map(t => t.metadata?.labels)),
+    ];
+    return extra.filter((l): l is Record<string, string> => !!l && Object.keys(l).length > 0).map(l => ({ ...w.podLabels, ...l }));
 }
 
 /** Every Service with a selector selects the pods of some running workload in its namespace. */
@@ -200,6 +230,9 @@ function checkIngresses(index: StackIndex, reportViolation: ReportViolation): vo
             if (!name) {
                 continue; // a resource backend (e.g. a storage bucket), not a Service
             }
+            if ((backend.service?.port?.name ?? backend.servicePort) === ALB_ACTION_PORT) {
+                continue; // an AWS Load Balancer Controller action (alb.ingress.kubernetes.io/actions.<name>), not a Service port
+            }
             const svc = index.find("Service", ing.namespace, name);
             if (!svc) {
                 if (!operatorMayCreate(index, ing.namespace, name)) {
@@ -217,6 +250,13 @@ function checkIngresses(index: StackIndex, reportViolation: ReportViolation): vo
         }
     }
 }
+
+/**
+ * The AWS Load Balancer Controller's port name for "route by the annotation
+ * alb.ingress.kubernetes.io/actions.<service name>" (weighted target groups, redirects, fixed
+ * responses; Argo Rollouts writes it for its ALB canaries): the name is an action's, not a Service's.
+ */
+const ALB_ACTION_PORT = "use-annotation";
 
 /** Whether a ReferenceGrant in `namespace` lets routes of `routeKind` from `fromNamespace` refer to Service `name`. */
 function referenceGranted(index: StackIndex, namespace: string, routeKind: string, fromNamespace: string, name: string): boolean {

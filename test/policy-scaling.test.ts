@@ -305,6 +305,39 @@ describe("Argo Rollouts count as workloads", () => {
         assert.match((await messages("hpa-replicas-not-pinned", [pinned, hpa("web", "web", toRollout)]))[0], /^Rollout lab\/web pins spec\.replicas: 3/);
     });
 
+    it("a Rollout with workloadRef runs the referenced Deployment's template: its labels, requests and volumes", async () => {
+        const base = scaled("web", { requests: { memory: "64Mi" } });
+        (base.spec as Spec).replicas = 0; // scaled down once the Rollout took over, as Argo's migration guide says
+        const ref: ManifestObject = {
+            apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", metadata: { name: "web", namespace: "lab" },
+            spec: { replicas: 3, selector: { matchLabels: { app: "web" } }, workloadRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" }, strategy: { canary: {} } },
+        };
+        const svc: ManifestObject = { apiVersion: "v1", kind: "Service", metadata: { name: "web", namespace: "lab" }, spec: { selector: { app: "web" }, ports: [{ port: 80 }] } };
+        assert.deepStrictEqual(violationsOf(await checkObjects([base, ref, svc]), "service-selects-pods"), [], "the Rollout's pods carry the Deployment template's labels");
+        assert.match((await messages("hpa-target-requests", [base, ref, hpa("web", "web", toRollout)]))[0], /scales Rollout lab\/web on cpu, but its container 'web' requests no cpu/);
+        const claim: ManifestObject = { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "data", namespace: "lab" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } };
+        // A new object: the harness keeps what it decoded of each object it ran.
+        const mounting = structuredClone(base);
+        ((mounting.spec as Spec).template as Template).spec = { ...((mounting.spec as Spec).template as Template).spec, volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data" } }] } as Template["spec"];
+        const rwo = await messages("rwo-claim-single-writer", [claim, mounting, ref]);
+        assert.deepStrictEqual(rwo.length, 1, rwo.join("\n"));
+        assert.match(rwo[0], /^Rollout lab\/web mounts ReadWriteOnce claim 'data': a Rollout starts its new pods/, "the Deployment at 0 pods shares nothing");
+    });
+
+    it("service-selects-pods: a Service for a Rollout's experiment pods or its ephemeral stable/canary labels selects pods", async () => {
+        const labelled = (strategy: Spec) => {
+            const r = rollout("web", { requests: { cpu: "50m", memory: "64Mi" } });
+            (r.spec as Spec).strategy = strategy;
+            return r;
+        };
+        const svc = (name: string, selector: Record<string, string>): ManifestObject => ({ apiVersion: "v1", kind: "Service", metadata: { name, namespace: "lab" }, spec: { selector, ports: [{ port: 80 }] } });
+        const experiment = labelled({ canary: { steps: [{ experiment: { templates: [{ name: "preview", specRef: "canary", selector: { matchLabels: { app: "preview" } }, metadata: { labels: { app: "preview" } } }] } }] } });
+        assert.deepStrictEqual(violationsOf(await checkObjects([experiment, svc("preview", { app: "preview" })]), "service-selects-pods"), []);
+        const ephemeral = labelled({ canary: { stableMetadata: { labels: { role: "stable" } }, canaryMetadata: { labels: { role: "canary" } } } });
+        assert.deepStrictEqual(violationsOf(await checkObjects([ephemeral, svc("stable", { app: "web", role: "stable" }), svc("canary", { app: "web", role: "canary" })]), "service-selects-pods"), []);
+        assert.strictEqual(violationsOf(await checkObjects([ephemeral, svc("other", { app: "web", role: "other" })]), "service-selects-pods").length, 1);
+    });
+
     it("rwo-claim-single-writer: a Rollout's new pods start beside the old on every release", async () => {
         const claim: ManifestObject = { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "data", namespace: "lab" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } };
         const r = rollout("web", { requests: { cpu: "50m", memory: "64Mi" } });

@@ -275,6 +275,12 @@ describe("policy ingress-backend-exists", () => {
         });
     });
 
+    it("leaves an AWS Load Balancer Controller action alone (port name use-annotation, as Argo Rollouts' ALB canaries write)", async () => {
+        const alb = ingress([{ service: { name: "rollouts-demo-root", port: { name: "use-annotation" } } }]);
+        assert.deepStrictEqual(await messages(P, [...web, alb]), []);
+        assert.deepStrictEqual(await messages(P, [...web, ingress([{ serviceName: "action", servicePort: "use-annotation" }], {}, "networking.k8s.io/v1beta1")]), []);
+    });
+
     it("does not apply to resource backends or to a portless ExternalName Service", async () => {
         const bucket = { resource: { apiGroup: "k8s.example.com", kind: "StorageBucket", name: "static" } };
         const external = service("ext", undefined, { type: "ExternalName", externalName: "api.example.com", ports: [] });

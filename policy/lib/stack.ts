@@ -76,18 +76,43 @@ class Entry implements Indexed {
     }
 }
 
+/** Finds a workload of the stack by kind, namespace and name. */
+type WorkloadLookup = (kind: string, namespace: string, name: string) => Workload | undefined;
+
 class WorkloadEntry extends Entry implements Workload {
     private cachedPodLabels?: Record<string, string>;
     private cachedPod?: { spec: PodSpec | undefined };
-    constructor(resource: PolicyResource, override readonly kind: WorkloadKind) {
+    private cachedSource?: { w: Workload | undefined };
+    constructor(resource: PolicyResource, override readonly kind: WorkloadKind, private readonly lookup: WorkloadLookup) {
         super(resource, kind);
     }
+    /**
+     * A Rollout with `workloadRef` instead of a template runs the referenced Deployment's (or
+     * ReplicaSet's) pod template, labels included: the documented way to migrate a Deployment.
+     */
+    private get source(): Workload | undefined {
+        if (this.kind !== "Rollout") {
+            return undefined;
+        }
+        return (this.cachedSource ??= { w: rolloutReference(this.obj, this.namespace, this.lookup) }).w;
+    }
     get podLabels(): Record<string, string> {
-        return this.cachedPodLabels ??= podLabelsOf(this.kind, this.obj);
+        return this.cachedPodLabels ??= this.source?.podLabels ?? podLabelsOf(this.kind, this.obj);
     }
     get pod(): PodSpec | undefined {
-        return (this.cachedPod ??= { spec: podSpecOf(this.kind, this.obj) }).spec;
+        return (this.cachedPod ??= { spec: this.source?.pod ?? podSpecOf(this.kind, this.obj) }).spec;
     }
+}
+
+/** The workload a Rollout's spec.workloadRef names, when it has no template of its own. */
+function rolloutReference(obj: KubeObject, namespace: string, lookup: WorkloadLookup): Workload | undefined {
+    const spec = obj.spec as { template?: unknown; workloadRef?: { kind?: string; name?: string } } | undefined;
+    const ref = spec?.workloadRef;
+    if (!ref?.name || (spec?.template !== undefined && spec.template !== null)) {
+        return undefined;
+    }
+    const w = lookup(ref.kind ?? "Deployment", namespace, ref.name);
+    return w && w.kind !== "Rollout" ? w : undefined;
 }
 
 /**
@@ -115,6 +140,9 @@ export function indexStack(resources: PolicyResource[]): StackIndex {
     const workloads: Workload[] = [];
     const customResources: Indexed[] = [];
     const byKind = new Map<string, Indexed[]>();
+    // Workloads by namespace, built on first use (after the loop: a lookup only runs when a policy reads a Rollout's pods).
+    let workloadsByNs: Map<string, Workload[]> | undefined;
+    const lookup: WorkloadLookup = (kind, ns, name) => (workloadsByNs ??= byNamespace(workloads)).get(ns)?.find(w => w.kind === kind && w.name === name);
     for (const r of resources) {
         const parsed = parseType(r.type);
         if (!parsed) {
@@ -124,7 +152,7 @@ export function indexStack(resources: PolicyResource[]): StackIndex {
         const custom = isCustomResource(r.type);
         // Kubernetes' own workload kinds, and Argo Rollouts' Rollout (a custom resource with a Deployment's pod template).
         const workload = isWorkloadKind(kind) && (!custom || (kind === "Rollout" && apiGroupOf(parsed.apiVersion) === ROLLOUT_GROUP));
-        const entry = workload ? new WorkloadEntry(r, kind) : new Entry(r, kind);
+        const entry = workload ? new WorkloadEntry(r, kind, lookup) : new Entry(r, kind);
         const key = kindKey(parsed.apiVersion, kind);
         const ofKind = byKind.get(key);
         if (ofKind) { ofKind.push(entry); } else { byKind.set(key, [entry]); }
@@ -137,7 +165,6 @@ export function indexStack(resources: PolicyResource[]): StackIndex {
     }
     // Keyed lookups and workloads by namespace, built on first use (they read names and namespaces).
     const byKey = new Map<string, Map<string, Indexed>>();
-    let workloadsByNs: Map<string, Workload[]> | undefined;
     let customByNs: Map<string, Indexed[]> | undefined;
     return {
         workloads,
