@@ -311,17 +311,40 @@ function checkRoutes(index: StackIndex, reportViolation: ReportViolation): void 
     }
 }
 
+/** The fields with which an Argo Rollout names the Services it switches traffic between. */
+const ROLLOUT_SERVICE_FIELDS = [["canary", "canaryService"], ["canary", "stableService"], ["blueGreen", "activeService"], ["blueGreen", "previewService"]] as const;
+
+/** Every Service a Rollout's strategy names is one the stack creates in its namespace. */
+function checkRolloutServices(index: StackIndex, reportViolation: ReportViolation): void {
+    for (const w of index.workloads) {
+        if (w.kind !== "Rollout") {
+            continue;
+        }
+        const strategy = ((w.obj.spec as { strategy?: Record<string, Record<string, unknown> | undefined> } | undefined)?.strategy) ?? {};
+        for (const [kind, field] of ROLLOUT_SERVICE_FIELDS) {
+            const name = strategy[kind]?.[field];
+            if (typeof name !== "string" || name === "" || index.find("Service", w.namespace, name) || operatorMayCreate(index, w.namespace, name)) {
+                continue;
+            }
+            reportViolation(`${describeObject(w.kind, w.obj, w.name)} names ${kind}.${field} '${name}', which the stack does not create in namespace ${w.namespace}: ` +
+                "the Rollout controller can't switch traffic to it and the Rollout makes no progress until it exists; create the Service (selecting the Rollout's pods) or fix the name.", w.resource.urn);
+        }
+    }
+}
+
 /** Every Ingress backend and Gateway API route backendRef is a Service of the stack, on one of its ports. */
 export const ingressBackendExists: StackValidationPolicy = {
     name: "ingress-backend-exists",
     description: "Every Ingress backend (rules and defaultBackend) names a Service in the Ingress's namespace and one of that Service's ports (port.number is the Service's port, not its targetPort; port.name a named Service port): otherwise the controller answers 503 for the path. " +
         "Gateway API routes (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute) likewise: each Service backendRef with traffic (weight not 0) names a Service the stack creates and its port, and one in another namespace needs a ReferenceGrant there; otherwise the gateway fails its share (HTTP 500, gRPC UNAVAILABLE, refused connections). " +
+        "An Argo Rollout's canaryService, stableService, activeService and previewService likewise name Services the stack creates. " +
         "A backend named after a custom resource of its namespace (a Knative Service), whose operator may create the Service, is not judged; routes, certificates, monitors and other configuration resources don't count.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const index = indexStack(args.resources);
         checkIngresses(index, reportViolation);
         checkRoutes(index, reportViolation);
+        checkRolloutServices(index, reportViolation);
     },
 };
 

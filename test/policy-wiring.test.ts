@@ -275,6 +275,16 @@ describe("policy ingress-backend-exists", () => {
         });
     });
 
+    it("reports a Service an Argo Rollout switches traffic to that the stack doesn't create (argocd-example-apps' canary names two)", async () => {
+        const r = (strategy: Spec): ManifestObject => ({ ...deployment("web"), apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", spec: { ...(deployment("web").spec as Spec), strategy } });
+        const found = await messages(P, [...web, r({ canary: { canaryService: "canary-rollout", stableService: "web" } })]);
+        assert.deepStrictEqual(found, [
+            "Rollout lab/web names canary.canaryService 'canary-rollout', which the stack does not create in namespace lab: the Rollout controller can't switch traffic to it and the Rollout makes no progress until it exists; create the Service (selecting the Rollout's pods) or fix the name.",
+        ]);
+        assert.deepStrictEqual(await messages(P, [...web, service("web-preview", { app: "web" }), r({ blueGreen: { activeService: "web", previewService: "web-preview" } })]), []);
+        assert.strictEqual((await messages(P, [...web, r({ blueGreen: { activeService: "web", previewService: "web-preview" } })])).length, 1);
+    });
+
     it("leaves an AWS Load Balancer Controller action alone (port name use-annotation, as Argo Rollouts' ALB canaries write)", async () => {
         const alb = ingress([{ service: { name: "rollouts-demo-root", port: { name: "use-annotation" } } }]);
         assert.deepStrictEqual(await messages(P, [...web, alb]), []);
