@@ -7,11 +7,11 @@
  * the labels pods really carry, controller-added ones included (lib/selectors.ts).
  */
 import { Policies, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
-import { apiGroupOf, describeObject, isWorkloadKind, parseType } from "./lib/k8s";
+import { apiGroupOf, describeObject, parseType } from "./lib/k8s";
 import { autoscalersOf, scaleOf, scaledStack } from "./lib/scale";
-import { compileServiceSelector, plainLabels, serviceSelectorSelects, workloadPodLabels } from "./lib/selectors";
+import { PodLabels, compileServiceSelector, plainLabels, serviceSelectorSelects, workloadPodLabels } from "./lib/selectors";
 import { routingServices, serviceSpec } from "./lib/services";
-import { Indexed, StackIndex, Workload, indexStack } from "./lib/stack";
+import { Indexed, StackIndex, Workload, indexStack, isWorkload } from "./lib/stack";
 
 /** A StatefulSet's serviceName is a headless Service of its namespace selecting its pods. */
 export const statefulSetHeadlessService: StackValidationPolicy = {
@@ -59,13 +59,13 @@ export const statefulSetHeadlessService: StackValidationPolicy = {
 function customPodsMayMatch(index: StackIndex, namespace: string, selector: Record<string, string>): boolean {
     const selects = compileServiceSelector(selector);
     const custom = index.customResourcesIn(namespace).some(o => {
-        if (isWorkloadKind(o.kind) && index.workloadsIn(namespace).some(w => w.resource === o.resource)) {
+        if (isWorkload(o)) {
             return false; // a Rollout: a workload, judged as one
         }
         const template = (o.obj.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined)?.template;
         return template === undefined || template === null || selects(plainLabels(template.metadata?.labels ?? {}));
     });
-    return custom || index.workloadsIn(namespace).some(w => w.kind === "Rollout" && rolloutLabelSets(w).some(labels => selects(plainLabels(labels))));
+    return custom || index.workloadsIn(namespace).some(w => w.kind === "Rollout" && rolloutLabelSets(w).some(selects));
 }
 
 interface RolloutStrategySpec {
@@ -82,7 +82,19 @@ interface RolloutStrategySpec {
  * ephemeral metadata the controller puts on stable and canary (active and preview) pods, and the
  * labels of the pods an experiment step runs (a preview Service selects those by design).
  */
-function rolloutLabelSets(w: Workload): Record<string, string>[] {
+function rolloutLabelSets(w: Workload): PodLabels[] {
+    let sets = labelSetsOf.get(w);
+    if (!sets) {
+        sets = readRolloutLabelSets(w).map(plainLabels);
+        labelSetsOf.set(w, sets);
+    }
+    return sets;
+}
+
+/** rolloutLabelSets, once per Rollout of a run: every Service of its namespace asks. */
+const labelSetsOf = new WeakMap<Workload, PodLabels[]>();
+
+function readRolloutLabelSets(w: Workload): Record<string, string>[] {
     const strategy = ((w.obj.spec as { strategy?: RolloutStrategySpec } | undefined)?.strategy) ?? {};
     const extra = [
         strategy.canary?.stableMetadata?.labels, strategy.canary?.canaryMetadata?.labels,

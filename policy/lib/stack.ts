@@ -76,6 +76,11 @@ class Entry implements Indexed {
     }
 }
 
+/** Whether an indexed object is one of the stack's workloads (a Rollout is both a custom resource and a workload). */
+export function isWorkload(e: Indexed): e is Workload {
+    return e instanceof WorkloadEntry;
+}
+
 /** Finds a workload of the stack by kind, namespace and name. */
 type WorkloadLookup = (kind: string, namespace: string, name: string) => Workload | undefined;
 
