@@ -262,9 +262,14 @@ const CLIENT_TOOLS = ["redis-cli", "psql", "pg_dump", "pg_dumpall", "pg_restore"
 const SERVERS = ["redis-server", "postgres", "mysqld", "mariadbd", "mongod", "minio", "etcd", "rabbitmq-server", "kafka-server-start", "kafka-server-start.sh",
     "nats-server", "cassandra", "elasticsearch", "docker-entrypoint.sh"];
 
-function mentions(text: string, programs: string[]): boolean {
-    return programs.some(p => new RegExp(`(^|[\\s/;&|'"(])${p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?=$|[\\s;&|'")])`).test(text));
+/** One pattern for a list of programs: any of them as a word of a command line (after a space, a path's '/', a shell operator or a quote). */
+function programsPattern(programs: string[]): RegExp {
+    const names = programs.map(p => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
+    return new RegExp(`(^|[\\s/;&|'"(])(${names})(?=$|[\\s;&|'")])`);
 }
+
+const CLIENT_TOOL = programsPattern(CLIENT_TOOLS);
+const SERVER = programsPattern(SERVERS);
 
 /**
  * Whether a container of a data store's image runs one of its client tools instead of the
@@ -274,7 +279,7 @@ function mentions(text: string, programs: string[]): boolean {
 function runsClientOnly(container: Container): boolean {
     const c = container as Container & { command?: unknown[]; args?: unknown[] };
     const text = [...(c.command ?? []), ...(c.args ?? [])].map(String).join(" ");
-    return text !== "" && mentions(text, CLIENT_TOOLS) && !mentions(text, SERVERS);
+    return text !== "" && CLIENT_TOOL.test(text) && !SERVER.test(text);
 }
 
 /** How messages name a pod port: `port 5432/TCP ('postgres')`, or the undeclared one. */

@@ -16,8 +16,6 @@ import { Autoscaler, SCALABLE_KINDS, ScaledWorkload, autoscalerName, autoscalers
 import { LabelSelector, compileLabelSelector } from "./lib/selectors";
 import { Indexed, StackIndex, Workload, indexStack, kindKey } from "./lib/stack";
 
-
-
 function workloadName(w: Workload | Indexed): string {
     return describeObject(w.kind, w.obj, w.name);
 }

@@ -145,6 +145,7 @@ interface IngressSpec {
 
 /** The Gateway API route kinds whose rules send traffic to backendRefs (v1 and the experimental channel). */
 const ROUTE_KINDS = ["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"];
+const GATEWAY_GROUP = "gateway.networking.k8s.io";
 
 /** What a gateway does with the traffic a route sends to a backend it can't resolve, per the Gateway API spec. */
 function unresolvedEffect(kind: string): string {
@@ -157,7 +158,6 @@ function unresolvedEffect(kind: string): string {
             return "the gateway rejects its share of connections";
     }
 }
-const GATEWAY_GROUP = "gateway.networking.k8s.io";
 
 interface BackendRef {
     group?: string;
@@ -220,6 +220,13 @@ function operatorMayCreate(index: StackIndex, namespace: string, name: string): 
     return index.customResourcesIn(namespace).some(cr => cr.name === name && !CONFIG_ONLY_GROUPS.has(apiGroupOf(parseType(cr.resource.type)?.apiVersion ?? "")));
 }
 
+/**
+ * The AWS Load Balancer Controller's port name for "route by the annotation
+ * alb.ingress.kubernetes.io/actions.<service name>" (weighted target groups, redirects, fixed
+ * responses; Argo Rollouts writes it for its ALB canaries): the name is an action's, not a Service's.
+ */
+const ALB_ACTION_PORT = "use-annotation";
+
 /** Every Ingress backend is a Service of the namespace, on one of its ports. */
 function checkIngresses(index: StackIndex, reportViolation: ReportViolation): void {
     for (const ing of index.all("Ingress")) {
@@ -262,13 +269,6 @@ function checkIngresses(index: StackIndex, reportViolation: ReportViolation): vo
         }
     }
 }
-
-/**
- * The AWS Load Balancer Controller's port name for "route by the annotation
- * alb.ingress.kubernetes.io/actions.<service name>" (weighted target groups, redirects, fixed
- * responses; Argo Rollouts writes it for its ALB canaries): the name is an action's, not a Service's.
- */
-const ALB_ACTION_PORT = "use-annotation";
 
 /** Whether a ReferenceGrant in `namespace` lets routes of `routeKind` from `fromNamespace` refer to Service `name`. */
 function referenceGranted(index: StackIndex, namespace: string, routeKind: string, fromNamespace: string, name: string): boolean {

@@ -14,6 +14,9 @@
  * - CustomResourceDefinition: exactly `<spec.names.plural>.<spec.group>`.
  */
 
+import { apiGroupOf } from "../policy/lib/k8s";
+import { escapePointer, isRecord, valueAt } from "./json-pointer";
+
 /** One problem, with the JSON pointer of the offending value. */
 export interface MetaIssue {
     path: string;
@@ -72,14 +75,6 @@ function nameRule(group: string, kind: string): NameRule {
         return PATH_SEGMENT;
     }
     return SUBDOMAIN;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function escapePointer(key: string): string {
-    return key.replace(/~/g, "~0").replace(/\//g, "~1");
 }
 
 /** A hint when a value looks like a template placeholder nobody filled in. */
@@ -171,14 +166,6 @@ function templateMetadataPaths(group: string, kind: string, object: Record<strin
     return POD_TEMPLATE_KINDS.has(kind) && isRecord(spec.template) ? ["/spec/template/metadata"] : [];
 }
 
-function at(root: Record<string, unknown>, pointer: string): unknown {
-    let v: unknown = root;
-    for (const key of pointer.slice(1).split("/")) {
-        v = isRecord(v) ? v[key] : undefined;
-    }
-    return v;
-}
-
 /**
  * What the API server would refuse in an object's names, namespace, labels and annotations (and
  * those of its pod or Job templates). `hidden(path)` says whether a value is a placeholder (unknown
@@ -202,7 +189,7 @@ export function metadataIssues(
             : [];
     }
     const metadata = object.metadata;
-    const group = apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "";
+    const group = apiGroupOf(apiVersion);
     const issues: MetaIssue[] = [];
     const rule = nameRule(group, kind);
     const { name, generateName, namespace } = metadata;
@@ -229,7 +216,7 @@ export function metadataIssues(
     }
     issues.push(...labelsAndAnnotations(metadata, "/metadata", hidden));
     for (const pointer of templateMetadataPaths(group, kind, object)) {
-        const m = at(object, pointer);
+        const m = valueAt(object, pointer);
         if (isRecord(m) && !hidden(pointer)) {
             issues.push(...labelsAndAnnotations(m, pointer, hidden));
         }

@@ -26,6 +26,7 @@
 import { removedApi } from "../policy/hygiene";
 import { apiGroupOf } from "../policy/lib/k8s";
 import { LabelSelector, labelSelectorSelects, plainLabels, serviceSelectorSelects } from "../policy/lib/selectors";
+import { escapePointer, isRecord, pointerKeys, valueAt } from "./json-pointer";
 import { metadataIssues } from "./object-meta";
 import type { RenderedObject } from "./render";
 
@@ -150,19 +151,10 @@ function recording(value: unknown, accesses: Map<object, Access>, proxies: Map<o
     return p;
 }
 
-/** The keys of a JSON pointer, unescaped: `/metadata/annotations/a~1b` → metadata, annotations, a/b. */
-function pointerKeys(pointer: string): string[] {
-    return pointer ? pointer.slice(1).split("/").map(s => s.replace(/~1/g, "/").replace(/~0/g, "~")) : [];
-}
-
 /** `/spec/containers/0/env` → `spec.containers[0].env` (how kubectl names a field). */
 function dotted(pointer: string): string {
     return pointerKeys(pointer)
         .reduce((out, s) => (/^\d+$/.test(s) ? `${out}[${s}]` : out ? `${out}.${s}` : s), "");
-}
-
-function escapePointer(key: string): string {
-    return key.replace(/~/g, "~0").replace(/\//g, "~1");
 }
 
 /** Edit distance, for "did you mean" (small strings only). */
@@ -258,18 +250,6 @@ function defaultedWhenEmpty(e: AjvError, o: ValidatedObject): boolean {
     return DEFAULTED_WHEN_EMPTY.some(re => re.test(path)) || (o.kind === "Service" && SERVICE_DEFAULTED_WHEN_EMPTY.test(path));
 }
 
-/** The value at a JSON pointer (`/spec/ports/0/protocol`), or undefined. */
-function valueAt(root: unknown, pointer: string): unknown {
-    let at: unknown = root;
-    for (const part of pointerKeys(pointer)) {
-        if (typeof at !== "object" || at === null) {
-            return undefined;
-        }
-        at = (at as Record<string, unknown>)[part];
-    }
-    return at;
-}
-
 function schemaMessage(e: AjvError): string {
     const extra = e.params && "additionalProperty" in e.params ? ` (${String(e.params.additionalProperty)})` : "";
     return `${e.instancePath || "/"} ${e.message ?? "is invalid"}${extra}`;
@@ -312,10 +292,6 @@ export function withoutNullFields<T>(value: T): T {
 
 /** The API group of an apiVersion (the policy pack's own definition, so the two can't differ). */
 export { apiGroupOf };
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** `{"app":"web"}` as `{app: web}`, for messages. */
 function shown(v: unknown): string {

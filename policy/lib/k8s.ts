@@ -44,10 +44,10 @@ export interface KubeObject {
  * canary and blue-green replacement of a Deployment, keeps its pod template where a Deployment does.
  */
 export const WORKLOAD_KINDS = ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Rollout"] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
 /** The API group of the one custom resource counted as a workload (WORKLOAD_KINDS' Rollout). */
 export const ROLLOUT_GROUP = "argoproj.io";
-export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
 /** Parsed type tokens: a stack has a handful of types, and every policy asks about every resource's. */
 const parsedTypes = new Map<string, Readonly<{ apiVersion: string; kind: string }> | undefined>();

@@ -111,10 +111,8 @@ function scaledObjectsOf(index: StackIndex): Autoscaler[] {
             if (t.type === "cpu" || t.type === "memory") {
                 const container = t.metadata?.containerName || undefined;
                 const relative = (t.metricType ?? t.metadata?.type) === "Utilization";
-                const how = relative ? " utilization" : "";
-                utilization.push(container !== undefined
-                    ? { resource: t.type, container, label: `container '${container}' ${t.type}${how}`, relative }
-                    : { resource: t.type, label: `${t.type}${how}`, relative });
+                const label = `${container !== undefined ? `container '${container}' ` : ""}${t.type}${relative ? " utilization" : ""}`;
+                utilization.push({ resource: t.type, ...(container !== undefined ? { container } : {}), label, relative });
             }
         }
         const eventDriven = triggers.some(t => t.type !== "cpu" && t.type !== "memory");
@@ -123,9 +121,11 @@ function scaledObjectsOf(index: StackIndex): Autoscaler[] {
         // The webhook checks this for Deployments and StatefulSets, whose pods it can see.
         const refusedMin = min === 0 && triggers.length > 0 && !eventDriven && (targetKind === "Deployment" || targetKind === "StatefulSet");
         const adopts = entry.obj.metadata?.annotations?.[TRANSFER_HPA_OWNERSHIP] === "true" ? spec.advanced?.horizontalPodAutoscalerConfig?.name : undefined;
+        const refusal = triggers.length === 0 ? "has no triggers, which KEDA refuses: a ScaledObject scales on at least one (cpu, memory, or an event source)"
+            : refusedMin ? `has only cpu and memory triggers and minReplicaCount ${spec.minReplicaCount === undefined ? "unset (0)" : "0"}, which KEDA's admission webhook refuses (they can't scale to 0); set minReplicaCount: 1 or more`
+            : undefined;
         return {
-            ...(triggers.length === 0 ? { refusal: "has no triggers, which KEDA refuses: a ScaledObject scales on at least one (cpu, memory, or an event source)" } : {}),
-            ...(refusedMin ? { refusal: `has only cpu and memory triggers and minReplicaCount ${spec.minReplicaCount === undefined ? "unset (0)" : "0"}, which KEDA's admission webhook refuses (they can't scale to 0); set minReplicaCount: 1 or more` } : {}),
+            ...(refusal ? { refusal } : {}),
             ...(adopts ? { adopts } : {}),
             kind: "ScaledObject" as const,
             entry,
