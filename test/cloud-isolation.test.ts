@@ -8,6 +8,9 @@
  * - aks: only the azure-native services the AKS module imports (never the root package, whose
  *   load and type-check cost several times more) plus the package's shared helpers;
  * - gke: only `@pulumi/gcp/container` plus the package's shared helpers.
+ *
+ * None of them loads the TypeScript compiler (tools/sdk-deferred.ts defers the SDK's eager load
+ * of it; a program that serialized a function would load it).
  */
 import * as assert from "assert";
 import { spawnSync } from "child_process";
@@ -33,11 +36,14 @@ function cloudFilesLoadedBy(stack: string, section: Record<string, unknown> = {}
             process.stdout.write(JSON.stringify(Object.keys(require.cache)));
         }, err => { console.error(err && err.stack || err); process.exit(1); });
     `;
-    const r = spawnSync(process.execPath, ["-r", path.join(ROOT, "tools", "ts-hook.js"), "-e", script, stack, JSON.stringify(section)],
+    // Loaded as plan.ts loads it: the hook, then sdk-deferred before anything else.
+    const r = spawnSync(process.execPath, ["-r", path.join(ROOT, "tools", "ts-hook.js"), "-r", path.join(ROOT, "tools", "sdk-deferred.ts"), "-e", script, stack, JSON.stringify(section)],
         { cwd: ROOT, encoding: "utf8", env: { ...process.env, npm_lifecycle_event: "" } });
     assert.strictEqual(r.status, 0, `the ${stack} plan failed:\n${r.stderr}`);
     const loaded = JSON.parse(r.stdout) as string[];
     assert.ok(loaded.some(f => f.includes(`${path.sep}@pulumi${path.sep}pulumi${path.sep}`)), "the plan ran the Pulumi SDK");
+    // The program never serializes a function, so the SDK modules sdk-deferred defers stay unloaded.
+    assert.deepStrictEqual(loaded.filter(f => /[\\/]node_modules[\\/]typescript[\\/]/.test(f)), [], `the ${stack} plan loaded the TypeScript compiler`);
     return loaded.map(f => f.split(path.sep).join("/")).flatMap(f => {
         const m = CLOUD_FILE.exec(f);
         return m ? [`${m[1]}/${m[2]}`] : [];

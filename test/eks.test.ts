@@ -404,7 +404,7 @@ describe("EKS platform: the eks stack", function () {
         const script = "const p = require('./tools/plan-lib'); const s = require('./tools/stack-config');" +
             "p.recordStack(s.loadStackConfig(p.ROOT, 'eks')).then(() => console.log(JSON.stringify(Object.keys(require.cache)" +
             ".filter(f => f.includes('node_modules/@pulumi/aws/')).map(f => f.split('node_modules/@pulumi/aws/')[1]))))";
-        const r = spawnSync(process.execPath, ["-r", "./tools/ts-hook.js", "-e", script], { cwd: ROOT, encoding: "utf8" });
+        const r = spawnSync(process.execPath, ["-r", "./tools/ts-hook.js", "-r", "./tools/sdk-deferred.ts", "-e", script], { cwd: ROOT, encoding: "utf8" });
         assert.strictEqual(r.status, 0, r.stderr);
         const loaded = JSON.parse(r.stdout.trim().split("\n").pop()!) as string[];
         assert.ok(loaded.includes("eks/cluster.js") && loaded.includes("ec2/vpc.js") && loaded.includes("iam/role.js"), loaded.join(" "));

@@ -5,6 +5,8 @@
  */
 import { PolicyPack, PolicyPackArgs } from "@pulumi/policy";
 import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
@@ -13,6 +15,7 @@ import {
     ANALYZER_HANDLERS, MockMonitor, PATHS, POLICY_SDK_VERSION, PULUMI_SDK_VERSION, PolicyPackLoadError, PolicyServerModule,
     analyzerGrpc, analyzerProto, callHandler, loadPolicyServerCopy, replaceNewUrn, runPolicyPackScript, servePolicyPackInProcess,
 } from "../tools/sdk-internals";
+import { DEFERRED, resolveDeferred } from "../tools/sdk-deferred";
 
 const versions = `@pulumi/pulumi ${PULUMI_SDK_VERSION}, @pulumi/policy ${POLICY_SDK_VERSION}`;
 
@@ -189,5 +192,39 @@ describe("SDK internals kubelab relies on", () => {
         const res = await callHandler(handlers.analyze, req);
         assert.strictEqual(decoded, 1);
         assert.deepStrictEqual(res.getDiagnosticsList().map(d => d.getMessage()), ['d\n{"data":{"b":"2","a":"1"}}']);
+    });
+});
+
+describe("SDK modules the offline commands defer (tools/sdk-deferred.ts)", function () {
+    this.timeout(60000);
+
+    it("each deferred module is still required where sdk-deferred says, by that specifier", () => {
+        for (const entry of DEFERRED) {
+            const source = fs.readFileSync(require.resolve(entry.from), "utf8");
+            assert.ok(source.includes(`require("${entry.specifier}")`),
+                `${entry.from} no longer requires "${entry.specifier}" (${versions}); update tools/sdk-deferred.ts`);
+            assert.doesNotThrow(() => resolveDeferred(entry), `${entry.specifier} no longer resolves from ${entry.from} (${versions})`);
+        }
+    });
+
+    it("loading @pulumi/pulumi loads neither typescript nor @npmcli/arborist; the first use loads the real module, which then works", () => {
+        // A fresh process: this one's module cache already decided.
+        const script = `
+            const { deferral } = require("./tools/sdk-deferred.ts");
+            const pulumi = require("@pulumi/pulumi");
+            // Files of the real modules (the stand-ins sit in the cache under the deferred files' names).
+            const loaded = () => Object.keys(require.cache).filter(f => !deferral.deferred.includes(f) &&
+                /node_modules[\\\\/](typescript|@npmcli[\\\\/]arborist)[\\\\/]/.test(f)).length;
+            const before = { deferred: deferral.deferred.length, loaded: loaded() };
+            // serializeFunction parses the function with TypeScript: through the stand-in.
+            pulumi.runtime.serializeFunction(() => 42).then(async fn => {
+                const arborist = require(${JSON.stringify(require.resolve("@npmcli/arborist", { paths: [path.dirname(require.resolve("@pulumi/pulumi/runtime/closure/codePaths.js"))] }))});
+                console.log(JSON.stringify({ before, text: fn.text.includes("42"), arborist: typeof arborist.Arborist,
+                    after: deferral.loaded.length, loadedAfter: loaded() > 0 }));
+            }, err => { console.error(err.stack); process.exit(1); });`;
+        const r = spawnSync(process.execPath, ["-r", "./tools/ts-hook.js", "-e", script], { cwd: ROOT, encoding: "utf8" });
+        assert.strictEqual(r.status, 0, r.stderr);
+        const seen = JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, unknown>;
+        assert.deepStrictEqual(seen, { before: { deferred: 2, loaded: 0 }, text: true, arborist: "function", after: 2, loadedAfter: true });
     });
 });

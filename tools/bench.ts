@@ -131,6 +131,11 @@ export interface PlanFigures {
     /** The platform SDK packages whose files the baseline requires besides @pulumi/pulumi and @pulumi/kubernetes. */
     sdks: string[];
     baseline: Measured;
+    /**
+     * The same `require` with tools/sdk-deferred.ts loaded first (through the TypeScript hook), as
+     * the plan loads the SDK: for comparison only, the target is against {@link baseline}.
+     */
+    deferredBaseline?: Measured;
     plan: Measured;
 }
 
@@ -231,7 +236,7 @@ function writeModuleRecorder(dir: string): string {
  * The platform SDK files a stack's plan loads (one discovery run with `recorder` preloaded), and a baseline script that requires them after @pulumi/pulumi and
  * @pulumi/kubernetes.
  */
-function baselineFor(stack: string, tmp: string, recorder: string): { script: string; sdks: string[] } {
+function baselineFor(stack: string, tmp: string, recorder: string): { script: string; deferredScript: string; sdks: string[] } {
     const listFile = path.join(tmp, `modules-${stack}.json`);
     const env = { ...process.env, KUBELAB_BENCH_MODULES: listFile, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${JSON.stringify(recorder)}`.trim() };
     const r = spawnSync(process.execPath, [LAUNCH, "plan", "--stack", stack, "--out", path.join(tmp, `out-${stack}`), "--report", path.join(tmp, `report-${stack}.json`)],
@@ -243,14 +248,21 @@ function baselineFor(stack: string, tmp: string, recorder: string): { script: st
     const sdkOf = (file: string) => PLATFORM_SDKS.find(sdk => file.includes(`${path.sep}node_modules${path.sep}${sdk.replace("/", path.sep)}${path.sep}`));
     const files = loaded.filter(f => sdkOf(f) !== undefined && f.endsWith(".js"));
     const sdks = [...new Set(files.map(f => sdkOf(f)!))].sort();
-    const script = path.join(tmp, `baseline-${stack}.js`);
-    fs.writeFileSync(script, [
+    const requires = [
         `require(${JSON.stringify(require.resolve("@pulumi/pulumi", { paths: [ROOT] }))});`,
         `require(${JSON.stringify(require.resolve("@pulumi/kubernetes", { paths: [ROOT] }))});`,
         ...files.map(f => `require(${JSON.stringify(f)});`),
         "",
+    ];
+    const script = path.join(tmp, `baseline-${stack}.js`);
+    fs.writeFileSync(script, requires.join("\n"));
+    const deferredScript = path.join(tmp, `baseline-deferred-${stack}.js`);
+    fs.writeFileSync(deferredScript, [
+        `require(${JSON.stringify(path.join(ROOT, "tools", "ts-hook.js"))});`,
+        `require(${JSON.stringify(path.join(ROOT, "tools", "sdk-deferred.ts"))});`,
+        ...requires,
     ].join("\n"));
-    return { script, sdks };
+    return { script, deferredScript, sdks };
 }
 
 /** Measures what `opts` asks for. */
@@ -267,14 +279,15 @@ export function runBench(opts: BenchOptions): BenchResult {
             fs.writeFileSync(largeFile, scaleManifests(largeN));
         }
         const recorder = opts.plan ? writeModuleRecorder(tmp) : "";
-        const stacks = opts.plan ? opts.stacks.map(stack => ({ stack, ...baselineFor(stack, tmp, recorder), baseline: [] as Measured[], plan: [] as Measured[] })) : [];
+        const stacks = opts.plan ? opts.stacks.map(stack => ({ stack, ...baselineFor(stack, tmp, recorder), baseline: [] as Measured[], deferredBaseline: [] as Measured[], plan: [] as Measured[] })) : [];
         const samples = { small: [] as Measured[], large: [] as Measured[] };
         for (let i = 0; i < opts.runs; i++) {
             for (const st of stacks) {
                 st.baseline.push(measure([st.script], tmp, preload));
+                st.deferredBaseline.push(measure([st.deferredScript], tmp, preload));
                 // Exit 1 (a mandatory violation) is a plan's verdict, not a failure to run.
                 st.plan.push(measure([LAUNCH, "plan", "--stack", st.stack, "--out", path.join(tmp, `out-${st.stack}`), "--report", path.join(tmp, `report-${st.stack}.json`)], tmp, preload, [0, 1]));
-                log(`run ${i + 1}: ${st.stack}: baseline ${st.baseline[i].ms.toFixed(0)} ms, plan ${st.plan[i].ms.toFixed(0)} ms`);
+                log(`run ${i + 1}: ${st.stack}: baseline ${st.baseline[i].ms.toFixed(0)} ms (deferred ${st.deferredBaseline[i].ms.toFixed(0)} ms), plan ${st.plan[i].ms.toFixed(0)} ms`);
             }
             if (opts.check) {
                 samples.small.push(measure([LAUNCH, "check", smallFile], tmp, preload, [0, 1]));
@@ -286,7 +299,9 @@ export function runBench(opts: BenchOptions): BenchResult {
         return {
             runs: opts.runs,
             ...(clone ? { clone } : {}),
-            plans: opts.plan ? stacks.map(st => ({ stack: st.stack, sdks: st.sdks, baseline: summarize(st.baseline), plan: summarize(st.plan) })) : undefined,
+            plans: opts.plan ? stacks.map(st => ({
+                stack: st.stack, sdks: st.sdks, baseline: summarize(st.baseline), deferredBaseline: summarize(st.deferredBaseline), plan: summarize(st.plan),
+            })) : undefined,
             check: opts.check ? {
                 small: { ...summarize(samples.small), objects: smallN * OBJECTS_PER_NAMESPACE },
                 large: { ...summarize(samples.large), objects: largeN * OBJECTS_PER_NAMESPACE },
@@ -305,10 +320,14 @@ const count = (n: number) => n.toLocaleString("en-US");
 /** The result as a markdown table, with a line saying when, where and how it was measured. */
 export function benchTable(r: BenchResult, when = new Date()): string {
     const rows: string[][] = [];
-    for (const { stack, sdks, baseline, plan } of r.plans ?? []) {
+    for (const { stack, sdks, baseline, deferredBaseline, plan } of r.plans ?? []) {
         const ratio = plan.ms / baseline.ms;
         rows.push(
             [`bare \`require\` of @pulumi/pulumi, @pulumi/kubernetes${sdks.map(sdk => `, ${sdk}`).join("")} (the files the ${stack} plan loads)`, ms(baseline.ms), "(baseline)"],
+            ...(deferredBaseline ? [[
+                "the same `require` with the SDK modules the plan defers left unloaded (tools/sdk-deferred.ts)",
+                `${ms(deferredBaseline.ms)} (the plan is ${(plan.ms / deferredBaseline.ms).toFixed(2)}× this)`, "(for comparison)",
+            ]] : []),
             [`\`npm run plan -- --stack ${stack}\``, `${ms(plan.ms)} (${ratio.toFixed(2)}× baseline)`, `≤ ${TARGETS.planRatio}× baseline: ${met(ratio <= TARGETS.planRatio)}`],
             [`${stack} plan peak RSS`, mb(plan.rssMb), `≤ ${TARGETS.planRssMb} MB: ${met(plan.rssMb <= TARGETS.planRssMb)}`],
         );

@@ -18,6 +18,7 @@
  * custom resource's kind is a warning. Input problems never stop the check: every readable
  * object is still validated and checked.
  */
+import "./sdk-deferred"; // first: defers SDK modules the commands never use (see there)
 import { parseArgs } from "util";
 
 const USAGE = [

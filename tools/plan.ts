@@ -21,6 +21,7 @@
  * reject). With `--json`, stdout holds exactly one JSON document: the report, or on failure
  * `{"error": {"kind", "message"}, "exitCode": 2}`.
  */
+import "./sdk-deferred"; // first: defers SDK modules the commands never use (see there)
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
