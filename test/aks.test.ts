@@ -12,7 +12,7 @@ import { Plan, exitCodeOf, plan } from "../tools/plan-lib";
 import { ProgramFailure } from "../tools/recorder";
 import { UNKNOWN_SENTINEL } from "../tools/render";
 import { SECRET_MARKER, buildReport } from "../tools/report";
-import { SECRET_SIG, SIG_KEY, Wire, assertEveryLabOn, deployedStack, onlyResource, platformStack, secretWire } from "./helpers";
+import { SECRET_SIG, SIG_KEY, Wire, assertEveryLabOn, deployedStack, onlyResource, platformStack, secretWire, stackPlan } from "./helpers";
 import { StackConfig } from "../tools/stack-config";
 import { MOCK_SUBSCRIPTION_ID } from "../tools/cloud-mocks/azure";
 
@@ -41,7 +41,7 @@ describe("AKS platform: the aks stack", function () {
     let p: Plan;
 
     before(async () => {
-        p = await plan("aks");
+        p = await stackPlan("aks");
     });
 
     it("switches on every lab there is, each in its own namespace", () => assertEveryLabOn("aks", p));

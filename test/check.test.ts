@@ -10,10 +10,10 @@ import { PolicyPackArgs } from "@pulumi/policy";
 import { parse } from "yaml";
 import { checkPaths, jsonReport, messageOf, textReport } from "../tools/check-lib";
 import { writeOutputDir } from "../tools/output";
-import { ROOT, exitCodeOf, plan } from "../tools/plan-lib";
+import { ROOT, exitCodeOf } from "../tools/plan-lib";
 import { pickPolicyConfig } from "../tools/policy-config";
 import { fileNameOf, toYaml } from "../tools/render";
-import { checkObjects, violationsOf } from "./helpers";
+import { checkObjects, stackPlan, violationsOf } from "./helpers";
 
 const fixture = (...parts: string[]) => path.join(ROOT, "test", "fixtures", "check", ...parts);
 
@@ -299,7 +299,7 @@ describe("npm run check", function () {
     it("reads the output of a plan whose Secrets hold generated values: the placeholders are not judged, as in the plan", async function () {
         this.timeout(120000);
         // gke switches on every lab: nanomon's, knote's and movie-catalog's Secrets are `stringData: (secret)` in a preview.
-        const planned = await plan("gke");
+        const planned = await stackPlan("gke");
         assert.ok(planned.objects.some(o => o.kind === "Secret" && o.object.stringData === "(secret)"), "a whole-secret stringData is rendered as the placeholder");
         const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-check-plan-")), "out");
         writeOutputDir(out, planned.objects.map((o, i) => ({ name: fileNameOf(o, i), content: toYaml([o]) })), { root: ROOT, stack: "gke" });
@@ -315,7 +315,7 @@ describe("npm run check", function () {
     it("reads a plan's output folder: one file per object, its hidden manifest skipped, the same verdict as the plan", async function () {
         this.timeout(120000);
         // The plan in process, its output written as `npm run plan` writes it (tools/plan.ts).
-        const planned = await plan("minikube");
+        const planned = await stackPlan("minikube");
         const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-check-plan-")), "out");
         writeOutputDir(out, planned.objects.map((o, i) => ({ name: fileNameOf(o, i), content: toYaml([o]) })), { root: ROOT, stack: "minikube" });
         assert.ok(fs.readdirSync(out).some(f => f.startsWith(".")), "the plan leaves a hidden manifest");

@@ -18,7 +18,7 @@ import { Plan, ROOT, exitCodeOf, plan } from "../tools/plan-lib";
 import { ProgramFailure, RecordedResource } from "../tools/recorder";
 import { UNKNOWN_SENTINEL } from "../tools/render";
 import { SECRET_MARKER, buildReport } from "../tools/report";
-import { SECRET_SIG, SIG_KEY, Wire, deployedStack, onlyResource, platformStack } from "./helpers";
+import { SECRET_SIG, SIG_KEY, Wire, deployedStack, onlyResource, platformStack, stackPlan } from "./helpers";
 import { StackConfig } from "../tools/stack-config";
 import { MOCK_ACCOUNT_ID } from "../tools/cloud-mocks/aws";
 
@@ -91,7 +91,7 @@ describe("EKS platform: the eks stack", function () {
     let p: Plan;
 
     before(async () => {
-        p = await plan("eks");
+        p = await stackPlan("eks");
     });
 
     it("plans cleanly: valid objects, no mandatory policy violation", () => {

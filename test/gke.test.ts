@@ -12,7 +12,7 @@ import { Plan, exitCodeOf, plan } from "../tools/plan-lib";
 import { ProgramFailure } from "../tools/recorder";
 import { UNKNOWN_SENTINEL } from "../tools/render";
 import { SECRET_MARKER, buildReport } from "../tools/report";
-import { SECRET_SIG, SIG_KEY, Wire, assertEveryLabOn, deployedStack, onlyResource, platformStack, secretWire } from "./helpers";
+import { SECRET_SIG, SIG_KEY, Wire, assertEveryLabOn, deployedStack, onlyResource, platformStack, secretWire, stackPlan } from "./helpers";
 import { StackConfig } from "../tools/stack-config";
 
 const T = {
@@ -36,7 +36,7 @@ describe("GKE platform: the gke stack", function () {
     let p: Plan;
 
     before(async () => {
-        p = await plan("gke");
+        p = await stackPlan("gke");
     });
 
     it("switches on every lab there is, each in its own namespace", () => assertEveryLabOn("gke", p));

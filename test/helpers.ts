@@ -7,11 +7,40 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import { LAB_NAMES } from "../components/labs/registry";
-import { Plan, ROOT, pack } from "../tools/plan-lib";
+import { Plan, ROOT, pack, plan } from "../tools/plan-lib";
 import type { RecordedResource } from "../tools/recorder";
 import { StackConfig, loadStackConfig } from "../tools/stack-config";
 import { ManifestObject, ManifestResourceOptions, manifestResources } from "../tools/manifests";
 import { PolicyDiagnostic, PolicyPackConfigFile, PolicyRun, resolvePolicyConfig, runPolicyPack } from "../tools/policy-harness";
+
+/** Freezes `value` and everything reachable from it (plain data, arrays, class instances). */
+function deepFreeze<T>(value: T, seen = new Set<unknown>()): T {
+    if (value !== null && typeof value === "object" && !seen.has(value)) {
+        seen.add(value);
+        for (const key of Reflect.ownKeys(value)) {
+            deepFreeze((value as Record<PropertyKey, unknown>)[key], seen);
+        }
+        Object.freeze(value);
+    }
+    return value;
+}
+
+const stackPlans = new Map<string, Promise<Plan>>();
+
+/**
+ * The plan of `stack` exactly as its stack file and policy config define it, made once per test
+ * process and shared by every file that reads it (a plan is 0.3–1 s, and a dozen files read the
+ * same ones). It is deeply frozen, so that a test that changed it would fail at once instead of
+ * changing what the others see.
+ */
+export function stackPlan(stack: string): Promise<Plan> {
+    let p = stackPlans.get(stack);
+    if (!p) {
+        p = plan(stack).then(result => deepFreeze(result));
+        stackPlans.set(stack, p);
+    }
+    return p;
+}
 
 export type ObjectEntry = ManifestObject | { object: ManifestObject; options?: ManifestResourceOptions };
 

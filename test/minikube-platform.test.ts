@@ -24,6 +24,7 @@ import { resourceTree } from "../tools/render";
 import { ProgramFailure, RecordedResource } from "../tools/recorder";
 import { PlanReport, buildReport } from "../tools/report";
 import { StackConfig, loadStackConfig } from "../tools/stack-config";
+import { stackPlan } from "./helpers";
 
 const COMMAND = "command:local:Command";
 const K8S_PROVIDER = "pulumi:providers:kubernetes";
@@ -59,7 +60,7 @@ describe("minikube platform: the cluster the stack creates", function () {
     let p: Plan;
 
     before(async () => {
-        p = await plan("minikube");
+        p = await stackPlan("minikube");
     });
 
     it("the stack file creates its cluster: minikube start with the profile from the stack, 3 nodes, the pinned Kubernetes and the labs' addons in one flag; minikube delete", () => {
@@ -347,7 +348,7 @@ describe("minikube platform: checks before anything is created", () => {
 
     it("under the offline plan's mocks no engine runs commands, so the plan needs no minikube (none is installed here)", async () => {
         assert.strictEqual(engineRunsCommands(), false);
-        const p = await plan("minikube");
+        const p = await stackPlan("minikube");
         assert.strictEqual(exitCodeOf(p), 0);
     });
 });

@@ -17,7 +17,7 @@ import { toYaml } from "../tools/render";
 import { PlanReport, buildReport } from "../tools/report";
 import { PolicyPackConfigFile } from "../tools/policy-harness";
 import { StackConfig, loadStackConfig } from "../tools/stack-config";
-import { PULLABLE_CATALOG_IMAGE, SIG_KEY, deployedStack } from "./helpers";
+import { PULLABLE_CATALOG_IMAGE, SIG_KEY, deployedStack, stackPlan } from "./helpers";
 
 import out = k8s.types.output;
 interface Kinds {
@@ -299,7 +299,7 @@ describe("movie-catalog lab settings through the program", function () {
             }, stack);
         }
         // A preview plans it, and says (as pulumi preview would, among its diagnostics) that the update will refuse it.
-        const preview = await plan("gke");
+        const preview = await stackPlan("gke");
         assert.ok(preview.objects.some(o => o.kind === "Deployment" && JSON.stringify(o.object).includes("registry.example.com/netflix_movie_catalog")));
         const warned = preview.recording.warnings.filter(w => w.startsWith("kubelab:movie-catalog.image is registry.example.com/"));
         assert.strictEqual(warned.length, 1, JSON.stringify(preview.recording.warnings));

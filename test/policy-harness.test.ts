@@ -14,10 +14,11 @@ import * as fs from "fs";
 import { manifestResources } from "../tools/manifests";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { PolicyConfigError, resolvePolicyConfig, runPolicyPack, structDecoded } from "../tools/policy-harness";
-import { pack, plan } from "../tools/plan-lib";
+import { pack } from "../tools/plan-lib";
 import { recordProgram } from "../tools/recorder";
 import { UNKNOWN_SENTINEL, analyzerResources } from "../tools/render";
 import { PolicyPackLoadError } from "../tools/sdk-internals";
+import { stackPlan } from "./helpers";
 
 const cm = (name: string, data: Record<string, string>) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "lab" }, data });
 
@@ -167,7 +168,7 @@ describe("policy harness", function () {
         const roundTrip = (v: object) => JSON.stringify(Struct.fromJavaScript(v as Parameters<typeof Struct.fromJavaScript>[0]).toJavaScript());
         const samples: object[] = [
             { b: 1, a: { d: [1, { z: 1, y: null }], c: "x" }, Z: true, "é": 1, "10": 1, "9": 2, "": "", "a-b": -0.5, nested: [[{ y: 1, x: [] }]] },
-            ...analyzerResources((await plan("minikube")).recording).map(r => r.properties),
+            ...analyzerResources((await stackPlan("minikube")).recording).map(r => r.properties),
         ];
         for (const sample of samples) {
             assert.strictEqual(JSON.stringify(structDecoded(sample)), roundTrip(sample));

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import { ManifestObject } from "../tools/manifests";
 import { ROOT, pack, plan } from "../tools/plan-lib";
 import { PolicyPackConfigFile, resolvePolicyConfig } from "../tools/policy-harness";
-import { ObjectEntry, checkObjects, deployment, violationsOf } from "./helpers";
+import { ObjectEntry, checkObjects, deployment, stackPlan, violationsOf } from "./helpers";
 
 type Spec = Record<string, unknown>;
 const specOf = (o: ManifestObject) => o.spec as Spec & { template: { metadata: { labels: Record<string, string> }; spec: { containers: Spec[]; initContainers?: Spec[]; volumes?: Spec[] } } };
@@ -242,7 +242,7 @@ describe("per-stack policy config", function () {
     });
 
     it("the minikube plan uses the minikube profile and passes it", async () => {
-        const p = await plan("minikube");
+        const p = await stackPlan("minikube");
         assert.deepStrictEqual(p.policyConfig["hpa-sane-range"], { minReplicasFloor: 1 });
         assert.deepStrictEqual(p.policies.diagnostics.filter(d => d.enforcementLevel === "mandatory"), []);
     });

@@ -8,9 +8,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
-import { deployment } from "./helpers";
+import { deployment, stackPlan } from "./helpers";
 import { ManifestObject, manifestResources } from "../tools/manifests";
-import { ROOT, pack, plan } from "../tools/plan-lib";
+import { ROOT, pack } from "../tools/plan-lib";
 import {
     AnalyzerResource, PolicyPackConfigFile, PolicyRun, analyzerInfoOf, resolvePolicyConfig, runOver, runPolicyPack,
 } from "../tools/policy-harness";
@@ -85,7 +85,7 @@ describe("the in-process policy server against the pack as the CLI starts it", f
     });
 
     it("agrees on every resource of the minikube stack's plan, under each policy config", async () => {
-        const p = await plan("minikube");
+        const p = await stackPlan("minikube");
         const resources = analyzerResources(p.recording);
         assert.ok(resources.length >= 10, `the plan has resources (${resources.length})`);
         for (const file of fs.readdirSync(path.join(ROOT, "policy", "config")).filter(f => f.endsWith(".json"))) {

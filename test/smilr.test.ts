@@ -11,6 +11,7 @@ import { ROOT } from "../tools/plan-lib";
 
 /** Rendered objects read through the Kubernetes provider's own output types. */
 import out = k8s.types.output;
+import { stackPlan } from "./helpers";
 interface Kinds {
     Namespace: out.core.v1.Namespace;
     Service: out.core.v1.Service;
@@ -42,7 +43,7 @@ describe("smilr lab on the minikube stack", function () {
     let byUrn: Map<string, RenderedObject>;
 
     before(async () => {
-        p = await plan("minikube");
+        p = await stackPlan("minikube");
         byUrn = new Map(p.objects.map(o => [o.urn, o]));
     });
 

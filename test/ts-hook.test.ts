@@ -158,6 +158,32 @@ describe("ts-hook (tools/ts-hook.js)", function () {
         }
     });
 
+    it("fills the cache ahead for many files, half of them in a second process, and leaves a broken file to its require", () => {
+        const files = Array.from({ length: 24 }, (_, i) => {
+            const file = path.join(tmp, `m${i}.ts`);
+            fs.writeFileSync(file, `export const n: number = ${i};\n`);
+            return file;
+        });
+        const broken = path.join(tmp, "broken.ts");
+        fs.writeFileSync(broken, `export const b: number = ;\n`);
+        const script = `
+            const hook = require(${JSON.stringify(HOOK)});
+            const files = ${JSON.stringify([...files, broken])};
+            hook.warmCache(files).then(async first => {
+                const second = await hook.warmCache(files);
+                console.log(JSON.stringify({ first, second, transpiledHere: hook.stats.transpiled }));
+            });`;
+        const r = spawnSync(process.execPath, ["-e", script], { cwd: ROOT, env: { ...process.env, KUBELAB_TS_CACHE: cache }, encoding: "utf8" });
+        assert.strictEqual(r.status, 0, r.stderr);
+        const seen = JSON.parse(r.stdout.trim().split("\n").pop()!) as { first: number; second: number; transpiledHere: number };
+        // 25 missing; the second process took 12 of them, this one the other 12 (the broken one fails here).
+        assert.deepStrictEqual(seen, { first: 25, second: 1, transpiledHere: 12 });
+        assert.strictEqual(fs.readdirSync(cache).filter(n => n.endsWith(".js")).length, 24, "every good file cached, the broken one not");
+        // Each cached entry is the one a require looks up.
+        const loaded = load(files[7], cache);
+        assert.deepStrictEqual([loaded.report?.exports, loaded.report?.hits, loaded.report?.transpiled], [{ n: 7 }, 1, 0]);
+    });
+
     it("transpiles with the emit options of tsconfig.json", () => {
         const r = spawnSync(process.execPath, ["-p", `JSON.stringify(require(${JSON.stringify(HOOK)}).COMPILER_OPTIONS)`], { cwd: ROOT, encoding: "utf8" });
         assert.strictEqual(r.status, 0, r.stderr);

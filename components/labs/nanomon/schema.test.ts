@@ -12,6 +12,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as v8 from "v8";
 import { INIT_SQL, MONITOR_CHANNELS, NANOMON_DATABASE } from "./schema";
 
 interface MonitorPayload {
@@ -32,6 +33,10 @@ describe("nanomon init SQL on PostgreSQL (PGlite)", function () {
     const received = new Map<Channel, string[]>();
 
     before(async () => {
+        // PostgreSQL's WebAssembly is large: V8 compiles it quickly (Liftoff), then again, optimized,
+        // on background threads, which for these few statements costs ~2 s of CPU and gains
+        // nothing. Baseline code only, while this file runs (restored in after()).
+        v8.setFlagsFromString("--liftoff-only");
         dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-nanomon-pg-"));
         const postgres = await PGlite.create({ dataDir });
         let error: Error | undefined;
@@ -55,6 +60,7 @@ describe("nanomon init SQL on PostgreSQL (PGlite)", function () {
     });
 
     after(async () => {
+        v8.setFlagsFromString("--no-liftoff-only");
         await db?.close();
         if (dataDir) {
             fs.rmSync(dataDir, { recursive: true, force: true });
