@@ -12,7 +12,7 @@
  * serialize a function gets the real modules, only later. Nothing else about the SDK changes.
  *
  * It must run before anything loads `@pulumi/pulumi`: the offline commands (plan.ts, check.ts)
- * import it first, and .mocharc.json requires it for the tests. Loaded later, it changes nothing.
+ * import it first, and .mocharc.js requires it for the tests. Loaded later, it changes nothing.
  * The paths are private to the SDK: test/sdk-internals.test.ts fails naming them if an upgrade
  * moves them, as it does for tools/sdk-internals.ts.
  */

@@ -5,7 +5,7 @@
  * mode, and keeps each file's JavaScript in a cache so that later starts don't load the
  * `typescript` package at all (loading it and transpiling every file cost ~1.3 s per start).
  *
- *   node -r ./tools/ts-hook.js tools/plan.ts     (tools/launch.js and .mocharc.json use it)
+ *   node -r ./tools/ts-hook.js tools/plan.ts     (tools/launch.js and .mocharc.js use it)
  *
  * The cache is `node_modules/.cache/kubelab-ts/` (KUBELAB_TS_CACHE names another folder). Each
  * entry is named by the SHA-256 of everything its output depends on: the file's path and text,
