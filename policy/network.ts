@@ -26,7 +26,7 @@
  */
 import { Policies, StackValidationPolicy } from "@pulumi/policy";
 import { configSchema, readConfig } from "./lib/config";
-import { Container, describeObject } from "./lib/k8s";
+import { Container, RUN_TO_COMPLETION_KINDS, describeObject } from "./lib/k8s";
 import { containerLabel } from "./lib/pods";
 import { ScaledWorkload, scaledStack } from "./lib/scale";
 import { compileLabelSelector, ownMatchLabels } from "./lib/selectors";
@@ -228,7 +228,7 @@ export interface DataPort {
  * as `pg_isready` waits and dumps, not servers.
  */
 export function dataPortsOf(w: ScaledWorkload, images: string[], ports: number[]): DataPort[] {
-    if (w.w.kind === "Job" || w.w.kind === "CronJob") {
+    if (RUN_TO_COMPLETION_KINDS.includes(w.w.kind)) {
         return [];
     }
     const found: DataPort[] = [];

@@ -287,6 +287,26 @@ function formatAmount(resource: string, n: number): string {
     return decimal ? `${n / decimal[1]}${decimal[0]}` : `${Math.round(n)}`;
 }
 
+/** Where a workload's full scale comes from, for quota messages: its autoscaler's bound, a DaemonSet's one node, a ScaledJob's Jobs. */
+function scaleNote(w: Workload, scale: ReturnType<typeof scaleOf>): string {
+    if (scale.hpa) {
+        return ` (${maxOf(scale.hpa)})`;
+    }
+    if (w.kind === "DaemonSet") {
+        return " (counted for one node)";
+    }
+    if (w.kind === "ScaledJob") {
+        const max = (w.obj.spec as { maxReplicaCount?: number } | undefined)?.maxReplicaCount;
+        return ` (maxReplicaCount ${max ?? "100 by default"} Jobs at once)`;
+    }
+    return "";
+}
+
+/** ` (KEDA: maxReplicaCount)` when KEDA sets the full scale of one of `shares` (a ScaledObject or a ScaledJob), else nothing. */
+function kedaBound(shares: { w: Workload; scale: ReturnType<typeof scaleOf> }[]): string {
+    return shares.some(s => s.w.kind === "ScaledJob" || s.scale.hpa?.kind === "ScaledObject") ? " (KEDA: maxReplicaCount)" : "";
+}
+
 /** Workloads of a namespace at full scale fit the namespace's ResourceQuota, and can be admitted at all. */
 export const quotaFit: StackValidationPolicy = {
     name: "quota-fit",
@@ -358,12 +378,11 @@ export const quotaFit: StackValidationPolicy = {
                 }
                 const least = shares.reduce((t, s) => t + s.least, 0);
                 const fmt = (n: number) => formatAmount(resource, n);
-                const list = shares.map(s => `${s.w.kind} ${s.w.name} ${s.scale.max}×${fmt(s.perPod)} = ${fmt(s.amount)}` +
-                    `${s.scale.hpa ? ` (${maxOf(s.scale.hpa)})` : s.w.kind === "DaemonSet" ? " (counted for one node)" : ""}`).join("; ");
+                const list = shares.map(s => `${s.w.kind} ${s.w.name} ${s.scale.max}×${fmt(s.perPod)} = ${fmt(s.amount)}${scaleNote(s.w, s.scale)}`).join("; ");
                 reportViolation(`${what}: ${key} is ${String(hard[key])}, but the workloads of namespace ${quota.namespace} need ${fmt(total)} at full scale (${list}). ` +
                     "The API server refuses pods past the quota (\"exceeded quota\"), so whichever workload scales out last stays short of its replicas" +
                     `${least > limit * (1 + 1e-12) ? `; even at their smallest scale they need ${fmt(least)}, so some pods can never start` : ""}. ` +
-                    "Raise the quota or lower replicas, maxReplicas or requests.", quota.resource.urn);
+                    `Raise the quota or lower replicas, maxReplicas${kedaBound(shares)} or requests.`, quota.resource.urn);
             }
 
             const podLimit = parseQuantity(hard["pods"]);
@@ -372,8 +391,8 @@ export const quotaFit: StackValidationPolicy = {
                 const total = running.reduce((t, { scale }) => t + scale.max, 0);
                 if (total > podLimit) {
                     reportViolation(`${what}: pods is ${String(hard["pods"])}, but the workloads of namespace ${quota.namespace} run ${total} pods at full scale ` +
-                        `(${running.map(({ w, scale }) => `${w.kind} ${w.name} ${scale.max}${scale.hpa ? ` (${maxOf(scale.hpa)})` : ""}`).join("; ")}); pods past the quota are refused. ` +
-                        "Raise the quota or lower replicas or maxReplicas.", quota.resource.urn);
+                        `(${running.map(({ w, scale }) => `${w.kind} ${w.name} ${scale.max}${w.kind === "DaemonSet" ? "" : scaleNote(w, scale)}`).join("; ")}); pods past the quota are refused. ` +
+                        `Raise the quota or lower replicas or maxReplicas${kedaBound(running)}.`, quota.resource.urn);
                 }
             }
         }

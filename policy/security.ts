@@ -24,7 +24,7 @@
  */
 import { Policies, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { SettingSchema, configSchema, readConfig } from "./lib/config";
-import { Container, KubeObject, PodSpec, WorkloadKind, containersOf, describeObject, isWorkloadKind, kindOf, podSpecOf } from "./lib/k8s";
+import { Container, KubeObject, PodSpec, WorkloadKind, containersOf, describeObject, kindOf, podSpecOf, workloadKindOf } from "./lib/k8s";
 import { containerLabel } from "./lib/pods";
 import { NetworkPolicySpec, coversIngress, isEmptySelector } from "./lib/network-policies";
 import { Indexed, StackIndex, SYSTEM_NAMESPACES, indexStack, namespaceOf } from "./lib/stack";
@@ -97,6 +97,7 @@ export interface SecurityPodSpec extends Omit<PodSpec, "volumes"> {
 const TEMPLATE_PREFIX: Record<WorkloadKind, string> = {
     Pod: "", Deployment: "spec.template.", StatefulSet: "spec.template.", DaemonSet: "spec.template.",
     ReplicaSet: "spec.template.", Job: "spec.template.", CronJob: "spec.jobTemplate.spec.template.", Rollout: "spec.template.",
+    ScaledJob: "spec.jobTargetRef.template.",
 };
 
 /** A workload's pod, with how messages name it and where its fields are. */
@@ -118,8 +119,8 @@ export interface PodView {
 
 /** The pod a resource runs, or undefined when it runs none (or has no pod spec yet). */
 export function podViewOf(type: string, props: Record<string, unknown>, fallbackName: string): PodView | undefined {
-    const kind = kindOf(type);
-    return isWorkloadKind(kind) ? workloadPod(kind, props as KubeObject, fallbackName) : undefined;
+    const kind = workloadKindOf(type);
+    return kind ? workloadPod(kind, props as KubeObject, fallbackName) : undefined;
 }
 
 /** The pod of a workload object, or undefined while it has no pod spec. */

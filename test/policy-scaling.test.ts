@@ -349,6 +349,58 @@ describe("Argo Rollouts count as workloads", () => {
     });
 });
 
+describe("KEDA ScaledJobs count as workloads", () => {
+    /** A keda.sh ScaledJob in namespace lab: a Job per batch of queue messages, its pods in spec.jobTargetRef.template. */
+    const scaledJob = (name: string, resources: TestContainer["resources"], spec: Spec = {}, group = "keda.sh"): ManifestObject => ({
+        apiVersion: `${group}/v1alpha1`, kind: "ScaledJob", metadata: { name, namespace: "lab" },
+        spec: {
+            jobTargetRef: {
+                parallelism: 1, completions: 1, backoffLimit: 4,
+                template: { metadata: { labels: { app: name } }, spec: { restartPolicy: "Never", containers: [{ name: "consumer", image: "example/consumer:1.0.0", resources }] } },
+            },
+            triggers: [{ type: "rabbitmq", metadata: { queueName: "jobs", mode: "QueueLength", value: "1" } }],
+            ...spec,
+        },
+    });
+    const quota = (hard: Spec): ManifestObject => ({ apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "quota", namespace: "lab" }, spec: { hard } });
+    const sized = { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "128Mi" } };
+
+    it("its Job template's containers are judged like a Job's: requests, limits, Pod Security, valid quantities", async () => {
+        const run = await checkObjects([scaledJob("worker", {})]);
+        assert.match(violationsOf(run, "container-requests")[0].message, /ScaledJob lab\/worker: container 'consumer' has no cpu or memory request/);
+        assert.match(violationsOf(run, "container-memory-limit")[0].message, /ScaledJob lab\/worker: container 'consumer' has no memory limit/);
+        const privileged = scaledJob("worker", sized);
+        const container = ((privileged.spec as Spec).jobTargetRef as { template: Template }).template.spec.containers[0] as unknown as Spec;
+        container.securityContext = { privileged: true };
+        const found = violationsOf(await checkObjects([privileged]), "no-privileged-containers");
+        assert.match(found[0].message, /ScaledJob lab\/worker: container 'consumer'/);
+        // Pod-level advice names the field where a ScaledJob keeps it.
+        assert.match(violationsOf(await checkObjects([structuredClone(privileged)]), "run-as-non-root")[0].message, /set spec\.jobTargetRef\.template\.spec\.securityContext\.runAsNonRoot: true/);
+        assert.match(violationsOf(await checkObjects([scaledJob("worker", { requests: { cpu: "100m", memory: "128MB" } })]), "valid-quantities")[0].message, /ScaledJob lab\/worker: container 'consumer' has resources\.requests\.memory "128MB"/);
+        // Another group's ScaledJob is some other custom resource; so is a Rollout-like kind anywhere else.
+        assert.deepStrictEqual(violationsOf(await checkObjects([scaledJob("worker", {}, {}, "example.com")]), "container-requests"), []);
+        // Resource policies (valid-quantities is one) tell them apart the same way as stack policies.
+        const foreign = scaledJob("worker", { requests: { cpu: "100m", memory: "128MB" } }, {}, "example.com");
+        assert.deepStrictEqual(violationsOf(await checkObjects([foreign]), "valid-quantities"), []);
+    });
+
+    it("quota-fit counts its Jobs at maxReplicaCount (KEDA's default 100) times their parallelism", async () => {
+        // 100 Jobs (the default) of 100m each: 10 CPU against a quota of 4.
+        assert.match((await messages("quota-fit", [quota({ "requests.cpu": "4" }), scaledJob("worker", sized)]))[0],
+            /need 10 at full scale \(ScaledJob worker 100×100m = 10 \(maxReplicaCount 100 by default Jobs at once\)\)\..*maxReplicaCount/);
+        // 30 Jobs of 2 pods of 100m: 6 CPU; 10 Jobs: 2 CPU fits.
+        assert.strictEqual((await messages("quota-fit", [quota({ "requests.cpu": "4" }), scaledJob("worker", sized, { maxReplicaCount: 30, jobTargetRef: { ...((scaledJob("w", sized).spec as Spec).jobTargetRef as Spec), parallelism: 2, completions: 2 } })])).length, 1);
+        assert.deepStrictEqual(await messages("quota-fit", [quota({ "requests.cpu": "4" }), scaledJob("worker", sized, { maxReplicaCount: 10 })]), []);
+    });
+
+    it("its pods are a Job's: no data ports judged, and a Service selecting them selects pods", async () => {
+        const svc: ManifestObject = { apiVersion: "v1", kind: "Service", metadata: { name: "worker", namespace: "lab" }, spec: { selector: { app: "worker" }, ports: [{ port: 80 }] } };
+        assert.deepStrictEqual(violationsOf(await checkObjects([scaledJob("worker", sized), svc]), "service-selects-pods"), []);
+        const stray: ManifestObject = { ...svc, spec: { selector: { app: "other" }, ports: [{ port: 80 }] } };
+        assert.strictEqual(violationsOf(await checkObjects([scaledJob("worker", sized), stray]), "service-selects-pods").length, 1);
+    });
+});
+
 describe("KEDA ScaledObjects count as autoscalers", () => {
     /** A keda.sh/v1alpha1 ScaledObject in namespace lab (scaleTargetRef defaults to an apps/v1 Deployment). */
     const scaledObject = (name: string, target: string, spec: Spec = {}): ManifestObject => ({

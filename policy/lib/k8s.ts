@@ -40,14 +40,19 @@ export interface KubeObject {
 }
 
 /**
- * Kinds that run pods, with where their pod spec sits. Argo Rollouts' Rollout (argoproj.io), the
- * canary and blue-green replacement of a Deployment, keeps its pod template where a Deployment does.
+ * Kinds that run pods, with where their pod spec sits. Two are custom resources whose pods the
+ * stack defines in full: Argo Rollouts' Rollout, the canary and blue-green replacement of a
+ * Deployment, keeps its pod template where a Deployment does; KEDA's ScaledJob, which starts a Job
+ * per batch of events, keeps a Job's (spec.jobTargetRef.template).
  */
-export const WORKLOAD_KINDS = ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Rollout"] as const;
+export const WORKLOAD_KINDS = ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Rollout", "ScaledJob"] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
-/** The API group of the one custom resource counted as a workload (WORKLOAD_KINDS' Rollout). */
-export const ROLLOUT_GROUP = "argoproj.io";
+/** The API group of each custom resource counted as a workload; a kind of that name in another group is not one. */
+export const CUSTOM_WORKLOAD_GROUPS: Readonly<Partial<Record<WorkloadKind, string>>> = { Rollout: "argoproj.io", ScaledJob: "keda.sh" };
+
+/** Kinds that run their pods to completion, in Jobs: their pods serve nothing and are not replicas. */
+export const RUN_TO_COMPLETION_KINDS: readonly WorkloadKind[] = ["Job", "CronJob", "ScaledJob"];
 
 /** Parsed type tokens: a stack has a handful of types, and every policy asks about every resource's. */
 const parsedTypes = new Map<string, Readonly<{ apiVersion: string; kind: string }> | undefined>();
@@ -103,6 +108,27 @@ export function isWorkloadKind(kind: string | undefined): kind is WorkloadKind {
     return (WORKLOAD_KINDS as readonly string[]).includes(kind ?? "");
 }
 
+/**
+ * The workload kind of a resource's type token, or undefined when it runs no pods the stack
+ * defines: Kubernetes' own workload kinds in its own API groups, and the custom workloads in
+ * {@link CUSTOM_WORKLOAD_GROUPS}' groups only (a `Rollout` or `Job` of another group is some other
+ * controller's resource, with its own layout).
+ */
+export function workloadKindOf(type: string): WorkloadKind | undefined {
+    const parsed = parseType(type);
+    if (!parsed || !isWorkloadKind(parsed.kind)) {
+        return undefined;
+    }
+    const group = apiGroupOf(parsed.apiVersion);
+    const customGroup = CUSTOM_WORKLOAD_GROUPS[parsed.kind];
+    return (customGroup === undefined ? BUILT_IN_GROUPS.has(group) : group === customGroup) ? parsed.kind : undefined;
+}
+
+/** A ScaledJob's Job template (spec.jobTargetRef): a Job's spec. */
+function jobTargetOf(spec: Record<string, unknown> | undefined): { template?: { metadata?: ObjectMeta; spec?: PodSpec } } | undefined {
+    return spec?.jobTargetRef as { template?: { metadata?: ObjectMeta; spec?: PodSpec } } | undefined;
+}
+
 /** The pod spec of a workload object, wherever its kind keeps it. */
 export function podSpecOf(kind: WorkloadKind, obj: KubeObject): PodSpec | undefined {
     const spec = obj.spec as Record<string, unknown> | undefined;
@@ -113,6 +139,8 @@ export function podSpecOf(kind: WorkloadKind, obj: KubeObject): PodSpec | undefi
             const jobTemplate = spec?.jobTemplate as { spec?: { template?: { spec?: PodSpec } } } | undefined;
             return jobTemplate?.spec?.template?.spec;
         }
+        case "ScaledJob":
+            return jobTargetOf(spec)?.template?.spec;
         default:
             return (spec?.template as { spec?: PodSpec } | undefined)?.spec;
     }
@@ -128,6 +156,8 @@ export function podLabelsOf(kind: WorkloadKind, obj: KubeObject): Record<string,
             const jobTemplate = spec?.jobTemplate as { spec?: { template?: { metadata?: ObjectMeta } } } | undefined;
             return jobTemplate?.spec?.template?.metadata?.labels ?? {};
         }
+        case "ScaledJob":
+            return jobTargetOf(spec)?.template?.metadata?.labels ?? {};
         default:
             return (spec?.template as { metadata?: ObjectMeta } | undefined)?.metadata?.labels ?? {};
     }

@@ -3,7 +3,7 @@
  * hygiene policies. Everything reads props lazily, so a value unknown during a preview throws the
  * engine's UnknownValueError from here, as it should (never catch it).
  */
-import { Container, KubeObject, WorkloadKind, containersOf, describeObject, isWorkloadKind, kindOf, podSpecOf } from "./k8s";
+import { Container, KubeObject, WorkloadKind, containersOf, describeObject, kindOf, podSpecOf, workloadKindOf } from "./k8s";
 
 /** One container of a workload, with how messages name it. */
 export interface WorkloadContainer {
@@ -35,8 +35,8 @@ export function claimClass(claim: ClaimLike): string | undefined {
 
 /** Every container and init container of a workload resource, init containers first; empty for other resources. */
 export function workloadContainers(type: string, props: Record<string, unknown>, name: string): WorkloadContainer[] {
-    const kind = kindOf(type);
-    if (!isWorkloadKind(kind)) {
+    const kind = workloadKindOf(type);
+    if (!kind) {
         return [];
     }
     const obj = props as KubeObject;
@@ -81,17 +81,18 @@ export function claimsOf(type: string, props: Record<string, unknown>, name: str
     if (kind === "PersistentVolumeClaim") {
         return [{ source: "claim", what: describeObject(kind, obj, name), claim: obj as ClaimLike }];
     }
-    if (!isWorkloadKind(kind)) {
+    const workload = workloadKindOf(type);
+    if (!workload) {
         return [];
     }
-    const what = describeObject(kind, obj, name);
+    const what = describeObject(workload, obj, name);
     const found: FoundClaim[] = [];
     if (kind === "StatefulSet") {
         for (const t of (obj.spec?.volumeClaimTemplates ?? []) as ClaimLike[]) {
             found.push({ source: "template", what: `${what} claim template '${t.metadata?.name ?? "(unnamed)"}'`, claim: t });
         }
     }
-    for (const v of (podSpecOf(kind, obj)?.volumes ?? []) as EphemeralVolume[]) {
+    for (const v of (podSpecOf(workload, obj)?.volumes ?? []) as EphemeralVolume[]) {
         const template = v.ephemeral?.volumeClaimTemplate;
         if (template) {
             found.push({ source: "ephemeral", what: `${what} ephemeral volume '${v.name ?? "(unnamed)"}'`, claim: template });

@@ -270,11 +270,24 @@ export function fixedPods(w: Workload): number {
     }
 }
 
-/** Pods at the smallest and largest scale: the autoscaler's bounds when one drives the workload, else its fixed count. */
+/** KEDA's defaults for a ScaledJob's bounds on its Jobs. */
+const SCALED_JOB_DEFAULTS = { minReplicaCount: 0, maxReplicaCount: 100 };
+
+/**
+ * Pods at the smallest and largest scale: the autoscaler's bounds when one drives the workload; a
+ * ScaledJob's own bounds on its Jobs (minReplicaCount, default 0; maxReplicaCount, default 100),
+ * each Job running min(parallelism, completions) pods at once; else its fixed count.
+ */
 export function scaleOf(w: Workload, autoscalers: Autoscaler[]): { min: number; max: number; hpa?: Autoscaler } {
     const hpa = SCALABLE_KINDS.includes(w.kind) ? autoscalersFor(autoscalers, w)[0] : undefined;
     if (hpa) {
         return { min: hpa.minReplicas, max: Math.max(hpa.maxReplicas ?? hpa.minReplicas, hpa.minReplicas), hpa };
+    }
+    if (w.kind === "ScaledJob") {
+        const spec = (w.obj.spec ?? {}) as { minReplicaCount?: number; maxReplicaCount?: number; jobTargetRef?: { parallelism?: number; completions?: number } };
+        const perJob = Math.min(spec.jobTargetRef?.parallelism ?? 1, spec.jobTargetRef?.completions ?? Infinity);
+        const min = spec.minReplicaCount ?? SCALED_JOB_DEFAULTS.minReplicaCount;
+        return { min: min * perJob, max: Math.max(spec.maxReplicaCount ?? SCALED_JOB_DEFAULTS.maxReplicaCount, min) * perJob };
     }
     const n = fixedPods(w);
     return { min: n, max: n };

@@ -183,8 +183,9 @@ export function workloadPodLabels(w: Workload, maxPods: number): PodLabels {
             added["pod-template-generation"] = any;
             break;
         case "Job":
-        case "CronJob": {
-            // A CronJob's Jobs are named <cronjob>-<scheduled time>.
+        case "CronJob":
+        case "ScaledJob": {
+            // A CronJob's Jobs are named <cronjob>-<scheduled time>, a ScaledJob's <scaledjob>-<random suffix>.
             const jobName: LabelValues = w.kind === "Job" ? { kind: "exact", value: w.name } : any;
             for (const key of ["controller-uid", "batch.kubernetes.io/controller-uid", "batch.kubernetes.io/job-completion-index"]) {
                 added[key] = any;

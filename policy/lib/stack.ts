@@ -10,7 +10,7 @@
  * in all of them.
  */
 import { PolicyResource } from "@pulumi/policy";
-import { BUILT_IN_GROUPS, KubeObject, PodSpec, ROLLOUT_GROUP, WorkloadKind, apiGroupOf, isCustomResource, isWorkloadKind, parseType, podLabelsOf, podSpecOf } from "./k8s";
+import { BUILT_IN_GROUPS, KubeObject, PodSpec, WorkloadKind, apiGroupOf, isCustomResource, parseType, podLabelsOf, podSpecOf, workloadKindOf } from "./k8s";
 
 export interface Workload {
     resource: PolicyResource;
@@ -155,9 +155,9 @@ export function indexStack(resources: PolicyResource[]): StackIndex {
         }
         const { kind } = parsed;
         const custom = isCustomResource(r.type);
-        // Kubernetes' own workload kinds, and Argo Rollouts' Rollout (a custom resource with a Deployment's pod template).
-        const workload = isWorkloadKind(kind) && (!custom || (kind === "Rollout" && apiGroupOf(parsed.apiVersion) === ROLLOUT_GROUP));
-        const entry = workload ? new WorkloadEntry(r, kind, lookup) : new Entry(r, kind);
+        // Kubernetes' own workload kinds, and the custom resources that define their pods in full (Rollout, ScaledJob).
+        const workload = workloadKindOf(r.type);
+        const entry = workload ? new WorkloadEntry(r, workload, lookup) : new Entry(r, kind);
         const key = kindKey(parsed.apiVersion, kind);
         const ofKind = byKind.get(key);
         if (ofKind) { ofKind.push(entry); } else { byKind.set(key, [entry]); }
