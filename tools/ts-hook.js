@@ -326,8 +326,8 @@ if (!(/** @type {{ kubelabTsHook?: true } | undefined} */ (previous))?.kubelabTs
     }
 }
 
-/** Folders under the project root that hold no sources of ours. */
-const NOT_SOURCES = new Set(["node_modules", ".git", "out"]);
+/** Folders under the project root that hold no sources of ours (hidden folders neither). */
+const NOT_SOURCES = new Set(["node_modules", "out"]);
 
 /**
  * The project's TypeScript files (not declaration files), found by walking the root.
@@ -339,7 +339,7 @@ function projectSources(dir = root) {
     const files = [];
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
         const file = path.join(dir, entry.name);
-        if (entry.isDirectory() && !NOT_SOURCES.has(entry.name)) {
+        if (entry.isDirectory() && !NOT_SOURCES.has(entry.name) && !entry.name.startsWith(".")) {
             files.push(...projectSources(file));
         } else if (entry.isFile() && entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts")) {
             files.push(file);
@@ -363,8 +363,8 @@ function uncached(files) {
  * Fills the cache with the output of every file in `files` it lacks, before many processes start
  * at once (the parallel test workers and the commands the tests run): each of them would
  * otherwise load typescript and transpile the same files itself, which on a fresh clone cost
- * `npm test` ~15 s. With many files missing, a second process takes half of them (this machine
- * has cores to spare before the tests start). A file with a syntax error is left uncached: the
+ * `npm test` ~15 s. With many files missing, a second process takes half of them (before the
+ * workers start, a second core is idle). A file with a syntax error is left uncached: the
  * require that needs it reports the error. Returns how many files were missing.
  * @param {string[]} [files]
  */
@@ -376,25 +376,27 @@ async function warmCache(files = projectSources()) {
         require("child_process").spawn(process.execPath, [__filename, "--warm", ...half], { stdio: "inherit" })
             .on("error", () => resolve(undefined)).on("exit", resolve);
     }) : undefined;
-    for (const file of missing) {
-        try {
-            compiled(file);
-        } catch {
-            // reported by the require that needs it
-        }
-    }
+    compileEach(missing);
     await helper;
     return missing.length + half.length;
 }
 
-if (require.main === module && process.argv[2] === "--warm") {
-    for (const file of process.argv.slice(3)) {
+/**
+ * Puts the output of each of `files` in the cache, skipping files that fail.
+ * @param {string[]} files
+ */
+function compileEach(files) {
+    for (const file of files) {
         try {
             compiled(file);
         } catch {
-            // reported by the require that needs it
+            // a syntax error: reported by the require that needs the file
         }
     }
+}
+
+if (require.main === module && process.argv[2] === "--warm") {
+    compileEach(process.argv.slice(3));
 }
 
 module.exports = { COMPILER_OPTIONS, FORMAT, cacheDir, cacheKey, stats, projectSources, warmCache };
