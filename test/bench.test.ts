@@ -36,6 +36,11 @@ describe("npm run bench", () => {
         assert.ok(lines.includes("| bare `require` of @pulumi/pulumi, @pulumi/kubernetes, @pulumi/command (the files the minikube plan loads) | 1,000 ms | (baseline) |"), table);
         assert.ok(lines.includes("| `npm run check` over 20,000 objects | 7,000 ms (3.50× 2,000) | ≤ 4×: met |"), table);
         assert.ok(lines.includes("| check peak RSS (20,000 objects) | 650 MB | ≤ 600 MB: **NOT met** |"), table);
+        // With a start-up measured, the time per object beyond it at both sizes (linear: equal).
+        const withStartup = benchTable({ runs: 1, check: { small: { ms: 2000, rssMb: 200, objects: 2000 }, large: { ms: 11000, rssMb: 400, objects: 20000 }, startup: { ms: 1000, rssMb: 100, objects: 10 } } }).split("\n");
+        assert.ok(withStartup.includes("| `npm run check` over 10 objects (its start-up) | 1,000 ms | (for comparison) |"), withStartup.join("\n"));
+        assert.ok(withStartup.includes("| `npm run check` over 2,000 objects | 2,000 ms (0.50 ms per object beyond start-up) | (baseline) |"), withStartup.join("\n"));
+        assert.ok(withStartup.includes("| `npm run check` over 20,000 objects | 11,000 ms (5.50× 2,000; 0.50 ms per object beyond start-up) | ≤ 4×: **NOT met** |"), withStartup.join("\n"));
         assert.ok(!table.includes("fresh clone"), "no clone row when it was not measured");
     });
 
