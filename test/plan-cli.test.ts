@@ -212,6 +212,13 @@ describe("npm run plan / kubelab plan, as users run them", function () {
     const previousFile = path.join(work, "previous.report.json");
     const userDir = path.join(work, "mine");
     const notAReport = path.join(work, "notes.json");
+    // What the first plan and the check load: every process appends its module cache's files at exit.
+    const modulesFile = path.join(work, "modules.jsonl");
+    const recordModules = path.join(work, "record-modules.js");
+    const recording = () => ({
+        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${JSON.stringify(recordModules)}`.trim(),
+        KUBELAB_TEST_MODULES: modulesFile,
+    });
     let rootBefore: string[];
     const runs: Record<string, Run> = {};
 
@@ -219,6 +226,7 @@ describe("npm run plan / kubelab plan, as users run them", function () {
         fs.mkdirSync(userDir);
         fs.writeFileSync(path.join(userDir, "keep.txt"), "a user's file\n");
         fs.writeFileSync(notAReport, '{"mine": true}\n');
+        fs.writeFileSync(recordModules, 'process.on("exit", () => require("fs").appendFileSync(process.env.KUBELAB_TEST_MODULES, JSON.stringify(Object.keys(require.cache)) + "\\n"));\n');
         // Names only: other work may edit files in the project meanwhile; a deletion shows as a missing name.
         rootBefore = fs.readdirSync(ROOT).filter(n => n !== "out").sort();
         const refusals = {
@@ -232,7 +240,7 @@ describe("npm run plan / kubelab plan, as users run them", function () {
             badCommand: run("kubelab.js", ["plam"]),
             // As `npm run plan -- --out .` started in the user's folder: npm runs the script in the root, INIT_CWD says where the user was.
             npmRelative: run("launch.js", ["plan", "--out", "."], { npm_lifecycle_event: "plan", INIT_CWD: userDir }),
-            first: run("kubelab.js", ["plan", "--stack", "minikube", "--out", out, "--json"]),
+            first: run("kubelab.js", ["plan", "--stack", "minikube", "--out", out, "--json"], recording()),
         };
         for (const [name, p] of Object.entries(refusals)) {
             runs[name] = await p;
@@ -249,7 +257,7 @@ describe("npm run plan / kubelab plan, as users run them", function () {
         fs.writeFileSync(previousFile, JSON.stringify(previous));
         const [second, check] = await Promise.all([
             run("launch.js", ["plan", "--stack", "minikube", "--out", out2, "--against", previousFile]),
-            run("launch.js", ["check", out, "--stack", "minikube", "--json"]),
+            run("launch.js", ["check", out, "--stack", "minikube", "--json"], recording()),
         ]);
         runs.second = second;
         runs.check = check;
@@ -351,6 +359,18 @@ describe("npm run plan / kubelab plan, as users run them", function () {
         const rewritten = JSON.parse(fs.readFileSync(`${out2}.report.json`, "utf8")) as { exitCode: number; objects: { file: string }[] };
         assert.strictEqual(rewritten.exitCode, 0);
         assert.ok(rewritten.objects.every(o => o.file.startsWith(out2)), "the copied report was replaced");
+    });
+
+    it("a plan and a check never load the TypeScript compiler or @npmcli/arborist (tools/sdk-deferred.ts)", () => {
+        // The plan (one process) and the check (launch.js and the child it starts with a heap limit).
+        const processes = fs.readFileSync(modulesFile, "utf8").trim().split("\n").map(line => JSON.parse(line) as string[]);
+        assert.strictEqual(processes.length, 3, "three processes recorded");
+        for (const files of processes) {
+            const unwanted = files.filter(f => /[\\/]node_modules[\\/](typescript|@npmcli[\\/]arborist[\\/]lib[\\/](?!index\.js$))/.test(f));
+            assert.deepStrictEqual(unwanted, []);
+        }
+        assert.ok(processes.some(files => files.some(f => f.endsWith(path.join("tools", "plan.ts")))), "the plan was among them");
+        assert.ok(processes.some(files => files.some(f => f.endsWith(path.join("tools", "check.ts")))), "the check was among them");
     });
 
     it("npm run check over the plan's folder gives the plan's verdict, each object once", () => {
