@@ -754,7 +754,7 @@ export const namespaceDefaultDenyIngress: StackValidationPolicy = {
         for (const [ns, whats] of workloads) {
             if (!denied.has(ns)) {
                 const shown = whats.length > 3 ? `${whats.slice(0, 3).join(", ")} and ${whats.length - 3} more` : whats.join(", ");
-                reportViolation(`Namespace ${ns} runs ${shown} but has no default-deny ingress NetworkPolicy; add one with podSelector: {}, policyTypes: [Ingress] and no ingress rules, then allow each path the lab needs.`,
+                reportViolation(`Namespace ${ns} runs ${shown} but has no default-deny ingress NetworkPolicy; add one with podSelector: {}, policyTypes: [Ingress] and no ingress rules, then allow each path its pods need (from the ingress controller, from the pods that call them).`,
                     namespaces.get(ns)?.resource.urn);
             }
         }

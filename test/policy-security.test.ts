@@ -591,7 +591,7 @@ describe("policy namespace-default-deny-ingress", () => {
             denyAll("other")];
         const found = of(await run(objects), "namespace-default-deny-ingress");
         assert.deepStrictEqual(found.map(messageOf), [
-            "Namespace lab runs Deployment lab/web, Deployment lab/api, StatefulSet lab/db and 1 more but has no default-deny ingress NetworkPolicy; add one with podSelector: {}, policyTypes: [Ingress] and no ingress rules, then allow each path the lab needs.",
+            "Namespace lab runs Deployment lab/web, Deployment lab/api, StatefulSet lab/db and 1 more but has no default-deny ingress NetworkPolicy; add one with podSelector: {}, policyTypes: [Ingress] and no ingress rules, then allow each path its pods need (from the ingress controller, from the pods that call them).",
         ]);
         assert.strictEqual(found[0].enforcementLevel, "advisory");
         assert.strictEqual(found[0].urn, ns.metadata && manifestUrn(ns));
