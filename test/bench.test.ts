@@ -6,7 +6,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { OBJECTS_PER_NAMESPACE, README_END, README_START, benchTable, median, parseOptions, stackNames, replaceBenchSection, scaleManifests, testSummary, cloneUnavailable } from "../tools/bench";
+import { OBJECTS_PER_NAMESPACE, README_END, README_START, benchTable, median, parseOptions, stackNames, replaceBenchSection, scaleManifests, testSummary, cloneUnavailable, medianClone } from "../tools/bench";
 import { checkPaths } from "../tools/check-lib";
 
 describe("npm run bench", () => {
@@ -53,6 +53,16 @@ describe("npm run bench", () => {
         assert.match(row({ ciMs: 10000, testMs: 20000, tests: { passed: 950, failed: 2, skipped: 1 } }) ?? "", /950 passed, 2 failed, 1 skipped.*\*\*NOT met\*\*/);
     });
 
+    it("reports several fresh clones by the median total, with the range, and a failure in any of them", () => {
+        const ok = { passed: 960, failed: 0, skipped: 0 };
+        const clones = [{ ciMs: 20000, testMs: 45000, tests: ok }, { ciMs: 18000, testMs: 40000, tests: ok }, { ciMs: 30000, testMs: 60000, tests: { ...ok, failed: 1 } }];
+        const median = medianClone(clones);
+        assert.deepStrictEqual([median.ciMs, median.testMs, median.totalsMs, median.tests.failed], [20000, 45000, [65000, 58000, 90000], 1]);
+        const row = benchTable({ runs: 1, clone: median }).split("\n").find(l => l.includes("fresh clone"));
+        assert.strictEqual(row, "| fresh clone of HEAD, nothing beside it: `npm ci`, then `npm test` (960 passed, 1 failed; median of 3 clones, totals 58.0 s to 90.0 s) | 20.0 s + 45.0 s = 65.0 s | < 60 s, green: **NOT met** |");
+        assert.deepStrictEqual(medianClone([clones[1]]), clones[1], "one run: as measured, no range");
+    });
+
     it("says before measuring when a fresh clone can't be made: a folder that is no git checkout", () => {
         assert.strictEqual(cloneUnavailable(), undefined, "the project itself is a checkout with a commit");
         const bare = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-bench-nogit-"));
@@ -78,7 +88,9 @@ describe("npm run bench", () => {
     });
 
     it("reads its options, with one-line errors", () => {
-        assert.deepStrictEqual(parseOptions([]), { runs: 5, plan: true, stacks: stackNames(), check: true, clone: true, objects: [2000, 20000], readme: undefined });
+        assert.deepStrictEqual(parseOptions([]), { runs: 5, plan: true, stacks: stackNames(), check: true, clone: true, cloneRuns: 3, objects: [2000, 20000], readme: undefined });
+        assert.strictEqual(parseOptions(["--clone-runs", "1"]).cloneRuns, 1);
+        assert.throws(() => parseOptions(["--clone-runs", "0"]), /--clone-runs 0: give a whole number of fresh clones, 1 or more/);
         assert.ok(stackNames().includes("minikube"));
         assert.deepStrictEqual(parseOptions(["--stacks", "minikube"]).stacks, ["minikube"]);
         assert.throws(() => parseOptions(["--stacks", "minikube,mars"]), /--stacks minikube,mars: give stacks that have a stack file in stacks\/ \(.*minikube/);
