@@ -8,7 +8,7 @@
  * claims. Zonal disks must be created where their pod can run.
  */
 import { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { KubeObject, describeObject, kindOf } from "./lib/k8s";
+import { KubeObject, RUN_TO_COMPLETION_KINDS, describeObject, kindOf } from "./lib/k8s";
 import { configSchema, readConfig } from "./lib/config";
 import { FoundClaim, claimClass, claimsOf } from "./lib/pods";
 import { compareQuantities, isQuantity } from "./lib/quantity";
@@ -279,7 +279,7 @@ const LONG_RUNNING = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "P
  */
 export const rwoClaimSingleWriter: StackValidationPolicy = {
     name: "rwo-claim-single-writer",
-    description: "A workload that mounts a ReadWriteOnce (or ReadWriteOncePod) claim runs one pod: one replica, no HPA past one, not a DaemonSet, a Deployment with strategy Recreate or a rolling update with maxSurge 0; and no two long-running workloads share the claim. A second pod (a replica, the new pod of a rolling update, another workload's) can't mount the volume on another node and hangs in ContainerCreating (knote's MinIO lesson). A StatefulSet gives each pod its own claim with volumeClaimTemplates.",
+    description: "A workload that mounts a ReadWriteOnce (or ReadWriteOncePod) claim runs one pod: one replica, no HPA past one, not a DaemonSet, a Deployment with strategy Recreate or a rolling update with maxSurge 0, a Job or CronJob with parallelism 1, a KEDA ScaledJob with one Job of one pod at a time; and no two long-running workloads share the claim. A second pod (a replica, the new pod of a rolling update, another workload's) can't mount the volume on another node and hangs in ContainerCreating (knote's MinIO lesson). A StatefulSet gives each pod its own claim with volumeClaimTemplates.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const index = indexStack(args.resources);
@@ -313,6 +313,16 @@ export const rwoClaimSingleWriter: StackValidationPolicy = {
             const what = `${describeObject(w.kind, w.obj, w.name)} mounts ${mounted.join(" and ")}`;
             if (w.kind === "DaemonSet") {
                 reportViolation(`${what}: a DaemonSet runs a pod on every node, and only one node can mount it; use ReadWriteMany storage, or a node-local volume.`, w.resource.urn);
+                continue;
+            }
+            if (RUN_TO_COMPLETION_KINDS.includes(w.kind)) {
+                // One pod at a time may borrow the claim (a backup that finishes); several at once land on several nodes.
+                const atOnce = scaleOf(w, autoscalers).max;
+                if (atOnce > 1) {
+                    const fix = w.kind === "ScaledJob" ? "set maxReplicaCount: 1 and jobTargetRef.parallelism: 1" : "set parallelism: 1";
+                    reportViolation(`${what}, and may run ${atOnce} pods at once (${w.kind === "ScaledJob" ? "maxReplicaCount Jobs of parallelism pods each" : "parallelism"}): ` +
+                        `only pods on one node can mount it, so the others hang; ${fix}, or use ReadWriteMany storage.`, w.resource.urn);
+                }
                 continue;
             }
             if (!SCALABLE_KINDS.includes(w.kind)) {

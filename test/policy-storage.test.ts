@@ -268,6 +268,29 @@ describe("policy rwo-claim-single-writer", () => {
         assert.deepStrictEqual(await messages("rwo-claim-single-writer", [fast, pvc("rwo", "1Gi"), mounting("db", ["rwo"], single), backup]), []);
     });
 
+    it("reports a Job, CronJob or KEDA ScaledJob that may run several pods at once on one claim", async () => {
+        const volumes = [{ name: "data", persistentVolumeClaim: { claimName: "rwo" } }];
+        const podSpec = { restartPolicy: "Never", containers: [{ name: "work", image: "work:1.0" }], volumes };
+        const job = (parallelism?: number, completions?: number): ManifestObject => ({
+            apiVersion: "batch/v1", kind: "Job", metadata: { name: "work", namespace: "lab" },
+            spec: { ...(parallelism === undefined ? {} : { parallelism }), ...(completions === undefined ? {} : { completions }), template: { spec: podSpec } },
+        });
+        assert.match((await messages("rwo-claim-single-writer", [fast, pvc("rwo", "1Gi"), job(3)]))[0],
+            /^Job lab\/work mounts ReadWriteOnce claim 'rwo', and may run 3 pods at once \(parallelism\): only pods on one node can mount it, so the others hang; set parallelism: 1, or use ReadWriteMany storage\.$/);
+        // One completion runs one pod, whatever the parallelism; the default parallelism is 1.
+        assert.deepStrictEqual(await messages("rwo-claim-single-writer", [fast, pvc("rwo", "1Gi"), job(3, 1)]), []);
+        assert.deepStrictEqual(await messages("rwo-claim-single-writer", [fast, pvc("rwo", "1Gi"), job()]), []);
+        const cron: ManifestObject = { apiVersion: "batch/v1", kind: "CronJob", metadata: { name: "nightly", namespace: "lab" }, spec: { schedule: "0 2 * * *", jobTemplate: { spec: { parallelism: 2, template: { spec: podSpec } } } } };
+        assert.match((await messages("rwo-claim-single-writer", [fast, pvc("rwo", "1Gi"), cron]))[0], /^CronJob lab\/nightly mounts .* may run 2 pods at once/);
+        const scaledJob = (spec: Record<string, unknown>): ManifestObject => ({
+            apiVersion: "keda.sh/v1alpha1", kind: "ScaledJob", metadata: { name: "consumer", namespace: "lab" },
+            spec: { jobTargetRef: { template: { spec: podSpec } }, triggers: [{ type: "rabbitmq", metadata: { queueName: "q", value: "1" } }], ...spec },
+        });
+        assert.match((await messages("rwo-claim-single-writer", [fast, pvc("rwo", "1Gi"), scaledJob({})]))[0],
+            /^ScaledJob lab\/consumer mounts ReadWriteOnce claim 'rwo', and may run 100 pods at once \(maxReplicaCount Jobs of parallelism pods each\): .*set maxReplicaCount: 1 and jobTargetRef\.parallelism: 1/);
+        assert.deepStrictEqual(await messages("rwo-claim-single-writer", [fast, pvc("rwo", "1Gi"), scaledJob({ maxReplicaCount: 1 })]), []);
+    });
+
     it("ignores shared storage, claims the stack doesn't create or in another namespace, and a StatefulSet's one pod", async () => {
         const sts = statefulSet("db", { replicas: 1 });
         (sts.spec as { template: { spec: Spec } }).template.spec.volumes = [{ name: "data", persistentVolumeClaim: { claimName: "rwo" } }];
