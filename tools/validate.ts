@@ -404,6 +404,9 @@ export async function validateObject(o: ValidatedObject): Promise<string[]> {
 
 /** Every object's failures; objects that pass are left out. */
 export async function validateObjects(objects: RenderedObject[]): Promise<SchemaFailure[]> {
+    // Every kind's validator module at once: loading them one after the other waits on each
+    // module graph's file reads in turn (an eks plan's 14 kinds: ~190 ms, against ~8 ms validating).
+    await Promise.all(objects.map(o => modelFor(o.apiVersion, o.kind)));
     const failures: SchemaFailure[] = [];
     for (const o of objects) {
         const errors = await validateObject(o);
