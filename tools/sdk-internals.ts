@@ -20,6 +20,12 @@
  *
  * test/sdk-internals.test.ts checks every name, arity and shape used here and fails naming the
  * path and the SDK version when an upgrade moves or changes one.
+ *
+ * Two other places know a private detail, because they must act before or outside this module:
+ * tools/sdk-deferred.ts (which modules the SDK loads only for function serialization; it must
+ * run before the SDK loads) and tools/ts-hook.js (it formats the stack traces of
+ * `runtime/debuggable.js`'s debuggablePromise on demand). Their tests fail the same way if an
+ * upgrade changes what they rely on.
  */
 import * as path from "path";
 import type { EnforcementLevel, PolicyPackArgs } from "@pulumi/policy";

@@ -277,7 +277,56 @@ function formatFrame(frame) {
 }
 
 /**
- * Error.prepareStackTrace: V8's format (the error's own string, then a line per frame).
+ * V8's format of a stack: the error's own string, then a line per frame.
+ * @param {string} head
+ * @param {NodeJS.CallSite[]} frames
+ */
+function formatStack(head, frames) {
+    let stack = head;
+    for (const frame of frames) {
+        stack += `\n    at ${formatFrame(frame)}`;
+    }
+    return stack;
+}
+
+/** The file of the Pulumi SDK function whose stack traces are formatted on demand (see below). */
+const PULUMI_DEBUGGABLE = `${path.sep}@pulumi${path.sep}pulumi${path.sep}runtime${path.sep}debuggable.js`;
+
+/**
+ * A stack trace formatted when first turned into a string. The Pulumi SDK's `debuggablePromise`
+ * reads `new Error().stack` for every promise it makes (thousands in a plan: ~7 % of an eks
+ * plan's time went to formatting them) and keeps it only to print, if the promise leaks, as
+ * `${promise._debugStackTrace}`; that text is the same, just made then.
+ */
+class LazyStack {
+    /**
+     * @param {string} head
+     * @param {NodeJS.CallSite[]} frames
+     */
+    constructor(head, frames) {
+        /** @type {string | undefined} */
+        this.text = undefined;
+        this.head = head;
+        /** @type {NodeJS.CallSite[] | undefined} */
+        this.frames = frames;
+    }
+
+    toString() {
+        if (this.text === undefined) {
+            this.text = formatStack(this.head, this.frames ?? []);
+            this.frames = undefined;
+        }
+        return this.text;
+    }
+
+    toJSON() {
+        return this.toString();
+    }
+}
+
+/**
+ * Error.prepareStackTrace: V8's format (the error's own string, then a line per frame); for the
+ * SDK's `debuggablePromise` only, the same text made on demand ({@link LazyStack}).
  * @param {Error} error
  * @param {NodeJS.CallSite[]} frames
  */
@@ -288,11 +337,11 @@ function prepareStackTrace(error, frames) {
     } catch {
         head = "Error";
     }
-    let stack = head;
-    for (const frame of frames) {
-        stack += `\n    at ${formatFrame(frame)}`;
+    const first = frames[0];
+    if (first && first.getFunctionName() === "debuggablePromise" && (first.getFileName() ?? "").endsWith(PULUMI_DEBUGGABLE)) {
+        return new LazyStack(head, frames);
     }
-    return stack;
+    return formatStack(head, frames);
 }
 
 const previous = extensions[".ts"];
