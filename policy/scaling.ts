@@ -12,7 +12,7 @@ import { Container, PodSpec, apiGroupOf, containersOf, describeObject, parseType
 import { formatBytes, parseQuantity } from "./lib/quantity";
 import { ignoreChangesCovers } from "./lib/paths";
 import { effectiveLimit, effectiveRequest, isSidecar, limitRangeDefaults, podAmount, present } from "./lib/resources";
-import { Autoscaler, SCALABLE_KINDS, ScaledWorkload, autoscalerName, autoscalersOf, scaleOf, scaledIntOrPercent, scaledStack, verticalAutoscalersOf } from "./lib/scale";
+import { Autoscaler, KEDA_DEFAULTS, SCALABLE_KINDS, ScaledWorkload, autoscalerName, autoscalersOf, scaleOf, scaledIntOrPercent, scaledStack, verticalAutoscalersOf } from "./lib/scale";
 import { LabelSelector, compileLabelSelector } from "./lib/selectors";
 import { Indexed, StackIndex, Workload, indexStack, kindKey } from "./lib/stack";
 
@@ -297,7 +297,7 @@ function scaleNote(w: Workload, scale: ReturnType<typeof scaleOf>): string {
     }
     if (w.kind === "ScaledJob") {
         const max = (w.obj.spec as { maxReplicaCount?: number } | undefined)?.maxReplicaCount;
-        return ` (maxReplicaCount ${max ?? "100 by default"} Jobs at once)`;
+        return ` (maxReplicaCount ${max ?? `${KEDA_DEFAULTS.maxReplicaCount} by default`} Jobs at once)`;
     }
     return "";
 }

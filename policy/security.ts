@@ -24,7 +24,7 @@
  */
 import { Policies, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { SettingSchema, configSchema, readConfig } from "./lib/config";
-import { Container, KubeObject, PodSpec, WorkloadKind, containersOf, describeObject, kindOf, podSpecOf, workloadKindOf } from "./lib/k8s";
+import { Container, KubeObject, POD_TEMPLATE_PATH, PodSpec, WorkloadKind, containersOf, describeObject, kindOf, podTemplateOf, workloadKindOf } from "./lib/k8s";
 import { containerLabel } from "./lib/pods";
 import { NetworkPolicySpec, coversIngress, isEmptySelector } from "./lib/network-policies";
 import { Indexed, StackIndex, SYSTEM_NAMESPACES, indexStack, namespaceOf } from "./lib/stack";
@@ -94,11 +94,7 @@ export interface SecurityPodSpec extends Omit<PodSpec, "volumes"> {
 // A workload's pod, with the paths messages name its fields by.
 
 /** Where each kind keeps its pod template (a Pod is its own), for messages: `spec.template.`. */
-const TEMPLATE_PREFIX: Record<WorkloadKind, string> = {
-    Pod: "", Deployment: "spec.template.", StatefulSet: "spec.template.", DaemonSet: "spec.template.",
-    ReplicaSet: "spec.template.", Job: "spec.template.", CronJob: "spec.jobTemplate.spec.template.", Rollout: "spec.template.",
-    ScaledJob: "spec.jobTargetRef.template.",
-};
+const TEMPLATE_PREFIX = Object.fromEntries(Object.entries(POD_TEMPLATE_PATH).map(([kind, keys]) => [kind, keys.map(k => `${k}.`).join("")])) as Record<WorkloadKind, string>;
 
 /** A workload's pod, with how messages name it and where its fields are. */
 export interface PodView {
@@ -125,7 +121,8 @@ export function podViewOf(type: string, props: Record<string, unknown>, fallback
 
 /** The pod of a workload object, or undefined while it has no pod spec. */
 function workloadPod(kind: WorkloadKind, obj: KubeObject, fallbackName: string): PodView | undefined {
-    const spec = podSpecOf(kind, obj) as SecurityPodSpec | undefined;
+    const template = podTemplateOf(kind, obj);
+    const spec = template?.spec as SecurityPodSpec | undefined;
     if (!spec) {
         return undefined;
     }
@@ -140,12 +137,8 @@ function workloadPod(kind: WorkloadKind, obj: KubeObject, fallbackName: string):
         spec,
         // Read on demand: only the AppArmor control looks (so an annotation unknown during a preview stops that control alone).
         get annotations(): Record<string, string> {
-            // The template's metadata sits beside its spec: walk the same prefix (a Pod's is its own).
-            let template: unknown = obj;
-            for (const key of prefix.split(".").filter(k => k !== "")) {
-                template = (template as Record<string, unknown> | undefined)?.[key];
-            }
-            return (template as KubeObject | undefined)?.metadata?.annotations ?? {};
+            // The template's metadata sits beside its spec (a Pod's is its own).
+            return template?.metadata?.annotations ?? {};
         },
     };
 }

@@ -265,8 +265,6 @@ function singleWriterMode(accessModes: string[]): string | undefined {
     return accessModes.includes("ReadWriteOnce") && !accessModes.includes("ReadWriteMany") ? "ReadWriteOnce" : undefined;
 }
 
-/** The kinds whose pods run on and on: a claim they share stays mounted (Jobs finish and let go). */
-const LONG_RUNNING = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod", "Rollout"];
 
 /**
  * A ReadWriteOnce claim is mounted where one node's pods can reach it: a second pod on another
@@ -296,7 +294,8 @@ export const rwoClaimSingleWriter: StackValidationPolicy = {
                 if (mode && !mounted.includes(described)) {
                     mounted.push(described);
                     // A workload at 0 pods (the Deployment a Rollout's workloadRef took over) holds nothing.
-                    if (LONG_RUNNING.includes(w.kind) && scaleOf(w, autoscalers).max > 0) {
+                    // Long-running pods keep a shared claim mounted (Jobs finish and let go).
+                    if (!RUN_TO_COMPLETION_KINDS.includes(w.kind) && scaleOf(w, autoscalers).max > 0) {
                         const key = `${w.namespace}/${claimName}`;
                         const others = mountedBy.get(key) ?? [];
                         if (others.length) {
@@ -319,9 +318,10 @@ export const rwoClaimSingleWriter: StackValidationPolicy = {
                 // One pod at a time may borrow the claim (a backup that finishes); several at once land on several nodes.
                 const atOnce = scaleOf(w, autoscalers).max;
                 if (atOnce > 1) {
-                    const fix = w.kind === "ScaledJob" ? "set maxReplicaCount: 1 and jobTargetRef.parallelism: 1" : "set parallelism: 1";
-                    reportViolation(`${what}, and may run ${atOnce} pods at once (${w.kind === "ScaledJob" ? "maxReplicaCount Jobs of parallelism pods each" : "parallelism"}): ` +
-                        `only pods on one node can mount it, so the others hang; ${fix}, or use ReadWriteMany storage.`, w.resource.urn);
+                    const [why, fix] = w.kind === "ScaledJob"
+                        ? ["maxReplicaCount Jobs of parallelism pods each", "set maxReplicaCount: 1 and jobTargetRef.parallelism: 1"]
+                        : ["parallelism", "set parallelism: 1"];
+                    reportViolation(`${what}, and may run ${atOnce} pods at once (${why}): only pods on one node can mount it, so the others hang; ${fix}, or use ReadWriteMany storage.`, w.resource.urn);
                 }
                 continue;
             }

@@ -51,6 +51,17 @@ export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 /** The API group of each custom resource counted as a workload; a kind of that name in another group is not one. */
 export const CUSTOM_WORKLOAD_GROUPS: Readonly<Partial<Record<WorkloadKind, string>>> = { Rollout: "argoproj.io", ScaledJob: "keda.sh" };
 
+/**
+ * Where each workload kind keeps the template of its pods (`metadata` and `spec` side by side), as
+ * keys from the object; a Pod is its own. podSpecOf, podLabelsOf and the security policies' field
+ * paths all read it from here.
+ */
+export const POD_TEMPLATE_PATH: Readonly<Record<WorkloadKind, readonly string[]>> = {
+    Pod: [], Deployment: ["spec", "template"], StatefulSet: ["spec", "template"], DaemonSet: ["spec", "template"],
+    ReplicaSet: ["spec", "template"], Job: ["spec", "template"], CronJob: ["spec", "jobTemplate", "spec", "template"],
+    Rollout: ["spec", "template"], ScaledJob: ["spec", "jobTargetRef", "template"],
+};
+
 /** Kinds that run their pods to completion, in Jobs: their pods serve nothing and are not replicas. */
 export const RUN_TO_COMPLETION_KINDS: readonly WorkloadKind[] = ["Job", "CronJob", "ScaledJob"];
 
@@ -124,43 +135,23 @@ export function workloadKindOf(type: string): WorkloadKind | undefined {
     return (customGroup === undefined ? BUILT_IN_GROUPS.has(group) : group === customGroup) ? parsed.kind : undefined;
 }
 
-/** A ScaledJob's Job template (spec.jobTargetRef): a Job's spec. */
-function jobTargetOf(spec: Record<string, unknown> | undefined): { template?: { metadata?: ObjectMeta; spec?: PodSpec } } | undefined {
-    return spec?.jobTargetRef as { template?: { metadata?: ObjectMeta; spec?: PodSpec } } | undefined;
+/** The pod template of a workload object ({@link POD_TEMPLATE_PATH}), or undefined while it has none. */
+export function podTemplateOf(kind: WorkloadKind, obj: KubeObject): { metadata?: ObjectMeta; spec?: PodSpec } | undefined {
+    let at: unknown = obj;
+    for (const key of POD_TEMPLATE_PATH[kind]) {
+        at = (at as Record<string, unknown> | undefined)?.[key];
+    }
+    return at as { metadata?: ObjectMeta; spec?: PodSpec } | undefined;
 }
 
 /** The pod spec of a workload object, wherever its kind keeps it. */
 export function podSpecOf(kind: WorkloadKind, obj: KubeObject): PodSpec | undefined {
-    const spec = obj.spec as Record<string, unknown> | undefined;
-    switch (kind) {
-        case "Pod":
-            return spec as PodSpec | undefined;
-        case "CronJob": {
-            const jobTemplate = spec?.jobTemplate as { spec?: { template?: { spec?: PodSpec } } } | undefined;
-            return jobTemplate?.spec?.template?.spec;
-        }
-        case "ScaledJob":
-            return jobTargetOf(spec)?.template?.spec;
-        default:
-            return (spec?.template as { spec?: PodSpec } | undefined)?.spec;
-    }
+    return podTemplateOf(kind, obj)?.spec;
 }
 
 /** Pod labels of a workload (the template's labels, or the Pod's own). */
 export function podLabelsOf(kind: WorkloadKind, obj: KubeObject): Record<string, string> {
-    const spec = obj.spec as Record<string, unknown> | undefined;
-    switch (kind) {
-        case "Pod":
-            return obj.metadata?.labels ?? {};
-        case "CronJob": {
-            const jobTemplate = spec?.jobTemplate as { spec?: { template?: { metadata?: ObjectMeta } } } | undefined;
-            return jobTemplate?.spec?.template?.metadata?.labels ?? {};
-        }
-        case "ScaledJob":
-            return jobTargetOf(spec)?.template?.metadata?.labels ?? {};
-        default:
-            return (spec?.template as { metadata?: ObjectMeta } | undefined)?.metadata?.labels ?? {};
-    }
+    return podTemplateOf(kind, obj)?.metadata?.labels ?? {};
 }
 
 /** Every container of a pod spec, init containers first, each with its role for messages. */

@@ -90,6 +90,9 @@ interface ScaledObjectSpec {
     advanced?: { horizontalPodAutoscalerConfig?: { name?: string } };
 }
 
+/** KEDA's defaults for the bounds of a ScaledObject (on replicas) and of a ScaledJob (on Jobs). */
+export const KEDA_DEFAULTS = { minReplicaCount: 0, maxReplicaCount: 100 } as const;
+
 /** The annotation with which a ScaledObject takes over an existing HPA (named in advanced.horizontalPodAutoscalerConfig.name). */
 const TRANSFER_HPA_OWNERSHIP = "scaledobject.keda.sh/transfer-hpa-ownership";
 
@@ -116,7 +119,7 @@ function scaledObjectsOf(index: StackIndex): Autoscaler[] {
             }
         }
         const eventDriven = triggers.some(t => t.type !== "cpu" && t.type !== "memory");
-        const min = spec.minReplicaCount ?? 0;
+        const min = spec.minReplicaCount ?? KEDA_DEFAULTS.minReplicaCount;
         const targetKind = spec.scaleTargetRef?.kind ?? "Deployment";
         // The webhook checks this for Deployments and StatefulSets, whose pods it can see.
         const refusedMin = min === 0 && triggers.length > 0 && !eventDriven && (targetKind === "Deployment" || targetKind === "StatefulSet");
@@ -135,7 +138,7 @@ function scaledObjectsOf(index: StackIndex): Autoscaler[] {
             targetKind,
             targetName: spec.scaleTargetRef?.name ?? "",
             minReplicas: min === 0 && !eventDriven ? 1 : min,
-            maxReplicas: spec.maxReplicaCount ?? 100,
+            maxReplicas: spec.maxReplicaCount ?? KEDA_DEFAULTS.maxReplicaCount,
             utilization,
         };
     });
@@ -252,7 +255,7 @@ export const SCALABLE_KINDS = ["Deployment", "StatefulSet", "ReplicaSet", "Repli
  * DaemonSet runs one per node, which the stack can't tell: counted as 1.
  */
 export function fixedPods(w: Workload): number {
-    const spec = (w.obj.spec ?? {}) as { replicas?: number; parallelism?: number; completions?: number; jobTemplate?: { spec?: { parallelism?: number; completions?: number } } };
+    const spec = (w.obj.spec ?? {}) as JobSpec & { replicas?: number; jobTemplate?: { spec?: JobSpec } };
     switch (w.kind) {
         case "Deployment":
         case "StatefulSet":
@@ -260,18 +263,23 @@ export function fixedPods(w: Workload): number {
         case "Rollout":
             return spec.replicas ?? 1;
         case "Job":
-            return Math.min(spec.parallelism ?? 1, spec.completions ?? Infinity);
-        case "CronJob": {
-            const job = spec.jobTemplate?.spec ?? {};
-            return Math.min(job.parallelism ?? 1, job.completions ?? Infinity);
-        }
+            return podsPerJob(spec);
+        case "CronJob":
+            return podsPerJob(spec.jobTemplate?.spec);
         default:
             return 1;
     }
 }
 
-/** KEDA's defaults for a ScaledJob's bounds on its Jobs. */
-const SCALED_JOB_DEFAULTS = { minReplicaCount: 0, maxReplicaCount: 100 };
+interface JobSpec {
+    parallelism?: number;
+    completions?: number;
+}
+
+/** Pods a Job runs at once: min(parallelism, completions), parallelism defaulting to 1. */
+function podsPerJob(job: JobSpec | undefined): number {
+    return Math.min(job?.parallelism ?? 1, job?.completions ?? Infinity);
+}
 
 /**
  * Pods at the smallest and largest scale: the autoscaler's bounds when one drives the workload; a
@@ -284,10 +292,10 @@ export function scaleOf(w: Workload, autoscalers: Autoscaler[]): { min: number; 
         return { min: hpa.minReplicas, max: Math.max(hpa.maxReplicas ?? hpa.minReplicas, hpa.minReplicas), hpa };
     }
     if (w.kind === "ScaledJob") {
-        const spec = (w.obj.spec ?? {}) as { minReplicaCount?: number; maxReplicaCount?: number; jobTargetRef?: { parallelism?: number; completions?: number } };
-        const perJob = Math.min(spec.jobTargetRef?.parallelism ?? 1, spec.jobTargetRef?.completions ?? Infinity);
-        const min = spec.minReplicaCount ?? SCALED_JOB_DEFAULTS.minReplicaCount;
-        return { min: min * perJob, max: Math.max(spec.maxReplicaCount ?? SCALED_JOB_DEFAULTS.maxReplicaCount, min) * perJob };
+        const spec = (w.obj.spec ?? {}) as { minReplicaCount?: number; maxReplicaCount?: number; jobTargetRef?: JobSpec };
+        const perJob = podsPerJob(spec.jobTargetRef);
+        const min = spec.minReplicaCount ?? KEDA_DEFAULTS.minReplicaCount;
+        return { min: min * perJob, max: Math.max(spec.maxReplicaCount ?? KEDA_DEFAULTS.maxReplicaCount, min) * perJob };
     }
     const n = fixedPods(w);
     return { min: n, max: n };
