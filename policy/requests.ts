@@ -5,7 +5,7 @@
  */
 import { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { configSchema, readConfig } from "./lib/config";
-import { containersOf, describeObject } from "./lib/k8s";
+import { containersOf, describeWorkload } from "./lib/k8s";
 import { containerLabel, workloadContainers } from "./lib/pods";
 import { compareQuantities, isQuantity, quantityNanos } from "./lib/quantity";
 import { effectiveRequest, limitRangeDefaults, present } from "./lib/resources";
@@ -39,7 +39,7 @@ export const containerRequests: StackValidationPolicy = {
     validateStack: (args, reportViolation) => {
         const { exemptNamespaces } = readConfig(containerResourcesSchema, args);
         const index = indexStack(args.resources);
-        for (const w of index.workloads) {
+        for (const w of index.podWorkloads) {
             if (exemptNamespaces.includes(w.namespace)) {
                 continue;
             }
@@ -47,7 +47,7 @@ export const containerRequests: StackValidationPolicy = {
             for (const { container, role } of containersOf(w.pod)) {
                 const missing = (["cpu", "memory"] as const).filter(r => !effectiveRequest(container, r, defaults[r]));
                 if (missing.length) {
-                    reportViolation(`${describeObject(w.kind, w.obj, w.name)}: ${containerLabel(container, role)} has no ${missing.join(" or ")} request; set resources.requests.${missing[0]}` +
+                    reportViolation(`${describeWorkload(w.kind, w.obj, w.name)}: ${containerLabel(container, role)} has no ${missing.join(" or ")} request; set resources.requests.${missing[0]}` +
                         `${missing.length > 1 ? ` and resources.requests.${missing[1]}` : ""} (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.`, w.resource.urn);
                 }
             }
@@ -71,13 +71,13 @@ export const containerMemoryLimit: StackValidationPolicy = {
     validateStack: (args, reportViolation) => {
         const { exemptNamespaces } = readConfig(containerResourcesSchema, args);
         const index = indexStack(args.resources);
-        for (const w of index.workloads) {
+        for (const w of index.podWorkloads) {
             if (exemptNamespaces.includes(w.namespace) || limitRangeDefaults(index, w.namespace, "memory").some(d => d.limit !== undefined)) {
                 continue;
             }
             for (const { container, role } of containersOf(w.pod)) {
                 if (!present(container.resources?.limits?.memory)) {
-                    reportViolation(`${describeObject(w.kind, w.obj, w.name)}: ${containerLabel(container, role)} has no memory limit; set resources.limits.memory (at least its memory request, e.g. 128Mi), ` +
+                    reportViolation(`${describeWorkload(w.kind, w.obj, w.name)}: ${containerLabel(container, role)} has no memory limit; set resources.limits.memory (at least its memory request, e.g. 128Mi), ` +
                         `or give namespace ${w.namespace} a LimitRange with a default memory limit for containers.`, w.resource.urn);
                 }
             }

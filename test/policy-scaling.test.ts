@@ -401,6 +401,71 @@ describe("KEDA ScaledJobs count as workloads", () => {
     });
 });
 
+describe("Knative Services: their pods are judged, their scale and traffic are Knative's", () => {
+    /** A Knative Service (serving.knative.dev/v1, kind Service) in namespace lab, its revision's pods at spec.template, as Knative's samples write it. */
+    const ksvc = (name: string, container: Spec, group = "serving.knative.dev"): ManifestObject => ({
+        apiVersion: `${group}/v1`, kind: "Service", metadata: { name, namespace: "lab" },
+        spec: {
+            template: {
+                metadata: { annotations: { "autoscaling.knative.dev/min-scale": "1", "autoscaling.knative.dev/max-scale": "5" } },
+                spec: { containers: [{ image: "ghcr.io/knative/helloworld-go:v1.17.0", ports: [{ containerPort: 8080 }], ...container }] },
+            },
+        },
+    });
+    const hardened = {
+        resources: { requests: { cpu: "100m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+        securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, seccompProfile: { type: "RuntimeDefault" }, capabilities: { drop: ["ALL"] } },
+    };
+
+    it("its containers get the request, limit, quantity, image and Pod Security checks, named as a Knative Service", async () => {
+        const run = await checkObjects([ksvc("hello", {})]);
+        assert.match(violationsOf(run, "container-requests")[0].message, /Knative Service lab\/hello: container '\(unnamed\)' has no cpu or memory request/);
+        assert.match(violationsOf(run, "container-memory-limit")[0].message, /Knative Service lab\/hello: container '\(unnamed\)' has no memory limit/);
+        assert.match(violationsOf(run, "no-privilege-escalation")[0].message, /Knative Service lab\/hello: container '\(unnamed\)' does not set securityContext\.allowPrivilegeEscalation/);
+        const latest = await checkObjects([ksvc("hello", { ...hardened, image: "ghcr.io/knative/helloworld-go:latest" })]);
+        assert.match(violationsOf(latest, "pinned-image-tag")[0].message, /Knative Service lab\/hello: container '\(unnamed\)' runs ghcr\.io\/knative\/helloworld-go:latest/);
+        const typo = await checkObjects([ksvc("hello", { ...hardened, resources: { requests: { cpu: "100m", memory: "64MB" } } })]);
+        assert.match(violationsOf(typo, "valid-quantities")[0].message, /Knative Service lab\/hello: container '\(unnamed\)' has resources\.requests\.memory "64MB"/);
+    });
+
+    it("advice on the pod's securityContext says Knative takes the container's (the pod's is behind a feature flag); other advice is unchanged", async () => {
+        const run = await checkObjects([ksvc("hello", { resources: hardened.resources })]);
+        const [nonRoot] = violationsOf(run, "run-as-non-root");
+        assert.match(nonRoot.message, /set spec\.template\.spec\.securityContext\.runAsNonRoot: true \(or securityContext\.runAsNonRoot: true on the container\).*Knative takes these settings on each container; the pod's securityContext needs its kubernetes\.podspec-securitycontext feature\./s);
+        assert.match(violationsOf(run, "seccomp-profile-required")[0].message, /kubernetes\.podspec-securitycontext/);
+        assert.doesNotMatch(violationsOf(run, "drop-all-capabilities")[0].message, /podspec-securitycontext/);
+        // A Deployment's advice carries no such note.
+        const d = deployment("web", o => { delete (containerOf(o) as unknown as Spec).securityContext; });
+        const plain = violationsOf(await checkObjects([d]), "run-as-non-root");
+        assert.ok(plain.length > 0 && plain.every(v => !/Knative/.test(v.message)), plain.map(v => v.message).join("\n"));
+    });
+
+    it("a hardened Knative Service passes the whole pack, and the stack-wide rules leave it to Knative", async () => {
+        const run = await checkObjects([ksvc("hello", hardened)]);
+        assert.deepStrictEqual(run.diagnostics.map(d => `${d.policyName}: ${d.message}`), []);
+        // Scale is Knative's: a quota that even one of its pods would overflow is not judged (a Deployment's would be).
+        const quota: ManifestObject = { apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "quota", namespace: "lab" }, spec: { hard: { "requests.cpu": "50m" } } };
+        assert.strictEqual(violationsOf(await checkObjects([quota, deployment("web", o => { containerOf(o).resources = hardened.resources; }, "lab")]), "quota-fit").length, 1);
+        assert.deepStrictEqual(violationsOf(await checkObjects([quota, ksvc("hello", hardened)]), "quota-fit"), []);
+        // Pod Security admission sees its pods after Knative's secure-pod-defaults may have filled them in: the namespace rule leaves them out, the controls still advise.
+        const restricted: ManifestObject = { apiVersion: "v1", kind: "Namespace", metadata: { name: "lab", labels: { "pod-security.kubernetes.io/enforce": "restricted" } } };
+        const open = await checkObjects([restricted, ksvc("hello", { resources: hardened.resources })]);
+        assert.deepStrictEqual(violationsOf(open, "pods-meet-namespace-level"), []);
+        assert.strictEqual(violationsOf(open, "no-privilege-escalation").length, 1);
+    });
+
+    it("is told from a core Service and from another group's Service by its API group", async () => {
+        // A core Service beside it, same name: still a Service to the routing rules, not a workload.
+        const core: ManifestObject = { apiVersion: "v1", kind: "Service", metadata: { name: "hello", namespace: "lab" }, spec: { selector: { app: "none" }, ports: [{ port: 80 }] } };
+        const run = await checkObjects([core, ksvc("hello", hardened)]);
+        assert.strictEqual(violationsOf(run, "service-selects-pods").length, 1);
+        assert.deepStrictEqual(violationsOf(run, "container-requests"), []);
+        // example.com's Service with a template is some other controller's resource.
+        const foreign = await checkObjects([ksvc("hello", { resources: { requests: { memory: "64MB" } } }, "example.com")]);
+        assert.deepStrictEqual(foreign.diagnostics.filter(d => /Knative|container/.test(d.message)).map(d => d.message), []);
+    });
+});
+
 describe("KEDA ScaledObjects count as autoscalers", () => {
     /** A keda.sh/v1alpha1 ScaledObject in namespace lab (scaleTargetRef defaults to an apps/v1 Deployment). */
     const scaledObject = (name: string, target: string, spec: Spec = {}): ManifestObject => ({

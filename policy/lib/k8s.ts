@@ -40,16 +40,31 @@ export interface KubeObject {
 }
 
 /**
- * Kinds that run pods, with where their pod spec sits. Two are custom resources whose pods the
+ * Kinds that run pods, with where their pod spec sits. Three are custom resources whose pods the
  * stack defines in full: Argo Rollouts' Rollout, the canary and blue-green replacement of a
  * Deployment, keeps its pod template where a Deployment does; KEDA's ScaledJob, which starts a Job
- * per batch of events, keeps a Job's (spec.jobTargetRef.template).
+ * per batch of events, keeps a Job's (spec.jobTargetRef.template); a Knative Service
+ * (serving.knative.dev, kind Service, not the core Service) keeps its revision's pod template at
+ * spec.template.
  */
-export const WORKLOAD_KINDS = ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Rollout", "ScaledJob"] as const;
+export const WORKLOAD_KINDS = ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Rollout", "ScaledJob", "Service"] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
 /** The API group of each custom resource counted as a workload; a kind of that name in another group is not one. */
-export const CUSTOM_WORKLOAD_GROUPS: Readonly<Partial<Record<WorkloadKind, string>>> = { Rollout: "argoproj.io", ScaledJob: "keda.sh" };
+export const CUSTOM_WORKLOAD_GROUPS: Readonly<Partial<Record<WorkloadKind, string>>> = { Rollout: "argoproj.io", ScaledJob: "keda.sh", Service: "serving.knative.dev" };
+
+/**
+ * Workload kinds whose pods only the per-pod policies judge (requests, limits, Pod Security,
+ * images): their controller owns everything around the pods. Knative scales a Service's revisions
+ * itself (from zero, on requests, within its autoscaling annotations), routes to them through
+ * Services and a gateway it makes, and takes no claims unless an operator allows them, so the
+ * stack-wide policies (scale, disruption budgets, Service selectors, claims, network paths) would
+ * judge a layout the stack doesn't show. The stack index leaves them out ({@link workloadKindOf}).
+ */
+export const POD_ONLY_KINDS: readonly WorkloadKind[] = ["Service"];
+
+/** How messages name a workload kind where its kind name alone would mislead: a Knative Service is not a core Service. */
+const KIND_LABELS: Readonly<Partial<Record<WorkloadKind, string>>> = { Service: "Knative Service" };
 
 /**
  * Where each workload kind keeps the template of its pods (`metadata` and `spec` side by side), as
@@ -59,7 +74,7 @@ export const CUSTOM_WORKLOAD_GROUPS: Readonly<Partial<Record<WorkloadKind, strin
 export const POD_TEMPLATE_PATH: Readonly<Record<WorkloadKind, readonly string[]>> = {
     Pod: [], Deployment: ["spec", "template"], StatefulSet: ["spec", "template"], DaemonSet: ["spec", "template"],
     ReplicaSet: ["spec", "template"], Job: ["spec", "template"], CronJob: ["spec", "jobTemplate", "spec", "template"],
-    Rollout: ["spec", "template"], ScaledJob: ["spec", "jobTargetRef", "template"],
+    Rollout: ["spec", "template"], ScaledJob: ["spec", "jobTargetRef", "template"], Service: ["spec", "template"],
 };
 
 /** Kinds that run their pods to completion, in Jobs: their pods serve nothing and are not replicas. */
@@ -123,9 +138,10 @@ export function isWorkloadKind(kind: string | undefined): kind is WorkloadKind {
  * The workload kind of a resource's type token, or undefined when it runs no pods the stack
  * defines: Kubernetes' own workload kinds in its own API groups, and the custom workloads in
  * {@link CUSTOM_WORKLOAD_GROUPS}' groups only (a `Rollout` or `Job` of another group is some other
- * controller's resource, with its own layout).
+ * controller's resource, with its own layout). The per-pod policies read every one of them;
+ * see {@link workloadKindOf} for the stack-wide ones.
  */
-export function workloadKindOf(type: string): WorkloadKind | undefined {
+export function podKindOf(type: string): WorkloadKind | undefined {
     const parsed = parseType(type);
     if (!parsed || !isWorkloadKind(parsed.kind)) {
         return undefined;
@@ -133,6 +149,20 @@ export function workloadKindOf(type: string): WorkloadKind | undefined {
     const group = apiGroupOf(parsed.apiVersion);
     const customGroup = CUSTOM_WORKLOAD_GROUPS[parsed.kind];
     return (customGroup === undefined ? BUILT_IN_GROUPS.has(group) : group === customGroup) ? parsed.kind : undefined;
+}
+
+/**
+ * The workload kind of a resource's type token as the stack-wide policies count workloads:
+ * {@link podKindOf} without the {@link POD_ONLY_KINDS}.
+ */
+export function workloadKindOf(type: string): WorkloadKind | undefined {
+    const kind = podKindOf(type);
+    return kind === undefined || POD_ONLY_KINDS.includes(kind) ? undefined : kind;
+}
+
+/** How messages name a workload: `Deployment lab/web`, `Knative Service lab/hello`. */
+export function describeWorkload(kind: WorkloadKind, obj: KubeObject, fallbackName?: string): string {
+    return describeObject(KIND_LABELS[kind] ?? kind, obj, fallbackName);
 }
 
 /** The pod template of a workload object ({@link POD_TEMPLATE_PATH}), or undefined while it has none. */

@@ -3,7 +3,7 @@
  * hygiene policies. Everything reads props lazily, so a value unknown during a preview throws the
  * engine's UnknownValueError from here, as it should (never catch it).
  */
-import { Container, KubeObject, WorkloadKind, containersOf, describeObject, kindOf, podSpecOf, workloadKindOf } from "./k8s";
+import { Container, KubeObject, WorkloadKind, containersOf, describeObject, describeWorkload, kindOf, podKindOf, podSpecOf } from "./k8s";
 
 /** One container of a workload, with how messages name it. */
 export interface WorkloadContainer {
@@ -35,12 +35,12 @@ export function claimClass(claim: ClaimLike): string | undefined {
 
 /** Every container and init container of a workload resource, init containers first; empty for other resources. */
 export function workloadContainers(type: string, props: Record<string, unknown>, name: string): WorkloadContainer[] {
-    const kind = workloadKindOf(type);
+    const kind = podKindOf(type);
     if (!kind) {
         return [];
     }
     const obj = props as KubeObject;
-    const what = describeObject(kind, obj, name);
+    const what = describeWorkload(kind, obj, name);
     return containersOf(podSpecOf(kind, obj)).map(({ container, role }) => ({ kind, obj, what, container, role, label: containerLabel(container, role) }));
 }
 
@@ -81,11 +81,11 @@ export function claimsOf(type: string, props: Record<string, unknown>, name: str
     if (kind === "PersistentVolumeClaim") {
         return [{ source: "claim", what: describeObject(kind, obj, name), claim: obj as ClaimLike }];
     }
-    const workload = workloadKindOf(type);
+    const workload = podKindOf(type);
     if (!workload) {
         return [];
     }
-    const what = describeObject(workload, obj, name);
+    const what = describeWorkload(workload, obj, name);
     const found: FoundClaim[] = [];
     if (kind === "StatefulSet") {
         for (const t of (obj.spec?.volumeClaimTemplates ?? []) as ClaimLike[]) {

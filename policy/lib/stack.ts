@@ -10,7 +10,7 @@
  * in all of them.
  */
 import { PolicyResource } from "@pulumi/policy";
-import { BUILT_IN_GROUPS, KubeObject, PodSpec, WorkloadKind, apiGroupOf, isCustomResource, parseType, podLabelsOf, podSpecOf, workloadKindOf } from "./k8s";
+import { BUILT_IN_GROUPS, KubeObject, POD_ONLY_KINDS, PodSpec, WorkloadKind, apiGroupOf, isCustomResource, parseType, podKindOf, podLabelsOf, podSpecOf } from "./k8s";
 
 export interface Workload {
     resource: PolicyResource;
@@ -31,7 +31,15 @@ export interface Indexed {
 }
 
 export interface StackIndex {
+    /** The workloads the stack-wide rules judge: every kind that runs pods but the pod-only ones (k8s.ts POD_ONLY_KINDS). */
     workloads: Workload[];
+    /**
+     * Every object that runs pods the stack defines, the pod-only kinds (Knative Services)
+     * included: what rules about each pod's own containers read (requests and limits against the
+     * namespace's LimitRange defaults, the namespace's Pod Security level). A pod-only object is
+     * here only; in {@link byKind} and {@link customResourcesIn} it is a plain custom resource.
+     */
+    podWorkloads: Workload[];
     /**
      * Every object by kind: Kubernetes' own kinds by their name (`Service`), custom resources by
      * `<group>/<kind>` (`serving.knative.dev/Service`), so that a custom resource that shares a
@@ -143,6 +151,7 @@ function byNamespace<T extends Indexed>(entries: T[]): Map<string, T[]> {
 /** Indexes the stack's Kubernetes objects by kind (from their type tokens alone); the rest on demand. */
 export function indexStack(resources: PolicyResource[]): StackIndex {
     const workloads: Workload[] = [];
+    const podWorkloads: Workload[] = [];
     const customResources: Indexed[] = [];
     const byKind = new Map<string, Indexed[]>();
     // Workloads by namespace, built on first use (after the loop: a lookup only runs when a policy reads a Rollout's pods).
@@ -155,14 +164,18 @@ export function indexStack(resources: PolicyResource[]): StackIndex {
         }
         const { kind } = parsed;
         const custom = isCustomResource(r.type);
-        // Kubernetes' own workload kinds, and the custom resources that define their pods in full (Rollout, ScaledJob).
-        const workload = workloadKindOf(r.type);
-        const entry = workload ? new WorkloadEntry(r, workload, lookup) : new Entry(r, kind);
+        // Kubernetes' own workload kinds, and the custom resources that define their pods in full (Rollout, ScaledJob, Knative Service).
+        const podKind = podKindOf(r.type);
+        const podOnly = podKind !== undefined && POD_ONLY_KINDS.includes(podKind);
+        const entry = podKind && !podOnly ? new WorkloadEntry(r, podKind, lookup) : new Entry(r, kind);
         const key = kindKey(parsed.apiVersion, kind);
         const ofKind = byKind.get(key);
         if (ofKind) { ofKind.push(entry); } else { byKind.set(key, [entry]); }
         if (entry instanceof WorkloadEntry) {
             workloads.push(entry);
+            podWorkloads.push(entry);
+        } else if (podKind) {
+            podWorkloads.push(new WorkloadEntry(r, podKind, lookup));
         }
         if (custom) {
             customResources.push(entry);
@@ -173,6 +186,7 @@ export function indexStack(resources: PolicyResource[]): StackIndex {
     let customByNs: Map<string, Indexed[]> | undefined;
     return {
         workloads,
+        podWorkloads,
         byKind,
         find: (kind, namespace, name) => {
             let keyed = byKey.get(kind);
