@@ -7,7 +7,7 @@
  * the labels pods really carry, controller-added ones included (lib/selectors.ts).
  */
 import { Policies, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
-import { apiGroupOf, describeObject, parseType } from "./lib/k8s";
+import { apiGroupOf, describeObject, parseType, runsNoPods } from "./lib/k8s";
 import { autoscalersOf, scaleOf, scaledStack } from "./lib/scale";
 import { PodLabels, compileServiceSelector, plainLabels, serviceSelectorSelects, workloadPodLabels } from "./lib/selectors";
 import { routingServices, serviceSpec } from "./lib/services";
@@ -59,8 +59,8 @@ export const statefulSetHeadlessService: StackValidationPolicy = {
 function customPodsMayMatch(index: StackIndex, namespace: string, selector: Record<string, string>): boolean {
     const selects = compileServiceSelector(selector);
     const custom = index.customResourcesIn(namespace).some(o => {
-        if (isWorkload(o)) {
-            return false; // a Rollout: a workload, judged as one
+        if (isWorkload(o) || runsNoPods(o.resource.type)) {
+            return false; // a Rollout: a workload, judged as one; a route or a ServiceMonitor: no pods at all
         }
         const template = (o.obj.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined)?.template;
         return template === undefined || template === null || selects(plainLabels(template.metadata?.labels ?? {}));
@@ -107,7 +107,7 @@ function readRolloutLabelSets(w: Workload): Record<string, string>[] {
 /** Every Service with a selector selects the pods of some running workload in its namespace. */
 export const serviceSelectsPods: StackValidationPolicy = {
     name: "service-selects-pods",
-    description: "Every Service with a selector (ExternalName Services and Services without one are skipped) matches the pod labels of at least one workload in its namespace that runs pods: otherwise it has no endpoints and every request fails (a blue/green switch to a version that doesn't exist, or to one scaled to 0, is caught here before deploy). Pods of a custom resource count when its spec.template labels match (an Argo Rollout); a Service in a namespace with a custom resource that has no pod template (an operator's, whose pods' labels can't be seen) is not judged.",
+    description: "Every Service with a selector (ExternalName Services and Services without one are skipped) matches the pod labels of at least one workload in its namespace that runs pods: otherwise it has no endpoints and every request fails (a blue/green switch to a version that doesn't exist, or to one scaled to 0, is caught here before deploy). Pods of a custom resource count when its spec.template labels match (an Argo Rollout); a Service in a namespace with a custom resource that has no pod template (an operator's, whose pods' labels can't be seen) is not judged, unless it is configuration known to run no pods (routes, certificates, ServiceMonitors, ScaledObjects, mesh and policy rules).",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const { index, inNamespace: scaledIn } = scaledStack(args.resources);

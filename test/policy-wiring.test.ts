@@ -122,6 +122,29 @@ describe("policy service-selects-pods", () => {
         assert.deepStrictEqual(await messages(P, [alertmanager, service("alertmanager-main", { "app.kubernetes.io/name": "alertmanager", alertmanager: "main" })]), []);
     });
 
+    it("still judges a Service beside custom resources that run no pods: routes, ServiceMonitors, certificates, ScaledObjects, mesh rules, cluster-wide ones", async () => {
+        const broken = service("web", { app: "nothing-has-this" });
+        const beside: ManifestObject[] = [
+            { apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor", metadata: { name: "web", namespace: "lab" }, spec: { selector: { matchLabels: { app: "web" } }, endpoints: [{ port: "http" }] } },
+            { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "web", namespace: "lab" }, spec: { rules: [{ backendRefs: [{ name: "web", port: 80 }] }] } },
+            { apiVersion: "cert-manager.io/v1", kind: "Certificate", metadata: { name: "web", namespace: "lab" }, spec: { secretName: "web-tls", dnsNames: ["web.example.com"], issuerRef: { name: "letsencrypt" } } },
+            { apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", metadata: { name: "web", namespace: "lab" }, spec: { scaleTargetRef: { name: "web" }, triggers: [{ type: "cron", metadata: { timezone: "UTC", start: "0 8 * * *", end: "0 18 * * *", desiredReplicas: "2" } }] } },
+            { apiVersion: "networking.istio.io/v1", kind: "VirtualService", metadata: { name: "web", namespace: "lab" }, spec: { hosts: ["web"], http: [{ route: [{ destination: { host: "web" } }] }] } },
+            // Cluster-scoped (no namespace), so indexed under default, where this Service is too.
+            { apiVersion: "gateway.networking.k8s.io/v1", kind: "GatewayClass", metadata: { name: "example" }, spec: { controllerName: "example.com/gateway" } },
+        ];
+        for (const cr of beside) {
+            const svc = cr.metadata?.namespace ? broken : { ...broken, metadata: { name: "web" } };
+            assert.strictEqual((await messages(P, [cr, svc])).length, 1, `${cr.apiVersion} ${cr.kind}`);
+        }
+        // The same groups' kinds that run pods still leave the namespace unjudged: a Gateway's proxy, a Prometheus.
+        const gateway: ManifestObject = { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "web", namespace: "lab" }, spec: { gatewayClassName: "istio", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] } };
+        const prometheus: ManifestObject = { apiVersion: "monitoring.coreos.com/v1", kind: "Prometheus", metadata: { name: "main", namespace: "lab" }, spec: { replicas: 2 } };
+        for (const cr of [gateway, prometheus]) {
+            assert.deepStrictEqual(await messages(P, [cr, broken]), [], cr.kind);
+        }
+    });
+
     it("knows which API groups Kubernetes serves itself: every group kubernetes-models has schemas for, and no other", () => {
         const dir = path.dirname(require.resolve("kubernetes-models/package.json"));
         const groups = fs.readdirSync(dir, { withFileTypes: true }).filter(e => e.isDirectory() && !e.name.startsWith("_") && e.name !== "v1").map(e => e.name);

@@ -130,6 +130,35 @@ export function isCustomResource(type: string): boolean {
     return !BUILT_IN_GROUPS.has(apiGroupOf(apiVersion));
 }
 
+/**
+ * Custom resources known to run no pods, by API group: the kinds listed, or every kind of the
+ * group. They are configuration other controllers read (routes, certificates, scrape targets,
+ * autoscaling triggers, mesh, secret and admission rules), so a Service beside them still needs
+ * pods of its own. Kinds of those groups that do run pods are left out: a Gateway API Gateway (Istio
+ * and Envoy Gateway deploy a proxy for it), prometheus-operator's Prometheus and Alertmanager,
+ * Istio's WorkloadEntry (a VM a Service may select).
+ */
+const PODLESS_CUSTOM_KINDS: Readonly<Record<string, readonly string[] | "every kind">> = {
+    "gateway.networking.k8s.io": ["GatewayClass", "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute", "ReferenceGrant", "BackendTLSPolicy"],
+    "cert-manager.io": "every kind",
+    "monitoring.coreos.com": ["ServiceMonitor", "PodMonitor", "PrometheusRule", "Probe", "ScrapeConfig", "AlertmanagerConfig"],
+    "keda.sh": ["ScaledObject", "TriggerAuthentication", "ClusterTriggerAuthentication"],
+    "autoscaling.k8s.io": ["VerticalPodAutoscaler"],
+    "networking.istio.io": ["VirtualService", "DestinationRule", "Gateway", "ServiceEntry", "Sidecar", "EnvoyFilter", "ProxyConfig"],
+    "security.istio.io": "every kind",
+    "telemetry.istio.io": "every kind",
+    "policy.linkerd.io": "every kind",
+    "external-secrets.io": ["ExternalSecret", "SecretStore", "ClusterSecretStore", "ClusterExternalSecret", "PushSecret"],
+    "kyverno.io": "every kind",
+};
+
+/** Whether a Pulumi type token names a custom resource known to run no pods ({@link PODLESS_CUSTOM_KINDS}). */
+export function runsNoPods(type: string): boolean {
+    const parsed = parseType(type);
+    const kinds = parsed ? PODLESS_CUSTOM_KINDS[apiGroupOf(parsed.apiVersion)] : undefined;
+    return kinds !== undefined && parsed !== undefined && (kinds === "every kind" || kinds.includes(parsed.kind));
+}
+
 export function isWorkloadKind(kind: string | undefined): kind is WorkloadKind {
     return (WORKLOAD_KINDS as readonly string[]).includes(kind ?? "");
 }
