@@ -59,7 +59,7 @@ export const CUSTOM_WORKLOAD_GROUPS: Readonly<Partial<Record<WorkloadKind, strin
  * itself (from zero, on requests, within its autoscaling annotations), routes to them through
  * Services and a gateway it makes, and takes no claims unless an operator allows them, so the
  * stack-wide policies (scale, disruption budgets, Service selectors, claims, network paths) would
- * judge a layout the stack doesn't show. The stack index leaves them out ({@link workloadKindOf}).
+ * judge a layout the stack doesn't show. The stack index keeps them apart (lib/stack.ts podWorkloads).
  */
 export const POD_ONLY_KINDS: readonly WorkloadKind[] = ["Service"];
 
@@ -167,8 +167,8 @@ export function isWorkloadKind(kind: string | undefined): kind is WorkloadKind {
  * The workload kind of a resource's type token, or undefined when it runs no pods the stack
  * defines: Kubernetes' own workload kinds in its own API groups, and the custom workloads in
  * {@link CUSTOM_WORKLOAD_GROUPS}' groups only (a `Rollout` or `Job` of another group is some other
- * controller's resource, with its own layout). The per-pod policies read every one of them;
- * see {@link workloadKindOf} for the stack-wide ones.
+ * controller's resource, with its own layout). The per-pod policies read every one of them; the
+ * stack-wide ones leave out the {@link POD_ONLY_KINDS}.
  */
 export function podKindOf(type: string): WorkloadKind | undefined {
     const parsed = parseType(type);
@@ -178,15 +178,6 @@ export function podKindOf(type: string): WorkloadKind | undefined {
     const group = apiGroupOf(parsed.apiVersion);
     const customGroup = CUSTOM_WORKLOAD_GROUPS[parsed.kind];
     return (customGroup === undefined ? BUILT_IN_GROUPS.has(group) : group === customGroup) ? parsed.kind : undefined;
-}
-
-/**
- * The workload kind of a resource's type token as the stack-wide policies count workloads:
- * {@link podKindOf} without the {@link POD_ONLY_KINDS}.
- */
-export function workloadKindOf(type: string): WorkloadKind | undefined {
-    const kind = podKindOf(type);
-    return kind === undefined || POD_ONLY_KINDS.includes(kind) ? undefined : kind;
 }
 
 /** How messages name a workload: `Deployment lab/web`, `Knative Service lab/hello`. */

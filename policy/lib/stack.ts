@@ -36,8 +36,8 @@ export interface StackIndex {
     /**
      * Every object that runs pods the stack defines, the pod-only kinds (Knative Services)
      * included: what rules about each pod's own containers read (requests and limits against the
-     * namespace's LimitRange defaults, the namespace's Pod Security level). A pod-only object is
-     * here only; in {@link byKind} and {@link customResourcesIn} it is a plain custom resource.
+     * namespace's LimitRange defaults). A pod-only object is here only; in {@link byKind} and
+     * {@link customResourcesIn} it is a plain custom resource.
      */
     podWorkloads: Workload[];
     /**
