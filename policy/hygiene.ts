@@ -40,7 +40,7 @@ export const readinessProbeBehindService: StackValidationPolicy = {
             (w.pod?.containers ?? []).forEach((container, i) => {
                 const services = serving?.get(i);
                 if (services && !container.readinessProbe) {
-                    reportViolation(`${describeObject(w.kind, w.obj, w.name)}: ${containerLabel(container, "container")} is behind ${services.length > 1 ? "Services" : "Service"} ${services.join(", ")} but has no readinessProbe; ` +
+                    reportViolation(`${describeObject(w.kind, w.obj, w.name)}: ${containerLabel(container, "container", i + 1)} is behind ${services.length > 1 ? "Services" : "Service"} ${services.join(", ")} but has no readinessProbe; ` +
                         "add one (httpGet on a health path, or tcpSocket on the serving port).", w.resource.urn);
                 }
             });

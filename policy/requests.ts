@@ -44,10 +44,10 @@ export const containerRequests: StackValidationPolicy = {
                 continue;
             }
             const defaults = { cpu: limitRangeDefaults(index, w.namespace, "cpu"), memory: limitRangeDefaults(index, w.namespace, "memory") };
-            for (const { container, role } of containersOf(w.pod)) {
+            for (const { container, role, position } of containersOf(w.pod)) {
                 const missing = (["cpu", "memory"] as const).filter(r => !effectiveRequest(container, r, defaults[r]));
                 if (missing.length) {
-                    reportViolation(`${describeWorkload(w.kind, w.obj, w.name)}: ${containerLabel(container, role)} has no ${missing.join(" or ")} request; set resources.requests.${missing[0]}` +
+                    reportViolation(`${describeWorkload(w.kind, w.obj, w.name)}: ${containerLabel(container, role, position)} has no ${missing.join(" or ")} request; set resources.requests.${missing[0]}` +
                         `${missing.length > 1 ? ` and resources.requests.${missing[1]}` : ""} (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.`, w.resource.urn);
                 }
             }
@@ -75,9 +75,9 @@ export const containerMemoryLimit: StackValidationPolicy = {
             if (exemptNamespaces.includes(w.namespace) || limitRangeDefaults(index, w.namespace, "memory").some(d => d.limit !== undefined)) {
                 continue;
             }
-            for (const { container, role } of containersOf(w.pod)) {
+            for (const { container, role, position } of containersOf(w.pod)) {
                 if (!present(container.resources?.limits?.memory)) {
-                    reportViolation(`${describeWorkload(w.kind, w.obj, w.name)}: ${containerLabel(container, role)} has no memory limit; set resources.limits.memory (at least its memory request, e.g. 128Mi), ` +
+                    reportViolation(`${describeWorkload(w.kind, w.obj, w.name)}: ${containerLabel(container, role, position)} has no memory limit; set resources.limits.memory (at least its memory request, e.g. 128Mi), ` +
                         `or give namespace ${w.namespace} a LimitRange with a default memory limit for containers.`, w.resource.urn);
                 }
             }

@@ -156,7 +156,7 @@ export interface ContainerView {
 export function containersOfPod(spec: SecurityPodSpec): ContainerView[] {
     const { initContainers, containers, ephemeralContainers } = spec;
     return [
-        ...containersOf({ initContainers, containers }).map(({ container, role }) => ({ container: container as SecurityContainer, role, label: containerLabel(container, role) })),
+        ...containersOf({ initContainers, containers }).map(({ container, role, position }) => ({ container: container as SecurityContainer, role, label: containerLabel(container, role, position) })),
         ...(ephemeralContainers ?? []).map(container => ({ container, role: "ephemeral container" as const, label: `ephemeral container '${container.name ?? "(unnamed)"}'` })),
     ];
 }

@@ -419,13 +419,18 @@ describe("Knative Services: their pods are judged, their scale and traffic are K
 
     it("its containers get the request, limit, quantity, image and Pod Security checks, named as a Knative Service", async () => {
         const run = await checkObjects([ksvc("hello", {})]);
-        assert.match(violationsOf(run, "container-requests")[0].message, /Knative Service lab\/hello: container '\(unnamed\)' has no cpu or memory request/);
-        assert.match(violationsOf(run, "container-memory-limit")[0].message, /Knative Service lab\/hello: container '\(unnamed\)' has no memory limit/);
-        assert.match(violationsOf(run, "no-privilege-escalation")[0].message, /Knative Service lab\/hello: container '\(unnamed\)' does not set securityContext\.allowPrivilegeEscalation/);
+        assert.match(violationsOf(run, "container-requests")[0].message, /Knative Service lab\/hello: container 1 \(unnamed\) has no cpu or memory request/);
+        assert.match(violationsOf(run, "container-memory-limit")[0].message, /Knative Service lab\/hello: container 1 \(unnamed\) has no memory limit/);
+        assert.match(violationsOf(run, "no-privilege-escalation")[0].message, /Knative Service lab\/hello: container 1 \(unnamed\) does not set securityContext\.allowPrivilegeEscalation/);
         const latest = await checkObjects([ksvc("hello", { ...hardened, image: "ghcr.io/knative/helloworld-go:latest" })]);
-        assert.match(violationsOf(latest, "pinned-image-tag")[0].message, /Knative Service lab\/hello: container '\(unnamed\)' runs ghcr\.io\/knative\/helloworld-go:latest/);
+        assert.match(violationsOf(latest, "pinned-image-tag")[0].message, /Knative Service lab\/hello: container 1 \(unnamed\) runs ghcr\.io\/knative\/helloworld-go:latest/);
+        // Knative names its containers itself, so a sample's often have none: the message counts them.
+        const sidecar = ksvc("hello", hardened);
+        const spec = (sidecar.spec as { template: { spec: { containers: Spec[] } } }).template.spec;
+        spec.containers.push({ image: "example/sidecar:1.0.0" });
+        assert.match(violationsOf(await checkObjects([sidecar]), "container-requests")[0].message, /Knative Service lab\/hello: container 2 \(unnamed\) has no cpu or memory request/);
         const typo = await checkObjects([ksvc("hello", { ...hardened, resources: { requests: { cpu: "100m", memory: "64MB" } } })]);
-        assert.match(violationsOf(typo, "valid-quantities")[0].message, /Knative Service lab\/hello: container '\(unnamed\)' has resources\.requests\.memory "64MB"/);
+        assert.match(violationsOf(typo, "valid-quantities")[0].message, /Knative Service lab\/hello: container 1 \(unnamed\) has resources\.requests\.memory "64MB"/);
     });
 
     it("advice on the pod's securityContext says Knative takes the container's (the pod's is behind a feature flag); other advice is unchanged", async () => {

@@ -204,11 +204,11 @@ export function podLabelsOf(kind: WorkloadKind, obj: KubeObject): Record<string,
     return podTemplateOf(kind, obj)?.metadata?.labels ?? {};
 }
 
-/** Every container of a pod spec, init containers first, each with its role for messages. */
-export function containersOf(pod: PodSpec | undefined): { container: Container; role: "container" | "init container" }[] {
+/** Every container of a pod spec, init containers first, each with its role and its place among them (from 1) for messages. */
+export function containersOf(pod: PodSpec | undefined): { container: Container; role: "container" | "init container"; position: number }[] {
     return [
-        ...(pod?.initContainers ?? []).map(container => ({ container, role: "init container" as const })),
-        ...(pod?.containers ?? []).map(container => ({ container, role: "container" as const })),
+        ...(pod?.initContainers ?? []).map((container, i) => ({ container, role: "init container" as const, position: i + 1 })),
+        ...(pod?.containers ?? []).map((container, i) => ({ container, role: "container" as const, position: i + 1 })),
     ];
 }
 

@@ -17,9 +17,15 @@ export interface WorkloadContainer {
     label: string;
 }
 
-/** How messages name a container: `container 'web'`. */
-export function containerLabel(container: Container, role: "container" | "init container"): string {
-    return `${role} '${container.name ?? "(unnamed)"}'`;
+/**
+ * How messages name a container: `container 'web'`; one without a name by its place,
+ * `container 2 (unnamed)` (Kubernetes' own kinds require names, a Knative Service's don't).
+ */
+export function containerLabel(container: Container, role: "container" | "init container", position?: number): string {
+    if (container.name) {
+        return `${role} '${container.name}'`;
+    }
+    return position === undefined ? `${role} '(unnamed)'` : `${role} ${position} (unnamed)`;
 }
 
 /**
@@ -41,7 +47,7 @@ export function workloadContainers(type: string, props: Record<string, unknown>,
     }
     const obj = props as KubeObject;
     const what = describeWorkload(kind, obj, name);
-    return containersOf(podSpecOf(kind, obj)).map(({ container, role }) => ({ kind, obj, what, container, role, label: containerLabel(container, role) }));
+    return containersOf(podSpecOf(kind, obj)).map(({ container, role, position }) => ({ kind, obj, what, container, role, label: containerLabel(container, role, position) }));
 }
 
 /** The parts of a claim (a PersistentVolumeClaim, or a template of one) the policies read. */
