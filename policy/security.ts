@@ -163,10 +163,11 @@ export function containersOfPod(spec: SecurityPodSpec): ContainerView[] {
 
 /**
  * PSS "Policies for Windows pods": restricted does not check allowPrivilegeEscalation, seccomp
- * and capabilities of pods that set `spec.os.name: windows` (those fields mean nothing there).
+ * and capabilities of pods that set `spec.os.name: windows` (those fields mean nothing there),
+ * since Kubernetes 1.25.
  */
-function isWindowsPod(pod: PodView): boolean {
-    return pod.spec.os?.name === "windows";
+function windowsExempt(pod: PodView, minor: number): boolean {
+    return minor >= 25 && pod.spec.os?.name === "windows";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -190,13 +191,22 @@ export const ADMISSION_SETTINGS: ControlSettings = { allowedHostPorts: [], allow
 
 export type PssLevel = "baseline" | "restricted";
 
+/**
+ * The Pod Security Standards version controls judge by, as the minor version of Kubernetes 1.x
+ * (a namespace's pod-security.kubernetes.io/enforce-version: v1.33 is 33), {@link LATEST_PSS} for
+ * `latest`. Versions before 1.22, where Pod Security admission began, are judged as 1.22.
+ */
+export type PssMinor = number;
+export const LATEST_PSS: PssMinor = Number.POSITIVE_INFINITY;
+
 export interface Control {
     name: string;
     level: PssLevel;
     description: string;
     /** Extra config settings this control takes (beyond exemptNamespaces / exemptWorkloads), each with its default. */
     settings?: { [K in keyof ControlSettings]?: SettingSchema<ControlSettings[K]> };
-    check(pod: PodView, settings: ControlSettings): string[];
+    /** The findings for one pod under the standards of Kubernetes 1.`minor` (the policies judge by the latest). */
+    check(pod: PodView, settings: ControlSettings, minor: PssMinor): string[];
 }
 
 /** Capabilities baseline lets a container add (PSS Baseline, "Capabilities"). */
@@ -206,16 +216,24 @@ export const BASELINE_CAPABILITIES = [
 ];
 
 /**
- * Sysctls baseline allows (PSS Baseline, "Sysctls"): the five of 1.0, ip_local_reserved_ports
- * (1.27), the TCP keepalive and fin_timeout settings (1.29) and tcp_rmem / tcp_wmem (1.32). Allow
- * others with `allowSysctls` where the nodes' kubelets do (Pod Security admission still won't).
+ * Sysctls baseline allows (PSS Baseline, "Sysctls"), each with the Kubernetes minor version that
+ * added it: the five of 1.0, ip_local_reserved_ports (1.27), the TCP keepalive and fin_timeout
+ * settings (1.29) and tcp_rmem / tcp_wmem (1.32). Allow others with `allowSysctls` where the
+ * nodes' kubelets do (Pod Security admission still won't).
  */
-export const SAFE_SYSCTLS = [
-    "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
-    "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
-    "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
-    "net.ipv4.tcp_keepalive_probes", "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem",
+const SAFE_SYSCTLS_SINCE: readonly (readonly [string, PssMinor])[] = [
+    ["kernel.shm_rmid_forced", 0], ["net.ipv4.ip_local_port_range", 0], ["net.ipv4.ip_unprivileged_port_start", 0],
+    ["net.ipv4.tcp_syncookies", 0], ["net.ipv4.ping_group_range", 0], ["net.ipv4.ip_local_reserved_ports", 27],
+    ["net.ipv4.tcp_keepalive_time", 29], ["net.ipv4.tcp_fin_timeout", 29], ["net.ipv4.tcp_keepalive_intvl", 29],
+    ["net.ipv4.tcp_keepalive_probes", 29], ["net.ipv4.tcp_rmem", 32], ["net.ipv4.tcp_wmem", 32],
 ];
+
+/** The safe sysctls of Kubernetes 1.`minor`'s standards. */
+function safeSysctls(minor: PssMinor): string[] {
+    return SAFE_SYSCTLS_SINCE.filter(([, since]) => minor >= since).map(([name]) => name);
+}
+
+export const SAFE_SYSCTLS = safeSysctls(LATEST_PSS);
 
 /** SELinux types baseline allows (PSS Baseline, "SELinux"); user and role must stay unset. */
 export const SELINUX_TYPES = ["container_t", "container_init_t", "container_kvm_t", "container_engine_t"];
@@ -312,9 +330,9 @@ const baselineCapabilities: Control = {
     }),
 };
 
-/** Whether a pod runs in its own user namespace (hostUsers: false), where Pod Security relaxes the user and /proc checks (Kubernetes 1.35+). */
-function userNamespaced(pod: PodView): boolean {
-    return pod.spec.hostUsers === false;
+/** Whether a pod runs in its own user namespace (hostUsers: false) where Pod Security relaxes the user and /proc checks: since Kubernetes 1.35. */
+function userNamespaced(pod: PodView, minor: PssMinor): boolean {
+    return minor >= 35 && pod.spec.hostUsers === false;
 }
 
 function unmaskedProc(pod: PodView): string[] {
@@ -327,14 +345,14 @@ const procMount: Control = {
     name: "default-proc-mount",
     level: "baseline",
     description: "No container unmasks /proc (PSS baseline, /proc Mount Type: securityContext.procMount unset or Default), unless the pod runs in its own user namespace (hostUsers: false, Kubernetes 1.35+: restricted-proc-mount still forbids it there).",
-    check: pod => (userNamespaced(pod) ? [] : unmaskedProc(pod)),
+    check: (pod, _settings, minor) => (userNamespaced(pod, minor) ? [] : unmaskedProc(pod)),
 };
 
 const restrictedProcMount: Control = {
     name: "restricted-proc-mount",
     level: "restricted",
     description: "No container of a pod in its own user namespace (hostUsers: false) unmasks /proc (PSS restricted, /proc Mount Type: baseline allows it there since Kubernetes 1.35, restricted doesn't; other pods are default-proc-mount's).",
-    check: pod => (userNamespaced(pod) ? unmaskedProc(pod) : []),
+    check: (pod, _settings, minor) => (userNamespaced(pod, minor) ? unmaskedProc(pod) : []),
 };
 
 const sysctls: Control = {
@@ -344,8 +362,9 @@ const sysctls: Control = {
     settings: {
         allowSysctls: { type: "array", items: { type: "string" }, default: [], description: "Sysctls allowed beyond the safe set, where the nodes' kubelets allow them (--allowed-unsafe-sysctls); Pod Security admission still refuses them in baseline and restricted namespaces." },
     },
-    check: (pod, settings) => {
-        const names = (pod.spec.securityContext?.sysctls ?? []).map(s => s.name ?? "").filter(n => !SAFE_SYSCTLS.includes(n) && !settings.allowSysctls.includes(n));
+    check: (pod, settings, minor) => {
+        const safe = safeSysctls(minor);
+        const names = (pod.spec.securityContext?.sysctls ?? []).map(s => s.name ?? "").filter(n => !safe.includes(n) && !settings.allowSysctls.includes(n));
         return names.length ? [`${podContext(pod)}.sysctls sets ${names.join(", ")}, outside the safe set; remove ${names.length > 1 ? "them" : "it"} (or list ${names.length > 1 ? "them" : "it"} in policy config allowSysctls if the nodes allow ${names.length > 1 ? "them" : "it"}).`] : [];
     },
 };
@@ -452,7 +471,7 @@ const probeHost: Control = {
     name: "no-probe-host",
     level: "baseline",
     description: "No probe or lifecycle hook points at another host (PSS baseline, Host Probes / Lifecycle Hooks, Kubernetes 1.34+: httpGet.host and tcpSocket.host unset or empty): the kubelet would connect from the node to any address the pod names.",
-    check: pod => containersOfPod(pod.spec).flatMap(({ container, label }) => hostHandlers(container).flatMap(([field, handler]) =>
+    check: (pod, _settings, minor) => minor < 34 ? [] : containersOfPod(pod.spec).flatMap(({ container, label }) => hostHandlers(container).flatMap(([field, handler]) =>
         (["httpGet", "tcpSocket"] as const)
             .filter(kind => handler?.[kind]?.host)
             .map(kind => `${label} sets ${field}.${kind}.host: ${handler?.[kind]?.host}; remove it, so the kubelet checks the pod's own IP.`))),
@@ -462,8 +481,8 @@ const runAsNonRoot: Control = {
     name: "run-as-non-root",
     level: "restricted",
     description: "Containers must run as non-root (PSS restricted, Running as Non-root: the pod's securityContext.runAsNonRoot true, or every container's; no container may set false): the kubelet then refuses an image that would start as root. Not checked for a pod in its own user namespace (hostUsers: false, Kubernetes 1.35+), where root is no one on the node.",
-    check: pod => {
-        if (userNamespaced(pod)) {
+    check: (pod, _settings, minor) => {
+        if (userNamespaced(pod, minor)) {
             return [];
         }
         const found: string[] = [];
@@ -491,7 +510,7 @@ const runAsUser: Control = {
     name: "no-root-user",
     level: "restricted",
     description: "No pod or container sets runAsUser: 0 (PSS restricted, Running as Non-root user; not checked for a pod in its own user namespace, hostUsers: false, Kubernetes 1.35+).",
-    check: pod => userNamespaced(pod) ? [] : [
+    check: (pod, _settings, minor) => userNamespaced(pod, minor) ? [] : [
         ...(pod.spec.securityContext?.runAsUser === 0 ? [`${podContext(pod)}.runAsUser is 0 (root); set the image's non-root UID.`] : []),
         ...containersOfPod(pod.spec)
             .filter(({ container }) => container.securityContext?.runAsUser === 0)
@@ -503,7 +522,7 @@ const privilegeEscalation: Control = {
     name: "no-privilege-escalation",
     level: "restricted",
     description: "Every container sets securityContext.allowPrivilegeEscalation: false (PSS restricted, Privilege Escalation; not checked for Windows pods): otherwise setuid binaries can gain privileges.",
-    check: pod => isWindowsPod(pod) ? [] : containersOfPod(pod.spec)
+    check: (pod, _settings, minor) => windowsExempt(pod, minor) ? [] : containersOfPod(pod.spec)
         .filter(({ container }) => container.securityContext?.allowPrivilegeEscalation !== false)
         .map(({ container, label }) => `${label} ${container.securityContext?.allowPrivilegeEscalation === true ? "sets securityContext.allowPrivilegeEscalation: true" : "does not set securityContext.allowPrivilegeEscalation"}; set it to false.`),
 };
@@ -512,7 +531,7 @@ const dropAll: Control = {
     name: "drop-all-capabilities",
     level: "restricted",
     description: "Every container drops ALL capabilities and adds back at most NET_BIND_SERVICE (PSS restricted, Capabilities; not checked for Windows pods).",
-    check: pod => isWindowsPod(pod) ? [] : containersOfPod(pod.spec).flatMap(({ container, label }) => {
+    check: (pod, _settings, minor) => windowsExempt(pod, minor) ? [] : containersOfPod(pod.spec).flatMap(({ container, label }) => {
         const found: string[] = [];
         const caps = container.securityContext?.capabilities;
         const drops = caps?.drop ?? [];
@@ -538,8 +557,8 @@ const seccompRequired: Control = {
     name: "seccomp-profile-required",
     level: "restricted",
     description: "Every container runs under a seccomp profile (PSS restricted, Seccomp: seccompProfile.type RuntimeDefault or Localhost on the pod, or on every container; not checked for Windows pods).",
-    check: pod => {
-        if (isWindowsPod(pod)) {
+    check: (pod, _settings, minor) => {
+        if (windowsExempt(pod, minor)) {
             return [];
         }
         const podType = pod.spec.securityContext?.seccompProfile?.type;
@@ -574,10 +593,13 @@ export const BASELINE_CONTROLS: Control[] = [hostProcess, hostNamespaces, privil
 /** Restricted controls (restricted also includes every baseline control). */
 export const RESTRICTED_CONTROLS: Control[] = [volumeTypes, privilegeEscalation, runAsNonRoot, runAsUser, seccompRequired, dropAll, restrictedProcMount];
 
-/** The findings of a PSS level for one pod, as Pod Security admission would judge it (no configured exceptions). */
-export function levelFindings(pod: PodView, level: PssLevel): { control: string; message: string }[] {
+/**
+ * The findings of a PSS level for one pod, as Pod Security admission would judge it (no configured
+ * exceptions), by the standards of Kubernetes 1.`minor` (the latest unless given).
+ */
+export function levelFindings(pod: PodView, level: PssLevel, minor: PssMinor = LATEST_PSS): { control: string; message: string }[] {
     const controls = level === "restricted" ? [...BASELINE_CONTROLS, ...RESTRICTED_CONTROLS] : BASELINE_CONTROLS;
-    return controls.flatMap(c => c.check(pod, ADMISSION_SETTINGS).map(message => ({ control: c.name, message: finding(pod, message) })));
+    return controls.flatMap(c => c.check(pod, ADMISSION_SETTINGS, minor).map(message => ({ control: c.name, message: finding(pod, message) })));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -612,7 +634,7 @@ function controlPolicy(control: Control): ResourceValidationPolicy {
             }
             // A control reads only the settings its schema declares; the others stay at admission's (none).
             const settings: ControlSettings = { ...ADMISSION_SETTINGS, ...taken };
-            for (const message of control.check(pod, settings)) {
+            for (const message of control.check(pod, settings, LATEST_PSS)) {
                 reportViolation(`${pod.what}: ${finding(pod, message)}`);
             }
         },
@@ -634,6 +656,37 @@ export type AdmissionLevel = (typeof LEVELS)[number];
 
 function levelRank(level: string): number {
     return (LEVELS as readonly string[]).indexOf(level);
+}
+
+/** A version label's form, as Pod Security admission parses it (`latest` aside): v1.0, v1.33, no leading zeros. */
+const VERSION_VALUE = /^v1\.([0-9]|[1-9][0-9]*)$/;
+
+/** What Pod Security admission enforces in a namespace, read from its labels as admission reads them. */
+export interface EnforcedPolicy {
+    level: AdmissionLevel;
+    /** The standards the pods are judged by ({@link PssMinor}: before 1.22 as 1.22). */
+    minor: PssMinor;
+    /** The enforce-version label when it names a version (`v1.33`). */
+    version?: string;
+    /** The enforce label's own value, when admission read it as something else (an invalid level is enforced as restricted). */
+    invalidLevel?: string;
+}
+
+/**
+ * The policy admission enforces from a namespace's labels (PolicyToEvaluate): undefined without
+ * an enforce label (the cluster's default applies, privileged unless configured); an invalid
+ * level fails closed to restricted; the version is `enforce-version`, `latest` when unset or
+ * invalid.
+ */
+export function enforcedPolicy(labels: Record<string, string>): EnforcedPolicy | undefined {
+    const value = labels[ENFORCE_LABEL];
+    if (value === undefined) {
+        return undefined;
+    }
+    const label = labels[`${ENFORCE_LABEL}-version`] ?? "";
+    const pinned = VERSION_VALUE.exec(label);
+    const version = pinned ? { minor: Math.max(Number(pinned[1]), 22), version: label } : { minor: LATEST_PSS };
+    return levelRank(value) >= 0 ? { level: value as AdmissionLevel, ...version } : { level: "restricted", ...version, invalidLevel: value };
 }
 
 interface NamespaceLabelSettings {
@@ -666,7 +719,13 @@ export const namespacePodSecurityLabel: ResourceValidationPolicy = {
         for (const label of MODE_LABELS) {
             const value = labels[label];
             if (value !== undefined && levelRank(value) < 0) {
-                reportViolation(`Namespace ${name}: label ${label} is ${JSON.stringify(value)}; use one of ${LEVELS.join(", ")}.`);
+                // Admission fails closed for enforce (restricted) and open for warn and audit (privileged).
+                const read = label === ENFORCE_LABEL ? "Pod Security admission enforces restricted instead" : "Pod Security admission ignores it";
+                reportViolation(`Namespace ${name}: label ${label} is ${JSON.stringify(value)}, which is no level (${read}); use one of ${LEVELS.join(", ")}.`);
+            }
+            const version = labels[`${label}-version`];
+            if (version !== undefined && version !== "latest" && !VERSION_VALUE.test(version)) {
+                reportViolation(`Namespace ${name}: label ${label}-version is ${JSON.stringify(version)}, which Pod Security admission reads as latest; use latest or v1.<minor> (e.g. v1.33).`);
             }
         }
         const enforce = labels[ENFORCE_LABEL];
@@ -706,7 +765,7 @@ const admissionExemptionSchema = configSchema<NamespaceExemptions>({
 /** Pods satisfy the level their Namespace enforces; the API server refuses those that don't. */
 export const podsMeetNamespaceLevel: StackValidationPolicy = {
     name: "pods-meet-namespace-level",
-    description: "Every pod satisfies the Pod Security level its Namespace enforces (pod-security.kubernetes.io/enforce baseline or restricted, judged as Pod Security admission does, without this pack's configured exceptions): otherwise the API server refuses the pods, and the workload never starts.",
+    description: "Every pod satisfies the Pod Security level its Namespace enforces (pod-security.kubernetes.io/enforce baseline or restricted, by the standards of pod-security.kubernetes.io/enforce-version when it names one, judged as Pod Security admission does, without this pack's configured exceptions; an enforce value that is no level is enforced as restricted): otherwise the API server refuses the pods, and the workload never starts.",
     enforcementLevel: "mandatory",
     configSchema: admissionExemptionSchema,
     validateStack: (args, reportViolation) => {
@@ -714,12 +773,16 @@ export const podsMeetNamespaceLevel: StackValidationPolicy = {
         const { pods, namespaces } = stackPods(args.resources);
         for (const { resource, pod } of pods) {
             const ns = namespaces.get(pod.namespace);
-            const level = ns?.obj.metadata?.labels?.[ENFORCE_LABEL];
-            if (!ns || exemptNamespaces.includes(pod.namespace) || (level !== "baseline" && level !== "restricted")) {
+            const policy = ns && !exemptNamespaces.includes(pod.namespace) ? enforcedPolicy(ns.obj.metadata?.labels ?? {}) : undefined;
+            if (!policy || policy.level === "privileged") {
                 continue;
             }
-            for (const { control, message } of levelFindings(pod, level)) {
-                reportViolation(`${pod.what}: Namespace ${pod.namespace} enforces ${level}, and Pod Security admission will refuse its pods (${control}): ${message}`, resource.urn);
+            const version = policy.version === undefined ? "" : ` as of ${policy.version}`;
+            const enforces = policy.invalidLevel === undefined
+                ? `enforces ${policy.level}${version}`
+                : `has ${ENFORCE_LABEL}: ${JSON.stringify(policy.invalidLevel)}, no level, so admission enforces restricted${version}`;
+            for (const { control, message } of levelFindings(pod, policy.level, policy.minor)) {
+                reportViolation(`${pod.what}: Namespace ${pod.namespace} ${enforces}, and Pod Security admission will refuse its pods (${control}): ${message}`, resource.urn);
             }
         }
     },

@@ -8,7 +8,7 @@ import * as assert from "assert";
 import * as path from "path";
 import { PolicyPackArgs } from "@pulumi/policy";
 import {
-    BASELINE_CONTROLS, RESTRICTED_CONTROLS, containersOfPod, isDefaultDenyIngress, levelFindings, podViewOf, securityPolicies,
+    BASELINE_CONTROLS, LATEST_PSS, RESTRICTED_CONTROLS, containersOfPod, enforcedPolicy, isDefaultDenyIngress, levelFindings, podViewOf, securityPolicies,
 } from "../policy/security";
 import { checkPaths, messageOf } from "../tools/check-lib";
 import { ManifestObject, manifestResources, manifestUrn } from "../tools/manifests";
@@ -517,11 +517,11 @@ describe("policy namespace-pod-security-label", () => {
             namespace("tight"),
         ];
         assert.deepStrictEqual(await messages("namespace-pod-security-label", objects), [
-            "Namespace typo: label pod-security.kubernetes.io/warn is \"strict\"; use one of privileged, baseline, restricted.",
+            "Namespace typo: label pod-security.kubernetes.io/warn is \"strict\", which is no level (Pod Security admission ignores it); use one of privileged, baseline, restricted.",
             "Namespace open enforces privileged, below baseline; set metadata.labels['pod-security.kubernetes.io/enforce'] to baseline or restricted.",
         ]);
         assert.deepStrictEqual((await messages("namespace-pod-security-label", objects, { "namespace-pod-security-label": { minimumLevel: "restricted" } })).map(m => m.replace(/;.*/, "")), [
-            "Namespace typo: label pod-security.kubernetes.io/warn is \"strict\"",
+            "Namespace typo: label pod-security.kubernetes.io/warn is \"strict\", which is no level (Pod Security admission ignores it)",
             "Namespace open enforces privileged, below restricted",
             "Namespace base enforces baseline, below restricted",
         ]);
@@ -533,6 +533,32 @@ describe("policy namespace-pod-security-label", () => {
         assert.deepStrictEqual(await messages("namespace-pod-security-label", [namespace("kube-system", {})], { "namespace-pod-security-label": { exemptNamespaces: [] } }), [
             "Namespace kube-system has no pod-security.kubernetes.io/enforce label; set metadata.labels['pod-security.kubernetes.io/enforce'] to restricted (or baseline, with the reason), and pod-security.kubernetes.io/warn and audit to restricted.",
         ]);
+    });
+});
+
+describe("Pod Security labels as admission reads them", () => {
+    it("reports an enforce value that is no level (admission enforces restricted) and version labels that are no version", async () => {
+        const objects = [
+            namespace("caps", { "pod-security.kubernetes.io/enforce": "Restricted" }),
+            namespace("pinned", { "pod-security.kubernetes.io/enforce": "baseline", "pod-security.kubernetes.io/enforce-version": "v1.33", "pod-security.kubernetes.io/warn-version": "latest" }),
+            namespace("sloppy", { "pod-security.kubernetes.io/enforce": "baseline", "pod-security.kubernetes.io/enforce-version": "1.33", "pod-security.kubernetes.io/audit-version": "v1.033" }),
+        ];
+        assert.deepStrictEqual(await messages("namespace-pod-security-label", objects), [
+            "Namespace caps: label pod-security.kubernetes.io/enforce is \"Restricted\", which is no level (Pod Security admission enforces restricted instead); use one of privileged, baseline, restricted.",
+            "Namespace sloppy: label pod-security.kubernetes.io/enforce-version is \"1.33\", which Pod Security admission reads as latest; use latest or v1.<minor> (e.g. v1.33).",
+            "Namespace sloppy: label pod-security.kubernetes.io/audit-version is \"v1.033\", which Pod Security admission reads as latest; use latest or v1.<minor> (e.g. v1.33).",
+        ]);
+    });
+
+    it("parses the enforced policy as PolicyToEvaluate does", () => {
+        const enforce = "pod-security.kubernetes.io/enforce";
+        assert.strictEqual(enforcedPolicy({}), undefined, "no enforce label: the cluster's default");
+        assert.strictEqual(enforcedPolicy({ [`${enforce}-version`]: "v1.30" }), undefined, "a version alone enforces nothing");
+        assert.deepStrictEqual(enforcedPolicy({ [enforce]: "baseline" }), { level: "baseline", minor: LATEST_PSS });
+        assert.deepStrictEqual(enforcedPolicy({ [enforce]: "restricted", [`${enforce}-version`]: "v1.33" }), { level: "restricted", minor: 33, version: "v1.33" });
+        assert.deepStrictEqual(enforcedPolicy({ [enforce]: "restricted", [`${enforce}-version`]: "v1.19" }), { level: "restricted", minor: 22, version: "v1.19" }, "before Pod Security admission: judged as 1.22");
+        assert.deepStrictEqual(enforcedPolicy({ [enforce]: "restricted", [`${enforce}-version`]: "1.33" }), { level: "restricted", minor: LATEST_PSS }, "an invalid version is latest");
+        assert.deepStrictEqual(enforcedPolicy({ [enforce]: "strict" }), { level: "restricted", minor: LATEST_PSS, invalidLevel: "strict" }, "an invalid level fails closed");
     });
 });
 
@@ -560,6 +586,39 @@ describe("policy pods-meet-namespace-level", () => {
         const objects = [namespace("open", { "pod-security.kubernetes.io/enforce": "privileged" }), namespace("plain", {}), loose("open"), loose("plain"), loose("elsewhere")];
         assert.deepStrictEqual(await messages("pods-meet-namespace-level", objects), []);
         assert.deepStrictEqual(await messages("pods-meet-namespace-level", [namespace("lab"), loose()], { "pods-meet-namespace-level": { exemptNamespaces: ["lab"] } }), []);
+    });
+
+    it("judges by the standards of the namespace's enforce-version: what changed in 1.25, 1.32, 1.34 and 1.35", async () => {
+        const pinned = (name: string, level: string, version?: string) =>
+            namespace(name, { "pod-security.kubernetes.io/enforce": level, ...(version ? { "pod-security.kubernetes.io/enforce-version": version } : {}) });
+        const controls = async (ns: ManifestObject, patch: (pod: TestPodSpec) => void) =>
+            (await messages("pods-meet-namespace-level", [ns, deploy("web", patch, ns.metadata!.name)])).map(m => /\(([a-z-]+)\)/.exec(m)?.[1]);
+        // A probe host is refused since 1.34.
+        const probeHost = (pod: TestPodSpec) => { (pod.containers[0] as Spec).readinessProbe = { httpGet: { host: "10.0.0.1", path: "/", port: 8080 } }; };
+        assert.deepStrictEqual(await controls(pinned("old", "baseline", "v1.33"), probeHost), []);
+        assert.deepStrictEqual(await controls(pinned("new", "baseline", "v1.34"), probeHost), ["no-probe-host"]);
+        assert.deepStrictEqual(await controls(pinned("now", "baseline"), probeHost), ["no-probe-host"]);
+        // tcp_rmem became a safe sysctl in 1.32.
+        const rmem = (pod: TestPodSpec) => { podSc(pod).sysctls = [{ name: "net.ipv4.tcp_rmem", value: "4096 87380 6291456" }]; };
+        assert.deepStrictEqual(await controls(pinned("old", "baseline", "v1.31"), rmem), ["safe-sysctls-only"]);
+        assert.deepStrictEqual(await controls(pinned("new", "baseline", "v1.32"), rmem), []);
+        // A pod in its own user namespace may leave runAsNonRoot unset since 1.35.
+        const userns = (pod: TestPodSpec) => { (pod as Spec).hostUsers = false; delete podSc(pod).runAsNonRoot; };
+        assert.deepStrictEqual(await controls(pinned("old", "restricted", "v1.34"), userns), ["run-as-non-root"]);
+        assert.deepStrictEqual(await controls(pinned("new", "restricted", "v1.35"), userns), []);
+        // A Windows pod's privilege escalation is not checked since 1.25.
+        const windows = (pod: TestPodSpec) => { (pod as Spec).os = { name: "windows" }; delete sc(pod).allowPrivilegeEscalation; };
+        assert.deepStrictEqual(await controls(pinned("old", "restricted", "v1.24"), windows), ["no-privilege-escalation"]);
+        assert.deepStrictEqual(await controls(pinned("new", "restricted", "v1.25"), windows), []);
+        // The message names the version.
+        assert.match((await messages("pods-meet-namespace-level", [pinned("old", "baseline", "v1.31"), deploy("web", rmem, "old")]))[0], /Namespace old enforces baseline as of v1\.31, and Pod Security admission will refuse its pods \(safe-sysctls-only\)/);
+    });
+
+    it("enforces restricted where the enforce label is no level, as admission fails closed", async () => {
+        const caps = namespace("caps", { "pod-security.kubernetes.io/enforce": "Baseline" });
+        assert.deepStrictEqual(await messages("pods-meet-namespace-level", [caps, loose("caps")]), [
+            "Deployment caps/web: Namespace caps has pod-security.kubernetes.io/enforce: \"Baseline\", no level, so admission enforces restricted, and Pod Security admission will refuse its pods (no-privilege-escalation): container 'web' does not set securityContext.allowPrivilegeEscalation; set it to false.",
+        ]);
     });
 
     it("levelFindings applies every baseline control at restricted too", () => {
