@@ -218,14 +218,16 @@ export const BASELINE_CAPABILITIES = [
 /**
  * Sysctls baseline allows (PSS Baseline, "Sysctls"), each with the Kubernetes minor version that
  * added it: the five of 1.0, ip_local_reserved_ports (1.27), the TCP keepalive and fin_timeout
- * settings (1.29) and tcp_rmem / tcp_wmem (1.32). Allow others with `allowSysctls` where the
- * nodes' kubelets do (Pod Security admission still won't).
+ * settings (1.29), tcp_rmem / tcp_wmem (1.32) and tcp_slow_start_after_idle / tcp_notsent_lowat
+ * (1.37). Allow others with `allowSysctls` where the nodes' kubelets do (Pod Security admission
+ * still won't).
  */
 const SAFE_SYSCTLS_SINCE: readonly (readonly [string, PssMinor])[] = [
     ["kernel.shm_rmid_forced", 0], ["net.ipv4.ip_local_port_range", 0], ["net.ipv4.ip_unprivileged_port_start", 0],
     ["net.ipv4.tcp_syncookies", 0], ["net.ipv4.ping_group_range", 0], ["net.ipv4.ip_local_reserved_ports", 27],
     ["net.ipv4.tcp_keepalive_time", 29], ["net.ipv4.tcp_fin_timeout", 29], ["net.ipv4.tcp_keepalive_intvl", 29],
     ["net.ipv4.tcp_keepalive_probes", 29], ["net.ipv4.tcp_rmem", 32], ["net.ipv4.tcp_wmem", 32],
+    ["net.ipv4.tcp_slow_start_after_idle", 37], ["net.ipv4.tcp_notsent_lowat", 37],
 ];
 
 /** The safe sysctls of Kubernetes 1.`minor`'s standards. */
@@ -235,8 +237,13 @@ function safeSysctls(minor: PssMinor): string[] {
 
 export const SAFE_SYSCTLS = safeSysctls(LATEST_PSS);
 
-/** SELinux types baseline allows (PSS Baseline, "SELinux"); user and role must stay unset. */
+/** SELinux types baseline allows (PSS Baseline, "SELinux"; container_engine_t since 1.31); user and role must stay unset. */
 export const SELINUX_TYPES = ["container_t", "container_init_t", "container_kvm_t", "container_engine_t"];
+
+/** The SELinux types of Kubernetes 1.`minor`'s standards. */
+function seLinuxTypes(minor: PssMinor): string[] {
+    return minor >= 31 ? SELINUX_TYPES : SELINUX_TYPES.filter(t => t !== "container_engine_t");
+}
 
 /** Volume sources restricted allows (PSS Restricted, "Volume Types"). */
 /** Volume sources restricted allows (image since Kubernetes 1.33: mounting an image is no more than running one). */
@@ -369,10 +376,11 @@ const sysctls: Control = {
     },
 };
 
-function seLinuxProblems(options: SELinuxOptions | undefined, where: string): string[] {
+function seLinuxProblems(options: SELinuxOptions | undefined, where: string, minor: PssMinor): string[] {
     const found: string[] = [];
-    if (options?.type && !SELINUX_TYPES.includes(options.type)) {
-        found.push(`${where}.seLinuxOptions.type is ${options.type}; remove it or use one of ${SELINUX_TYPES.join(", ")}.`);
+    const types = seLinuxTypes(minor);
+    if (options?.type && !types.includes(options.type)) {
+        found.push(`${where}.seLinuxOptions.type is ${options.type}; remove it or use one of ${types.join(", ")}.`);
     }
     for (const field of ["user", "role"] as const) {
         if (options?.[field]) {
@@ -386,9 +394,9 @@ const seLinux: Control = {
     name: "no-custom-selinux-options",
     level: "baseline",
     description: `No pod or container sets a custom SELinux user or role, or a type other than ${SELINUX_TYPES.join(", ")} (PSS baseline, SELinux).`,
-    check: pod => [
-        ...seLinuxProblems(pod.spec.securityContext?.seLinuxOptions, podContext(pod)),
-        ...containersOfPod(pod.spec).flatMap(({ container, label }) => seLinuxProblems(container.securityContext?.seLinuxOptions, `${label} securityContext`)),
+    check: (pod, _settings, minor) => [
+        ...seLinuxProblems(pod.spec.securityContext?.seLinuxOptions, podContext(pod), minor),
+        ...containersOfPod(pod.spec).flatMap(({ container, label }) => seLinuxProblems(container.securityContext?.seLinuxOptions, `${label} securityContext`, minor)),
     ],
 };
 
@@ -510,7 +518,8 @@ const runAsUser: Control = {
     name: "no-root-user",
     level: "restricted",
     description: "No pod or container sets runAsUser: 0 (PSS restricted, Running as Non-root user; not checked for a pod in its own user namespace, hostUsers: false, Kubernetes 1.35+).",
-    check: (pod, _settings, minor) => userNamespaced(pod, minor) ? [] : [
+    // Checked from 1.23 on.
+    check: (pod, _settings, minor) => minor < 23 || userNamespaced(pod, minor) ? [] : [
         ...(pod.spec.securityContext?.runAsUser === 0 ? [`${podContext(pod)}.runAsUser is 0 (root); set the image's non-root UID.`] : []),
         ...containersOfPod(pod.spec)
             .filter(({ container }) => container.securityContext?.runAsUser === 0)

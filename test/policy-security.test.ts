@@ -610,6 +610,18 @@ describe("policy pods-meet-namespace-level", () => {
         const windows = (pod: TestPodSpec) => { (pod as Spec).os = { name: "windows" }; delete sc(pod).allowPrivilegeEscalation; };
         assert.deepStrictEqual(await controls(pinned("old", "restricted", "v1.24"), windows), ["no-privilege-escalation"]);
         assert.deepStrictEqual(await controls(pinned("new", "restricted", "v1.25"), windows), []);
+        // tcp_notsent_lowat became safe in 1.37; container_engine_t an allowed SELinux type in 1.31.
+        const lowat = (pod: TestPodSpec) => { podSc(pod).sysctls = [{ name: "net.ipv4.tcp_notsent_lowat", value: "16384" }]; };
+        assert.deepStrictEqual(await controls(pinned("old", "baseline", "v1.36"), lowat), ["safe-sysctls-only"]);
+        assert.deepStrictEqual(await controls(pinned("now", "baseline"), lowat), []);
+        const engine = (pod: TestPodSpec) => { podSc(pod).seLinuxOptions = { type: "container_engine_t" }; };
+        assert.deepStrictEqual(await controls(pinned("old", "baseline", "v1.30"), engine), ["no-custom-selinux-options"]);
+        assert.deepStrictEqual(await controls(pinned("new", "baseline", "v1.31"), engine), []);
+        // runAsUser: 0 is refused from 1.23 (a pin before Pod Security admission is judged as 1.22).
+        const rootUser = (pod: TestPodSpec) => { sc(pod).runAsUser = 0; };
+        assert.deepStrictEqual(await controls(pinned("old", "restricted", "v1.22"), rootUser), []);
+        assert.deepStrictEqual(await controls(pinned("older", "restricted", "v1.19"), rootUser), []);
+        assert.deepStrictEqual(await controls(pinned("new", "restricted", "v1.23"), rootUser), ["no-root-user"]);
         // The message names the version.
         assert.match((await messages("pods-meet-namespace-level", [pinned("old", "baseline", "v1.31"), deploy("web", rmem, "old")]))[0], /Namespace old enforces baseline as of v1\.31, and Pod Security admission will refuse its pods \(safe-sysctls-only\)/);
     });
