@@ -137,6 +137,16 @@ describe("policy service-selects-pods", () => {
             const svc = cr.metadata?.namespace ? broken : { ...broken, metadata: { name: "web" } };
             assert.strictEqual((await messages(P, [cr, svc])).length, 1, `${cr.apiVersion} ${cr.kind}`);
         }
+        // A custom resource its definition declares cluster-scoped lives in no namespace, default included.
+        const crd = (scope: string): ManifestObject => ({
+            apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata: { name: "providers.pkg.example.com" },
+            spec: { group: "pkg.example.com", scope, names: { kind: "Provider", plural: "providers", singular: "provider" }, versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } } }] },
+        });
+        const provider: ManifestObject = { apiVersion: "pkg.example.com/v1", kind: "Provider", metadata: { name: "aws" }, spec: { package: "example/provider-aws:v1" } };
+        const inDefault = { ...broken, metadata: { name: "web" } };
+        assert.strictEqual((await messages(P, [crd("Cluster"), provider, inDefault])).length, 1, "cluster-scoped");
+        assert.deepStrictEqual(await messages(P, [crd("Namespaced"), provider, inDefault]), [], "namespaced: an operator's resource in default");
+        assert.deepStrictEqual(await messages(P, [provider, inDefault]), [], "scope unknown: counted where its namespace says");
         // The same groups' kinds that run pods still leave the namespace unjudged: a Gateway's proxy, a Prometheus.
         const gateway: ManifestObject = { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "web", namespace: "lab" }, spec: { gatewayClassName: "istio", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] } };
         const prometheus: ManifestObject = { apiVersion: "monitoring.coreos.com/v1", kind: "Prometheus", metadata: { name: "main", namespace: "lab" }, spec: { replicas: 2 } };

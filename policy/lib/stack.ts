@@ -201,6 +201,28 @@ export function indexStack(resources: PolicyResource[]): StackIndex {
         },
         workloadsIn: ns => (workloadsByNs ??= byNamespace(workloads)).get(ns) ?? [],
         all: kind => byKind.get(kind) ?? [],
-        customResourcesIn: ns => (customByNs ??= byNamespace(customResources)).get(ns) ?? [],
+        customResourcesIn: ns => (customByNs ??= namespacedCustomResources(customResources, byKind)).get(ns) ?? [],
     };
+}
+
+/**
+ * The custom resources by namespace, without those the CustomResourceDefinitions of the stack
+ * declare cluster-scoped (spec.scope: Cluster): a Crossplane Provider or a ClusterIssuer lives in no
+ * namespace (the API server ignores one it sets), so it says nothing about the `default` namespace
+ * its unset namespace would otherwise put it in. A custom resource whose definition is not in the stack counts where its
+ * namespace (or `default`) says.
+ */
+function namespacedCustomResources(customResources: Indexed[], byKind: Map<string, Indexed[]>): Map<string, Indexed[]> {
+    const clusterKinds = new Set<string>();
+    for (const crd of byKind.get("CustomResourceDefinition") ?? []) {
+        const spec = crd.obj.spec as { group?: string; scope?: string; names?: { kind?: string } } | undefined;
+        if (spec?.scope === "Cluster" && spec.group && spec.names?.kind) {
+            clusterKinds.add(`${spec.group}/${spec.names.kind}`);
+        }
+    }
+    const namespaced = clusterKinds.size === 0 ? customResources : customResources.filter(e => {
+        const parsed = parseType(e.resource.type);
+        return !parsed || !clusterKinds.has(`${apiGroupOf(parsed.apiVersion)}/${parsed.kind}`);
+    });
+    return byNamespace(namespaced);
 }
