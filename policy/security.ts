@@ -207,6 +207,12 @@ export interface Control {
     settings?: { [K in keyof ControlSettings]?: SettingSchema<ControlSettings[K]> };
     /** The findings for one pod under the standards of Kubernetes 1.`minor` (the policies judge by the latest). */
     check(pod: PodView, settings: ControlSettings, minor: PssMinor): string[];
+    /**
+     * Baseline controls a restricted one replaces at the restricted level, as admission's
+     * OverrideCheckIDs do: it reports what they would (and, for Windows pods, exempts what they
+     * don't), so a restricted namespace's refusal names each problem once.
+     */
+    overrides?: readonly string[];
 }
 
 /** Capabilities baseline lets a container add (PSS Baseline, "Capabilities"). */
@@ -539,6 +545,7 @@ const privilegeEscalation: Control = {
 const dropAll: Control = {
     name: "drop-all-capabilities",
     level: "restricted",
+    overrides: ["baseline-capabilities-only"],
     description: "Every container drops ALL capabilities and adds back at most NET_BIND_SERVICE (PSS restricted, Capabilities; not checked for Windows pods).",
     check: (pod, _settings, minor) => windowsExempt(pod, minor) ? [] : containersOfPod(pod.spec).flatMap(({ container, label }) => {
         const found: string[] = [];
@@ -565,6 +572,7 @@ const SECCOMP_CONTAINER_ANNOTATION = "container.seccomp.security.alpha.kubernete
 const seccompRequired: Control = {
     name: "seccomp-profile-required",
     level: "restricted",
+    overrides: ["no-seccomp-unconfined"],
     description: "Every container runs under a seccomp profile (PSS restricted, Seccomp: seccompProfile.type RuntimeDefault or Localhost on the pod, or on every container; not checked for Windows pods).",
     check: (pod, _settings, minor) => {
         if (windowsExempt(pod, minor)) {
@@ -589,6 +597,7 @@ const seccompRequired: Control = {
 const volumeTypes: Control = {
     name: "restricted-volume-types",
     level: "restricted",
+    overrides: ["no-host-path-volumes"],
     description: `Pods use only the volume types restricted allows (PSS restricted, Volume Types: ${RESTRICTED_VOLUME_TYPES.join(", ")}): other sources reach the node or storage directly, around PersistentVolumes.`,
     check: pod => (pod.spec.volumes ?? []).flatMap(v => {
         const sources = Object.keys(v).filter(k => k !== "name" && v[k] !== undefined && v[k] !== null);
@@ -604,10 +613,12 @@ export const RESTRICTED_CONTROLS: Control[] = [volumeTypes, privilegeEscalation,
 
 /**
  * The findings of a PSS level for one pod, as Pod Security admission would judge it (no configured
- * exceptions), by the standards of Kubernetes 1.`minor` (the latest unless given).
+ * exceptions), by the standards of Kubernetes 1.`minor` (the latest unless given): restricted is
+ * every baseline control but those a restricted one overrides, and the restricted controls.
  */
 export function levelFindings(pod: PodView, level: PssLevel, minor: PssMinor = LATEST_PSS): { control: string; message: string }[] {
-    const controls = level === "restricted" ? [...BASELINE_CONTROLS, ...RESTRICTED_CONTROLS] : BASELINE_CONTROLS;
+    const overridden = new Set(RESTRICTED_CONTROLS.flatMap(c => c.overrides ?? []));
+    const controls = level === "restricted" ? [...BASELINE_CONTROLS.filter(c => !overridden.has(c.name)), ...RESTRICTED_CONTROLS] : BASELINE_CONTROLS;
     return controls.flatMap(c => c.check(pod, ADMISSION_SETTINGS, minor).map(message => ({ control: c.name, message: finding(pod, message) })));
 }
 

@@ -633,12 +633,29 @@ describe("policy pods-meet-namespace-level", () => {
         ]);
     });
 
-    it("levelFindings applies every baseline control at restricted too", () => {
-        const o = deploy("web", pod => { sc(pod).privileged = true; });
-        const pod = podViewOf("kubernetes:apps/v1:Deployment", o as unknown as Record<string, unknown>, "web");
-        assert.ok(pod);
-        assert.deepStrictEqual(levelFindings(pod, "restricted").map(f => f.control), ["no-privileged-containers"]);
-        assert.deepStrictEqual(levelFindings(pod, "baseline").map(f => f.control), ["no-privileged-containers"]);
+    it("levelFindings applies every baseline control at restricted too, but those a restricted control overrides, as admission does", () => {
+        const view = (o: ManifestObject) => {
+            const pod = podViewOf("kubernetes:apps/v1:Deployment", o as unknown as Record<string, unknown>, "web");
+            assert.ok(pod);
+            return pod;
+        };
+        const privileged = view(deploy("web", pod => { sc(pod).privileged = true; }));
+        assert.deepStrictEqual(levelFindings(privileged, "restricted").map(f => f.control), ["no-privileged-containers"]);
+        assert.deepStrictEqual(levelFindings(privileged, "baseline").map(f => f.control), ["no-privileged-containers"]);
+        // A hostPath volume, an added SYS_ADMIN and an Unconfined profile: once each at restricted, by the restricted control.
+        const loose = view(deploy("web", pod => {
+            (pod.volumes as Spec[]).push({ name: "node", hostPath: { path: "/var/run" } });
+            (sc(pod).capabilities as Spec).add = ["SYS_ADMIN"];
+            podSc(pod).seccompProfile = { type: "Unconfined" };
+        }));
+        const controls = (level: "baseline" | "restricted") => [...new Set(levelFindings(loose, level).map(f => f.control))].sort();
+        assert.deepStrictEqual(controls("baseline"), ["baseline-capabilities-only", "no-host-path-volumes", "no-seccomp-unconfined"]);
+        assert.deepStrictEqual(controls("restricted"), ["drop-all-capabilities", "restricted-volume-types", "seccomp-profile-required"]);
+        for (const c of RESTRICTED_CONTROLS) {
+            for (const name of c.overrides ?? []) {
+                assert.ok(BASELINE_CONTROLS.some(b => b.name === name), `${c.name} overrides ${name}, a baseline control`);
+            }
+        }
     });
 });
 
