@@ -166,7 +166,7 @@ export function containersOfPod(spec: SecurityPodSpec): ContainerView[] {
  * and capabilities of pods that set `spec.os.name: windows` (those fields mean nothing there),
  * since Kubernetes 1.25.
  */
-function windowsExempt(pod: PodView, minor: number): boolean {
+function windowsExempt(pod: PodView, minor: PssMinor): boolean {
     return minor >= 25 && pod.spec.os?.name === "windows";
 }
 
