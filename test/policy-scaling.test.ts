@@ -471,6 +471,34 @@ describe("Knative Services: their pods are judged, their scale and traffic are K
     });
 });
 
+describe("OpenKruise CloneSets: their pods are judged, their scaling is not modelled", () => {
+    /** An apps.kruise.io CloneSet in namespace lab whose one container has exactly these resources. */
+    const cloneSet = (name: string, resources: TestContainer["resources"], group = "apps.kruise.io"): ManifestObject => ({
+        apiVersion: `${group}/v1alpha1`, kind: "CloneSet", metadata: { name, namespace: "lab" },
+        spec: {
+            replicas: 3, selector: { matchLabels: { app: name } }, updateStrategy: { type: "InPlaceIfPossible" },
+            template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "web", image: "nginx:1.27.2", ports: [{ containerPort: 80 }], resources }] } },
+        },
+    });
+    const sized = { requests: { cpu: "100m", memory: "64Mi" }, limits: { memory: "128Mi" } };
+
+    it("its containers get the request, limit and Pod Security checks, and a Service selecting its pods selects pods", async () => {
+        const run = await checkObjects([cloneSet("web", {})]);
+        assert.match(violationsOf(run, "container-requests")[0].message, /^Every container[^\n]*\nCloneSet lab\/web: container 'web' has no cpu or memory request/);
+        assert.match(violationsOf(run, "container-memory-limit")[0].message, /CloneSet lab\/web: container 'web' has no memory limit/);
+        assert.match(violationsOf(run, "no-privilege-escalation")[0].message, /CloneSet lab\/web: container 'web'/);
+        const svc: ManifestObject = { apiVersion: "v1", kind: "Service", metadata: { name: "web", namespace: "lab" }, spec: { selector: { app: "web" }, ports: [{ port: 80 }] } };
+        assert.deepStrictEqual(violationsOf(await checkObjects([cloneSet("web", sized), svc]), "service-selects-pods"), []);
+        // Another group's CloneSet is some other custom resource.
+        assert.deepStrictEqual(violationsOf(await checkObjects([cloneSet("web", {}, "example.com")]), "container-requests"), []);
+    });
+
+    it("is left out of the stack-wide rules: a quota even one of its pods overflows is not judged", async () => {
+        const quota: ManifestObject = { apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "quota", namespace: "lab" }, spec: { hard: { "requests.cpu": "50m" } } };
+        assert.deepStrictEqual(violationsOf(await checkObjects([quota, cloneSet("web", sized)]), "quota-fit"), []);
+    });
+});
+
 describe("KEDA ScaledObjects count as autoscalers", () => {
     /** A keda.sh/v1alpha1 ScaledObject in namespace lab (scaleTargetRef defaults to an apps/v1 Deployment). */
     const scaledObject = (name: string, target: string, spec: Spec = {}): ManifestObject => ({

@@ -40,28 +40,33 @@ export interface KubeObject {
 }
 
 /**
- * Kinds that run pods, with where their pod spec sits. Three are custom resources whose pods the
+ * Kinds that run pods, with where their pod spec sits. Four are custom resources whose pods the
  * stack defines in full: Argo Rollouts' Rollout, the canary and blue-green replacement of a
  * Deployment, keeps its pod template where a Deployment does; KEDA's ScaledJob, which starts a Job
  * per batch of events, keeps a Job's (spec.jobTargetRef.template); a Knative Service
  * (serving.knative.dev, kind Service, not the core Service) keeps its revision's pod template at
- * spec.template.
+ * spec.template, as does OpenKruise's CloneSet (apps.kruise.io).
  */
-export const WORKLOAD_KINDS = ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Rollout", "ScaledJob", "Service"] as const;
+export const WORKLOAD_KINDS = ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Rollout", "ScaledJob", "Service", "CloneSet"] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
 /** The API group of each custom resource counted as a workload; a kind of that name in another group is not one. */
-export const CUSTOM_WORKLOAD_GROUPS: Readonly<Partial<Record<WorkloadKind, string>>> = { Rollout: "argoproj.io", ScaledJob: "keda.sh", Service: "serving.knative.dev" };
+export const CUSTOM_WORKLOAD_GROUPS: Readonly<Partial<Record<WorkloadKind, string>>> = {
+    Rollout: "argoproj.io", ScaledJob: "keda.sh", Service: "serving.knative.dev", CloneSet: "apps.kruise.io",
+};
 
 /**
  * Workload kinds whose pods only the per-pod policies judge (requests, limits, Pod Security,
- * images): their controller owns everything around the pods. Knative scales a Service's revisions
- * itself (from zero, on requests, within its autoscaling annotations), routes to them through
- * Services and a gateway it makes, and takes no claims unless an operator allows them, so the
- * stack-wide policies (scale, disruption budgets, Service selectors, claims, network paths) would
- * judge a layout the stack doesn't show. The stack index keeps them apart (lib/stack.ts podWorkloads).
+ * images), not the stack-wide ones (scale, disruption budgets, Service selectors, claims, network
+ * paths), which would judge a layout the stack doesn't show or the pack doesn't model. Knative
+ * scales a Service's revisions itself (from zero, on requests, within its autoscaling
+ * annotations), routes to them through Services and a gateway it makes, and takes no claims
+ * unless an operator allows them. A CloneSet's in-place updates, per-pod claims and scale
+ * strategy differ from a Deployment's in ways the stack-wide rules don't model yet. The stack
+ * index keeps them apart (lib/stack.ts podWorkloads); a Service selecting their pods counts them,
+ * as it does any custom resource's template.
  */
-export const POD_ONLY_KINDS: readonly WorkloadKind[] = ["Service"];
+export const POD_ONLY_KINDS: readonly WorkloadKind[] = ["Service", "CloneSet"];
 
 /** How messages name a workload kind where its kind name alone would mislead: a Knative Service is not a core Service. */
 const KIND_LABELS: Readonly<Partial<Record<WorkloadKind, string>>> = { Service: "Knative Service" };
@@ -75,6 +80,7 @@ export const POD_TEMPLATE_PATH: Readonly<Record<WorkloadKind, readonly string[]>
     Pod: [], Deployment: ["spec", "template"], StatefulSet: ["spec", "template"], DaemonSet: ["spec", "template"],
     ReplicaSet: ["spec", "template"], Job: ["spec", "template"], CronJob: ["spec", "jobTemplate", "spec", "template"],
     Rollout: ["spec", "template"], ScaledJob: ["spec", "jobTargetRef", "template"], Service: ["spec", "template"],
+    CloneSet: ["spec", "template"],
 };
 
 /** Kinds that run their pods to completion, in Jobs: their pods serve nothing and are not replicas. */
