@@ -493,6 +493,12 @@ describe("OpenKruise CloneSets: their pods are judged, their scaling is not mode
         assert.deepStrictEqual(violationsOf(await checkObjects([cloneSet("web", {}, "example.com")]), "container-requests"), []);
     });
 
+    it("its claim templates get the claim checks a StatefulSet's do", async () => {
+        const withClaims = cloneSet("web", sized);
+        (withClaims.spec as Spec).volumeClaimTemplates = [{ metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } }];
+        assert.match(violationsOf(await checkObjects([withClaims]), "claim-storage-class-expandable")[0].message, /CloneSet lab\/web claim template 'data'/);
+    });
+
     it("is left out of the stack-wide rules: a quota even one of its pods overflows is not judged", async () => {
         const quota: ManifestObject = { apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "quota", namespace: "lab" }, spec: { hard: { "requests.cpu": "50m" } } };
         assert.deepStrictEqual(violationsOf(await checkObjects([quota, cloneSet("web", sized)]), "quota-fit"), []);

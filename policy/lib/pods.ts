@@ -76,9 +76,12 @@ interface EphemeralVolume {
     ephemeral?: { volumeClaimTemplate?: ClaimLike };
 }
 
+/** Workload kinds whose spec.volumeClaimTemplates give each pod claims of its own: a StatefulSet, and an OpenKruise CloneSet. */
+const CLAIM_TEMPLATE_KINDS: readonly WorkloadKind[] = ["StatefulSet", "CloneSet"];
+
 /**
- * The claims one resource makes: a PersistentVolumeClaim itself, a StatefulSet's
- * volumeClaimTemplates, and the generic ephemeral volumes (volumes[].ephemeral.volumeClaimTemplate)
+ * The claims one resource makes: a PersistentVolumeClaim itself, the volumeClaimTemplates of a
+ * StatefulSet or CloneSet, and the generic ephemeral volumes (volumes[].ephemeral.volumeClaimTemplate)
  * of any workload's pods.
  */
 export function claimsOf(type: string, props: Record<string, unknown>, name: string): FoundClaim[] {
@@ -93,7 +96,7 @@ export function claimsOf(type: string, props: Record<string, unknown>, name: str
     }
     const what = describeWorkload(workload, obj, name);
     const found: FoundClaim[] = [];
-    if (kind === "StatefulSet") {
+    if (CLAIM_TEMPLATE_KINDS.includes(workload)) {
         for (const t of (obj.spec?.volumeClaimTemplates ?? []) as ClaimLike[]) {
             found.push({ source: "template", what: `${what} claim template '${t.metadata?.name ?? "(unnamed)"}'`, claim: t });
         }
