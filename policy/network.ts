@@ -29,6 +29,7 @@ import { configSchema, readConfig } from "./lib/config";
 import { Container, RUN_TO_COMPLETION_KINDS, describeObject } from "./lib/k8s";
 import { containerLabel } from "./lib/pods";
 import { ScaledWorkload, scaledStack } from "./lib/scale";
+import { RoutingService, routingServices } from "./lib/services";
 import { compileLabelSelector, ownMatchLabels } from "./lib/selectors";
 import { NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec, coversIngress, isEmptySelector } from "./lib/network-policies";
 import { Indexed, StackIndex, SYSTEM_NAMESPACES } from "./lib/stack";
@@ -311,6 +312,28 @@ const dataStoreSchema = configSchema<DataStoreSettings>({
     extraPorts: { type: "array", items: { type: "integer", minimum: 1, maximum: 65535 }, default: [], description: "More data ports, added to ports." },
 });
 
+/** Service types that expose their pods outside the cluster: a port on every node, and a cloud load balancer in front of one. */
+const EXTERNAL_SERVICE_TYPES = ["NodePort", "LoadBalancer"];
+
+/**
+ * What to add when Services of type NodePort or LoadBalancer route to a data store's data ports:
+ * with nothing restricting its ingress, those reach it from outside the cluster too. A Service port
+ * routes to a data port when its targetPort (its port when unset) names the port's number or
+ * name; to a container that declares no ports, any Service port may route.
+ */
+function exposedBy(services: RoutingService[], sw: ScaledWorkload, dataPorts: DataPort[]): string {
+    const exposing = services.filter(({ spec, selected }) => EXTERNAL_SERVICE_TYPES.includes(spec.type ?? "") && selected.includes(sw) &&
+        (spec.ports ?? []).some(p => {
+            const target = p.targetPort ?? p.port;
+            return dataPorts.some(({ port }) => port.number === undefined || target === port.number || String(target) === String(port.number) || (port.name !== undefined && target === port.name));
+        }));
+    if (exposing.length === 0) {
+        return "";
+    }
+    const named = exposing.map(({ svc, spec }) => `${describeObject("Service", svc.obj, svc.name)} (type ${spec.type})`).join(" and ");
+    return ` ${named} also ${exposing.length > 1 ? "expose" : "exposes"} it outside the cluster: make ${exposing.length > 1 ? "them" : "it"} type ClusterIP unless clients outside the cluster need it (then set loadBalancerSourceRanges to their addresses).`;
+}
+
 /** A data store is reachable only from its clients. */
 export const dataStoreIngressRestricted: StackValidationPolicy = {
     name: "data-store-ingress-restricted",
@@ -323,6 +346,8 @@ export const dataStoreIngressRestricted: StackValidationPolicy = {
         const ports = [...settings.ports, ...settings.extraPorts];
         const { index, inNamespace } = scaledStack(args.resources);
         const policies = ingressPoliciesByNamespace(index);
+        let services: RoutingService[] | undefined;
+        const external = (sw: ScaledWorkload, dataPorts: DataPort[]) => exposedBy(services ??= routingServices(index, inNamespace), sw, dataPorts);
         for (const ns of new Set(index.workloads.map(w => w.namespace))) {
             if (settings.exemptNamespaces.includes(ns)) {
                 continue;
@@ -352,7 +377,7 @@ export const dataStoreIngressRestricted: StackValidationPolicy = {
                 if (selecting.length === 0) {
                     reportViolation(`${what} runs a data store (${storesOf(dataPorts)}) reachable from everywhere on ${dataPorts.map(d => describePort(d.port)).join(", ")}: ` +
                         `no NetworkPolicy of namespace ${ns} selects its pods for Ingress, so every pod and address reaches it. ` +
-                        `Add a NetworkPolicy with podSelector ${selector} and policyTypes [Ingress] that allows only ${clients}.`, sw.w.resource.urn);
+                        `Add a NetworkPolicy with podSelector ${selector} and policyTypes [Ingress] that allows only ${clients}.${external(sw, dataPorts)}`, sw.w.resource.urn);
                     continue;
                 }
                 for (const { port, container, because } of dataPorts) {
@@ -363,7 +388,7 @@ export const dataStoreIngressRestricted: StackValidationPolicy = {
                     const np = describeObject("NetworkPolicy", open.policy.entry.obj, open.policy.entry.name);
                     reportViolation(`${what} runs a data store (${containerLabel(container, "container")}, ${because}) reachable from everywhere on ${describePort(port)}: ` +
                         `${np} ingress rule ${open.rule} admits it ${open.why}. Limit that rule to ${clients}; if it opens other pods on purpose, ` +
-                        `leave this data store out of its podSelector and give it a NetworkPolicy of its own (podSelector ${selector}) that allows only its clients.`, sw.w.resource.urn);
+                        `leave this data store out of its podSelector and give it a NetworkPolicy of its own (podSelector ${selector}) that allows only its clients.${external(sw, [{ port, container, because }])}`, sw.w.resource.urn);
                 }
             }
         }

@@ -90,6 +90,23 @@ describe("policy data-store-ingress-restricted", () => {
             assert.strictEqual(found[0].enforcementLevel, "advisory");
         });
 
+        it("adds the NodePort and LoadBalancer Services that route to its data port, which reach it from outside the cluster too", async () => {
+            const service = (name: string, type: string | undefined, ports: Spec[]): ManifestObject =>
+                ({ apiVersion: "v1", kind: "Service", metadata: { name, namespace: "lab" }, spec: { ...(type ? { type } : {}), selector: { app: "db" }, ports } });
+            const [exposed] = await messages([postgres(), service("db-public", "LoadBalancer", [{ port: 5432 }])]);
+            assert.match(exposed, /allows only .*\. Service lab\/db-public \(type LoadBalancer\) also exposes it outside the cluster: make it type ClusterIP unless clients outside the cluster need it \(then set loadBalancerSourceRanges to their addresses\)\.$/);
+            // By targetPort name, and two of them.
+            const [both] = await messages([postgres(), service("a", "NodePort", [{ port: 80, targetPort: "postgres" }]), service("b", "LoadBalancer", [{ port: 5432, targetPort: 5432 }])]);
+            assert.match(both, /Service lab\/a \(type NodePort\) and Service lab\/b \(type LoadBalancer\) also expose it outside the cluster: make them type ClusterIP/);
+            // A ClusterIP Service, or an external one on another port or selecting other pods, adds nothing.
+            for (const other of [service("db", undefined, [{ port: 5432 }]), service("db", "NodePort", [{ port: 9187 }]), { ...service("db", "LoadBalancer", [{ port: 5432 }]), spec: { type: "LoadBalancer", selector: { app: "web" }, ports: [{ port: 5432 }] } }]) {
+                const [found] = await messages([postgres(), other]);
+                assert.doesNotMatch(found, /outside the cluster/, JSON.stringify(other.spec));
+            }
+            // Behind a NetworkPolicy that keeps it to its clients, the load balancer's traffic is refused too: nothing to report.
+            assert.deepStrictEqual(await messages([postgres(), denyAll(), service("db-public", "LoadBalancer", [{ port: 5432 }])]), []);
+        });
+
         it("asks to label an unlabelled Pod before selecting it, instead of suggesting the empty podSelector, which selects every pod", async () => {
             const bare: ManifestObject = { apiVersion: "v1", kind: "Pod", metadata: { name: "cache", namespace: "lab" }, spec: { containers: [{ name: "redis", image: "redis:7.4" }] } };
             const [found] = await messages([bare]);
