@@ -10,7 +10,7 @@
 import { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { KubeObject, RUN_TO_COMPLETION_KINDS, describeObject, kindOf } from "./lib/k8s";
 import { configSchema, readConfig } from "./lib/config";
-import { FoundClaim, claimClass, claimsOf } from "./lib/pods";
+import { ClaimLike, FoundClaim, claimClass, claimsOf } from "./lib/pods";
 import { compareQuantities, isQuantity } from "./lib/quantity";
 import { SCALABLE_KINDS, autoscalerName, autoscalersOf, scaleOf, scaledIntOrPercent } from "./lib/scale";
 import { Workload, indexStack } from "./lib/stack";
@@ -356,6 +356,55 @@ export const rwoClaimSingleWriter: StackValidationPolicy = {
 /** CSI drivers and in-tree plugins whose disks live in one zone. */
 const ZONAL_PROVISIONERS = ["ebs.csi.aws.com", "pd.csi.storage.gke.io", "disk.csi.azure.com", "kubernetes.io/aws-ebs", "kubernetes.io/gce-pd", "kubernetes.io/azure-disk"];
 
+/**
+ * Cloud block disks, whose file system attaches to one node at a time, with the file service of
+ * the same cloud that several nodes can mount at once.
+ */
+const BLOCK_DISK_FILE_SERVICES: Readonly<Record<string, string>> = {
+    "ebs.csi.aws.com": "Amazon EFS (efs.csi.aws.com)", "kubernetes.io/aws-ebs": "Amazon EFS (efs.csi.aws.com)",
+    "pd.csi.storage.gke.io": "Filestore (filestore.csi.storage.gke.io)", "kubernetes.io/gce-pd": "Filestore (filestore.csi.storage.gke.io)",
+    "disk.csi.azure.com": "Azure Files (file.csi.azure.com)", "kubernetes.io/azure-disk": "Azure Files (file.csi.azure.com)",
+};
+
+/**
+ * A claim asking for ReadWriteMany on a class of cloud block disks is never provisioned: with
+ * volumeMode Filesystem (the default) such a disk's file system is mounted on one node, so the
+ * driver refuses the access mode (the claim stays Pending with ProvisioningFailed) and the pods
+ * that mount it never start. ReadWriteMany on these disks exists only for raw block volumes of
+ * multi-attach disks (EBS io2, Azure shared disks, Hyperdisk multi-writer), which a Filesystem
+ * claim can't use. Claims on classes the stack doesn't create are not judged: their provisioner
+ * is unknown.
+ */
+export const claimAccessModeSupported: StackValidationPolicy = {
+    name: "claim-access-mode-supported",
+    description: "No PersistentVolumeClaim, claim template or generic ephemeral volume asks for ReadWriteMany on a StorageClass of cloud block disks (EBS, GCE PD, Azure Disk) with volumeMode Filesystem (the default): such a disk's file system mounts on one node at a time, so the driver refuses the mode, the claim stays Pending and its pods never start. Storage that pods on several nodes share needs the cloud's file service (EFS, Filestore, Azure Files).",
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+        const provisioners = new Map<string, string>();
+        const claims: (FoundClaim & { urn: string })[] = [];
+        for (const r of args.resources) {
+            if (kindOf(r.type) === STORAGE_CLASS) {
+                const sc = r.props as StorageClassLike;
+                provisioners.set(sc.metadata?.name ?? r.name, sc.provisioner ?? "");
+            } else {
+                claims.push(...claimsOf(r.type, r.props, r.name).map(c => ({ ...c, urn: r.urn })));
+            }
+        }
+        for (const { what, claim, urn } of claims) {
+            const spec = claim.spec as (ClaimLike["spec"] & { volumeMode?: string }) | undefined;
+            const className = claimClass(claim);
+            const provisioner = className ? provisioners.get(className) : undefined;
+            const fileService = provisioner ? BLOCK_DISK_FILE_SERVICES[provisioner] : undefined;
+            if (!fileService || !(spec?.accessModes ?? []).includes("ReadWriteMany") || spec?.volumeMode === "Block") {
+                continue;
+            }
+            reportViolation(`${what} asks for ReadWriteMany on StorageClass '${className}', whose ${provisioner} disks mount their file system on one node at a time: ` +
+                `the driver refuses the mode, so the claim stays Pending and its pods never start. For storage that pods on several nodes share, use a class of ${fileService}; ` +
+                "if the pods of one node are enough, ask for ReadWriteOnce.", urn);
+        }
+    },
+};
+
 /** Zonal disks should be created where the pod lands. */
 export const zonalDiskWaitForConsumer: ResourceValidationPolicy = {
     name: "zonal-disk-wait-for-consumer",
@@ -464,4 +513,5 @@ export const claimPatchesMatchTemplate: StackValidationPolicy = {
 export const storagePolicies: Policies = [
     storageClassExpandable, claimStorageClassExpandable, storageClassReclaimRetain, storageRequestBounds,
     statefulSetRetainsClaims, statefulSetResizeKeepsPods, claimPatchesMatchTemplate, rwoClaimSingleWriter, zonalDiskWaitForConsumer,
+    claimAccessModeSupported,
 ];

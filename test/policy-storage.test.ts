@@ -303,6 +303,53 @@ describe("policy rwo-claim-single-writer", () => {
     });
 });
 
+describe("policy claim-access-mode-supported", () => {
+    const P = "claim-access-mode-supported";
+    const sc = (name: string, provisioner: string): ManifestObject => ({
+        apiVersion: "storage.k8s.io/v1", kind: "StorageClass", metadata: { name }, provisioner, allowVolumeExpansion: true, volumeBindingMode: "WaitForFirstConsumer",
+    });
+    const claim = (name: string, storageClassName: string, accessModes: string[], extra: Record<string, unknown> = {}): ManifestObject => ({
+        apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name, namespace: "lab" },
+        spec: { storageClassName, accessModes, resources: { requests: { storage: "1Gi" } }, ...extra },
+    });
+
+    it("reports ReadWriteMany on a class of cloud block disks, naming the cloud's file service", async () => {
+        const found = violationsOf(await checkObjects([sc("gp3", "ebs.csi.aws.com"), claim("shared", "gp3", ["ReadWriteMany"])]), P);
+        assert.deepStrictEqual(found.map(v => v.message.slice(v.description.length + 1)), [
+            "PersistentVolumeClaim lab/shared asks for ReadWriteMany on StorageClass 'gp3', whose ebs.csi.aws.com disks mount their file system on one node at a time: " +
+            "the driver refuses the mode, so the claim stays Pending and its pods never start. For storage that pods on several nodes share, use a class of Amazon EFS (efs.csi.aws.com); " +
+            "if the pods of one node are enough, ask for ReadWriteOnce.",
+        ]);
+        assert.strictEqual(found[0].enforcementLevel, "mandatory");
+        for (const [provisioner, service] of [["pd.csi.storage.gke.io", "Filestore"], ["disk.csi.azure.com", "Azure Files"], ["kubernetes.io/aws-ebs", "Amazon EFS"]]) {
+            assert.match(violationsOf(await checkObjects([sc("disks", provisioner), claim("shared", "disks", ["ReadWriteOnce", "ReadWriteMany"])]), P)[0].message, new RegExp(`use a class of ${service}`));
+        }
+    });
+
+    it("judges claim templates and ephemeral volumes too", async () => {
+        const sts: ManifestObject = {
+            apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "db", namespace: "lab" },
+            spec: {
+                serviceName: "db", selector: { matchLabels: { app: "db" } },
+                template: { metadata: { labels: { app: "db" } }, spec: { containers: [{ name: "db", image: "db:1" }] } },
+                volumeClaimTemplates: [{ metadata: { name: "data" }, spec: { storageClassName: "pd", accessModes: ["ReadWriteMany"], resources: { requests: { storage: "1Gi" } } } }],
+            },
+        };
+        assert.match(violationsOf(await checkObjects([sc("pd", "pd.csi.storage.gke.io"), sts]), P)[0].message, /^[^\n]*\nStatefulSet lab\/db claim template 'data' asks for ReadWriteMany/);
+    });
+
+    it("passes ReadWriteOnce, raw block volumes, file services and classes the stack doesn't create", async () => {
+        const ok = [
+            sc("gp3", "ebs.csi.aws.com"), sc("efs", "efs.csi.aws.com"),
+            claim("single", "gp3", ["ReadWriteOnce"]),
+            claim("raw", "gp3", ["ReadWriteMany"], { volumeMode: "Block" }),
+            claim("files", "efs", ["ReadWriteMany"]),
+            claim("elsewhere", "cluster-class", ["ReadWriteMany"]),
+        ];
+        assert.deepStrictEqual(violationsOf(await checkObjects(ok), P), []);
+    });
+});
+
 describe("policy zonal-disk-wait-for-consumer", () => {
     const zonal = ["ebs.csi.aws.com", "pd.csi.storage.gke.io", "disk.csi.azure.com", "kubernetes.io/aws-ebs", "kubernetes.io/gce-pd", "kubernetes.io/azure-disk"];
 
