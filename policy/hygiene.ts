@@ -19,31 +19,39 @@ import { Workload } from "./lib/stack";
  */
 export const readinessProbeBehindService: StackValidationPolicy = {
     name: "readiness-probe-behind-service",
-    description: "Containers that serve a Service's ports have a readiness probe: without one, a pod gets traffic the moment its process starts, before it can answer, on every scale-out and during every rollout. A container serves a port when it declares the port's targetPort (by number or name); when no container declares it, every container counts. Pods are matched by the labels they really carry, controller-added ones included (a Service pinned to one StatefulSet pod by statefulset.kubernetes.io/pod-name counts).",
+    description: "Containers that serve a Service's ports have a readiness probe: without one, a pod gets traffic the moment its process starts, before it can answer, on every scale-out and during every rollout. A container serves a port when it declares the port's targetPort (by number or name), a sidecar (an init container with restartPolicy Always) included, since its readiness counts toward the pod's; when no container declares it, every app container counts. Pods are matched by the labels they really carry, controller-added ones included (a Service pinned to one StatefulSet pod by statefulset.kubernetes.io/pod-name counts).",
     enforcementLevel: "advisory",
     validateStack: (args, reportViolation) => {
         const { index, inNamespace } = scaledStack(args.resources);
-        // Workload → index of an app container → the Services whose ports it serves.
-        const behind = new Map<Workload, Map<number, string[]>>();
+        // Workload → a serving container (`container#0`, `init container#1` for a sidecar) → the Services whose ports it serves.
+        const behind = new Map<Workload, Map<string, string[]>>();
         for (const { svc, spec, selected } of routingServices(index, inNamespace)) {
             for (const { w } of selected) {
-                const serving = behind.get(w) ?? new Map<number, string[]>();
-                for (const i of servingContainers(spec, w.pod)) {
-                    serving.set(i, [...(serving.get(i) ?? []), svc.name]);
+                const serving = behind.get(w) ?? new Map<string, string[]>();
+                for (const { role, index: i } of servingContainers(spec, w.pod)) {
+                    const key = `${role}#${i}`;
+                    serving.set(key, [...(serving.get(key) ?? []), svc.name]);
                 }
                 behind.set(w, serving);
             }
         }
         for (const w of index.workloads) {
             const serving = behind.get(w);
-            // Init containers finish before the pod serves (sidecars aside, which serve no readiness); only app containers gate readiness.
-            (w.pod?.containers ?? []).forEach((container, i) => {
-                const services = serving?.get(i);
+            if (!serving) {
+                continue;
+            }
+            // App containers, and sidecars (restartPolicy Always), whose readiness counts toward the pod's; other init containers finish before it serves.
+            const slots = [
+                ...(w.pod?.containers ?? []).map((container, i) => ({ container, role: "container" as const, i, sidecar: "" })),
+                ...(w.pod?.initContainers ?? []).map((container, i) => ({ container, role: "init container" as const, i, sidecar: " (a sidecar: restartPolicy Always)" })),
+            ];
+            for (const { container, role, i, sidecar } of slots) {
+                const services = serving.get(`${role}#${i}`);
                 if (services && !container.readinessProbe) {
-                    reportViolation(`${describeObject(w.kind, w.obj, w.name)}: ${containerLabel(container, "container", i + 1)} is behind ${services.length > 1 ? "Services" : "Service"} ${services.join(", ")} but has no readinessProbe; ` +
+                    reportViolation(`${describeObject(w.kind, w.obj, w.name)}: ${containerLabel(container, role, i + 1)}${sidecar} is behind ${services.length > 1 ? "Services" : "Service"} ${services.join(", ")} but has no readinessProbe; ` +
                         "add one (httpGet on a health path, or tcpSocket on the serving port).", w.resource.urn);
                 }
-            });
+            }
         }
     },
 };

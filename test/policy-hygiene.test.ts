@@ -41,6 +41,18 @@ describe("policy readiness-probe-behind-service", () => {
         assert.strictEqual(found[0].urn, manifestUrn(web));
     });
 
+    it("asks a sidecar (an init container with restartPolicy Always) that serves the Service's port, whose readiness counts toward the pod's", async () => {
+        const withProxy = (restartPolicy?: string) => deployment("web", d => {
+            podSpec(d).initContainers = [{ name: "tls-proxy", image: "envoyproxy/envoy:v1.31.0", ...(restartPolicy ? { restartPolicy } : {}), ports: [{ name: "https", containerPort: 8443 }] } as never];
+        });
+        const https = service("web", { app: "web" }, { ports: [{ port: 443, targetPort: "https" }] });
+        assert.deepStrictEqual(await messages("readiness-probe-behind-service", [withProxy("Always"), https]), [
+            "Deployment lab/web: init container 'tls-proxy' (a sidecar: restartPolicy Always) is behind Service web but has no readinessProbe; add one (httpGet on a health path, or tcpSocket on the serving port).",
+        ]);
+        // A classic init container has finished before the pod serves: the port is then no container's, and the probed app container counts.
+        assert.deepStrictEqual(await messages("readiness-probe-behind-service", [withProxy(), https]), []);
+    });
+
     it("covers Pods and StatefulSets too", async () => {
         const pod: ManifestObject = { apiVersion: "v1", kind: "Pod", metadata: { name: "echo", namespace: "lab", labels: { app: "echo" } }, spec: { containers: [{ name: "echo", image: "registry.k8s.io/echoserver:1.10" }] } };
         const sts: ManifestObject = {

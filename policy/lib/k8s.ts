@@ -13,6 +13,8 @@ export interface Container {
     readinessProbe?: unknown;
     volumeMounts?: { name?: string; mountPath?: string }[];
     ports?: { name?: string; containerPort?: number }[];
+    /** `Always` on an init container makes it a sidecar (Kubernetes 1.29+): it runs beside the app containers for the pod's life. */
+    restartPolicy?: string;
 }
 
 /** The parts of a pod spec the policies read. */

@@ -47,25 +47,39 @@ export function routingServices(index: StackIndex, inNamespace: (namespace: stri
 }
 
 /**
- * Which app containers of a pod serve a Service's ports, as indexes into `pod.containers` (the
- * policy server hands each read a fresh proxy, so containers can't be told apart by identity):
- * for each port, the containers that declare its targetPort (a number, or a numeric string, is a
- * containerPort; another string is a port name; unset, the Service port's own number).
- * Containers need not declare the ports they listen on, so when a port matches no declared one,
- * any container may serve it and every container counts.
+ * A container that may serve a Service's port, by its place in the pod spec: an app container, or
+ * a sidecar (an init container with restartPolicy Always, Kubernetes 1.29+), which runs for the
+ * pod's life and whose readiness counts toward the pod's like an app container's.
  */
-export function servingContainers(spec: ServiceSpec, pod: PodSpec | undefined): number[] {
-    const containers: Container[] = pod?.containers ?? [];
-    const all = containers.map((_, i) => i);
-    const serving = new Set<number>();
+export interface ServingSlot {
+    role: "container" | "init container";
+    /** Index into `containers` or `initContainers`. */
+    index: number;
+}
+
+/**
+ * Which containers of a pod serve a Service's ports (the policy server hands each read a fresh
+ * proxy, so containers can't be told apart by identity): for each port, the app containers and
+ * sidecars that declare its targetPort (a number, or a numeric string, is a containerPort; another
+ * string is a port name; unset, the Service port's own number). Containers need not declare the
+ * ports they listen on, so when a port matches no declared one, any app container may serve it
+ * and every app container counts.
+ */
+export function servingContainers(spec: ServiceSpec, pod: PodSpec | undefined): ServingSlot[] {
+    const apps: (ServingSlot & { container: Container })[] = (pod?.containers ?? []).map((container, index) => ({ role: "container", index, container }));
+    const sidecars: (ServingSlot & { container: Container })[] = (pod?.initContainers ?? [])
+        .map((container, index) => ({ role: "init container" as const, index, container }))
+        .filter(({ container }) => container.restartPolicy === "Always");
+    const everyApp = apps.map(({ role, index }) => ({ role, index }));
+    const serving = new Map<string, ServingSlot>();
     for (const port of spec.ports ?? []) {
         const target = port.targetPort ?? port.port;
         const number = typeof target === "number" ? target : typeof target === "string" && /^\d+$/.test(target) ? Number(target) : undefined;
-        const declaring = all.filter(i => (containers[i].ports ?? []).some(p => (number !== undefined ? p.containerPort === number : p.name === target)));
+        const declaring = [...apps, ...sidecars].filter(({ container }) => (container.ports ?? []).some(p => (number !== undefined ? p.containerPort === number : p.name === target)));
         if (!declaring.length) {
-            return all;
+            return everyApp;
         }
-        declaring.forEach(i => serving.add(i));
+        declaring.forEach(({ role, index }) => serving.set(`${role}#${index}`, { role, index }));
     }
-    return serving.size ? [...serving].sort((a, b) => a - b) : all;
+    return serving.size ? [...serving.values()] : everyApp;
 }
