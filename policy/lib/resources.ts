@@ -11,9 +11,6 @@ import { Container, PodSpec } from "./k8s";
 import { parseQuantity } from "./quantity";
 import { Indexed, StackIndex } from "./stack";
 
-/** A container as the policies read it, with the fields the k8s.ts view leaves out. */
-export type FullContainer = Container & { restartPolicy?: string };
-
 /** What a LimitRange of type Container fills in for a resource: its default request and default limit. */
 export interface ContainerDefaults {
     name: string;
@@ -121,7 +118,7 @@ export function effectiveLimit(c: Container, resource: string, defaults: Contain
 
 /** Sidecars are init containers with restartPolicy Always: they run alongside the app containers. */
 export function isSidecar(c: Container): boolean {
-    return (c as FullContainer).restartPolicy === "Always";
+    return c.restartPolicy === "Always";
 }
 
 /**

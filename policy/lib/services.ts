@@ -4,6 +4,7 @@
  * route to no pods of the stack's workloads (their endpoints are someone else's).
  */
 import { Container, PodSpec } from "./k8s";
+import { isSidecar } from "./resources";
 import { ScaledWorkload } from "./scale";
 import { compileServiceSelector } from "./selectors";
 import { Indexed, StackIndex } from "./stack";
@@ -69,7 +70,7 @@ export function servingContainers(spec: ServiceSpec, pod: PodSpec | undefined): 
     const apps: (ServingSlot & { container: Container })[] = (pod?.containers ?? []).map((container, index) => ({ role: "container", index, container }));
     const sidecars: (ServingSlot & { container: Container })[] = (pod?.initContainers ?? [])
         .map((container, index) => ({ role: "init container" as const, index, container }))
-        .filter(({ container }) => container.restartPolicy === "Always");
+        .filter(({ container }) => isSidecar(container));
     const everyApp = apps.map(({ role, index }) => ({ role, index }));
     const serving = new Map<string, ServingSlot>();
     for (const port of spec.ports ?? []) {
