@@ -29,7 +29,7 @@ import { configSchema, readConfig } from "./lib/config";
 import { Container, RUN_TO_COMPLETION_KINDS, describeObject } from "./lib/k8s";
 import { containerLabel } from "./lib/pods";
 import { ScaledWorkload, scaledStack } from "./lib/scale";
-import { RoutingService, routingServices } from "./lib/services";
+import { RoutingService, routingServices, serviceTarget } from "./lib/services";
 import { compileLabelSelector, ownMatchLabels } from "./lib/selectors";
 import { NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec, coversIngress, isEmptySelector } from "./lib/network-policies";
 import { Indexed, StackIndex, SYSTEM_NAMESPACES } from "./lib/stack";
@@ -324,8 +324,8 @@ const EXTERNAL_SERVICE_TYPES = ["NodePort", "LoadBalancer"];
 function exposedBy(services: RoutingService[], sw: ScaledWorkload, dataPorts: DataPort[]): string {
     const exposing = services.filter(({ spec, selected }) => EXTERNAL_SERVICE_TYPES.includes(spec.type ?? "") && selected.includes(sw) &&
         (spec.ports ?? []).some(p => {
-            const target = p.targetPort ?? p.port;
-            return dataPorts.some(({ port }) => port.number === undefined || target === port.number || String(target) === String(port.number) || (port.name !== undefined && target === port.name));
+            const target = serviceTarget(p);
+            return dataPorts.some(({ port }) => port.number === undefined || (target.number !== undefined ? target.number === port.number : port.name !== undefined && target.name === port.name));
         }));
     if (exposing.length === 0) {
         return "";

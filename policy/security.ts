@@ -207,6 +207,8 @@ export interface Control {
     settings?: { [K in keyof ControlSettings]?: SettingSchema<ControlSettings[K]> };
     /** The findings for one pod under the standards of Kubernetes 1.`minor` (the policies judge by the latest). */
     check(pod: PodView, settings: ControlSettings, minor: PssMinor): string[];
+    /** The Kubernetes minor version from which admission applies the control (unset: every version). */
+    since?: PssMinor;
     /**
      * Baseline controls a restricted one replaces at the restricted level, as admission's
      * OverrideCheckIDs do: it reports what they would (and, for Windows pods, exempts what they
@@ -485,7 +487,8 @@ const probeHost: Control = {
     name: "no-probe-host",
     level: "baseline",
     description: "No probe or lifecycle hook points at another host (PSS baseline, Host Probes / Lifecycle Hooks, Kubernetes 1.34+: httpGet.host and tcpSocket.host unset or empty): the kubelet would connect from the node to any address the pod names.",
-    check: (pod, _settings, minor) => minor < 34 ? [] : containersOfPod(pod.spec).flatMap(({ container, label }) => hostHandlers(container).flatMap(([field, handler]) =>
+    since: 34,
+    check: pod => containersOfPod(pod.spec).flatMap(({ container, label }) => hostHandlers(container).flatMap(([field, handler]) =>
         (["httpGet", "tcpSocket"] as const)
             .filter(kind => handler?.[kind]?.host)
             .map(kind => `${label} sets ${field}.${kind}.host: ${handler?.[kind]?.host}; remove it, so the kubelet checks the pod's own IP.`))),
@@ -524,8 +527,8 @@ const runAsUser: Control = {
     name: "no-root-user",
     level: "restricted",
     description: "No pod or container sets runAsUser: 0 (PSS restricted, Running as Non-root user; not checked for a pod in its own user namespace, hostUsers: false, Kubernetes 1.35+).",
-    // Checked from 1.23 on.
-    check: (pod, _settings, minor) => minor < 23 || userNamespaced(pod, minor) ? [] : [
+    since: 23,
+    check: (pod, _settings, minor) => userNamespaced(pod, minor) ? [] : [
         ...(pod.spec.securityContext?.runAsUser === 0 ? [`${podContext(pod)}.runAsUser is 0 (root); set the image's non-root UID.`] : []),
         ...containersOfPod(pod.spec)
             .filter(({ container }) => container.securityContext?.runAsUser === 0)
@@ -611,15 +614,24 @@ export const BASELINE_CONTROLS: Control[] = [hostProcess, hostNamespaces, privil
 /** Restricted controls (restricted also includes every baseline control). */
 export const RESTRICTED_CONTROLS: Control[] = [volumeTypes, privilegeEscalation, runAsNonRoot, runAsUser, seccompRequired, dropAll, restrictedProcMount];
 
+/** The baseline controls a restricted one overrides there ({@link Control.overrides}). */
+const OVERRIDDEN_AT_RESTRICTED = new Set(RESTRICTED_CONTROLS.flatMap(c => c.overrides ?? []));
+
+/** The controls admission applies at each level. */
+const LEVEL_CONTROLS: Readonly<Record<PssLevel, readonly Control[]>> = {
+    baseline: BASELINE_CONTROLS,
+    restricted: [...BASELINE_CONTROLS.filter(c => !OVERRIDDEN_AT_RESTRICTED.has(c.name)), ...RESTRICTED_CONTROLS],
+};
+
 /**
  * The findings of a PSS level for one pod, as Pod Security admission would judge it (no configured
  * exceptions), by the standards of Kubernetes 1.`minor` (the latest unless given): restricted is
  * every baseline control but those a restricted one overrides, and the restricted controls.
  */
 export function levelFindings(pod: PodView, level: PssLevel, minor: PssMinor = LATEST_PSS): { control: string; message: string }[] {
-    const overridden = new Set(RESTRICTED_CONTROLS.flatMap(c => c.overrides ?? []));
-    const controls = level === "restricted" ? [...BASELINE_CONTROLS.filter(c => !overridden.has(c.name)), ...RESTRICTED_CONTROLS] : BASELINE_CONTROLS;
-    return controls.flatMap(c => c.check(pod, ADMISSION_SETTINGS, minor).map(message => ({ control: c.name, message: finding(pod, message) })));
+    return LEVEL_CONTROLS[level]
+        .filter(c => (c.since ?? 0) <= minor)
+        .flatMap(c => c.check(pod, ADMISSION_SETTINGS, minor).map(message => ({ control: c.name, message: finding(pod, message) })));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@
  * new versions of a Deployment that holds a ReadWriteOnce volume, and (in production) deleting
  * claims. Zonal disks must be created where their pod can run.
  */
-import { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { Policies, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { KubeObject, RUN_TO_COMPLETION_KINDS, describeObject, kindOf } from "./lib/k8s";
 import { configSchema, readConfig } from "./lib/config";
 import { ClaimLike, FoundClaim, claimClass, claimsOf } from "./lib/pods";
@@ -82,6 +82,32 @@ const claimStorageClassSchema = configSchema<ClaimStorageClassConfig>({
     },
 });
 
+/** The stack's storage as the claim policies read it, in one pass over its resources. */
+interface StackStorage {
+    /** The StorageClasses the stack creates, by name. */
+    classes: Map<string, StorageClassLike>;
+    /** The PersistentVolumes the stack creates (static provisioning); their props are read only by who asks. */
+    volumes: PolicyResource[];
+    /** Every claim the stack makes ({@link claimsOf}), with the URN of the resource that makes it. */
+    claims: (FoundClaim & { urn: string })[];
+}
+
+function stackStorage(resources: PolicyResource[]): StackStorage {
+    const storage: StackStorage = { classes: new Map(), volumes: [], claims: [] };
+    for (const r of resources) {
+        const kind = kindOf(r.type);
+        if (kind === STORAGE_CLASS) {
+            const sc = r.props as StorageClassLike;
+            storage.classes.set(sc.metadata?.name ?? r.name, sc);
+        } else if (kind === "PersistentVolume") {
+            storage.volumes.push(r);
+        } else {
+            storage.claims.push(...claimsOf(r.type, r.props, r.name).map(c => ({ ...c, urn: r.urn })));
+        }
+    }
+    return storage;
+}
+
 /**
  * Every claim (a PersistentVolumeClaim, a StatefulSet's claim template, a generic ephemeral
  * volume's template: lib/pods.ts claimsOf, the same list storage-request-bounds checks) names a
@@ -97,25 +123,18 @@ export const claimStorageClassExpandable: StackValidationPolicy = {
     configSchema: claimStorageClassSchema,
     validateStack: (args, reportViolation) => {
         const { expandableClusterClasses } = readConfig(claimStorageClassSchema, args);
+        const storage = stackStorage(args.resources);
+        const { claims } = storage;
         /** The stack's classes: how a claim on each can grow, and its provisioner. */
-        const classes = new Map<string, { growth: ReturnType<typeof growthOf>; provisioner: string }>();
+        const classes = new Map([...storage.classes].map(([name, sc]) => [name, { growth: growthOf(sc), provisioner: sc.provisioner ?? "" }]));
         /** Class names the stack's PersistentVolumes carry (static provisioning), with the volumes. */
         const volumeClasses = new Map<string, string[]>();
-        const claims: (FoundClaim & { urn: string })[] = [];
-        for (const r of args.resources) {
-            const kind = kindOf(r.type);
-            if (kind === STORAGE_CLASS) {
-                const sc = r.props as StorageClassLike;
-                classes.set(sc.metadata?.name ?? r.name, { growth: growthOf(sc), provisioner: sc.provisioner ?? "" });
-            } else if (kind === "PersistentVolume") {
-                // A volume names its class as a claim does (the beta annotation first).
-                const pv = r.props as KubeObject & { spec?: { storageClassName?: string } };
-                const className = claimClass(pv);
-                if (className) {
-                    volumeClasses.set(className, [...(volumeClasses.get(className) ?? []), pv.metadata?.name ?? r.name]);
-                }
-            } else {
-                claims.push(...claimsOf(r.type, r.props, r.name).map(c => ({ ...c, urn: r.urn })));
+        for (const r of storage.volumes) {
+            // A volume names its class as a claim does (the beta annotation first).
+            const pv = r.props as KubeObject & { spec?: { storageClassName?: string } };
+            const className = claimClass(pv);
+            if (className) {
+                volumeClasses.set(className, [...(volumeClasses.get(className) ?? []), pv.metadata?.name ?? r.name]);
             }
         }
         const allowed = new Set(expandableClusterClasses);
@@ -353,18 +372,19 @@ export const rwoClaimSingleWriter: StackValidationPolicy = {
     },
 };
 
-/** CSI drivers and in-tree plugins whose disks live in one zone. */
-const ZONAL_PROVISIONERS = ["ebs.csi.aws.com", "pd.csi.storage.gke.io", "disk.csi.azure.com", "kubernetes.io/aws-ebs", "kubernetes.io/gce-pd", "kubernetes.io/azure-disk"];
-
 /**
- * Cloud block disks, whose file system attaches to one node at a time, with the file service of
- * the same cloud that several nodes can mount at once.
+ * The CSI drivers and in-tree plugins of cloud block disks (EBS, GCE PD, Azure Disk), each with
+ * the file service of the same cloud that several nodes can mount at once. Such a disk lives in
+ * one zone, and its file system attaches to one node at a time.
  */
 const BLOCK_DISK_FILE_SERVICES: Readonly<Record<string, string>> = {
     "ebs.csi.aws.com": "Amazon EFS (efs.csi.aws.com)", "kubernetes.io/aws-ebs": "Amazon EFS (efs.csi.aws.com)",
     "pd.csi.storage.gke.io": "Filestore (filestore.csi.storage.gke.io)", "kubernetes.io/gce-pd": "Filestore (filestore.csi.storage.gke.io)",
     "disk.csi.azure.com": "Azure Files (file.csi.azure.com)", "kubernetes.io/azure-disk": "Azure Files (file.csi.azure.com)",
 };
+
+/** Provisioners whose disks live in one zone: the cloud block disks. */
+const ZONAL_PROVISIONERS = Object.keys(BLOCK_DISK_FILE_SERVICES);
 
 /**
  * A claim asking for ReadWriteMany on a class of cloud block disks is never provisioned: with
@@ -380,20 +400,11 @@ export const claimAccessModeSupported: StackValidationPolicy = {
     description: "No PersistentVolumeClaim, claim template or generic ephemeral volume asks for ReadWriteMany on a StorageClass of cloud block disks (EBS, GCE PD, Azure Disk) with volumeMode Filesystem (the default): such a disk's file system mounts on one node at a time, so the driver refuses the mode, the claim stays Pending and its pods never start. Storage that pods on several nodes share needs the cloud's file service (EFS, Filestore, Azure Files).",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
-        const provisioners = new Map<string, string>();
-        const claims: (FoundClaim & { urn: string })[] = [];
-        for (const r of args.resources) {
-            if (kindOf(r.type) === STORAGE_CLASS) {
-                const sc = r.props as StorageClassLike;
-                provisioners.set(sc.metadata?.name ?? r.name, sc.provisioner ?? "");
-            } else {
-                claims.push(...claimsOf(r.type, r.props, r.name).map(c => ({ ...c, urn: r.urn })));
-            }
-        }
+        const { classes, claims } = stackStorage(args.resources);
         for (const { what, claim, urn } of claims) {
             const spec = claim.spec as (ClaimLike["spec"] & { volumeMode?: string }) | undefined;
             const className = claimClass(claim);
-            const provisioner = className ? provisioners.get(className) : undefined;
+            const provisioner = className ? classes.get(className)?.provisioner : undefined;
             const fileService = provisioner ? BLOCK_DISK_FILE_SERVICES[provisioner] : undefined;
             if (!fileService || !(spec?.accessModes ?? []).includes("ReadWriteMany") || spec?.volumeMode === "Block") {
                 continue;

@@ -48,6 +48,18 @@ export function routingServices(index: StackIndex, inNamespace: (namespace: stri
 }
 
 /**
+ * What a Service port sends traffic to in its pods: its targetPort (its own port when unset), a
+ * container port number (a number, or a numeric string) or a port name (another string).
+ */
+export function serviceTarget(port: NonNullable<ServiceSpec["ports"]>[number]): { number?: number; name?: string } {
+    const target = port.targetPort ?? port.port;
+    if (typeof target === "number") {
+        return { number: target };
+    }
+    return typeof target === "string" && /^\d+$/.test(target) ? { number: Number(target) } : { name: target };
+}
+
+/**
  * A container that may serve a Service's port, by its place in the pod spec: an app container, or
  * a sidecar (an init container with restartPolicy Always, Kubernetes 1.29+), which runs for the
  * pod's life and whose readiness counts toward the pod's like an app container's.
@@ -74,9 +86,8 @@ export function servingContainers(spec: ServiceSpec, pod: PodSpec | undefined): 
     const everyApp = apps.map(({ role, index }) => ({ role, index }));
     const serving = new Map<string, ServingSlot>();
     for (const port of spec.ports ?? []) {
-        const target = port.targetPort ?? port.port;
-        const number = typeof target === "number" ? target : typeof target === "string" && /^\d+$/.test(target) ? Number(target) : undefined;
-        const declaring = [...apps, ...sidecars].filter(({ container }) => (container.ports ?? []).some(p => (number !== undefined ? p.containerPort === number : p.name === target)));
+        const { number, name } = serviceTarget(port);
+        const declaring = [...apps, ...sidecars].filter(({ container }) => (container.ports ?? []).some(p => (number !== undefined ? p.containerPort === number : p.name === name)));
         if (!declaring.length) {
             return everyApp;
         }
