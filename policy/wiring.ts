@@ -7,7 +7,7 @@
  * the labels pods really carry, controller-added ones included (lib/selectors.ts).
  */
 import { Policies, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
-import { apiGroupOf, describeObject, parseType, runsNoPods } from "./lib/k8s";
+import { describeObject, runsNoPods } from "./lib/k8s";
 import { autoscalersOf, scaleOf, scaledStack } from "./lib/scale";
 import { PodLabels, compileServiceSelector, plainLabels, serviceSelectorSelects, workloadPodLabels } from "./lib/selectors";
 import { routingServices, serviceSpec } from "./lib/services";
@@ -208,16 +208,13 @@ function portProblem(svc: Indexed, ref: PortRef): string | undefined {
 }
 
 /**
- * API groups whose custom resources configure other objects and create no Service: a route, a
- * certificate or a ServiceMonitor named like a backend is no sign that the Service will exist.
+ * Whether a custom resource of `namespace` is named `name` and may run pods: its operator may
+ * then create a Service of that name (a Knative Service, a Zalando Postgres, a kgateway Gateway's
+ * proxy). A kind known to run no pods ({@link runsNoPods}: a route, a certificate, a
+ * ServiceMonitor, an ExternalSecret) creates no Service, so its name is no sign that one will exist.
  */
-const CONFIG_ONLY_GROUPS = new Set([
-    GATEWAY_GROUP, "cert-manager.io", "monitoring.coreos.com", "networking.istio.io", "security.istio.io", "keda.sh", "policy.linkerd.io",
-]);
-
-/** Whether a custom resource of `namespace` is named `name`: its operator may create a Service of that name (a Knative Service). */
 function operatorMayCreate(index: StackIndex, namespace: string, name: string): boolean {
-    return index.customResourcesIn(namespace).some(cr => cr.name === name && !CONFIG_ONLY_GROUPS.has(apiGroupOf(parseType(cr.resource.type)?.apiVersion ?? "")));
+    return index.customResourcesIn(namespace).some(cr => cr.name === name && !runsNoPods(cr.resource.type));
 }
 
 /**

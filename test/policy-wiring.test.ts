@@ -251,6 +251,22 @@ describe("policy ingress-backend-exists", () => {
         assert.match((await messages(P, [knative, service("hello", { app: "web" }), deployment("web"), ingress([{ service: { name: "hello", port: { number: 8080 } } }])]))[0], /goes to Service lab\/hello port 8080, which the Service does not expose \(ports: 80\/http\)/);
     });
 
+    it("takes a custom resource known to run no pods for no sign of a Service, and one that may run pods (an operator's) for one", async () => {
+        const named = (apiVersion: string, kind: string): ManifestObject => ({ apiVersion, kind, metadata: { name: "hello", namespace: "lab" }, spec: {} });
+        const toHello = ingress([{ service: { name: "hello", port: { number: 80 } } }]);
+        // Configuration that other controllers read creates no Service: the backend is still missing.
+        for (const [apiVersion, kind] of [
+            ["external-secrets.io/v1", "ExternalSecret"], ["autoscaling.k8s.io/v1", "VerticalPodAutoscaler"], ["kyverno.io/v1", "Policy"],
+            ["telemetry.istio.io/v1", "Telemetry"], ["monitoring.coreos.com/v1", "ServiceMonitor"], ["cert-manager.io/v1", "Certificate"],
+        ]) {
+            assert.match((await messages(P, [named(apiVersion, kind), toHello]))[0] ?? "", /Service 'hello', which the stack does not create/, kind);
+        }
+        // A kind that runs pods may come with a Service of its name (a Zalando Postgres creates one, so may a Gateway's controller).
+        for (const [apiVersion, kind] of [["acid.zalan.do/v1", "postgresql"], ["gateway.networking.k8s.io/v1", "Gateway"]]) {
+            assert.deepStrictEqual(await messages(P, [named(apiVersion, kind), toHello]), [], kind);
+        }
+    });
+
     describe("Gateway API routes", () => {
         const route = (refs: object[], kind = "HTTPRoute", namespace = "lab"): ManifestObject => ({
             apiVersion: kind === "HTTPRoute" || kind === "GRPCRoute" ? "gateway.networking.k8s.io/v1" : "gateway.networking.k8s.io/v1alpha2", kind,
