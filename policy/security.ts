@@ -270,8 +270,9 @@ function podContext(pod: PodView): string {
  * default: Knative Serving rejects spec.template.spec.securityContext fields while its
  * kubernetes.podspec-securitycontext feature is disabled (the default), and takes a container's.
  */
+const KNATIVE_POD_CONTEXT = "Knative takes these settings on each container; the pod's securityContext needs its kubernetes.podspec-securitycontext feature.";
 const POD_CONTEXT_NOTES: Readonly<Partial<Record<WorkloadKind, string>>> = {
-    Service: "Knative takes these settings on each container; the pod's securityContext needs its kubernetes.podspec-securitycontext feature.",
+    Service: KNATIVE_POD_CONTEXT, Configuration: KNATIVE_POD_CONTEXT,
 };
 
 /** A control's finding as reported: with the kind's note when it names the pod's securityContext. */
@@ -769,6 +770,15 @@ export const namespacePodSecurityLabel: ResourceValidationPolicy = {
     },
 };
 
+/**
+ * Workload kinds whose pods Pod Security admission may see otherwise than the stack writes them:
+ * Knative's secure-pod-defaults feature (an operator's setting, planned as the default from
+ * Knative 1.21) fills in a revision's securityContext first, so whether admission refuses them
+ * depends on the cluster. The namespace-level rules leave them out; the controls' own policies
+ * still advise on them.
+ */
+const ADMISSION_DEPENDS_ON_CLUSTER: readonly WorkloadKind[] = ["Service", "Configuration"];
+
 /** Settings of the namespace-wide stack policies. */
 interface NamespaceExemptions {
     exemptNamespaces: string[];
@@ -776,14 +786,11 @@ interface NamespaceExemptions {
 
 /**
  * The stack's pods and Namespaces, read once: each workload's pod with its resource, each
- * Namespace by name. The pod-only kinds are left out: Knative's secure-pod-defaults feature (an
- * operator's setting, planned as the default from Knative 1.21) fills in a revision's
- * securityContext before Pod Security admission sees its pods, so whether admission refuses them
- * depends on the cluster; the controls' own policies still advise on them.
+ * Namespace by name. Knative's kinds are left out ({@link ADMISSION_DEPENDS_ON_CLUSTER}).
  */
 function stackPods(resources: PolicyResource[]): { index: StackIndex; pods: { resource: PolicyResource; pod: PodView }[]; namespaces: Map<string, Indexed> } {
     const index = indexStack(resources);
-    const pods = index.workloads.flatMap(w => {
+    const pods = index.podWorkloads.filter(w => !ADMISSION_DEPENDS_ON_CLUSTER.includes(w.kind)).flatMap(w => {
         const pod = workloadPod(w.kind, w.obj, w.resource.name);
         return pod ? [{ resource: w.resource, pod }] : [];
     });

@@ -503,6 +503,51 @@ describe("OpenKruise CloneSets: their pods are judged, their scaling is not mode
         const quota: ManifestObject = { apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "quota", namespace: "lab" }, spec: { hard: { "requests.cpu": "50m" } } };
         assert.deepStrictEqual(violationsOf(await checkObjects([quota, cloneSet("web", sized)]), "quota-fit"), []);
     });
+
+    it("its pods meet the namespace's Pod Security level, as admission asks of every pod, and its namespace needs a default-deny policy", async () => {
+        const restricted: ManifestObject = { apiVersion: "v1", kind: "Namespace", metadata: { name: "lab", labels: { "pod-security.kubernetes.io/enforce": "restricted" } } };
+        const run = await checkObjects([restricted, cloneSet("web", sized)]);
+        assert.match(violationsOf(run, "pods-meet-namespace-level")[0]?.message ?? "", /CloneSet lab\/web/);
+        assert.match(violationsOf(run, "namespace-default-deny-ingress")[0]?.message ?? "", /^[^\n]*\nNamespace lab runs CloneSet lab\/web but has no default-deny/);
+    });
+});
+
+describe("OpenKruise's Advanced StatefulSet and Advanced DaemonSet, and Knative Configurations: their pods are judged, named as theirs", () => {
+    const pod = (resources: TestContainer["resources"]) => ({ metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: "nginx:1.27.2", resources }] } });
+    /** OpenKruise's StatefulSet or DaemonSet (apps.kruise.io), as its docs write them, or the same kind in `group`. */
+    const kruise = (kind: "StatefulSet" | "DaemonSet", resources: TestContainer["resources"], group = "apps.kruise.io"): ManifestObject => ({
+        apiVersion: `${group}/v1beta1`, kind, metadata: { name: "web", namespace: "lab" },
+        spec: {
+            ...(kind === "StatefulSet" ? { replicas: 3, serviceName: "web", podManagementPolicy: "Parallel" } : {}),
+            selector: { matchLabels: { app: "web" } }, updateStrategy: { type: "RollingUpdate", rollingUpdate: { podUpdatePolicy: "InPlaceIfPossible" } },
+            template: pod(resources),
+        },
+    });
+
+    it("an Advanced StatefulSet's and an Advanced DaemonSet's containers get the per-pod checks; the same kinds of another group are no workloads", async () => {
+        for (const [kind, label] of [["StatefulSet", "Advanced StatefulSet"], ["DaemonSet", "Advanced DaemonSet"]] as const) {
+            const run = await checkObjects([kruise(kind, {})]);
+            assert.match(violationsOf(run, "container-requests")[0]?.message ?? "", new RegExp(`\\n${label} lab/web: container 'web' has no cpu or memory request`), kind);
+            assert.match(violationsOf(run, "no-privilege-escalation")[0]?.message ?? "", new RegExp(`${label} lab/web: container 'web'`), kind);
+            assert.deepStrictEqual(violationsOf(await checkObjects([kruise(kind, {}, "example.com")]), "container-requests"), [], `${kind} of example.com`);
+        }
+    });
+
+    it("an Advanced StatefulSet's claim templates get the claim checks; the stack-wide StatefulSet rules don't take it for one", async () => {
+        const withClaims = kruise("StatefulSet", { requests: { cpu: "100m", memory: "64Mi" }, limits: { memory: "128Mi" } });
+        (withClaims.spec as Spec).volumeClaimTemplates = [{ metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } }];
+        const run = await checkObjects([withClaims]);
+        assert.match(violationsOf(run, "claim-storage-class-expandable")[0]?.message ?? "", /Advanced StatefulSet lab\/web claim template 'data'/);
+        // A built-in StatefulSet names a governing Service it needs; OpenKruise's is not judged as one.
+        assert.deepStrictEqual(run.diagnostics.filter(d => /serviceName|governing/.test(d.message)).map(d => d.message), []);
+    });
+
+    it("a Knative Configuration's revision pods get the per-pod checks, with Knative's note on the pod securityContext", async () => {
+        const config: ManifestObject = { apiVersion: "serving.knative.dev/v1", kind: "Configuration", metadata: { name: "hello", namespace: "lab" }, spec: { template: { spec: { containers: [{ image: "ghcr.io/knative/helloworld-go:1.0" }] } } } };
+        const run = await checkObjects([config]);
+        assert.match(violationsOf(run, "container-requests")[0]?.message ?? "", /Knative Configuration lab\/hello: container 1 \(unnamed\) has no cpu or memory request/);
+        assert.match(violationsOf(run, "seccomp-profile-required")[0]?.message ?? "", /kubernetes\.podspec-securitycontext/);
+    });
 });
 
 describe("KEDA ScaledObjects count as autoscalers", () => {

@@ -42,20 +42,37 @@ export interface KubeObject {
 }
 
 /**
- * Kinds that run pods, with where their pod spec sits. Four are custom resources whose pods the
- * stack defines in full: Argo Rollouts' Rollout, the canary and blue-green replacement of a
- * Deployment, keeps its pod template where a Deployment does; KEDA's ScaledJob, which starts a Job
- * per batch of events, keeps a Job's (spec.jobTargetRef.template); a Knative Service
- * (serving.knative.dev, kind Service, not the core Service) keeps its revision's pod template at
- * spec.template, as does OpenKruise's CloneSet (apps.kruise.io).
+ * Kinds that run pods, with where their pod spec sits. Besides Kubernetes' own, custom resources
+ * whose pods the stack defines in full: Argo Rollouts' Rollout, the canary and blue-green
+ * replacement of a Deployment, keeps its pod template where a Deployment does; KEDA's ScaledJob,
+ * which starts a Job per batch of events, keeps a Job's (spec.jobTargetRef.template); a Knative
+ * Service (serving.knative.dev, kind Service, not the core Service) and a Knative Configuration
+ * keep their revisions' pod template at spec.template, as do OpenKruise's (apps.kruise.io)
+ * CloneSet, Advanced StatefulSet and Advanced DaemonSet. The last two share a built-in kind's name
+ * (StatefulSet, DaemonSet), so they are told apart by name here ({@link RENAMED_CUSTOM_WORKLOADS}).
  */
-export const WORKLOAD_KINDS = ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Rollout", "ScaledJob", "Service", "CloneSet"] as const;
+export const WORKLOAD_KINDS = [
+    "Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Rollout", "ScaledJob", "Service", "Configuration", "CloneSet",
+    "AdvancedStatefulSet", "AdvancedDaemonSet",
+] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
 /** The API group of each custom resource counted as a workload; a kind of that name in another group is not one. */
 export const CUSTOM_WORKLOAD_GROUPS: Readonly<Partial<Record<WorkloadKind, string>>> = {
-    Rollout: "argoproj.io", ScaledJob: "keda.sh", Service: "serving.knative.dev", CloneSet: "apps.kruise.io",
+    Rollout: "argoproj.io", ScaledJob: "keda.sh", Service: "serving.knative.dev", Configuration: "serving.knative.dev", CloneSet: "apps.kruise.io",
 };
+
+/**
+ * Custom workloads whose kind is a built-in workload kind's name, by API group and kind: the
+ * name the pack knows them by. OpenKruise's StatefulSet and DaemonSet extend Kubernetes' own
+ * (in-place updates, parallel and partitioned rollouts), keeping the same pod template.
+ */
+const RENAMED_CUSTOM_WORKLOADS: Readonly<Record<string, Readonly<Record<string, WorkloadKind>>>> = {
+    "apps.kruise.io": { StatefulSet: "AdvancedStatefulSet", DaemonSet: "AdvancedDaemonSet" },
+};
+
+/** The names {@link RENAMED_CUSTOM_WORKLOADS} gives: no resource has them as its kind. */
+const RENAMED: ReadonlySet<string> = new Set(Object.values(RENAMED_CUSTOM_WORKLOADS).flatMap(kinds => Object.values(kinds)));
 
 /**
  * Workload kinds whose pods only the per-pod policies judge (requests, limits, Pod Security,
@@ -63,15 +80,18 @@ export const CUSTOM_WORKLOAD_GROUPS: Readonly<Partial<Record<WorkloadKind, strin
  * paths), which would judge a layout the stack doesn't show or the pack doesn't model. Knative
  * scales a Service's revisions itself (from zero, on requests, within its autoscaling
  * annotations), routes to them through Services and a gateway it makes, and takes no claims
- * unless an operator allows them. A CloneSet's in-place updates, per-pod claims and scale
- * strategy differ from a Deployment's in ways the stack-wide rules don't model yet. The stack
+ * unless an operator allows them. OpenKruise's in-place updates, per-pod claims and scale
+ * strategies differ from Kubernetes' own workloads in ways the stack-wide rules don't model yet. The stack
  * index keeps them apart (lib/stack.ts podWorkloads); a Service selecting their pods counts them,
  * as it does any custom resource's template.
  */
-export const POD_ONLY_KINDS: readonly WorkloadKind[] = ["Service", "CloneSet"];
+export const POD_ONLY_KINDS: readonly WorkloadKind[] = ["Service", "Configuration", "CloneSet", "AdvancedStatefulSet", "AdvancedDaemonSet"];
 
 /** How messages name a workload kind where its kind name alone would mislead: a Knative Service is not a core Service. */
-const KIND_LABELS: Readonly<Partial<Record<WorkloadKind, string>>> = { Service: "Knative Service" };
+const KIND_LABELS: Readonly<Partial<Record<WorkloadKind, string>>> = {
+    Service: "Knative Service", Configuration: "Knative Configuration",
+    AdvancedStatefulSet: "Advanced StatefulSet", AdvancedDaemonSet: "Advanced DaemonSet",
+};
 
 /**
  * Where each workload kind keeps the template of its pods (`metadata` and `spec` side by side), as
@@ -82,7 +102,7 @@ export const POD_TEMPLATE_PATH: Readonly<Record<WorkloadKind, readonly string[]>
     Pod: [], Deployment: ["spec", "template"], StatefulSet: ["spec", "template"], DaemonSet: ["spec", "template"],
     ReplicaSet: ["spec", "template"], Job: ["spec", "template"], CronJob: ["spec", "jobTemplate", "spec", "template"],
     Rollout: ["spec", "template"], ScaledJob: ["spec", "jobTargetRef", "template"], Service: ["spec", "template"],
-    CloneSet: ["spec", "template"],
+    Configuration: ["spec", "template"], CloneSet: ["spec", "template"], AdvancedStatefulSet: ["spec", "template"], AdvancedDaemonSet: ["spec", "template"],
 };
 
 /** Kinds that run their pods to completion, in Jobs: their pods serve nothing and are not replicas. */
@@ -175,15 +195,23 @@ export function isWorkloadKind(kind: string | undefined): kind is WorkloadKind {
  * The workload kind of a resource's type token, or undefined when it runs no pods the stack
  * defines: Kubernetes' own workload kinds in its own API groups, and the custom workloads in
  * {@link CUSTOM_WORKLOAD_GROUPS}' groups only (a `Rollout` or `Job` of another group is some other
- * controller's resource, with its own layout). The per-pod policies read every one of them; the
- * stack-wide ones leave out the {@link POD_ONLY_KINDS}.
+ * controller's resource, with its own layout), under the names {@link RENAMED_CUSTOM_WORKLOADS}
+ * gives where a custom kind is named like a built-in one. The per-pod policies read every one of
+ * them; the stack-wide ones leave out the {@link POD_ONLY_KINDS}.
  */
 export function podKindOf(type: string): WorkloadKind | undefined {
     const parsed = parseType(type);
-    if (!parsed || !isWorkloadKind(parsed.kind)) {
+    if (!parsed) {
         return undefined;
     }
     const group = apiGroupOf(parsed.apiVersion);
+    const renamed = RENAMED_CUSTOM_WORKLOADS[group]?.[parsed.kind];
+    if (renamed) {
+        return renamed;
+    }
+    if (!isWorkloadKind(parsed.kind) || RENAMED.has(parsed.kind)) {
+        return undefined;
+    }
     const customGroup = CUSTOM_WORKLOAD_GROUPS[parsed.kind];
     return (customGroup === undefined ? BUILT_IN_GROUPS.has(group) : group === customGroup) ? parsed.kind : undefined;
 }

@@ -76,12 +76,12 @@ interface EphemeralVolume {
     ephemeral?: { volumeClaimTemplate?: ClaimLike };
 }
 
-/** Workload kinds whose spec.volumeClaimTemplates give each pod claims of its own: a StatefulSet, and an OpenKruise CloneSet. */
-const CLAIM_TEMPLATE_KINDS: readonly WorkloadKind[] = ["StatefulSet", "CloneSet"];
+/** Workload kinds whose spec.volumeClaimTemplates give each pod claims of its own: a StatefulSet, and OpenKruise's CloneSet and Advanced StatefulSet. */
+const CLAIM_TEMPLATE_KINDS: readonly WorkloadKind[] = ["StatefulSet", "CloneSet", "AdvancedStatefulSet"];
 
 /**
  * The claims one resource makes: a PersistentVolumeClaim itself, the volumeClaimTemplates of a
- * StatefulSet or CloneSet, and the generic ephemeral volumes (volumes[].ephemeral.volumeClaimTemplate)
+ * StatefulSet, CloneSet or Advanced StatefulSet, and the generic ephemeral volumes (volumes[].ephemeral.volumeClaimTemplate)
  * of any workload's pods.
  */
 export function claimsOf(type: string, props: Record<string, unknown>, name: string): FoundClaim[] {
