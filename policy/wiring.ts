@@ -168,9 +168,18 @@ interface BackendRef {
     weight?: number;
 }
 
-interface RouteSpec {
-    rules?: { backendRefs?: BackendRef[] }[];
+/** A route filter; a RequestMirror one (HTTPRoute, GRPCRoute) sends a copy of each request to its backendRef. */
+interface RouteFilter {
+    type?: string;
+    requestMirror?: { backendRef?: BackendRef };
 }
+
+interface RouteSpec {
+    rules?: { backendRefs?: (BackendRef & { filters?: RouteFilter[] })[]; filters?: RouteFilter[] }[];
+}
+
+/** What a gateway does with a mirror it can't resolve, per the Gateway API spec (the route's own traffic is served). */
+const UNRESOLVED_MIRROR = "the gateway mirrors no requests to it";
 
 interface ReferenceGrantSpec {
     from?: { group?: string; kind?: string; namespace?: string }[];
@@ -279,44 +288,68 @@ function referenceGranted(index: StackIndex, namespace: string, routeKind: strin
     });
 }
 
-/** Every Gateway API route's Service backendRef is a Service of the stack, on one of its ports, and allowed across namespaces. */
+/**
+ * Every Gateway API route's Service backendRef is a Service of the stack, on one of its ports, and
+ * allowed across namespaces; so is the backendRef of each RequestMirror filter (of a rule, or of
+ * one of its backendRefs), whose failure loses the mirrored copies instead of the requests.
+ */
 function checkRoutes(index: StackIndex, reportViolation: ReportViolation): void {
     for (const kind of ROUTE_KINDS) {
         for (const route of index.all(`${GATEWAY_GROUP}/${kind}`)) {
             const what = describeObject(kind, route.obj, route.name);
+            const check = (ref: BackendRef, where: string, effect: string) => checkServiceRef(index, route, kind, ref, `${what}: ${where}`, effect, reportViolation);
             ((route.obj.spec ?? {}) as RouteSpec).rules?.forEach((rule, i) => {
-                for (const ref of rule.backendRefs ?? []) {
-                    if ((ref.group ?? "") !== "" || (ref.kind ?? "Service") !== "Service" || !ref.name) {
-                        continue; // another kind of backend (a ServiceImport), not a Service
+                const mirrors = (filters: RouteFilter[] | undefined, at: string) => {
+                    for (const filter of filters ?? []) {
+                        const ref = filter.type === "RequestMirror" ? filter.requestMirror?.backendRef : undefined;
+                        if (ref) {
+                            check(ref, `${at}RequestMirror filter backendRef`, UNRESOLVED_MIRROR);
+                        }
                     }
+                };
+                for (const ref of rule.backendRefs ?? []) {
                     if (ref.weight === 0) {
                         continue; // gets no traffic (a canary switched off): nothing fails for it
                     }
-                    const namespace = ref.namespace ?? route.namespace;
-                    const where = `${what}: rule ${i + 1} backendRef ${namespace === route.namespace ? `'${ref.name}'` : `${namespace}/${ref.name}`}`;
-                    if (namespace !== route.namespace && !referenceGranted(index, namespace, kind, route.namespace, ref.name)) {
-                        reportViolation(`${where} is in another namespace, and no ReferenceGrant in namespace ${namespace} lets ${kind}s from namespace ${route.namespace} refer to its Services: ` +
-                            `the route's ResolvedRefs condition turns False (RefNotPermitted) and ${unresolvedEffect(kind)}. Add a ReferenceGrant in ${namespace} (from: ${GATEWAY_GROUP} ${kind} in ${route.namespace}; to: Service ${ref.name}).`, route.resource.urn);
-                        continue;
-                    }
-                    const svc = index.find("Service", namespace, ref.name);
-                    if (!svc) {
-                        if (!operatorMayCreate(index, namespace, ref.name)) {
-                            reportViolation(`${where} names a Service the stack does not create in namespace ${namespace}; ${unresolvedEffect(kind)}.`, route.resource.urn);
-                        }
-                        continue;
-                    }
-                    if (ref.port === undefined || ref.port === null) {
-                        reportViolation(`${where} names no port: a backendRef to a Service needs port, the Service's port (the API server refuses the route).`, route.resource.urn);
-                        continue;
-                    }
-                    const problem = portProblem(svc, { number: ref.port, numberField: "port", who: "a backendRef" });
-                    if (problem) {
-                        reportViolation(`${where} goes to Service ${namespace}/${ref.name} ${problem}.`, route.resource.urn);
-                    }
+                    check(ref, `rule ${i + 1} backendRef`, unresolvedEffect(kind));
+                    mirrors(ref.filters, `rule ${i + 1} backendRef '${ref.name ?? "(unnamed)"}' `);
                 }
+                mirrors(rule.filters, `rule ${i + 1} `);
             });
         }
+    }
+}
+
+/**
+ * One backendRef of `route`, read as `where` (`HTTPRoute lab/web: rule 1 backendRef`): a Service
+ * of the stack (or one an operator may create), allowed across namespaces by a ReferenceGrant, on
+ * one of its ports. `effect` is what the gateway does when it can't resolve it.
+ */
+function checkServiceRef(index: StackIndex, route: Indexed, kind: string, ref: BackendRef, where: string, effect: string, reportViolation: ReportViolation): void {
+    if ((ref.group ?? "") !== "" || (ref.kind ?? "Service") !== "Service" || !ref.name) {
+        return; // another kind of backend (a ServiceImport), not a Service
+    }
+    const namespace = ref.namespace ?? route.namespace;
+    const named = `${where} ${namespace === route.namespace ? `'${ref.name}'` : `${namespace}/${ref.name}`}`;
+    if (namespace !== route.namespace && !referenceGranted(index, namespace, kind, route.namespace, ref.name)) {
+        reportViolation(`${named} is in another namespace, and no ReferenceGrant in namespace ${namespace} lets ${kind}s from namespace ${route.namespace} refer to its Services: ` +
+            `the route's ResolvedRefs condition turns False (RefNotPermitted) and ${effect}. Add a ReferenceGrant in ${namespace} (from: ${GATEWAY_GROUP} ${kind} in ${route.namespace}; to: Service ${ref.name}).`, route.resource.urn);
+        return;
+    }
+    const svc = index.find("Service", namespace, ref.name);
+    if (!svc) {
+        if (!operatorMayCreate(index, namespace, ref.name)) {
+            reportViolation(`${named} names a Service the stack does not create in namespace ${namespace}; ${effect}.`, route.resource.urn);
+        }
+        return;
+    }
+    if (ref.port === undefined || ref.port === null) {
+        reportViolation(`${named} names no port: a backendRef to a Service needs port, the Service's port (the API server refuses the route).`, route.resource.urn);
+        return;
+    }
+    const problem = portProblem(svc, { number: ref.port, numberField: "port", who: "a backendRef" });
+    if (problem) {
+        reportViolation(`${named} goes to Service ${namespace}/${ref.name} ${problem}.`, route.resource.urn);
     }
 }
 
@@ -345,7 +378,7 @@ function checkRolloutServices(index: StackIndex, reportViolation: ReportViolatio
 export const ingressBackendExists: StackValidationPolicy = {
     name: "ingress-backend-exists",
     description: "Every Ingress backend (rules and defaultBackend) names a Service in the Ingress's namespace and one of that Service's ports (port.number is the Service's port, not its targetPort; port.name a named Service port): otherwise the controller answers 503 for the path. " +
-        "Gateway API routes (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute) likewise: each Service backendRef with traffic (weight not 0) names a Service the stack creates and its port, and one in another namespace needs a ReferenceGrant there; otherwise the gateway fails its share (HTTP 500, gRPC UNAVAILABLE, refused connections). " +
+        "Gateway API routes (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute) likewise: each Service backendRef with traffic (weight not 0) names a Service the stack creates and its port, and one in another namespace needs a ReferenceGrant there; otherwise the gateway fails its share (HTTP 500, gRPC UNAVAILABLE, refused connections). The backendRef of a RequestMirror filter likewise, or the mirrored copies are lost. " +
         "An Argo Rollout's canaryService, stableService, activeService and previewService likewise name Services the stack creates. " +
         "A backend named after a custom resource of its namespace (a Knative Service), whose operator may create the Service, is not judged; routes, certificates, monitors and other configuration resources don't count.",
     enforcementLevel: "mandatory",

@@ -308,6 +308,27 @@ describe("policy ingress-backend-exists", () => {
             assert.match((await messages(P, [across, grant()]))[0], /backendRef other\/api names a Service the stack does not create in namespace other/);
         });
 
+        it("judges the backendRef of a RequestMirror filter, a rule's or a backendRef's, naming what a missing mirror loses", async () => {
+            const mirror = (ref: object) => ({ type: "RequestMirror", requestMirror: { backendRef: ref } });
+            const mirrored = (ruleFilters: object[], refFilters: object[] = [], kind = "HTTPRoute"): ManifestObject => {
+                const r = route([{ name: "web", port: 80, ...(refFilters.length ? { filters: refFilters } : {}) }], kind);
+                ((r.spec as Spec).rules as Spec[])[0].filters = ruleFilters;
+                return r;
+            };
+            // Gateway API's own mirroring guide: the mirror Service foo-v2 on 8080.
+            assert.deepStrictEqual(await messages(P, [...web, mirrored([mirror({ name: "web", port: 80 })])]), []);
+            assert.deepStrictEqual(await messages(P, [...web, mirrored([mirror({ name: "shadow", port: 8080 })]), mirrored([], [mirror({ name: "ghost", port: 80 })], "GRPCRoute")]), [
+                "HTTPRoute lab/web: rule 1 RequestMirror filter backendRef 'shadow' names a Service the stack does not create in namespace lab; the gateway mirrors no requests to it.",
+                "GRPCRoute lab/web: rule 1 backendRef 'web' RequestMirror filter backendRef 'ghost' names a Service the stack does not create in namespace lab; the gateway mirrors no requests to it.",
+            ]);
+            // The mirror's port and namespace are judged as a backendRef's.
+            assert.match((await messages(P, [...web, mirrored([mirror({ name: "web", port: 8080 })])]))[0], /RequestMirror filter backendRef 'web' goes to Service lab\/web port 8080, which the Service does not expose/);
+            const api = [deployment("api", undefined, "other"), service("api", { app: "api" }, {}, "other")];
+            assert.match((await messages(P, [...web, ...api, mirrored([mirror({ name: "api", namespace: "other", port: 80 })])]))[0],
+                /RequestMirror filter backendRef other\/api is in another namespace, and no ReferenceGrant .*RefNotPermitted\) and the gateway mirrors no requests to it\./);
+            assert.deepStrictEqual(await messages(P, [...web, ...api, grant(), mirrored([mirror({ name: "api", namespace: "other", port: 80 })])]), []);
+        });
+
         it("names what fails per kind, leaves a weight-0 backendRef alone, and doesn't take a route named like the backend for its Service", async () => {
             assert.match((await messages(P, [route([{ name: "ghost", port: 80 }], "GRPCRoute")]))[0], /names a Service the stack does not create in namespace lab; the gateway answers its share of calls with UNAVAILABLE\.$/);
             assert.match((await messages(P, [route([{ name: "ghost", port: 80 }], "TCPRoute")]))[0], /the gateway rejects its share of connections\.$/);
