@@ -118,7 +118,7 @@ function stackStorage(resources: PolicyResource[]): StackStorage {
  */
 export const claimStorageClassExpandable: StackValidationPolicy = {
     name: "claim-storage-class-expandable",
-    description: "Every PersistentVolumeClaim, StatefulSet claim template and generic ephemeral volume names a StorageClass that allows volume expansion (created in the stack, or listed as an expandable cluster class), so its volume can grow in place. A claim with storageClassName \"\" binds a pre-made volume without a class and can never be expanded; one with volumeName binds that pre-made volume and can grow only through a class that allows it, on a driver that supports it.",
+    description: "Every PersistentVolumeClaim, StatefulSet claim template, generic ephemeral volume and claim a known operator makes for its database or Kafka cluster (CloudNativePG, Zalando postgres-operator, Strimzi) names a StorageClass that allows volume expansion (created in the stack, or listed as an expandable cluster class), so its volume can grow in place. A claim with storageClassName \"\" binds a pre-made volume without a class and can never be expanded; one with volumeName binds that pre-made volume and can grow only through a class that allows it, on a driver that supports it.",
     enforcementLevel: "mandatory",
     configSchema: claimStorageClassSchema,
     validateStack: (args, reportViolation) => {
@@ -141,18 +141,19 @@ export const claimStorageClassExpandable: StackValidationPolicy = {
         // An elastic class never counts as the one to move a claim to: its file system is another kind of storage.
         const known = [...[...classes].filter(([, c]) => c.growth === "expands").map(([name]) => name), ...allowed];
         const hint = known.length ? `one of: ${known.join(", ")}` : "a StorageClass with allowVolumeExpansion: true";
-        for (const { what, claim, urn } of claims) {
+        for (const { what, claim, fields, urn } of claims) {
             const className = claimClass(claim);
             const volumeName = claim.spec?.volumeName;
+            const classField = fields.storageClass;
             if (className === "") {
-                reportViolation(`${what} sets storageClassName: "", so it binds a pre-made PersistentVolume without a class${volumeName ? ` ('${volumeName}')` : ""} and nothing is provisioned for it; ` +
+                reportViolation(`${what} sets ${classField}: "", so it binds a pre-made PersistentVolume without a class${volumeName ? ` ('${volumeName}')` : ""} and nothing is provisioned for it; ` +
                     "Kubernetes expands only claims whose StorageClass allows it, so this volume can never grow in place. " +
-                    `To let it grow, set storageClassName to ${hint}${volumeName ? `, and give PersistentVolume '${volumeName}' that class (its driver must support expansion)` : ""}.`, urn);
+                    `To let it grow, set ${classField} to ${hint}${volumeName ? `, and give PersistentVolume '${volumeName}' that class (its driver must support expansion)` : ""}.`, urn);
             } else if (className === undefined && volumeName) {
                 reportViolation(`${what} binds the pre-made PersistentVolume '${volumeName}' and names no StorageClass: the cluster's default class is filled in, and the claim binds only if the volume has that same class. ` +
-                    `Whether it can grow depends on the volume's class (it must allow expansion) and its driver; set storageClassName to the volume's class, ${hint}.`, urn);
+                    `Whether it can grow depends on the volume's class (it must allow expansion) and its driver; set ${classField} to the volume's class, ${hint}.`, urn);
             } else if (className === undefined) {
-                reportViolation(`${what} names no StorageClass, so it gets the cluster default, which may not expand; set storageClassName to ${hint}.`, urn);
+                reportViolation(`${what} names no StorageClass, so it gets the cluster default, which may not expand; set ${classField} to ${hint}.`, urn);
             } else if (classes.has(className)) {
                 const c = classes.get(className)!;
                 // A claim on an elastic file system has no size to grow, so only never and off are reported.
@@ -225,7 +226,7 @@ const storageBoundsSchema = configSchema<StorageBoundsConfig>({
  */
 export const storageRequestBounds: ResourceValidationPolicy = {
     name: "storage-request-bounds",
-    description: "Every PersistentVolumeClaim, claim template and generic ephemeral volume requests storage as a valid quantity within the configured bounds: 500MB is rejected by the API server, a claim can never shrink, and a slip such as 2Ti for 2Gi costs real money.",
+    description: "Every PersistentVolumeClaim, claim template, generic ephemeral volume and operator's claim (CloudNativePG, Zalando postgres-operator, Strimzi) requests storage as a valid quantity within the configured bounds: 500MB is rejected by the API server, a claim can never shrink, and a slip such as 2Ti for 2Gi costs real money.",
     enforcementLevel: "mandatory",
     configSchema: storageBoundsSchema,
     validateResource: (args, reportViolation) => {
@@ -240,10 +241,10 @@ export const storageRequestBounds: ResourceValidationPolicy = {
                 "both must be Kubernetes quantities, minStorage at most maxStorage.");
             return;
         }
-        for (const { what, claim } of claims) {
+        for (const { what, claim, fields } of claims) {
             const value = claim.spec?.resources?.requests?.storage;
             if (value === undefined || value === null || value === "") {
-                reportViolation(`${what} requests no storage; set spec.resources.requests.storage (e.g. 1Gi).`);
+                reportViolation(`${what} requests no storage; set ${fields.size} (e.g. 1Gi).`);
             } else if (!isQuantity(value)) {
                 reportViolation(`${what} requests storage ${JSON.stringify(value)}, which is not a Kubernetes quantity; write it like 500M, 256Mi or 2Gi (no "B").`);
             } else if ((compareQuantities(value, minStorage) ?? 0) < 0 || (compareQuantities(value, maxStorage) ?? 0) > 0) {
@@ -397,7 +398,7 @@ const ZONAL_PROVISIONERS = Object.keys(BLOCK_DISK_FILE_SERVICES);
  */
 export const claimAccessModeSupported: StackValidationPolicy = {
     name: "claim-access-mode-supported",
-    description: "No PersistentVolumeClaim, claim template or generic ephemeral volume asks for ReadWriteMany on a StorageClass of cloud block disks (EBS, GCE PD, Azure Disk) with volumeMode Filesystem (the default): such a disk's file system mounts on one node at a time, so the driver refuses the mode, the claim stays Pending and its pods never start. Storage that pods on several nodes share needs the cloud's file service (EFS, Filestore, Azure Files).",
+    description: "No PersistentVolumeClaim, claim template, generic ephemeral volume or operator's claim asks for ReadWriteMany on a StorageClass of cloud block disks (EBS, GCE PD, Azure Disk) with volumeMode Filesystem (the default): such a disk's file system mounts on one node at a time, so the driver refuses the mode, the claim stays Pending and its pods never start. Storage that pods on several nodes share needs the cloud's file service (EFS, Filestore, Azure Files).",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const { classes, claims } = stackStorage(args.resources);

@@ -387,3 +387,63 @@ describe("policy zonal-disk-wait-for-consumer", () => {
         assert.strictEqual(violationsOf(run, "zonal-disk-wait-for-consumer")[0].enforcementLevel, "mandatory");
     });
 });
+
+describe("the claims database and messaging operators make (CloudNativePG, Zalando postgres-operator, Strimzi)", () => {
+    const fast = storageClass("fast");
+    const frozen = storageClass("frozen", { allowVolumeExpansion: false });
+    /** A CloudNativePG Cluster in namespace lab, as its docs' samples write one. */
+    const cnpg = (spec: Spec, group = "postgresql.cnpg.io"): ManifestObject => ({ apiVersion: `${group}/v1`, kind: "Cluster", metadata: { name: "pg", namespace: "lab" }, spec: { instances: 3, ...spec } });
+    const expandable = (objects: ManifestObject[]) => messages("claim-storage-class-expandable", objects);
+
+    it("a CloudNativePG Cluster's storage, WAL storage and tablespaces are claims on their StorageClass, named by their own fields", async () => {
+        assert.deepStrictEqual(await expandable([fast, cnpg({ storage: { size: "1Gi" } })]), [
+            "CloudNativePG Cluster lab/pg storage names no StorageClass, so it gets the cluster default, which may not expand; set spec.storage.storageClass to one of: fast.",
+        ]);
+        assert.deepStrictEqual(await expandable([fast, frozen, cnpg({
+            storage: { size: "1Gi", storageClass: "fast" }, walStorage: { size: "1Gi", storageClass: "frozen" },
+            tablespaces: [{ name: "archive", storage: { size: "2Gi", storageClass: "frozen" } }],
+        })]), [
+            "CloudNativePG Cluster lab/pg walStorage uses StorageClass 'frozen', which does not allow volume expansion; use one of: fast.",
+            "CloudNativePG Cluster lab/pg tablespace 'archive' storage uses StorageClass 'frozen', which does not allow volume expansion; use one of: fast.",
+        ]);
+        // EDB's distribution of the same operator, and a Cluster of another group (Cluster API's) that is no database.
+        assert.strictEqual((await expandable([cnpg({ storage: { size: "1Gi" } }, "postgresql.k8s.enterprisedb.io")]))[0]?.startsWith("EDB Postgres Cluster lab/pg storage names no StorageClass"), true);
+        assert.deepStrictEqual(await expandable([cnpg({ storage: { size: "1Gi" } }, "cluster.x-k8s.io")]), []);
+    });
+
+    it("a CloudNativePG pvcTemplate gives the claim its class, size and access modes; storage.storageClass and size win over the template's", async () => {
+        const template = { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } }, storageClassName: "frozen", volumeMode: "Filesystem" };
+        assert.match((await expandable([fast, frozen, cnpg({ storage: { pvcTemplate: template } })]))[0], /storage uses StorageClass 'frozen', which does not allow volume expansion/);
+        assert.deepStrictEqual(await expandable([fast, frozen, cnpg({ storage: { storageClass: "fast", pvcTemplate: template } })]), []);
+        // The template's size counts; with neither, the Cluster asks for no storage (CloudNativePG's webhook refuses it).
+        assert.deepStrictEqual(await messages("storage-request-bounds", [cnpg({ storage: { pvcTemplate: template } })]), []);
+        assert.deepStrictEqual(await messages("storage-request-bounds", [cnpg({ storage: { storageClass: "fast" } }), cnpg({ storage: { size: "10GB" } })]), [
+            "CloudNativePG Cluster lab/pg storage requests no storage; set spec.storage.size (e.g. 1Gi).",
+            "CloudNativePG Cluster lab/pg storage requests storage \"10GB\", which is not a Kubernetes quantity; write it like 500M, 256Mi or 2Gi (no \"B\").",
+        ]);
+        // A template asking for ReadWriteMany on cloud block disks is refused by the driver, as a PVC's would be.
+        const ebs = storageClass("gp3", { provisioner: "ebs.csi.aws.com", volumeBindingMode: "WaitForFirstConsumer" });
+        assert.match((await messages("claim-access-mode-supported", [ebs, cnpg({ storage: { storageClass: "gp3", pvcTemplate: { ...template, accessModes: ["ReadWriteMany"] } } })]))[0],
+            /^CloudNativePG Cluster lab\/pg storage asks for ReadWriteMany on StorageClass 'gp3'/);
+    });
+
+    it("a Zalando postgresql's volume, and a Strimzi Kafka's or KafkaNodePool's persistent-claim storage, JBOD volumes included; ephemeral storage makes none", async () => {
+        const zalando: ManifestObject = { apiVersion: "acid.zalan.do/v1", kind: "postgresql", metadata: { name: "acid-minimal-cluster", namespace: "lab" }, spec: { teamId: "acid", numberOfInstances: 2, volume: { size: "1Gi" } } };
+        const pool: ManifestObject = {
+            apiVersion: "kafka.strimzi.io/v1", kind: "KafkaNodePool", metadata: { name: "broker", namespace: "lab", labels: { "strimzi.io/cluster": "my-cluster" } },
+            spec: { replicas: 3, roles: ["broker"], storage: { type: "jbod", volumes: [{ id: 0, type: "persistent-claim", size: "100Gi", class: "fast" }, { id: 1, type: "persistent-claim", size: "100Gi", class: "frozen" }, { id: 2, type: "ephemeral" }] } },
+        };
+        const kafka: ManifestObject = {
+            apiVersion: "kafka.strimzi.io/v1beta2", kind: "Kafka", metadata: { name: "my-cluster", namespace: "lab" },
+            spec: { kafka: { replicas: 3, storage: { type: "persistent-claim", size: "100Gi" } }, zookeeper: { replicas: 3, storage: { type: "ephemeral" } } },
+        };
+        assert.deepStrictEqual(await expandable([fast, frozen, zalando, pool, kafka]), [
+            "Zalando postgresql lab/acid-minimal-cluster volume names no StorageClass, so it gets the cluster default, which may not expand; set spec.volume.storageClass to one of: fast.",
+            "Strimzi KafkaNodePool lab/broker storage volume 1 uses StorageClass 'frozen', which does not allow volume expansion; use one of: fast.",
+            "Strimzi Kafka lab/my-cluster kafka storage names no StorageClass, so it gets the cluster default, which may not expand; set spec.kafka.storage.class to one of: fast.",
+        ]);
+        assert.deepStrictEqual(await messages("storage-request-bounds", [{ ...kafka, spec: { kafka: { storage: { type: "persistent-claim", class: "fast" } } } }]), [
+            "Strimzi Kafka lab/my-cluster kafka storage requests no storage; set spec.kafka.storage.size (e.g. 1Gi).",
+        ]);
+    });
+});

@@ -4,6 +4,7 @@
  * engine's UnknownValueError from here, as it should (never catch it).
  */
 import { Container, KubeObject, WorkloadKind, containersOf, describeObject, describeWorkload, kindOf, podKindOf, podSpecOf } from "./k8s";
+import { operatorClaimsOf } from "./operator-claims";
 
 /** One container of a workload, with how messages name it. */
 export interface WorkloadContainer {
@@ -64,12 +65,26 @@ export interface ClaimLike {
 
 /** A claim a resource makes, with how messages name it. */
 export interface FoundClaim {
-    /** Whether the claim is a PersistentVolumeClaim object, a StatefulSet's template or a generic ephemeral volume's. */
-    source: "claim" | "template" | "ephemeral";
+    /**
+     * Whether the claim is a PersistentVolumeClaim object, a StatefulSet's template, a generic
+     * ephemeral volume's, or one an operator makes from its custom resource (operator-claims.ts).
+     */
+    source: "claim" | "template" | "ephemeral" | "operator";
     /** `PersistentVolumeClaim lab/data`, `StatefulSet lab/db claim template 'data'` */
     what: string;
     claim: ClaimLike;
+    /** The fields that set its class and size, as messages name them ({@link CLAIM_FIELDS} for Kubernetes' own claims). */
+    fields: ClaimFields;
 }
+
+/** Where a claim's StorageClass and size are written. */
+export interface ClaimFields {
+    storageClass: string;
+    size: string;
+}
+
+/** A PersistentVolumeClaim's fields (and a template's, which is one). */
+export const CLAIM_FIELDS: ClaimFields = { storageClass: "storageClassName", size: "spec.resources.requests.storage" };
 
 interface EphemeralVolume {
     name?: string;
@@ -81,30 +96,30 @@ const CLAIM_TEMPLATE_KINDS: readonly WorkloadKind[] = ["StatefulSet", "CloneSet"
 
 /**
  * The claims one resource makes: a PersistentVolumeClaim itself, the volumeClaimTemplates of a
- * StatefulSet, CloneSet or Advanced StatefulSet, and the generic ephemeral volumes (volumes[].ephemeral.volumeClaimTemplate)
- * of any workload's pods.
+ * StatefulSet, CloneSet or Advanced StatefulSet, the generic ephemeral volumes (volumes[].ephemeral.volumeClaimTemplate)
+ * of any workload's pods, and those a known operator makes for its custom resource (operator-claims.ts).
  */
 export function claimsOf(type: string, props: Record<string, unknown>, name: string): FoundClaim[] {
     const kind = kindOf(type);
     const obj = props as KubeObject;
     if (kind === "PersistentVolumeClaim") {
-        return [{ source: "claim", what: describeObject(kind, obj, name), claim: obj as ClaimLike }];
+        return [{ source: "claim", what: describeObject(kind, obj, name), claim: obj as ClaimLike, fields: CLAIM_FIELDS }];
     }
     const workload = podKindOf(type);
     if (!workload) {
-        return [];
+        return operatorClaimsOf(type, props, name);
     }
     const what = describeWorkload(workload, obj, name);
     const found: FoundClaim[] = [];
     if (CLAIM_TEMPLATE_KINDS.includes(workload)) {
         for (const t of (obj.spec?.volumeClaimTemplates ?? []) as ClaimLike[]) {
-            found.push({ source: "template", what: `${what} claim template '${t.metadata?.name ?? "(unnamed)"}'`, claim: t });
+            found.push({ source: "template", what: `${what} claim template '${t.metadata?.name ?? "(unnamed)"}'`, claim: t, fields: CLAIM_FIELDS });
         }
     }
     for (const v of (podSpecOf(workload, obj)?.volumes ?? []) as EphemeralVolume[]) {
         const template = v.ephemeral?.volumeClaimTemplate;
         if (template) {
-            found.push({ source: "ephemeral", what: `${what} ephemeral volume '${v.name ?? "(unnamed)"}'`, claim: template });
+            found.push({ source: "ephemeral", what: `${what} ephemeral volume '${v.name ?? "(unnamed)"}'`, claim: template, fields: CLAIM_FIELDS });
         }
     }
     return found;
