@@ -388,7 +388,7 @@ describe("policy zonal-disk-wait-for-consumer", () => {
     });
 });
 
-describe("the claims database and messaging operators make (CloudNativePG, Zalando postgres-operator, Strimzi)", () => {
+describe("the claims database, messaging and monitoring operators make (CloudNativePG, Zalando postgres-operator, Strimzi, prometheus-operator, ECK, RabbitMQ)", () => {
     const fast = storageClass("fast");
     const frozen = storageClass("frozen", { allowVolumeExpansion: false });
     /** A CloudNativePG Cluster in namespace lab, as its docs' samples write one. */
@@ -444,6 +444,44 @@ describe("the claims database and messaging operators make (CloudNativePG, Zalan
         ]);
         assert.deepStrictEqual(await messages("storage-request-bounds", [{ ...kafka, spec: { kafka: { storage: { type: "persistent-claim", class: "fast" } } } }]), [
             "Strimzi Kafka lab/my-cluster kafka storage requests no storage; set spec.kafka.storage.size (e.g. 1Gi).",
+        ]);
+    });
+    it("a Prometheus's (or Alertmanager's) storage claim template, or its ephemeral volume's; none with no storage (an emptyDir)", async () => {
+        const prometheus = (kind: string, storage?: Spec): ManifestObject => ({ apiVersion: "monitoring.coreos.com/v1", kind, metadata: { name: "main", namespace: "lab" }, spec: { replicas: 2, ...(storage ? { storage } : {}) } });
+        const template = (storageClassName?: string) => ({ spec: { ...(storageClassName ? { storageClassName } : {}), resources: { requests: { storage: "40Gi" } } } });
+        assert.deepStrictEqual(await expandable([fast, frozen, prometheus("Prometheus", { volumeClaimTemplate: template() }), prometheus("Alertmanager", { ephemeral: { volumeClaimTemplate: template("frozen") } }), prometheus("ThanosRuler")]), [
+            "Prometheus lab/main storage names no StorageClass, so it gets the cluster default, which may not expand; set spec.storage.volumeClaimTemplate.spec.storageClassName to one of: fast.",
+            "Alertmanager lab/main storage uses StorageClass 'frozen', which does not allow volume expansion; use one of: fast.",
+        ]);
+        assert.deepStrictEqual(await expandable([fast, prometheus("Prometheus", { volumeClaimTemplate: template("fast") })]), []);
+    });
+
+    it("an ECK Elasticsearch's node set templates, ECK's default 1Gi claim for a node set without one, and none for a node set that mounts its own data volume", async () => {
+        const es = (nodeSets: Spec[]): ManifestObject => ({ apiVersion: "elasticsearch.k8s.elastic.co/v1", kind: "Elasticsearch", metadata: { name: "es", namespace: "lab" }, spec: { version: "8.15.0", nodeSets } });
+        const data = (storageClassName: string) => ({ metadata: { name: "elasticsearch-data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "5Gi" } }, storageClassName } });
+        const emptyDir = { podTemplate: { spec: { volumes: [{ name: "elasticsearch-data", emptyDir: {} }] } } };
+        assert.deepStrictEqual(await expandable([fast, frozen, es([
+            { name: "default", count: 3 }, { name: "hot", count: 2, volumeClaimTemplates: [data("frozen")] }, { name: "ml", count: 1, volumeClaimTemplates: [data("fast")] }, { name: "scratch", count: 1, ...emptyDir },
+        ])]), [
+            "ECK Elasticsearch lab/es nodeSet 'default' default claim 'elasticsearch-data' (ECK's 1Gi, no template given) names no StorageClass, so it gets the cluster default, which may not expand; set spec.nodeSets[0].volumeClaimTemplates[0].spec.storageClassName to one of: fast.",
+            "ECK Elasticsearch lab/es nodeSet 'hot' claim template 'elasticsearch-data' uses StorageClass 'frozen', which does not allow volume expansion; use one of: fast.",
+        ]);
+    });
+
+    it("a RabbitmqCluster's persistence (10Gi by default, none at 0), or the claim templates of its StatefulSet override, which replace it", async () => {
+        const rabbit = (spec: Spec): ManifestObject => ({ apiVersion: "rabbitmq.com/v1beta1", kind: "RabbitmqCluster", metadata: { name: "mq", namespace: "lab" }, spec: { replicas: 3, ...spec } });
+        assert.deepStrictEqual(await expandable([fast, rabbit({}), rabbit({ persistence: { storage: "0Gi" } }), rabbit({ persistence: { storageClassName: "fast", storage: "500Gi" } })]), [
+            "RabbitmqCluster lab/mq persistence names no StorageClass, so it gets the cluster default, which may not expand; set spec.persistence.storageClassName to one of: fast.",
+        ]);
+        const overridden = rabbit({
+            persistence: { storageClassName: "fast" },
+            override: { statefulSet: { spec: { volumeClaimTemplates: [{ metadata: { name: "persistence" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "10Gi" } }, storageClassName: "frozen" } }] } } },
+        });
+        assert.deepStrictEqual(await expandable([fast, frozen, overridden]), [
+            "RabbitmqCluster lab/mq override claim template 'persistence' uses StorageClass 'frozen', which does not allow volume expansion; use one of: fast.",
+        ]);
+        assert.deepStrictEqual(await messages("storage-request-bounds", [rabbit({ persistence: { storage: "10GB" } })]), [
+            "RabbitmqCluster lab/mq persistence requests storage \"10GB\", which is not a Kubernetes quantity; write it like 500M, 256Mi or 2Gi (no \"B\").",
         ]);
     });
 });

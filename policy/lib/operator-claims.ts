@@ -1,5 +1,5 @@
 /**
- * The claims that database and messaging operators make for the clusters they run: a custom
+ * The claims that database, messaging and monitoring operators make for the clusters they run: a custom
  * resource names a size and a StorageClass, and the operator creates a PersistentVolumeClaim per
  * member from them (and grows those claims when the size is raised, which only works on a class
  * that allows volume expansion). The claim policies judge these claims as they judge a
@@ -15,10 +15,22 @@
  * - Strimzi (`kafka.strimzi.io` Kafka and KafkaNodePool): `spec.kafka.storage`,
  *   `spec.zookeeper.storage` and a KafkaNodePool's `spec.storage`, of type `persistent-claim`
  *   (`size`, `class`) or `jbod` (a list of such `volumes`); `ephemeral` storage makes no claim.
- * Every such claim is ReadWriteOnce unless a CloudNativePG pvcTemplate says otherwise.
+ * - prometheus-operator (`monitoring.coreos.com` Prometheus, PrometheusAgent, Alertmanager,
+ *   ThanosRuler): `spec.storage.volumeClaimTemplate` (a claim template; ReadWriteOnce when it
+ *   names no access mode), or the template of `spec.storage.ephemeral` (a generic ephemeral
+ *   volume); without either, the data is in an emptyDir.
+ * - Elastic's ECK (`elasticsearch.k8s.elastic.co` Elasticsearch): each `spec.nodeSets[]`'s
+ *   `volumeClaimTemplates`; a node set without one gets ECK's default claim
+ *   `elasticsearch-data` of 1Gi on the cluster's default class, unless its pod template mounts a
+ *   volume of that name instead (an emptyDir).
+ * - RabbitMQ's cluster operator (`rabbitmq.com` RabbitmqCluster): `spec.persistence.storage`
+ *   (default 10Gi; 0 means an emptyDir) and `spec.persistence.storageClassName`, unless
+ *   `spec.override.statefulSet.spec.volumeClaimTemplates` replaces them with claim templates.
+ * Every such claim is ReadWriteOnce unless its template says otherwise.
  */
 import type { ClaimLike, FoundClaim } from "./pods";
 import { KubeObject, apiGroupOf, describeObject, parseType } from "./k8s";
+import { compareQuantities } from "./quantity";
 
 /** One claim an operator makes, before it is named: the settings and where they are written. */
 interface OperatorStorage {
@@ -96,6 +108,71 @@ function strimziStorage(storage: unknown, part: string, at: string): OperatorSto
         : [];
 }
 
+/** A claim template (a PersistentVolumeClaim's metadata and spec) as the claim it makes: ReadWriteOnce when it names no access mode. */
+function templateClaim(template: unknown): ClaimLike {
+    const t = (record(template) ?? {}) as ClaimLike;
+    return { ...t, spec: { ...t.spec, accessModes: t.spec?.accessModes ?? ["ReadWriteOnce"] } };
+}
+
+/** The claim of a prometheus-operator resource's `spec.storage`: its claim template, or its ephemeral volume's. */
+function prometheusStorage(spec: Fields): OperatorStorage[] {
+    const storage = record(spec.storage);
+    const claimTemplate = storage?.volumeClaimTemplate;
+    const ephemeral = record(storage?.ephemeral)?.volumeClaimTemplate;
+    const [template, at] = claimTemplate !== undefined ? [claimTemplate, "spec.storage.volumeClaimTemplate.spec"] : [ephemeral, "spec.storage.ephemeral.volumeClaimTemplate.spec"];
+    return template === undefined ? [] : [{ part: "storage", at, classField: "storageClassName", sizeField: "resources.requests.storage", claim: templateClaim(template) }];
+}
+
+/** ECK's claim for a node set that gives no template. */
+const ECK_DEFAULT_CLAIM = "elasticsearch-data";
+
+/** The claims of an ECK Elasticsearch: each node set's templates, or ECK's default claim. */
+function eckStorage(spec: Fields): OperatorStorage[] {
+    return (Array.isArray(spec.nodeSets) ? spec.nodeSets : []).flatMap((n, i) => {
+        const nodeSet = record(n) ?? {};
+        const set = `nodeSet '${String(nodeSet.name ?? i)}'`;
+        const templates = Array.isArray(nodeSet.volumeClaimTemplates) ? nodeSet.volumeClaimTemplates : [];
+        if (templates.length) {
+            return templates.map((t, j) => ({
+                part: `${set} claim template '${String(record(record(t)?.metadata)?.name ?? "(unnamed)")}'`,
+                at: `spec.nodeSets[${i}].volumeClaimTemplates[${j}].spec`, classField: "storageClassName", sizeField: "resources.requests.storage",
+                claim: templateClaim(t),
+            }));
+        }
+        const volumes = record(record(nodeSet.podTemplate)?.spec)?.volumes;
+        if (Array.isArray(volumes) && volumes.some(v => record(v)?.name === ECK_DEFAULT_CLAIM)) {
+            return []; // the data volume is the pod template's own (an emptyDir)
+        }
+        return [{
+            part: `${set} default claim '${ECK_DEFAULT_CLAIM}' (ECK's 1Gi, no template given)`,
+            at: `spec.nodeSets[${i}].volumeClaimTemplates[0].spec`, classField: "storageClassName", sizeField: "resources.requests.storage",
+            claim: plainClaim("1Gi", undefined),
+        }];
+    });
+}
+
+/**
+ * A RabbitmqCluster's claims: the StatefulSet override's claim templates when it gives any (they
+ * replace the operator's list), else `spec.persistence`, 10Gi unless it says otherwise, none at
+ * size 0 (an emptyDir).
+ */
+function rabbitmqStorage(spec: Fields): OperatorStorage[] {
+    const overridden = record(record(record(spec.override)?.statefulSet)?.spec)?.volumeClaimTemplates;
+    if (Array.isArray(overridden) && overridden.length) {
+        return overridden.map((t, j) => ({
+            part: `override claim template '${String(record(record(t)?.metadata)?.name ?? "(unnamed)")}'`,
+            at: `spec.override.statefulSet.spec.volumeClaimTemplates[${j}].spec`, classField: "storageClassName", sizeField: "resources.requests.storage",
+            claim: templateClaim(t),
+        }));
+    }
+    const persistence = record(spec.persistence) ?? {};
+    const size = persistence.storage ?? "10Gi";
+    if (compareQuantities(size, "0") === 0) {
+        return [];
+    }
+    return [{ part: "persistence", at: "spec.persistence", classField: "storageClassName", sizeField: "storage", claim: plainClaim(size, persistence.storageClassName) }];
+}
+
 /** How messages name each operator's resource, and where its claims come from, by API group and kind. */
 const OPERATORS: Readonly<Record<string, Readonly<Record<string, { label: string; storage: (spec: Fields) => OperatorStorage[] }>>>> = {
     "postgresql.cnpg.io": { Cluster: { label: "CloudNativePG Cluster", storage: cnpgCluster } },
@@ -110,6 +187,14 @@ const OPERATORS: Readonly<Record<string, Readonly<Record<string, { label: string
             },
         },
     },
+    "monitoring.coreos.com": {
+        Prometheus: { label: "Prometheus", storage: prometheusStorage },
+        PrometheusAgent: { label: "PrometheusAgent", storage: prometheusStorage },
+        Alertmanager: { label: "Alertmanager", storage: prometheusStorage },
+        ThanosRuler: { label: "ThanosRuler", storage: prometheusStorage },
+    },
+    "elasticsearch.k8s.elastic.co": { Elasticsearch: { label: "ECK Elasticsearch", storage: eckStorage } },
+    "rabbitmq.com": { RabbitmqCluster: { label: "RabbitmqCluster", storage: rabbitmqStorage } },
     "kafka.strimzi.io": {
         Kafka: {
             label: "Strimzi Kafka",
