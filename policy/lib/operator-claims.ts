@@ -1,8 +1,9 @@
 /**
  * The claims that database, messaging and monitoring operators make for the clusters they run: a custom
  * resource names a size and a StorageClass, and the operator creates a PersistentVolumeClaim per
- * member from them (and grows those claims when the size is raised, which only works on a class
- * that allows volume expansion). The claim policies judge these claims as they judge a
+ * member from them. Those claims grow in place when the size is raised (the operator patches them;
+ * prometheus-operator's documented procedure patches them by hand), which only works on a class
+ * that allows volume expansion. The claim policies judge these claims as they judge a
  * StatefulSet's templates, with messages naming the custom resource's own fields.
  *
  * Known operators, with the fields their documentation and API types give:
