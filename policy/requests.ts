@@ -3,13 +3,13 @@
  * bound memory, and quantities the API server accepts. Quantities are compared exactly, as
  * Kubernetes compares them (lib/quantity.ts): 1Gi > 1G, 0.5 = 500m.
  */
-import { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { Policies, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { configSchema, readConfig } from "./lib/config";
-import { containersOf, describeWorkload } from "./lib/k8s";
+import { Container, containersOf, describeWorkload } from "./lib/k8s";
 import { containerLabel, workloadContainers } from "./lib/pods";
 import { compareQuantities, isQuantity, quantityNanos } from "./lib/quantity";
 import { effectiveRequest, limitRangeDefaults, present } from "./lib/resources";
-import { indexStack } from "./lib/stack";
+import { StackIndex, Workload, indexStack } from "./lib/stack";
 
 /** The settings of container-requests and container-memory-limit. */
 export interface ContainerResourcesConfig {
@@ -37,23 +37,32 @@ export const containerRequests: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     configSchema: containerResourcesSchema,
     validateStack: (args, reportViolation) => {
-        const { exemptNamespaces } = readConfig(containerResourcesSchema, args);
-        const index = indexStack(args.resources);
-        for (const w of index.podWorkloads) {
-            if (exemptNamespaces.includes(w.namespace)) {
-                continue;
-            }
+        for (const { index, w, containers } of judgedWorkloads(args)) {
             const defaults = { cpu: limitRangeDefaults(index, w.namespace, "cpu"), memory: limitRangeDefaults(index, w.namespace, "memory") };
-            for (const { container, role, position } of containersOf(w.pod)) {
+            for (const { container, label } of containers) {
                 const missing = (["cpu", "memory"] as const).filter(r => !effectiveRequest(container, r, defaults[r]));
                 if (missing.length) {
-                    reportViolation(`${describeWorkload(w.kind, w.obj, w.name)}: ${containerLabel(container, role, position)} has no ${missing.join(" or ")} request; set resources.requests.${missing[0]}` +
+                    reportViolation(`${describeWorkload(w.kind, w.obj, w.name)}: ${label} has no ${missing.join(" or ")} request; set resources.requests.${missing[0]}` +
                         `${missing.length > 1 ? ` and resources.requests.${missing[1]}` : ""} (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.`, w.resource.urn);
                 }
             }
         }
     },
 };
+
+/**
+ * The workloads container-requests and container-memory-limit judge (every one that runs pods,
+ * outside the configured exempt namespaces), each with its containers as messages name them.
+ */
+function* judgedWorkloads(args: StackValidationArgs): Generator<{ index: StackIndex; w: Workload; containers: { container: Container; label: string }[] }> {
+    const { exemptNamespaces } = readConfig(containerResourcesSchema, args);
+    const index = indexStack(args.resources);
+    for (const w of index.podWorkloads) {
+        if (!exemptNamespaces.includes(w.namespace)) {
+            yield { index, w, containers: containersOf(w.pod).map(({ container, role, position }) => ({ container, label: containerLabel(container, role, position) })) };
+        }
+    }
+}
 
 /**
  * A memory limit on every container: memory can't be throttled, so a container without a limit
@@ -69,15 +78,13 @@ export const containerMemoryLimit: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     configSchema: containerResourcesSchema,
     validateStack: (args, reportViolation) => {
-        const { exemptNamespaces } = readConfig(containerResourcesSchema, args);
-        const index = indexStack(args.resources);
-        for (const w of index.podWorkloads) {
-            if (exemptNamespaces.includes(w.namespace) || limitRangeDefaults(index, w.namespace, "memory").some(d => d.limit !== undefined)) {
+        for (const { index, w, containers } of judgedWorkloads(args)) {
+            if (limitRangeDefaults(index, w.namespace, "memory").some(d => d.limit !== undefined)) {
                 continue;
             }
-            for (const { container, role, position } of containersOf(w.pod)) {
+            for (const { container, label } of containers) {
                 if (!present(container.resources?.limits?.memory)) {
-                    reportViolation(`${describeWorkload(w.kind, w.obj, w.name)}: ${containerLabel(container, role, position)} has no memory limit; set resources.limits.memory (at least its memory request, e.g. 128Mi), ` +
+                    reportViolation(`${describeWorkload(w.kind, w.obj, w.name)}: ${label} has no memory limit; set resources.limits.memory (at least its memory request, e.g. 128Mi), ` +
                         `or give namespace ${w.namespace} a LimitRange with a default memory limit for containers.`, w.resource.urn);
                 }
             }
