@@ -118,7 +118,7 @@ function stackStorage(resources: PolicyResource[]): StackStorage {
  */
 export const claimStorageClassExpandable: StackValidationPolicy = {
     name: "claim-storage-class-expandable",
-    description: "Every PersistentVolumeClaim, StatefulSet claim template, generic ephemeral volume and claim a known operator makes for the cluster it runs (CloudNativePG, Zalando postgres-operator, Strimzi, prometheus-operator, ECK, RabbitMQ) names a StorageClass that allows volume expansion (created in the stack, or listed as an expandable cluster class), so its volume can grow in place. A claim with storageClassName \"\" binds a pre-made volume without a class and can never be expanded; one with volumeName binds that pre-made volume and can grow only through a class that allows it, on a driver that supports it.",
+    description: "Every PersistentVolumeClaim, StatefulSet claim template, generic ephemeral volume and claim a known operator makes for the cluster it runs (CloudNativePG, Zalando postgres-operator, Strimzi, prometheus-operator, ECK, RabbitMQ, MongoDB Community) names a StorageClass that allows volume expansion (created in the stack, or listed as an expandable cluster class), so its volume can grow in place. A claim with storageClassName \"\" binds a pre-made volume without a class and can never be expanded; one with volumeName binds that pre-made volume and can grow only through a class that allows it, on a driver that supports it.",
     enforcementLevel: "mandatory",
     configSchema: claimStorageClassSchema,
     validateStack: (args, reportViolation) => {
@@ -226,7 +226,7 @@ const storageBoundsSchema = configSchema<StorageBoundsConfig>({
  */
 export const storageRequestBounds: ResourceValidationPolicy = {
     name: "storage-request-bounds",
-    description: "Every PersistentVolumeClaim, claim template, generic ephemeral volume and operator's claim (CloudNativePG, Zalando postgres-operator, Strimzi, prometheus-operator, ECK, RabbitMQ) requests storage as a valid quantity within the configured bounds: 500MB is rejected by the API server, a claim can never shrink, and a slip such as 2Ti for 2Gi costs real money.",
+    description: "Every PersistentVolumeClaim, claim template, generic ephemeral volume and operator's claim (CloudNativePG, Zalando postgres-operator, Strimzi, prometheus-operator, ECK, RabbitMQ, MongoDB Community) requests storage as a valid quantity within the configured bounds: 500MB is rejected by the API server, a claim can never shrink, and a slip such as 2Ti for 2Gi costs real money.",
     enforcementLevel: "mandatory",
     configSchema: storageBoundsSchema,
     validateResource: (args, reportViolation) => {

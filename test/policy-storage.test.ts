@@ -388,7 +388,7 @@ describe("policy zonal-disk-wait-for-consumer", () => {
     });
 });
 
-describe("the claims database, messaging and monitoring operators make (CloudNativePG, Zalando postgres-operator, Strimzi, prometheus-operator, ECK, RabbitMQ)", () => {
+describe("the claims database, messaging and monitoring operators make (CloudNativePG, Zalando postgres-operator, Strimzi, prometheus-operator, ECK, RabbitMQ, MongoDB Community)", () => {
     const fast = storageClass("fast");
     const frozen = storageClass("frozen", { allowVolumeExpansion: false });
     /** A CloudNativePG Cluster in namespace lab, as its docs' samples write one. */
@@ -482,6 +482,31 @@ describe("the claims database, messaging and monitoring operators make (CloudNat
         ]);
         assert.deepStrictEqual(await messages("storage-request-bounds", [rabbit({ persistence: { storage: "10GB" } })]), [
             "RabbitmqCluster lab/mq persistence requests storage \"10GB\", which is not a Kubernetes quantity; write it like 500M, 256Mi or 2Gi (no \"B\").",
+        ]);
+    });
+    it("a MongoDBCommunity's data-volume (10G) and logs-volume (2G), each merged by name with its template in spec.statefulSet, and any other template there", async () => {
+        const mongo = (templates?: Spec[]): ManifestObject => ({
+            apiVersion: "mongodbcommunity.mongodb.com/v1", kind: "MongoDBCommunity", metadata: { name: "rs", namespace: "lab" },
+            spec: { members: 3, type: "ReplicaSet", version: "6.0.5", ...(templates ? { statefulSet: { spec: { volumeClaimTemplates: templates } } } : {}) },
+        });
+        const named = (name: string, spec: Spec) => ({ metadata: { name }, spec });
+        assert.deepStrictEqual(await expandable([fast, mongo()]), [
+            "MongoDBCommunity lab/rs claim 'data-volume' (the operator's 10G, no template given) names no StorageClass, so it gets the cluster default, which may not expand; set spec.statefulSet.spec.volumeClaimTemplates[].spec.storageClassName to one of: fast.",
+            "MongoDBCommunity lab/rs claim 'logs-volume' (the operator's 2G, no template given) names no StorageClass, so it gets the cluster default, which may not expand; set spec.statefulSet.spec.volumeClaimTemplates[].spec.storageClassName to one of: fast.",
+        ]);
+        // A template for data-volume only: its class and size win there; logs-volume keeps the operator's; an extra template is a claim of its own.
+        const partial = mongo([named("data-volume", { storageClassName: "fast", resources: { requests: { storage: "50G" } } }), named("backup", { storageClassName: "frozen", resources: { requests: { storage: "5G" } } })]);
+        assert.deepStrictEqual(await expandable([fast, frozen, partial]), [
+            "MongoDBCommunity lab/rs claim 'logs-volume' (the operator's 2G, no template given) names no StorageClass, so it gets the cluster default, which may not expand; set spec.statefulSet.spec.volumeClaimTemplates[].spec.storageClassName to one of: fast.",
+            "MongoDBCommunity lab/rs claim template 'backup' uses StorageClass 'frozen', which does not allow volume expansion; use one of: fast.",
+        ]);
+        // Templates nested under the pod template (as upstream's hostPath sample has them) are not read: the message says where they belong.
+        const nested = mongo();
+        (nested.spec as Spec).statefulSet = { spec: { template: { spec: {}, volumeClaimTemplates: [named("data-volume", { storageClassName: "fast" })] } } };
+        assert.match((await expandable([fast, nested]))[0], /claim 'data-volume' \(the operator's 10G, no template given: the templates at spec\.statefulSet\.spec\.template\.volumeClaimTemplates are under the pod template, where the operator doesn't read them\) names no StorageClass/);
+        // The merged template keeps the operator's size when it names none, and its own when it does.
+        assert.deepStrictEqual(await messages("storage-request-bounds", [mongo([named("data-volume", { storageClassName: "fast" })])], { "storage-request-bounds": { maxStorage: "5G" } }), [
+            "MongoDBCommunity lab/rs claim template 'data-volume' requests storage 10G, outside the bounds 1Mi..5G (policy config minStorage, maxStorage).",
         ]);
     });
 });

@@ -1,9 +1,9 @@
 /**
  * The claims that database, messaging and monitoring operators make for the clusters they run: a custom
  * resource names a size and a StorageClass, and the operator creates a PersistentVolumeClaim per
- * member from them. Those claims grow in place when the size is raised (the operator patches them;
- * prometheus-operator's documented procedure patches them by hand), which only works on a class
- * that allows volume expansion. The claim policies judge these claims as they judge a
+ * member from them. Those claims can only grow in place, whether the operator grows them when the
+ * size is raised or they are patched by hand (prometheus-operator's documented procedure), and
+ * only on a class that allows volume expansion. The claim policies judge these claims as they judge a
  * StatefulSet's templates, with messages naming the custom resource's own fields.
  *
  * Known operators, with the fields their documentation and API types give:
@@ -27,6 +27,9 @@
  * - RabbitMQ's cluster operator (`rabbitmq.com` RabbitmqCluster): `spec.persistence.storage`
  *   (default 10Gi; 0 means an emptyDir) and `spec.persistence.storageClassName`, unless
  *   `spec.override.statefulSet.spec.volumeClaimTemplates` replaces them with claim templates.
+ * - MongoDB's Community operator (`mongodbcommunity.mongodb.com` MongoDBCommunity): its
+ *   `data-volume` (10G) and `logs-volume` (2G) claims, each merged by name with the template of
+ *   that name in `spec.statefulSet.spec.volumeClaimTemplates`, plus any other template there.
  * Every such claim is ReadWriteOnce unless its template says otherwise.
  */
 import type { ClaimLike, FoundClaim } from "./pods";
@@ -174,6 +177,45 @@ function rabbitmqStorage(spec: Fields): OperatorStorage[] {
     return [{ part: "persistence", at: "spec.persistence", classField: "storageClassName", sizeField: "storage", claim: plainClaim(size, persistence.storageClassName) }];
 }
 
+/** The MongoDB Community operator's claims for a replica set member, by name, with their default size. */
+const MONGODB_DEFAULT_CLAIMS: readonly { name: string; size: string }[] = [{ name: "data-volume", size: "10G" }, { name: "logs-volume", size: "2G" }];
+
+/**
+ * A MongoDBCommunity's claims: the operator's data-volume (10G) and logs-volume (2G), each merged
+ * by name with the template of that name in `spec.statefulSet.spec.volumeClaimTemplates` (its
+ * settings win, its access modes are added to ReadWriteOnce), and every other template there.
+ */
+function mongodbStorage(spec: Fields): OperatorStorage[] {
+    const statefulSet = record(record(spec.statefulSet)?.spec);
+    const given = statefulSet?.volumeClaimTemplates;
+    // Upstream's own hostPath sample nests its templates one level too deep, under the pod template, where the operator never reads them.
+    const misplaced = record(statefulSet?.template)?.volumeClaimTemplates !== undefined
+        ? ": the templates at spec.statefulSet.spec.template.volumeClaimTemplates are under the pod template, where the operator doesn't read them" : "";
+    const listed: unknown[] = Array.isArray(given) ? given : [];
+    const templates = listed.map((t, j) => ({ j, name: record(record(t)?.metadata)?.name, claim: templateClaim(t) }));
+    const at = (j: number | undefined) => `spec.statefulSet.spec.volumeClaimTemplates[${j ?? ""}].spec`;
+    const claims: OperatorStorage[] = MONGODB_DEFAULT_CLAIMS.map(({ name, size }) => {
+        const match = templates.find(t => t.name === name);
+        const own = (record(match ? listed[match.j] : undefined) ?? {}) as ClaimLike;
+        return {
+            part: match ? `claim template '${name}'` : `claim '${name}' (the operator's ${size}, no template given${misplaced})`,
+            at: at(match?.j), classField: "storageClassName", sizeField: "resources.requests.storage",
+            claim: {
+                ...own,
+                spec: {
+                    ...own.spec,
+                    accessModes: ["ReadWriteOnce", ...(own.spec?.accessModes ?? [])],
+                    resources: { ...own.spec?.resources, requests: { storage: size, ...own.spec?.resources?.requests } },
+                },
+            },
+        };
+    });
+    for (const t of templates.filter(t => !MONGODB_DEFAULT_CLAIMS.some(d => d.name === t.name))) {
+        claims.push({ part: `claim template '${String(t.name ?? "(unnamed)")}'`, at: at(t.j), classField: "storageClassName", sizeField: "resources.requests.storage", claim: t.claim });
+    }
+    return claims;
+}
+
 /** How messages name each operator's resource, and where its claims come from, by API group and kind. */
 const OPERATORS: Readonly<Record<string, Readonly<Record<string, { label: string; storage: (spec: Fields) => OperatorStorage[] }>>>> = {
     "postgresql.cnpg.io": { Cluster: { label: "CloudNativePG Cluster", storage: cnpgCluster } },
@@ -196,6 +238,7 @@ const OPERATORS: Readonly<Record<string, Readonly<Record<string, { label: string
     },
     "elasticsearch.k8s.elastic.co": { Elasticsearch: { label: "ECK Elasticsearch", storage: eckStorage } },
     "rabbitmq.com": { RabbitmqCluster: { label: "RabbitmqCluster", storage: rabbitmqStorage } },
+    "mongodbcommunity.mongodb.com": { MongoDBCommunity: { label: "MongoDBCommunity", storage: mongodbStorage } },
     "kafka.strimzi.io": {
         Kafka: {
             label: "Strimzi Kafka",
