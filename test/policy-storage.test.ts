@@ -509,4 +509,22 @@ describe("the claims database, messaging and monitoring operators make (CloudNat
             "MongoDBCommunity lab/rs claim template 'data-volume' requests storage 10G, outside the bounds 1Mi..5G (policy config minStorage, maxStorage).",
         ]);
     });
+    it("reads malformed operator resources without failing the pack: a value of the wrong shape is no claim setting", async () => {
+        const odd: ManifestObject[] = [
+            { apiVersion: "postgresql.cnpg.io/v1", kind: "Cluster", metadata: { name: "a", namespace: "lab" }, spec: { storage: "10Gi", walStorage: [1], tablespaces: [null, 3, { name: "t", storage: 5 }] } },
+            { apiVersion: "postgresql.cnpg.io/v1", kind: "Cluster", metadata: { name: "b", namespace: "lab" }, spec: { storage: { storageClass: "gp3", size: "1Gi", pvcTemplate: { accessModes: 7, resources: "x" } } } },
+            { apiVersion: "kafka.strimzi.io/v1beta2", kind: "Kafka", metadata: { name: "c", namespace: "lab" }, spec: { kafka: { storage: { type: "jbod", volumes: [null, "x"] } }, zookeeper: 5 } },
+            { apiVersion: "elasticsearch.k8s.elastic.co/v1", kind: "Elasticsearch", metadata: { name: "d", namespace: "lab" }, spec: { nodeSets: "x" } },
+            { apiVersion: "rabbitmq.com/v1beta1", kind: "RabbitmqCluster", metadata: { name: "e", namespace: "lab" }, spec: { override: { statefulSet: { spec: { volumeClaimTemplates: [null] } } } } },
+            {
+                apiVersion: "mongodbcommunity.mongodb.com/v1", kind: "MongoDBCommunity", metadata: { name: "f", namespace: "lab" },
+                spec: { statefulSet: { spec: { template: 7, volumeClaimTemplates: [{ metadata: { name: "data-volume" }, spec: { accessModes: 5, resources: { requests: "x" } } }, 3] } } },
+            },
+        ];
+        const ebs = storageClass("gp3", { provisioner: "ebs.csi.aws.com", volumeBindingMode: "WaitForFirstConsumer" });
+        const run = await checkObjects([ebs, ...odd]);
+        // Every policy ran over every object (none failed on one), and the claims that can be read are judged.
+        assert.deepStrictEqual(run.diagnostics.filter(d => /fails|TypeError|Error validating/.test(d.message)).map(d => d.message), []);
+        assert.ok(violationsOf(run, "claim-storage-class-expandable").some(v => /MongoDBCommunity lab\/f claim template 'data-volume' names no StorageClass/.test(v.message)));
+    });
 });

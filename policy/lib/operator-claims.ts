@@ -55,6 +55,11 @@ function record(v: unknown): Fields | undefined {
     return typeof v === "object" && v !== null && !Array.isArray(v) ? v as Fields : undefined;
 }
 
+/** A template's access modes, ReadWriteOnce when it names none (or writes something that is no list). */
+function accessModesOf(modes: unknown): string[] {
+    return Array.isArray(modes) ? modes as string[] : ["ReadWriteOnce"];
+}
+
 /** The claim a CloudNativePG StorageConfiguration makes, or none where it is not given. */
 function cnpgStorage(config: unknown, part: string, at: string): OperatorStorage[] {
     const c = record(config);
@@ -66,7 +71,7 @@ function cnpgStorage(config: unknown, part: string, at: string): OperatorStorage
     const storageClassName = c.storageClass !== undefined ? c.storageClass as string | null : template.storageClassName;
     const spec = {
         ...template,
-        accessModes: template.accessModes ?? ["ReadWriteOnce"],
+        accessModes: accessModesOf(template.accessModes),
         resources: { ...template.resources, requests: { ...template.resources?.requests, storage: size } },
         ...(storageClassName !== undefined ? { storageClassName } : {}),
     };
@@ -115,7 +120,7 @@ function strimziStorage(storage: unknown, part: string, at: string): OperatorSto
 /** A claim template (a PersistentVolumeClaim's metadata and spec) as the claim it makes: ReadWriteOnce when it names no access mode. */
 function templateClaim(template: unknown): ClaimLike {
     const t = (record(template) ?? {}) as ClaimLike;
-    return { ...t, spec: { ...t.spec, accessModes: t.spec?.accessModes ?? ["ReadWriteOnce"] } };
+    return { ...t, spec: { ...t.spec, accessModes: accessModesOf(t.spec?.accessModes) } };
 }
 
 /** The claim of a prometheus-operator resource's `spec.storage`: its claim template, or its ephemeral volume's. */
@@ -196,18 +201,20 @@ function mongodbStorage(spec: Fields): OperatorStorage[] {
     const at = (j: number | undefined) => `spec.statefulSet.spec.volumeClaimTemplates[${j ?? ""}].spec`;
     const claims: OperatorStorage[] = MONGODB_DEFAULT_CLAIMS.map(({ name, size }) => {
         const match = templates.find(t => t.name === name);
-        const own = (record(match ? listed[match.j] : undefined) ?? {}) as ClaimLike;
+        const own = record(match ? listed[match.j] : undefined) ?? {};
+        const spec = record(own.spec) ?? {};
+        const resources = record(spec.resources) ?? {};
         return {
             part: match ? `claim template '${name}'` : `claim '${name}' (the operator's ${size}, no template given${misplaced})`,
             at: at(match?.j), classField: "storageClassName", sizeField: "resources.requests.storage",
             claim: {
                 ...own,
                 spec: {
-                    ...own.spec,
-                    accessModes: ["ReadWriteOnce", ...(own.spec?.accessModes ?? [])],
-                    resources: { ...own.spec?.resources, requests: { storage: size, ...own.spec?.resources?.requests } },
+                    ...spec,
+                    accessModes: ["ReadWriteOnce", ...(Array.isArray(spec.accessModes) ? spec.accessModes as string[] : [])],
+                    resources: { ...resources, requests: { storage: size, ...record(resources.requests) } },
                 },
-            },
+            } as ClaimLike,
         };
     });
     for (const t of templates.filter(t => !MONGODB_DEFAULT_CLAIMS.some(d => d.name === t.name))) {
