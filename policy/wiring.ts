@@ -7,7 +7,7 @@
  * the labels pods really carry, controller-added ones included (lib/selectors.ts).
  */
 import { Policies, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
-import { describeObject, runsNoPods } from "./lib/k8s";
+import { describeObject, objectsIn, runsNoPods } from "./lib/k8s";
 import { autoscalersOf, scaleOf, scaledStack } from "./lib/scale";
 import { PodLabels, compileServiceSelector, plainLabels, serviceSelectorSelects, workloadPodLabels } from "./lib/selectors";
 import { routingServices, serviceSpec } from "./lib/services";
@@ -298,16 +298,16 @@ function checkRoutes(index: StackIndex, reportViolation: ReportViolation): void 
         for (const route of index.all(`${GATEWAY_GROUP}/${kind}`)) {
             const what = describeObject(kind, route.obj, route.name);
             const check = (ref: BackendRef, where: string, effect: string) => checkServiceRef(index, route, kind, ref, `${what}: ${where}`, effect, reportViolation);
-            ((route.obj.spec ?? {}) as RouteSpec).rules?.forEach((rule, i) => {
+            objectsIn<NonNullable<RouteSpec["rules"]>[number]>(((route.obj.spec ?? {}) as RouteSpec).rules).forEach((rule, i) => {
                 const mirrors = (filters: RouteFilter[] | undefined, at: string) => {
-                    for (const filter of filters ?? []) {
+                    for (const filter of objectsIn<RouteFilter>(filters)) {
                         const ref = filter.type === "RequestMirror" ? filter.requestMirror?.backendRef : undefined;
                         if (ref) {
                             check(ref, `${at}RequestMirror filter backendRef`, UNRESOLVED_MIRROR);
                         }
                     }
                 };
-                for (const ref of rule.backendRefs ?? []) {
+                for (const ref of objectsIn<BackendRef & { filters?: RouteFilter[] }>(rule.backendRefs)) {
                     if (ref.weight === 0) {
                         continue; // gets no traffic (a canary switched off): nothing fails for it
                     }

@@ -329,6 +329,18 @@ describe("policy ingress-backend-exists", () => {
             assert.deepStrictEqual(await messages(P, [...web, ...api, grant(), mirrored([mirror({ name: "api", namespace: "other", port: 80 })])]), []);
         });
 
+        it("reads a malformed route without failing: entries that are no mapping and fields that are no list are skipped", async () => {
+            const odd: ManifestObject = {
+                apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "odd", namespace: "lab" },
+                spec: { rules: [{ filters: [null, { type: "RequestMirror" }, { type: "RequestMirror", requestMirror: 5 }], backendRefs: [null, { name: "ghost", port: 80, filters: 7 }] }, null, { filters: 3, backendRefs: 4 }] },
+            };
+            const notAList: ManifestObject = { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "flat", namespace: "lab" }, spec: { rules: 5 } };
+            // Before, both failed the policy with a TypeError (for pulumi preview, the whole policy run).
+            assert.deepStrictEqual(await messages(P, [odd, notAList]), [
+                "HTTPRoute lab/odd: rule 1 backendRef 'ghost' names a Service the stack does not create in namespace lab; the gateway answers 500 for its share of requests.",
+            ]);
+        });
+
         it("names what fails per kind, leaves a weight-0 backendRef alone, and doesn't take a route named like the backend for its Service", async () => {
             assert.match((await messages(P, [route([{ name: "ghost", port: 80 }], "GRPCRoute")]))[0], /names a Service the stack does not create in namespace lab; the gateway answers its share of calls with UNAVAILABLE\.$/);
             assert.match((await messages(P, [route([{ name: "ghost", port: 80 }], "TCPRoute")]))[0], /the gateway rejects its share of connections\.$/);

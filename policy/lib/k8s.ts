@@ -144,6 +144,15 @@ export const BUILT_IN_GROUPS: ReadonlySet<string> = new Set([
     "policy", "rbac.authorization.k8s.io", "resource.k8s.io", "scheduling.k8s.io", "storage.k8s.io", "storagemigration.k8s.io",
 ]);
 
+/**
+ * The mappings of a list read from an object whose shape nothing has checked yet (a custom
+ * resource, before its CRD's schema judges it): a value that is no list gives none, and an entry
+ * that is no mapping is skipped, so that a malformed resource can't fail a policy.
+ */
+export function objectsIn<T extends object>(value: unknown): T[] {
+    return Array.isArray(value) ? value.filter((e): e is T => typeof e === "object" && e !== null && !Array.isArray(e)) : [];
+}
+
 /** The API group of an apiVersion: `apps/v1` → apps, `v1` → "" (the core group). */
 export function apiGroupOf(apiVersion: string): string {
     return apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "";
