@@ -5,7 +5,7 @@
  */
 import { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { configSchema, readConfig } from "./lib/config";
-import { KubeObject, describeObject, parseType } from "./lib/k8s";
+import { KubeObject, containersOf, describeObject, objectsIn, parseType } from "./lib/k8s";
 import { containerLabel, workloadContainers } from "./lib/pods";
 import { scaledStack } from "./lib/scale";
 import { routingServices, servingContainers } from "./lib/services";
@@ -41,14 +41,11 @@ export const readinessProbeBehindService: StackValidationPolicy = {
                 continue;
             }
             // App containers, and sidecars (restartPolicy Always), whose readiness counts toward the pod's; other init containers finish before it serves.
-            const slots = [
-                ...(w.pod?.containers ?? []).map((container, i) => ({ container, role: "container" as const, i, sidecar: "" })),
-                ...(w.pod?.initContainers ?? []).map((container, i) => ({ container, role: "init container" as const, i, sidecar: " (a sidecar: restartPolicy Always)" })),
-            ];
-            for (const { container, role, i, sidecar } of slots) {
-                const services = serving.get(`${role}#${i}`);
+            for (const { container, role, position } of containersOf(w.pod)) {
+                const services = serving.get(`${role}#${position - 1}`);
+                const sidecar = role === "init container" ? " (a sidecar: restartPolicy Always)" : "";
                 if (services && !container.readinessProbe) {
-                    reportViolation(`${describeObject(w.kind, w.obj, w.name)}: ${containerLabel(container, role, i + 1)}${sidecar} is behind ${services.length > 1 ? "Services" : "Service"} ${services.join(", ")} but has no readinessProbe; ` +
+                    reportViolation(`${describeObject(w.kind, w.obj, w.name)}: ${containerLabel(container, role, position)}${sidecar} is behind ${services.length > 1 ? "Services" : "Service"} ${services.join(", ")} but has no readinessProbe; ` +
                         "add one (httpGet on a health path, or tcpSocket on the serving port).", w.resource.urn);
                 }
             }
@@ -62,6 +59,9 @@ export const readinessProbeBehindService: StackValidationPolicy = {
  * port of a registry (`registry:5000/app`) is not one.
  */
 export function imageTag(image: string): string {
+    if (typeof image !== "string") {
+        return ""; // no reference at all (the API server refuses it)
+    }
     if (image.includes("@")) {
         return "digest";
     }
@@ -108,7 +108,7 @@ const SWITCH_WORDS = ["ALLOW", "ALLOWED", "ENABLE", "ENABLED", "DISABLE", "DISAB
 
 /** The parts of a variable name, upper-cased: `MINIO_ACCESS_KEY` → MINIO, ACCESS, KEY; `dbPassword` → DB, PASSWORD. */
 export function nameParts(name: string): string[] {
-    return name.split(/[^A-Za-z0-9]+/)
+    return String(name).split(/[^A-Za-z0-9]+/)
         .flatMap(part => part.split(/(?<=[a-z0-9])(?=[A-Z])/))
         .filter(part => part !== "")
         .map(part => part.toUpperCase());
@@ -168,7 +168,7 @@ export const noLiteralCredentials: ResourceValidationPolicy = {
         }
         const { allowNames } = readConfig(credentialsSchema, args);
         for (const { what, container, label } of containers) {
-            for (const env of container.env ?? []) {
+            for (const env of objectsIn<{ name?: string; value?: unknown }>(container.env)) {
                 const name = env.name ?? "";
                 if (couldBeSecret(env.value) && looksLikeCredential(name) && !allowNames.includes(name)) {
                     reportViolation(`${what}: ${label} sets ${name} to a literal value; keep it in a Secret and read it with valueFrom.secretKeyRef ` +

@@ -26,7 +26,7 @@
  */
 import { Policies, StackValidationPolicy } from "@pulumi/policy";
 import { configSchema, readConfig } from "./lib/config";
-import { Container, RUN_TO_COMPLETION_KINDS, describeObject } from "./lib/k8s";
+import { Container, RUN_TO_COMPLETION_KINDS, containersOf, describeObject, objectsIn } from "./lib/k8s";
 import { containerLabel } from "./lib/pods";
 import { ScaledWorkload, scaledStack } from "./lib/scale";
 import { RoutingService, routingServices, serviceTarget } from "./lib/services";
@@ -186,7 +186,7 @@ export const DATA_STORE_PORTS = [27017, 5432, 3306, 6379, 9200, 9042, 2379, 5672
 
 /** The repository path of an image reference, in segments: `docker.io/library/postgres:17` → [docker.io, library, postgres]. */
 function repositorySegments(image: string): string[] {
-    const withoutDigest = image.split("@")[0];
+    const withoutDigest = String(image).split("@")[0];
     const segments = withoutDigest.split("/");
     const last = segments.length - 1;
     const colon = segments[last].indexOf(":");
@@ -233,8 +233,8 @@ export function dataPortsOf(w: ScaledWorkload, images: string[], ports: number[]
         return [];
     }
     const found: DataPort[] = [];
-    for (const container of w.w.pod?.containers ?? []) {
-        const declared = ((container as { ports?: ContainerPort[] }).ports ?? []);
+    for (const { container } of containersOf(w.w.pod).filter(c => c.role === "container")) {
+        const declared = objectsIn<ContainerPort>((container as { ports?: unknown }).ports);
         const toPort = (p: ContainerPort): PodPort => ({ number: p.containerPort, name: p.name, protocol: p.protocol ?? "TCP" });
         if (isDataStoreImage(container.image, images) && !(declared.length === 0 && runsClientOnly(container))) {
             const because = `image ${container.image}`;

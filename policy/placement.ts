@@ -55,8 +55,10 @@ export const spreadSelectsOwnPods: StackValidationPolicy = {
         const namespaces = [...new Set(index.workloads.map(w => w.namespace))];
         for (const w of index.workloads) {
             const spec = (w.pod ?? {}) as PlacementSpec;
-            const terms = spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
-            const constraints = spec.topologySpreadConstraints ?? [];
+            // Entries that are no mapping become undefined and are skipped below; the others keep their place (messages number them).
+            const mapped = <T>(list: unknown): (T | undefined)[] => (Array.isArray(list) ? list : []).map(e => typeof e === "object" && e !== null ? e as T : undefined);
+            const terms = mapped<PodAffinityTerm>(spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution);
+            const constraints = mapped<NonNullable<PlacementSpec["topologySpreadConstraints"]>[number]>(spec.topologySpreadConstraints);
             if (!terms.length && !constraints.length) {
                 continue;
             }
@@ -67,7 +69,7 @@ export const spreadSelectsOwnPods: StackValidationPolicy = {
             const what = describeObject(w.kind, w.obj, w.name);
             const podLabels = JSON.stringify(w.podLabels);
             terms.forEach((term, i) => {
-                if (term.mismatchLabelKeys?.length) {
+                if (!term || term.mismatchLabelKeys?.length) {
                     return; // by design it matches pods other than its own
                 }
                 const nsSelector = term.namespaceSelector;
@@ -94,7 +96,7 @@ export const spreadSelectsOwnPods: StackValidationPolicy = {
                     "Make labelSelector match the pod template's labels (e.g. its app label).", w.resource.urn);
             });
             constraints.forEach((c, i) => {
-                if (compileLabelSelector(c.labelSelector, "everything")(own.labels)) {
+                if (!c || compileLabelSelector(c.labelSelector, "everything")(own.labels)) {
                     return;
                 }
                 reportViolation(`${what}: topologySpreadConstraint ${i + 1} (topologyKey ${c.topologyKey ?? "unset"}, ${c.whenUnsatisfiable ?? "DoNotSchedule"}) selects ${showSelector(c.labelSelector)}, ` +

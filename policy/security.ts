@@ -24,7 +24,7 @@
  */
 import { Policies, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { SettingSchema, configSchema, readConfig } from "./lib/config";
-import { Container, KubeObject, POD_TEMPLATE_PATH, PodSpec, WorkloadKind, containersOf, describeWorkload, kindOf, podKindOf, podTemplateOf } from "./lib/k8s";
+import { Container, KubeObject, POD_TEMPLATE_PATH, PodSpec, WorkloadKind, containersOf, describeWorkload, objectsIn, kindOf, podKindOf, podTemplateOf } from "./lib/k8s";
 import { containerLabel } from "./lib/pods";
 import { NetworkPolicySpec, coversIngress, isEmptySelector } from "./lib/network-policies";
 import { Indexed, StackIndex, SYSTEM_NAMESPACES, indexStack, namespaceOf } from "./lib/stack";
@@ -303,7 +303,7 @@ const hostPathVolumes: Control = {
     name: "no-host-path-volumes",
     level: "baseline",
     description: "No pod mounts a hostPath volume (PSS baseline, HostPath Volumes): it reads or writes the node's filesystem, and data stays on one node.",
-    check: pod => (pod.spec.volumes ?? [])
+    check: pod => objectsIn<NonNullable<SecurityPodSpec["volumes"]>[number]>(pod.spec.volumes)
         .filter(v => v.hostPath !== undefined && v.hostPath !== null)
         .map(v => `volume '${v.name ?? "(unnamed)"}' is a hostPath volume (${pod.specPath}.volumes[].hostPath); use an emptyDir, a configMap or secret, or a persistentVolumeClaim.`),
 };
@@ -318,7 +318,7 @@ const hostPorts: Control = {
     check: (pod, settings) => {
         const found: string[] = [];
         for (const { container, label } of containersOfPod(pod.spec)) {
-            for (const p of container.ports ?? []) {
+            for (const p of objectsIn<NonNullable<typeof container.ports>[number]>(container.ports)) {
                 if (p.hostPort !== undefined && p.hostPort !== null && p.hostPort !== 0 && !settings.allowedHostPorts.includes(p.hostPort)) {
                     found.push(`${label} binds hostPort ${p.hostPort} (containerPort ${p.containerPort ?? "?"}); remove ports[].hostPort and expose it through a Service (or list the port in policy config allowedHostPorts).`);
                 }
@@ -603,7 +603,7 @@ const volumeTypes: Control = {
     level: "restricted",
     overrides: ["no-host-path-volumes"],
     description: `Pods use only the volume types restricted allows (PSS restricted, Volume Types: ${RESTRICTED_VOLUME_TYPES.join(", ")}): other sources reach the node or storage directly, around PersistentVolumes.`,
-    check: pod => (pod.spec.volumes ?? []).flatMap(v => {
+    check: pod => objectsIn<NonNullable<SecurityPodSpec["volumes"]>[number]>(pod.spec.volumes).flatMap(v => {
         const sources = Object.keys(v).filter(k => k !== "name" && v[k] !== undefined && v[k] !== null);
         const bad = sources.filter(s => !RESTRICTED_VOLUME_TYPES.includes(s));
         return bad.length ? [`volume '${v.name ?? "(unnamed)"}' is of type ${bad.join("/")}; use ${RESTRICTED_VOLUME_TYPES.join(", ")} (a persistentVolumeClaim for storage).`] : [];

@@ -8,7 +8,7 @@
  * claims. Zonal disks must be created where their pod can run.
  */
 import { Policies, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { KubeObject, RUN_TO_COMPLETION_KINDS, describeObject, kindOf } from "./lib/k8s";
+import { KubeObject, RUN_TO_COMPLETION_KINDS, describeObject, kindOf, objectsIn } from "./lib/k8s";
 import { configSchema, readConfig } from "./lib/config";
 import { ClaimLike, FoundClaim, claimClass, claimsOf } from "./lib/pods";
 import { compareQuantities, isQuantity } from "./lib/quantity";
@@ -306,7 +306,7 @@ export const rwoClaimSingleWriter: StackValidationPolicy = {
         const mountedBy = new Map<string, Workload[]>();
         for (const w of index.workloads) {
             const mounted: string[] = [];
-            for (const v of w.pod?.volumes ?? []) {
+            for (const v of objectsIn<{ persistentVolumeClaim?: { claimName?: string } }>(w.pod?.volumes)) {
                 const claimName = v.persistentVolumeClaim?.claimName;
                 const claim = claimName ? index.find("PersistentVolumeClaim", w.namespace, claimName) : undefined;
                 const mode = singleWriterMode((claim?.obj.spec as { accessModes?: string[] } | undefined)?.accessModes ?? []);

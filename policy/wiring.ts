@@ -244,8 +244,8 @@ function checkIngresses(index: StackIndex, reportViolation: ReportViolation): vo
         if (spec.backend) {
             backends.push({ where: "backend", backend: spec.backend });
         }
-        for (const rule of spec.rules ?? []) {
-            for (const p of rule.http?.paths ?? []) {
+        for (const rule of objectsIn<NonNullable<IngressSpec["rules"]>[number]>(spec.rules)) {
+            for (const p of objectsIn<NonNullable<NonNullable<NonNullable<IngressSpec["rules"]>[number]["http"]>["paths"]>[number]>(rule.http?.paths)) {
                 backends.push({ where: `${rule.host ?? "*"}${p.path ?? "/"}`, backend: p.backend ?? {} });
             }
         }

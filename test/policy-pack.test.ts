@@ -253,3 +253,39 @@ describe("per-stack policy config", function () {
         assert.deepStrictEqual([...new Set(mandatory)], ["storage-class-reclaim-retain"]);
     });
 });
+
+describe("malformed objects", () => {
+    it("every policy judges objects of the wrong shape without failing: a field that is no list, an entry that is no mapping, an image that is no string", async () => {
+        // What a generated or hand-edited manifest can hold before the API server refuses it. Each
+        // case failed at least one policy with a TypeError before (under pulumi preview, the whole
+        // policy run; under check, every object, when the failing policy was a stack policy).
+        const web = deployment("web", d => {
+            const pod = specOf(d).template.spec as Spec;
+            pod.containers = [null, { name: "web", image: 5, ports: [null, { containerPort: 8080 }], env: [null, { name: 7, value: "hunter2" }] }, 3];
+            pod.initContainers = [null];
+            pod.volumes = [null, 5, { name: "data", persistentVolumeClaim: { claimName: "data" } }];
+            pod.topologySpreadConstraints = [null];
+            pod.affinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [null] } };
+        });
+        const flat = deployment("flat", d => { const pod = specOf(d).template.spec as Spec; pod.volumes = 5; pod.containers = [{ name: "flat", image: "nginx:1.27.2", ports: 5, env: 5 }]; });
+        const objects: ManifestObject[] = [
+            web, flat,
+            service("web", { app: "web" }, { ports: [null, { port: 80, targetPort: 8080 }] }),
+            { apiVersion: "networking.k8s.io/v1", kind: "Ingress", metadata: { name: "web", namespace: "lab" }, spec: { rules: [null, { http: { paths: [null] } }] } },
+            hpa("web", "web", 2, 4, { type: "Resource" } as unknown as Spec[]),
+            { apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "quota", namespace: "lab" }, spec: { hard: { "requests.cpu": "4" } } },
+            { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "data", namespace: "lab" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } },
+            // Custom resources, which nothing validates before the policies see them.
+            { apiVersion: "apps.kruise.io/v1alpha1", kind: "CloneSet", metadata: { name: "c", namespace: "lab" }, spec: { template: { spec: { containers: [{ name: "c", image: "nginx:1.27.2" }] } }, volumeClaimTemplates: 5 } },
+            { apiVersion: "apps.kruise.io/v1beta1", kind: "StatefulSet", metadata: { name: "s", namespace: "lab" }, spec: { template: 5, volumeClaimTemplates: [null] } },
+            { apiVersion: "serving.knative.dev/v1", kind: "Configuration", metadata: { name: "k", namespace: "lab" }, spec: { template: { spec: { containers: [null, 3] } } } },
+            { apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", metadata: { name: "so", namespace: "lab" }, spec: { scaleTargetRef: { name: "web" }, triggers: [null, 3] } },
+            { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", metadata: { name: "odd", namespace: "lab" }, spec: { scaleTargetRef: { apiVersion: 5, kind: "Deployment", name: "flat" }, maxReplicas: 3 } },
+        ];
+        const run = await checkObjects(objects);
+        assert.ok(run.diagnostics.length > 0, "the pack judged the objects");
+        assert.deepStrictEqual(run.diagnostics.filter(d => /TypeError|Error validating|can't run policy/.test(d.message)).map(d => d.message), []);
+        // What can be read is still judged: the unpinned image of the well-formed container, and the missing requests.
+        assert.ok(violationsOf(run, "container-requests").some(v => /Deployment lab\/web: container 2 \(unnamed\)|container 'web'/.test(v.message)));
+    });
+});

@@ -155,6 +155,9 @@ export function objectsIn<T extends object>(value: unknown): T[] {
 
 /** The API group of an apiVersion: `apps/v1` → apps, `v1` → "" (the core group). */
 export function apiGroupOf(apiVersion: string): string {
+    if (typeof apiVersion !== "string") {
+        return ""; // not an apiVersion at all (a malformed reference)
+    }
     return apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "";
 }
 
@@ -251,10 +254,10 @@ export function podLabelsOf(kind: WorkloadKind, obj: KubeObject): Record<string,
 
 /** Every container of a pod spec, init containers first, each with its role and its place among them (from 1) for messages. */
 export function containersOf(pod: PodSpec | undefined): { container: Container; role: "container" | "init container"; position: number }[] {
-    return [
-        ...(pod?.initContainers ?? []).map((container, i) => ({ container, role: "init container" as const, position: i + 1 })),
-        ...(pod?.containers ?? []).map((container, i) => ({ container, role: "container" as const, position: i + 1 })),
-    ];
+    // An entry that is no mapping (a malformed custom resource's) is skipped; the others keep their place.
+    const listed = (list: unknown, role: "container" | "init container") => (Array.isArray(list) ? list as unknown[] : [])
+        .flatMap((container, i) => typeof container === "object" && container !== null && !Array.isArray(container) ? [{ container: container as Container, role, position: i + 1 }] : []);
+    return [...listed(pod?.initContainers, "init container"), ...listed(pod?.containers, "container")];
 }
 
 /** How messages name an object: `Deployment smilr/data-api` (`Deployment data-api` when cluster-scoped or namespace unset). */

@@ -3,7 +3,7 @@
  * hygiene policies. Everything reads props lazily, so a value unknown during a preview throws the
  * engine's UnknownValueError from here, as it should (never catch it).
  */
-import { Container, KubeObject, WorkloadKind, containersOf, describeObject, describeWorkload, kindOf, podKindOf, podSpecOf } from "./k8s";
+import { Container, KubeObject, WorkloadKind, containersOf, describeObject, describeWorkload, kindOf, objectsIn, podKindOf, podSpecOf } from "./k8s";
 import { operatorClaimsOf } from "./operator-claims";
 
 /** One container of a workload, with how messages name it. */
@@ -112,11 +112,11 @@ export function claimsOf(type: string, props: Record<string, unknown>, name: str
     const what = describeWorkload(workload, obj, name);
     const found: FoundClaim[] = [];
     if (CLAIM_TEMPLATE_KINDS.includes(workload)) {
-        for (const t of (obj.spec?.volumeClaimTemplates ?? []) as ClaimLike[]) {
+        for (const t of objectsIn<ClaimLike>(obj.spec?.volumeClaimTemplates)) {
             found.push({ source: "template", what: `${what} claim template '${t.metadata?.name ?? "(unnamed)"}'`, claim: t, fields: CLAIM_FIELDS });
         }
     }
-    for (const v of (podSpecOf(workload, obj)?.volumes ?? []) as EphemeralVolume[]) {
+    for (const v of objectsIn<EphemeralVolume>(podSpecOf(workload, obj)?.volumes)) {
         const template = v.ephemeral?.volumeClaimTemplate;
         if (template) {
             found.push({ source: "ephemeral", what: `${what} ephemeral volume '${v.name ?? "(unnamed)"}'`, claim: template, fields: CLAIM_FIELDS });

@@ -7,7 +7,7 @@
  * Everything reads props lazily: a value unknown during a preview throws the engine's
  * UnknownValueError from here, as it must (never catch it).
  */
-import { Container, PodSpec } from "./k8s";
+import { Container, PodSpec, objectsIn } from "./k8s";
 import { parseQuantity } from "./quantity";
 import { Indexed, StackIndex } from "./stack";
 
@@ -128,10 +128,10 @@ export function isSidecar(c: Container): boolean {
  */
 export function podAmount(pod: PodSpec | undefined, amountOf: (c: Container) => unknown): number {
     const amount = (c: Container) => parseQuantity(amountOf(c)) ?? 0;
-    let running = (pod?.containers ?? []).reduce((sum, c) => sum + amount(c), 0);
+    let running = objectsIn<Container>(pod?.containers).reduce((sum, c) => sum + amount(c), 0);
     let sidecars = 0;
     let init = 0;
-    for (const c of pod?.initContainers ?? []) {
+    for (const c of objectsIn<Container>(pod?.initContainers)) {
         if (isSidecar(c)) {
             sidecars += amount(c);
             running += amount(c);

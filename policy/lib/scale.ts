@@ -8,7 +8,7 @@
  * Everything reads props lazily: a value unknown during a preview throws the engine's
  * UnknownValueError from here, as it must (never catch it).
  */
-import { describeObject } from "./k8s";
+import { describeObject, objectsIn } from "./k8s";
 import { PodLabels, workloadPodLabels } from "./selectors";
 import { PolicyResource } from "@pulumi/policy";
 import { Indexed, StackIndex, Workload, indexStack } from "./stack";
@@ -108,7 +108,7 @@ const TRANSFER_HPA_OWNERSHIP = "scaledobject.keda.sh/transfer-hpa-ownership";
 function scaledObjectsOf(index: StackIndex): Autoscaler[] {
     return index.all("keda.sh/ScaledObject").map(entry => {
         const spec = (entry.obj.spec ?? {}) as ScaledObjectSpec;
-        const triggers = spec.triggers ?? [];
+        const triggers = objectsIn<NonNullable<ScaledObjectSpec["triggers"]>[number]>(spec.triggers);
         const utilization: UtilizationMetric[] = [];
         for (const t of triggers) {
             if (t.type === "cpu" || t.type === "memory") {
@@ -152,7 +152,7 @@ function hpasOf(index: StackIndex): Autoscaler[] {
         if (metrics === undefined || metrics === null || metrics.length === 0) {
             utilization.push({ resource: "cpu", label: "cpu utilization", relative: true });
         } else {
-            for (const m of metrics) {
+            for (const m of objectsIn<NonNullable<typeof metrics>[number]>(metrics)) {
                 if (m.type === "Resource" && m.resource?.name &&
                     (m.resource.target?.type === "Utilization" || m.resource.targetAverageUtilization !== undefined)) {
                     utilization.push({ resource: m.resource.name, label: `${m.resource.name} utilization`, relative: true });

@@ -3,7 +3,7 @@
  * labels pods really carry (selectors.ts); ExternalName Services and Services without a selector
  * route to no pods of the stack's workloads (their endpoints are someone else's).
  */
-import { Container, PodSpec } from "./k8s";
+import { Container, PodSpec, containersOf, objectsIn } from "./k8s";
 import { isSidecar } from "./resources";
 import { ScaledWorkload } from "./scale";
 import { compileServiceSelector } from "./selectors";
@@ -79,15 +79,15 @@ export interface ServingSlot {
  * and every app container counts.
  */
 export function servingContainers(spec: ServiceSpec, pod: PodSpec | undefined): ServingSlot[] {
-    const apps: (ServingSlot & { container: Container })[] = (pod?.containers ?? []).map((container, index) => ({ role: "container", index, container }));
-    const sidecars: (ServingSlot & { container: Container })[] = (pod?.initContainers ?? [])
-        .map((container, index) => ({ role: "init container" as const, index, container }))
-        .filter(({ container }) => isSidecar(container));
+    // Positions are the containers' places in the lists (0-based), as callers index pod.containers with them.
+    const slots = containersOf(pod).map(({ container, role, position }) => ({ role, index: position - 1, container }));
+    const apps: (ServingSlot & { container: Container })[] = slots.filter(s => s.role === "container");
+    const sidecars: (ServingSlot & { container: Container })[] = slots.filter(s => s.role === "init container" && isSidecar(s.container));
     const everyApp = apps.map(({ role, index }) => ({ role, index }));
     const serving = new Map<string, ServingSlot>();
-    for (const port of spec.ports ?? []) {
+    for (const port of objectsIn<NonNullable<ServiceSpec["ports"]>[number]>(spec.ports)) {
         const { number, name } = serviceTarget(port);
-        const declaring = [...apps, ...sidecars].filter(({ container }) => (container.ports ?? []).some(p => (number !== undefined ? p.containerPort === number : p.name === name)));
+        const declaring = [...apps, ...sidecars].filter(({ container }) => objectsIn<NonNullable<Container["ports"]>[number]>(container.ports).some(p => (number !== undefined ? p.containerPort === number : p.name === name)));
         if (!declaring.length) {
             return everyApp;
         }
