@@ -60,11 +60,11 @@ export function openPeer(peer: NetworkPolicyPeer): string | undefined {
 
 /** Why an ingress rule admits every source, or undefined when its sources are limited. */
 export function openRule(rule: NetworkPolicyIngressRule): string | undefined {
-    const from = rule.from ?? [];
+    const from: unknown[] = Array.isArray(rule.from) ? rule.from : [];
     if (from.length === 0) {
         return "from every source (no from)";
     }
-    for (const peer of from) {
+    for (const peer of objectsIn<NonNullable<NetworkPolicyIngressRule["from"]>[number]>(from)) {
         const why = openPeer(peer);
         if (why) {
             return why;
@@ -85,8 +85,9 @@ export interface PodPort {
  * Whether a rule's ports admit a pod port. For a port the container does not declare, a rule
  * limited to ports admits it when one of them is among `candidates` (the well-known data ports).
  */
-export function ruleAdmitsPort(ports: NetworkPolicyPort[] | undefined | null, port: PodPort, candidates: number[] = []): boolean {
-    if (!ports || ports.length === 0) {
+export function ruleAdmitsPort(listed: NetworkPolicyPort[] | undefined | null, port: PodPort, candidates: number[] = []): boolean {
+    const ports = objectsIn<NetworkPolicyPort>(listed);
+    if (ports.length === 0) {
         return true;
     }
     return ports.some(p => {
@@ -143,10 +144,14 @@ export interface OpenRule {
  */
 export function openRuleFor(selecting: StackNetworkPolicy[], port: PodPort, candidates: number[] = []): OpenRule | undefined {
     for (const policy of selecting) {
-        const rules = policy.spec.ingress ?? [];
+        const rules: unknown[] = Array.isArray(policy.spec.ingress) ? policy.spec.ingress : [];
         for (let i = 0; i < rules.length; i++) {
-            const why = openRule(rules[i]);
-            if (why && ruleAdmitsPort(rules[i].ports, port, candidates)) {
+            const rule = rules[i];
+            if (typeof rule !== "object" || rule === null) {
+                continue; // no rule at all (the API server refuses it); the others keep their numbers
+            }
+            const why = openRule(rule as NetworkPolicyIngressRule);
+            if (why && ruleAdmitsPort((rule as NetworkPolicyIngressRule).ports, port, candidates)) {
                 return { policy, rule: i + 1, why };
             }
         }

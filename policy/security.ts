@@ -24,7 +24,7 @@
  */
 import { Policies, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { SettingSchema, configSchema, readConfig } from "./lib/config";
-import { Container, KubeObject, POD_TEMPLATE_PATH, PodSpec, WorkloadKind, containersOf, describeWorkload, objectsIn, kindOf, podKindOf, podTemplateOf } from "./lib/k8s";
+import { Container, KubeObject, POD_TEMPLATE_PATH, PodSpec, WorkloadKind, containersOf, describeWorkload, objectsIn, stringsIn, kindOf, podKindOf, podTemplateOf } from "./lib/k8s";
 import { containerLabel } from "./lib/pods";
 import { NetworkPolicySpec, coversIngress, isEmptySelector } from "./lib/network-policies";
 import { Indexed, StackIndex, SYSTEM_NAMESPACES, indexStack, namespaceOf } from "./lib/stack";
@@ -338,7 +338,7 @@ const baselineCapabilities: Control = {
     level: "baseline",
     description: `No container adds a capability beyond the baseline set (PSS baseline, Capabilities: ${BASELINE_CAPABILITIES.join(", ")}): SYS_ADMIN, NET_ADMIN, SYS_PTRACE and the like break out of the container.`,
     check: pod => containersOfPod(pod.spec).flatMap(({ container, label }) => {
-        const extra = (container.securityContext?.capabilities?.add ?? []).filter(c => !BASELINE_CAPABILITIES.includes(c));
+        const extra = stringsIn(container.securityContext?.capabilities?.add).filter(c => !BASELINE_CAPABILITIES.includes(c));
         // chown or CAP_CHOWN is not CHOWN to Pod Security, which matches names exactly.
         const misspelt = extra.map(c => [c, canonicalCapability(c)]).filter(([, c]) => BASELINE_CAPABILITIES.includes(c)).map(([c, canonical]) => `${c} as ${canonical}`);
         const hint = misspelt.length ? `; names are matched exactly, in capitals and without CAP_: write ${misspelt.join(", ")}` : "";
@@ -380,7 +380,7 @@ const sysctls: Control = {
     },
     check: (pod, settings, minor) => {
         const safe = safeSysctls(minor);
-        const names = (pod.spec.securityContext?.sysctls ?? []).map(s => s.name ?? "").filter(n => !safe.includes(n) && !settings.allowSysctls.includes(n));
+        const names = objectsIn<{ name?: string }>(pod.spec.securityContext?.sysctls).map(s => String(s.name ?? "")).filter(n => !safe.includes(n) && !settings.allowSysctls.includes(n));
         return names.length ? [`${podContext(pod)}.sysctls sets ${names.join(", ")}, outside the safe set; remove ${names.length > 1 ? "them" : "it"} (or list ${names.length > 1 ? "them" : "it"} in policy config allowSysctls if the nodes allow ${names.length > 1 ? "them" : "it"}).`] : [];
     },
 };
@@ -554,14 +554,14 @@ const dropAll: Control = {
     check: (pod, _settings, minor) => windowsExempt(pod, minor) ? [] : containersOfPod(pod.spec).flatMap(({ container, label }) => {
         const found: string[] = [];
         const caps = container.securityContext?.capabilities;
-        const drops = caps?.drop ?? [];
+        const drops = stringsIn(caps?.drop);
         if (!drops.includes("ALL")) {
             const near = drops.find(d => canonicalCapability(d) === "ALL");
             found.push(near === undefined
                 ? `${label} does not drop ALL capabilities; set securityContext.capabilities.drop: [ALL].`
                 : `${label} drops '${near}', which Pod Security doesn't count as ALL (it matches capability names exactly); set securityContext.capabilities.drop: [ALL].`);
         }
-        const added = (caps?.add ?? []).filter(c => c !== "NET_BIND_SERVICE");
+        const added = stringsIn(caps?.add).filter(c => c !== "NET_BIND_SERVICE");
         if (added.length) {
             found.push(`${label} adds ${added.join(", ")} in securityContext.capabilities.add; restricted allows adding only NET_BIND_SERVICE.`);
         }

@@ -281,6 +281,9 @@ describe("malformed objects", () => {
             { apiVersion: "serving.knative.dev/v1", kind: "Configuration", metadata: { name: "k", namespace: "lab" }, spec: { template: { spec: { containers: [null, 3] } } } },
             { apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", metadata: { name: "so", namespace: "lab" }, spec: { scaleTargetRef: { name: "web" }, triggers: [null, 3] } },
             { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", metadata: { name: "odd", namespace: "lab" }, spec: { scaleTargetRef: { apiVersion: 5, kind: "Deployment", name: "flat" }, maxReplicas: 3 } },
+            { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "np", namespace: "lab" }, spec: { podSelector: {}, policyTypes: 5, ingress: [null, { from: [null], ports: 5 }] } },
+            { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name: "pdb", namespace: "lab" }, spec: { maxUnavailable: 1, selector: { matchExpressions: 5 } } },
+            deployment("caps", d => { specOf(d).template.spec.containers = [{ name: "caps", image: "postgres:17.2", securityContext: { capabilities: { add: 5, drop: "ALL" } } }]; }),
         ];
         const run = await checkObjects(objects);
         assert.ok(run.diagnostics.length > 0, "the pack judged the objects");

@@ -153,6 +153,11 @@ export function objectsIn<T extends object>(value: unknown): T[] {
     return Array.isArray(value) ? value.filter((e): e is T => typeof e === "object" && e !== null && !Array.isArray(e)) : [];
 }
 
+/** The strings of a list read from an object nothing has checked yet (capability names, policy types): none when it is no list. */
+export function stringsIn(value: unknown): string[] {
+    return Array.isArray(value) ? value.filter((e): e is string => typeof e === "string") : [];
+}
+
 /** The API group of an apiVersion: `apps/v1` → apps, `v1` → "" (the core group). */
 export function apiGroupOf(apiVersion: string): string {
     if (typeof apiVersion !== "string") {

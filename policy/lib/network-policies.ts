@@ -3,6 +3,7 @@
  * more than one policy family needs.
  */
 import { LabelSelector } from "./selectors";
+import { stringsIn } from "./k8s";
 
 /** A NetworkPolicyPort: protocol (TCP when unset), a port number or a container port's name, an optional endPort. */
 export interface NetworkPolicyPort {
@@ -36,7 +37,8 @@ export interface NetworkPolicySpec {
  * the API server defaults an empty list as it defaults a missing one, SetDefaults_NetworkPolicy).
  */
 export function coversIngress(spec: NetworkPolicySpec): boolean {
-    return spec.policyTypes === undefined || spec.policyTypes === null || spec.policyTypes.length === 0 || spec.policyTypes.includes("Ingress");
+    const types = stringsIn(spec.policyTypes);
+    return spec.policyTypes === undefined || spec.policyTypes === null || types.length === 0 || types.includes("Ingress");
 }
 
 /** Whether a label selector has no requirements (selects everything where `{}` means all). */

@@ -8,6 +8,7 @@
  * Everything reads props lazily: a value unknown during a preview throws the engine's
  * UnknownValueError from here, as it must (never catch it).
  */
+import { objectsIn } from "./k8s";
 import { Workload } from "./stack";
 
 /** A label selector as Deployments, PodDisruptionBudgets and the like carry it. */
@@ -101,7 +102,8 @@ export function compileLabelSelector(selector: LabelSelector | null | undefined,
         return () => false;
     }
     const matchLabels = Object.entries(selector.matchLabels ?? {});
-    const expressions: Requirement[] = (selector.matchExpressions ?? []).map(e => ({ key: e.key, operator: e.operator, values: [...(e.values ?? [])] }));
+    const expressions: Requirement[] = objectsIn<NonNullable<LabelSelector["matchExpressions"]>[number]>(selector.matchExpressions)
+        .map(e => ({ key: e.key, operator: e.operator, values: Array.isArray(e.values) ? e.values.map(String) : [] }));
     if (matchLabels.length === 0 && expressions.length === 0) {
         return () => empty === "everything";
     }
