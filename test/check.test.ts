@@ -162,6 +162,31 @@ describe("npm run check", function () {
         assert.strictEqual(boom.exitCode, 2);
     });
 
+    it("switches off a stack policy that fails on the objects together but on none alone, names it, and still shows the others' results", async () => {
+        const args: PolicyPackArgs = {
+            policies: [
+                {
+                    name: "pairs", description: "Fails on two ConfigMaps.", enforcementLevel: "mandatory",
+                    validateStack: a => {
+                        if (a.resources.filter(r => r.type === "kubernetes:core/v1:ConfigMap").length > 1) {
+                            throw new Error("cannot compare these");
+                        }
+                    },
+                },
+                { name: "names", description: "Names each.", enforcementLevel: "advisory", validateResource: (a, report) => report(`saw ${(a.props.metadata as { name?: string }).name}`) },
+            ],
+        };
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-check-"));
+        fs.writeFileSync(path.join(dir, "a.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: one, namespace: x}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: two, namespace: x}\n");
+        const r = await checkPaths([dir], {}, { name: "t", version: "1.0.0", args });
+        fs.rmSync(dir, { recursive: true, force: true });
+        assert.deepStrictEqual(r.problems.map(p => p.message.replace(/: Error validating.*/, "")), ["policy pairs fails on these objects together (on none alone), so it was switched off and its results are missing; the other policies ran"]);
+        assert.match(r.problems[0].message, /cannot compare these$/);
+        // Before, the run had no policy results at all.
+        assert.deepStrictEqual(r.results.map(x => messageOf(x.diagnostic)).sort(), ["saw one", "saw two"]);
+        assert.strictEqual(r.exitCode, 2);
+    });
+
     it("expands kind: List", async () => {
         const r = await checkPaths([fixture("list.yaml")]);
         assert.deepStrictEqual(r.objects.map(o => `${o.document} ${o.kind}`), ["1.1 ConfigMap", "1.2 StorageClass"]);

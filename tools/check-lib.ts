@@ -296,6 +296,8 @@ async function runPack(packUnderTest: PackUnderTest, objects: CheckedObject[], c
  * Runs the pack over the objects. A policy that throws fails the whole run, as it fails the
  * real engine's; then each object is tried alone, those the pack fails on are reported and left
  * out, and the rest run again, so one malformed object can't hide the results for the others.
+ * A stack policy may still fail on the objects together and on none alone: then that policy is
+ * switched off (reported, naming it) and the rest run, so one policy can't hide the others' results.
  */
 async function runPackAround(packUnderTest: PackUnderTest, objects: CheckedObject[], config: ResolvedConfig, problems: InputProblem[]): Promise<PackResult> {
     try {
@@ -310,13 +312,27 @@ async function runPackAround(packUnderTest: PackUnderTest, objects: CheckedObjec
                 problems.push({ file: o.file, document: o.document, severity: "error", message: `${describe(o)}: the policy pack fails on this object, so it was left out of the policy run: ${errorMessage(err)}` });
             }
         }
-        try {
-            return await runPack(packUnderTest, objects.filter(o => !failing.has(o)), config);
-        } catch (err) {
-            problems.push({ severity: "error", message: `the policy pack failed, no policy results: ${errorMessage(failing.size ? err : first)}` });
-            return { run: { diagnostics: [], notApplicable: [] }, byUrn: new Map() };
+        const rest = objects.filter(o => !failing.has(o));
+        let running = config;
+        for (;;) {
+            try {
+                return await runPack(packUnderTest, rest, running);
+            } catch (err) {
+                const policy = failingPolicy(err);
+                if (policy === undefined || running[policy]?.enforcementLevel === "disabled") {
+                    problems.push({ severity: "error", message: `the policy pack failed, no policy results: ${errorMessage(failing.size ? err : first)}` });
+                    return { run: { diagnostics: [], notApplicable: [] }, byUrn: new Map() };
+                }
+                problems.push({ severity: "error", message: `policy ${policy} fails on these objects together (on none alone), so it was switched off and its results are missing; the other policies ran: ${errorMessage(err)}` });
+                running = { ...running, [policy]: { ...running[policy], enforcementLevel: "disabled" } };
+            }
         }
     }
+}
+
+/** The policy a failed run names (`Error validating resource with policy 'NAME' from policy pack …`), if it names one. */
+function failingPolicy(err: unknown): string | undefined {
+    return /with policy '([^']+)' from policy pack/.exec(err instanceof Error ? err.message : String(err))?.[1];
 }
 
 /** In reading order: by file (missing paths first, the input as a whole last), then document; stable otherwise. */
