@@ -23,13 +23,13 @@ export const readinessProbeBehindService: StackValidationPolicy = {
     enforcementLevel: "advisory",
     validateStack: (args, reportViolation) => {
         const { index, inNamespace } = scaledStack(args.resources);
-        // Workload → a serving container (`container#0`, `init container#1` for a sidecar) → the Services whose ports it serves.
+        // Workload → a serving container (`container#1`, `init container#2` for a sidecar) → the Services whose ports it serves.
         const behind = new Map<Workload, Map<string, string[]>>();
         for (const { svc, spec, selected } of routingServices(index, inNamespace)) {
             for (const { w } of selected) {
                 const serving = behind.get(w) ?? new Map<string, string[]>();
-                for (const { role, index: i } of servingContainers(spec, w.pod)) {
-                    const key = `${role}#${i}`;
+                for (const { role, position } of servingContainers(spec, w.pod)) {
+                    const key = `${role}#${position}`;
                     serving.set(key, [...(serving.get(key) ?? []), svc.name]);
                 }
                 behind.set(w, serving);
@@ -42,7 +42,7 @@ export const readinessProbeBehindService: StackValidationPolicy = {
             }
             // App containers, and sidecars (restartPolicy Always), whose readiness counts toward the pod's; other init containers finish before it serves.
             for (const { container, role, position } of containersOf(w.pod)) {
-                const services = serving.get(`${role}#${position - 1}`);
+                const services = serving.get(`${role}#${position}`);
                 const sidecar = role === "init container" ? " (a sidecar: restartPolicy Always)" : "";
                 if (services && !container.readinessProbe) {
                     reportViolation(`${describeObject(w.kind, w.obj, w.name)}: ${containerLabel(container, role, position)}${sidecar} is behind ${services.length > 1 ? "Services" : "Service"} ${services.join(", ")} but has no readinessProbe; ` +

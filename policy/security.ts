@@ -24,7 +24,7 @@
  */
 import { Policies, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { SettingSchema, configSchema, readConfig } from "./lib/config";
-import { Container, KubeObject, POD_TEMPLATE_PATH, PodSpec, WorkloadKind, containersOf, describeWorkload, objectsIn, stringsIn, kindOf, podKindOf, podTemplateOf } from "./lib/k8s";
+import { Container, KubeObject, POD_TEMPLATE_PATH, PodSpec, WorkloadKind, containersOf, describeWorkload, kindOf, objectsIn, podKindOf, podTemplateOf, stringsIn } from "./lib/k8s";
 import { containerLabel } from "./lib/pods";
 import { NetworkPolicySpec, coversIngress, isEmptySelector } from "./lib/network-policies";
 import { Indexed, StackIndex, SYSTEM_NAMESPACES, indexStack, namespaceOf } from "./lib/stack";
@@ -238,20 +238,27 @@ const SAFE_SYSCTLS_SINCE: readonly (readonly [string, PssMinor])[] = [
     ["net.ipv4.tcp_slow_start_after_idle", 37], ["net.ipv4.tcp_notsent_lowat", 37],
 ];
 
+/** The values of a list whose entries each came with a Kubernetes minor version, as of 1.`minor`'s standards. */
+function asOf(list: readonly (readonly [string, PssMinor])[], minor: PssMinor): string[] {
+    return list.filter(([, since]) => minor >= since).map(([value]) => value);
+}
+
 /** The safe sysctls of Kubernetes 1.`minor`'s standards. */
 function safeSysctls(minor: PssMinor): string[] {
-    return SAFE_SYSCTLS_SINCE.filter(([, since]) => minor >= since).map(([name]) => name);
+    return asOf(SAFE_SYSCTLS_SINCE, minor);
 }
 
 export const SAFE_SYSCTLS = safeSysctls(LATEST_PSS);
 
-/** SELinux types baseline allows (PSS Baseline, "SELinux"; container_engine_t since 1.31); user and role must stay unset. */
-export const SELINUX_TYPES = ["container_t", "container_init_t", "container_kvm_t", "container_engine_t"];
+/** SELinux types baseline allows (PSS Baseline, "SELinux"), each with the minor version that added it (container_engine_t 1.31); user and role must stay unset. */
+const SELINUX_TYPES_SINCE: readonly (readonly [string, PssMinor])[] = [["container_t", 0], ["container_init_t", 0], ["container_kvm_t", 0], ["container_engine_t", 31]];
 
 /** The SELinux types of Kubernetes 1.`minor`'s standards. */
 function seLinuxTypes(minor: PssMinor): string[] {
-    return minor >= 31 ? SELINUX_TYPES : SELINUX_TYPES.filter(t => t !== "container_engine_t");
+    return asOf(SELINUX_TYPES_SINCE, minor);
 }
+
+export const SELINUX_TYPES = seLinuxTypes(LATEST_PSS);
 
 /** Volume sources restricted allows (PSS Restricted, "Volume Types"). */
 /** Volume sources restricted allows (image since Kubernetes 1.33: mounting an image is no more than running one). */

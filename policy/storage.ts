@@ -285,7 +285,6 @@ function singleWriterMode(accessModes: string[]): string | undefined {
     return accessModes.includes("ReadWriteOnce") && !accessModes.includes("ReadWriteMany") ? "ReadWriteOnce" : undefined;
 }
 
-
 /**
  * A ReadWriteOnce claim is mounted where one node's pods can reach it: a second pod on another
  * node (a replica, the new pod of a rolling update, a DaemonSet's pod, another workload's) hangs

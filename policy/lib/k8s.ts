@@ -144,13 +144,24 @@ export const BUILT_IN_GROUPS: ReadonlySet<string> = new Set([
     "policy", "rbac.authorization.k8s.io", "resource.k8s.io", "scheduling.k8s.io", "storage.k8s.io", "storagemigration.k8s.io",
 ]);
 
+/** Whether a value read from an object nothing has checked yet is a mapping (not null, not a list). */
+export function isMapping(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 /**
  * The mappings of a list read from an object whose shape nothing has checked yet (a custom
- * resource, before its CRD's schema judges it): a value that is no list gives none, and an entry
- * that is no mapping is skipped, so that a malformed resource can't fail a policy.
+ * resource, before its CRD's schema judges it), each with its place in the list (from 0): a value
+ * that is no list gives none, and an entry that is no mapping is skipped, so that a malformed
+ * resource can't fail a policy, while messages still number the others as they stand.
  */
+function indexedObjectsIn<T extends object>(value: unknown): { entry: T; index: number }[] {
+    return Array.isArray(value) ? value.flatMap((entry, index) => (isMapping(entry) ? [{ entry: entry as T, index }] : [])) : [];
+}
+
+/** The mappings of such a list ({@link indexedObjectsIn}), without their places. */
 export function objectsIn<T extends object>(value: unknown): T[] {
-    return Array.isArray(value) ? value.filter((e): e is T => typeof e === "object" && e !== null && !Array.isArray(e)) : [];
+    return indexedObjectsIn<T>(value).map(({ entry }) => entry);
 }
 
 /** The strings of a list read from an object nothing has checked yet (capability names, policy types): none when it is no list. */
@@ -260,8 +271,8 @@ export function podLabelsOf(kind: WorkloadKind, obj: KubeObject): Record<string,
 /** Every container of a pod spec, init containers first, each with its role and its place among them (from 1) for messages. */
 export function containersOf(pod: PodSpec | undefined): { container: Container; role: "container" | "init container"; position: number }[] {
     // An entry that is no mapping (a malformed custom resource's) is skipped; the others keep their place.
-    const listed = (list: unknown, role: "container" | "init container") => (Array.isArray(list) ? list as unknown[] : [])
-        .flatMap((container, i) => typeof container === "object" && container !== null && !Array.isArray(container) ? [{ container: container as Container, role, position: i + 1 }] : []);
+    const listed = (list: unknown, role: "container" | "init container") =>
+        indexedObjectsIn<Container>(list).map(({ entry, index }) => ({ container: entry, role, position: index + 1 }));
     return [...listed(pod?.initContainers, "init container"), ...listed(pod?.containers, "container")];
 }
 

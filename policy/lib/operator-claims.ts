@@ -33,7 +33,7 @@
  * Every such claim is ReadWriteOnce unless its template says otherwise.
  */
 import type { ClaimLike, FoundClaim } from "./pods";
-import { KubeObject, apiGroupOf, describeObject, parseType } from "./k8s";
+import { KubeObject, apiGroupOf, describeObject, isMapping, parseType } from "./k8s";
 import { compareQuantities } from "./quantity";
 
 /** One claim an operator makes, before it is named: the settings and where they are written. */
@@ -52,7 +52,7 @@ interface OperatorStorage {
 type Fields = Record<string, unknown>;
 
 function record(v: unknown): Fields | undefined {
-    return typeof v === "object" && v !== null && !Array.isArray(v) ? v as Fields : undefined;
+    return isMapping(v) ? v : undefined;
 }
 
 /** A template's access modes, ReadWriteOnce when it names none (or writes something that is no list). */
@@ -123,13 +123,26 @@ function templateClaim(template: unknown): ClaimLike {
     return { ...t, spec: { ...t.spec, accessModes: accessModesOf(t.spec?.accessModes) } };
 }
 
+/** Where a claim template (or the claim an operator makes in its place) writes its class and size. */
+const TEMPLATE_FIELDS = { classField: "storageClassName", sizeField: "resources.requests.storage" } as const;
+
+/** A claim template's name, as messages give it. */
+function templateName(template: unknown): string {
+    return String(record(record(template)?.metadata)?.name ?? "(unnamed)");
+}
+
+/** Entry `j` of the claim-template list at `list` (`spec.nodeSets[0].volumeClaimTemplates`), named `<prefix>claim template '<name>'`. */
+function listedTemplate(template: unknown, list: string, j: number, prefix = ""): OperatorStorage {
+    return { part: `${prefix}claim template '${templateName(template)}'`, at: `${list}[${j}].spec`, ...TEMPLATE_FIELDS, claim: templateClaim(template) };
+}
+
 /** The claim of a prometheus-operator resource's `spec.storage`: its claim template, or its ephemeral volume's. */
 function prometheusStorage(spec: Fields): OperatorStorage[] {
     const storage = record(spec.storage);
     const claimTemplate = storage?.volumeClaimTemplate;
     const ephemeral = record(storage?.ephemeral)?.volumeClaimTemplate;
     const [template, at] = claimTemplate !== undefined ? [claimTemplate, "spec.storage.volumeClaimTemplate.spec"] : [ephemeral, "spec.storage.ephemeral.volumeClaimTemplate.spec"];
-    return template === undefined ? [] : [{ part: "storage", at, classField: "storageClassName", sizeField: "resources.requests.storage", claim: templateClaim(template) }];
+    return template === undefined ? [] : [{ part: "storage", at, ...TEMPLATE_FIELDS, claim: templateClaim(template) }];
 }
 
 /** ECK's claim for a node set that gives no template. */
@@ -142,11 +155,7 @@ function eckStorage(spec: Fields): OperatorStorage[] {
         const set = `nodeSet '${String(nodeSet.name ?? i)}'`;
         const templates = Array.isArray(nodeSet.volumeClaimTemplates) ? nodeSet.volumeClaimTemplates : [];
         if (templates.length) {
-            return templates.map((t, j) => ({
-                part: `${set} claim template '${String(record(record(t)?.metadata)?.name ?? "(unnamed)")}'`,
-                at: `spec.nodeSets[${i}].volumeClaimTemplates[${j}].spec`, classField: "storageClassName", sizeField: "resources.requests.storage",
-                claim: templateClaim(t),
-            }));
+            return templates.map((t, j) => listedTemplate(t, `spec.nodeSets[${i}].volumeClaimTemplates`, j, `${set} `));
         }
         const volumes = record(record(nodeSet.podTemplate)?.spec)?.volumes;
         if (Array.isArray(volumes) && volumes.some(v => record(v)?.name === ECK_DEFAULT_CLAIM)) {
@@ -154,7 +163,7 @@ function eckStorage(spec: Fields): OperatorStorage[] {
         }
         return [{
             part: `${set} default claim '${ECK_DEFAULT_CLAIM}' (ECK's 1Gi, no template given)`,
-            at: `spec.nodeSets[${i}].volumeClaimTemplates[0].spec`, classField: "storageClassName", sizeField: "resources.requests.storage",
+            at: `spec.nodeSets[${i}].volumeClaimTemplates[0].spec`, ...TEMPLATE_FIELDS,
             claim: plainClaim("1Gi", undefined),
         }];
     });
@@ -168,11 +177,7 @@ function eckStorage(spec: Fields): OperatorStorage[] {
 function rabbitmqStorage(spec: Fields): OperatorStorage[] {
     const overridden = record(record(record(spec.override)?.statefulSet)?.spec)?.volumeClaimTemplates;
     if (Array.isArray(overridden) && overridden.length) {
-        return overridden.map((t, j) => ({
-            part: `override claim template '${String(record(record(t)?.metadata)?.name ?? "(unnamed)")}'`,
-            at: `spec.override.statefulSet.spec.volumeClaimTemplates[${j}].spec`, classField: "storageClassName", sizeField: "resources.requests.storage",
-            claim: templateClaim(t),
-        }));
+        return overridden.map((t, j) => listedTemplate(t, "spec.override.statefulSet.spec.volumeClaimTemplates", j, "override "));
     }
     const persistence = record(spec.persistence) ?? {};
     const size = persistence.storage ?? "10Gi";
@@ -197,16 +202,16 @@ function mongodbStorage(spec: Fields): OperatorStorage[] {
     const misplaced = record(statefulSet?.template)?.volumeClaimTemplates !== undefined
         ? ": the templates at spec.statefulSet.spec.template.volumeClaimTemplates are under the pod template, where the operator doesn't read them" : "";
     const listed: unknown[] = Array.isArray(given) ? given : [];
-    const templates = listed.map((t, j) => ({ j, name: record(record(t)?.metadata)?.name, claim: templateClaim(t) }));
-    const at = (j: number | undefined) => `spec.statefulSet.spec.volumeClaimTemplates[${j ?? ""}].spec`;
+    const names = listed.map(templateName);
+    const list = "spec.statefulSet.spec.volumeClaimTemplates";
     const claims: OperatorStorage[] = MONGODB_DEFAULT_CLAIMS.map(({ name, size }) => {
-        const match = templates.find(t => t.name === name);
-        const own = record(match ? listed[match.j] : undefined) ?? {};
+        const j = names.indexOf(name);
+        const own = record(listed[j]) ?? {};
         const spec = record(own.spec) ?? {};
         const resources = record(spec.resources) ?? {};
         return {
-            part: match ? `claim template '${name}'` : `claim '${name}' (the operator's ${size}, no template given${misplaced})`,
-            at: at(match?.j), classField: "storageClassName", sizeField: "resources.requests.storage",
+            part: j >= 0 ? `claim template '${name}'` : `claim '${name}' (the operator's ${size}, no template given${misplaced})`,
+            at: `${list}[${j >= 0 ? j : ""}].spec`, ...TEMPLATE_FIELDS,
             claim: {
                 ...own,
                 spec: {
@@ -217,9 +222,11 @@ function mongodbStorage(spec: Fields): OperatorStorage[] {
             } as ClaimLike,
         };
     });
-    for (const t of templates.filter(t => !MONGODB_DEFAULT_CLAIMS.some(d => d.name === t.name))) {
-        claims.push({ part: `claim template '${String(t.name ?? "(unnamed)")}'`, at: at(t.j), classField: "storageClassName", sizeField: "resources.requests.storage", claim: t.claim });
-    }
+    listed.forEach((t, j) => {
+        if (!MONGODB_DEFAULT_CLAIMS.some(d => d.name === names[j])) {
+            claims.push(listedTemplate(t, list, j));
+        }
+    });
     return claims;
 }
 

@@ -66,8 +66,8 @@ export function serviceTarget(port: NonNullable<ServiceSpec["ports"]>[number]): 
  */
 export interface ServingSlot {
     role: "container" | "init container";
-    /** Index into `containers` or `initContainers`. */
-    index: number;
+    /** Its place in `containers` or `initContainers`, from 1, as {@link containersOf} gives it. */
+    position: number;
 }
 
 /**
@@ -79,19 +79,16 @@ export interface ServingSlot {
  * and every app container counts.
  */
 export function servingContainers(spec: ServiceSpec, pod: PodSpec | undefined): ServingSlot[] {
-    // Positions are the containers' places in the lists (0-based), as callers index pod.containers with them.
-    const slots = containersOf(pod).map(({ container, role, position }) => ({ role, index: position - 1, container }));
-    const apps: (ServingSlot & { container: Container })[] = slots.filter(s => s.role === "container");
-    const sidecars: (ServingSlot & { container: Container })[] = slots.filter(s => s.role === "init container" && isSidecar(s.container));
-    const everyApp = apps.map(({ role, index }) => ({ role, index }));
+    const candidates = containersOf(pod).filter(({ role, container }) => role === "container" || isSidecar(container));
+    const everyApp: ServingSlot[] = candidates.filter(({ role }) => role === "container").map(({ role, position }) => ({ role, position }));
     const serving = new Map<string, ServingSlot>();
     for (const port of objectsIn<NonNullable<ServiceSpec["ports"]>[number]>(spec.ports)) {
         const { number, name } = serviceTarget(port);
-        const declaring = [...apps, ...sidecars].filter(({ container }) => objectsIn<NonNullable<Container["ports"]>[number]>(container.ports).some(p => (number !== undefined ? p.containerPort === number : p.name === name)));
+        const declaring = candidates.filter(({ container }) => objectsIn<NonNullable<Container["ports"]>[number]>(container.ports).some(p => (number !== undefined ? p.containerPort === number : p.name === name)));
         if (!declaring.length) {
             return everyApp;
         }
-        declaring.forEach(({ role, index }) => serving.set(`${role}#${index}`, { role, index }));
+        declaring.forEach(({ role, position }) => serving.set(`${role}#${position}`, { role, position }));
     }
     return serving.size ? [...serving.values()] : everyApp;
 }
