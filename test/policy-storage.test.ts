@@ -388,7 +388,7 @@ describe("policy zonal-disk-wait-for-consumer", () => {
     });
 });
 
-describe("the claims database, messaging and monitoring operators make (CloudNativePG, Zalando postgres-operator, Strimzi, prometheus-operator, ECK, RabbitMQ, MongoDB Community)", () => {
+describe("the claims database, messaging, storage and monitoring operators make (CloudNativePG, Zalando postgres-operator, Strimzi, prometheus-operator, ECK, RabbitMQ, MongoDB Community, PGO, Percona MongoDB, MinIO, MariaDB, redis-operator, cass-operator, K8ssandra, ClickHouse)", () => {
     const fast = storageClass("fast");
     const frozen = storageClass("frozen", { allowVolumeExpansion: false });
     /** A CloudNativePG Cluster in namespace lab, as its docs' samples write one. */
@@ -509,6 +509,135 @@ describe("the claims database, messaging and monitoring operators make (CloudNat
             "MongoDBCommunity lab/rs claim template 'data-volume' requests storage 10G, outside the bounds 1Mi..5G (policy config minStorage, maxStorage).",
         ]);
     });
+    /** A claim spec of `size`, ReadWriteOnce, on `storageClassName` when given. */
+    const claimSpec = (size: string, storageClassName?: string): Spec => ({ accessModes: ["ReadWriteOnce"], resources: { requests: { storage: size } }, ...(storageClassName ? { storageClassName } : {}) });
+    const custom = (apiVersion: string, kind: string, spec: Spec, name = "db"): ManifestObject => ({ apiVersion, kind, metadata: { name, namespace: "lab" }, spec });
+
+    it("a Crunchy PGO PostgresCluster's instance data, WAL and tablespace claims, its pgBackRest volume repos and pgAdmin's; cloud repos make none", async () => {
+        const pgo = custom("postgres-operator.crunchydata.com/v1beta1", "PostgresCluster", {
+            postgresVersion: 16,
+            instances: [
+                { dataVolumeClaimSpec: claimSpec("1Gi") },
+                { name: "big", dataVolumeClaimSpec: claimSpec("100Gi", "fast"), walVolumeClaimSpec: claimSpec("10Gi", "frozen"), tablespaceVolumes: [{ name: "archive", dataVolumeClaimSpec: claimSpec("1Ti", "frozen") }] },
+            ],
+            backups: { pgbackrest: { repos: [{ name: "repo1", volume: { volumeClaimSpec: claimSpec("5Gi") } }, { name: "repo2", s3: { bucket: "b" } }] } },
+            userInterface: { pgAdmin: { dataVolumeClaimSpec: claimSpec("1Gi", "fast") } },
+        });
+        assert.deepStrictEqual(await expandable([fast, frozen, pgo]), [
+            "PGO PostgresCluster lab/db instance set '00' data names no StorageClass, so it gets the cluster default, which may not expand; set spec.instances[0].dataVolumeClaimSpec.storageClassName to one of: fast.",
+            "PGO PostgresCluster lab/db instance set 'big' WAL uses StorageClass 'frozen', which does not allow volume expansion; use one of: fast.",
+            "PGO PostgresCluster lab/db instance set 'big' tablespace 'archive' uses StorageClass 'frozen', which does not allow volume expansion; use one of: fast.",
+            "PGO PostgresCluster lab/db pgBackRest repo 'repo1' names no StorageClass, so it gets the cluster default, which may not expand; set spec.backups.pgbackrest.repos[0].volume.volumeClaimSpec.storageClassName to one of: fast.",
+        ]);
+        assert.deepStrictEqual(await messages("storage-request-bounds", [pgo], { "storage-request-bounds": { maxStorage: "500Gi" } }), [
+            "PGO PostgresCluster lab/db instance set 'big' tablespace 'archive' requests storage 1Ti, outside the bounds 1Mi..500Gi (policy config minStorage, maxStorage).",
+        ]);
+    });
+
+    it("a PerconaServerMongoDB's replica set claims, its own non-voting and sidecar claims, and the config servers' when sharded; hostPath and emptyDir make none", async () => {
+        const pvc = (size: string, storageClassName?: string, annotations?: Spec) => ({ persistentVolumeClaim: { ...(annotations ? { annotations } : {}), ...claimSpec(size, storageClassName) } });
+        const psmdb = (sharded: boolean) => custom("psmdb.percona.com/v1", "PerconaServerMongoDB", {
+            crVersion: "1.20.0",
+            replsets: [
+                { name: "rs0", size: 3, volumeSpec: { emptyDir: {}, ...pvc("3Gi", "fast") }, nonvoting: { enabled: true, size: 1, volumeSpec: pvc("3Gi", "frozen") }, hidden: { enabled: false, volumeSpec: pvc("3Gi") } },
+                { name: "rs1", size: 3, volumeSpec: pvc("3Gi", undefined, { "volume.beta.kubernetes.io/storage-class": "frozen" }), sidecarPVCs: [{ metadata: { name: "scratch" }, spec: claimSpec("1Gi") }] },
+                { name: "rs2", size: 3, volumeSpec: { hostPath: { path: "/data" } } },
+            ],
+            sharding: { enabled: sharded, configsvrReplSet: { size: 3, volumeSpec: pvc("3Gi") } },
+        });
+        const sharded = await expandable([fast, frozen, psmdb(true)]);
+        assert.deepStrictEqual(sharded, [
+            "PerconaServerMongoDB lab/db replset 'rs0' nonvoting data uses StorageClass 'frozen', which does not allow volume expansion; use one of: fast.",
+            "PerconaServerMongoDB lab/db replset 'rs1' data uses StorageClass 'frozen', which does not allow volume expansion; use one of: fast.",
+            "PerconaServerMongoDB lab/db replset 'rs1' sidecar claim template 'scratch' names no StorageClass, so it gets the cluster default, which may not expand; set spec.replsets[1].sidecarPVCs[0].spec.storageClassName to one of: fast.",
+            "PerconaServerMongoDB lab/db config server replset data names no StorageClass, so it gets the cluster default, which may not expand; set spec.sharding.configsvrReplSet.volumeSpec.persistentVolumeClaim.storageClassName to one of: fast.",
+        ]);
+        assert.deepStrictEqual(await expandable([fast, frozen, psmdb(false)]), sharded.slice(0, 3));
+    });
+
+    it("a MinIO Tenant's pool claim templates and sidecar templates", async () => {
+        const tenant = custom("minio.min.io/v2", "Tenant", {
+            pools: [
+                { servers: 4, volumesPerServer: 4, volumeClaimTemplate: { metadata: { name: "data" }, spec: claimSpec("1Ti") } },
+                { name: "ssd", servers: 4, volumesPerServer: 2, volumeClaimTemplate: { metadata: { name: "data" }, spec: claimSpec("1Ti", "fast") } },
+            ],
+            sideCars: { volumeClaimTemplates: [{ metadata: { name: "cache" }, spec: claimSpec("1Gi", "frozen") }] },
+        }, "minio");
+        assert.deepStrictEqual(await expandable([fast, frozen, tenant]), [
+            "MinIO Tenant lab/minio pool 'pool-0' claim template names no StorageClass, so it gets the cluster default, which may not expand; set spec.pools[0].volumeClaimTemplate.spec.storageClassName to one of: fast.",
+            "MinIO Tenant lab/minio sidecar claim template 'cache' uses StorageClass 'frozen', which does not allow volume expansion; use one of: fast.",
+        ]);
+    });
+
+    it("a MariaDB's storage: size and class win over a template that differs, a matching template is used as written, ephemeral makes none; a Backup's claim", async () => {
+        const mariadb = (storage?: Spec, group = "k8s.mariadb.com/v1alpha1") => custom(group, "MariaDB", { replicas: 3, galera: { enabled: true }, ...(storage ? { storage } : {}) });
+        const template = { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } }, storageClassName: "frozen" };
+        assert.deepStrictEqual(await expandable([fast, frozen, mariadb({ size: "1Gi" }), mariadb({ size: "2Gi", volumeClaimTemplate: template }), mariadb({ ephemeral: true })]), [
+            "MariaDB lab/db storage names no StorageClass, so it gets the cluster default, which may not expand; set spec.storage.storageClassName to one of: fast.",
+            // The template's size differs, so the operator builds the claim from size alone: on the default class, not the template's.
+            "MariaDB lab/db storage names no StorageClass, so it gets the cluster default, which may not expand; set spec.storage.storageClassName to one of: fast.",
+        ]);
+        assert.deepStrictEqual(await expandable([fast, frozen, mariadb({ size: "1Gi", volumeClaimTemplate: template }), mariadb({ volumeClaimTemplate: template })]), [
+            "MariaDB lab/db storage uses StorageClass 'frozen', which does not allow volume expansion; use one of: fast.",
+            "MariaDB lab/db storage uses StorageClass 'frozen', which does not allow volume expansion; use one of: fast.",
+        ]);
+        assert.deepStrictEqual(await expandable([fast, mariadb({ size: "1Gi", storageClassName: "fast", volumeClaimTemplate: template })]), []);
+        // Before v0.0.26: the template at spec.volumeClaimTemplate; with no storage at all the operator refuses the resource.
+        assert.deepStrictEqual(await expandable([fast, frozen, mariadb(undefined, "mariadb.mmontes.io/v1alpha1")]), [
+            "MariaDB lab/db storage names no StorageClass, so it gets the cluster default, which may not expand; set spec.storage.storageClassName to one of: fast.",
+        ]);
+        const legacy = custom("mariadb.mmontes.io/v1alpha1", "MariaDB", { volumeClaimTemplate: { ...template, storageClassName: "fast" } });
+        assert.deepStrictEqual(await expandable([fast, legacy]), []);
+        assert.deepStrictEqual(await messages("storage-request-bounds", [mariadb()]), ["MariaDB lab/db storage requests no storage; set spec.storage.size (e.g. 1Gi)."]);
+        const backup = custom("k8s.mariadb.com/v1alpha1", "Backup", { mariaDbRef: { name: "db" }, storage: { persistentVolumeClaim: claimSpec("100Mi") } }, "nightly");
+        assert.deepStrictEqual(await expandable([fast, backup, custom("k8s.mariadb.com/v1alpha1", "Backup", { storage: { s3: { bucket: "b" } } })]), [
+            "MariaDB Backup lab/nightly storage names no StorageClass, so it gets the cluster default, which may not expand; set spec.storage.persistentVolumeClaim.storageClassName to one of: fast.",
+        ]);
+    });
+
+    it("redis-operator's storage template; a RedisCluster's only with persistenceEnabled", async () => {
+        const storage = { volumeClaimTemplate: { spec: claimSpec("1Gi") } };
+        const redis = (kind: string, spec: Spec) => custom("redis.redis.opstreelabs.in/v1beta2", kind, spec, kind.toLowerCase());
+        assert.deepStrictEqual(await expandable([fast, redis("Redis", { storage }), redis("RedisReplication", { clusterSize: 3, storage }), redis("RedisCluster", { clusterSize: 3, storage }), redis("RedisSentinel", { clusterSize: 3 })]), [
+            "Redis lab/redis storage names no StorageClass, so it gets the cluster default, which may not expand; set spec.storage.volumeClaimTemplate.spec.storageClassName to one of: fast.",
+            "RedisReplication lab/redisreplication storage names no StorageClass, so it gets the cluster default, which may not expand; set spec.storage.volumeClaimTemplate.spec.storageClassName to one of: fast.",
+        ]);
+        assert.strictEqual((await expandable([fast, redis("RedisCluster", { clusterSize: 3, persistenceEnabled: true, storage })])).length, 1);
+    });
+
+    it("a CassandraDatacenter's server-data and additional volumes; a K8ssandraCluster datacenter's own storageConfig replaces the cluster-wide one", async () => {
+        const storageConfig = (className: string) => ({ cassandraDataVolumeClaimSpec: claimSpec("5Gi", className), additionalVolumes: [{ name: "logs", mountPath: "/var/log/cassandra", pvcSpec: claimSpec("1Gi", "frozen") }, { name: "cfg", mountPath: "/cfg", volumeSource: { configMap: { name: "c" } } }] });
+        const dc = custom("cassandra.datastax.com/v1beta1", "CassandraDatacenter", { clusterName: "c", size: 3, storageConfig: storageConfig("fast") }, "dc1");
+        assert.deepStrictEqual(await expandable([fast, frozen, dc]), [
+            "CassandraDatacenter lab/dc1 volume 'logs' uses StorageClass 'frozen', which does not allow volume expansion; use one of: fast.",
+        ]);
+        const k8ssandra = custom("k8ssandra.io/v1alpha1", "K8ssandraCluster", {
+            cassandra: {
+                storageConfig: { cassandraDataVolumeClaimSpec: claimSpec("5Gi", "frozen") },
+                datacenters: [{ metadata: { name: "dc1" }, size: 3, storageConfig: { cassandraDataVolumeClaimSpec: claimSpec("5Gi", "fast") } }, { metadata: { name: "dc2" }, size: 3 }],
+            },
+        }, "demo");
+        assert.deepStrictEqual(await expandable([fast, frozen, k8ssandra]), [
+            "K8ssandraCluster lab/demo server-data uses StorageClass 'frozen', which does not allow volume expansion; use one of: fast.",
+        ]);
+    });
+
+    it("a ClickHouseInstallation's claim templates that are used, by a template reference or a volume mount; an unused one makes no claim", async () => {
+        const template = (name: string, storageClassName?: string) => ({ name, spec: claimSpec("10Gi", storageClassName) });
+        const chi = custom("clickhouse.altinity.com/v1", "ClickHouseInstallation", {
+            defaults: { templates: { dataVolumeClaimTemplate: "data" } },
+            configuration: { clusters: [{ name: "main", layout: { shardsCount: 2 }, templates: { logVolumeClaimTemplate: "logs" } }] },
+            templates: {
+                volumeClaimTemplates: [template("data", "fast"), template("logs", "frozen"), template("mounted"), template("unused")],
+                podTemplates: [{ name: "pod", spec: { containers: [{ name: "clickhouse", image: "clickhouse/clickhouse-server:24.8", volumeMounts: [{ name: "mounted", mountPath: "/extra" }] }] } }],
+            },
+        }, "ch");
+        assert.deepStrictEqual(await expandable([fast, frozen, chi]), [
+            "ClickHouseInstallation lab/ch claim template 'logs' uses StorageClass 'frozen', which does not allow volume expansion; use one of: fast.",
+            "ClickHouseInstallation lab/ch claim template 'mounted' names no StorageClass, so it gets the cluster default, which may not expand; set spec.templates.volumeClaimTemplates[2].spec.storageClassName to one of: fast.",
+        ]);
+    });
+
     it("reads malformed operator resources without failing the pack: a value of the wrong shape is no claim setting", async () => {
         const odd: ManifestObject[] = [
             { apiVersion: "postgresql.cnpg.io/v1", kind: "Cluster", metadata: { name: "a", namespace: "lab" }, spec: { storage: "10Gi", walStorage: [1], tablespaces: [null, 3, { name: "t", storage: 5 }] } },
@@ -521,6 +650,13 @@ describe("the claims database, messaging and monitoring operators make (CloudNat
                 spec: { statefulSet: { spec: { template: 7, volumeClaimTemplates: [{ metadata: { name: "data-volume" }, spec: { accessModes: 5, resources: { requests: "x" } } }, 3] } } },
             },
         ];
+        odd.push(
+            { apiVersion: "postgres-operator.crunchydata.com/v1beta1", kind: "PostgresCluster", metadata: { name: "g", namespace: "lab" }, spec: { instances: [null, { tablespaceVolumes: 3, dataVolumeClaimSpec: 1 }], backups: { pgbackrest: { repos: "x" } } } },
+            { apiVersion: "psmdb.percona.com/v1", kind: "PerconaServerMongoDB", metadata: { name: "h", namespace: "lab" }, spec: { replsets: [{ volumeSpec: { persistentVolumeClaim: [] }, nonvoting: { enabled: true, volumeSpec: 2 }, sidecarPVCs: {} }], sharding: { enabled: true, configsvrReplSet: "x" } } },
+            { apiVersion: "k8s.mariadb.com/v1alpha1", kind: "MariaDB", metadata: { name: "i", namespace: "lab" }, spec: { storage: { size: "1Gi", volumeClaimTemplate: { resources: 3 } } } },
+            { apiVersion: "clickhouse.altinity.com/v1", kind: "ClickHouseInstallation", metadata: { name: "j", namespace: "lab" }, spec: { defaults: { templates: { dataVolumeClaimTemplate: 5 } }, templates: { volumeClaimTemplates: [7, { name: "x" }], podTemplates: [{ spec: { containers: [{ volumeMounts: "x" }] } }] } } },
+            { apiVersion: "k8ssandra.io/v1alpha1", kind: "K8ssandraCluster", metadata: { name: "k", namespace: "lab" }, spec: { cassandra: { datacenters: [null, { storageConfig: "x", extraVolumes: { pvcs: [null] } }] } } },
+        );
         const ebs = storageClass("gp3", { provisioner: "ebs.csi.aws.com", volumeBindingMode: "WaitForFirstConsumer" });
         const run = await checkObjects([ebs, ...odd]);
         // Every policy ran over every object (none failed on one), and the claims that can be read are judged.

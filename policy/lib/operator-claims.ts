@@ -30,7 +30,34 @@
  * - MongoDB's Community operator (`mongodbcommunity.mongodb.com` MongoDBCommunity): its
  *   `data-volume` (10G) and `logs-volume` (2G) claims, each merged by name with the template of
  *   that name in `spec.statefulSet.spec.volumeClaimTemplates`, plus any other template there.
- * Every such claim is ReadWriteOnce unless its template says otherwise.
+ * - Crunchy PGO (`postgres-operator.crunchydata.com` PostgresCluster): each instance set's
+ *   `dataVolumeClaimSpec`, `walVolumeClaimSpec` and `tablespaceVolumes[].dataVolumeClaimSpec`,
+ *   each pgBackRest repo's `volume.volumeClaimSpec` and pgAdmin's `dataVolumeClaimSpec`, all
+ *   bare claim specs taken as written.
+ * - Percona's MongoDB operator (`psmdb.percona.com` PerconaServerMongoDB): each replica set's
+ *   `volumeSpec.persistentVolumeClaim` (a claim spec beside the claim's annotations and labels;
+ *   it wins over `hostPath` and `emptyDir`), the own volumeSpec of its enabled non-voting and
+ *   hidden members, its `sidecarPVCs`, and the same of `spec.sharding.configsvrReplSet` when
+ *   sharding is enabled.
+ * - MinIO's operator (`minio.min.io` Tenant): each pool's `volumeClaimTemplate` (volumesPerServer
+ *   claims per server) and `spec.sideCars.volumeClaimTemplates`.
+ * - The MariaDB operator (`k8s.mariadb.com`, formerly `mariadb.mmontes.io`): a MariaDB's
+ *   `spec.storage` (see {@link mariadbStorage} for how size, class and template combine) and a
+ *   Backup's `spec.storage.persistentVolumeClaim`.
+ * - OT redis-operator (`redis.redis.opstreelabs.in` Redis, RedisReplication, RedisCluster):
+ *   `spec.storage.volumeClaimTemplate`; a RedisCluster only with `spec.persistenceEnabled: true`.
+ * - cass-operator (`cassandra.datastax.com` CassandraDatacenter) and k8ssandra-operator
+ *   (`k8ssandra.io` K8ssandraCluster): a StorageConfig's `cassandraDataVolumeClaimSpec` and each
+ *   `additionalVolumes[].pvcSpec`; a K8ssandraCluster datacenter's own storageConfig replaces
+ *   the cluster-wide one, and `extraVolumes.pvcs` add claims.
+ * - Altinity's ClickHouse operator (`clickhouse.altinity.com` ClickHouseInstallation,
+ *   `clickhouse-keeper.altinity.com` ClickHouseKeeperInstallation): each of
+ *   `spec.templates.volumeClaimTemplates` that a template reference or a container's volume mount
+ *   uses; a template nothing uses makes no claim.
+ * A claim whose settings name no access mode is read as ReadWriteOnce, the mode the operators
+ * that fill one in give it (those that don't, like PGO and MinIO, refuse a spec without one). Claims of a few megabytes
+ * that an operator keeps for its own configuration and never grows (MariaDB's Galera and MaxScale
+ * config volumes, redis-operator's node-conf) are not judged.
  */
 import type { ClaimLike, FoundClaim } from "./pods";
 import { KubeObject, apiGroupOf, describeObject, isMapping, parseType } from "./k8s";
@@ -230,6 +257,222 @@ function mongodbStorage(spec: Fields): OperatorStorage[] {
     return claims;
 }
 
+/** The claim a bare PersistentVolumeClaimSpec makes (`at` is where it is written), or none where it is not given. */
+function specClaim(spec: unknown, part: string, at: string, metadata?: ClaimLike["metadata"]): OperatorStorage[] {
+    return record(spec) ? [{ part, at, ...TEMPLATE_FIELDS, claim: { ...templateClaim({ spec }), ...(metadata ? { metadata } : {}) } }] : [];
+}
+
+/** The entries of a list field with their positions; [] when it is no list. */
+function entries(list: unknown): [Fields, number][] {
+    return Array.isArray(list) ? list.flatMap((v, i): [Fields, number][] => (record(v) ? [[record(v) as Fields, i]] : [])) : [];
+}
+
+/**
+ * A Crunchy PGO PostgresCluster's claims, each a bare claim spec: every instance set's data, WAL
+ * and tablespace volumes (one claim per replica), each pgBackRest repo on a volume, and pgAdmin's.
+ */
+function pgoStorage(spec: Fields): OperatorStorage[] {
+    const claims: OperatorStorage[] = [];
+    for (const [instance, i] of entries(spec.instances)) {
+        // PGO names an unnamed set by its position: 00, 01, …
+        const set = `instance set '${String(instance.name ?? String(i).padStart(2, "0"))}'`;
+        const at = `spec.instances[${i}]`;
+        claims.push(...specClaim(instance.dataVolumeClaimSpec, `${set} data`, `${at}.dataVolumeClaimSpec`));
+        claims.push(...specClaim(instance.walVolumeClaimSpec, `${set} WAL`, `${at}.walVolumeClaimSpec`));
+        for (const [t, j] of entries(instance.tablespaceVolumes)) {
+            claims.push(...specClaim(t.dataVolumeClaimSpec, `${set} tablespace '${String(t.name ?? j)}'`, `${at}.tablespaceVolumes[${j}].dataVolumeClaimSpec`));
+        }
+    }
+    for (const [repo, k] of entries(record(record(spec.backups)?.pgbackrest)?.repos)) {
+        claims.push(...specClaim(record(repo.volume)?.volumeClaimSpec, `pgBackRest repo '${String(repo.name ?? k)}'`, `spec.backups.pgbackrest.repos[${k}].volume.volumeClaimSpec`));
+    }
+    claims.push(...specClaim(record(record(spec.userInterface)?.pgAdmin)?.dataVolumeClaimSpec, "pgAdmin data", "spec.userInterface.pgAdmin.dataVolumeClaimSpec"));
+    return claims;
+}
+
+/**
+ * The claim of a Percona MongoDB volumeSpec: its persistentVolumeClaim (a claim spec, beside the
+ * claim's own annotations and labels), which wins over hostPath and emptyDir; none without one.
+ */
+function psmdbVolume(volumeSpec: unknown, part: string, at: string): OperatorStorage[] {
+    const pvc = record(record(volumeSpec)?.persistentVolumeClaim);
+    if (!pvc) {
+        return [];
+    }
+    const { annotations, labels, ...claimSpec } = pvc;
+    return specClaim(claimSpec, part, `${at}.persistentVolumeClaim`, { annotations: record(annotations) as Record<string, string> | undefined, labels: record(labels) as Record<string, string> | undefined });
+}
+
+/** A Percona MongoDB replica set's claims: its members' data, its enabled non-voting and hidden members' own, and its sidecar claims. */
+function psmdbReplset(rs: Fields, name: string, at: string): OperatorStorage[] {
+    const claims = psmdbVolume(rs.volumeSpec, `${name} data`, `${at}.volumeSpec`);
+    for (const role of ["nonvoting", "hidden"]) {
+        const members = record(rs[role]);
+        // Members without a volumeSpec of their own take the replica set's, judged above.
+        if (members?.enabled === true) {
+            claims.push(...psmdbVolume(members.volumeSpec, `${name} ${role} data`, `${at}.${role}.volumeSpec`));
+        }
+    }
+    for (const [t, j] of entries(rs.sidecarPVCs)) {
+        claims.push(listedTemplate(t, `${at}.sidecarPVCs`, j, `${name} sidecar `));
+    }
+    return claims;
+}
+
+/** A PerconaServerMongoDB's claims: each replica set's, and the config servers' when sharded. */
+function psmdbStorage(spec: Fields): OperatorStorage[] {
+    const claims = entries(spec.replsets).flatMap(([rs, i]) => psmdbReplset(rs, `replset '${String(rs.name ?? i)}'`, `spec.replsets[${i}]`));
+    const sharding = record(spec.sharding);
+    const configsvr = record(sharding?.configsvrReplSet);
+    if (sharding?.enabled === true && configsvr) {
+        claims.push(...psmdbReplset(configsvr, "config server replset", "spec.sharding.configsvrReplSet"));
+    }
+    return claims;
+}
+
+/** A MinIO Tenant's claims: each pool's claim template (volumesPerServer claims per server) and the sidecars' templates, added to every pool. */
+function minioStorage(spec: Fields): OperatorStorage[] {
+    const claims = entries(spec.pools).flatMap(([pool, i]): OperatorStorage[] => pool.volumeClaimTemplate === undefined ? [] : [{
+        // The operator names an unnamed pool by its position.
+        part: `pool '${String(pool.name ?? `pool-${i}`)}' claim template`,
+        at: `spec.pools[${i}].volumeClaimTemplate.spec`, ...TEMPLATE_FIELDS,
+        claim: templateClaim(pool.volumeClaimTemplate),
+    }]);
+    for (const [t, j] of entries(record(spec.sideCars)?.volumeClaimTemplates)) {
+        claims.push(listedTemplate(t, "spec.sideCars.volumeClaimTemplates", j, "sidecar "));
+    }
+    return claims;
+}
+
+/**
+ * A MariaDB's data claims (one per replica). `spec.storage.size` and `storageClassName` win: the
+ * operator replaces a volumeClaimTemplate with a ReadWriteOnce claim of that size and class
+ * whenever the template's size or class differs (or it has none), and uses the template as given
+ * otherwise. `ephemeral: true` makes no claim. Before v0.0.26 the template was `spec.volumeClaimTemplate`
+ * (with `spec.ephemeralStorage`). The Galera and MaxScale config claims (100Mi, which the operator
+ * never grows) are not judged.
+ */
+function mariadbStorage(spec: Fields): OperatorStorage[] {
+    const storage = record(spec.storage);
+    if (!storage) {
+        const legacy = record(spec.volumeClaimTemplate);
+        if (legacy) {
+            const { metadata, labels, annotations, ...legacySpec } = legacy;
+            return specClaim(legacySpec, "storage", "spec.volumeClaimTemplate", (record(metadata) ?? { labels: record(labels), annotations: record(annotations) }) as ClaimLike["metadata"]);
+        }
+        // Neither size nor template: the operator refuses it, and the claim policies say what to set.
+        return spec.ephemeralStorage === true ? [] : [{ part: "storage", at: "spec.storage", classField: "storageClassName", sizeField: "size", claim: plainClaim(undefined, undefined) }];
+    }
+    if (storage.ephemeral === true) {
+        return [];
+    }
+    const template = record(storage.volumeClaimTemplate);
+    const { metadata, ...templateSpec } = template ?? {};
+    const className = typeof storage.storageClassName === "string" && storage.storageClassName !== "" ? storage.storageClassName : undefined;
+    const replaced = storage.size !== undefined && (!template
+        || compareQuantities(storage.size, record(record(templateSpec.resources)?.requests)?.storage) !== 0
+        || (className !== undefined && className !== templateSpec.storageClassName));
+    if (replaced || !template) {
+        return [{ part: "storage", at: "spec.storage", classField: "storageClassName", sizeField: "size", claim: plainClaim(storage.size, className) }];
+    }
+    return specClaim(templateSpec, "storage", "spec.storage.volumeClaimTemplate", record(metadata) as ClaimLike["metadata"]);
+}
+
+/** A MariaDB Backup's claim, named after it, where its backups are kept: `spec.storage.persistentVolumeClaim`, a claim spec (S3 or a volume make none). */
+function mariadbBackupStorage(spec: Fields): OperatorStorage[] {
+    return specClaim(record(spec.storage)?.persistentVolumeClaim, "storage", "spec.storage.persistentVolumeClaim");
+}
+
+/**
+ * An OT redis-operator resource's data claim: `spec.storage.volumeClaimTemplate`, a claim (its
+ * metadata replaced by the operator's), one per pod; a RedisCluster makes it only with
+ * `spec.persistenceEnabled: true`. The node-conf claim (a few megabytes the operator never grows) is not judged.
+ */
+function redisStorage(needsPersistence: boolean): (spec: Fields) => OperatorStorage[] {
+    return spec => {
+        const template = record(record(spec.storage)?.volumeClaimTemplate);
+        if (!template || (needsPersistence && spec.persistenceEnabled !== true)) {
+            return [];
+        }
+        return [{ part: "storage", at: "spec.storage.volumeClaimTemplate.spec", ...TEMPLATE_FIELDS, claim: { spec: templateClaim(template).spec } }];
+    };
+}
+
+/** A cass-operator StorageConfig's claims: the server-data claim spec and each additional volume's pvcSpec, one each per Cassandra pod. */
+function cassandraStorage(config: unknown, prefix: string, at: string): OperatorStorage[] {
+    const c = record(config);
+    if (!c) {
+        return [];
+    }
+    return [
+        ...specClaim(c.cassandraDataVolumeClaimSpec, `${prefix}server-data`, `${at}.cassandraDataVolumeClaimSpec`),
+        ...entries(c.additionalVolumes).flatMap(([v, j]) => specClaim(v.pvcSpec, `${prefix}volume '${String(v.name ?? j)}'`, `${at}.additionalVolumes[${j}].pvcSpec`)),
+    ];
+}
+
+/**
+ * A K8ssandraCluster's Cassandra claims: each datacenter's storageConfig, or the cluster-wide one
+ * for a datacenter without its own (the datacenter's replaces it whole), and each extra volume.
+ */
+function k8ssandraStorage(spec: Fields): OperatorStorage[] {
+    const cassandra = record(spec.cassandra) ?? {};
+    const extra = (volumes: unknown, prefix: string, at: string) =>
+        entries(record(volumes)?.pvcs).flatMap(([v, j]) => specClaim(v.pvcSpec, `${prefix}volume '${String(v.name ?? j)}'`, `${at}.extraVolumes.pvcs[${j}].pvcSpec`));
+    const claims: OperatorStorage[] = [];
+    let inherited = false;
+    for (const [dc, i] of entries(cassandra.datacenters)) {
+        const name = `datacenter '${String(record(dc.metadata)?.name ?? i)}' `;
+        if (dc.storageConfig !== undefined) {
+            claims.push(...cassandraStorage(dc.storageConfig, name, `spec.cassandra.datacenters[${i}].storageConfig`));
+        } else {
+            inherited = true;
+        }
+        claims.push(...extra(dc.extraVolumes, name, `spec.cassandra.datacenters[${i}]`));
+    }
+    if (inherited) {
+        claims.push(...cassandraStorage(cassandra.storageConfig, "", "spec.cassandra.storageConfig"));
+    }
+    claims.push(...extra(cassandra.extraVolumes, "", "spec.cassandra"));
+    return claims;
+}
+
+/** The keys by which a ClickHouseInstallation's templates (defaults, clusters, shards, replicas, hosts) name the claim templates their pods use. */
+const CLICKHOUSE_TEMPLATE_REFERENCES = ["dataVolumeClaimTemplate", "logVolumeClaimTemplate", "volumeClaimTemplate"];
+
+/** Every name the resource uses a ClickHouse claim template by: a template reference anywhere in it, or a pod template container's volume mount. */
+function clickhouseReferences(value: unknown, names: Set<string>, depth = 0): Set<string> {
+    if (depth > 12) {
+        return names;
+    }
+    if (Array.isArray(value)) {
+        value.forEach(v => clickhouseReferences(v, names, depth + 1));
+    } else if (record(value)) {
+        for (const [key, v] of Object.entries(value as Fields)) {
+            if (CLICKHOUSE_TEMPLATE_REFERENCES.includes(key) && typeof v === "string") {
+                names.add(v);
+            } else if (key === "volumeMounts") {
+                entries(v).forEach(([m]) => typeof m.name === "string" && names.add(m.name));
+            } else {
+                clickhouseReferences(v, names, depth + 1);
+            }
+        }
+    }
+    return names;
+}
+
+/**
+ * A ClickHouseInstallation's (or ClickHouseKeeperInstallation's) claims: each of
+ * `spec.templates.volumeClaimTemplates` that something uses (one claim per host); a template
+ * nothing refers to makes no claim.
+ */
+function clickhouseStorage(spec: Fields): OperatorStorage[] {
+    const used = clickhouseReferences(spec, new Set());
+    return entries(record(spec.templates)?.volumeClaimTemplates).flatMap(([t, j]) =>
+        typeof t.name === "string" && used.has(t.name)
+            ? [{ part: `claim template '${t.name}'`, at: `spec.templates.volumeClaimTemplates[${j}].spec`, ...TEMPLATE_FIELDS, claim: templateClaim(t) }]
+            : []);
+}
+
 /** How messages name each operator's resource, and where its claims come from, by API group and kind. */
 const OPERATORS: Readonly<Record<string, Readonly<Record<string, { label: string; storage: (spec: Fields) => OperatorStorage[] }>>>> = {
     "postgresql.cnpg.io": { Cluster: { label: "CloudNativePG Cluster", storage: cnpgCluster } },
@@ -253,6 +496,21 @@ const OPERATORS: Readonly<Record<string, Readonly<Record<string, { label: string
     "elasticsearch.k8s.elastic.co": { Elasticsearch: { label: "ECK Elasticsearch", storage: eckStorage } },
     "rabbitmq.com": { RabbitmqCluster: { label: "RabbitmqCluster", storage: rabbitmqStorage } },
     "mongodbcommunity.mongodb.com": { MongoDBCommunity: { label: "MongoDBCommunity", storage: mongodbStorage } },
+    "postgres-operator.crunchydata.com": { PostgresCluster: { label: "PGO PostgresCluster", storage: pgoStorage } },
+    "psmdb.percona.com": { PerconaServerMongoDB: { label: "PerconaServerMongoDB", storage: psmdbStorage } },
+    "minio.min.io": { Tenant: { label: "MinIO Tenant", storage: minioStorage } },
+    "k8s.mariadb.com": { MariaDB: { label: "MariaDB", storage: mariadbStorage }, Backup: { label: "MariaDB Backup", storage: mariadbBackupStorage } },
+    // The MariaDB operator's group before v0.0.26.
+    "mariadb.mmontes.io": { MariaDB: { label: "MariaDB", storage: mariadbStorage }, Backup: { label: "MariaDB Backup", storage: mariadbBackupStorage } },
+    "redis.redis.opstreelabs.in": {
+        Redis: { label: "Redis", storage: redisStorage(false) },
+        RedisReplication: { label: "RedisReplication", storage: redisStorage(false) },
+        RedisCluster: { label: "RedisCluster", storage: redisStorage(true) },
+    },
+    "cassandra.datastax.com": { CassandraDatacenter: { label: "CassandraDatacenter", storage: spec => cassandraStorage(spec.storageConfig, "", "spec.storageConfig") } },
+    "k8ssandra.io": { K8ssandraCluster: { label: "K8ssandraCluster", storage: k8ssandraStorage } },
+    "clickhouse.altinity.com": { ClickHouseInstallation: { label: "ClickHouseInstallation", storage: clickhouseStorage } },
+    "clickhouse-keeper.altinity.com": { ClickHouseKeeperInstallation: { label: "ClickHouseKeeperInstallation", storage: clickhouseStorage } },
     "kafka.strimzi.io": {
         Kafka: {
             label: "Strimzi Kafka",
