@@ -11,6 +11,7 @@ import { Policies, PolicyResource, ResourceValidationPolicy, StackValidationPoli
 import { KubeObject, RUN_TO_COMPLETION_KINDS, describeObject, kindOf, objectsIn } from "./lib/k8s";
 import { configSchema, readConfig } from "./lib/config";
 import { ClaimLike, FoundClaim, claimClass, claimsOf } from "./lib/pods";
+import { operatorClaimDeletionsOf, retentionPolicyDeletions } from "./lib/operator-claims";
 import { compareQuantities, isQuantity } from "./lib/quantity";
 import { SCALABLE_KINDS, autoscalerName, autoscalersOf, scaleOf, scaledIntOrPercent } from "./lib/scale";
 import { Workload, indexStack } from "./lib/stack";
@@ -254,22 +255,25 @@ export const storageRequestBounds: ResourceValidationPolicy = {
     },
 };
 
-/** A StatefulSet's claims outlive its deletion and scale-down. */
+/**
+ * A StatefulSet's claims outlive its deletion and scale-down, and so do the claims of an
+ * operator's resource where a setting of the resource decides it (operator-claims.ts: Strimzi's
+ * deleteClaim, ECK's volumeClaimDeletePolicy, redis-operator's keepAfterDelete, ClickHouse's
+ * reclaimPolicy, Percona's finalizers, a retention policy the operator passes to its StatefulSet).
+ * Operators that delete their claims with the resource whatever it says (CloudNativePG, PGO,
+ * cass-operator) are not reported: no setting of the resource would help.
+ */
 export const statefulSetRetainsClaims: ResourceValidationPolicy = {
     name: "statefulset-retains-claims",
-    description: "StatefulSets keep their claims when deleted or scaled down (persistentVolumeClaimRetentionPolicy unset or Retain): with Delete, a scale-down or a re-created StatefulSet loses the data.",
+    description: "StatefulSets keep their claims when deleted or scaled down (persistentVolumeClaimRetentionPolicy unset or Retain), and operators' resources don't tell the operator to delete theirs: with Delete, a scale-down or a re-created resource loses the data.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
-        if (kindOf(args.type) !== "StatefulSet") {
-            return;
-        }
         const obj = args.props as KubeObject;
-        const policy = (obj.spec?.persistentVolumeClaimRetentionPolicy ?? {}) as { whenDeleted?: string; whenScaled?: string };
-        for (const when of ["whenDeleted", "whenScaled"] as const) {
-            if (policy[when] !== undefined && policy[when] !== "Retain") {
-                reportViolation(`${describeObject("StatefulSet", obj, args.name)} has persistentVolumeClaimRetentionPolicy.${when}: ${policy[when]}, which deletes claims ` +
-                    `${when === "whenDeleted" ? "with the StatefulSet" : "on scale-down"}; set it to Retain (or leave it unset).`);
-            }
+        const found = kindOf(args.type) === "StatefulSet"
+            ? retentionPolicyDeletions(obj.spec?.persistentVolumeClaimRetentionPolicy, "persistentVolumeClaimRetentionPolicy").map(deletion => ({ what: describeObject("StatefulSet", obj, args.name), deletion }))
+            : operatorClaimDeletionsOf(args.type, args.props, args.name);
+        for (const { what, deletion: d } of found) {
+            reportViolation(`${what} ${d.setting}, which deletes ${d.what} ${d.when}; ${d.fix}.`);
         }
     },
 };

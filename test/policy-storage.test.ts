@@ -638,6 +638,50 @@ describe("the claims database, messaging, storage and monitoring operators make 
         ]);
     });
 
+    it("statefulset-retains-claims reports the settings by which an operator deletes its claims: Strimzi's deleteClaim, ECK's and ClickHouse's defaults, redis-operator's keepAfterDelete, retention policies passed on, Percona's finalizers", async () => {
+        const retains = (objects: ManifestObject[]) => messages("statefulset-retains-claims", objects);
+        const kafka = custom("kafka.strimzi.io/v1beta2", "Kafka", { kafka: { replicas: 3, storage: { type: "jbod", volumes: [{ id: 0, type: "persistent-claim", size: "10Gi", deleteClaim: false }, { id: 1, type: "persistent-claim", size: "10Gi", deleteClaim: true }] } } }, "kafka");
+        const pool = custom("kafka.strimzi.io/v1beta2", "KafkaNodePool", { replicas: 3, storage: { type: "persistent-claim", size: "10Gi", deleteClaim: true } }, "pool");
+        const es = (spec: Spec) => custom("elasticsearch.k8s.elastic.co/v1", "Elasticsearch", { version: "8.15.0", nodeSets: [{ name: "default", count: 3 }], ...spec }, "es");
+        const redis = (storage: Spec) => custom("redis.redis.opstreelabs.in/v1beta2", "Redis", { storage: { volumeClaimTemplate: { spec: claimSpec("1Gi") }, ...storage } }, "cache");
+        assert.deepStrictEqual(await retains([kafka, pool, es({}), es({ volumeClaimDeletePolicy: "DeleteOnScaledownOnly" }), redis({}), redis({ keepAfterDelete: true })]), [
+            "Strimzi Kafka lab/kafka has spec.kafka.storage.volumes[1].deleteClaim: true, which deletes its claims with the cluster or node pool, and on scale-down; set it to false (or leave it unset).",
+            "Strimzi KafkaNodePool lab/pool has spec.storage.deleteClaim: true, which deletes its claims with the cluster or node pool, and on scale-down; set it to false (or leave it unset).",
+            "ECK Elasticsearch lab/es sets no spec.volumeClaimDeletePolicy (ECK's default is DeleteOnScaledownAndClusterDeletion), which deletes its claims with the Elasticsearch resource; set spec.volumeClaimDeletePolicy to DeleteOnScaledownOnly.",
+            "Redis lab/cache sets no spec.storage.keepAfterDelete (the operator's default is false), which deletes its claims with the resource; set spec.storage.keepAfterDelete to true.",
+        ]);
+        // Retention policies the operator hands to its StatefulSet, and a RedisCluster without persistence (no claims, nothing to keep).
+        const prometheus = custom("monitoring.coreos.com/v1", "Prometheus", { persistentVolumeClaimRetentionPolicy: { whenScaled: "Delete" } }, "main");
+        const rabbit = custom("rabbitmq.com/v1beta1", "RabbitmqCluster", { override: { statefulSet: { spec: { persistentVolumeClaimRetentionPolicy: { whenDeleted: "Delete", whenScaled: "Retain" } } } } }, "mq");
+        const cluster = custom("redis.redis.opstreelabs.in/v1beta2", "RedisCluster", { clusterSize: 3, storage: { volumeClaimTemplate: { spec: claimSpec("1Gi") } } }, "rc");
+        assert.deepStrictEqual(await retains([prometheus, rabbit, cluster]), [
+            "Prometheus lab/main has spec.persistentVolumeClaimRetentionPolicy.whenScaled: Delete, which deletes claims on scale-down; set it to Retain (or leave it unset).",
+            "RabbitmqCluster lab/mq has spec.override.statefulSet.spec.persistentVolumeClaimRetentionPolicy.whenDeleted: Delete, which deletes claims with the RabbitmqCluster; set it to Retain (or leave it unset).",
+        ]);
+        // ClickHouse: Delete unless the template or the installation's defaults say Retain; a template nothing uses makes no claim to lose.
+        const chi = (defaults: Spec, templates: Spec[]) => custom("clickhouse.altinity.com/v1", "ClickHouseInstallation", { defaults: { templates: { dataVolumeClaimTemplate: "data", logVolumeClaimTemplate: "logs" }, ...defaults }, templates: { volumeClaimTemplates: templates } }, "ch");
+        const t = (name: string, reclaimPolicy?: string) => ({ name, ...(reclaimPolicy ? { reclaimPolicy } : {}), spec: claimSpec("10Gi") });
+        assert.deepStrictEqual(await retains([chi({}, [t("data"), t("logs", "Retain"), t("unused")])]), [
+            "ClickHouseInstallation lab/ch sets no reclaimPolicy for claim template 'data' (the operator's default is Delete), which deletes its claims with the installation and with the hosts removed on scale-down; set spec.templates.volumeClaimTemplates[0].reclaimPolicy (or spec.defaults.storageManagement.reclaimPolicy) to Retain.",
+        ]);
+        assert.deepStrictEqual(await retains([chi({ storageManagement: { reclaimPolicy: "Retain" } }, [t("data"), t("logs", "Delete")])]), [
+            "ClickHouseInstallation lab/ch has spec.templates.volumeClaimTemplates[1].reclaimPolicy: Delete for claim template 'logs', which deletes its claims with the installation and with the hosts removed on scale-down; set spec.templates.volumeClaimTemplates[1].reclaimPolicy (or spec.defaults.storageManagement.reclaimPolicy) to Retain.",
+        ]);
+        // Percona's finalizers, by the group they belong to; MinIO's reclaimStorage.
+        const percona = (apiVersion: string, kind: string, finalizers: string[]): ManifestObject => ({ apiVersion, kind, metadata: { name: "cluster1", namespace: "lab", finalizers }, spec: {} });
+        const tenant = custom("minio.min.io/v2", "Tenant", { pools: [{ servers: 4, volumesPerServer: 1, reclaimStorage: true, volumeClaimTemplate: { metadata: { name: "data" }, spec: claimSpec("1Ti", "fast") } }] }, "minio");
+        assert.deepStrictEqual(await retains([
+            percona("psmdb.percona.com/v1", "PerconaServerMongoDB", ["percona.com/delete-psmdb-pods-in-order", "percona.com/delete-psmdb-pvc"]),
+            percona("pxc.percona.com/v1", "PerconaXtraDBCluster", ["delete-pxc-pvc"]),
+            percona("pxc.percona.com/v1", "PerconaXtraDBCluster", ["percona.com/delete-psmdb-pvc"]),
+            tenant,
+        ]), [
+            "PerconaServerMongoDB lab/cluster1 has the finalizer percona.com/delete-psmdb-pvc, which deletes its claims when it is deleted; remove it from metadata.finalizers.",
+            "PerconaXtraDBCluster lab/cluster1 has the finalizer delete-pxc-pvc, which deletes its claims when it is deleted; remove it from metadata.finalizers.",
+            "MinIO Tenant lab/minio has spec.pools[0].reclaimStorage: true, which deletes the pool's claims with the Tenant (on the operator releases that honour it, from late 2023 to mid-2024); remove it.",
+        ]);
+    });
+
     it("reads malformed operator resources without failing the pack: a value of the wrong shape is no claim setting", async () => {
         const odd: ManifestObject[] = [
             { apiVersion: "postgresql.cnpg.io/v1", kind: "Cluster", metadata: { name: "a", namespace: "lab" }, spec: { storage: "10Gi", walStorage: [1], tablespaces: [null, 3, { name: "t", storage: 5 }] } },
@@ -656,6 +700,9 @@ describe("the claims database, messaging, storage and monitoring operators make 
             { apiVersion: "k8s.mariadb.com/v1alpha1", kind: "MariaDB", metadata: { name: "i", namespace: "lab" }, spec: { storage: { size: "1Gi", volumeClaimTemplate: { resources: 3 } } } },
             { apiVersion: "clickhouse.altinity.com/v1", kind: "ClickHouseInstallation", metadata: { name: "j", namespace: "lab" }, spec: { defaults: { templates: { dataVolumeClaimTemplate: 5 } }, templates: { volumeClaimTemplates: [7, { name: "x" }], podTemplates: [{ spec: { containers: [{ volumeMounts: "x" }] } }] } } },
             { apiVersion: "k8ssandra.io/v1alpha1", kind: "K8ssandraCluster", metadata: { name: "k", namespace: "lab" }, spec: { cassandra: { datacenters: [null, { storageConfig: "x", extraVolumes: { pvcs: [null] } }] } } },
+            { apiVersion: "psmdb.percona.com/v1", kind: "PerconaServerMongoDB", metadata: { name: "l", namespace: "lab", finalizers: "percona.com/delete-psmdb-pvc" }, spec: {} },
+            { apiVersion: "redis.redis.opstreelabs.in/v1beta2", kind: "Redis", metadata: { name: "m", namespace: "lab" }, spec: { storage: { volumeClaimTemplate: 3 }, kubernetesConfig: { persistentVolumeClaimRetentionPolicy: "Delete" } } },
+            { apiVersion: "elasticsearch.k8s.elastic.co/v1", kind: "Elasticsearch", metadata: { name: "n", namespace: "lab" }, spec: { nodeSets: [5], volumeClaimDeletePolicy: 3 } },
         );
         const ebs = storageClass("gp3", { provisioner: "ebs.csi.aws.com", volumeBindingMode: "WaitForFirstConsumer" });
         const run = await checkObjects([ebs, ...odd]);

@@ -172,6 +172,11 @@ function prometheusStorage(spec: Fields): OperatorStorage[] {
     return template === undefined ? [] : [{ part: "storage", at, ...TEMPLATE_FIELDS, claim: templateClaim(template) }];
 }
 
+/** prometheus-operator passes `spec.persistentVolumeClaimRetentionPolicy` (Prometheus and PrometheusAgent from v0.70, Alertmanager from v0.79) to its StatefulSet as is. */
+function prometheusDeletions(spec: Fields): ClaimDeletion[] {
+    return retentionPolicyDeletions(spec.persistentVolumeClaimRetentionPolicy, "spec.persistentVolumeClaimRetentionPolicy", "the resource");
+}
+
 /** ECK's claim for a node set that gives no template. */
 const ECK_DEFAULT_CLAIM = "elasticsearch-data";
 
@@ -473,8 +478,120 @@ function clickhouseStorage(spec: Fields): OperatorStorage[] {
             : []);
 }
 
+/**
+ * A setting of a resource that makes Kubernetes or an operator delete the claims it made, as
+ * messages say it: `<resource> <setting>, which deletes <what> <when>; <fix>.`
+ */
+export interface ClaimDeletion {
+    /** `has spec.kafka.storage.deleteClaim: true`, `sets no reclaimPolicy on claim template 'data' (…)` */
+    setting: string;
+    /** `its claims`, `the pool's claims` */
+    what: string;
+    /** `with the StatefulSet`, `on scale-down` */
+    when: string;
+    fix: string;
+}
+
+/**
+ * What a StatefulSet persistentVolumeClaimRetentionPolicy at `at` deletes: claims with the
+ * StatefulSet (`whenDeleted`) or on scale-down (`whenScaled`), for any value but Retain. Field
+ * names are matched exactly, as the API server's strict decoding reads them.
+ */
+export function retentionPolicyDeletions(policy: unknown, at: string, owner = "the StatefulSet"): ClaimDeletion[] {
+    const p = record(policy) ?? {};
+    return (["whenDeleted", "whenScaled"] as const).flatMap(when => p[when] !== undefined && p[when] !== "Retain"
+        ? [{ setting: `has ${at}.${when}: ${String(p[when])}`, what: "claims", when: when === "whenDeleted" ? `with ${owner}` : "on scale-down", fix: "set it to Retain (or leave it unset)" }]
+        : []);
+}
+
+/** Strimzi's `deleteClaim: true` on persistent-claim storage (or a JBOD volume of it): the claims go with the cluster or node pool, and with scaled-down brokers. */
+function strimziDeletions(storage: unknown, at: string): ClaimDeletion[] {
+    const s = record(storage);
+    if (s?.type === "jbod") {
+        return entries(s.volumes).flatMap(([v, i]) => strimziDeletions(v, `${at}.volumes[${i}]`));
+    }
+    return s?.type === "persistent-claim" && s.deleteClaim === true
+        ? [{ setting: `has ${at}.deleteClaim: true`, what: "its claims", when: "with the cluster or node pool, and on scale-down", fix: "set it to false (or leave it unset)" }]
+        : [];
+}
+
+/** ECK deletes a cluster's claims with it unless `spec.volumeClaimDeletePolicy` is DeleteOnScaledownOnly (a scaled-down node's claim goes either way, after ECK has moved its data off). */
+function eckDeletions(spec: Fields): ClaimDeletion[] {
+    const policy = spec.volumeClaimDeletePolicy;
+    if (policy === "DeleteOnScaledownOnly" || eckStorage(spec).length === 0) {
+        return [];
+    }
+    return [{
+        setting: policy === undefined ? "sets no spec.volumeClaimDeletePolicy (ECK's default is DeleteOnScaledownAndClusterDeletion)" : `has spec.volumeClaimDeletePolicy: ${String(policy)}`,
+        what: "its claims", when: "with the Elasticsearch resource", fix: "set spec.volumeClaimDeletePolicy to DeleteOnScaledownOnly",
+    }];
+}
+
+/**
+ * redis-operator deletes the claims of a resource with storage when the resource is deleted,
+ * unless `spec.storage.keepAfterDelete` is true; `spec.kubernetesConfig.persistentVolumeClaimRetentionPolicy`
+ * goes to its StatefulSets.
+ */
+function redisDeletions(needsPersistence: boolean): (spec: Fields) => ClaimDeletion[] {
+    return spec => {
+        const kept = record(spec.storage)?.keepAfterDelete;
+        const deletions = retentionPolicyDeletions(record(spec.kubernetesConfig)?.persistentVolumeClaimRetentionPolicy, "spec.kubernetesConfig.persistentVolumeClaimRetentionPolicy", "the resource");
+        if (redisStorage(needsPersistence)(spec).length && kept !== true) {
+            deletions.unshift({
+                setting: kept === undefined ? "sets no spec.storage.keepAfterDelete (the operator's default is false)" : `has spec.storage.keepAfterDelete: ${String(kept)}`,
+                what: "its claims", when: "with the resource", fix: "set spec.storage.keepAfterDelete to true",
+            });
+        }
+        return deletions;
+    };
+}
+
+/** MinIO's `reclaimStorage: true` on a pool (honoured by the operator's releases from late 2023 to mid-2024, ignored since). */
+function minioDeletions(spec: Fields): ClaimDeletion[] {
+    return entries(spec.pools).flatMap(([pool, i]) => pool.reclaimStorage === true
+        ? [{ setting: `has spec.pools[${i}].reclaimStorage: true`, what: "the pool's claims", when: "with the Tenant (on the operator releases that honour it, from late 2023 to mid-2024)", fix: "remove it" }]
+        : []);
+}
+
+/**
+ * A ClickHouse claim template used by the installation deletes its claims with the installation
+ * and with hosts removed on scale-down unless its reclaimPolicy (or
+ * `spec.defaults.storageManagement.reclaimPolicy`) is Retain: the operator's default is Delete.
+ */
+function clickhouseDeletions(spec: Fields): ClaimDeletion[] {
+    const fallback = record(record(spec.defaults)?.storageManagement)?.reclaimPolicy;
+    const used = clickhouseReferences(spec, new Set());
+    return entries(record(spec.templates)?.volumeClaimTemplates).flatMap(([t, j]) => {
+        const policy = t.reclaimPolicy ?? fallback;
+        if (typeof t.name !== "string" || !used.has(t.name) || policy === "Retain") {
+            return [];
+        }
+        const at = t.reclaimPolicy !== undefined ? `spec.templates.volumeClaimTemplates[${j}].reclaimPolicy` : "spec.defaults.storageManagement.reclaimPolicy";
+        return [{
+            setting: policy === undefined ? `sets no reclaimPolicy for claim template '${t.name}' (the operator's default is Delete)` : `has ${at}: ${String(policy)} for claim template '${t.name}'`,
+            what: "its claims", when: "with the installation and with the hosts removed on scale-down",
+            fix: `set spec.templates.volumeClaimTemplates[${j}].reclaimPolicy (or spec.defaults.storageManagement.reclaimPolicy) to Retain`,
+        }];
+    });
+}
+
+/** Percona's finalizers that delete a cluster's claims when it is deleted, by API group (old releases' names without the `percona.com/` prefix too). */
+const PERCONA_CLAIM_FINALIZERS: Readonly<Record<string, readonly string[]>> = {
+    "psmdb.percona.com": ["percona.com/delete-psmdb-pvc", "delete-psmdb-pvc"],
+    "pxc.percona.com": ["percona.com/delete-pxc-pvc", "delete-pxc-pvc", "percona.com/delete-proxysql-pvc", "delete-proxysql-pvc"],
+    "ps.percona.com": ["percona.com/delete-mysql-pvc"],
+    "pgv2.percona.com": ["percona.com/delete-pvc"],
+};
+
+/** An operator's resource: how messages name it, the claims it makes, and the settings by which the operator deletes them. */
+interface Operator {
+    label: string;
+    storage: (spec: Fields) => OperatorStorage[];
+    deletes?: (spec: Fields) => ClaimDeletion[];
+}
+
 /** How messages name each operator's resource, and where its claims come from, by API group and kind. */
-const OPERATORS: Readonly<Record<string, Readonly<Record<string, { label: string; storage: (spec: Fields) => OperatorStorage[] }>>>> = {
+const OPERATORS: Readonly<Record<string, Readonly<Record<string, Operator>>>> = {
     "postgresql.cnpg.io": { Cluster: { label: "CloudNativePG Cluster", storage: cnpgCluster } },
     // EDB's distribution of CloudNativePG serves the same Cluster type under its own group.
     "postgresql.k8s.enterprisedb.io": { Cluster: { label: "EDB Postgres Cluster", storage: cnpgCluster } },
@@ -488,32 +605,42 @@ const OPERATORS: Readonly<Record<string, Readonly<Record<string, { label: string
         },
     },
     "monitoring.coreos.com": {
-        Prometheus: { label: "Prometheus", storage: prometheusStorage },
-        PrometheusAgent: { label: "PrometheusAgent", storage: prometheusStorage },
-        Alertmanager: { label: "Alertmanager", storage: prometheusStorage },
+        Prometheus: { label: "Prometheus", storage: prometheusStorage, deletes: prometheusDeletions },
+        PrometheusAgent: { label: "PrometheusAgent", storage: prometheusStorage, deletes: prometheusDeletions },
+        Alertmanager: { label: "Alertmanager", storage: prometheusStorage, deletes: prometheusDeletions },
         ThanosRuler: { label: "ThanosRuler", storage: prometheusStorage },
     },
-    "elasticsearch.k8s.elastic.co": { Elasticsearch: { label: "ECK Elasticsearch", storage: eckStorage } },
-    "rabbitmq.com": { RabbitmqCluster: { label: "RabbitmqCluster", storage: rabbitmqStorage } },
+    "elasticsearch.k8s.elastic.co": { Elasticsearch: { label: "ECK Elasticsearch", storage: eckStorage, deletes: eckDeletions } },
+    "rabbitmq.com": {
+        RabbitmqCluster: {
+            label: "RabbitmqCluster", storage: rabbitmqStorage,
+            deletes: spec => retentionPolicyDeletions(record(record(record(spec.override)?.statefulSet)?.spec)?.persistentVolumeClaimRetentionPolicy,
+                "spec.override.statefulSet.spec.persistentVolumeClaimRetentionPolicy", "the RabbitmqCluster"),
+        },
+    },
     "mongodbcommunity.mongodb.com": { MongoDBCommunity: { label: "MongoDBCommunity", storage: mongodbStorage } },
     "postgres-operator.crunchydata.com": { PostgresCluster: { label: "PGO PostgresCluster", storage: pgoStorage } },
     "psmdb.percona.com": { PerconaServerMongoDB: { label: "PerconaServerMongoDB", storage: psmdbStorage } },
-    "minio.min.io": { Tenant: { label: "MinIO Tenant", storage: minioStorage } },
+    "minio.min.io": { Tenant: { label: "MinIO Tenant", storage: minioStorage, deletes: minioDeletions } },
     "k8s.mariadb.com": { MariaDB: { label: "MariaDB", storage: mariadbStorage }, Backup: { label: "MariaDB Backup", storage: mariadbBackupStorage } },
     // The MariaDB operator's group before v0.0.26.
     "mariadb.mmontes.io": { MariaDB: { label: "MariaDB", storage: mariadbStorage }, Backup: { label: "MariaDB Backup", storage: mariadbBackupStorage } },
     "redis.redis.opstreelabs.in": {
-        Redis: { label: "Redis", storage: redisStorage(false) },
-        RedisReplication: { label: "RedisReplication", storage: redisStorage(false) },
-        RedisCluster: { label: "RedisCluster", storage: redisStorage(true) },
+        Redis: { label: "Redis", storage: redisStorage(false), deletes: redisDeletions(false) },
+        RedisReplication: { label: "RedisReplication", storage: redisStorage(false), deletes: redisDeletions(false) },
+        RedisCluster: { label: "RedisCluster", storage: redisStorage(true), deletes: redisDeletions(true) },
     },
     "cassandra.datastax.com": { CassandraDatacenter: { label: "CassandraDatacenter", storage: spec => cassandraStorage(spec.storageConfig, "", "spec.storageConfig") } },
     "k8ssandra.io": { K8ssandraCluster: { label: "K8ssandraCluster", storage: k8ssandraStorage } },
-    "clickhouse.altinity.com": { ClickHouseInstallation: { label: "ClickHouseInstallation", storage: clickhouseStorage } },
-    "clickhouse-keeper.altinity.com": { ClickHouseKeeperInstallation: { label: "ClickHouseKeeperInstallation", storage: clickhouseStorage } },
+    "clickhouse.altinity.com": { ClickHouseInstallation: { label: "ClickHouseInstallation", storage: clickhouseStorage, deletes: clickhouseDeletions } },
+    "clickhouse-keeper.altinity.com": { ClickHouseKeeperInstallation: { label: "ClickHouseKeeperInstallation", storage: clickhouseStorage, deletes: clickhouseDeletions } },
     "kafka.strimzi.io": {
         Kafka: {
             label: "Strimzi Kafka",
+            deletes: spec => [
+                ...strimziDeletions(record(spec.kafka)?.storage, "spec.kafka.storage"),
+                ...strimziDeletions(record(spec.zookeeper)?.storage, "spec.zookeeper.storage"),
+            ],
             storage: spec => [
                 ...strimziStorage(record(spec.kafka)?.storage, "kafka storage", "spec.kafka.storage"),
                 ...strimziStorage(record(spec.zookeeper)?.storage, "zookeeper storage", "spec.zookeeper.storage"),
@@ -521,6 +648,7 @@ const OPERATORS: Readonly<Record<string, Readonly<Record<string, { label: string
         },
         KafkaNodePool: {
             label: "Strimzi KafkaNodePool",
+            deletes: spec => strimziDeletions(spec.storage, "spec.storage"),
             storage: spec => strimziStorage(spec.storage, "storage", "spec.storage"),
         },
     },
@@ -541,4 +669,28 @@ export function operatorClaimsOf(type: string, props: Record<string, unknown>, n
         claim: s.claim,
         fields: { storageClass: `${s.at}.${s.classField}`, size: `${s.at}.${s.sizeField}` },
     }));
+}
+
+/**
+ * The settings of a known operator's resource that make the operator (or Kubernetes, for a
+ * retention policy it passes on) delete the claims it made ([] for any other resource), with the
+ * resource named for messages. Percona's clusters delete theirs through a finalizer.
+ */
+export function operatorClaimDeletionsOf(type: string, props: Record<string, unknown>, name: string): { what: string; deletion: ClaimDeletion }[] {
+    const parsed = parseType(type);
+    if (!parsed) {
+        return [];
+    }
+    const group = apiGroupOf(parsed.apiVersion);
+    const obj = props as KubeObject;
+    const operator = OPERATORS[group]?.[parsed.kind];
+    const found = operator?.deletes?.(record(obj.spec) ?? {}) ?? [];
+    const finalizers = record(obj.metadata)?.finalizers;
+    for (const finalizer of Array.isArray(finalizers) ? finalizers : []) {
+        if (PERCONA_CLAIM_FINALIZERS[group]?.includes(finalizer)) {
+            found.push({ setting: `has the finalizer ${String(finalizer)}`, what: "its claims", when: "when it is deleted", fix: "remove it from metadata.finalizers" });
+        }
+    }
+    const what = describeObject(operator?.label ?? parsed.kind, obj, name);
+    return found.map(deletion => ({ what, deletion }));
 }
