@@ -8,8 +8,9 @@ import { configSchema, readConfig } from "./lib/config";
 import { Container, containersOf, describeWorkload } from "./lib/k8s";
 import { containerLabel, workloadContainers } from "./lib/pods";
 import { compareQuantities, isQuantity, quantityNanos } from "./lib/quantity";
+import { OPERATOR_POD_KINDS, operatorContainersOf } from "./lib/operator-pods";
 import { effectiveRequest, limitRangeDefaults, present } from "./lib/resources";
-import { StackIndex, Workload, indexStack } from "./lib/stack";
+import { StackIndex, indexStack } from "./lib/stack";
 
 /** The settings of container-requests and container-memory-limit. */
 export interface ContainerResourcesConfig {
@@ -29,37 +30,62 @@ const containerResourcesSchema = configSchema<ContainerResourcesConfig>({
  * shared with hpa-target-requests and quota-fit): its own, else its limit (the API server copies
  * a limit into a missing request, as Helm charts that set only limits rely on), else the default
  * request of a LimitRange the stack creates in its namespace. That needs the stack's LimitRanges,
- * so this is a stack policy; each finding is reported on the workload.
+ * so this is a stack policy; each finding is reported on the workload. The main container of the
+ * pods a known operator runs for its custom resource is judged the same way (lib/operator-pods.ts).
  */
 export const containerRequests: StackValidationPolicy = {
     name: "container-requests",
-    description: "Every container and init container of every workload gets CPU and memory requests: the scheduler places pods by them and a HorizontalPodAutoscaler on CPU or memory cannot compute utilisation without them. A request counts when the container sets it, or sets a limit (the API server then uses the limit as the request), or a LimitRange of the stack in its namespace gives a default request: the same rule as hpa-target-requests and quota-fit.",
+    description: "Every container and init container of every workload, and the main container of the pods an operator runs for its custom resource, gets CPU and memory requests: the scheduler places pods by them and a HorizontalPodAutoscaler on CPU or memory cannot compute utilisation without them. A request counts when the container sets it, or sets a limit (the API server then uses the limit as the request), or a LimitRange of the stack in its namespace gives a default request (or, for an operator's pods, the operator does): the same rule as hpa-target-requests and quota-fit.",
     enforcementLevel: "mandatory",
     configSchema: containerResourcesSchema,
     validateStack: (args, reportViolation) => {
-        for (const { index, w, containers } of judgedWorkloads(args)) {
-            const defaults = { cpu: limitRangeDefaults(index, w.namespace, "cpu"), memory: limitRangeDefaults(index, w.namespace, "memory") };
-            for (const { container, label } of containers) {
+        for (const { index, what, urn, namespace, containers } of judgedPods(args)) {
+            const defaults = { cpu: limitRangeDefaults(index, namespace, "cpu"), memory: limitRangeDefaults(index, namespace, "memory") };
+            for (const { container, label, at } of containers) {
                 const missing = (["cpu", "memory"] as const).filter(r => !effectiveRequest(container, r, defaults[r]));
                 if (missing.length) {
-                    reportViolation(`${describeWorkload(w.kind, w.obj, w.name)}: ${label} has no ${missing.join(" or ")} request; set resources.requests.${missing[0]}` +
-                        `${missing.length > 1 ? ` and resources.requests.${missing[1]}` : ""} (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.`, w.resource.urn);
+                    reportViolation(`${what}: ${label} has no ${missing.join(" or ")} request; set ${at}.requests.${missing[0]}` +
+                        `${missing.length > 1 ? ` and ${at}.requests.${missing[1]}` : ""} (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.`, urn);
                 }
             }
         }
     },
 };
 
+/** Pods container-requests and container-memory-limit judge: a workload's, or those an operator runs for its custom resource. */
+interface JudgedPods {
+    index: StackIndex;
+    /** `Deployment lab/web`, `CloudNativePG Cluster lab/pg` */
+    what: string;
+    urn: string;
+    namespace: string;
+    /** Each container as messages name it, with where its resources are written (`resources` in a container, `spec.resources` in a custom resource). */
+    containers: { container: Container; label: string; at: string }[];
+}
+
 /**
- * The workloads container-requests and container-memory-limit judge (every one that runs pods,
- * outside the configured exempt namespaces), each with its containers as messages name them.
+ * The pods container-requests and container-memory-limit judge, outside the configured exempt
+ * namespaces: every workload's (each container and init container), and the main container of
+ * those a known operator runs for its custom resource, with the operator's defaults filled in
+ * (operator-pods.ts).
  */
-function* judgedWorkloads(args: StackValidationArgs): Generator<{ index: StackIndex; w: Workload; containers: { container: Container; label: string }[] }> {
+function* judgedPods(args: StackValidationArgs): Generator<JudgedPods> {
     const { exemptNamespaces } = readConfig(containerResourcesSchema, args);
     const index = indexStack(args.resources);
     for (const w of index.podWorkloads) {
         if (!exemptNamespaces.includes(w.namespace)) {
-            yield { index, w, containers: containersOf(w.pod).map(({ container, role, position }) => ({ container, label: containerLabel(container, role, position) })) };
+            yield {
+                index, what: describeWorkload(w.kind, w.obj, w.name), urn: w.resource.urn, namespace: w.namespace,
+                containers: containersOf(w.pod).map(({ container, role, position }) => ({ container, label: containerLabel(container, role, position), at: "resources" })),
+            };
+        }
+    }
+    for (const kind of OPERATOR_POD_KINDS) {
+        for (const o of index.all(kind)) {
+            if (!exemptNamespaces.includes(o.namespace)) {
+                const { what, containers } = operatorContainersOf(o.resource.type, o.resource.props, o.resource.name);
+                yield { index, what, urn: o.resource.urn, namespace: o.namespace, containers };
+            }
         }
     }
 }
@@ -74,18 +100,18 @@ function* judgedWorkloads(args: StackValidationArgs): Generator<{ index: StackIn
  */
 export const containerMemoryLimit: StackValidationPolicy = {
     name: "container-memory-limit",
-    description: "Every container and init container of every workload gets a memory limit: memory can't be throttled, so an unbounded container can starve its neighbours and get them evicted. A limit counts when the container sets it, or a LimitRange of the stack in its namespace gives a default limit.",
+    description: "Every container and init container of every workload, and the main container of the pods an operator runs for its custom resource, gets a memory limit: memory can't be throttled, so an unbounded container can starve its neighbours and get them evicted. A limit counts when the container sets it, or a LimitRange of the stack in its namespace (or, for an operator's pods, the operator) gives a default limit.",
     enforcementLevel: "mandatory",
     configSchema: containerResourcesSchema,
     validateStack: (args, reportViolation) => {
-        for (const { index, w, containers } of judgedWorkloads(args)) {
-            if (limitRangeDefaults(index, w.namespace, "memory").some(d => d.limit !== undefined)) {
+        for (const { index, what, urn, namespace, containers } of judgedPods(args)) {
+            if (limitRangeDefaults(index, namespace, "memory").some(d => d.limit !== undefined)) {
                 continue;
             }
-            for (const { container, label } of containers) {
+            for (const { container, label, at } of containers) {
                 if (!present(container.resources?.limits?.memory)) {
-                    reportViolation(`${describeWorkload(w.kind, w.obj, w.name)}: ${label} has no memory limit; set resources.limits.memory (at least its memory request, e.g. 128Mi), ` +
-                        `or give namespace ${w.namespace} a LimitRange with a default memory limit for containers.`, w.resource.urn);
+                    reportViolation(`${what}: ${label} has no memory limit; set ${at}.limits.memory (at least its memory request, e.g. 128Mi), ` +
+                        `or give namespace ${namespace} a LimitRange with a default memory limit for containers.`, urn);
                 }
             }
         }

@@ -159,6 +159,19 @@ function indexedObjectsIn<T extends object>(value: unknown): { entry: T; index: 
     return Array.isArray(value) ? value.flatMap((entry, index) => (isMapping(entry) ? [{ entry: entry as T, index }] : [])) : [];
 }
 
+/** A mapping read from an object whose fields nothing has typed (a custom resource's). */
+export type Fields = Record<string, unknown>;
+
+/** A value read from an object nothing has checked yet, as the mapping it should be: undefined when it is none. */
+export function asFields(value: unknown): Fields | undefined {
+    return isMapping(value) ? value : undefined;
+}
+
+/** The mappings of such a list with their places ({@link indexedObjectsIn}), as `[entry, index]` pairs. */
+export function indexedMappings(value: unknown): [Fields, number][] {
+    return indexedObjectsIn<Fields>(value).map(({ entry, index }) => [entry, index]);
+}
+
 /** The mappings of such a list ({@link indexedObjectsIn}), without their places. */
 export function objectsIn<T extends object>(value: unknown): T[] {
     return indexedObjectsIn<T>(value).map(({ entry }) => entry);

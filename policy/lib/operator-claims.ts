@@ -60,7 +60,7 @@
  * config volumes, redis-operator's node-conf) are not judged.
  */
 import type { ClaimLike, FoundClaim } from "./pods";
-import { KubeObject, apiGroupOf, describeObject, isMapping, parseType } from "./k8s";
+import { Fields, KubeObject, apiGroupOf, asFields, describeObject, indexedMappings, parseType } from "./k8s";
 import { compareQuantities } from "./quantity";
 
 /** One claim an operator makes, before it is named: the settings and where they are written. */
@@ -75,13 +75,6 @@ interface OperatorStorage {
     claim: ClaimLike;
 }
 
-/** A mapping read from a custom resource, whose fields are not typed. */
-type Fields = Record<string, unknown>;
-
-function record(v: unknown): Fields | undefined {
-    return isMapping(v) ? v : undefined;
-}
-
 /** A template's access modes, ReadWriteOnce when it names none (or writes something that is no list). */
 function accessModesOf(modes: unknown): string[] {
     return Array.isArray(modes) ? modes as string[] : ["ReadWriteOnce"];
@@ -89,11 +82,11 @@ function accessModesOf(modes: unknown): string[] {
 
 /** The claim a CloudNativePG StorageConfiguration makes, or none where it is not given. */
 function cnpgStorage(config: unknown, part: string, at: string): OperatorStorage[] {
-    const c = record(config);
+    const c = asFields(config);
     if (!c) {
         return [];
     }
-    const template = (record(c.pvcTemplate) ?? {}) as NonNullable<ClaimLike["spec"]> & { volumeMode?: string };
+    const template = (asFields(c.pvcTemplate) ?? {}) as NonNullable<ClaimLike["spec"]> & { volumeMode?: string };
     const size = c.size ?? template.resources?.requests?.storage;
     const storageClassName = c.storageClass !== undefined ? c.storageClass as string | null : template.storageClassName;
     const spec = {
@@ -111,7 +104,7 @@ function cnpgCluster(spec: Fields): OperatorStorage[] {
         ...cnpgStorage(spec.storage, "storage", "spec.storage"),
         ...cnpgStorage(spec.walStorage, "walStorage", "spec.walStorage"),
         ...(Array.isArray(spec.tablespaces) ? spec.tablespaces : []).flatMap((t, i) =>
-            cnpgStorage(record(t)?.storage, `tablespace '${String(record(t)?.name ?? i)}' storage`, `spec.tablespaces[${i}].storage`)),
+            cnpgStorage(asFields(t)?.storage, `tablespace '${String(asFields(t)?.name ?? i)}' storage`, `spec.tablespaces[${i}].storage`)),
     ];
 }
 
@@ -128,13 +121,13 @@ function plainClaim(size: unknown, className: unknown): ClaimLike {
 
 /** The claims of a Strimzi storage setting: persistent-claim, or each persistent-claim volume of a jbod. */
 function strimziStorage(storage: unknown, part: string, at: string): OperatorStorage[] {
-    const s = record(storage);
+    const s = asFields(storage);
     if (!s) {
         return [];
     }
     if (s.type === "jbod") {
         return (Array.isArray(s.volumes) ? s.volumes : []).flatMap((v, i) => {
-            const volume = record(v);
+            const volume = asFields(v);
             const id = volume?.id ?? i;
             return volume ? strimziStorage(volume, `${part} volume ${String(id)}`, `${at}.volumes[${i}]`) : [];
         });
@@ -146,7 +139,7 @@ function strimziStorage(storage: unknown, part: string, at: string): OperatorSto
 
 /** A claim template (a PersistentVolumeClaim's metadata and spec) as the claim it makes: ReadWriteOnce when it names no access mode. */
 function templateClaim(template: unknown): ClaimLike {
-    const t = (record(template) ?? {}) as ClaimLike;
+    const t = (asFields(template) ?? {}) as ClaimLike;
     return { ...t, spec: { ...t.spec, accessModes: accessModesOf(t.spec?.accessModes) } };
 }
 
@@ -155,7 +148,7 @@ const TEMPLATE_FIELDS = { classField: "storageClassName", sizeField: "resources.
 
 /** A claim template's name, as messages give it. */
 function templateName(template: unknown): string {
-    return String(record(record(template)?.metadata)?.name ?? "(unnamed)");
+    return String(asFields(asFields(template)?.metadata)?.name ?? "(unnamed)");
 }
 
 /** Entry `j` of the claim-template list at `list` (`spec.nodeSets[0].volumeClaimTemplates`), named `<prefix>claim template '<name>'`. */
@@ -165,9 +158,9 @@ function listedTemplate(template: unknown, list: string, j: number, prefix = "")
 
 /** The claim of a prometheus-operator resource's `spec.storage`: its claim template, or its ephemeral volume's. */
 function prometheusStorage(spec: Fields): OperatorStorage[] {
-    const storage = record(spec.storage);
+    const storage = asFields(spec.storage);
     const claimTemplate = storage?.volumeClaimTemplate;
-    const ephemeral = record(storage?.ephemeral)?.volumeClaimTemplate;
+    const ephemeral = asFields(storage?.ephemeral)?.volumeClaimTemplate;
     const [template, at] = claimTemplate !== undefined ? [claimTemplate, "spec.storage.volumeClaimTemplate.spec"] : [ephemeral, "spec.storage.ephemeral.volumeClaimTemplate.spec"];
     return template === undefined ? [] : [{ part: "storage", at, ...TEMPLATE_FIELDS, claim: templateClaim(template) }];
 }
@@ -183,14 +176,14 @@ const ECK_DEFAULT_CLAIM = "elasticsearch-data";
 /** The claims of an ECK Elasticsearch: each node set's templates, or ECK's default claim. */
 function eckStorage(spec: Fields): OperatorStorage[] {
     return (Array.isArray(spec.nodeSets) ? spec.nodeSets : []).flatMap((n, i) => {
-        const nodeSet = record(n) ?? {};
+        const nodeSet = asFields(n) ?? {};
         const set = `nodeSet '${String(nodeSet.name ?? i)}'`;
         const templates = Array.isArray(nodeSet.volumeClaimTemplates) ? nodeSet.volumeClaimTemplates : [];
         if (templates.length) {
             return templates.map((t, j) => listedTemplate(t, `spec.nodeSets[${i}].volumeClaimTemplates`, j, `${set} `));
         }
-        const volumes = record(record(nodeSet.podTemplate)?.spec)?.volumes;
-        if (Array.isArray(volumes) && volumes.some(v => record(v)?.name === ECK_DEFAULT_CLAIM)) {
+        const volumes = asFields(asFields(nodeSet.podTemplate)?.spec)?.volumes;
+        if (Array.isArray(volumes) && volumes.some(v => asFields(v)?.name === ECK_DEFAULT_CLAIM)) {
             return []; // the data volume is the pod template's own (an emptyDir)
         }
         return [{
@@ -207,11 +200,11 @@ function eckStorage(spec: Fields): OperatorStorage[] {
  * size 0 (an emptyDir).
  */
 function rabbitmqStorage(spec: Fields): OperatorStorage[] {
-    const overridden = record(record(record(spec.override)?.statefulSet)?.spec)?.volumeClaimTemplates;
+    const overridden = asFields(asFields(asFields(spec.override)?.statefulSet)?.spec)?.volumeClaimTemplates;
     if (Array.isArray(overridden) && overridden.length) {
         return overridden.map((t, j) => listedTemplate(t, "spec.override.statefulSet.spec.volumeClaimTemplates", j, "override "));
     }
-    const persistence = record(spec.persistence) ?? {};
+    const persistence = asFields(spec.persistence) ?? {};
     const size = persistence.storage ?? "10Gi";
     if (compareQuantities(size, "0") === 0) {
         return [];
@@ -228,19 +221,19 @@ const MONGODB_DEFAULT_CLAIMS: readonly { name: string; size: string }[] = [{ nam
  * settings win, its access modes are added to ReadWriteOnce), and every other template there.
  */
 function mongodbStorage(spec: Fields): OperatorStorage[] {
-    const statefulSet = record(record(spec.statefulSet)?.spec);
+    const statefulSet = asFields(asFields(spec.statefulSet)?.spec);
     const given = statefulSet?.volumeClaimTemplates;
     // Upstream's own hostPath sample nests its templates one level too deep, under the pod template, where the operator never reads them.
-    const misplaced = record(statefulSet?.template)?.volumeClaimTemplates !== undefined
+    const misplaced = asFields(statefulSet?.template)?.volumeClaimTemplates !== undefined
         ? ": the templates at spec.statefulSet.spec.template.volumeClaimTemplates are under the pod template, where the operator doesn't read them" : "";
     const listed: unknown[] = Array.isArray(given) ? given : [];
     const names = listed.map(templateName);
     const list = "spec.statefulSet.spec.volumeClaimTemplates";
     const claims: OperatorStorage[] = MONGODB_DEFAULT_CLAIMS.map(({ name, size }) => {
         const j = names.indexOf(name);
-        const own = record(listed[j]) ?? {};
-        const spec = record(own.spec) ?? {};
-        const resources = record(spec.resources) ?? {};
+        const own = asFields(listed[j]) ?? {};
+        const spec = asFields(own.spec) ?? {};
+        const resources = asFields(spec.resources) ?? {};
         return {
             part: j >= 0 ? `claim template '${name}'` : `claim '${name}' (the operator's ${size}, no template given${misplaced})`,
             at: `${list}[${j >= 0 ? j : ""}].spec`, ...TEMPLATE_FIELDS,
@@ -249,7 +242,7 @@ function mongodbStorage(spec: Fields): OperatorStorage[] {
                 spec: {
                     ...spec,
                     accessModes: ["ReadWriteOnce", ...(Array.isArray(spec.accessModes) ? spec.accessModes as string[] : [])],
-                    resources: { ...resources, requests: { storage: size, ...record(resources.requests) } },
+                    resources: { ...resources, requests: { storage: size, ...asFields(resources.requests) } },
                 },
             } as ClaimLike,
         };
@@ -264,12 +257,7 @@ function mongodbStorage(spec: Fields): OperatorStorage[] {
 
 /** The claim a bare PersistentVolumeClaimSpec makes (`at` is where it is written), or none where it is not given. */
 function specClaim(spec: unknown, part: string, at: string, metadata?: ClaimLike["metadata"]): OperatorStorage[] {
-    return record(spec) ? [{ part, at, ...TEMPLATE_FIELDS, claim: { ...templateClaim({ spec }), ...(metadata ? { metadata } : {}) } }] : [];
-}
-
-/** The entries of a list field with their positions; [] when it is no list. */
-function entries(list: unknown): [Fields, number][] {
-    return Array.isArray(list) ? list.flatMap((v, i): [Fields, number][] => (record(v) ? [[record(v) as Fields, i]] : [])) : [];
+    return asFields(spec) ? [{ part, at, ...TEMPLATE_FIELDS, claim: { ...templateClaim({ spec }), ...(metadata ? { metadata } : {}) } }] : [];
 }
 
 /**
@@ -278,20 +266,20 @@ function entries(list: unknown): [Fields, number][] {
  */
 function pgoStorage(spec: Fields): OperatorStorage[] {
     const claims: OperatorStorage[] = [];
-    for (const [instance, i] of entries(spec.instances)) {
+    for (const [instance, i] of indexedMappings(spec.instances)) {
         // PGO names an unnamed set by its position: 00, 01, …
         const set = `instance set '${String(instance.name ?? String(i).padStart(2, "0"))}'`;
         const at = `spec.instances[${i}]`;
         claims.push(...specClaim(instance.dataVolumeClaimSpec, `${set} data`, `${at}.dataVolumeClaimSpec`));
         claims.push(...specClaim(instance.walVolumeClaimSpec, `${set} WAL`, `${at}.walVolumeClaimSpec`));
-        for (const [t, j] of entries(instance.tablespaceVolumes)) {
+        for (const [t, j] of indexedMappings(instance.tablespaceVolumes)) {
             claims.push(...specClaim(t.dataVolumeClaimSpec, `${set} tablespace '${String(t.name ?? j)}'`, `${at}.tablespaceVolumes[${j}].dataVolumeClaimSpec`));
         }
     }
-    for (const [repo, k] of entries(record(record(spec.backups)?.pgbackrest)?.repos)) {
-        claims.push(...specClaim(record(repo.volume)?.volumeClaimSpec, `pgBackRest repo '${String(repo.name ?? k)}'`, `spec.backups.pgbackrest.repos[${k}].volume.volumeClaimSpec`));
+    for (const [repo, k] of indexedMappings(asFields(asFields(spec.backups)?.pgbackrest)?.repos)) {
+        claims.push(...specClaim(asFields(repo.volume)?.volumeClaimSpec, `pgBackRest repo '${String(repo.name ?? k)}'`, `spec.backups.pgbackrest.repos[${k}].volume.volumeClaimSpec`));
     }
-    claims.push(...specClaim(record(record(spec.userInterface)?.pgAdmin)?.dataVolumeClaimSpec, "pgAdmin data", "spec.userInterface.pgAdmin.dataVolumeClaimSpec"));
+    claims.push(...specClaim(asFields(asFields(spec.userInterface)?.pgAdmin)?.dataVolumeClaimSpec, "pgAdmin data", "spec.userInterface.pgAdmin.dataVolumeClaimSpec"));
     return claims;
 }
 
@@ -300,25 +288,25 @@ function pgoStorage(spec: Fields): OperatorStorage[] {
  * claim's own annotations and labels), which wins over hostPath and emptyDir; none without one.
  */
 function psmdbVolume(volumeSpec: unknown, part: string, at: string): OperatorStorage[] {
-    const pvc = record(record(volumeSpec)?.persistentVolumeClaim);
+    const pvc = asFields(asFields(volumeSpec)?.persistentVolumeClaim);
     if (!pvc) {
         return [];
     }
     const { annotations, labels, ...claimSpec } = pvc;
-    return specClaim(claimSpec, part, `${at}.persistentVolumeClaim`, { annotations: record(annotations) as Record<string, string> | undefined, labels: record(labels) as Record<string, string> | undefined });
+    return specClaim(claimSpec, part, `${at}.persistentVolumeClaim`, { annotations: asFields(annotations) as Record<string, string> | undefined, labels: asFields(labels) as Record<string, string> | undefined });
 }
 
 /** A Percona MongoDB replica set's claims: its members' data, its enabled non-voting and hidden members' own, and its sidecar claims. */
 function psmdbReplset(rs: Fields, name: string, at: string): OperatorStorage[] {
     const claims = psmdbVolume(rs.volumeSpec, `${name} data`, `${at}.volumeSpec`);
     for (const role of ["nonvoting", "hidden"]) {
-        const members = record(rs[role]);
+        const members = asFields(rs[role]);
         // Members without a volumeSpec of their own take the replica set's, judged above.
         if (members?.enabled === true) {
             claims.push(...psmdbVolume(members.volumeSpec, `${name} ${role} data`, `${at}.${role}.volumeSpec`));
         }
     }
-    for (const [t, j] of entries(rs.sidecarPVCs)) {
+    for (const [t, j] of indexedMappings(rs.sidecarPVCs)) {
         claims.push(listedTemplate(t, `${at}.sidecarPVCs`, j, `${name} sidecar `));
     }
     return claims;
@@ -326,9 +314,9 @@ function psmdbReplset(rs: Fields, name: string, at: string): OperatorStorage[] {
 
 /** A PerconaServerMongoDB's claims: each replica set's, and the config servers' when sharded. */
 function psmdbStorage(spec: Fields): OperatorStorage[] {
-    const claims = entries(spec.replsets).flatMap(([rs, i]) => psmdbReplset(rs, `replset '${String(rs.name ?? i)}'`, `spec.replsets[${i}]`));
-    const sharding = record(spec.sharding);
-    const configsvr = record(sharding?.configsvrReplSet);
+    const claims = indexedMappings(spec.replsets).flatMap(([rs, i]) => psmdbReplset(rs, `replset '${String(rs.name ?? i)}'`, `spec.replsets[${i}]`));
+    const sharding = asFields(spec.sharding);
+    const configsvr = asFields(sharding?.configsvrReplSet);
     if (sharding?.enabled === true && configsvr) {
         claims.push(...psmdbReplset(configsvr, "config server replset", "spec.sharding.configsvrReplSet"));
     }
@@ -337,13 +325,13 @@ function psmdbStorage(spec: Fields): OperatorStorage[] {
 
 /** A MinIO Tenant's claims: each pool's claim template (volumesPerServer claims per server) and the sidecars' templates, added to every pool. */
 function minioStorage(spec: Fields): OperatorStorage[] {
-    const claims = entries(spec.pools).flatMap(([pool, i]): OperatorStorage[] => pool.volumeClaimTemplate === undefined ? [] : [{
+    const claims = indexedMappings(spec.pools).flatMap(([pool, i]): OperatorStorage[] => pool.volumeClaimTemplate === undefined ? [] : [{
         // The operator names an unnamed pool by its position.
         part: `pool '${String(pool.name ?? `pool-${i}`)}' claim template`,
         at: `spec.pools[${i}].volumeClaimTemplate.spec`, ...TEMPLATE_FIELDS,
         claim: templateClaim(pool.volumeClaimTemplate),
     }]);
-    for (const [t, j] of entries(record(spec.sideCars)?.volumeClaimTemplates)) {
+    for (const [t, j] of indexedMappings(asFields(spec.sideCars)?.volumeClaimTemplates)) {
         claims.push(listedTemplate(t, "spec.sideCars.volumeClaimTemplates", j, "sidecar "));
     }
     return claims;
@@ -358,12 +346,12 @@ function minioStorage(spec: Fields): OperatorStorage[] {
  * never grows) are not judged.
  */
 function mariadbStorage(spec: Fields): OperatorStorage[] {
-    const storage = record(spec.storage);
+    const storage = asFields(spec.storage);
     if (!storage) {
-        const legacy = record(spec.volumeClaimTemplate);
+        const legacy = asFields(spec.volumeClaimTemplate);
         if (legacy) {
             const { metadata, labels, annotations, ...legacySpec } = legacy;
-            return specClaim(legacySpec, "storage", "spec.volumeClaimTemplate", (record(metadata) ?? { labels: record(labels), annotations: record(annotations) }) as ClaimLike["metadata"]);
+            return specClaim(legacySpec, "storage", "spec.volumeClaimTemplate", (asFields(metadata) ?? { labels: asFields(labels), annotations: asFields(annotations) }) as ClaimLike["metadata"]);
         }
         // Neither size nor template: the operator refuses it, and the claim policies say what to set.
         return spec.ephemeralStorage === true ? [] : [{ part: "storage", at: "spec.storage", classField: "storageClassName", sizeField: "size", claim: plainClaim(undefined, undefined) }];
@@ -371,21 +359,21 @@ function mariadbStorage(spec: Fields): OperatorStorage[] {
     if (storage.ephemeral === true) {
         return [];
     }
-    const template = record(storage.volumeClaimTemplate);
+    const template = asFields(storage.volumeClaimTemplate);
     const { metadata, ...templateSpec } = template ?? {};
     const className = typeof storage.storageClassName === "string" && storage.storageClassName !== "" ? storage.storageClassName : undefined;
     const replaced = storage.size !== undefined && (!template
-        || compareQuantities(storage.size, record(record(templateSpec.resources)?.requests)?.storage) !== 0
+        || compareQuantities(storage.size, asFields(asFields(templateSpec.resources)?.requests)?.storage) !== 0
         || (className !== undefined && className !== templateSpec.storageClassName));
     if (replaced || !template) {
         return [{ part: "storage", at: "spec.storage", classField: "storageClassName", sizeField: "size", claim: plainClaim(storage.size, className) }];
     }
-    return specClaim(templateSpec, "storage", "spec.storage.volumeClaimTemplate", record(metadata) as ClaimLike["metadata"]);
+    return specClaim(templateSpec, "storage", "spec.storage.volumeClaimTemplate", asFields(metadata) as ClaimLike["metadata"]);
 }
 
 /** A MariaDB Backup's claim, named after it, where its backups are kept: `spec.storage.persistentVolumeClaim`, a claim spec (S3 or a volume make none). */
 function mariadbBackupStorage(spec: Fields): OperatorStorage[] {
-    return specClaim(record(spec.storage)?.persistentVolumeClaim, "storage", "spec.storage.persistentVolumeClaim");
+    return specClaim(asFields(spec.storage)?.persistentVolumeClaim, "storage", "spec.storage.persistentVolumeClaim");
 }
 
 /**
@@ -395,7 +383,7 @@ function mariadbBackupStorage(spec: Fields): OperatorStorage[] {
  */
 function redisStorage(needsPersistence: boolean): (spec: Fields) => OperatorStorage[] {
     return spec => {
-        const template = record(record(spec.storage)?.volumeClaimTemplate);
+        const template = asFields(asFields(spec.storage)?.volumeClaimTemplate);
         if (!template || (needsPersistence && spec.persistenceEnabled !== true)) {
             return [];
         }
@@ -405,13 +393,13 @@ function redisStorage(needsPersistence: boolean): (spec: Fields) => OperatorStor
 
 /** A cass-operator StorageConfig's claims: the server-data claim spec and each additional volume's pvcSpec, one each per Cassandra pod. */
 function cassandraStorage(config: unknown, prefix: string, at: string): OperatorStorage[] {
-    const c = record(config);
+    const c = asFields(config);
     if (!c) {
         return [];
     }
     return [
         ...specClaim(c.cassandraDataVolumeClaimSpec, `${prefix}server-data`, `${at}.cassandraDataVolumeClaimSpec`),
-        ...entries(c.additionalVolumes).flatMap(([v, j]) => specClaim(v.pvcSpec, `${prefix}volume '${String(v.name ?? j)}'`, `${at}.additionalVolumes[${j}].pvcSpec`)),
+        ...indexedMappings(c.additionalVolumes).flatMap(([v, j]) => specClaim(v.pvcSpec, `${prefix}volume '${String(v.name ?? j)}'`, `${at}.additionalVolumes[${j}].pvcSpec`)),
     ];
 }
 
@@ -420,13 +408,13 @@ function cassandraStorage(config: unknown, prefix: string, at: string): Operator
  * for a datacenter without its own (the datacenter's replaces it whole), and each extra volume.
  */
 function k8ssandraStorage(spec: Fields): OperatorStorage[] {
-    const cassandra = record(spec.cassandra) ?? {};
+    const cassandra = asFields(spec.cassandra) ?? {};
     const extra = (volumes: unknown, prefix: string, at: string) =>
-        entries(record(volumes)?.pvcs).flatMap(([v, j]) => specClaim(v.pvcSpec, `${prefix}volume '${String(v.name ?? j)}'`, `${at}.extraVolumes.pvcs[${j}].pvcSpec`));
+        indexedMappings(asFields(volumes)?.pvcs).flatMap(([v, j]) => specClaim(v.pvcSpec, `${prefix}volume '${String(v.name ?? j)}'`, `${at}.extraVolumes.pvcs[${j}].pvcSpec`));
     const claims: OperatorStorage[] = [];
     let inherited = false;
-    for (const [dc, i] of entries(cassandra.datacenters)) {
-        const name = `datacenter '${String(record(dc.metadata)?.name ?? i)}' `;
+    for (const [dc, i] of indexedMappings(cassandra.datacenters)) {
+        const name = `datacenter '${String(asFields(dc.metadata)?.name ?? i)}' `;
         if (dc.storageConfig !== undefined) {
             claims.push(...cassandraStorage(dc.storageConfig, name, `spec.cassandra.datacenters[${i}].storageConfig`));
         } else {
@@ -451,12 +439,12 @@ function clickhouseReferences(value: unknown, names: Set<string>, depth = 0): Se
     }
     if (Array.isArray(value)) {
         value.forEach(v => clickhouseReferences(v, names, depth + 1));
-    } else if (record(value)) {
+    } else if (asFields(value)) {
         for (const [key, v] of Object.entries(value as Fields)) {
             if (CLICKHOUSE_TEMPLATE_REFERENCES.includes(key) && typeof v === "string") {
                 names.add(v);
             } else if (key === "volumeMounts") {
-                entries(v).forEach(([m]) => typeof m.name === "string" && names.add(m.name));
+                indexedMappings(v).forEach(([m]) => typeof m.name === "string" && names.add(m.name));
             } else {
                 clickhouseReferences(v, names, depth + 1);
             }
@@ -472,7 +460,7 @@ function clickhouseReferences(value: unknown, names: Set<string>, depth = 0): Se
  */
 function clickhouseStorage(spec: Fields): OperatorStorage[] {
     const used = clickhouseReferences(spec, new Set());
-    return entries(record(spec.templates)?.volumeClaimTemplates).flatMap(([t, j]) =>
+    return indexedMappings(asFields(spec.templates)?.volumeClaimTemplates).flatMap(([t, j]) =>
         typeof t.name === "string" && used.has(t.name)
             ? [{ part: `claim template '${t.name}'`, at: `spec.templates.volumeClaimTemplates[${j}].spec`, ...TEMPLATE_FIELDS, claim: templateClaim(t) }]
             : []);
@@ -498,7 +486,7 @@ export interface ClaimDeletion {
  * names are matched exactly, as the API server's strict decoding reads them.
  */
 export function retentionPolicyDeletions(policy: unknown, at: string, owner = "the StatefulSet"): ClaimDeletion[] {
-    const p = record(policy) ?? {};
+    const p = asFields(policy) ?? {};
     return (["whenDeleted", "whenScaled"] as const).flatMap(when => p[when] !== undefined && p[when] !== "Retain"
         ? [{ setting: `has ${at}.${when}: ${String(p[when])}`, what: "claims", when: when === "whenDeleted" ? `with ${owner}` : "on scale-down", fix: "set it to Retain (or leave it unset)" }]
         : []);
@@ -506,9 +494,9 @@ export function retentionPolicyDeletions(policy: unknown, at: string, owner = "t
 
 /** Strimzi's `deleteClaim: true` on persistent-claim storage (or a JBOD volume of it): the claims go with the cluster or node pool, and with scaled-down brokers. */
 function strimziDeletions(storage: unknown, at: string): ClaimDeletion[] {
-    const s = record(storage);
+    const s = asFields(storage);
     if (s?.type === "jbod") {
-        return entries(s.volumes).flatMap(([v, i]) => strimziDeletions(v, `${at}.volumes[${i}]`));
+        return indexedMappings(s.volumes).flatMap(([v, i]) => strimziDeletions(v, `${at}.volumes[${i}]`));
     }
     return s?.type === "persistent-claim" && s.deleteClaim === true
         ? [{ setting: `has ${at}.deleteClaim: true`, what: "its claims", when: "with the cluster or node pool, and on scale-down", fix: "set it to false (or leave it unset)" }]
@@ -534,8 +522,8 @@ function eckDeletions(spec: Fields): ClaimDeletion[] {
  */
 function redisDeletions(needsPersistence: boolean): (spec: Fields) => ClaimDeletion[] {
     return spec => {
-        const kept = record(spec.storage)?.keepAfterDelete;
-        const deletions = retentionPolicyDeletions(record(spec.kubernetesConfig)?.persistentVolumeClaimRetentionPolicy, "spec.kubernetesConfig.persistentVolumeClaimRetentionPolicy", "the resource");
+        const kept = asFields(spec.storage)?.keepAfterDelete;
+        const deletions = retentionPolicyDeletions(asFields(spec.kubernetesConfig)?.persistentVolumeClaimRetentionPolicy, "spec.kubernetesConfig.persistentVolumeClaimRetentionPolicy", "the resource");
         if (redisStorage(needsPersistence)(spec).length && kept !== true) {
             deletions.unshift({
                 setting: kept === undefined ? "sets no spec.storage.keepAfterDelete (the operator's default is false)" : `has spec.storage.keepAfterDelete: ${String(kept)}`,
@@ -548,7 +536,7 @@ function redisDeletions(needsPersistence: boolean): (spec: Fields) => ClaimDelet
 
 /** MinIO's `reclaimStorage: true` on a pool (honoured by the operator's releases from late 2023 to mid-2024, ignored since). */
 function minioDeletions(spec: Fields): ClaimDeletion[] {
-    return entries(spec.pools).flatMap(([pool, i]) => pool.reclaimStorage === true
+    return indexedMappings(spec.pools).flatMap(([pool, i]) => pool.reclaimStorage === true
         ? [{ setting: `has spec.pools[${i}].reclaimStorage: true`, what: "the pool's claims", when: "with the Tenant (on the operator releases that honour it, from late 2023 to mid-2024)", fix: "remove it" }]
         : []);
 }
@@ -559,9 +547,9 @@ function minioDeletions(spec: Fields): ClaimDeletion[] {
  * `spec.defaults.storageManagement.reclaimPolicy`) is Retain: the operator's default is Delete.
  */
 function clickhouseDeletions(spec: Fields): ClaimDeletion[] {
-    const fallback = record(record(spec.defaults)?.storageManagement)?.reclaimPolicy;
+    const fallback = asFields(asFields(spec.defaults)?.storageManagement)?.reclaimPolicy;
     const used = clickhouseReferences(spec, new Set());
-    return entries(record(spec.templates)?.volumeClaimTemplates).flatMap(([t, j]) => {
+    return indexedMappings(asFields(spec.templates)?.volumeClaimTemplates).flatMap(([t, j]) => {
         const policy = t.reclaimPolicy ?? fallback;
         if (typeof t.name !== "string" || !used.has(t.name) || policy === "Retain") {
             return [];
@@ -599,7 +587,7 @@ const OPERATORS: Readonly<Record<string, Readonly<Record<string, Operator>>>> = 
         postgresql: {
             label: "Zalando postgresql",
             storage: spec => {
-                const volume = record(spec.volume);
+                const volume = asFields(spec.volume);
                 return volume ? [{ part: "volume", at: "spec.volume", classField: "storageClass", sizeField: "size", claim: plainClaim(volume.size, volume.storageClass) }] : [];
             },
         },
@@ -614,7 +602,7 @@ const OPERATORS: Readonly<Record<string, Readonly<Record<string, Operator>>>> = 
     "rabbitmq.com": {
         RabbitmqCluster: {
             label: "RabbitmqCluster", storage: rabbitmqStorage,
-            deletes: spec => retentionPolicyDeletions(record(record(record(spec.override)?.statefulSet)?.spec)?.persistentVolumeClaimRetentionPolicy,
+            deletes: spec => retentionPolicyDeletions(asFields(asFields(asFields(spec.override)?.statefulSet)?.spec)?.persistentVolumeClaimRetentionPolicy,
                 "spec.override.statefulSet.spec.persistentVolumeClaimRetentionPolicy", "the RabbitmqCluster"),
         },
     },
@@ -638,12 +626,12 @@ const OPERATORS: Readonly<Record<string, Readonly<Record<string, Operator>>>> = 
         Kafka: {
             label: "Strimzi Kafka",
             deletes: spec => [
-                ...strimziDeletions(record(spec.kafka)?.storage, "spec.kafka.storage"),
-                ...strimziDeletions(record(spec.zookeeper)?.storage, "spec.zookeeper.storage"),
+                ...strimziDeletions(asFields(spec.kafka)?.storage, "spec.kafka.storage"),
+                ...strimziDeletions(asFields(spec.zookeeper)?.storage, "spec.zookeeper.storage"),
             ],
             storage: spec => [
-                ...strimziStorage(record(spec.kafka)?.storage, "kafka storage", "spec.kafka.storage"),
-                ...strimziStorage(record(spec.zookeeper)?.storage, "zookeeper storage", "spec.zookeeper.storage"),
+                ...strimziStorage(asFields(spec.kafka)?.storage, "kafka storage", "spec.kafka.storage"),
+                ...strimziStorage(asFields(spec.zookeeper)?.storage, "zookeeper storage", "spec.zookeeper.storage"),
             ],
         },
         KafkaNodePool: {
@@ -663,7 +651,7 @@ export function operatorClaimsOf(type: string, props: Record<string, unknown>, n
     }
     const obj = props as KubeObject;
     const what = describeObject(operator.label, obj, name);
-    return operator.storage(record(obj.spec) ?? {}).map(s => ({
+    return operator.storage(asFields(obj.spec) ?? {}).map(s => ({
         source: "operator",
         what: `${what} ${s.part}`,
         claim: s.claim,
@@ -684,8 +672,8 @@ export function operatorClaimDeletionsOf(type: string, props: Record<string, unk
     const group = apiGroupOf(parsed.apiVersion);
     const obj = props as KubeObject;
     const operator = OPERATORS[group]?.[parsed.kind];
-    const found = operator?.deletes?.(record(obj.spec) ?? {}) ?? [];
-    const finalizers = record(obj.metadata)?.finalizers;
+    const found = operator?.deletes?.(asFields(obj.spec) ?? {}) ?? [];
+    const finalizers = asFields(obj.metadata)?.finalizers;
     for (const finalizer of Array.isArray(finalizers) ? finalizers : []) {
         if (PERCONA_CLAIM_FINALIZERS[group]?.includes(finalizer)) {
             found.push({ setting: `has the finalizer ${String(finalizer)}`, what: "its claims", when: "when it is deleted", fix: "remove it from metadata.finalizers" });

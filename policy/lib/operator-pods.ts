@@ -1,0 +1,262 @@
+/**
+ * The main container of the pods a database, messaging or monitoring operator runs for its custom
+ * resource, with the resources those pods get: the resource's own (at the field messages name),
+ * over the defaults the operator or its CRD fills in. container-requests and
+ * container-memory-limit judge these as they judge a workload's containers (a limit still counts
+ * as a request: the API server copies it into the pod the operator creates).
+ *
+ * Known operators, from their API types and pod builders:
+ * - CloudNativePG Cluster (and EDB's): `spec.resources` of the postgres container; no defaults.
+ * - Crunchy PGO PostgresCluster: each instance set's `resources` (the database container); no defaults.
+ * - Strimzi: a KafkaNodePool's `spec.resources` where it sets them (they replace the Kafka's
+ *   whole), a Kafka's `spec.kafka.resources` where it runs its brokers without node pools, and
+ *   `spec.zookeeper.resources`; no defaults. A pool without resources of its own takes the
+ *   Kafka's, which this per-resource reading can't see, so it is not judged.
+ * - MariaDB operator MariaDB: `spec.resources` of the mariadb container; no defaults.
+ * - Percona MongoDB: each replica set's `resources`, and the config servers' and mongos' when
+ *   sharding is enabled; no defaults.
+ * - MinIO Tenant: each pool's `resources`; no defaults.
+ * - cass-operator CassandraDatacenter: `spec.resources`, unless the pod template's cassandra
+ *   container sets resources, which then win whole; K8ssandraCluster: a datacenter's `resources`
+ *   merged over `spec.cassandra.resources`; no defaults.
+ * - OT redis-operator: `spec.kubernetesConfig.resources`; a RedisCluster's leaders and followers
+ *   take `spec.redisLeader.resources` / `spec.redisFollower.resources` when set; no defaults.
+ * - prometheus-operator: a Prometheus's or PrometheusAgent's `spec.resources` (no defaults); an
+ *   Alertmanager's or ThanosRuler's, with a 200Mi memory request when it gives none.
+ * - ECK Elasticsearch: each node set's elasticsearch container in its pod template, with the
+ *   node set's `resources` shortcut over it; ECK gives a 2Gi memory request and limit (no CPU)
+ *   when neither requests nor limits are set.
+ * - RabbitmqCluster: `spec.resources` (its CRD defaults it to requests of 1 CPU and 2Gi, limits of
+ *   2 CPUs and 2Gi when absent), with the StatefulSet override's rabbitmq container over it.
+ * - MongoDBCommunity: the mongod container in `spec.statefulSet.spec.template`; the operator's
+ *   requests (0.5 CPU, 400M) and limits (1 CPU, 500M) stand for whichever of the two maps it doesn't give.
+ * - ClickHouseInstallation: the clickhouse container (else the first) of each pod template the
+ *   installation uses; with none used, the operator's default pod template, which sets no resources.
+ * Zalando's postgres-operator is left out: its operator configuration fills in requests and limits
+ * for any the manifest leaves out.
+ */
+import type { Container, Fields, KubeObject } from "./k8s";
+import { apiGroupOf, asFields, describeObject, indexedMappings, parseType } from "./k8s";
+
+type Resources = NonNullable<Container["resources"]>;
+
+/** One container an operator runs, as container-requests names it. */
+export interface OperatorContainer {
+    /** `the postgres container`, `replset 'rs0' mongod container` */
+    label: string;
+    /** Where its resources are written (requests and limits are under it): `spec.resources`. */
+    at: string;
+    /** The container as the pods get it: only its resources matter. */
+    container: Container;
+}
+
+/** `resources` as a container's, or none when it is no mapping. */
+function resourcesOf(v: unknown): Resources | undefined {
+    const r = asFields(v);
+    return r ? { requests: asFields(r.requests), limits: asFields(r.limits) } : undefined;
+}
+
+function one(label: string, at: string, resources: unknown): OperatorContainer {
+    return { label, at, container: { resources: resourcesOf(resources) } };
+}
+
+/** `over`'s requests and limits, key by key, over `under`'s. */
+function mergeResources(under: Resources | undefined, over: Resources | undefined): Resources | undefined {
+    if (!under || !over) {
+        return over ?? under;
+    }
+    return { requests: { ...under.requests, ...over.requests }, limits: { ...under.limits, ...over.limits } };
+}
+
+/** A pod template's container named `name` (or the first, where `firstIfNone`). */
+function namedContainer(podSpec: unknown, name: string, firstIfNone = false): Fields | undefined {
+    const containers = indexedMappings(asFields(podSpec)?.containers).map(([c]) => c);
+    return containers.find(c => c.name === name) ?? (firstIfNone ? containers[0] : undefined);
+}
+
+function pgoContainers(spec: Fields): OperatorContainer[] {
+    return indexedMappings(spec.instances).map(([instance, i]) =>
+        one(`instance set '${String(instance.name ?? String(i).padStart(2, "0"))}' database container`, `spec.instances[${i}].resources`, instance.resources));
+}
+
+/**
+ * A Kafka's brokers take `spec.kafka.resources` unless node pools run them: a pool's own
+ * resources then replace it whole, and a pool without them falls back to it. So a Kafka's own are
+ * judged only where it runs its brokers itself (a `spec.kafka.replicas`, which node-pool clusters
+ * leave to their pools), and a KafkaNodePool's where it sets them.
+ */
+function strimziKafkaContainers(spec: Fields): OperatorContainer[] {
+    const kafka = asFields(spec.kafka);
+    return [
+        ...(kafka && kafka.replicas !== undefined ? [one("kafka container", "spec.kafka.resources", kafka.resources)] : []),
+        ...(asFields(spec.zookeeper) ? [one("zookeeper container", "spec.zookeeper.resources", asFields(spec.zookeeper)?.resources)] : []),
+    ];
+}
+
+function psmdbContainers(spec: Fields): OperatorContainer[] {
+    const containers = indexedMappings(spec.replsets).map(([rs, i]) => one(`replset '${String(rs.name ?? i)}' mongod container`, `spec.replsets[${i}].resources`, rs.resources));
+    const sharding = asFields(spec.sharding);
+    if (sharding?.enabled === true) {
+        if (asFields(sharding.configsvrReplSet)) {
+            containers.push(one("config server mongod container", "spec.sharding.configsvrReplSet.resources", asFields(sharding.configsvrReplSet)?.resources));
+        }
+        if (asFields(sharding.mongos)) {
+            containers.push(one("mongos container", "spec.sharding.mongos.resources", asFields(sharding.mongos)?.resources));
+        }
+    }
+    return containers;
+}
+
+function cassandraDatacenterContainers(spec: Fields): OperatorContainer[] {
+    const templated = namedContainer(asFields(asFields(spec.podTemplateSpec)?.spec), "cassandra");
+    const own = resourcesOf(templated?.resources);
+    // The pod template's cassandra container, when it sets any resources, replaces spec.resources whole.
+    return own && (own.requests || own.limits)
+        ? [one("cassandra container", "spec.podTemplateSpec.spec.containers[cassandra].resources", templated?.resources)]
+        : [one("cassandra container", "spec.resources", spec.resources)];
+}
+
+function k8ssandraContainers(spec: Fields): OperatorContainer[] {
+    const cassandra = asFields(spec.cassandra) ?? {};
+    const shared = resourcesOf(cassandra.resources);
+    return indexedMappings(cassandra.datacenters).map(([dc, i]) => ({
+        label: `datacenter '${String(asFields(dc.metadata)?.name ?? i)}' cassandra container`,
+        at: dc.resources !== undefined ? `spec.cassandra.datacenters[${i}].resources` : "spec.cassandra.resources",
+        container: { resources: mergeResources(shared, resourcesOf(dc.resources)) },
+    }));
+}
+
+function redisContainers(spec: Fields): OperatorContainer[] {
+    return [one("redis container", "spec.kubernetesConfig.resources", asFields(spec.kubernetesConfig)?.resources)];
+}
+
+function redisClusterContainers(spec: Fields): OperatorContainer[] {
+    const shared = asFields(spec.kubernetesConfig)?.resources;
+    return (["redisLeader", "redisFollower"] as const).map(role => {
+        const own = asFields(spec[role])?.resources;
+        return own !== undefined
+            ? one(`${role === "redisLeader" ? "leader" : "follower"} redis container`, `spec.${role}.resources`, own)
+            : one(`${role === "redisLeader" ? "leader" : "follower"} redis container`, "spec.kubernetesConfig.resources", shared);
+    });
+}
+
+/** A prometheus-operator resource's main container; Alertmanager and ThanosRuler get a 200Mi memory request when theirs gives none. */
+function prometheusContainers(container: string, memoryDefault?: string): (spec: Fields) => OperatorContainer[] {
+    return spec => {
+        const own = resourcesOf(spec.resources);
+        const requests = memoryDefault && own?.requests?.memory === undefined ? { ...own?.requests, memory: memoryDefault } : own?.requests;
+        return [{ label: `${container} container`, at: "spec.resources", container: { resources: { ...own, requests } } }];
+    };
+}
+
+/** ECK's defaults for the elasticsearch container, when neither requests nor limits are set: memory only. */
+const ECK_DEFAULT_RESOURCES: Resources = { requests: { memory: "2Gi" }, limits: { memory: "2Gi" } };
+
+function eckContainers(spec: Fields): OperatorContainer[] {
+    return indexedMappings(spec.nodeSets).map(([nodeSet, i]) => {
+        const templated = resourcesOf(namedContainer(asFields(asFields(nodeSet.podTemplate)?.spec), "elasticsearch")?.resources);
+        const shortcut = resourcesOf(nodeSet.resources);
+        const given = mergeResources(templated, shortcut);
+        const set = given?.requests || given?.limits ? given : ECK_DEFAULT_RESOURCES;
+        return {
+            label: `nodeSet '${String(nodeSet.name ?? i)}' elasticsearch container`,
+            at: shortcut ? `spec.nodeSets[${i}].resources` : `spec.nodeSets[${i}].podTemplate.spec.containers[elasticsearch].resources`,
+            container: { resources: set },
+        };
+    });
+}
+
+/** The RabbitmqCluster CRD's default for an absent `spec.resources`. */
+const RABBITMQ_DEFAULT_RESOURCES: Resources = { requests: { cpu: "1000m", memory: "2Gi" }, limits: { cpu: "2000m", memory: "2Gi" } };
+
+function rabbitmqContainers(spec: Fields): OperatorContainer[] {
+    const base = spec.resources === undefined ? RABBITMQ_DEFAULT_RESOURCES : resourcesOf(spec.resources);
+    const overridden = namedContainer(asFields(asFields(asFields(asFields(asFields(spec.override)?.statefulSet)?.spec)?.template)?.spec), "rabbitmq");
+    return [{ label: "rabbitmq container", at: "spec.resources", container: { resources: mergeResources(base, resourcesOf(overridden?.resources)) } }];
+}
+
+/** The MongoDB Community operator's resources for mongod: each of the two maps stands where the resource gives none. */
+const MONGODB_DEFAULT_RESOURCES = { requests: { cpu: "0.5", memory: "400M" }, limits: { cpu: "1.0", memory: "500M" } };
+
+function mongodbContainers(spec: Fields): OperatorContainer[] {
+    const template = asFields(asFields(asFields(spec.statefulSet)?.spec)?.template);
+    const own = resourcesOf(namedContainer(asFields(template?.spec), "mongod")?.resources);
+    return [{
+        label: "mongod container", at: "spec.statefulSet.spec.template.spec.containers[mongod].resources",
+        container: { resources: { requests: own?.requests ?? MONGODB_DEFAULT_RESOURCES.requests, limits: own?.limits ?? MONGODB_DEFAULT_RESOURCES.limits } },
+    }];
+}
+
+/** Every value of a `podTemplate` key anywhere under `value` (the names a ClickHouseInstallation uses its pod templates by). */
+function podTemplateReferences(value: unknown, names: Set<string>, depth = 0): Set<string> {
+    if (depth <= 12 && Array.isArray(value)) {
+        value.forEach(v => podTemplateReferences(v, names, depth + 1));
+    } else if (depth <= 12 && asFields(value)) {
+        for (const [key, v] of Object.entries(value as Fields)) {
+            if (key === "podTemplate" && typeof v === "string") {
+                names.add(v);
+            } else if (key !== "podTemplates") {
+                podTemplateReferences(v, names, depth + 1);
+            }
+        }
+    }
+    return names;
+}
+
+function clickhouseContainers(spec: Fields): OperatorContainer[] {
+    const used = podTemplateReferences(spec, new Set());
+    const templates = indexedMappings(asFields(spec.templates)?.podTemplates).filter(([t]) => typeof t.name === "string" && used.has(t.name));
+    if (!templates.length) {
+        return [one("clickhouse container (the operator's default pod template: no spec.templates.podTemplates entry is used)", "spec.templates.podTemplates[].spec.containers[clickhouse].resources", undefined)];
+    }
+    return templates.map(([t, j]) => {
+        const container = namedContainer(t.spec, "clickhouse", true);
+        return one(`pod template '${String(t.name)}' ${String(container?.name ?? "clickhouse")} container`, `spec.templates.podTemplates[${j}].spec.containers[${String(container?.name ?? "clickhouse")}].resources`, container?.resources);
+    });
+}
+
+/** How messages name each operator's resource, and its main containers, by API group and kind. */
+const OPERATORS: Readonly<Record<string, Readonly<Record<string, { label: string; containers: (spec: Fields) => OperatorContainer[] }>>>> = {
+    "postgresql.cnpg.io": { Cluster: { label: "CloudNativePG Cluster", containers: spec => [one("postgres container", "spec.resources", spec.resources)] } },
+    "postgresql.k8s.enterprisedb.io": { Cluster: { label: "EDB Postgres Cluster", containers: spec => [one("postgres container", "spec.resources", spec.resources)] } },
+    "postgres-operator.crunchydata.com": { PostgresCluster: { label: "PGO PostgresCluster", containers: pgoContainers } },
+    "kafka.strimzi.io": {
+        Kafka: { label: "Strimzi Kafka", containers: strimziKafkaContainers },
+        KafkaNodePool: { label: "Strimzi KafkaNodePool", containers: spec => (spec.resources !== undefined ? [one("kafka container", "spec.resources", spec.resources)] : []) },
+    },
+    "k8s.mariadb.com": { MariaDB: { label: "MariaDB", containers: spec => [one("mariadb container", "spec.resources", spec.resources)] } },
+    "mariadb.mmontes.io": { MariaDB: { label: "MariaDB", containers: spec => [one("mariadb container", "spec.resources", spec.resources)] } },
+    "psmdb.percona.com": { PerconaServerMongoDB: { label: "PerconaServerMongoDB", containers: psmdbContainers } },
+    "minio.min.io": { Tenant: { label: "MinIO Tenant", containers: spec => indexedMappings(spec.pools).map(([pool, i]) => one(`pool '${String(pool.name ?? `pool-${i}`)}' minio container`, `spec.pools[${i}].resources`, pool.resources)) } },
+    "cassandra.datastax.com": { CassandraDatacenter: { label: "CassandraDatacenter", containers: cassandraDatacenterContainers } },
+    "k8ssandra.io": { K8ssandraCluster: { label: "K8ssandraCluster", containers: k8ssandraContainers } },
+    "redis.redis.opstreelabs.in": {
+        Redis: { label: "Redis", containers: redisContainers },
+        RedisReplication: { label: "RedisReplication", containers: redisContainers },
+        RedisCluster: { label: "RedisCluster", containers: redisClusterContainers },
+    },
+    "monitoring.coreos.com": {
+        Prometheus: { label: "Prometheus", containers: prometheusContainers("prometheus") },
+        PrometheusAgent: { label: "PrometheusAgent", containers: prometheusContainers("prometheus") },
+        Alertmanager: { label: "Alertmanager", containers: prometheusContainers("alertmanager", "200Mi") },
+        ThanosRuler: { label: "ThanosRuler", containers: prometheusContainers("thanos-ruler", "200Mi") },
+    },
+    "elasticsearch.k8s.elastic.co": { Elasticsearch: { label: "ECK Elasticsearch", containers: eckContainers } },
+    "rabbitmq.com": { RabbitmqCluster: { label: "RabbitmqCluster", containers: rabbitmqContainers } },
+    "mongodbcommunity.mongodb.com": { MongoDBCommunity: { label: "MongoDBCommunity", containers: mongodbContainers } },
+    "clickhouse.altinity.com": { ClickHouseInstallation: { label: "ClickHouseInstallation", containers: clickhouseContainers } },
+};
+
+/** The kinds of {@link OPERATORS} as a stack index lists custom resources: `<group>/<kind>`. */
+export const OPERATOR_POD_KINDS: readonly string[] = Object.entries(OPERATORS).flatMap(([group, kinds]) => Object.keys(kinds).map(kind => `${group}/${kind}`));
+
+/** The main containers a known operator runs for a resource ([] for any other), with the resource named for messages. */
+export function operatorContainersOf(type: string, props: Record<string, unknown>, name: string): { what: string; containers: OperatorContainer[] } {
+    const parsed = parseType(type);
+    const operator = parsed ? OPERATORS[apiGroupOf(parsed.apiVersion)]?.[parsed.kind] : undefined;
+    if (!operator) {
+        return { what: "", containers: [] };
+    }
+    const obj = props as KubeObject;
+    return { what: describeObject(operator.label, obj, name), containers: operator.containers(asFields(obj.spec) ?? {}) };
+}
