@@ -670,8 +670,11 @@ export function operatorClaimDeletionsOf(type: string, props: Record<string, unk
         return [];
     }
     const group = apiGroupOf(parsed.apiVersion);
-    const obj = props as KubeObject;
     const operator = OPERATORS[group]?.[parsed.kind];
+    if (!operator?.deletes && !PERCONA_CLAIM_FINALIZERS[group]) {
+        return []; // every other resource, read no further
+    }
+    const obj = props as KubeObject;
     const found = operator?.deletes?.(asFields(obj.spec) ?? {}) ?? [];
     const finalizers = asFields(obj.metadata)?.finalizers;
     for (const finalizer of Array.isArray(finalizers) ? finalizers : []) {
