@@ -51,6 +51,8 @@ describe("npm run check", function () {
         ["not-kubernetes.yaml", /^not a Kubernetes object: it needs apiVersion and kind$/],
         ["broken.yaml", /^YAML syntax error at line 6, column 1: Flow map in block collection must be sufficiently indented/],
         ["tabs.yaml", /^YAML syntax error at line 4, column 1: Tabs are not allowed as indentation \(YAML indents with spaces only\)$/],
+        // One problem per broken document: the errors the parser reports after the first, up to the end, are counted.
+        ["unclosed-quote.yaml", /^YAML syntax error at line 8, column 22: Missing closing 'quote \(a quoted value spanning several lines ends at the first line indented no further than its key: indent all of its lines past the key\); 2 more errors in this document after it, which may follow from this one$/],
         ["does-not-exist.yaml", /^no such file or folder$/],
     ];
     for (const [file, message] of cases) {

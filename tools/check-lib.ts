@@ -171,12 +171,17 @@ export function readManifests(file: string, problems: InputProblem[], text?: str
     for (const doc of new Composer().compose(new Parser(lines.addNewLine).parse(text))) {
         const document = String(++i);
         if (doc.errors.length) {
-            for (const e of doc.errors) {
-                const at = lines.linePos(e.pos[0]);
-                const why = e.message.split("\n")[0];
-                const hint = /\btab/i.test(why) ? " (YAML indents with spaces only)" : "";
-                problems.push({ file, document, severity: "error", message: `YAML syntax error at line ${at.line}, column ${at.col}: ${why}${hint}` });
-            }
+            // The first error is the one to fix: the parser reads on from it and reports most of
+            // what follows as errors too (an unclosed quote gives one per token up to the end),
+            // so the others are counted, not listed.
+            const [e, ...more] = doc.errors;
+            const at = lines.linePos(e.pos[0]);
+            const why = e.message.split("\n")[0];
+            const hint = /\btab/i.test(why) ? " (YAML indents with spaces only)"
+                : /^Missing closing .?quote/.test(why) ? " (a quoted value spanning several lines ends at the first line indented no further than its key: indent all of its lines past the key)"
+                : "";
+            const rest = more.length ? `; ${more.length} more error${more.length > 1 ? "s" : ""} in this document after it, which may follow from this one` : "";
+            problems.push({ file, document, severity: "error", message: `YAML syntax error at line ${at.line}, column ${at.col}: ${why}${hint}${rest}` });
             if (!templateHinted && TEMPLATE_MARKER.test(text)) {
                 templateHinted = true;
                 problems.push({ file, document, severity: "error", message: "the file holds {{ … }} template markers: a template (a Helm chart's?) is not Kubernetes YAML until it is rendered; check what it renders, e.g. helm template RELEASE CHART | npm run check -- -" });
