@@ -27,6 +27,7 @@
 import { Policies, StackValidationPolicy } from "@pulumi/policy";
 import { configSchema, readConfig } from "./lib/config";
 import { Container, RUN_TO_COMPLETION_KINDS, containersOf, describeObject, objectsIn } from "./lib/k8s";
+import { OPERATOR_POD_KINDS, operatorDataStoreOf } from "./lib/operator-pods";
 import { containerLabel } from "./lib/pods";
 import { ScaledWorkload, scaledStack } from "./lib/scale";
 import { RoutingService, routingServices, serviceTarget } from "./lib/services";
@@ -342,7 +343,7 @@ function exposedBy(services: RoutingService[], sw: ScaledWorkload, dataPorts: Da
 /** A data store is reachable only from its clients. */
 export const dataStoreIngressRestricted: StackValidationPolicy = {
     name: "data-store-ingress-restricted",
-    description: "A data store (a container running a known database, cache, object store or broker image, or declaring a well-known data port such as 5432, 27017 or 6379) is not reachable from everywhere: some NetworkPolicy of its namespace selects its pods for Ingress, and no ingress rule selecting them admits every source (no from, a namespaceSelector {}, an ipBlock 0.0.0.0/0) on its data port. Allow its clients only: pods of its namespace by podSelector, or namespaces by label.",
+    description: "A data store (a container running a known database, cache, object store or broker image, or declaring a well-known data port such as 5432, 27017 or 6379, or the pods a database, broker or object-store operator runs for its custom resource) is not reachable from everywhere: some NetworkPolicy of its namespace selects its pods for Ingress, and no ingress rule selecting them admits every source (no from, a namespaceSelector {}, an ipBlock 0.0.0.0/0) on its data port. Allow its clients only: pods of its namespace by podSelector, or namespaces by label.",
     enforcementLevel: "advisory",
     configSchema: dataStoreSchema,
     validateStack: (args, reportViolation) => {
@@ -394,6 +395,19 @@ export const dataStoreIngressRestricted: StackValidationPolicy = {
                     reportViolation(`${what} runs a data store (${containerLabel(container, "container")}, ${because}) reachable from everywhere on ${describePort(port)}: ` +
                         `${np} ingress rule ${open.rule} admits it ${open.why}. Limit that rule to ${clients}; if it opens other pods on purpose, ` +
                         `leave this data store out of its podSelector and give it a NetworkPolicy of its own (podSelector ${selector}) that allows only its clients.${external(sw, [{ port, container, because }])}`, sw.w.resource.urn);
+                }
+            }
+        }
+        // The data stores an operator runs for its custom resource (lib/operator-pods.ts). Their pods carry the
+        // operator's labels, which a NetworkPolicy may or may not select: only a namespace with no ingress policy
+        // at all is known to leave them open.
+        for (const kind of OPERATOR_POD_KINDS) {
+            for (const o of index.all(kind)) {
+                const store = settings.exemptNamespaces.includes(o.namespace) || policies.get(o.namespace)?.length ? undefined : operatorDataStoreOf(o.resource.type, o.resource.props, o.resource.name);
+                if (store) {
+                    reportViolation(`${store.what} runs a data store (the pods its operator runs for it) reachable from everywhere: no NetworkPolicy of namespace ${o.namespace} selects pods for Ingress, ` +
+                        `so every pod and address reaches it. Add a NetworkPolicy with podSelector ${JSON.stringify(store.dataPods)} (the labels its operator gives its data pods) and policyTypes [Ingress] ` +
+                        `that allows only its clients (a podSelector of their pods in namespace ${o.namespace}, or a namespaceSelector naming their namespaces by label), its own pods (replication between its members) and its operator's pods (most operators manage their clusters over the network).`, o.resource.urn);
                 }
             }
         }

@@ -26,6 +26,7 @@ import { Policies, PolicyResource, ResourceValidationPolicy, StackValidationPoli
 import { SettingSchema, configSchema, readConfig } from "./lib/config";
 import { Container, KubeObject, POD_TEMPLATE_PATH, PodSpec, WorkloadKind, containersOf, describeWorkload, kindOf, objectsIn, podKindOf, podTemplateOf, stringsIn } from "./lib/k8s";
 import { containerLabel } from "./lib/pods";
+import { OPERATOR_POD_KINDS, operatorContainersOf } from "./lib/operator-pods";
 import { NetworkPolicySpec, coversIngress, isEmptySelector } from "./lib/network-policies";
 import { Indexed, StackIndex, SYSTEM_NAMESPACES, indexStack, namespaceOf } from "./lib/stack";
 
@@ -856,16 +857,25 @@ const defaultDenySchema = configSchema<NamespaceExemptions>({
 /** A namespace that runs workloads starts from a default-deny ingress NetworkPolicy. */
 export const namespaceDefaultDenyIngress: StackValidationPolicy = {
     name: "namespace-default-deny-ingress",
-    description: "Every namespace that runs workloads has a default-deny ingress NetworkPolicy (podSelector: {}, policyTypes: [Ingress], no ingress rules), so that only the paths other policies allow are open: without one, every pod in the cluster reaches every pod.",
+    description: "Every namespace that runs workloads (or an operator's database, broker or monitoring resource, whose pods the operator runs there) has a default-deny ingress NetworkPolicy (podSelector: {}, policyTypes: [Ingress], no ingress rules), so that only the paths other policies allow are open: without one, every pod in the cluster reaches every pod.",
     enforcementLevel: "advisory",
     configSchema: defaultDenySchema,
     validateStack: (args, reportViolation) => {
         const { exemptNamespaces } = readConfig(defaultDenySchema, args);
         const { index, pods, namespaces } = stackPods(args.resources);
         const workloads = new Map<string, string[]>();
+        const runs = (namespace: string, what: string) => {
+            if (!exemptNamespaces.includes(namespace)) {
+                workloads.set(namespace, [...(workloads.get(namespace) ?? []), what]);
+            }
+        };
         for (const { pod } of pods) {
-            if (!exemptNamespaces.includes(pod.namespace)) {
-                workloads.set(pod.namespace, [...(workloads.get(pod.namespace) ?? []), pod.what]);
+            runs(pod.namespace, pod.what);
+        }
+        // An operator's custom resource runs pods of its namespace too (lib/operator-pods.ts).
+        for (const kind of OPERATOR_POD_KINDS) {
+            for (const o of index.all(kind)) {
+                runs(o.namespace, operatorContainersOf(o.resource.type, o.resource.props, o.resource.name).what);
             }
         }
         const denied = new Set<string>();

@@ -215,25 +215,83 @@ function clickhouseContainers(spec: Fields): OperatorContainer[] {
     });
 }
 
-/** How messages name each operator's resource, and its main containers, by API group and kind. */
-const OPERATORS: Readonly<Record<string, Readonly<Record<string, { label: string; containers: (spec: Fields) => OperatorContainer[] }>>>> = {
-    "postgresql.cnpg.io": { Cluster: { label: "CloudNativePG Cluster", containers: spec => [one("postgres container", "spec.resources", spec.resources)] } },
+/** A label selector as a NetworkPolicy's podSelector takes it. */
+export interface PodSelector {
+    matchLabels?: Record<string, string>;
+    matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+
+/** An operator's resource: how messages name it, its main containers, and, for a data store, the labels its operator gives its data pods. */
+interface Operator {
+    label: string;
+    containers: (spec: Fields) => OperatorContainer[];
+    /** The podSelector of the resource's data pods (from the operator's pod builders), for a database, broker or object store; none for monitoring. */
+    dataPods?: (name: string, spec: Fields) => PodSelector;
+}
+
+/** A MariaDB's pods: the instance label alone would also select a MaxScale of the same name. */
+function mariadbPods(name: string): PodSelector {
+    return { matchLabels: { "app.kubernetes.io/name": "mariadb", "app.kubernetes.io/instance": name } };
+}
+
+/** A label value as cass-operator cleans a cluster name into one: what a label value can't hold is dropped ("My Cluster" → "MyCluster"). */
+function cleanLabelValue(value: string): string {
+    return value.replace(/[^A-Za-z0-9_.-]/g, "");
+}
+
+/** How messages name each operator's resource, its main containers and its data pods, by API group and kind. */
+const OPERATORS: Readonly<Record<string, Readonly<Record<string, Operator>>>> = {
+    "postgresql.cnpg.io": {
+        Cluster: {
+            label: "CloudNativePG Cluster", containers: spec => [one("postgres container", "spec.resources", spec.resources)],
+            dataPods: name => ({ matchLabels: { "cnpg.io/cluster": name, "cnpg.io/podRole": "instance" } }),
+        },
+    },
     "postgresql.k8s.enterprisedb.io": { Cluster: { label: "EDB Postgres Cluster", containers: spec => [one("postgres container", "spec.resources", spec.resources)] } },
-    "postgres-operator.crunchydata.com": { PostgresCluster: { label: "PGO PostgresCluster", containers: pgoContainers } },
+    "postgres-operator.crunchydata.com": {
+        PostgresCluster: {
+            label: "PGO PostgresCluster", containers: pgoContainers,
+            // The instance pods: the cluster's pgBackRest, PgBouncer and pgAdmin pods carry the cluster label too.
+            dataPods: name => ({ matchLabels: { "postgres-operator.crunchydata.com/cluster": name }, matchExpressions: [{ key: "postgres-operator.crunchydata.com/instance-set", operator: "Exists" }] }),
+        },
+    },
     "kafka.strimzi.io": {
-        Kafka: { label: "Strimzi Kafka", containers: strimziKafkaContainers },
+        // The brokers, of every node pool: strimzi.io/cluster alone also selects ZooKeeper, the entity operator and the exporters.
+        Kafka: { label: "Strimzi Kafka", containers: strimziKafkaContainers, dataPods: name => ({ matchLabels: { "strimzi.io/cluster": name, "strimzi.io/name": `${name}-kafka` } }) },
         KafkaNodePool: { label: "Strimzi KafkaNodePool", containers: spec => (spec.resources !== undefined ? [one("kafka container", "spec.resources", spec.resources)] : []) },
     },
-    "k8s.mariadb.com": { MariaDB: { label: "MariaDB", containers: spec => [one("mariadb container", "spec.resources", spec.resources)] } },
-    "mariadb.mmontes.io": { MariaDB: { label: "MariaDB", containers: spec => [one("mariadb container", "spec.resources", spec.resources)] } },
-    "psmdb.percona.com": { PerconaServerMongoDB: { label: "PerconaServerMongoDB", containers: psmdbContainers } },
-    "minio.min.io": { Tenant: { label: "MinIO Tenant", containers: spec => indexedMappings(spec.pools).map(([pool, i]) => one(`pool '${String(pool.name ?? `pool-${i}`)}' minio container`, `spec.pools[${i}].resources`, pool.resources)) } },
-    "cassandra.datastax.com": { CassandraDatacenter: { label: "CassandraDatacenter", containers: cassandraDatacenterContainers } },
-    "k8ssandra.io": { K8ssandraCluster: { label: "K8ssandraCluster", containers: k8ssandraContainers } },
+    "k8s.mariadb.com": { MariaDB: { label: "MariaDB", containers: spec => [one("mariadb container", "spec.resources", spec.resources)], dataPods: mariadbPods } },
+    "mariadb.mmontes.io": { MariaDB: { label: "MariaDB", containers: spec => [one("mariadb container", "spec.resources", spec.resources)], dataPods: mariadbPods } },
+    "psmdb.percona.com": {
+        PerconaServerMongoDB: {
+            label: "PerconaServerMongoDB", containers: psmdbContainers,
+            dataPods: name => ({ matchLabels: { "app.kubernetes.io/name": "percona-server-mongodb", "app.kubernetes.io/instance": name } }),
+        },
+    },
+    "minio.min.io": {
+        Tenant: {
+            label: "MinIO Tenant",
+            containers: spec => indexedMappings(spec.pools).map(([pool, i]) => one(`pool '${String(pool.name ?? `pool-${i}`)}' minio container`, `spec.pools[${i}].resources`, pool.resources)),
+            dataPods: name => ({ matchLabels: { "v1.min.io/tenant": name } }),
+        },
+    },
+    "cassandra.datastax.com": {
+        CassandraDatacenter: { label: "CassandraDatacenter", containers: cassandraDatacenterContainers, dataPods: name => ({ matchLabels: { "cassandra.datastax.com/datacenter": cleanLabelValue(name) } }) },
+    },
+    "k8ssandra.io": {
+        K8ssandraCluster: {
+            label: "K8ssandraCluster", containers: k8ssandraContainers,
+            dataPods: (name, spec) => {
+                const clusterName = asFields(spec.cassandra)?.clusterName;
+                return { matchLabels: { "cassandra.datastax.com/cluster": cleanLabelValue(typeof clusterName === "string" && clusterName ? clusterName : name) } };
+            },
+        },
+    },
     "redis.redis.opstreelabs.in": {
-        Redis: { label: "Redis", containers: redisContainers },
-        RedisReplication: { label: "RedisReplication", containers: redisContainers },
-        RedisCluster: { label: "RedisCluster", containers: redisClusterContainers },
+        Redis: { label: "Redis", containers: redisContainers, dataPods: name => ({ matchLabels: { app: name, redis_setup_type: "standalone" } }) },
+        RedisReplication: { label: "RedisReplication", containers: redisContainers, dataPods: name => ({ matchLabels: { app: name, redis_setup_type: "replication" } }) },
+        // Leaders and followers are labelled apart, with no label of the cluster's name alone.
+        RedisCluster: { label: "RedisCluster", containers: redisClusterContainers, dataPods: name => ({ matchExpressions: [{ key: "app", operator: "In", values: [`${name}-leader`, `${name}-follower`] }] }) },
     },
     "monitoring.coreos.com": {
         Prometheus: { label: "Prometheus", containers: prometheusContainers("prometheus") },
@@ -241,10 +299,26 @@ const OPERATORS: Readonly<Record<string, Readonly<Record<string, { label: string
         Alertmanager: { label: "Alertmanager", containers: prometheusContainers("alertmanager", "200Mi") },
         ThanosRuler: { label: "ThanosRuler", containers: prometheusContainers("thanos-ruler", "200Mi") },
     },
-    "elasticsearch.k8s.elastic.co": { Elasticsearch: { label: "ECK Elasticsearch", containers: eckContainers } },
-    "rabbitmq.com": { RabbitmqCluster: { label: "RabbitmqCluster", containers: rabbitmqContainers } },
-    "mongodbcommunity.mongodb.com": { MongoDBCommunity: { label: "MongoDBCommunity", containers: mongodbContainers } },
-    "clickhouse.altinity.com": { ClickHouseInstallation: { label: "ClickHouseInstallation", containers: clickhouseContainers } },
+    "elasticsearch.k8s.elastic.co": {
+        Elasticsearch: {
+            label: "ECK Elasticsearch", containers: eckContainers,
+            dataPods: name => ({ matchLabels: { "elasticsearch.k8s.elastic.co/cluster-name": name, "common.k8s.elastic.co/type": "elasticsearch" } }),
+        },
+    },
+    "rabbitmq.com": {
+        RabbitmqCluster: { label: "RabbitmqCluster", containers: rabbitmqContainers, dataPods: name => ({ matchLabels: { "app.kubernetes.io/name": name, "app.kubernetes.io/component": "rabbitmq" } }) },
+    },
+    "mongodbcommunity.mongodb.com": {
+        MongoDBCommunity: {
+            label: "MongoDBCommunity", containers: mongodbContainers,
+            // The operator labels its pods app: <its Service's name>, which spec.statefulSet.spec.serviceName overrides.
+            dataPods: (name, spec) => {
+                const serviceName = asFields(asFields(spec.statefulSet)?.spec)?.serviceName;
+                return { matchLabels: { app: typeof serviceName === "string" && serviceName ? serviceName : `${name}-svc` } };
+            },
+        },
+    },
+    "clickhouse.altinity.com": { ClickHouseInstallation: { label: "ClickHouseInstallation", containers: clickhouseContainers, dataPods: name => ({ matchLabels: { "clickhouse.altinity.com/chi": name } }) } },
 };
 
 /** The kinds of {@link OPERATORS} as a stack index lists custom resources: `<group>/<kind>`. */
@@ -259,4 +333,16 @@ export function operatorContainersOf(type: string, props: Record<string, unknown
     }
     const obj = props as KubeObject;
     return { what: describeObject(operator.label, obj, name), containers: operator.containers(asFields(obj.spec) ?? {}) };
+}
+
+/** The data pods a known database, broker or object-store operator runs for a resource, with the resource named for messages; undefined for any other. */
+export function operatorDataStoreOf(type: string, props: Record<string, unknown>, name: string): { what: string; dataPods: PodSelector } | undefined {
+    const parsed = parseType(type);
+    const operator = parsed ? OPERATORS[apiGroupOf(parsed.apiVersion)]?.[parsed.kind] : undefined;
+    if (!operator?.dataPods) {
+        return undefined;
+    }
+    const obj = props as KubeObject;
+    const own = obj.metadata?.name;
+    return { what: describeObject(operator.label, obj, name), dataPods: operator.dataPods(typeof own === "string" ? own : name, asFields(obj.spec) ?? {}) };
 }

@@ -1,0 +1,135 @@
+/**
+ * The pods database, messaging and monitoring operators run for their custom resources
+ * (policy/lib/operator-pods.ts), as the policies that judge pods see them: their main container's
+ * requests and memory limit, the namespace they run in, and the data stores among them.
+ */
+import * as assert from "assert";
+import { ManifestObject } from "../tools/manifests";
+import { PolicyPackConfigFile } from "../tools/policy-harness";
+import { checkObjects, violationsOf } from "./helpers";
+
+interface Resources { requests?: Record<string, unknown>; limits?: Record<string, unknown> }
+
+/** The messages one policy reported, without the description line the engine puts first. */
+async function messages(policy: string, objects: ManifestObject[], config: PolicyPackConfigFile = {}): Promise<string[]> {
+    return violationsOf(await checkObjects(objects, config), policy).map(v => v.message.slice(v.description.length + 1));
+}
+
+describe("container-requests and container-memory-limit on the pods operators run", () => {
+    const custom = (apiVersion: string, kind: string, spec: Record<string, unknown>, name = "db"): ManifestObject => ({ apiVersion, kind, metadata: { name, namespace: "lab" }, spec });
+    const full: Resources = { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "1Gi" } };
+
+    it("judges the main container of a database operator's resource by the resource's own field, where the operator fills in nothing", async () => {
+        const objects = [
+            custom("postgresql.cnpg.io/v1", "Cluster", { instances: 3, storage: { size: "1Gi" } }, "pg"),
+            custom("postgresql.cnpg.io/v1", "Cluster", { instances: 3, storage: { size: "1Gi" }, resources: full }, "pg-sized"),
+            custom("postgres-operator.crunchydata.com/v1beta1", "PostgresCluster", { instances: [{ name: "a", resources: { limits: { cpu: "1", memory: "1Gi" } } }, { replicas: 2 }] }, "hippo"),
+            custom("psmdb.percona.com/v1", "PerconaServerMongoDB", { replsets: [{ name: "rs0", resources: full }], sharding: { enabled: true, configsvrReplSet: { resources: full }, mongos: { resources: { requests: { cpu: "100m" } } } } }, "mongo"),
+        ];
+        assert.deepStrictEqual(await messages("container-requests", objects), [
+            "CloudNativePG Cluster lab/pg: postgres container has no cpu or memory request; set spec.resources.requests.cpu and spec.resources.requests.memory (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.",
+            // A limit alone counts: the API server copies it into the pod the operator creates.
+            "PGO PostgresCluster lab/hippo: instance set '01' database container has no cpu or memory request; set spec.instances[1].resources.requests.cpu and spec.instances[1].resources.requests.memory (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.",
+            "PerconaServerMongoDB lab/mongo: mongos container has no memory request; set spec.sharding.mongos.resources.requests.memory (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.",
+        ]);
+        assert.deepStrictEqual(await messages("container-memory-limit", objects.slice(0, 2)), [
+            "CloudNativePG Cluster lab/pg: postgres container has no memory limit; set spec.resources.limits.memory (at least its memory request, e.g. 128Mi), or give namespace lab a LimitRange with a default memory limit for containers.",
+        ]);
+        // A LimitRange's defaults reach an operator's pods as any other; an exempt namespace is not judged.
+        const limits: ManifestObject = { apiVersion: "v1", kind: "LimitRange", metadata: { name: "defaults", namespace: "lab" }, spec: { limits: [{ type: "Container", defaultRequest: { cpu: "50m", memory: "64Mi" }, default: { memory: "128Mi" } }] } };
+        assert.deepStrictEqual(await messages("container-requests", [limits, objects[0]]), []);
+        assert.deepStrictEqual(await messages("container-memory-limit", [limits, objects[0]]), []);
+        assert.deepStrictEqual(await messages("container-requests", [objects[0]], { "container-requests": { exemptNamespaces: ["lab"] } }), []);
+    });
+
+    it("counts what the operator or its CRD fills in: RabbitMQ's and MongoDB's defaults, ECK's memory-only one, Alertmanager's memory request", async () => {
+        const rabbit = (spec: Record<string, unknown>) => custom("rabbitmq.com/v1beta1", "RabbitmqCluster", { replicas: 3, ...spec }, "mq");
+        const mongo = (resources?: Resources) => custom("mongodbcommunity.mongodb.com/v1", "MongoDBCommunity", {
+            members: 3, type: "ReplicaSet", version: "6.0.5",
+            ...(resources ? { statefulSet: { spec: { template: { spec: { containers: [{ name: "mongod", resources }] } } } } } : {}),
+        }, "rs");
+        const es = (podTemplate?: Record<string, unknown>) => custom("elasticsearch.k8s.elastic.co/v1", "Elasticsearch", { version: "8.15.0", nodeSets: [{ name: "default", count: 3, ...(podTemplate ? { podTemplate } : {}) }] }, "es");
+        const alertmanager = custom("monitoring.coreos.com/v1", "Alertmanager", { replicas: 2 }, "main");
+        assert.deepStrictEqual(await messages("container-requests", [
+            rabbit({}), rabbit({ resources: { requests: { memory: "1Gi" } } }),
+            mongo(), mongo({ requests: { memory: "1G" } }), mongo({ requests: { memory: "1G" }, limits: { memory: "1G" } }),
+            es(), es({ spec: { containers: [{ name: "elasticsearch", resources: { requests: { cpu: "1", memory: "4Gi" }, limits: { memory: "4Gi" } } }] } }),
+            alertmanager,
+        ]), [
+            // ECK's default is memory only; so is Alertmanager's.
+            "Alertmanager lab/main: alertmanager container has no cpu request; set spec.resources.requests.cpu (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.",
+            "ECK Elasticsearch lab/es: nodeSet 'default' elasticsearch container has no cpu request; set spec.nodeSets[0].podTemplate.spec.containers[elasticsearch].resources.requests.cpu (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.",
+            // A partial spec.resources gets no per-key default from the CRD.
+            "RabbitmqCluster lab/mq: rabbitmq container has no cpu request; set spec.resources.requests.cpu (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.",
+            // MongoDB's operator keeps its default limits beside given requests (the CPU limit becomes the request), but given limits replace them.
+            "MongoDBCommunity lab/rs: mongod container has no cpu request; set spec.statefulSet.spec.template.spec.containers[mongod].resources.requests.cpu (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.",
+        ]);
+        assert.deepStrictEqual(await messages("container-memory-limit", [rabbit({}), es(), alertmanager]), [
+            "Alertmanager lab/main: alertmanager container has no memory limit; set spec.resources.limits.memory (at least its memory request, e.g. 128Mi), or give namespace lab a LimitRange with a default memory limit for containers.",
+        ]);
+    });
+
+    it("Strimzi: a node pool's resources, a Kafka's where it runs its own brokers; redis-operator's leaders and followers; a ClickHouse installation's used pod templates", async () => {
+        const kafka = (kafkaSpec: Record<string, unknown>) => custom("kafka.strimzi.io/v1beta2", "Kafka", { kafka: kafkaSpec }, "kafka");
+        const pool = (resources?: Resources) => custom("kafka.strimzi.io/v1beta2", "KafkaNodePool", { replicas: 3, roles: ["broker"], ...(resources ? { resources } : {}) }, "pool");
+        const cluster = custom("redis.redis.opstreelabs.in/v1beta2", "RedisCluster", { clusterSize: 3, kubernetesConfig: { image: "redis:7" }, redisLeader: { resources: full } }, "rc");
+        const chi = (podTemplate?: string) => custom("clickhouse.altinity.com/v1", "ClickHouseInstallation", {
+            ...(podTemplate ? { defaults: { templates: { podTemplate } } } : {}),
+            templates: { podTemplates: [{ name: "sized", spec: { containers: [{ name: "clickhouse", image: "clickhouse/clickhouse-server:24.8", resources: full }] } }] },
+        }, "ch");
+        assert.deepStrictEqual(await messages("container-requests", [kafka({ replicas: 3 }), kafka({ listeners: [] }), pool(), pool({ requests: { cpu: "1" } }), cluster, chi("sized"), chi()]), [
+            "Strimzi Kafka lab/kafka: kafka container has no cpu or memory request; set spec.kafka.resources.requests.cpu and spec.kafka.resources.requests.memory (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.",
+            "Strimzi KafkaNodePool lab/pool: kafka container has no memory request; set spec.resources.requests.memory (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.",
+            "RedisCluster lab/rc: follower redis container has no cpu or memory request; set spec.kubernetesConfig.resources.requests.cpu and spec.kubernetesConfig.resources.requests.memory (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.",
+            "ClickHouseInstallation lab/ch: clickhouse container (the operator's default pod template: no spec.templates.podTemplates entry is used) has no cpu or memory request; set spec.templates.podTemplates[].spec.containers[clickhouse].resources.requests.cpu and spec.templates.podTemplates[].spec.containers[clickhouse].resources.requests.memory (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.",
+        ]);
+    });
+
+    it("reads malformed operator resources without failing: a value of the wrong shape sets no resources", async () => {
+        const odd = [
+            custom("postgresql.cnpg.io/v1", "Cluster", { resources: "lots" }, "a"),
+            custom("postgres-operator.crunchydata.com/v1beta1", "PostgresCluster", { instances: [null, 3, { resources: { requests: [1] } }] }, "b"),
+            custom("elasticsearch.k8s.elastic.co/v1", "Elasticsearch", { nodeSets: [{ podTemplate: { spec: { containers: "x" } }, resources: 5 }] }, "c"),
+            custom("mongodbcommunity.mongodb.com/v1", "MongoDBCommunity", { statefulSet: { spec: { template: { spec: { containers: [null, { name: "mongod", resources: [] }] } } } } }, "d"),
+            custom("clickhouse.altinity.com/v1", "ClickHouseInstallation", { defaults: { templates: { podTemplate: 7 } }, templates: { podTemplates: [{ name: "x", spec: 3 }] } }, "e"),
+            custom("k8ssandra.io/v1alpha1", "K8ssandraCluster", { cassandra: { resources: { limits: "x" }, datacenters: [{ resources: { requests: null } }] } }, "f"),
+        ];
+        const run = await checkObjects(odd);
+        assert.deepStrictEqual(run.diagnostics.filter(d => /fails|TypeError|Error validating/.test(d.message)).map(d => d.message), []);
+        // What can't be read sets nothing: a, b's third instance set, c (ECK's memory-only default), e (the default pod template) and f have no request; d keeps MongoDB's defaults.
+        assert.deepStrictEqual(violationsOf(run, "container-requests").map(v => v.message.slice(v.description.length + 1).split(":")[0]),
+            ["CloudNativePG Cluster lab/a", "PGO PostgresCluster lab/b", "K8ssandraCluster lab/f", "ECK Elasticsearch lab/c", "ClickHouseInstallation lab/e"]);
+    });
+});
+
+describe("namespace-default-deny-ingress and data-store-ingress-restricted on the pods operators run", () => {
+    const custom = (apiVersion: string, kind: string, spec: Record<string, unknown>, name: string, namespace = "db"): ManifestObject => ({ apiVersion, kind, metadata: { name, namespace }, spec });
+    const pg = custom("postgresql.cnpg.io/v1", "Cluster", { instances: 3, storage: { size: "1Gi" } }, "pg");
+    const prometheus = custom("monitoring.coreos.com/v1", "Prometheus", { replicas: 2 }, "main", "monitoring");
+    const denyAll: ManifestObject = { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "default-deny", namespace: "db" }, spec: { podSelector: {}, policyTypes: ["Ingress"] } };
+
+    it("a namespace where an operator's resource runs its pods needs a default-deny ingress policy like any other", async () => {
+        assert.deepStrictEqual(await messages("namespace-default-deny-ingress", [pg, prometheus]), [
+            "Namespace db runs CloudNativePG Cluster db/pg but has no default-deny ingress NetworkPolicy; add one with podSelector: {}, policyTypes: [Ingress] and no ingress rules, then allow each path its pods need (from the ingress controller, from the pods that call them).",
+            "Namespace monitoring runs Prometheus monitoring/main but has no default-deny ingress NetworkPolicy; add one with podSelector: {}, policyTypes: [Ingress] and no ingress rules, then allow each path its pods need (from the ingress controller, from the pods that call them).",
+        ]);
+        assert.deepStrictEqual(await messages("namespace-default-deny-ingress", [pg, denyAll]), []);
+    });
+
+    it("an operator's data store in a namespace with no Ingress NetworkPolicy is open to every pod, and the message gives the labels of its data pods", async () => {
+        const kafka = custom("kafka.strimzi.io/v1beta2", "Kafka", { kafka: { listeners: [] } }, "events");
+        const redis = custom("redis.redis.opstreelabs.in/v1beta2", "RedisCluster", { clusterSize: 3 }, "cache");
+        const found = await messages("data-store-ingress-restricted", [pg, kafka, redis, prometheus]);
+        assert.deepStrictEqual(found.map(m => m.split(": no NetworkPolicy")[0]), [
+            "CloudNativePG Cluster db/pg runs a data store (the pods its operator runs for it) reachable from everywhere",
+            "Strimzi Kafka db/events runs a data store (the pods its operator runs for it) reachable from everywhere",
+            "RedisCluster db/cache runs a data store (the pods its operator runs for it) reachable from everywhere",
+        ]);
+        assert.match(found[0], /podSelector \{"matchLabels":\{"cnpg\.io\/cluster":"pg","cnpg\.io\/podRole":"instance"\}\} \(the labels its operator gives its data pods\)/);
+        assert.match(found[1], /podSelector \{"matchLabels":\{"strimzi\.io\/cluster":"events","strimzi\.io\/name":"events-kafka"\}\}/);
+        assert.match(found[2], /podSelector \{"matchExpressions":\[\{"key":"app","operator":"In","values":\["cache-leader","cache-follower"\]\}\]\}/);
+        // Any Ingress policy in the namespace: which of the operator's pods it selects is not judged.
+        assert.deepStrictEqual(await messages("data-store-ingress-restricted", [pg, denyAll]), []);
+        assert.deepStrictEqual(await messages("data-store-ingress-restricted", [pg], { "data-store-ingress-restricted": { exemptNamespaces: ["db"] } }), []);
+    });
+});
