@@ -3,7 +3,10 @@
  * resource, with the resources those pods get: the resource's own (at the field messages name),
  * over the defaults the operator or its CRD fills in. container-requests and
  * container-memory-limit judge these as they judge a workload's containers (a limit still counts
- * as a request: the API server copies it into the pod the operator creates).
+ * as a request: the API server copies it into the pod the operator creates), and
+ * namespace-default-deny-ingress counts such a resource as running pods in its namespace. For the
+ * databases, brokers and object stores among them, {@link operatorDataStoreOf} gives the labels
+ * the operator puts on their data pods (data-store-ingress-restricted's podSelector).
  *
  * Known operators, from their API types and pod builders:
  * - CloudNativePG Cluster (and EDB's): `spec.resources` of the postgres container; no defaults.
@@ -42,7 +45,7 @@ type Resources = NonNullable<Container["resources"]>;
 
 /** One container an operator runs, as container-requests names it. */
 export interface OperatorContainer {
-    /** `the postgres container`, `replset 'rs0' mongod container` */
+    /** `postgres container`, `replset 'rs0' mongod container` */
     label: string;
     /** Where its resources are written (requests and limits are under it): `spec.resources`. */
     at: string;
@@ -56,6 +59,7 @@ function resourcesOf(v: unknown): Resources | undefined {
     return r ? { requests: asFields(r.requests), limits: asFields(r.limits) } : undefined;
 }
 
+/** A main container whose resources are the value at `at`. */
 function one(label: string, at: string, resources: unknown): OperatorContainer {
     return { label, at, container: { resources: resourcesOf(resources) } };
 }
