@@ -69,6 +69,17 @@ describe("container-requests and container-memory-limit on the pods operators ru
         ]);
     });
 
+    it("a PerconaXtraDBCluster's pxc nodes, and its HAProxy or ProxySQL when enabled", async () => {
+        const pxc = custom("pxc.percona.com/v1", "PerconaXtraDBCluster", {
+            pxc: { size: 3, resources: { requests: { cpu: "600m", memory: "1G" }, limits: { memory: "1G" } } },
+            haproxy: { enabled: true, size: 3 },
+            proxysql: { enabled: false, size: 3 },
+        }, "cluster1");
+        assert.deepStrictEqual(await messages("container-requests", [pxc]), [
+            "PerconaXtraDBCluster lab/cluster1: haproxy container has no cpu or memory request; set spec.haproxy.resources.requests.cpu and spec.haproxy.resources.requests.memory (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.",
+        ]);
+    });
+
     it("Strimzi: a node pool's resources, a Kafka's where it runs its own brokers; redis-operator's leaders and followers; a ClickHouse installation's used pod templates", async () => {
         const kafka = (kafkaSpec: Record<string, unknown>) => custom("kafka.strimzi.io/v1beta2", "Kafka", { kafka: kafkaSpec }, "kafka");
         const pool = (resources?: Resources) => custom("kafka.strimzi.io/v1beta2", "KafkaNodePool", { replicas: 3, roles: ["broker"], ...(resources ? { resources } : {}) }, "pool");

@@ -388,7 +388,7 @@ describe("policy zonal-disk-wait-for-consumer", () => {
     });
 });
 
-describe("the claims database, messaging, storage and monitoring operators make (CloudNativePG, Zalando postgres-operator, Strimzi, prometheus-operator, ECK, RabbitMQ, MongoDB Community, PGO, Percona MongoDB, MinIO, MariaDB, redis-operator, cass-operator, K8ssandra, ClickHouse)", () => {
+describe("the claims database, messaging, storage and monitoring operators make (CloudNativePG, Zalando postgres-operator, Strimzi, prometheus-operator, ECK, RabbitMQ, MongoDB Community, PGO, Percona MongoDB and XtraDB, MinIO, MariaDB, redis-operator, cass-operator, K8ssandra, ClickHouse, TiDB)", () => {
     const fast = storageClass("fast");
     const frozen = storageClass("frozen", { allowVolumeExpansion: false });
     /** A CloudNativePG Cluster in namespace lab, as its docs' samples write one. */
@@ -638,6 +638,38 @@ describe("the claims database, messaging, storage and monitoring operators make 
         ]);
     });
 
+    it("a PerconaXtraDBCluster's pxc nodes, enabled ProxySQL, sidecar and filesystem backup claims; a TidbCluster's PD, TiKV, TiFlash and storage volume claims", async () => {
+        const pxc = custom("pxc.percona.com/v1", "PerconaXtraDBCluster", {
+            pxc: { size: 3, volumeSpec: { persistentVolumeClaim: claimSpec("6G") }, sidecarPVCs: [{ metadata: { name: "scratch" }, spec: claimSpec("1G", "frozen") }] },
+            proxysql: { enabled: true, size: 3, volumeSpec: { persistentVolumeClaim: claimSpec("2G", "fast") } },
+            haproxy: { enabled: false, volumeSpec: { persistentVolumeClaim: claimSpec("1G") } },
+            backup: { storages: { "fs-pvc": { type: "filesystem", volume: { persistentVolumeClaim: claimSpec("6G") } }, s3: { type: "s3", s3: { bucket: "b" } } } },
+        }, "cluster1");
+        assert.deepStrictEqual(await expandable([fast, frozen, pxc]), [
+            "PerconaXtraDBCluster lab/cluster1 pxc data names no StorageClass, so it gets the cluster default, which may not expand; set spec.pxc.volumeSpec.persistentVolumeClaim.storageClassName to one of: fast.",
+            "PerconaXtraDBCluster lab/cluster1 pxc sidecar claim template 'scratch' uses StorageClass 'frozen', which does not allow volume expansion; use one of: fast.",
+            "PerconaXtraDBCluster lab/cluster1 backup storage 'fs-pvc' names no StorageClass, so it gets the cluster default, which may not expand; set spec.backup.storages.fs-pvc.volume.persistentVolumeClaim.storageClassName to one of: fast.",
+        ]);
+        const tidb = custom("pingcap.com/v1alpha1", "TidbCluster", {
+            pd: { replicas: 3, requests: { storage: "1Gi" }, storageClassName: "fast" },
+            tikv: { replicas: 3, requests: { storage: "100Gi" }, storageVolumes: [{ name: "raftlog", storageSize: "1Gi", storageClassName: "frozen" }, { name: "wal", storageSize: "1Gi" }] },
+            tidb: { replicas: 2, storageClassName: "fast", storageVolumes: [{ name: "log", storageSize: "1Gi" }] },
+            tiflash: { replicas: 1, storageClaims: [{ resources: { requests: { storage: "100Gi" } }, storageClassName: "frozen" }] },
+        }, "tidb");
+        assert.deepStrictEqual(await expandable([fast, frozen, tidb]), [
+            "TidbCluster lab/tidb tikv names no StorageClass, so it gets the cluster default, which may not expand; set spec.tikv.storageClassName to one of: fast.",
+            "TidbCluster lab/tidb tikv storage volume 'raftlog' uses StorageClass 'frozen', which does not allow volume expansion; use one of: fast.",
+            "TidbCluster lab/tidb tikv storage volume 'wal' names no StorageClass, so it gets the cluster default, which may not expand; set spec.tikv.storageVolumes[1].storageClassName to one of: fast.",
+            "TidbCluster lab/tidb tiflash storage claim 0 uses StorageClass 'frozen', which does not allow volume expansion; use one of: fast.",
+        ]);
+        assert.deepStrictEqual(await messages("storage-request-bounds", [custom("pingcap.com/v1alpha1", "TidbCluster", { pd: { replicas: 1 } }, "bare")]), [
+            "TidbCluster lab/bare pd requests no storage; set spec.pd.requests.storage (e.g. 1Gi).",
+        ]);
+        assert.deepStrictEqual(await messages("statefulset-retains-claims", [{ ...tidb, spec: { ...(tidb.spec as Spec), enablePVReclaim: true } }]), [
+            "TidbCluster lab/tidb has spec.enablePVReclaim: true, which deletes the claims of the members it removes on scale-in; set it to false (or leave it unset).",
+        ]);
+    });
+
     it("statefulset-retains-claims reports the settings by which an operator deletes its claims: Strimzi's deleteClaim, ECK's and ClickHouse's defaults, redis-operator's keepAfterDelete, retention policies passed on, Percona's finalizers", async () => {
         const retains = (objects: ManifestObject[]) => messages("statefulset-retains-claims", objects);
         const kafka = custom("kafka.strimzi.io/v1beta2", "Kafka", { kafka: { replicas: 3, storage: { type: "jbod", volumes: [{ id: 0, type: "persistent-claim", size: "10Gi", deleteClaim: false }, { id: 1, type: "persistent-claim", size: "10Gi", deleteClaim: true }] } } }, "kafka");
@@ -703,6 +735,8 @@ describe("the claims database, messaging, storage and monitoring operators make 
             { apiVersion: "psmdb.percona.com/v1", kind: "PerconaServerMongoDB", metadata: { name: "l", namespace: "lab", finalizers: "percona.com/delete-psmdb-pvc" }, spec: {} },
             { apiVersion: "redis.redis.opstreelabs.in/v1beta2", kind: "Redis", metadata: { name: "m", namespace: "lab" }, spec: { storage: { volumeClaimTemplate: 3 }, kubernetesConfig: { persistentVolumeClaimRetentionPolicy: "Delete" } } },
             { apiVersion: "elasticsearch.k8s.elastic.co/v1", kind: "Elasticsearch", metadata: { name: "n", namespace: "lab" }, spec: { nodeSets: [5], volumeClaimDeletePolicy: 3 } },
+            { apiVersion: "pxc.percona.com/v1", kind: "PerconaXtraDBCluster", metadata: { name: "o", namespace: "lab" }, spec: { pxc: { volumeSpec: 3, sidecarPVCs: "x" }, backup: { storages: [1, 2] } } },
+            { apiVersion: "pingcap.com/v1alpha1", kind: "TidbCluster", metadata: { name: "p", namespace: "lab" }, spec: { pd: { requests: "x" }, tikv: { storageVolumes: [null, { storageSize: 5 }] }, tiflash: { storageClaims: [{ resources: [] }] } } },
         );
         const ebs = storageClass("gp3", { provisioner: "ebs.csi.aws.com", volumeBindingMode: "WaitForFirstConsumer" });
         const run = await checkObjects([ebs, ...odd]);

@@ -50,6 +50,11 @@
  *   (`k8ssandra.io` K8ssandraCluster): a StorageConfig's `cassandraDataVolumeClaimSpec` and each
  *   `additionalVolumes[].pvcSpec`; a K8ssandraCluster datacenter's own storageConfig replaces
  *   the cluster-wide one, and `extraVolumes.pvcs` add claims.
+ * - Percona's XtraDB Cluster operator (`pxc.percona.com` PerconaXtraDBCluster): the pxc nodes'
+ *   `volumeSpec.persistentVolumeClaim`, ProxySQL's and HAProxy's when enabled, their
+ *   `sidecarPVCs`, and a `filesystem` backup storage's `volume.persistentVolumeClaim`.
+ * - TiDB Operator (`pingcap.com` TidbCluster): PD's, TiKV's and Pump's `requests.storage` on
+ *   `storageClassName`, TiFlash's `storageClaims`, and each component's `storageVolumes`.
  * - Altinity's ClickHouse operator (`clickhouse.altinity.com` ClickHouseInstallation,
  *   `clickhouse-keeper.altinity.com` ClickHouseKeeperInstallation): each of
  *   `spec.templates.volumeClaimTemplates` that a template reference or a container's volume mount
@@ -321,6 +326,72 @@ function psmdbStorage(spec: Fields): OperatorStorage[] {
         claims.push(...psmdbReplset(configsvr, "config server replset", "spec.sharding.configsvrReplSet"));
     }
     return claims;
+}
+
+/**
+ * A PerconaXtraDBCluster's claims: the pxc nodes' `volumeSpec.persistentVolumeClaim` (as Percona's
+ * MongoDB operator reads it), ProxySQL's and HAProxy's when they are enabled, each one's
+ * `sidecarPVCs`, and the claim a backup to a `filesystem` storage makes from its
+ * `volume.persistentVolumeClaim`.
+ */
+function pxcStorage(spec: Fields): OperatorStorage[] {
+    const claims: OperatorStorage[] = [];
+    for (const component of ["pxc", "proxysql", "haproxy"]) {
+        const c = asFields(spec[component]);
+        if (!c || (component !== "pxc" && c.enabled !== true)) {
+            continue;
+        }
+        claims.push(...psmdbVolume(c.volumeSpec, `${component} data`, `spec.${component}.volumeSpec`));
+        for (const [t, j] of indexedMappings(c.sidecarPVCs)) {
+            claims.push(listedTemplate(t, `spec.${component}.sidecarPVCs`, j, `${component} sidecar `));
+        }
+    }
+    for (const [name, storage] of Object.entries(asFields(asFields(spec.backup)?.storages) ?? {})) {
+        const s = asFields(storage);
+        if (s?.type === "filesystem") {
+            claims.push(...specClaim(asFields(s.volume)?.persistentVolumeClaim, `backup storage '${name}'`, `spec.backup.storages.${name}.volume.persistentVolumeClaim`));
+        }
+    }
+    return claims;
+}
+
+/** The TiDB components whose StatefulSets make a data claim from their `requests.storage` and `storageClassName`. */
+const TIDB_DATA_COMPONENTS = ["pd", "tikv", "pump"];
+
+/**
+ * A TidbCluster's claims, all ReadWriteOnce: the data claim of PD, TiKV and Pump (`requests.storage`
+ * on `storageClassName`), each TiFlash `storageClaims` entry, and each component's
+ * `storageVolumes` (`storageSize`, on their own class or the component's).
+ */
+function tidbStorage(spec: Fields): OperatorStorage[] {
+    const claims: OperatorStorage[] = [];
+    for (const component of ["pd", "tikv", "tidb", "ticdc", "pump", "tiflash"]) {
+        const c = asFields(spec[component]);
+        if (!c) {
+            continue;
+        }
+        if (TIDB_DATA_COMPONENTS.includes(component)) {
+            claims.push({ part: component, at: `spec.${component}`, classField: "storageClassName", sizeField: "requests.storage", claim: plainClaim(asFields(c.requests)?.storage, c.storageClassName) });
+        }
+        for (const [claim, j] of indexedMappings(c.storageClaims)) {
+            claims.push({ part: `${component} storage claim ${j}`, at: `spec.${component}.storageClaims[${j}]`, classField: "storageClassName", sizeField: "resources.requests.storage",
+                claim: plainClaim(asFields(asFields(claim.resources)?.requests)?.storage, claim.storageClassName) });
+        }
+        for (const [volume, j] of indexedMappings(c.storageVolumes)) {
+            const className = volume.storageClassName ?? c.storageClassName;
+            claims.push({ part: `${component} storage volume '${String(volume.name ?? j)}'`, at: `spec.${component}.storageVolumes[${j}]`,
+                classField: volume.storageClassName !== undefined || c.storageClassName === undefined ? "storageClassName" : `storageClassName (or spec.${component}.storageClassName)`,
+                sizeField: "storageSize", claim: plainClaim(volume.storageSize, className) });
+        }
+    }
+    return claims;
+}
+
+/** TiDB deletes the claims a scale-in leaves unused when `spec.enablePVReclaim` is true. */
+function tidbDeletions(spec: Fields): ClaimDeletion[] {
+    return spec.enablePVReclaim === true
+        ? [{ setting: "has spec.enablePVReclaim: true", what: "the claims of the members it removes", when: "on scale-in", fix: "set it to false (or leave it unset)" }]
+        : [];
 }
 
 /** A MinIO Tenant's claims: each pool's claim template (volumesPerServer claims per server) and the sidecars' templates, added to every pool. */
@@ -610,6 +681,8 @@ const OPERATORS: Readonly<Record<string, Readonly<Record<string, Operator>>>> = 
     "postgres-operator.crunchydata.com": { PostgresCluster: { label: "PGO PostgresCluster", storage: pgoStorage } },
     "psmdb.percona.com": { PerconaServerMongoDB: { label: "PerconaServerMongoDB", storage: psmdbStorage } },
     "minio.min.io": { Tenant: { label: "MinIO Tenant", storage: minioStorage, deletes: minioDeletions } },
+    "pxc.percona.com": { PerconaXtraDBCluster: { label: "PerconaXtraDBCluster", storage: pxcStorage } },
+    "pingcap.com": { TidbCluster: { label: "TidbCluster", storage: tidbStorage, deletes: tidbDeletions } },
     "k8s.mariadb.com": { MariaDB: { label: "MariaDB", storage: mariadbStorage }, Backup: { label: "MariaDB Backup", storage: mariadbBackupStorage } },
     // The MariaDB operator's group before v0.0.26.
     "mariadb.mmontes.io": { MariaDB: { label: "MariaDB", storage: mariadbStorage }, Backup: { label: "MariaDB Backup", storage: mariadbBackupStorage } },

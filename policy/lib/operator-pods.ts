@@ -19,6 +19,7 @@
  * - Percona MongoDB: each replica set's `resources`, and the config servers' and mongos' when
  *   sharding is enabled; no defaults.
  * - MinIO Tenant: each pool's `resources`; no defaults.
+ * - Percona XtraDB Cluster: `spec.pxc.resources`, and HAProxy's and ProxySQL's when enabled; no defaults.
  * - cass-operator CassandraDatacenter: `spec.resources`, unless the pod template's cassandra
  *   container sets resources, which then win whole; K8ssandraCluster: a datacenter's `resources`
  *   merged over `spec.cassandra.resources`; no defaults.
@@ -270,6 +271,15 @@ const OPERATORS: Readonly<Record<string, Readonly<Record<string, Operator>>>> = 
         PerconaServerMongoDB: {
             label: "PerconaServerMongoDB", containers: psmdbContainers,
             dataPods: name => ({ matchLabels: { "app.kubernetes.io/name": "percona-server-mongodb", "app.kubernetes.io/instance": name } }),
+        },
+    },
+    "pxc.percona.com": {
+        PerconaXtraDBCluster: {
+            label: "PerconaXtraDBCluster",
+            containers: spec => ["pxc", "haproxy", "proxysql"].flatMap(component => {
+                const c = asFields(spec[component]);
+                return c && (component === "pxc" || c.enabled === true) ? [one(`${component} container`, `spec.${component}.resources`, c.resources)] : [];
+            }),
         },
     },
     "minio.min.io": {
