@@ -1,5 +1,5 @@
 /**
- * The claims that database, messaging and monitoring operators make for the clusters they run: a custom
+ * The claims that database, messaging, storage and monitoring operators make for the clusters they run: a custom
  * resource names a size and a StorageClass, and the operator creates a PersistentVolumeClaim per
  * member from them. Those claims can only grow in place, whether the operator grows them when the
  * size is raised or they are patched by hand (prometheus-operator's documented procedure), and
@@ -63,6 +63,10 @@
  * that fill one in give it (those that don't, like PGO and MinIO, refuse a spec without one). Claims of a few megabytes
  * that an operator keeps for its own configuration and never grows (MariaDB's Galera and MaxScale
  * config volumes, redis-operator's node-conf) are not judged.
+ *
+ * The settings by which some of these operators delete the claims they made (Strimzi's
+ * deleteClaim, ECK's and ClickHouse's defaults, …) are here too ({@link operatorClaimDeletionsOf},
+ * which statefulset-retains-claims reports).
  */
 import type { ClaimLike, FoundClaim } from "./pods";
 import { Fields, KubeObject, apiGroupOf, asFields, describeObject, indexedMappings, parseType } from "./k8s";
