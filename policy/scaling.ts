@@ -13,6 +13,7 @@ import { formatBytes, parseQuantity } from "./lib/quantity";
 import { ignoreChangesCovers } from "./lib/paths";
 import { effectiveLimit, effectiveRequest, isSidecar, limitRangeDefaults, podAmount, present } from "./lib/resources";
 import { Autoscaler, KEDA_DEFAULTS, SCALABLE_KINDS, ScaledWorkload, autoscalerName, autoscalersOf, scaleOf, scaledIntOrPercent, scaledStack, verticalAutoscalersOf } from "./lib/scale";
+import { OPERATOR_POD_KINDS, OperatorContainer, operatorContainersOf } from "./lib/operator-pods";
 import { LabelSelector, compileLabelSelector } from "./lib/selectors";
 import { Indexed, StackIndex, Workload, indexStack, kindKey } from "./lib/stack";
 
@@ -303,21 +304,66 @@ function scaleNote(w: Workload, scale: ReturnType<typeof scaleOf>): string {
 }
 
 /** ` (KEDA: maxReplicaCount)` when KEDA sets the full scale of one of `shares` (a ScaledObject or a ScaledJob), else nothing. */
-function kedaBound(shares: { w: Workload; scale: ReturnType<typeof scaleOf> }[]): string {
-    return shares.some(s => s.w.kind === "ScaledJob" || s.scale.hpa?.kind === "ScaledObject") ? " (KEDA: maxReplicaCount)" : "";
+function isKeda(w: Workload, scale: ReturnType<typeof scaleOf>): boolean {
+    return w.kind === "ScaledJob" || scale.hpa?.kind === "ScaledObject";
+}
+
+/** What to add to "lower replicas, maxReplicas" when KEDA scales one of the workloads. */
+const KEDA_BOUND = " (KEDA: maxReplicaCount)";
+
+/** A container a namespace's quota admits or refuses: a workload's, or the main container of the pods an operator runs. */
+interface QuotaContainer {
+    what: string;
+    urn: string;
+    /** `container 'web'`, `postgres container` */
+    label: string;
+    /** Where its resources are written: `resources` in a container, `spec.resources` in a custom resource. */
+    at: string;
+    container: Container;
+    operator: boolean;
+}
+
+/** What one workload (or one group of an operator's pods) takes of a quota at full scale, and at its smallest. */
+interface QuotaShare {
+    /** `Deployment web`, `CloudNativePG Cluster pg postgres container` */
+    name: string;
+    max: number;
+    perPod: number;
+    amount: number;
+    least: number;
+    /** Why its pods number what they do (an HPA's bounds, one node for a DaemonSet), or "". */
+    note: string;
+    keda: boolean;
+}
+
+/** The main containers of the pods the operators' resources of a namespace run (lib/operator-pods.ts). */
+interface OperatorPods {
+    what: string;
+    /** The resource as the quota's list names it: `CloudNativePG Cluster pg`. */
+    name: string;
+    urn: string;
+    c: OperatorContainer;
+}
+
+function operatorPodsOf(index: StackIndex, namespace: string): OperatorPods[] {
+    return OPERATOR_POD_KINDS.flatMap(kind => index.all(kind).filter(o => o.namespace === namespace)).flatMap(o => {
+        const { what, label, containers } = operatorContainersOf(o.resource.type, o.resource.props, o.resource.name);
+        return containers.map(c => ({ what, name: `${label} ${o.name}`, urn: o.resource.urn, c }));
+    });
 }
 
 /** Workloads of a namespace at full scale fit the namespace's ResourceQuota, and can be admitted at all. */
 export const quotaFit: StackValidationPolicy = {
     name: "quota-fit",
-    description: "Where the stack sets a ResourceQuota on CPU, memory or pods, the workloads of that namespace fit it at their largest scale (an HPA's maxReplicas, else replicas; a DaemonSet counts one pod), and every container sets the requests and limits it tracks: the API server refuses pods past the quota (\"exceeded quota\") or without them (\"must specify\"), so autoscalers stop short and rollouts stall.",
+    description: "Where the stack sets a ResourceQuota on CPU, memory or pods, the workloads of that namespace (and the pods an operator runs there for its custom resource, by their main container) fit it at their largest scale (an HPA's maxReplicas, else replicas; a DaemonSet counts one pod), and every container sets the requests and limits it tracks: the API server refuses pods past the quota (\"exceeded quota\") or without them (\"must specify\"), so autoscalers stop short and rollouts stall.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const { index, inNamespace } = scaledStack(args.resources);
         // Per namespace and quota key: each workload's share. Several quotas of a namespace reuse them.
-        const containersIn = new Map<string, { w: Workload; container: Container; role: string }[]>();
+        const containersIn = new Map<string, QuotaContainer[]>();
         const lackingOf = new Map<string, Set<Container>>();
-        const sharesOf = new Map<string, { w: Workload; scale: ReturnType<typeof scaleOf>; perPod: number; amount: number; least: number }[]>();
+        const sharesOf = new Map<string, QuotaShare[]>();
+        const operatorPodsIn = new Map<string, OperatorPods[]>();
         for (const quota of index.all("ResourceQuota")) {
             const spec = (quota.obj.spec ?? {}) as { hard?: Record<string, unknown>; scopes?: string[]; scopeSelector?: { matchExpressions?: unknown[] } };
             if (spec.scopes?.length || spec.scopeSelector?.matchExpressions?.length) {
@@ -326,12 +372,21 @@ export const quotaFit: StackValidationPolicy = {
             const hard = spec.hard ?? {};
             const what = describeObject("ResourceQuota", quota.obj, quota.name);
             const workloads = inNamespace(quota.namespace);
+            let operators = operatorPodsIn.get(quota.namespace);
+            if (!operators) {
+                operators = operatorPodsOf(index, quota.namespace);
+                operatorPodsIn.set(quota.namespace, operators);
+            }
             const tracked = QUOTA_KEYS.filter(([key]) => present(hard[key]));
 
             // Admission: a quota on requests.cpu (etc.) rejects pods whose containers don't set it.
             let containers = containersIn.get(quota.namespace);
             if (!containers) {
-                containers = workloads.flatMap(({ w }) => containersOf(w.pod).map(c => ({ w, ...c })));
+                containers = [
+                    ...workloads.flatMap(({ w }) => containersOf(w.pod).map(({ container, role }): QuotaContainer =>
+                        ({ what: workloadName(w), urn: w.resource.urn, label: `${role} '${container.name ?? "(unnamed)"}'`, at: "resources", container, operator: false }))),
+                    ...operators.map(({ what, urn, c }): QuotaContainer => ({ what, urn, label: c.label, at: c.at, container: c.container, operator: true })),
+                ];
                 containersIn.set(quota.namespace, containers);
             }
             const lackingBy = tracked.map(([key, field, resource]) => {
@@ -346,13 +401,14 @@ export const quotaFit: StackValidationPolicy = {
                 return { key, lacking };
             });
             if (lackingBy.some(({ lacking }) => lacking.size > 0)) {
-                for (const { w, container, role } of containers) {
-                    const missing = lackingBy.filter(({ lacking }) => lacking.has(container)).map(({ key }) => key);
+                for (const c of containers) {
+                    const missing = lackingBy.filter(({ lacking }) => lacking.has(c.container)).map(({ key }) => key);
                     if (!missing.length) {
                         continue;
                     }
-                    reportViolation(`${workloadName(w)}: ${role} '${container.name ?? "(unnamed)"}' sets no ${missing.join(", ")}, which ${what} tracks; the API server rejects its pods ` +
-                        `("must specify ${missing.join(",")}"). Set ${[...new Set(missing.map(k => `resources.${k.includes(".") ? k : `requests.${k}`}`))].join(" and ")}, or give namespace ${quota.namespace} a LimitRange with defaults.`, w.resource.urn);
+                    reportViolation(`${c.what}: ${c.label} sets no ${missing.join(", ")}, which ${what} tracks; the API server rejects its pods ` +
+                        `("must specify ${missing.join(",")}"). Set ${[...new Set(missing.map(k => `${c.at}.${k.includes(".") ? k : `requests.${k}`}`))].join(" and ")}, or give namespace ${quota.namespace} a LimitRange with defaults` +
+                        `${c.operator ? " (which also reach the containers its operator adds beside it, whose resources this resource may not set)" : ""}.`, c.urn);
                 }
             }
 
@@ -366,10 +422,18 @@ export const quotaFit: StackValidationPolicy = {
                 let shares = sharesOf.get(cacheKey);
                 if (!shares) {
                     const defaults = limitRangeDefaults(index, quota.namespace, resource);
-                    shares = workloads.map(({ w, scale }) => {
-                        const perPod = podAmount(w.pod, c => (field === "requests" ? effectiveRequest(c, resource, defaults) : effectiveLimit(c, resource, defaults))?.value);
-                        return { w, scale, perPod, amount: scale.max * perPod, least: scale.min * perPod };
-                    }).filter(s => s.amount > 0);
+                    const amountOf = (c: Container) => (field === "requests" ? effectiveRequest(c, resource, defaults) : effectiveLimit(c, resource, defaults))?.value;
+                    shares = [
+                        ...workloads.map(({ w, scale }): QuotaShare => {
+                            const perPod = podAmount(w.pod, amountOf);
+                            return { name: `${w.kind} ${w.name}`, max: scale.max, perPod, amount: scale.max * perPod, least: scale.min * perPod, note: scaleNote(w, scale), keda: isKeda(w, scale) };
+                        }),
+                        ...operators.filter(o => o.c.pods !== undefined).map(({ name, c }): QuotaShare => {
+                            const pods = c.pods ?? 0;
+                            const perPod = parseQuantity(amountOf(c.container)) ?? 0;
+                            return { name: `${name} ${c.label}`, max: pods, perPod, amount: pods * perPod, least: pods * perPod, note: "", keda: false };
+                        }),
+                    ].filter(s => s.amount > 0);
                     sharesOf.set(cacheKey, shares);
                 }
                 const total = shares.reduce((t, s) => t + s.amount, 0);
@@ -378,21 +442,25 @@ export const quotaFit: StackValidationPolicy = {
                 }
                 const least = shares.reduce((t, s) => t + s.least, 0);
                 const fmt = (n: number) => formatAmount(resource, n);
-                const list = shares.map(s => `${s.w.kind} ${s.w.name} ${s.scale.max}×${fmt(s.perPod)} = ${fmt(s.amount)}${scaleNote(s.w, s.scale)}`).join("; ");
+                const list = shares.map(s => `${s.name} ${s.max}×${fmt(s.perPod)} = ${fmt(s.amount)}${s.note}`).join("; ");
                 reportViolation(`${what}: ${key} is ${String(hard[key])}, but the workloads of namespace ${quota.namespace} need ${fmt(total)} at full scale (${list}). ` +
                     "The API server refuses pods past the quota (\"exceeded quota\"), so whichever workload scales out last stays short of its replicas" +
                     `${least > limit * (1 + 1e-12) ? `; even at their smallest scale they need ${fmt(least)}, so some pods can never start` : ""}. ` +
-                    `Raise the quota or lower replicas, maxReplicas${kedaBound(shares)} or requests.`, quota.resource.urn);
+                    `Raise the quota or lower replicas, maxReplicas${shares.some(s => s.keda) ? KEDA_BOUND : ""} or requests.`, quota.resource.urn);
             }
 
             const podLimit = parseQuantity(hard["pods"]);
             if (podLimit !== undefined) {
-                const running = workloads.filter(({ scale }) => scale.max > 0);
-                const total = running.reduce((t, { scale }) => t + scale.max, 0);
+                const running = [
+                    ...workloads.filter(({ scale }) => scale.max > 0).map(({ w, scale }) =>
+                        ({ pods: scale.max, text: `${w.kind} ${w.name} ${scale.max}${w.kind === "DaemonSet" ? "" : scaleNote(w, scale)}`, keda: isKeda(w, scale) })),
+                    ...operators.filter(({ c }) => (c.pods ?? 0) > 0).map(({ name, c }) => ({ pods: c.pods ?? 0, text: `${name} ${c.label} ${c.pods ?? 0}`, keda: false })),
+                ];
+                const total = running.reduce((t, r) => t + r.pods, 0);
                 if (total > podLimit) {
                     reportViolation(`${what}: pods is ${String(hard["pods"])}, but the workloads of namespace ${quota.namespace} run ${total} pods at full scale ` +
-                        `(${running.map(({ w, scale }) => `${w.kind} ${w.name} ${scale.max}${w.kind === "DaemonSet" ? "" : scaleNote(w, scale)}`).join("; ")}); pods past the quota are refused. ` +
-                        `Raise the quota or lower replicas or maxReplicas${kedaBound(running)}.`, quota.resource.urn);
+                        `(${running.map(r => r.text).join("; ")}); pods past the quota are refused. ` +
+                        `Raise the quota or lower replicas or maxReplicas${running.some(r => r.keda) ? KEDA_BOUND : ""}.`, quota.resource.urn);
                 }
             }
         }

@@ -8,7 +8,7 @@
  * claims. Zonal disks must be created where their pod can run.
  */
 import { Policies, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { KubeObject, RUN_TO_COMPLETION_KINDS, describeObject, kindOf, objectsIn } from "./lib/k8s";
+import { KubeObject, RUN_TO_COMPLETION_KINDS, countIn, describeObject, kindOf, objectsIn } from "./lib/k8s";
 import { configSchema, readConfig } from "./lib/config";
 import { ClaimLike, FoundClaim, claimClass, claimsOf } from "./lib/pods";
 import { operatorClaimDeletionsOf, retentionPolicyDeletions } from "./lib/operator-claims";
@@ -359,13 +359,13 @@ export const rwoClaimSingleWriter: StackValidationPolicy = {
             }
             if (w.kind === "Deployment" && spec.strategy?.type !== "Recreate") {
                 // maxSurge 0 (or 0 %) stops the old pod before it starts the new one, as Recreate does.
-                const surge = scaledIntOrPercent(spec.strategy?.rollingUpdate?.maxSurge ?? "25%", spec.replicas ?? 1, true);
+                const surge = scaledIntOrPercent(spec.strategy?.rollingUpdate?.maxSurge ?? "25%", countIn(spec.replicas) ?? 1, true);
                 if (surge !== 0) {
                     reportViolation(`${what} with strategy ${spec.strategy?.type ?? "RollingUpdate (default)"}: the new pod can't mount the volume while the old one holds it; set spec.strategy.type: Recreate (or rollingUpdate.maxSurge: 0).`, w.resource.urn);
                 }
             }
             const perPod = w.kind === "StatefulSet" ? " (or give each pod its own claim with volumeClaimTemplates)" : " (or use ReadWriteMany storage, or a StatefulSet with a claim per pod)";
-            if ((spec.replicas ?? 1) > 1) {
+            if ((countIn(spec.replicas) ?? 1) > 1) {
                 reportViolation(`${what} with ${spec.replicas} replicas: only one pod can mount it; set replicas: 1${perPod}.`, w.resource.urn);
             }
             const scale = scaleOf(w, autoscalers);

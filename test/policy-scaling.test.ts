@@ -803,6 +803,28 @@ describe("policy quota-fit", () => {
         assert.match(found[1].text, /which ResourceQuota lab\/q2 tracks/);
     });
 
+    it("reads a replica count that is no count as unset, as the API server's schema check refuses it: no sum of strings", async () => {
+        const odd = [deployment("a", d => { (d.spec as Spec).replicas = "3"; }), deployment("b", d => { (d.spec as Spec).replicas = [5]; })];
+        assert.deepStrictEqual(await messages(P, [...odd, quota({ pods: "1" })]), [
+            "ResourceQuota lab/q: pods is 1, but the workloads of namespace lab run 2 pods at full scale (Deployment a 1; Deployment b 1); pods past the quota are refused. Raise the quota or lower replicas or maxReplicas.",
+        ]);
+    });
+
+    it("counts the pods an operator runs for its custom resource, by their main container, and the containers that lack what the quota tracks", async () => {
+        const pg: ManifestObject = { apiVersion: "postgresql.cnpg.io/v1", kind: "Cluster", metadata: { name: "pg", namespace: "lab" }, spec: { instances: 3, storage: { size: "1Gi" }, resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "1Gi" } } } };
+        assert.deepStrictEqual(await messages(P, [...objects, pg, quota({ "requests.cpu": "3", pods: "14" })]), [
+            "ResourceQuota lab/q: requests.cpu is 3, but the workloads of namespace lab need 3600m at full scale (Deployment api 10×50m = 500m (HPA max); Deployment worker 2×50m = 100m; CloudNativePG Cluster pg postgres container 3×1 = 3). " +
+            "The API server refuses pods past the quota (\"exceeded quota\"), so whichever workload scales out last stays short of its replicas; even at their smallest scale they need 3200m, so some pods can never start. " +
+            "Raise the quota or lower replicas, maxReplicas or requests.",
+            "ResourceQuota lab/q: pods is 14, but the workloads of namespace lab run 15 pods at full scale (Deployment api 10 (HPA max); Deployment worker 2; CloudNativePG Cluster pg postgres container 3); pods past the quota are refused. Raise the quota or lower replicas or maxReplicas.",
+        ]);
+        const bare: ManifestObject = { ...pg, spec: { instances: 3, storage: { size: "1Gi" } } };
+        assert.deepStrictEqual(await messages(P, [bare, quota({ "requests.cpu": "10" })]), [
+            "CloudNativePG Cluster lab/pg: postgres container sets no requests.cpu, which ResourceQuota lab/q tracks; the API server rejects its pods (\"must specify requests.cpu\"). " +
+            "Set spec.resources.requests.cpu, or give namespace lab a LimitRange with defaults (which also reach the containers its operator adds beside it, whose resources this resource may not set).",
+        ]);
+    });
+
     it("does not apply to other namespaces, scoped quotas, or quotas on other resources", async () => {
         assert.deepStrictEqual(await messages(P, [...objects, quota({ "requests.cpu": "1m" }, {}, "other")]), []);
         assert.deepStrictEqual(await messages(P, [...objects, quota({ "requests.cpu": "1m" }, { scopes: ["BestEffort"] })]), []);

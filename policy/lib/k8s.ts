@@ -177,6 +177,11 @@ export function objectsIn<T extends object>(value: unknown): T[] {
     return indexedObjectsIn<T>(value).map(({ entry }) => entry);
 }
 
+/** A count (replicas, parallelism) read from an object nothing has checked yet: a non-negative integer, else undefined, so that a malformed value reads as unset. */
+export function countIn(value: unknown): number | undefined {
+    return typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : undefined;
+}
+
 /** The strings of a list read from an object nothing has checked yet (capability names, policy types): none when it is no list. */
 export function stringsIn(value: unknown): string[] {
     return Array.isArray(value) ? value.filter((e): e is string => typeof e === "string") : [];

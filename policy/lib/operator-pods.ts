@@ -40,7 +40,7 @@
  * for any the manifest leaves out.
  */
 import type { Container, Fields, KubeObject } from "./k8s";
-import { apiGroupOf, asFields, describeObject, indexedMappings, parseType } from "./k8s";
+import { apiGroupOf, asFields, countIn, describeObject, indexedMappings, parseType } from "./k8s";
 
 type Resources = NonNullable<Container["resources"]>;
 
@@ -52,6 +52,13 @@ export interface OperatorContainer {
     at: string;
     /** The container as the pods get it: only its resources matter. */
     container: Container;
+    /** How many pods run it (the resource's replica count, or the operator's default), where that is known. */
+    pods?: number;
+}
+
+/** A replica count as a resource writes it ({@link countIn}), else `fallback` (the operator's default; none where unknown). */
+function count(value: unknown, fallback?: number): number | undefined {
+    return countIn(value) ?? fallback;
 }
 
 /** `resources` as a container's, or none when it is no mapping. */
@@ -61,8 +68,8 @@ function resourcesOf(v: unknown): Resources | undefined {
 }
 
 /** A main container whose resources are the value at `at`. */
-function one(label: string, at: string, resources: unknown): OperatorContainer {
-    return { label, at, container: { resources: resourcesOf(resources) } };
+function one(label: string, at: string, resources: unknown, pods?: number): OperatorContainer {
+    return { label, at, container: { resources: resourcesOf(resources) }, ...(pods !== undefined ? { pods } : {}) };
 }
 
 /** `over`'s requests and limits, key by key, over `under`'s. */
@@ -81,7 +88,7 @@ function namedContainer(podSpec: unknown, name: string, firstIfNone = false): Fi
 
 function pgoContainers(spec: Fields): OperatorContainer[] {
     return indexedMappings(spec.instances).map(([instance, i]) =>
-        one(`instance set '${String(instance.name ?? String(i).padStart(2, "0"))}' database container`, `spec.instances[${i}].resources`, instance.resources));
+        one(`instance set '${String(instance.name ?? String(i).padStart(2, "0"))}' database container`, `spec.instances[${i}].resources`, instance.resources, count(instance.replicas, 1)));
 }
 
 /**
@@ -93,20 +100,20 @@ function pgoContainers(spec: Fields): OperatorContainer[] {
 function strimziKafkaContainers(spec: Fields): OperatorContainer[] {
     const kafka = asFields(spec.kafka);
     return [
-        ...(kafka && kafka.replicas !== undefined ? [one("kafka container", "spec.kafka.resources", kafka.resources)] : []),
-        ...(asFields(spec.zookeeper) ? [one("zookeeper container", "spec.zookeeper.resources", asFields(spec.zookeeper)?.resources)] : []),
+        ...(kafka && kafka.replicas !== undefined ? [one("kafka container", "spec.kafka.resources", kafka.resources, count(kafka.replicas))] : []),
+        ...(asFields(spec.zookeeper) ? [one("zookeeper container", "spec.zookeeper.resources", asFields(spec.zookeeper)?.resources, count(asFields(spec.zookeeper)?.replicas))] : []),
     ];
 }
 
 function psmdbContainers(spec: Fields): OperatorContainer[] {
-    const containers = indexedMappings(spec.replsets).map(([rs, i]) => one(`replset '${String(rs.name ?? i)}' mongod container`, `spec.replsets[${i}].resources`, rs.resources));
+    const containers = indexedMappings(spec.replsets).map(([rs, i]) => one(`replset '${String(rs.name ?? i)}' mongod container`, `spec.replsets[${i}].resources`, rs.resources, count(rs.size)));
     const sharding = asFields(spec.sharding);
     if (sharding?.enabled === true) {
         if (asFields(sharding.configsvrReplSet)) {
-            containers.push(one("config server mongod container", "spec.sharding.configsvrReplSet.resources", asFields(sharding.configsvrReplSet)?.resources));
+            containers.push(one("config server mongod container", "spec.sharding.configsvrReplSet.resources", asFields(sharding.configsvrReplSet)?.resources, count(asFields(sharding.configsvrReplSet)?.size)));
         }
         if (asFields(sharding.mongos)) {
-            containers.push(one("mongos container", "spec.sharding.mongos.resources", asFields(sharding.mongos)?.resources));
+            containers.push(one("mongos container", "spec.sharding.mongos.resources", asFields(sharding.mongos)?.resources, count(asFields(sharding.mongos)?.size)));
         }
     }
     return containers;
@@ -117,8 +124,8 @@ function cassandraDatacenterContainers(spec: Fields): OperatorContainer[] {
     const own = resourcesOf(templated?.resources);
     // The pod template's cassandra container, when it sets any resources, replaces spec.resources whole.
     return own && (own.requests || own.limits)
-        ? [one("cassandra container", "spec.podTemplateSpec.spec.containers[cassandra].resources", templated?.resources)]
-        : [one("cassandra container", "spec.resources", spec.resources)];
+        ? [one("cassandra container", "spec.podTemplateSpec.spec.containers[cassandra].resources", templated?.resources, count(spec.size))]
+        : [one("cassandra container", "spec.resources", spec.resources, count(spec.size))];
 }
 
 function k8ssandraContainers(spec: Fields): OperatorContainer[] {
@@ -128,20 +135,24 @@ function k8ssandraContainers(spec: Fields): OperatorContainer[] {
         label: `datacenter '${String(asFields(dc.metadata)?.name ?? i)}' cassandra container`,
         at: dc.resources !== undefined ? `spec.cassandra.datacenters[${i}].resources` : "spec.cassandra.resources",
         container: { resources: mergeResources(shared, resourcesOf(dc.resources)) },
+        ...(count(dc.size) !== undefined ? { pods: count(dc.size) } : {}),
     }));
 }
 
-function redisContainers(spec: Fields): OperatorContainer[] {
-    return [one("redis container", "spec.kubernetesConfig.resources", asFields(spec.kubernetesConfig)?.resources)];
+/** A Redis runs one pod; a RedisReplication `clusterSize` pods. */
+function redisContainers(pods: (spec: Fields) => number | undefined): (spec: Fields) => OperatorContainer[] {
+    return spec => [one("redis container", "spec.kubernetesConfig.resources", asFields(spec.kubernetesConfig)?.resources, pods(spec))];
 }
 
 function redisClusterContainers(spec: Fields): OperatorContainer[] {
     const shared = asFields(spec.kubernetesConfig)?.resources;
     return (["redisLeader", "redisFollower"] as const).map(role => {
         const own = asFields(spec[role])?.resources;
+        // Each side runs its own replicas, else clusterSize.
+        const pods = count(asFields(spec[role])?.replicas, count(spec.clusterSize));
         return own !== undefined
-            ? one(`${role === "redisLeader" ? "leader" : "follower"} redis container`, `spec.${role}.resources`, own)
-            : one(`${role === "redisLeader" ? "leader" : "follower"} redis container`, "spec.kubernetesConfig.resources", shared);
+            ? one(`${role === "redisLeader" ? "leader" : "follower"} redis container`, `spec.${role}.resources`, own, pods)
+            : one(`${role === "redisLeader" ? "leader" : "follower"} redis container`, "spec.kubernetesConfig.resources", shared, pods);
     });
 }
 
@@ -150,7 +161,10 @@ function prometheusContainers(container: string, memoryDefault?: string): (spec:
     return spec => {
         const own = resourcesOf(spec.resources);
         const requests = memoryDefault && own?.requests?.memory === undefined ? { ...own?.requests, memory: memoryDefault } : own?.requests;
-        return [{ label: `${container} container`, at: "spec.resources", container: { resources: { ...own, requests } } }];
+        // One replica by default (a Prometheus runs that many per shard, one shard by default).
+        const shards = container === "prometheus" ? count(spec.shards, 1) ?? 1 : 1;
+        const replicas = count(spec.replicas, 1) ?? 1;
+        return [{ label: `${container} container`, at: "spec.resources", container: { resources: { ...own, requests } }, pods: replicas * shards }];
     };
 }
 
@@ -167,6 +181,7 @@ function eckContainers(spec: Fields): OperatorContainer[] {
             label: `nodeSet '${String(nodeSet.name ?? i)}' elasticsearch container`,
             at: shortcut ? `spec.nodeSets[${i}].resources` : `spec.nodeSets[${i}].podTemplate.spec.containers[elasticsearch].resources`,
             container: { resources: set },
+            ...(count(nodeSet.count) !== undefined ? { pods: count(nodeSet.count) } : {}),
         };
     });
 }
@@ -177,7 +192,7 @@ const RABBITMQ_DEFAULT_RESOURCES: Resources = { requests: { cpu: "1000m", memory
 function rabbitmqContainers(spec: Fields): OperatorContainer[] {
     const base = spec.resources === undefined ? RABBITMQ_DEFAULT_RESOURCES : resourcesOf(spec.resources);
     const overridden = namedContainer(asFields(asFields(asFields(asFields(asFields(spec.override)?.statefulSet)?.spec)?.template)?.spec), "rabbitmq");
-    return [{ label: "rabbitmq container", at: "spec.resources", container: { resources: mergeResources(base, resourcesOf(overridden?.resources)) } }];
+    return [{ label: "rabbitmq container", at: "spec.resources", container: { resources: mergeResources(base, resourcesOf(overridden?.resources)) }, pods: count(spec.replicas, 1) }];
 }
 
 /** The MongoDB Community operator's resources for mongod: each of the two maps stands where the resource gives none. */
@@ -189,6 +204,7 @@ function mongodbContainers(spec: Fields): OperatorContainer[] {
     return [{
         label: "mongod container", at: "spec.statefulSet.spec.template.spec.containers[mongod].resources",
         container: { resources: { requests: own?.requests ?? MONGODB_DEFAULT_RESOURCES.requests, limits: own?.limits ?? MONGODB_DEFAULT_RESOURCES.limits } },
+        ...(count(spec.members) !== undefined ? { pods: count(spec.members) } : {}),
     }];
 }
 
@@ -234,6 +250,11 @@ interface Operator {
     dataPods?: (name: string, spec: Fields) => PodSelector;
 }
 
+/** A MariaDB's mariadb container, on `replicas` pods (one by default). */
+function mariadbContainers(spec: Fields): OperatorContainer[] {
+    return [one("mariadb container", "spec.resources", spec.resources, count(spec.replicas, 1))];
+}
+
 /** A MariaDB's pods: the instance label alone would also select a MaxScale of the same name. */
 function mariadbPods(name: string): PodSelector {
     return { matchLabels: { "app.kubernetes.io/name": "mariadb", "app.kubernetes.io/instance": name } };
@@ -248,11 +269,11 @@ function cleanLabelValue(value: string): string {
 const OPERATORS: Readonly<Record<string, Readonly<Record<string, Operator>>>> = {
     "postgresql.cnpg.io": {
         Cluster: {
-            label: "CloudNativePG Cluster", containers: spec => [one("postgres container", "spec.resources", spec.resources)],
+            label: "CloudNativePG Cluster", containers: spec => [one("postgres container", "spec.resources", spec.resources, count(spec.instances))],
             dataPods: name => ({ matchLabels: { "cnpg.io/cluster": name, "cnpg.io/podRole": "instance" } }),
         },
     },
-    "postgresql.k8s.enterprisedb.io": { Cluster: { label: "EDB Postgres Cluster", containers: spec => [one("postgres container", "spec.resources", spec.resources)] } },
+    "postgresql.k8s.enterprisedb.io": { Cluster: { label: "EDB Postgres Cluster", containers: spec => [one("postgres container", "spec.resources", spec.resources, count(spec.instances))] } },
     "postgres-operator.crunchydata.com": {
         PostgresCluster: {
             label: "PGO PostgresCluster", containers: pgoContainers,
@@ -263,10 +284,10 @@ const OPERATORS: Readonly<Record<string, Readonly<Record<string, Operator>>>> = 
     "kafka.strimzi.io": {
         // The brokers, of every node pool: strimzi.io/cluster alone also selects ZooKeeper, the entity operator and the exporters.
         Kafka: { label: "Strimzi Kafka", containers: strimziKafkaContainers, dataPods: name => ({ matchLabels: { "strimzi.io/cluster": name, "strimzi.io/name": `${name}-kafka` } }) },
-        KafkaNodePool: { label: "Strimzi KafkaNodePool", containers: spec => (spec.resources !== undefined ? [one("kafka container", "spec.resources", spec.resources)] : []) },
+        KafkaNodePool: { label: "Strimzi KafkaNodePool", containers: spec => (spec.resources !== undefined ? [one("kafka container", "spec.resources", spec.resources, count(spec.replicas))] : []) },
     },
-    "k8s.mariadb.com": { MariaDB: { label: "MariaDB", containers: spec => [one("mariadb container", "spec.resources", spec.resources)], dataPods: mariadbPods } },
-    "mariadb.mmontes.io": { MariaDB: { label: "MariaDB", containers: spec => [one("mariadb container", "spec.resources", spec.resources)], dataPods: mariadbPods } },
+    "k8s.mariadb.com": { MariaDB: { label: "MariaDB", containers: mariadbContainers, dataPods: mariadbPods } },
+    "mariadb.mmontes.io": { MariaDB: { label: "MariaDB", containers: mariadbContainers, dataPods: mariadbPods } },
     "psmdb.percona.com": {
         PerconaServerMongoDB: {
             label: "PerconaServerMongoDB", containers: psmdbContainers,
@@ -278,14 +299,14 @@ const OPERATORS: Readonly<Record<string, Readonly<Record<string, Operator>>>> = 
             label: "PerconaXtraDBCluster",
             containers: spec => ["pxc", "haproxy", "proxysql"].flatMap(component => {
                 const c = asFields(spec[component]);
-                return c && (component === "pxc" || c.enabled === true) ? [one(`${component} container`, `spec.${component}.resources`, c.resources)] : [];
+                return c && (component === "pxc" || c.enabled === true) ? [one(`${component} container`, `spec.${component}.resources`, c.resources, count(c.size))] : [];
             }),
         },
     },
     "minio.min.io": {
         Tenant: {
             label: "MinIO Tenant",
-            containers: spec => indexedMappings(spec.pools).map(([pool, i]) => one(`pool '${String(pool.name ?? `pool-${i}`)}' minio container`, `spec.pools[${i}].resources`, pool.resources)),
+            containers: spec => indexedMappings(spec.pools).map(([pool, i]) => one(`pool '${String(pool.name ?? `pool-${i}`)}' minio container`, `spec.pools[${i}].resources`, pool.resources, count(pool.servers))),
             dataPods: name => ({ matchLabels: { "v1.min.io/tenant": name } }),
         },
     },
@@ -302,8 +323,8 @@ const OPERATORS: Readonly<Record<string, Readonly<Record<string, Operator>>>> = 
         },
     },
     "redis.redis.opstreelabs.in": {
-        Redis: { label: "Redis", containers: redisContainers, dataPods: name => ({ matchLabels: { app: name, redis_setup_type: "standalone" } }) },
-        RedisReplication: { label: "RedisReplication", containers: redisContainers, dataPods: name => ({ matchLabels: { app: name, redis_setup_type: "replication" } }) },
+        Redis: { label: "Redis", containers: redisContainers(() => 1), dataPods: name => ({ matchLabels: { app: name, redis_setup_type: "standalone" } }) },
+        RedisReplication: { label: "RedisReplication", containers: redisContainers(spec => count(spec.clusterSize)), dataPods: name => ({ matchLabels: { app: name, redis_setup_type: "replication" } }) },
         // Leaders and followers are labelled apart, with no label of the cluster's name alone.
         RedisCluster: { label: "RedisCluster", containers: redisClusterContainers, dataPods: name => ({ matchExpressions: [{ key: "app", operator: "In", values: [`${name}-leader`, `${name}-follower`] }] }) },
     },
@@ -339,14 +360,14 @@ const OPERATORS: Readonly<Record<string, Readonly<Record<string, Operator>>>> = 
 export const OPERATOR_POD_KINDS: readonly string[] = Object.entries(OPERATORS).flatMap(([group, kinds]) => Object.keys(kinds).map(kind => `${group}/${kind}`));
 
 /** The main containers a known operator runs for a resource ([] for any other), with the resource named for messages. */
-export function operatorContainersOf(type: string, props: Record<string, unknown>, name: string): { what: string; containers: OperatorContainer[] } {
+export function operatorContainersOf(type: string, props: Record<string, unknown>, name: string): { what: string; label: string; containers: OperatorContainer[] } {
     const parsed = parseType(type);
     const operator = parsed ? OPERATORS[apiGroupOf(parsed.apiVersion)]?.[parsed.kind] : undefined;
     if (!operator) {
-        return { what: "", containers: [] };
+        return { what: "", label: "", containers: [] };
     }
     const obj = props as KubeObject;
-    return { what: describeObject(operator.label, obj, name), containers: operator.containers(asFields(obj.spec) ?? {}) };
+    return { what: describeObject(operator.label, obj, name), label: operator.label, containers: operator.containers(asFields(obj.spec) ?? {}) };
 }
 
 /** The data pods a known database, broker or object-store operator runs for a resource, with the resource named for messages; undefined for any other. */

@@ -8,7 +8,7 @@
  * Everything reads props lazily: a value unknown during a preview throws the engine's
  * UnknownValueError from here, as it must (never catch it).
  */
-import { describeObject, objectsIn } from "./k8s";
+import { countIn, describeObject, objectsIn } from "./k8s";
 import { PodLabels, workloadPodLabels } from "./selectors";
 import { PolicyResource } from "@pulumi/policy";
 import { Indexed, StackIndex, Workload, indexStack } from "./stack";
@@ -119,7 +119,7 @@ function scaledObjectsOf(index: StackIndex): Autoscaler[] {
             }
         }
         const eventDriven = triggers.some(t => t.type !== "cpu" && t.type !== "memory");
-        const min = spec.minReplicaCount ?? KEDA_DEFAULTS.minReplicaCount;
+        const min = countIn(spec.minReplicaCount) ?? KEDA_DEFAULTS.minReplicaCount;
         const targetKind = spec.scaleTargetRef?.kind ?? "Deployment";
         // The webhook checks this for Deployments and StatefulSets, whose pods it can see.
         const refusedMin = min === 0 && triggers.length > 0 && !eventDriven && (targetKind === "Deployment" || targetKind === "StatefulSet");
@@ -138,7 +138,7 @@ function scaledObjectsOf(index: StackIndex): Autoscaler[] {
             targetKind,
             targetName: spec.scaleTargetRef?.name ?? "",
             minReplicas: min === 0 && !eventDriven ? 1 : min,
-            maxReplicas: spec.maxReplicaCount ?? KEDA_DEFAULTS.maxReplicaCount,
+            maxReplicas: countIn(spec.maxReplicaCount) ?? KEDA_DEFAULTS.maxReplicaCount,
             utilization,
         };
     });
@@ -171,8 +171,8 @@ function hpasOf(index: StackIndex): Autoscaler[] {
             targetApiVersion: spec.scaleTargetRef?.apiVersion ?? "",
             targetKind: spec.scaleTargetRef?.kind ?? "",
             targetName: spec.scaleTargetRef?.name ?? "",
-            minReplicas: spec.minReplicas ?? 1,
-            maxReplicas: spec.maxReplicas,
+            minReplicas: countIn(spec.minReplicas) ?? 1,
+            maxReplicas: countIn(spec.maxReplicas),
             utilization,
         };
     });
@@ -261,7 +261,7 @@ export function fixedPods(w: Workload): number {
         case "StatefulSet":
         case "ReplicaSet":
         case "Rollout":
-            return spec.replicas ?? 1;
+            return countIn(spec.replicas) ?? 1;
         case "Job":
             return podsPerJob(spec);
         case "CronJob":
@@ -278,7 +278,7 @@ interface JobSpec {
 
 /** Pods a Job runs at once: min(parallelism, completions), parallelism defaulting to 1. */
 function podsPerJob(job: JobSpec | undefined): number {
-    return Math.min(job?.parallelism ?? 1, job?.completions ?? Infinity);
+    return Math.min(countIn(job?.parallelism) ?? 1, countIn(job?.completions) ?? Infinity);
 }
 
 /**
@@ -294,8 +294,8 @@ export function scaleOf(w: Workload, autoscalers: Autoscaler[]): { min: number; 
     if (w.kind === "ScaledJob") {
         const spec = (w.obj.spec ?? {}) as { minReplicaCount?: number; maxReplicaCount?: number; jobTargetRef?: JobSpec };
         const perJob = podsPerJob(spec.jobTargetRef);
-        const min = spec.minReplicaCount ?? KEDA_DEFAULTS.minReplicaCount;
-        return { min: min * perJob, max: Math.max(spec.maxReplicaCount ?? KEDA_DEFAULTS.maxReplicaCount, min) * perJob };
+        const min = countIn(spec.minReplicaCount) ?? KEDA_DEFAULTS.minReplicaCount;
+        return { min: min * perJob, max: Math.max(countIn(spec.maxReplicaCount) ?? KEDA_DEFAULTS.maxReplicaCount, min) * perJob };
     }
     const n = fixedPods(w);
     return { min: n, max: n };
