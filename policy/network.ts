@@ -27,7 +27,7 @@
 import { Policies, StackValidationPolicy } from "@pulumi/policy";
 import { configSchema, readConfig } from "./lib/config";
 import { Container, RUN_TO_COMPLETION_KINDS, containersOf, describeObject, objectsIn } from "./lib/k8s";
-import { OPERATOR_POD_KINDS, operatorDataStoreOf } from "./lib/operator-pods";
+import { operatorDataStoreOf, operatorResourcesIn } from "./lib/operator-pods";
 import { containerLabel } from "./lib/pods";
 import { ScaledWorkload, scaledStack } from "./lib/scale";
 import { RoutingService, routingServices, serviceTarget } from "./lib/services";
@@ -401,14 +401,12 @@ export const dataStoreIngressRestricted: StackValidationPolicy = {
         // The data stores an operator runs for its custom resource (lib/operator-pods.ts). Their pods carry the
         // operator's labels, which a NetworkPolicy may or may not select: only a namespace with no ingress policy
         // at all is known to leave them open.
-        for (const kind of OPERATOR_POD_KINDS) {
-            for (const o of index.all(kind)) {
-                const store = settings.exemptNamespaces.includes(o.namespace) || policies.get(o.namespace)?.length ? undefined : operatorDataStoreOf(o.resource.type, o.resource.props, o.resource.name);
-                if (store) {
-                    reportViolation(`${store.what} runs a data store (the pods its operator runs for it) reachable from everywhere: no NetworkPolicy of namespace ${o.namespace} selects pods for Ingress, ` +
-                        `so every pod and address reaches it. Add a NetworkPolicy with podSelector ${JSON.stringify(store.dataPods)} (the labels its operator gives its data pods) and policyTypes [Ingress] ` +
-                        `that allows only its clients (a podSelector of their pods in namespace ${o.namespace}, or a namespaceSelector naming their namespaces by label), its own pods (replication between its members) and its operator's pods (most operators manage their clusters over the network).`, o.resource.urn);
-                }
+        for (const o of operatorResourcesIn(index)) {
+            const store = settings.exemptNamespaces.includes(o.namespace) || policies.get(o.namespace)?.length ? undefined : operatorDataStoreOf(o.resource.type, o.resource.props, o.resource.name);
+            if (store) {
+                reportViolation(`${store.what} runs a data store (the pods its operator runs for it) reachable from everywhere: no NetworkPolicy of namespace ${o.namespace} selects pods for Ingress, ` +
+                    `so every pod and address reaches it. Add a NetworkPolicy with podSelector ${JSON.stringify(store.dataPods)} (the labels its operator gives its data pods) and policyTypes [Ingress] ` +
+                    `that allows only its clients (a podSelector of their pods in namespace ${o.namespace}, or a namespaceSelector naming their namespaces by label), its own pods (replication between its members) and its operator's pods (most operators manage their clusters over the network).`, o.resource.urn);
             }
         }
     },

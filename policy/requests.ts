@@ -8,7 +8,7 @@ import { configSchema, readConfig } from "./lib/config";
 import { Container, containersOf, describeWorkload } from "./lib/k8s";
 import { containerLabel, workloadContainers } from "./lib/pods";
 import { compareQuantities, isQuantity, quantityNanos } from "./lib/quantity";
-import { OPERATOR_POD_KINDS, operatorContainersOf } from "./lib/operator-pods";
+import { operatorContainersOf, operatorResourcesIn } from "./lib/operator-pods";
 import { effectiveRequest, limitRangeDefaults, present } from "./lib/resources";
 import { StackIndex, indexStack } from "./lib/stack";
 
@@ -80,12 +80,10 @@ function* judgedPods(args: StackValidationArgs): Generator<JudgedPods> {
             };
         }
     }
-    for (const kind of OPERATOR_POD_KINDS) {
-        for (const o of index.all(kind)) {
-            if (!exemptNamespaces.includes(o.namespace)) {
-                const { what, containers } = operatorContainersOf(o.resource.type, o.resource.props, o.resource.name);
-                yield { index, what, urn: o.resource.urn, namespace: o.namespace, containers };
-            }
+    for (const o of operatorResourcesIn(index)) {
+        if (!exemptNamespaces.includes(o.namespace)) {
+            const { what, containers } = operatorContainersOf(o.resource.type, o.resource.props, o.resource.name);
+            yield { index, what, urn: o.resource.urn, namespace: o.namespace, containers };
         }
     }
 }

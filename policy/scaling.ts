@@ -13,7 +13,7 @@ import { formatBytes, parseQuantity } from "./lib/quantity";
 import { ignoreChangesCovers } from "./lib/paths";
 import { effectiveLimit, effectiveRequest, isSidecar, limitRangeDefaults, podAmount, present } from "./lib/resources";
 import { Autoscaler, KEDA_DEFAULTS, SCALABLE_KINDS, ScaledWorkload, autoscalerName, autoscalersOf, scaleOf, scaledIntOrPercent, scaledStack, verticalAutoscalersOf } from "./lib/scale";
-import { OPERATOR_POD_KINDS, OperatorContainer, operatorContainersOf } from "./lib/operator-pods";
+import { OperatorContainer, operatorContainersOf, operatorResourcesIn } from "./lib/operator-pods";
 import { LabelSelector, compileLabelSelector } from "./lib/selectors";
 import { Indexed, StackIndex, Workload, indexStack, kindKey } from "./lib/stack";
 
@@ -346,7 +346,7 @@ interface OperatorPods {
 }
 
 function operatorPodsOf(index: StackIndex, namespace: string): OperatorPods[] {
-    return OPERATOR_POD_KINDS.flatMap(kind => index.all(kind).filter(o => o.namespace === namespace)).flatMap(o => {
+    return operatorResourcesIn(index).filter(o => o.namespace === namespace).flatMap(o => {
         const { what, label, containers } = operatorContainersOf(o.resource.type, o.resource.props, o.resource.name);
         return containers.map(c => ({ what, name: `${label} ${o.name}`, urn: o.resource.urn, c }));
     });

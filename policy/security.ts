@@ -26,7 +26,8 @@ import { Policies, PolicyResource, ResourceValidationPolicy, StackValidationPoli
 import { SettingSchema, configSchema, readConfig } from "./lib/config";
 import { Container, KubeObject, POD_TEMPLATE_PATH, PodSpec, WorkloadKind, containersOf, describeWorkload, kindOf, objectsIn, podKindOf, podTemplateOf, stringsIn } from "./lib/k8s";
 import { containerLabel } from "./lib/pods";
-import { OPERATOR_POD_KINDS, operatorContainersOf } from "./lib/operator-pods";
+import { operatorResourcesIn } from "./lib/operator-pods";
+import { describeOperatorResource } from "./lib/operators";
 import { NetworkPolicySpec, coversIngress, isEmptySelector } from "./lib/network-policies";
 import { Indexed, StackIndex, SYSTEM_NAMESPACES, indexStack, namespaceOf } from "./lib/stack";
 
@@ -873,10 +874,8 @@ export const namespaceDefaultDenyIngress: StackValidationPolicy = {
             runs(pod.namespace, pod.what);
         }
         // An operator's custom resource runs pods of its namespace too (lib/operator-pods.ts).
-        for (const kind of OPERATOR_POD_KINDS) {
-            for (const o of index.all(kind)) {
-                runs(o.namespace, operatorContainersOf(o.resource.type, o.resource.props, o.resource.name).what);
-            }
+        for (const o of operatorResourcesIn(index)) {
+            runs(o.namespace, describeOperatorResource(o.resource.type, o.resource.props, o.resource.name));
         }
         const denied = new Set<string>();
         for (const np of index.all("NetworkPolicy")) {

@@ -177,6 +177,30 @@ export function objectsIn<T extends object>(value: unknown): T[] {
     return indexedObjectsIn<T>(value).map(({ entry }) => entry);
 }
 
+/**
+ * The names a resource refers to other parts of itself by, wherever they sit (a ClickHouse
+ * installation names its templates at any level of its layout): `named(key, value)` gives the
+ * names a field holds, or undefined to look inside it. Lists and mappings are followed 12 levels deep.
+ */
+export function namesUnder(value: unknown, named: (key: string, value: unknown) => string[] | undefined, depth = 0, names = new Set<string>()): Set<string> {
+    if (depth > 12) {
+        return names;
+    }
+    if (Array.isArray(value)) {
+        value.forEach(v => namesUnder(v, named, depth + 1, names));
+    } else if (isMapping(value)) {
+        for (const [key, v] of Object.entries(value)) {
+            const found = named(key, v);
+            if (found) {
+                found.forEach(n => names.add(n));
+            } else {
+                namesUnder(v, named, depth + 1, names);
+            }
+        }
+    }
+    return names;
+}
+
 /** A count (replicas, parallelism) read from an object nothing has checked yet: a non-negative integer, else undefined, so that a malformed value reads as unset. */
 export function countIn(value: unknown): number | undefined {
     return typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : undefined;

@@ -69,7 +69,8 @@
  * which statefulset-retains-claims reports).
  */
 import type { ClaimLike, FoundClaim } from "./pods";
-import { Fields, KubeObject, apiGroupOf, asFields, describeObject, indexedMappings, parseType } from "./k8s";
+import { Fields, KubeObject, asFields, describeObject, indexedMappings, namesUnder } from "./k8s";
+import { OperatorTable, operatorOf } from "./operators";
 import { compareQuantities } from "./quantity";
 
 /** One claim an operator makes, before it is named: the settings and where they are written. */
@@ -508,24 +509,13 @@ function k8ssandraStorage(spec: Fields): OperatorStorage[] {
 const CLICKHOUSE_TEMPLATE_REFERENCES = ["dataVolumeClaimTemplate", "logVolumeClaimTemplate", "volumeClaimTemplate"];
 
 /** Every name the resource uses a ClickHouse claim template by: a template reference anywhere in it, or a pod template container's volume mount. */
-function clickhouseReferences(value: unknown, names: Set<string>, depth = 0): Set<string> {
-    if (depth > 12) {
-        return names;
-    }
-    if (Array.isArray(value)) {
-        value.forEach(v => clickhouseReferences(v, names, depth + 1));
-    } else if (asFields(value)) {
-        for (const [key, v] of Object.entries(value as Fields)) {
-            if (CLICKHOUSE_TEMPLATE_REFERENCES.includes(key) && typeof v === "string") {
-                names.add(v);
-            } else if (key === "volumeMounts") {
-                indexedMappings(v).forEach(([m]) => typeof m.name === "string" && names.add(m.name));
-            } else {
-                clickhouseReferences(v, names, depth + 1);
-            }
+function clickhouseReferences(spec: Fields): Set<string> {
+    return namesUnder(spec, (key, value) => {
+        if (CLICKHOUSE_TEMPLATE_REFERENCES.includes(key) && typeof value === "string") {
+            return [value];
         }
-    }
-    return names;
+        return key === "volumeMounts" ? indexedMappings(value).flatMap(([m]) => (typeof m.name === "string" ? [m.name] : [])) : undefined;
+    });
 }
 
 /**
@@ -534,7 +524,7 @@ function clickhouseReferences(value: unknown, names: Set<string>, depth = 0): Se
  * nothing refers to makes no claim.
  */
 function clickhouseStorage(spec: Fields): OperatorStorage[] {
-    const used = clickhouseReferences(spec, new Set());
+    const used = clickhouseReferences(spec);
     return indexedMappings(asFields(spec.templates)?.volumeClaimTemplates).flatMap(([t, j]) =>
         typeof t.name === "string" && used.has(t.name)
             ? [{ part: `claim template '${t.name}'`, at: `spec.templates.volumeClaimTemplates[${j}].spec`, ...TEMPLATE_FIELDS, claim: templateClaim(t) }]
@@ -623,7 +613,7 @@ function minioDeletions(spec: Fields): ClaimDeletion[] {
  */
 function clickhouseDeletions(spec: Fields): ClaimDeletion[] {
     const fallback = asFields(asFields(spec.defaults)?.storageManagement)?.reclaimPolicy;
-    const used = clickhouseReferences(spec, new Set());
+    const used = clickhouseReferences(spec);
     return indexedMappings(asFields(spec.templates)?.volumeClaimTemplates).flatMap(([t, j]) => {
         const policy = t.reclaimPolicy ?? fallback;
         if (typeof t.name !== "string" || !used.has(t.name) || policy === "Retain") {
@@ -646,21 +636,18 @@ const PERCONA_CLAIM_FINALIZERS: Readonly<Record<string, readonly string[]>> = {
     "pgv2.percona.com": ["percona.com/delete-pvc"],
 };
 
-/** An operator's resource: how messages name it, the claims it makes, and the settings by which the operator deletes them. */
+/** An operator's resource: the claims it makes, and the settings by which the operator deletes them. */
 interface Operator {
-    label: string;
     storage: (spec: Fields) => OperatorStorage[];
     deletes?: (spec: Fields) => ClaimDeletion[];
 }
 
-/** How messages name each operator's resource, and where its claims come from, by API group and kind. */
-const OPERATORS: Readonly<Record<string, Readonly<Record<string, Operator>>>> = {
-    "postgresql.cnpg.io": { Cluster: { label: "CloudNativePG Cluster", storage: cnpgCluster } },
-    // EDB's distribution of CloudNativePG serves the same Cluster type under its own group.
-    "postgresql.k8s.enterprisedb.io": { Cluster: { label: "EDB Postgres Cluster", storage: cnpgCluster } },
+/** Where each operator's claims come from, and the settings by which it deletes them (operators.ts names the resources). */
+const OPERATORS: OperatorTable<Operator> = {
+    "postgresql.cnpg.io": { Cluster: { storage: cnpgCluster } },
+    "postgresql.k8s.enterprisedb.io": { Cluster: { storage: cnpgCluster } },
     "acid.zalan.do": {
         postgresql: {
-            label: "Zalando postgresql",
             storage: spec => {
                 const volume = asFields(spec.volume);
                 return volume ? [{ part: "volume", at: "spec.volume", classField: "storageClass", sizeField: "size", claim: plainClaim(volume.size, volume.storageClass) }] : [];
@@ -668,40 +655,38 @@ const OPERATORS: Readonly<Record<string, Readonly<Record<string, Operator>>>> = 
         },
     },
     "monitoring.coreos.com": {
-        Prometheus: { label: "Prometheus", storage: prometheusStorage, deletes: prometheusDeletions },
-        PrometheusAgent: { label: "PrometheusAgent", storage: prometheusStorage, deletes: prometheusDeletions },
-        Alertmanager: { label: "Alertmanager", storage: prometheusStorage, deletes: prometheusDeletions },
-        ThanosRuler: { label: "ThanosRuler", storage: prometheusStorage },
+        Prometheus: { storage: prometheusStorage, deletes: prometheusDeletions },
+        PrometheusAgent: { storage: prometheusStorage, deletes: prometheusDeletions },
+        Alertmanager: { storage: prometheusStorage, deletes: prometheusDeletions },
+        ThanosRuler: { storage: prometheusStorage },
     },
-    "elasticsearch.k8s.elastic.co": { Elasticsearch: { label: "ECK Elasticsearch", storage: eckStorage, deletes: eckDeletions } },
+    "elasticsearch.k8s.elastic.co": { Elasticsearch: { storage: eckStorage, deletes: eckDeletions } },
     "rabbitmq.com": {
         RabbitmqCluster: {
-            label: "RabbitmqCluster", storage: rabbitmqStorage,
+            storage: rabbitmqStorage,
             deletes: spec => retentionPolicyDeletions(asFields(asFields(asFields(spec.override)?.statefulSet)?.spec)?.persistentVolumeClaimRetentionPolicy,
                 "spec.override.statefulSet.spec.persistentVolumeClaimRetentionPolicy", "the RabbitmqCluster"),
         },
     },
-    "mongodbcommunity.mongodb.com": { MongoDBCommunity: { label: "MongoDBCommunity", storage: mongodbStorage } },
-    "postgres-operator.crunchydata.com": { PostgresCluster: { label: "PGO PostgresCluster", storage: pgoStorage } },
-    "psmdb.percona.com": { PerconaServerMongoDB: { label: "PerconaServerMongoDB", storage: psmdbStorage } },
-    "minio.min.io": { Tenant: { label: "MinIO Tenant", storage: minioStorage, deletes: minioDeletions } },
-    "pxc.percona.com": { PerconaXtraDBCluster: { label: "PerconaXtraDBCluster", storage: pxcStorage } },
-    "pingcap.com": { TidbCluster: { label: "TidbCluster", storage: tidbStorage, deletes: tidbDeletions } },
-    "k8s.mariadb.com": { MariaDB: { label: "MariaDB", storage: mariadbStorage }, Backup: { label: "MariaDB Backup", storage: mariadbBackupStorage } },
-    // The MariaDB operator's group before v0.0.26.
-    "mariadb.mmontes.io": { MariaDB: { label: "MariaDB", storage: mariadbStorage }, Backup: { label: "MariaDB Backup", storage: mariadbBackupStorage } },
+    "mongodbcommunity.mongodb.com": { MongoDBCommunity: { storage: mongodbStorage } },
+    "postgres-operator.crunchydata.com": { PostgresCluster: { storage: pgoStorage } },
+    "psmdb.percona.com": { PerconaServerMongoDB: { storage: psmdbStorage } },
+    "minio.min.io": { Tenant: { storage: minioStorage, deletes: minioDeletions } },
+    "pxc.percona.com": { PerconaXtraDBCluster: { storage: pxcStorage } },
+    "pingcap.com": { TidbCluster: { storage: tidbStorage, deletes: tidbDeletions } },
+    "k8s.mariadb.com": { MariaDB: { storage: mariadbStorage }, Backup: { storage: mariadbBackupStorage } },
+    "mariadb.mmontes.io": { MariaDB: { storage: mariadbStorage }, Backup: { storage: mariadbBackupStorage } },
     "redis.redis.opstreelabs.in": {
-        Redis: { label: "Redis", storage: redisStorage(false), deletes: redisDeletions(false) },
-        RedisReplication: { label: "RedisReplication", storage: redisStorage(false), deletes: redisDeletions(false) },
-        RedisCluster: { label: "RedisCluster", storage: redisStorage(true), deletes: redisDeletions(true) },
+        Redis: { storage: redisStorage(false), deletes: redisDeletions(false) },
+        RedisReplication: { storage: redisStorage(false), deletes: redisDeletions(false) },
+        RedisCluster: { storage: redisStorage(true), deletes: redisDeletions(true) },
     },
-    "cassandra.datastax.com": { CassandraDatacenter: { label: "CassandraDatacenter", storage: spec => cassandraStorage(spec.storageConfig, "", "spec.storageConfig") } },
-    "k8ssandra.io": { K8ssandraCluster: { label: "K8ssandraCluster", storage: k8ssandraStorage } },
-    "clickhouse.altinity.com": { ClickHouseInstallation: { label: "ClickHouseInstallation", storage: clickhouseStorage, deletes: clickhouseDeletions } },
-    "clickhouse-keeper.altinity.com": { ClickHouseKeeperInstallation: { label: "ClickHouseKeeperInstallation", storage: clickhouseStorage, deletes: clickhouseDeletions } },
+    "cassandra.datastax.com": { CassandraDatacenter: { storage: spec => cassandraStorage(spec.storageConfig, "", "spec.storageConfig") } },
+    "k8ssandra.io": { K8ssandraCluster: { storage: k8ssandraStorage } },
+    "clickhouse.altinity.com": { ClickHouseInstallation: { storage: clickhouseStorage, deletes: clickhouseDeletions } },
+    "clickhouse-keeper.altinity.com": { ClickHouseKeeperInstallation: { storage: clickhouseStorage, deletes: clickhouseDeletions } },
     "kafka.strimzi.io": {
         Kafka: {
-            label: "Strimzi Kafka",
             deletes: spec => [
                 ...strimziDeletions(asFields(spec.kafka)?.storage, "spec.kafka.storage"),
                 ...strimziDeletions(asFields(spec.zookeeper)?.storage, "spec.zookeeper.storage"),
@@ -712,7 +697,6 @@ const OPERATORS: Readonly<Record<string, Readonly<Record<string, Operator>>>> = 
             ],
         },
         KafkaNodePool: {
-            label: "Strimzi KafkaNodePool",
             deletes: spec => strimziDeletions(spec.storage, "spec.storage"),
             storage: spec => strimziStorage(spec.storage, "storage", "spec.storage"),
         },
@@ -721,14 +705,13 @@ const OPERATORS: Readonly<Record<string, Readonly<Record<string, Operator>>>> = 
 
 /** The claims a known operator's resource makes ([] for any other resource), named for messages. */
 export function operatorClaimsOf(type: string, props: Record<string, unknown>, name: string): FoundClaim[] {
-    const parsed = parseType(type);
-    const operator = parsed ? OPERATORS[apiGroupOf(parsed.apiVersion)]?.[parsed.kind] : undefined;
-    if (!operator) {
+    const operator = operatorOf(OPERATORS, type);
+    if (!operator?.entry) {
         return [];
     }
     const obj = props as KubeObject;
     const what = describeObject(operator.label, obj, name);
-    return operator.storage(asFields(obj.spec) ?? {}).map(s => ({
+    return operator.entry.storage(asFields(obj.spec) ?? {}).map(s => ({
         source: "operator",
         what: `${what} ${s.part}`,
         claim: s.claim,
@@ -742,23 +725,19 @@ export function operatorClaimsOf(type: string, props: Record<string, unknown>, n
  * resource named for messages. Percona's clusters delete theirs through a finalizer.
  */
 export function operatorClaimDeletionsOf(type: string, props: Record<string, unknown>, name: string): { what: string; deletion: ClaimDeletion }[] {
-    const parsed = parseType(type);
-    if (!parsed) {
-        return [];
-    }
-    const group = apiGroupOf(parsed.apiVersion);
-    const operator = OPERATORS[group]?.[parsed.kind];
-    if (!operator?.deletes && !PERCONA_CLAIM_FINALIZERS[group]) {
+    const operator = operatorOf(OPERATORS, type);
+    const finalizing = operator ? PERCONA_CLAIM_FINALIZERS[operator.group] : undefined;
+    if (!operator || (!operator.entry?.deletes && !finalizing)) {
         return []; // every other resource, read no further
     }
     const obj = props as KubeObject;
-    const found = operator?.deletes?.(asFields(obj.spec) ?? {}) ?? [];
+    const found = operator.entry?.deletes?.(asFields(obj.spec) ?? {}) ?? [];
     const finalizers = asFields(obj.metadata)?.finalizers;
     for (const finalizer of Array.isArray(finalizers) ? finalizers : []) {
-        if (PERCONA_CLAIM_FINALIZERS[group]?.includes(finalizer)) {
+        if (finalizing?.includes(finalizer)) {
             found.push({ setting: `has the finalizer ${String(finalizer)}`, what: "its claims", when: "when it is deleted", fix: "remove it from metadata.finalizers" });
         }
     }
-    const what = describeObject(operator?.label ?? parsed.kind, obj, name);
+    const what = describeObject(operator.label, obj, name);
     return found.map(deletion => ({ what, deletion }));
 }

@@ -40,7 +40,9 @@
  * for any the manifest leaves out.
  */
 import type { Container, Fields, KubeObject } from "./k8s";
-import { apiGroupOf, asFields, countIn, describeObject, indexedMappings, parseType } from "./k8s";
+import { asFields, countIn, describeObject, indexedMappings, namesUnder } from "./k8s";
+import { OperatorTable, operatorKinds, operatorOf } from "./operators";
+import type { Indexed, StackIndex } from "./stack";
 
 type Resources = NonNullable<Container["resources"]>;
 
@@ -56,11 +58,6 @@ export interface OperatorContainer {
     pods?: number;
 }
 
-/** A replica count as a resource writes it ({@link countIn}), else `fallback` (the operator's default; none where unknown). */
-function count(value: unknown, fallback?: number): number | undefined {
-    return countIn(value) ?? fallback;
-}
-
 /** `resources` as a container's, or none when it is no mapping. */
 function resourcesOf(v: unknown): Resources | undefined {
     const r = asFields(v);
@@ -69,7 +66,7 @@ function resourcesOf(v: unknown): Resources | undefined {
 
 /** A main container whose resources are the value at `at`. */
 function one(label: string, at: string, resources: unknown, pods?: number): OperatorContainer {
-    return { label, at, container: { resources: resourcesOf(resources) }, ...(pods !== undefined ? { pods } : {}) };
+    return { label, at, container: { resources: resourcesOf(resources) }, pods };
 }
 
 /** `over`'s requests and limits, key by key, over `under`'s. */
@@ -88,7 +85,7 @@ function namedContainer(podSpec: unknown, name: string, firstIfNone = false): Fi
 
 function pgoContainers(spec: Fields): OperatorContainer[] {
     return indexedMappings(spec.instances).map(([instance, i]) =>
-        one(`instance set '${String(instance.name ?? String(i).padStart(2, "0"))}' database container`, `spec.instances[${i}].resources`, instance.resources, count(instance.replicas, 1)));
+        one(`instance set '${String(instance.name ?? String(i).padStart(2, "0"))}' database container`, `spec.instances[${i}].resources`, instance.resources, countIn(instance.replicas) ?? 1));
 }
 
 /**
@@ -100,20 +97,20 @@ function pgoContainers(spec: Fields): OperatorContainer[] {
 function strimziKafkaContainers(spec: Fields): OperatorContainer[] {
     const kafka = asFields(spec.kafka);
     return [
-        ...(kafka && kafka.replicas !== undefined ? [one("kafka container", "spec.kafka.resources", kafka.resources, count(kafka.replicas))] : []),
-        ...(asFields(spec.zookeeper) ? [one("zookeeper container", "spec.zookeeper.resources", asFields(spec.zookeeper)?.resources, count(asFields(spec.zookeeper)?.replicas))] : []),
+        ...(kafka && kafka.replicas !== undefined ? [one("kafka container", "spec.kafka.resources", kafka.resources, countIn(kafka.replicas))] : []),
+        ...(asFields(spec.zookeeper) ? [one("zookeeper container", "spec.zookeeper.resources", asFields(spec.zookeeper)?.resources, countIn(asFields(spec.zookeeper)?.replicas))] : []),
     ];
 }
 
 function psmdbContainers(spec: Fields): OperatorContainer[] {
-    const containers = indexedMappings(spec.replsets).map(([rs, i]) => one(`replset '${String(rs.name ?? i)}' mongod container`, `spec.replsets[${i}].resources`, rs.resources, count(rs.size)));
+    const containers = indexedMappings(spec.replsets).map(([rs, i]) => one(`replset '${String(rs.name ?? i)}' mongod container`, `spec.replsets[${i}].resources`, rs.resources, countIn(rs.size)));
     const sharding = asFields(spec.sharding);
     if (sharding?.enabled === true) {
         if (asFields(sharding.configsvrReplSet)) {
-            containers.push(one("config server mongod container", "spec.sharding.configsvrReplSet.resources", asFields(sharding.configsvrReplSet)?.resources, count(asFields(sharding.configsvrReplSet)?.size)));
+            containers.push(one("config server mongod container", "spec.sharding.configsvrReplSet.resources", asFields(sharding.configsvrReplSet)?.resources, countIn(asFields(sharding.configsvrReplSet)?.size)));
         }
         if (asFields(sharding.mongos)) {
-            containers.push(one("mongos container", "spec.sharding.mongos.resources", asFields(sharding.mongos)?.resources, count(asFields(sharding.mongos)?.size)));
+            containers.push(one("mongos container", "spec.sharding.mongos.resources", asFields(sharding.mongos)?.resources, countIn(asFields(sharding.mongos)?.size)));
         }
     }
     return containers;
@@ -124,8 +121,8 @@ function cassandraDatacenterContainers(spec: Fields): OperatorContainer[] {
     const own = resourcesOf(templated?.resources);
     // The pod template's cassandra container, when it sets any resources, replaces spec.resources whole.
     return own && (own.requests || own.limits)
-        ? [one("cassandra container", "spec.podTemplateSpec.spec.containers[cassandra].resources", templated?.resources, count(spec.size))]
-        : [one("cassandra container", "spec.resources", spec.resources, count(spec.size))];
+        ? [one("cassandra container", "spec.podTemplateSpec.spec.containers[cassandra].resources", templated?.resources, countIn(spec.size))]
+        : [one("cassandra container", "spec.resources", spec.resources, countIn(spec.size))];
 }
 
 function k8ssandraContainers(spec: Fields): OperatorContainer[] {
@@ -135,7 +132,7 @@ function k8ssandraContainers(spec: Fields): OperatorContainer[] {
         label: `datacenter '${String(asFields(dc.metadata)?.name ?? i)}' cassandra container`,
         at: dc.resources !== undefined ? `spec.cassandra.datacenters[${i}].resources` : "spec.cassandra.resources",
         container: { resources: mergeResources(shared, resourcesOf(dc.resources)) },
-        ...(count(dc.size) !== undefined ? { pods: count(dc.size) } : {}),
+        pods: countIn(dc.size),
     }));
 }
 
@@ -149,7 +146,7 @@ function redisClusterContainers(spec: Fields): OperatorContainer[] {
     return (["redisLeader", "redisFollower"] as const).map(role => {
         const own = asFields(spec[role])?.resources;
         // Each side runs its own replicas, else clusterSize.
-        const pods = count(asFields(spec[role])?.replicas, count(spec.clusterSize));
+        const pods = countIn(asFields(spec[role])?.replicas) ?? countIn(spec.clusterSize);
         return own !== undefined
             ? one(`${role === "redisLeader" ? "leader" : "follower"} redis container`, `spec.${role}.resources`, own, pods)
             : one(`${role === "redisLeader" ? "leader" : "follower"} redis container`, "spec.kubernetesConfig.resources", shared, pods);
@@ -162,8 +159,8 @@ function prometheusContainers(container: string, memoryDefault?: string): (spec:
         const own = resourcesOf(spec.resources);
         const requests = memoryDefault && own?.requests?.memory === undefined ? { ...own?.requests, memory: memoryDefault } : own?.requests;
         // One replica by default (a Prometheus runs that many per shard, one shard by default).
-        const shards = container === "prometheus" ? count(spec.shards, 1) ?? 1 : 1;
-        const replicas = count(spec.replicas, 1) ?? 1;
+        const shards = container === "prometheus" ? countIn(spec.shards) ?? 1 : 1;
+        const replicas = countIn(spec.replicas) ?? 1;
         return [{ label: `${container} container`, at: "spec.resources", container: { resources: { ...own, requests } }, pods: replicas * shards }];
     };
 }
@@ -181,7 +178,7 @@ function eckContainers(spec: Fields): OperatorContainer[] {
             label: `nodeSet '${String(nodeSet.name ?? i)}' elasticsearch container`,
             at: shortcut ? `spec.nodeSets[${i}].resources` : `spec.nodeSets[${i}].podTemplate.spec.containers[elasticsearch].resources`,
             container: { resources: set },
-            ...(count(nodeSet.count) !== undefined ? { pods: count(nodeSet.count) } : {}),
+            pods: countIn(nodeSet.count),
         };
     });
 }
@@ -192,7 +189,7 @@ const RABBITMQ_DEFAULT_RESOURCES: Resources = { requests: { cpu: "1000m", memory
 function rabbitmqContainers(spec: Fields): OperatorContainer[] {
     const base = spec.resources === undefined ? RABBITMQ_DEFAULT_RESOURCES : resourcesOf(spec.resources);
     const overridden = namedContainer(asFields(asFields(asFields(asFields(asFields(spec.override)?.statefulSet)?.spec)?.template)?.spec), "rabbitmq");
-    return [{ label: "rabbitmq container", at: "spec.resources", container: { resources: mergeResources(base, resourcesOf(overridden?.resources)) }, pods: count(spec.replicas, 1) }];
+    return [{ label: "rabbitmq container", at: "spec.resources", container: { resources: mergeResources(base, resourcesOf(overridden?.resources)) }, pods: countIn(spec.replicas) ?? 1 }];
 }
 
 /** The MongoDB Community operator's resources for mongod: each of the two maps stands where the resource gives none. */
@@ -204,28 +201,17 @@ function mongodbContainers(spec: Fields): OperatorContainer[] {
     return [{
         label: "mongod container", at: "spec.statefulSet.spec.template.spec.containers[mongod].resources",
         container: { resources: { requests: own?.requests ?? MONGODB_DEFAULT_RESOURCES.requests, limits: own?.limits ?? MONGODB_DEFAULT_RESOURCES.limits } },
-        ...(count(spec.members) !== undefined ? { pods: count(spec.members) } : {}),
+        pods: countIn(spec.members),
     }];
 }
 
-/** Every value of a `podTemplate` key anywhere under `value` (the names a ClickHouseInstallation uses its pod templates by). */
-function podTemplateReferences(value: unknown, names: Set<string>, depth = 0): Set<string> {
-    if (depth <= 12 && Array.isArray(value)) {
-        value.forEach(v => podTemplateReferences(v, names, depth + 1));
-    } else if (depth <= 12 && asFields(value)) {
-        for (const [key, v] of Object.entries(value as Fields)) {
-            if (key === "podTemplate" && typeof v === "string") {
-                names.add(v);
-            } else if (key !== "podTemplates") {
-                podTemplateReferences(v, names, depth + 1);
-            }
-        }
-    }
-    return names;
+/** Every name a ClickHouseInstallation uses its pod templates by: a `podTemplate` reference anywhere in it (outside the templates themselves). */
+function podTemplateReferences(spec: Fields): Set<string> {
+    return namesUnder(spec, (key, value) => (key === "podTemplate" && typeof value === "string" ? [value] : key === "podTemplates" ? [] : undefined));
 }
 
 function clickhouseContainers(spec: Fields): OperatorContainer[] {
-    const used = podTemplateReferences(spec, new Set());
+    const used = podTemplateReferences(spec);
     const templates = indexedMappings(asFields(spec.templates)?.podTemplates).filter(([t]) => typeof t.name === "string" && used.has(t.name));
     if (!templates.length) {
         return [one("clickhouse container (the operator's default pod template: no spec.templates.podTemplates entry is used)", "spec.templates.podTemplates[].spec.containers[clickhouse].resources", undefined)];
@@ -242,9 +228,8 @@ export interface PodSelector {
     matchExpressions?: { key: string; operator: string; values?: string[] }[];
 }
 
-/** An operator's resource: how messages name it, its main containers, and, for a data store, the labels its operator gives its data pods. */
+/** An operator's resource: its main containers and, for a data store, the labels its operator gives its data pods. */
 interface Operator {
-    label: string;
     containers: (spec: Fields) => OperatorContainer[];
     /** The podSelector of the resource's data pods (from the operator's pod builders), for a database, broker or object store; none for monitoring. */
     dataPods?: (name: string, spec: Fields) => PodSelector;
@@ -252,7 +237,7 @@ interface Operator {
 
 /** A MariaDB's mariadb container, on `replicas` pods (one by default). */
 function mariadbContainers(spec: Fields): OperatorContainer[] {
-    return [one("mariadb container", "spec.resources", spec.resources, count(spec.replicas, 1))];
+    return [one("mariadb container", "spec.resources", spec.resources, countIn(spec.replicas) ?? 1)];
 }
 
 /** A MariaDB's pods: the instance label alone would also select a MaxScale of the same name. */
@@ -265,57 +250,55 @@ function cleanLabelValue(value: string): string {
     return value.replace(/[^A-Za-z0-9_.-]/g, "");
 }
 
-/** How messages name each operator's resource, its main containers and its data pods, by API group and kind. */
-const OPERATORS: Readonly<Record<string, Readonly<Record<string, Operator>>>> = {
+/** Each operator's main containers and data pods (operators.ts names the resources). */
+const OPERATORS: OperatorTable<Operator> = {
     "postgresql.cnpg.io": {
         Cluster: {
-            label: "CloudNativePG Cluster", containers: spec => [one("postgres container", "spec.resources", spec.resources, count(spec.instances))],
+            containers: spec => [one("postgres container", "spec.resources", spec.resources, countIn(spec.instances))],
             dataPods: name => ({ matchLabels: { "cnpg.io/cluster": name, "cnpg.io/podRole": "instance" } }),
         },
     },
-    "postgresql.k8s.enterprisedb.io": { Cluster: { label: "EDB Postgres Cluster", containers: spec => [one("postgres container", "spec.resources", spec.resources, count(spec.instances))] } },
+    "postgresql.k8s.enterprisedb.io": { Cluster: { containers: spec => [one("postgres container", "spec.resources", spec.resources, countIn(spec.instances))] } },
     "postgres-operator.crunchydata.com": {
         PostgresCluster: {
-            label: "PGO PostgresCluster", containers: pgoContainers,
+            containers: pgoContainers,
             // The instance pods: the cluster's pgBackRest, PgBouncer and pgAdmin pods carry the cluster label too.
             dataPods: name => ({ matchLabels: { "postgres-operator.crunchydata.com/cluster": name }, matchExpressions: [{ key: "postgres-operator.crunchydata.com/instance-set", operator: "Exists" }] }),
         },
     },
     "kafka.strimzi.io": {
         // The brokers, of every node pool: strimzi.io/cluster alone also selects ZooKeeper, the entity operator and the exporters.
-        Kafka: { label: "Strimzi Kafka", containers: strimziKafkaContainers, dataPods: name => ({ matchLabels: { "strimzi.io/cluster": name, "strimzi.io/name": `${name}-kafka` } }) },
-        KafkaNodePool: { label: "Strimzi KafkaNodePool", containers: spec => (spec.resources !== undefined ? [one("kafka container", "spec.resources", spec.resources, count(spec.replicas))] : []) },
+        Kafka: { containers: strimziKafkaContainers, dataPods: name => ({ matchLabels: { "strimzi.io/cluster": name, "strimzi.io/name": `${name}-kafka` } }) },
+        KafkaNodePool: { containers: spec => (spec.resources !== undefined ? [one("kafka container", "spec.resources", spec.resources, countIn(spec.replicas))] : []) },
     },
-    "k8s.mariadb.com": { MariaDB: { label: "MariaDB", containers: mariadbContainers, dataPods: mariadbPods } },
-    "mariadb.mmontes.io": { MariaDB: { label: "MariaDB", containers: mariadbContainers, dataPods: mariadbPods } },
+    "k8s.mariadb.com": { MariaDB: { containers: mariadbContainers, dataPods: mariadbPods } },
+    "mariadb.mmontes.io": { MariaDB: { containers: mariadbContainers, dataPods: mariadbPods } },
     "psmdb.percona.com": {
         PerconaServerMongoDB: {
-            label: "PerconaServerMongoDB", containers: psmdbContainers,
+            containers: psmdbContainers,
             dataPods: name => ({ matchLabels: { "app.kubernetes.io/name": "percona-server-mongodb", "app.kubernetes.io/instance": name } }),
         },
     },
     "pxc.percona.com": {
         PerconaXtraDBCluster: {
-            label: "PerconaXtraDBCluster",
             containers: spec => ["pxc", "haproxy", "proxysql"].flatMap(component => {
                 const c = asFields(spec[component]);
-                return c && (component === "pxc" || c.enabled === true) ? [one(`${component} container`, `spec.${component}.resources`, c.resources, count(c.size))] : [];
+                return c && (component === "pxc" || c.enabled === true) ? [one(`${component} container`, `spec.${component}.resources`, c.resources, countIn(c.size))] : [];
             }),
         },
     },
     "minio.min.io": {
         Tenant: {
-            label: "MinIO Tenant",
-            containers: spec => indexedMappings(spec.pools).map(([pool, i]) => one(`pool '${String(pool.name ?? `pool-${i}`)}' minio container`, `spec.pools[${i}].resources`, pool.resources, count(pool.servers))),
+            containers: spec => indexedMappings(spec.pools).map(([pool, i]) => one(`pool '${String(pool.name ?? `pool-${i}`)}' minio container`, `spec.pools[${i}].resources`, pool.resources, countIn(pool.servers))),
             dataPods: name => ({ matchLabels: { "v1.min.io/tenant": name } }),
         },
     },
     "cassandra.datastax.com": {
-        CassandraDatacenter: { label: "CassandraDatacenter", containers: cassandraDatacenterContainers, dataPods: name => ({ matchLabels: { "cassandra.datastax.com/datacenter": cleanLabelValue(name) } }) },
+        CassandraDatacenter: { containers: cassandraDatacenterContainers, dataPods: name => ({ matchLabels: { "cassandra.datastax.com/datacenter": cleanLabelValue(name) } }) },
     },
     "k8ssandra.io": {
         K8ssandraCluster: {
-            label: "K8ssandraCluster", containers: k8ssandraContainers,
+            containers: k8ssandraContainers,
             dataPods: (name, spec) => {
                 const clusterName = asFields(spec.cassandra)?.clusterName;
                 return { matchLabels: { "cassandra.datastax.com/cluster": cleanLabelValue(typeof clusterName === "string" && clusterName ? clusterName : name) } };
@@ -323,29 +306,29 @@ const OPERATORS: Readonly<Record<string, Readonly<Record<string, Operator>>>> = 
         },
     },
     "redis.redis.opstreelabs.in": {
-        Redis: { label: "Redis", containers: redisContainers(() => 1), dataPods: name => ({ matchLabels: { app: name, redis_setup_type: "standalone" } }) },
-        RedisReplication: { label: "RedisReplication", containers: redisContainers(spec => count(spec.clusterSize)), dataPods: name => ({ matchLabels: { app: name, redis_setup_type: "replication" } }) },
+        Redis: { containers: redisContainers(() => 1), dataPods: name => ({ matchLabels: { app: name, redis_setup_type: "standalone" } }) },
+        RedisReplication: { containers: redisContainers(spec => countIn(spec.clusterSize)), dataPods: name => ({ matchLabels: { app: name, redis_setup_type: "replication" } }) },
         // Leaders and followers are labelled apart, with no label of the cluster's name alone.
-        RedisCluster: { label: "RedisCluster", containers: redisClusterContainers, dataPods: name => ({ matchExpressions: [{ key: "app", operator: "In", values: [`${name}-leader`, `${name}-follower`] }] }) },
+        RedisCluster: { containers: redisClusterContainers, dataPods: name => ({ matchExpressions: [{ key: "app", operator: "In", values: [`${name}-leader`, `${name}-follower`] }] }) },
     },
     "monitoring.coreos.com": {
-        Prometheus: { label: "Prometheus", containers: prometheusContainers("prometheus") },
-        PrometheusAgent: { label: "PrometheusAgent", containers: prometheusContainers("prometheus") },
-        Alertmanager: { label: "Alertmanager", containers: prometheusContainers("alertmanager", "200Mi") },
-        ThanosRuler: { label: "ThanosRuler", containers: prometheusContainers("thanos-ruler", "200Mi") },
+        Prometheus: { containers: prometheusContainers("prometheus") },
+        PrometheusAgent: { containers: prometheusContainers("prometheus") },
+        Alertmanager: { containers: prometheusContainers("alertmanager", "200Mi") },
+        ThanosRuler: { containers: prometheusContainers("thanos-ruler", "200Mi") },
     },
     "elasticsearch.k8s.elastic.co": {
         Elasticsearch: {
-            label: "ECK Elasticsearch", containers: eckContainers,
+            containers: eckContainers,
             dataPods: name => ({ matchLabels: { "elasticsearch.k8s.elastic.co/cluster-name": name, "common.k8s.elastic.co/type": "elasticsearch" } }),
         },
     },
     "rabbitmq.com": {
-        RabbitmqCluster: { label: "RabbitmqCluster", containers: rabbitmqContainers, dataPods: name => ({ matchLabels: { "app.kubernetes.io/name": name, "app.kubernetes.io/component": "rabbitmq" } }) },
+        RabbitmqCluster: { containers: rabbitmqContainers, dataPods: name => ({ matchLabels: { "app.kubernetes.io/name": name, "app.kubernetes.io/component": "rabbitmq" } }) },
     },
     "mongodbcommunity.mongodb.com": {
         MongoDBCommunity: {
-            label: "MongoDBCommunity", containers: mongodbContainers,
+            containers: mongodbContainers,
             // The operator labels its pods app: <its Service's name>, which spec.statefulSet.spec.serviceName overrides.
             dataPods: (name, spec) => {
                 const serviceName = asFields(asFields(spec.statefulSet)?.spec)?.serviceName;
@@ -353,31 +336,34 @@ const OPERATORS: Readonly<Record<string, Readonly<Record<string, Operator>>>> = 
             },
         },
     },
-    "clickhouse.altinity.com": { ClickHouseInstallation: { label: "ClickHouseInstallation", containers: clickhouseContainers, dataPods: name => ({ matchLabels: { "clickhouse.altinity.com/chi": name } }) } },
+    "clickhouse.altinity.com": { ClickHouseInstallation: { containers: clickhouseContainers, dataPods: name => ({ matchLabels: { "clickhouse.altinity.com/chi": name } }) } },
 };
 
+/** Every resource of the stack that a known operator runs pods for. */
+export function operatorResourcesIn(index: StackIndex): Indexed[] {
+    return OPERATOR_KINDS.flatMap(kind => index.all(kind));
+}
+
 /** The kinds of {@link OPERATORS} as a stack index lists custom resources: `<group>/<kind>`. */
-export const OPERATOR_POD_KINDS: readonly string[] = Object.entries(OPERATORS).flatMap(([group, kinds]) => Object.keys(kinds).map(kind => `${group}/${kind}`));
+const OPERATOR_KINDS = operatorKinds(OPERATORS);
 
 /** The main containers a known operator runs for a resource ([] for any other), with the resource named for messages. */
 export function operatorContainersOf(type: string, props: Record<string, unknown>, name: string): { what: string; label: string; containers: OperatorContainer[] } {
-    const parsed = parseType(type);
-    const operator = parsed ? OPERATORS[apiGroupOf(parsed.apiVersion)]?.[parsed.kind] : undefined;
-    if (!operator) {
+    const operator = operatorOf(OPERATORS, type);
+    if (!operator?.entry) {
         return { what: "", label: "", containers: [] };
     }
     const obj = props as KubeObject;
-    return { what: describeObject(operator.label, obj, name), label: operator.label, containers: operator.containers(asFields(obj.spec) ?? {}) };
+    return { what: describeObject(operator.label, obj, name), label: operator.label, containers: operator.entry.containers(asFields(obj.spec) ?? {}) };
 }
 
 /** The data pods a known database, broker or object-store operator runs for a resource, with the resource named for messages; undefined for any other. */
 export function operatorDataStoreOf(type: string, props: Record<string, unknown>, name: string): { what: string; dataPods: PodSelector } | undefined {
-    const parsed = parseType(type);
-    const operator = parsed ? OPERATORS[apiGroupOf(parsed.apiVersion)]?.[parsed.kind] : undefined;
-    if (!operator?.dataPods) {
+    const operator = operatorOf(OPERATORS, type);
+    if (!operator?.entry?.dataPods) {
         return undefined;
     }
     const obj = props as KubeObject;
     const own = obj.metadata?.name;
-    return { what: describeObject(operator.label, obj, name), dataPods: operator.dataPods(typeof own === "string" ? own : name, asFields(obj.spec) ?? {}) };
+    return { what: describeObject(operator.label, obj, name), dataPods: operator.entry.dataPods(typeof own === "string" ? own : name, asFields(obj.spec) ?? {}) };
 }
