@@ -24,12 +24,14 @@ describe("container-requests and container-memory-limit on the pods operators ru
             custom("postgresql.cnpg.io/v1", "Cluster", { instances: 3, storage: { size: "1Gi" } }, "pg"),
             custom("postgresql.cnpg.io/v1", "Cluster", { instances: 3, storage: { size: "1Gi" }, resources: full }, "pg-sized"),
             custom("postgres-operator.crunchydata.com/v1beta1", "PostgresCluster", { instances: [{ name: "a", resources: { limits: { cpu: "1", memory: "1Gi" } } }, { replicas: 2 }] }, "hippo"),
+            custom("pgv2.percona.com/v2", "PerconaPGCluster", { instances: [{ name: "instance1", replicas: 3, resources: { requests: { cpu: "1" } } }] }, "cluster1"),
             custom("psmdb.percona.com/v1", "PerconaServerMongoDB", { replsets: [{ name: "rs0", resources: full }], sharding: { enabled: true, configsvrReplSet: { resources: full }, mongos: { resources: { requests: { cpu: "100m" } } } } }, "mongo"),
         ];
         assert.deepStrictEqual(await messages("container-requests", objects), [
             "CloudNativePG Cluster lab/pg: postgres container has no cpu or memory request; set spec.resources.requests.cpu and spec.resources.requests.memory (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.",
             // A limit alone counts: the API server copies it into the pod the operator creates.
             "PGO PostgresCluster lab/hippo: instance set '01' database container has no cpu or memory request; set spec.instances[1].resources.requests.cpu and spec.instances[1].resources.requests.memory (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.",
+            "PerconaPGCluster lab/cluster1: instance set 'instance1' database container has no memory request; set spec.instances[0].resources.requests.memory (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.",
             "PerconaServerMongoDB lab/mongo: mongos container has no memory request; set spec.sharding.mongos.resources.requests.memory (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.",
         ]);
         assert.deepStrictEqual(await messages("container-memory-limit", objects.slice(0, 2)), [
@@ -77,6 +79,38 @@ describe("container-requests and container-memory-limit on the pods operators ru
         }, "cluster1");
         assert.deepStrictEqual(await messages("container-requests", [pxc]), [
             "PerconaXtraDBCluster lab/cluster1: haproxy container has no cpu or memory request; set spec.haproxy.resources.requests.cpu and spec.haproxy.resources.requests.memory (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.",
+        ]);
+    });
+
+    it("a TidbCluster's components, each by the requests and limits written inline in its spec, without the storage the operator strips", async () => {
+        const tidb = (labels?: Record<string, string>) => ({
+            ...custom("pingcap.com/v1alpha1", "TidbCluster", {
+                version: "v8.5.0",
+                // PD's request holds only the claim's size, which never reaches the container.
+                pd: { replicas: 3, requests: { storage: "10Gi" } },
+                tikv: { replicas: 3, requests: { cpu: "2", memory: "8Gi", storage: "100Gi" }, limits: { memory: "8Gi", storage: "100Gi" } },
+                tidb: { replicas: 2, limits: { cpu: "2", memory: "4Gi" } },
+            }, "basic"),
+            ...(labels ? { metadata: { name: "basic", namespace: "lab", labels } } : {}),
+        });
+        assert.deepStrictEqual(await messages("container-requests", [tidb()]), [
+            "TidbCluster lab/basic: pd container has no cpu or memory request; set spec.pd.requests.cpu and spec.pd.requests.memory (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.",
+        ]);
+        assert.deepStrictEqual(await messages("container-memory-limit", [tidb()]), [
+            "TidbCluster lab/basic: pd container has no memory limit; set spec.pd.limits.memory (at least its memory request, e.g. 128Mi), or give namespace lab a LimitRange with a default memory limit for containers.",
+        ]);
+        // Its pods are labelled with the cluster's own instance label where it has one.
+        const selectorOf = async (o: ManifestObject) => /podSelector (\{.*?\}\}) \(the labels/.exec((await messages("data-store-ingress-restricted", [o]))[0] ?? "")?.[1];
+        assert.strictEqual(await selectorOf(tidb()), JSON.stringify({ matchLabels: { "app.kubernetes.io/name": "tidb-cluster", "app.kubernetes.io/instance": "basic" } }));
+        assert.strictEqual(await selectorOf(tidb({ "app.kubernetes.io/instance": "prod" })), JSON.stringify({ matchLabels: { "app.kubernetes.io/name": "tidb-cluster", "app.kubernetes.io/instance": "prod" } }));
+        // quota-fit counts each component's pods; the storage in a request is no container's.
+        const quota: ManifestObject = { apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "q", namespace: "lab" }, spec: { hard: { "requests.memory": "20Gi" } } };
+        assert.deepStrictEqual(await messages("quota-fit", [quota, tidb()]), [
+            "TidbCluster lab/basic: pd container sets no requests.memory, which ResourceQuota lab/q tracks; the API server rejects its pods (\"must specify requests.memory\"). " +
+            "Set spec.pd.requests.memory, or give namespace lab a LimitRange with defaults (which also reach the containers its operator adds beside it, whose resources this resource may not set).",
+            "ResourceQuota lab/q: requests.memory is 20Gi, but the workloads of namespace lab need 32Gi at full scale (TidbCluster basic tikv container 3×8Gi = 24Gi; TidbCluster basic tidb container 2×4Gi = 8Gi). " +
+            "The API server refuses pods past the quota (\"exceeded quota\"), so whichever workload scales out last stays short of its replicas; even at their smallest scale they need 32Gi, so some pods can never start. " +
+            "Raise the quota or lower replicas, maxReplicas or requests.",
         ]);
     });
 
@@ -130,15 +164,19 @@ describe("namespace-default-deny-ingress and data-store-ingress-restricted on th
     it("an operator's data store in a namespace with no Ingress NetworkPolicy is open to every pod, and the message gives the labels of its data pods", async () => {
         const kafka = custom("kafka.strimzi.io/v1beta2", "Kafka", { kafka: { listeners: [] } }, "events");
         const redis = custom("redis.redis.opstreelabs.in/v1beta2", "RedisCluster", { clusterSize: 3 }, "cache");
-        const found = await messages("data-store-ingress-restricted", [pg, kafka, redis, prometheus]);
+        const perconaPg = custom("pgv2.percona.com/v2", "PerconaPGCluster", { instances: [{ name: "instance1" }] }, "cluster1");
+        const found = await messages("data-store-ingress-restricted", [pg, kafka, redis, prometheus, perconaPg]);
         assert.deepStrictEqual(found.map(m => m.split(": no NetworkPolicy")[0]), [
             "CloudNativePG Cluster db/pg runs a data store (the pods its operator runs for it) reachable from everywhere",
+            "PerconaPGCluster db/cluster1 runs a data store (the pods its operator runs for it) reachable from everywhere",
             "Strimzi Kafka db/events runs a data store (the pods its operator runs for it) reachable from everywhere",
             "RedisCluster db/cache runs a data store (the pods its operator runs for it) reachable from everywhere",
         ]);
         assert.match(found[0], /podSelector \{"matchLabels":\{"cnpg\.io\/cluster":"pg","cnpg\.io\/podRole":"instance"\}\} \(the labels its operator gives its data pods\)/);
-        assert.match(found[1], /podSelector \{"matchLabels":\{"strimzi\.io\/cluster":"events","strimzi\.io\/name":"events-kafka"\}\}/);
-        assert.match(found[2], /podSelector \{"matchExpressions":\[\{"key":"app","operator":"In","values":\["cache-leader","cache-follower"\]\}\]\}/);
+        assert.match(found[2], /podSelector \{"matchLabels":\{"strimzi\.io\/cluster":"events","strimzi\.io\/name":"events-kafka"\}\}/);
+        assert.match(found[3], /podSelector \{"matchExpressions":\[\{"key":"app","operator":"In","values":\["cache-leader","cache-follower"\]\}\]\}/);
+        // Percona's fork keeps PGO's labels on the instance pods.
+        assert.match(found[1], /podSelector \{"matchLabels":\{"postgres-operator\.crunchydata\.com\/cluster":"cluster1"\},"matchExpressions":\[\{"key":"postgres-operator\.crunchydata\.com\/instance-set","operator":"Exists"\}\]\}/);
         // Any Ingress policy in the namespace: which of the operator's pods it selects is not judged.
         assert.deepStrictEqual(await messages("data-store-ingress-restricted", [pg, denyAll]), []);
         assert.deepStrictEqual(await messages("data-store-ingress-restricted", [pg], { "data-store-ingress-restricted": { exemptNamespaces: ["db"] } }), []);

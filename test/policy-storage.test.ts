@@ -534,6 +534,20 @@ describe("the claims database, messaging, storage and monitoring operators make 
         ]);
     });
 
+    it("a PerconaPGCluster (Percona's fork of PGO) has PGO's instance and pgBackRest claims, named by its own kind", async () => {
+        const cluster = custom("pgv2.percona.com/v2", "PerconaPGCluster", {
+            crVersion: "2.5.0", postgresVersion: 16,
+            instances: [{ name: "instance1", replicas: 3, dataVolumeClaimSpec: claimSpec("1Gi"), walVolumeClaimSpec: claimSpec("1Gi", "fast") }],
+            backups: { pgbackrest: { repos: [{ name: "repo1", volume: { volumeClaimSpec: claimSpec("1Gi", "frozen") } }] } },
+        }, "cluster1");
+        assert.deepStrictEqual(await expandable([fast, frozen, cluster]), [
+            "PerconaPGCluster lab/cluster1 instance set 'instance1' data names no StorageClass, so it gets the cluster default, which may not expand; set spec.instances[0].dataVolumeClaimSpec.storageClassName to one of: fast.",
+            "PerconaPGCluster lab/cluster1 pgBackRest repo 'repo1' uses StorageClass 'frozen', which does not allow volume expansion; use one of: fast.",
+        ]);
+        // The same fields under PGO's own group in another kind are no claims.
+        assert.deepStrictEqual(await expandable([fast, { ...cluster, apiVersion: "postgres-operator.crunchydata.com/v1beta1" }]), []);
+    });
+
     it("a PerconaServerMongoDB's replica set claims, its own non-voting and sidecar claims, and the config servers' when sharded; hostPath and emptyDir make none", async () => {
         const pvc = (size: string, storageClassName?: string, annotations?: Spec) => ({ persistentVolumeClaim: { ...(annotations ? { annotations } : {}), ...claimSpec(size, storageClassName) } });
         const psmdb = (sharded: boolean) => custom("psmdb.percona.com/v1", "PerconaServerMongoDB", {
@@ -706,10 +720,12 @@ describe("the claims database, messaging, storage and monitoring operators make 
             percona("psmdb.percona.com/v1", "PerconaServerMongoDB", ["percona.com/delete-psmdb-pods-in-order", "percona.com/delete-psmdb-pvc"]),
             percona("pxc.percona.com/v1", "PerconaXtraDBCluster", ["delete-pxc-pvc"]),
             percona("pxc.percona.com/v1", "PerconaXtraDBCluster", ["percona.com/delete-psmdb-pvc"]),
+            percona("pgv2.percona.com/v2", "PerconaPGCluster", ["percona.com/delete-ssl", "percona.com/delete-pvc"]),
             tenant,
         ]), [
             "PerconaServerMongoDB lab/cluster1 has the finalizer percona.com/delete-psmdb-pvc, which deletes its claims when it is deleted; remove it from metadata.finalizers.",
             "PerconaXtraDBCluster lab/cluster1 has the finalizer delete-pxc-pvc, which deletes its claims when it is deleted; remove it from metadata.finalizers.",
+            "PerconaPGCluster lab/cluster1 has the finalizer percona.com/delete-pvc, which deletes its claims when it is deleted; remove it from metadata.finalizers.",
             "MinIO Tenant lab/minio has spec.pools[0].reclaimStorage: true, which deletes the pool's claims with the Tenant (on the operator releases that honour it, from late 2023 to mid-2024); remove it.",
         ]);
     });

@@ -33,7 +33,9 @@
  * - Crunchy PGO (`postgres-operator.crunchydata.com` PostgresCluster): each instance set's
  *   `dataVolumeClaimSpec`, `walVolumeClaimSpec` and `tablespaceVolumes[].dataVolumeClaimSpec`,
  *   each pgBackRest repo's `volume.volumeClaimSpec` and pgAdmin's `dataVolumeClaimSpec`, all
- *   bare claim specs taken as written.
+ *   bare claim specs taken as written. Percona's fork (`pgv2.percona.com` PerconaPGCluster) has
+ *   the same instance and repo fields; unlike PGO it keeps the claims when the cluster is deleted,
+ *   unless its `percona.com/delete-pvc` finalizer is set.
  * - Percona's MongoDB operator (`psmdb.percona.com` PerconaServerMongoDB): each replica set's
  *   `volumeSpec.persistentVolumeClaim` (a claim spec beside the claim's annotations and labels;
  *   it wins over `hostPath` and `emptyDir`), the own volumeSpec of its enabled non-voting and
@@ -670,6 +672,7 @@ const OPERATORS: OperatorTable<Operator> = {
     },
     "mongodbcommunity.mongodb.com": { MongoDBCommunity: { storage: mongodbStorage } },
     "postgres-operator.crunchydata.com": { PostgresCluster: { storage: pgoStorage } },
+    "pgv2.percona.com": { PerconaPGCluster: { storage: pgoStorage } },
     "psmdb.percona.com": { PerconaServerMongoDB: { storage: psmdbStorage } },
     "minio.min.io": { Tenant: { storage: minioStorage, deletes: minioDeletions } },
     "pxc.percona.com": { PerconaXtraDBCluster: { storage: pxcStorage } },

@@ -10,7 +10,8 @@
  *
  * Known operators, from their API types and pod builders:
  * - CloudNativePG Cluster (and EDB's): `spec.resources` of the postgres container; no defaults.
- * - Crunchy PGO PostgresCluster: each instance set's `resources` (the database container); no defaults.
+ * - Crunchy PGO PostgresCluster, and Percona's fork of it (PerconaPGCluster): each instance set's
+ *   `resources` (the database container); no defaults.
  * - Strimzi: a KafkaNodePool's `spec.resources` where it sets them (they replace the Kafka's
  *   whole), a Kafka's `spec.kafka.resources` where it runs its brokers without node pools, and
  *   `spec.zookeeper.resources`; no defaults. A pool without resources of its own takes the
@@ -34,6 +35,8 @@
  *   2 CPUs and 2Gi when absent), with the StatefulSet override's rabbitmq container over it.
  * - MongoDBCommunity: the mongod container in `spec.statefulSet.spec.template`; the operator's
  *   requests (0.5 CPU, 400M) and limits (1 CPU, 500M) stand for whichever of the two maps it doesn't give.
+ * - TiDB Operator TidbCluster: each component's (`pd`, `tikv`, `tidb`, `tiflash`, `ticdc`, `pump`,
+ *   `tiproxy`) `requests` and `limits`, written inline in its spec, without `storage`; no defaults.
  * - ClickHouseInstallation: the clickhouse container (else the first) of each pod template the
  *   installation uses; with none used, the operator's default pod template, which sets no resources.
  * Zalando's postgres-operator is left out: its operator configuration fills in requests and limits
@@ -222,6 +225,44 @@ function clickhouseContainers(spec: Fields): OperatorContainer[] {
     });
 }
 
+/** A TidbCluster's components, each run as a StatefulSet (Deployment for none) of its main container, named as the component. */
+const TIDB_COMPONENTS = ["pd", "tikv", "tidb", "tiflash", "ticdc", "pump", "tiproxy"] as const;
+
+/**
+ * A TidbCluster's main containers, one per component it gives (an absent component is not
+ * deployed): a component's `requests` and `limits` are written inline in its spec, and the
+ * operator strips `storage` (the claim's size, or TiKV's and TiFlash's capacity) before putting
+ * them on the container. The operator fills in no CPU or memory.
+ */
+function tidbContainers(spec: Fields): OperatorContainer[] {
+    return TIDB_COMPONENTS.flatMap(component => {
+        const c = asFields(spec[component]);
+        if (!c) {
+            return [];
+        }
+        const strip = (v: unknown): Fields | undefined => {
+            const f = asFields(v);
+            if (!f) {
+                return undefined;
+            }
+            const { storage: _storage, ...rest } = f;
+            return rest;
+        };
+        const resources = c.requests === undefined && c.limits === undefined ? undefined : { requests: strip(c.requests), limits: strip(c.limits) };
+        return [{ label: `${component} container`, at: `spec.${component}`, container: { resources }, pods: countIn(c.replicas) }];
+    });
+}
+
+/**
+ * A TidbCluster's pods, every component's (PD, TiKV and TiFlash hold its data; TiDB serves it):
+ * the operator labels them with the cluster's own `app.kubernetes.io/instance` label where it
+ * has one, else its name.
+ */
+function tidbPods(name: string, _spec: Fields, labels: Fields): PodSelector {
+    const instance = labels["app.kubernetes.io/instance"];
+    return { matchLabels: { "app.kubernetes.io/name": "tidb-cluster", "app.kubernetes.io/instance": typeof instance === "string" && instance ? instance : name } };
+}
+
 /** A label selector as a NetworkPolicy's podSelector takes it. */
 export interface PodSelector {
     matchLabels?: Record<string, string>;
@@ -232,7 +273,15 @@ export interface PodSelector {
 interface Operator {
     containers: (spec: Fields) => OperatorContainer[];
     /** The podSelector of the resource's data pods (from the operator's pod builders), for a database, broker or object store; none for monitoring. */
-    dataPods?: (name: string, spec: Fields) => PodSelector;
+    dataPods?: (name: string, spec: Fields, labels: Fields) => PodSelector;
+}
+
+/**
+ * A PGO (or Percona PostgreSQL) cluster's instance pods: the cluster's pgBackRest, PgBouncer and
+ * pgAdmin pods carry the cluster label too. Percona's fork keeps PGO's labels.
+ */
+function pgoPods(name: string): PodSelector {
+    return { matchLabels: { "postgres-operator.crunchydata.com/cluster": name }, matchExpressions: [{ key: "postgres-operator.crunchydata.com/instance-set", operator: "Exists" }] };
 }
 
 /** A MariaDB's mariadb container, on `replicas` pods (one by default). */
@@ -259,13 +308,8 @@ const OPERATORS: OperatorTable<Operator> = {
         },
     },
     "postgresql.k8s.enterprisedb.io": { Cluster: { containers: spec => [one("postgres container", "spec.resources", spec.resources, countIn(spec.instances))] } },
-    "postgres-operator.crunchydata.com": {
-        PostgresCluster: {
-            containers: pgoContainers,
-            // The instance pods: the cluster's pgBackRest, PgBouncer and pgAdmin pods carry the cluster label too.
-            dataPods: name => ({ matchLabels: { "postgres-operator.crunchydata.com/cluster": name }, matchExpressions: [{ key: "postgres-operator.crunchydata.com/instance-set", operator: "Exists" }] }),
-        },
-    },
+    "postgres-operator.crunchydata.com": { PostgresCluster: { containers: pgoContainers, dataPods: pgoPods } },
+    "pgv2.percona.com": { PerconaPGCluster: { containers: pgoContainers, dataPods: pgoPods } },
     "kafka.strimzi.io": {
         // The brokers, of every node pool: strimzi.io/cluster alone also selects ZooKeeper, the entity operator and the exporters.
         Kafka: { containers: strimziKafkaContainers, dataPods: name => ({ matchLabels: { "strimzi.io/cluster": name, "strimzi.io/name": `${name}-kafka` } }) },
@@ -336,6 +380,7 @@ const OPERATORS: OperatorTable<Operator> = {
             },
         },
     },
+    "pingcap.com": { TidbCluster: { containers: tidbContainers, dataPods: tidbPods } },
     "clickhouse.altinity.com": { ClickHouseInstallation: { containers: clickhouseContainers, dataPods: name => ({ matchLabels: { "clickhouse.altinity.com/chi": name } }) } },
 };
 
@@ -365,5 +410,5 @@ export function operatorDataStoreOf(type: string, props: Record<string, unknown>
     }
     const obj = props as KubeObject;
     const own = obj.metadata?.name;
-    return { what: describeObject(operator.label, obj, name), dataPods: operator.entry.dataPods(typeof own === "string" ? own : name, asFields(obj.spec) ?? {}) };
+    return { what: describeObject(operator.label, obj, name), dataPods: operator.entry.dataPods(typeof own === "string" ? own : name, asFields(obj.spec) ?? {}, asFields(obj.metadata?.labels) ?? {}) };
 }

@@ -14,6 +14,8 @@ const LABELS = {
     "postgresql.k8s.enterprisedb.io": { Cluster: "EDB Postgres Cluster" },
     "acid.zalan.do": { postgresql: "Zalando postgresql" },
     "postgres-operator.crunchydata.com": { PostgresCluster: "PGO PostgresCluster" },
+    // Percona's fork of PGO: the same instance sets, claims and pod labels under its own kind.
+    "pgv2.percona.com": { PerconaPGCluster: "PerconaPGCluster" },
     "kafka.strimzi.io": { Kafka: "Strimzi Kafka", KafkaNodePool: "Strimzi KafkaNodePool" },
     "monitoring.coreos.com": { Prometheus: "Prometheus", PrometheusAgent: "PrometheusAgent", Alertmanager: "Alertmanager", ThanosRuler: "ThanosRuler" },
     "elasticsearch.k8s.elastic.co": { Elasticsearch: "ECK Elasticsearch" },
