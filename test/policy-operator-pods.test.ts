@@ -114,6 +114,41 @@ describe("container-requests and container-memory-limit on the pods operators ru
         ]);
     });
 
+    it("a KubeDB database's containers: v1's named container gets KubeDB's defaults only when it sets nothing, v1alpha2's pod template resources are merged with them key by key", async () => {
+        const kubedb = (apiVersion: string, kind: string, spec: Record<string, unknown>, name: string) => custom(`kubedb.com/${apiVersion}`, kind, { deletionPolicy: "Halt", storageType: "Ephemeral", ...spec }, name);
+        const objects = [
+            // No resources: the defaults, which set requests and a memory limit.
+            kubedb("v1", "Postgres", { version: "16.4", replicas: 3 }, "defaults"),
+            // v1: a container that sets only a CPU request gets nothing more.
+            kubedb("v1", "Postgres", { version: "16.4", podTemplate: { spec: { containers: [{ name: "postgres", resources: { requests: { cpu: "1" } } }] } } }, "cpu-only"),
+            // v1alpha2: the memory request becomes the memory limit and the default CPU request stands.
+            kubedb("v1alpha2", "MongoDB", { version: "4.4.26", podTemplate: { spec: { resources: { requests: { memory: "600Mi" } } } } }, "merged"),
+            // A sharded MongoDB's members, each by its own pod template.
+            kubedb("v1", "MongoDB", { version: "8.0.17", shardTopology: {
+                shard: { shards: 2, replicas: 3, podTemplate: { spec: { containers: [{ name: "mongodb", resources: { limits: { memory: "2Gi" } } }] } } },
+                configServer: { replicas: 3 }, mongos: { replicas: 2 },
+            } }, "sharded"),
+        ];
+        assert.deepStrictEqual(await messages("container-requests", objects), [
+            "KubeDB MongoDB lab/sharded: shard mongodb container has no cpu request; set spec.shardTopology.shard.podTemplate.spec.containers[mongodb].resources.requests.cpu (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.",
+            "KubeDB Postgres lab/cpu-only: postgres container has no memory request; set spec.podTemplate.spec.containers[postgres].resources.requests.memory (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.",
+        ]);
+        assert.deepStrictEqual(await messages("container-memory-limit", objects), [
+            "KubeDB Postgres lab/cpu-only: postgres container has no memory limit; set spec.podTemplate.spec.containers[postgres].resources.limits.memory (at least its memory request, e.g. 128Mi), or give namespace lab a LimitRange with a default memory limit for containers.",
+        ]);
+        // quota-fit counts the members' pods at KubeDB's defaults: MongoDB 8's 0.8 CPU, Postgres' 0.5.
+        const quota: ManifestObject = { apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "q", namespace: "lab" }, spec: { hard: { "requests.cpu": "5", pods: "13" } } };
+        assert.deepStrictEqual(await messages("quota-fit", [quota, objects[0], objects[3]]), [
+            "KubeDB MongoDB lab/sharded: shard mongodb container sets no requests.cpu, which ResourceQuota lab/q tracks; the API server rejects its pods (\"must specify requests.cpu\"). " +
+            "Set spec.shardTopology.shard.podTemplate.spec.containers[mongodb].resources.requests.cpu, or give namespace lab a LimitRange with defaults (which also reach the containers its operator adds beside it, whose resources this resource may not set).",
+            "ResourceQuota lab/q: requests.cpu is 5, but the workloads of namespace lab need 5500m at full scale (KubeDB MongoDB sharded config server mongodb container 3×800m = 2400m; KubeDB MongoDB sharded mongos mongodb container 2×800m = 1600m; KubeDB Postgres defaults postgres container 3×500m = 1500m). " +
+            "The API server refuses pods past the quota (\"exceeded quota\"), so whichever workload scales out last stays short of its replicas; even at their smallest scale they need 5500m, so some pods can never start. " +
+            "Raise the quota or lower replicas, maxReplicas or requests.",
+            // The shards run shards × replicas pods.
+            "ResourceQuota lab/q: pods is 13, but the workloads of namespace lab run 14 pods at full scale (KubeDB MongoDB sharded shard mongodb container 6; KubeDB MongoDB sharded config server mongodb container 3; KubeDB MongoDB sharded mongos mongodb container 2; KubeDB Postgres defaults postgres container 3); pods past the quota are refused. Raise the quota or lower replicas or maxReplicas.",
+        ]);
+    });
+
     it("Strimzi: a node pool's resources, a Kafka's where it runs its own brokers; redis-operator's leaders and followers; a ClickHouse installation's used pod templates", async () => {
         const kafka = (kafkaSpec: Record<string, unknown>) => custom("kafka.strimzi.io/v1beta2", "Kafka", { kafka: kafkaSpec }, "kafka");
         const pool = (resources?: Resources) => custom("kafka.strimzi.io/v1beta2", "KafkaNodePool", { replicas: 3, roles: ["broker"], ...(resources ? { resources } : {}) }, "pool");
@@ -138,10 +173,13 @@ describe("container-requests and container-memory-limit on the pods operators ru
             custom("mongodbcommunity.mongodb.com/v1", "MongoDBCommunity", { statefulSet: { spec: { template: { spec: { containers: [null, { name: "mongod", resources: [] }] } } } } }, "d"),
             custom("clickhouse.altinity.com/v1", "ClickHouseInstallation", { defaults: { templates: { podTemplate: 7 } }, templates: { podTemplates: [{ name: "x", spec: 3 }] } }, "e"),
             custom("k8ssandra.io/v1alpha1", "K8ssandraCluster", { cassandra: { resources: { limits: "x" }, datacenters: [{ resources: { requests: null } }] } }, "f"),
+            custom("kubedb.com/v1", "MongoDB", { version: 8, shardTopology: { shard: { podTemplate: { spec: { containers: [null, { name: "mongodb", resources: "x" }] } } }, mongos: 3 } }, "g"),
+            custom("kubedb.com/v1alpha2", "Postgres", { podTemplate: { spec: { resources: { requests: [], limits: { memory: 5 } } } } }, "h"),
         ];
         const run = await checkObjects(odd);
         assert.deepStrictEqual(run.diagnostics.filter(d => /fails|TypeError|Error validating/.test(d.message)).map(d => d.message), []);
-        // What can't be read sets nothing: a, b's third instance set, c (ECK's memory-only default), e (the default pod template) and f have no request; d keeps MongoDB's defaults.
+        // What can't be read sets nothing: a, b's third instance set, c (ECK's memory-only default), e (the default pod template) and f have no request; d keeps MongoDB's defaults,
+        // g and h KubeDB's (h's unreadable requests count as none, so the defaults fill them in).
         assert.deepStrictEqual(violationsOf(run, "container-requests").map(v => v.message.slice(v.description.length + 1).split(":")[0]),
             ["CloudNativePG Cluster lab/a", "PGO PostgresCluster lab/b", "K8ssandraCluster lab/f", "ECK Elasticsearch lab/c", "ClickHouseInstallation lab/e"]);
     });
@@ -175,6 +213,9 @@ describe("namespace-default-deny-ingress and data-store-ingress-restricted on th
         assert.match(found[0], /podSelector \{"matchLabels":\{"cnpg\.io\/cluster":"pg","cnpg\.io\/podRole":"instance"\}\} \(the labels its operator gives its data pods\)/);
         assert.match(found[2], /podSelector \{"matchLabels":\{"strimzi\.io\/cluster":"events","strimzi\.io\/name":"events-kafka"\}\}/);
         assert.match(found[3], /podSelector \{"matchExpressions":\[\{"key":"app","operator":"In","values":\["cache-leader","cache-follower"\]\}\]\}/);
+        // KubeDB labels every pod of a database with its CRD's plural and the database's name.
+        const kubedb = await messages("data-store-ingress-restricted", [custom("kubedb.com/v1", "Postgres", { storageType: "Ephemeral", deletionPolicy: "Halt" }, "quick")]);
+        assert.match(kubedb[0], /^KubeDB Postgres db\/quick runs a data store .*podSelector \{"matchLabels":\{"app\.kubernetes\.io\/name":"postgreses\.kubedb\.com","app\.kubernetes\.io\/instance":"quick"\}\}/);
         // Percona's fork keeps PGO's labels on the instance pods.
         assert.match(found[1], /podSelector \{"matchLabels":\{"postgres-operator\.crunchydata\.com\/cluster":"cluster1"\},"matchExpressions":\[\{"key":"postgres-operator\.crunchydata\.com\/instance-set","operator":"Exists"\}\]\}/);
         // Any Ingress policy in the namespace: which of the operator's pods it selects is not judged.

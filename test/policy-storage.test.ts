@@ -388,7 +388,7 @@ describe("policy zonal-disk-wait-for-consumer", () => {
     });
 });
 
-describe("the claims database, messaging, storage and monitoring operators make (CloudNativePG, Zalando postgres-operator, Strimzi, prometheus-operator, ECK, RabbitMQ, MongoDB Community, PGO, Percona MongoDB and XtraDB, MinIO, MariaDB, redis-operator, cass-operator, K8ssandra, ClickHouse, TiDB)", () => {
+describe("the claims database, messaging, storage and monitoring operators make (CloudNativePG, Zalando postgres-operator, Strimzi, prometheus-operator, ECK, RabbitMQ, MongoDB Community, PGO, Percona MongoDB, XtraDB and PostgreSQL, MinIO, MariaDB, redis-operator, cass-operator, K8ssandra, ClickHouse, TiDB, KubeDB)", () => {
     const fast = storageClass("fast");
     const frozen = storageClass("frozen", { allowVolumeExpansion: false });
     /** A CloudNativePG Cluster in namespace lab, as its docs' samples write one. */
@@ -546,6 +546,26 @@ describe("the claims database, messaging, storage and monitoring operators make 
         ]);
         // The same fields under PGO's own group in another kind are no claims.
         assert.deepStrictEqual(await expandable([fast, { ...cluster, apiVersion: "postgres-operator.crunchydata.com/v1beta1" }]), []);
+    });
+
+    it("a KubeDB database's storage, a sharded MongoDB's shards and config servers, its hidden members, an Elasticsearch topology's node roles; ephemeral storage makes none", async () => {
+        const kubedb = (kind: string, spec: Spec, name = "db"): ManifestObject => custom("kubedb.com/v1", kind, { storageType: "Durable", deletionPolicy: "Halt", ...spec }, name);
+        const objects = [
+            kubedb("Postgres", { version: "16.4", replicas: 3, storage: claimSpec("1Gi") }, "pg"),
+            kubedb("Postgres", { version: "16.4", storageType: "Ephemeral", storage: claimSpec("1Gi", "frozen") }, "scratch"),
+            kubedb("MongoDB", { version: "8.0.17", shardTopology: { shard: { shards: 2, replicas: 3, storage: claimSpec("1Gi", "fast") }, configServer: { replicas: 3, storage: claimSpec("1Gi", "frozen") }, mongos: { replicas: 2 } } }, "sharded"),
+            // An in-memory replica set whose hidden members keep their data on claims.
+            kubedb("MongoDB", { version: "7.0.8", replicas: 3, storageType: "Ephemeral", hidden: { replicas: 2, storage: claimSpec("2Gi", "frozen") } }, "rs"),
+            kubedb("Elasticsearch", { version: "xpack-8.19.9", topology: { master: { replicas: 1, storage: claimSpec("1Gi", "fast") }, data: { replicas: 2, storage: claimSpec("10Gi") } } }, "es"),
+        ];
+        assert.deepStrictEqual(await expandable([fast, frozen, ...objects]), [
+            "KubeDB Postgres lab/pg storage names no StorageClass, so it gets the cluster default, which may not expand; set spec.storage.storageClassName to one of: fast.",
+            "KubeDB MongoDB lab/sharded config server storage uses StorageClass 'frozen', which does not allow volume expansion; use one of: fast.",
+            "KubeDB MongoDB lab/rs hidden storage uses StorageClass 'frozen', which does not allow volume expansion; use one of: fast.",
+            "KubeDB Elasticsearch lab/es node role 'data' storage names no StorageClass, so it gets the cluster default, which may not expand; set spec.topology.data.storage.storageClassName to one of: fast.",
+        ]);
+        // Another group's kinds of these names are no KubeDB databases.
+        assert.deepStrictEqual(await expandable([fast, { ...objects[0], apiVersion: "example.com/v1" }]), []);
     });
 
     it("a PerconaServerMongoDB's replica set claims, its own non-voting and sidecar claims, and the config servers' when sharded; hostPath and emptyDir make none", async () => {
@@ -722,11 +742,21 @@ describe("the claims database, messaging, storage and monitoring operators make 
             percona("pxc.percona.com/v1", "PerconaXtraDBCluster", ["percona.com/delete-psmdb-pvc"]),
             percona("pgv2.percona.com/v2", "PerconaPGCluster", ["percona.com/delete-ssl", "percona.com/delete-pvc"]),
             tenant,
+            // KubeDB deletes the claims under Delete (its default) and WipeOut; an older release's terminationPolicy says the same.
+            custom("kubedb.com/v1", "Postgres", { storage: claimSpec("1Gi") }, "pg"),
+            custom("kubedb.com/v1", "MySQL", { storage: claimSpec("1Gi"), deletionPolicy: "WipeOut" }, "my"),
+            custom("kubedb.com/v1alpha2", "MariaDB", { storage: claimSpec("1Gi"), terminationPolicy: "Delete" }, "md"),
+            custom("kubedb.com/v1", "Redis", { storage: claimSpec("1Gi"), deletionPolicy: "Halt" }, "kept"),
+            custom("kubedb.com/v1", "Redis", { storage: claimSpec("1Gi"), deletionPolicy: "DoNotTerminate" }, "guarded"),
+            custom("kubedb.com/v1", "Postgres", { storageType: "Ephemeral", deletionPolicy: "WipeOut" }, "scratch"),
         ]), [
             "PerconaServerMongoDB lab/cluster1 has the finalizer percona.com/delete-psmdb-pvc, which deletes its claims when it is deleted; remove it from metadata.finalizers.",
             "PerconaXtraDBCluster lab/cluster1 has the finalizer delete-pxc-pvc, which deletes its claims when it is deleted; remove it from metadata.finalizers.",
             "PerconaPGCluster lab/cluster1 has the finalizer percona.com/delete-pvc, which deletes its claims when it is deleted; remove it from metadata.finalizers.",
             "MinIO Tenant lab/minio has spec.pools[0].reclaimStorage: true, which deletes the pool's claims with the Tenant (on the operator releases that honour it, from late 2023 to mid-2024); remove it.",
+            "KubeDB Postgres lab/pg sets no spec.deletionPolicy (KubeDB's default is Delete), which deletes its claims when it is deleted; set spec.deletionPolicy to Halt (which keeps the claims and secrets) or DoNotTerminate (which refuses the deletion).",
+            "KubeDB MySQL lab/my has spec.deletionPolicy: WipeOut, which deletes its claims when it is deleted; set spec.deletionPolicy to Halt (which keeps the claims and secrets) or DoNotTerminate (which refuses the deletion).",
+            "KubeDB MariaDB lab/md has spec.terminationPolicy: Delete, which deletes its claims when it is deleted; set spec.terminationPolicy to Halt (which keeps the claims and secrets) or DoNotTerminate (which refuses the deletion).",
         ]);
     });
 
@@ -753,6 +783,8 @@ describe("the claims database, messaging, storage and monitoring operators make 
             { apiVersion: "elasticsearch.k8s.elastic.co/v1", kind: "Elasticsearch", metadata: { name: "n", namespace: "lab" }, spec: { nodeSets: [5], volumeClaimDeletePolicy: 3 } },
             { apiVersion: "pxc.percona.com/v1", kind: "PerconaXtraDBCluster", metadata: { name: "o", namespace: "lab" }, spec: { pxc: { volumeSpec: 3, sidecarPVCs: "x" }, backup: { storages: [1, 2] } } },
             { apiVersion: "pingcap.com/v1alpha1", kind: "TidbCluster", metadata: { name: "p", namespace: "lab" }, spec: { pd: { requests: "x" }, tikv: { storageVolumes: [null, { storageSize: 5 }] }, tiflash: { storageClaims: [{ resources: [] }] } } },
+            { apiVersion: "kubedb.com/v1", kind: "MongoDB", metadata: { name: "q", namespace: "lab" }, spec: { shardTopology: { shard: { shards: "x", storage: 3 }, configServer: [] }, deletionPolicy: 7 } },
+            { apiVersion: "kubedb.com/v1", kind: "Elasticsearch", metadata: { name: "r", namespace: "lab" }, spec: { topology: { master: "x", data: { storage: { resources: "x" } } } } },
         );
         const ebs = storageClass("gp3", { provisioner: "ebs.csi.aws.com", volumeBindingMode: "WaitForFirstConsumer" });
         const run = await checkObjects([ebs, ...odd]);

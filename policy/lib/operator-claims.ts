@@ -61,6 +61,9 @@
  *   `clickhouse-keeper.altinity.com` ClickHouseKeeperInstallation): each of
  *   `spec.templates.volumeClaimTemplates` that a template reference or a container's volume mount
  *   uses; a template nothing uses makes no claim.
+ * - KubeDB (`kubedb.com` MongoDB, Postgres, MySQL, MariaDB, Redis, Elasticsearch): each member's
+ *   `storage`, a bare claim spec (kubedb.ts lays the members out: a sharded MongoDB's shards and
+ *   config servers, an Elasticsearch topology's node roles); `storageType: Ephemeral` makes none.
  * A claim whose settings name no access mode is read as ReadWriteOnce, the mode the operators
  * that fill one in give it (those that don't, like PGO and MinIO, refuse a spec without one). Claims of a few megabytes
  * that an operator keeps for its own configuration and never grows (MariaDB's Galera and MaxScale
@@ -72,6 +75,7 @@
  */
 import type { ClaimLike, FoundClaim } from "./pods";
 import { Fields, KubeObject, asFields, describeObject, indexedMappings, namesUnder } from "./k8s";
+import { KubedbKind, kubedbMembers, perKubedbKind } from "./kubedb";
 import { OperatorTable, operatorOf } from "./operators";
 import { compareQuantities } from "./quantity";
 
@@ -630,6 +634,32 @@ function clickhouseDeletions(spec: Fields): ClaimDeletion[] {
     });
 }
 
+/** A KubeDB database's claims: each member's `storage`, a bare claim spec ({@link kubedbMembers}). */
+function kubedbStorage(kind: KubedbKind): (spec: Fields) => OperatorStorage[] {
+    return spec => kubedbMembers(kind, spec).filter(m => m.claims).flatMap(m =>
+        specClaim(m.fields.storage, m.part ? `${m.part} storage` : "storage", `${m.at}.storage`));
+}
+
+/**
+ * KubeDB deletes a database's claims with it under `spec.deletionPolicy` Delete (its default) or
+ * WipeOut; Halt and DoNotTerminate keep them. Releases before the field was renamed call it
+ * `spec.terminationPolicy`.
+ */
+function kubedbDeletions(kind: KubedbKind): (spec: Fields) => ClaimDeletion[] {
+    return spec => {
+        const field = spec.deletionPolicy === undefined && spec.terminationPolicy !== undefined ? "terminationPolicy" : "deletionPolicy";
+        const policy = spec[field];
+        if ((policy !== undefined && policy !== "Delete" && policy !== "WipeOut") || kubedbStorage(kind)(spec).length === 0) {
+            return [];
+        }
+        return [{
+            setting: policy === undefined ? "sets no spec.deletionPolicy (KubeDB's default is Delete)" : `has spec.${field}: ${String(policy)}`,
+            what: "its claims", when: "when it is deleted",
+            fix: `set spec.${field} to Halt (which keeps the claims and secrets) or DoNotTerminate (which refuses the deletion)`,
+        }];
+    };
+}
+
 /** Percona's finalizers that delete a cluster's claims when it is deleted, by API group (old releases' names without the `percona.com/` prefix too). */
 const PERCONA_CLAIM_FINALIZERS: Readonly<Record<string, readonly string[]>> = {
     "psmdb.percona.com": ["percona.com/delete-psmdb-pvc", "delete-psmdb-pvc"],
@@ -677,6 +707,7 @@ const OPERATORS: OperatorTable<Operator> = {
     "minio.min.io": { Tenant: { storage: minioStorage, deletes: minioDeletions } },
     "pxc.percona.com": { PerconaXtraDBCluster: { storage: pxcStorage } },
     "pingcap.com": { TidbCluster: { storage: tidbStorage, deletes: tidbDeletions } },
+    "kubedb.com": perKubedbKind(kind => ({ storage: kubedbStorage(kind), deletes: kubedbDeletions(kind) })),
     "k8s.mariadb.com": { MariaDB: { storage: mariadbStorage }, Backup: { storage: mariadbBackupStorage } },
     "mariadb.mmontes.io": { MariaDB: { storage: mariadbStorage }, Backup: { storage: mariadbBackupStorage } },
     "redis.redis.opstreelabs.in": {

@@ -37,6 +37,11 @@
  *   requests (0.5 CPU, 400M) and limits (1 CPU, 500M) stand for whichever of the two maps it doesn't give.
  * - TiDB Operator TidbCluster: each component's (`pd`, `tikv`, `tidb`, `tiflash`, `ticdc`, `pump`,
  *   `tiproxy`) `requests` and `limits`, written inline in its spec, without `storage`; no defaults.
+ * - KubeDB MongoDB, Postgres, MySQL, MariaDB, Redis, Elasticsearch: each member's (kubedb.ts) pod
+ *   template's container named for the database (`mongodb`, `postgres`, …; API v1), which gets
+ *   KubeDB's defaults when it sets neither requests nor limits, or the pod template's `resources`
+ *   (v1alpha2), merged with them key by key. The defaults: requests of 0.5 CPU and 1024Mi with a
+ *   1024Mi memory limit; MongoDB 6's 0.8 CPU, MongoDB 8's 0.8 CPU and 1.5Gi; Elasticsearch's 1.5Gi.
  * - ClickHouseInstallation: the clickhouse container (else the first) of each pod template the
  *   installation uses; with none used, the operator's default pod template, which sets no resources.
  * Zalando's postgres-operator is left out: its operator configuration fills in requests and limits
@@ -44,6 +49,8 @@
  */
 import type { Container, Fields, KubeObject } from "./k8s";
 import { asFields, countIn, describeObject, indexedMappings, namesUnder } from "./k8s";
+import { KUBEDB_KINDS, KubedbKind, kubedbMembers, perKubedbKind } from "./kubedb";
+import { compareQuantities } from "./quantity";
 import { OperatorTable, operatorKinds, operatorOf } from "./operators";
 import type { Indexed, StackIndex } from "./stack";
 
@@ -263,6 +270,72 @@ function tidbPods(name: string, _spec: Fields, labels: Fields): PodSelector {
     return { matchLabels: { "app.kubernetes.io/name": "tidb-cluster", "app.kubernetes.io/instance": typeof instance === "string" && instance ? instance : name } };
 }
 
+/** KubeDB's resources for a database container that sets neither requests nor limits (DefaultResources in its constants.go). */
+const KUBEDB_DEFAULT_RESOURCES: Resources = { requests: { cpu: "500m", memory: "1024Mi" }, limits: { memory: "1024Mi" } };
+
+/** KubeDB's defaults by kind: MongoDB's grow with its major version (6 and 8), Elasticsearch's memory is 1.5Gi. */
+function kubedbDefaults(kind: KubedbKind, spec: Fields): Resources {
+    if (kind === "Elasticsearch") {
+        return { requests: { cpu: "500m", memory: "1.5Gi" }, limits: { memory: "1.5Gi" } };
+    }
+    if (kind === "MongoDB") {
+        // The version names a MongoDBVersion catalog entry ("6.0.12", "percona-7.0.4"), whose major version picks the default.
+        const major = Number(/(\d+)\.\d+/.exec(String(spec.version ?? ""))?.[1] ?? 0);
+        if (major >= 8) {
+            return { requests: { cpu: "800m", memory: "1.5Gi" }, limits: { memory: "1.5Gi" } };
+        }
+        if (major >= 6) {
+            return { requests: { cpu: "800m", memory: "1024Mi" }, limits: { memory: "1024Mi" } };
+        }
+    }
+    return KUBEDB_DEFAULT_RESOURCES;
+}
+
+/**
+ * KubeDB's SetDefaultResourceLimits: key by key over `defaults`, a request is the one given, else
+ * the limit given, else the default; a limit is the larger of the request and limit given, else
+ * the default.
+ */
+function kubedbMerge(given: Resources | undefined, defaults: Resources): Resources {
+    const requests: Fields = { ...given?.requests };
+    const limits: Fields = { ...given?.limits };
+    for (const [key, fallback] of Object.entries(defaults.limits ?? {})) {
+        const request = given?.requests?.[key];
+        const limit = given?.limits?.[key];
+        limits[key] = request !== undefined ? (limit !== undefined && (compareQuantities(limit, request) ?? 1) > 0 ? limit : request) : limit ?? fallback;
+    }
+    for (const [key, fallback] of Object.entries(defaults.requests ?? {})) {
+        requests[key] = given?.requests?.[key] ?? given?.limits?.[key] ?? fallback;
+    }
+    return { requests, limits };
+}
+
+/**
+ * A KubeDB database's containers, one per member ({@link kubedbMembers}). API v1 writes them in
+ * the container named for the database in the member's pod template, which gets KubeDB's defaults
+ * only when it sets neither requests nor limits; v1alpha2 in the pod template's own `resources`,
+ * which its releases merged key by key with the defaults ({@link kubedbMerge}).
+ */
+function kubedbContainers(kind: KubedbKind): (spec: Fields) => OperatorContainer[] {
+    const name = KUBEDB_KINDS[kind].container;
+    return spec => kubedbMembers(kind, spec).map(m => {
+        const label = `${m.part ? `${m.part} ` : ""}${name} container`;
+        const podSpec = asFields(asFields(m.fields.podTemplate)?.spec);
+        const named = namedContainer(podSpec, name);
+        const defaults = kubedbDefaults(kind, spec);
+        if (named || podSpec?.resources === undefined) {
+            const given = resourcesOf(named?.resources);
+            return { label, at: `${m.at}.podTemplate.spec.containers[${name}].resources`, container: { resources: given?.requests || given?.limits ? given : defaults }, pods: m.pods };
+        }
+        return { label, at: `${m.at}.podTemplate.spec.resources`, container: { resources: kubedbMerge(resourcesOf(podSpec.resources), defaults) }, pods: m.pods };
+    });
+}
+
+/** A KubeDB database's pods, every member's: the operator's name and instance labels. */
+function kubedbPods(kind: KubedbKind): (name: string) => PodSelector {
+    return name => ({ matchLabels: { "app.kubernetes.io/name": `${KUBEDB_KINDS[kind].plural}.kubedb.com`, "app.kubernetes.io/instance": name } });
+}
+
 /** A label selector as a NetworkPolicy's podSelector takes it. */
 export interface PodSelector {
     matchLabels?: Record<string, string>;
@@ -381,6 +454,7 @@ const OPERATORS: OperatorTable<Operator> = {
         },
     },
     "pingcap.com": { TidbCluster: { containers: tidbContainers, dataPods: tidbPods } },
+    "kubedb.com": perKubedbKind(kind => ({ containers: kubedbContainers(kind), dataPods: kubedbPods(kind) })),
     "clickhouse.altinity.com": { ClickHouseInstallation: { containers: clickhouseContainers, dataPods: name => ({ matchLabels: { "clickhouse.altinity.com/chi": name } }) } },
 };
 

@@ -33,6 +33,10 @@ const LABELS = {
     "clickhouse.altinity.com": { ClickHouseInstallation: "ClickHouseInstallation" },
     "clickhouse-keeper.altinity.com": { ClickHouseKeeperInstallation: "ClickHouseKeeperInstallation" },
     "pingcap.com": { TidbCluster: "TidbCluster" },
+    "kubedb.com": {
+        MongoDB: "KubeDB MongoDB", Postgres: "KubeDB Postgres", MySQL: "KubeDB MySQL",
+        MariaDB: "KubeDB MariaDB", Redis: "KubeDB Redis", Elasticsearch: "KubeDB Elasticsearch",
+    },
 } as const;
 
 type Labels = typeof LABELS;
