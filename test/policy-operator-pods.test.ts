@@ -149,6 +149,41 @@ describe("container-requests and container-memory-limit on the pods operators ru
         ]);
     });
 
+    it("OpenSearch node pools, a RedisFailover's redis and sentinels, Scylla racks, a CockroachDB cluster, an InnoDBCluster's mysql container; a StackGres cluster's profile is not read", async () => {
+        const objects = [
+            custom("opensearch.org/v1", "OpenSearchCluster", { nodePools: [{ component: "masters", replicas: 3, resources: full }, { component: "data", replicas: 2 }] }, "search"),
+            custom("databases.spotahome.com/v1", "RedisFailover", { redis: { resources: full }, sentinel: { replicas: 0 } }, "cache"),
+            custom("scylla.scylladb.com/v1", "ScyllaCluster", { datacenter: { racks: [{ name: "a", members: 3, resources: { limits: { cpu: "1", memory: "1Gi" } } }] } }, "scylla"),
+            custom("crdb.cockroachlabs.com/v1alpha1", "CrdbCluster", { nodes: 3, resources: { requests: { cpu: "500m" } } }, "crdb"),
+            custom("mysql.oracle.com/v2", "InnoDBCluster", { instances: 3, podSpec: { containers: [{ name: "mysql", resources: full }] } }, "my"),
+            custom("mysql.oracle.com/v2", "InnoDBCluster", { instances: 3 }, "my-bare"),
+            custom("stackgres.io/v1", "SGCluster", { instances: 2, sgInstanceProfile: "size-s" }, "pg"),
+        ];
+        assert.deepStrictEqual(await messages("container-requests", objects), [
+            "OpenSearchCluster lab/search: node pool 'data' opensearch container has no cpu or memory request; set spec.nodePools[1].resources.requests.cpu and spec.nodePools[1].resources.requests.memory (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.",
+            "RedisFailover lab/cache: sentinel container has no cpu or memory request; set spec.sentinel.resources.requests.cpu and spec.sentinel.resources.requests.memory (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.",
+            "CrdbCluster lab/crdb: db container has no memory request; set spec.resources.requests.memory (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.",
+            "InnoDBCluster lab/my-bare: mysql container has no cpu or memory request; set spec.podSpec.containers[mysql].resources.requests.cpu and spec.podSpec.containers[mysql].resources.requests.memory (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.",
+        ]);
+        // The pods quota-fit counts: a RedisFailover's sides run 3 pods each when their replicas are unset or not positive.
+        const quota: ManifestObject = { apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "q", namespace: "lab" }, spec: { hard: { pods: "20" } } };
+        assert.deepStrictEqual(await messages("quota-fit", [quota, ...objects]), [
+            "ResourceQuota lab/q: pods is 20, but the workloads of namespace lab run 23 pods at full scale (OpenSearchCluster search node pool 'masters' opensearch container 3; OpenSearchCluster search node pool 'data' opensearch container 2; RedisFailover cache redis container 3; RedisFailover cache sentinel container 3; ScyllaCluster scylla rack 'a' scylla container 3; CrdbCluster crdb db container 3; InnoDBCluster my mysql container 3; InnoDBCluster my-bare mysql container 3); pods past the quota are refused. Raise the quota or lower replicas or maxReplicas.",
+        ]);
+        // The labels of their data pods; an OpenSearchCluster of the operator's old group gets none (its label keys moved between releases).
+        const selectors = (await messages("data-store-ingress-restricted", [...objects, custom("opensearch.opster.io/v1", "OpenSearchCluster", { nodePools: [] }, "legacy")]))
+            .map(m => `${m.split(" runs a data store")[0]} ${/podSelector (\{.*?\}\}) \(the labels/.exec(m)?.[1] ?? ""}`);
+        assert.deepStrictEqual(selectors, [
+            'OpenSearchCluster lab/search {"matchLabels":{"opensearch.org/opensearch-cluster":"search"}}',
+            'RedisFailover lab/cache {"matchLabels":{"app.kubernetes.io/name":"cache","app.kubernetes.io/component":"redis","app.kubernetes.io/part-of":"redis-failover"}}',
+            'ScyllaCluster lab/scylla {"matchLabels":{"app.kubernetes.io/name":"scylla","scylla/cluster":"scylla"}}',
+            'CrdbCluster lab/crdb {"matchLabels":{"app.kubernetes.io/name":"cockroachdb","app.kubernetes.io/instance":"crdb"}}',
+            'StackGres SGCluster lab/pg {"matchLabels":{"app":"StackGresCluster","stackgres.io/cluster-name":"pg"}}',
+            'InnoDBCluster lab/my {"matchLabels":{"mysql.oracle.com/cluster":"my","component":"mysqld"}}',
+            'InnoDBCluster lab/my-bare {"matchLabels":{"mysql.oracle.com/cluster":"my-bare","component":"mysqld"}}',
+        ]);
+    });
+
     it("Strimzi: a node pool's resources, a Kafka's where it runs its own brokers; redis-operator's leaders and followers; a ClickHouse installation's used pod templates", async () => {
         const kafka = (kafkaSpec: Record<string, unknown>) => custom("kafka.strimzi.io/v1beta2", "Kafka", { kafka: kafkaSpec }, "kafka");
         const pool = (resources?: Resources) => custom("kafka.strimzi.io/v1beta2", "KafkaNodePool", { replicas: 3, roles: ["broker"], ...(resources ? { resources } : {}) }, "pool");
@@ -175,13 +210,15 @@ describe("container-requests and container-memory-limit on the pods operators ru
             custom("k8ssandra.io/v1alpha1", "K8ssandraCluster", { cassandra: { resources: { limits: "x" }, datacenters: [{ resources: { requests: null } }] } }, "f"),
             custom("kubedb.com/v1", "MongoDB", { version: 8, shardTopology: { shard: { podTemplate: { spec: { containers: [null, { name: "mongodb", resources: "x" }] } } }, mongos: 3 } }, "g"),
             custom("kubedb.com/v1alpha2", "Postgres", { podTemplate: { spec: { resources: { requests: [], limits: { memory: 5 } } } } }, "h"),
+            custom("databases.spotahome.com/v1", "RedisFailover", { redis: { replicas: "3", resources: full }, sentinel: { replicas: -1, resources: full } }, "i"),
+            custom("mysql.oracle.com/v2", "InnoDBCluster", { podSpec: { containers: "mysql" } }, "j"),
         ];
         const run = await checkObjects(odd);
         assert.deepStrictEqual(run.diagnostics.filter(d => /fails|TypeError|Error validating/.test(d.message)).map(d => d.message), []);
         // What can't be read sets nothing: a, b's third instance set, c (ECK's memory-only default), e (the default pod template) and f have no request; d keeps MongoDB's defaults,
-        // g and h KubeDB's (h's unreadable requests count as none, so the defaults fill them in).
+        // g and h KubeDB's (h's unreadable requests count as none, so the defaults fill them in); i sets its own; j's pod spec holds no container.
         assert.deepStrictEqual(violationsOf(run, "container-requests").map(v => v.message.slice(v.description.length + 1).split(":")[0]),
-            ["CloudNativePG Cluster lab/a", "PGO PostgresCluster lab/b", "K8ssandraCluster lab/f", "ECK Elasticsearch lab/c", "ClickHouseInstallation lab/e"]);
+            ["CloudNativePG Cluster lab/a", "PGO PostgresCluster lab/b", "K8ssandraCluster lab/f", "ECK Elasticsearch lab/c", "InnoDBCluster lab/j", "ClickHouseInstallation lab/e"]);
     });
 });
 

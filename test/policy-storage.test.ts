@@ -388,7 +388,7 @@ describe("policy zonal-disk-wait-for-consumer", () => {
     });
 });
 
-describe("the claims database, messaging, storage and monitoring operators make (CloudNativePG, Zalando postgres-operator, Strimzi, prometheus-operator, ECK, RabbitMQ, MongoDB Community, PGO, Percona MongoDB, XtraDB and PostgreSQL, MinIO, MariaDB, redis-operator, cass-operator, K8ssandra, ClickHouse, TiDB, KubeDB)", () => {
+describe("the claims database, messaging, storage and monitoring operators make (CloudNativePG, Zalando postgres-operator, Strimzi, prometheus-operator, ECK, RabbitMQ, MongoDB Community, PGO, Percona MongoDB, XtraDB and PostgreSQL, MinIO, MariaDB, redis-operator, cass-operator, K8ssandra, ClickHouse, TiDB, KubeDB, OpenSearch, Spotahome's redis-operator, Scylla, CockroachDB, StackGres, MySQL Operator)", () => {
     const fast = storageClass("fast");
     const frozen = storageClass("frozen", { allowVolumeExpansion: false });
     /** A CloudNativePG Cluster in namespace lab, as its docs' samples write one. */
@@ -566,6 +566,42 @@ describe("the claims database, messaging, storage and monitoring operators make 
         ]);
         // Another group's kinds of these names are no KubeDB databases.
         assert.deepStrictEqual(await expandable([fast, { ...objects[0], apiVersion: "example.com/v1" }]), []);
+    });
+
+    it("OpenSearch node pools, a RedisFailover's claim, Scylla racks, a CockroachDB data store, a StackGres cluster, an InnoDBCluster's datadir", async () => {
+        const objects = [
+            // A pool without persistence gets the operator's 30Gi claim on the default class; emptyDir makes none.
+            custom("opensearch.opster.io/v1", "OpenSearchCluster", { general: { version: "2.14.0" }, nodePools: [
+                { component: "masters", replicas: 3, roles: ["cluster_manager"] },
+                { component: "hot", replicas: 3, diskSize: "100Gi", persistence: { pvc: { storageClass: "frozen", accessModes: ["ReadWriteOnce"] } } },
+                { component: "scratch", replicas: 2, persistence: { emptyDir: {} } },
+            ] }, "search"),
+            custom("databases.spotahome.com/v1", "RedisFailover", { redis: { replicas: 3, storage: { keepAfterDeletion: true, persistentVolumeClaim: { metadata: { name: "data" }, spec: claimSpec("1Gi", "frozen") } } } }, "cache"),
+            custom("scylla.scylladb.com/v1", "ScyllaCluster", { datacenter: { name: "dc1", racks: [{ name: "a", members: 3, storage: { capacity: "5Gi", storageClassName: "fast" } }, { name: "b", members: 3, storage: { capacity: "5Gi" } }] } }, "scylla"),
+            custom("crdb.cockroachlabs.com/v1alpha1", "CrdbCluster", { nodes: 3, dataStore: { pvc: { spec: claimSpec("60Gi", "frozen") } } }, "crdb"),
+            custom("stackgres.io/v1", "SGCluster", { instances: 2, pods: { persistentVolume: { size: "5Gi" } } }, "pg"),
+            // The operator's own datadir template: 2Gi, ReadWriteOnce, the default class.
+            custom("mysql.oracle.com/v2", "InnoDBCluster", { instances: 3 }, "my"),
+            custom("mysql.oracle.com/v2", "InnoDBCluster", { instances: 3, datadirVolumeClaimTemplate: { storageClassName: "fast", resources: { requests: { storage: "2Ti" } } } }, "big"),
+        ];
+        assert.deepStrictEqual(await expandable([fast, frozen, ...objects]), [
+            "OpenSearchCluster lab/search node pool 'masters' data names no StorageClass, so it gets the cluster default, which may not expand; set spec.nodePools[0].persistence.pvc.storageClass to one of: fast.",
+            "OpenSearchCluster lab/search node pool 'hot' data uses StorageClass 'frozen', which does not allow volume expansion; use one of: fast.",
+            "RedisFailover lab/cache claim 'data' uses StorageClass 'frozen', which does not allow volume expansion; use one of: fast.",
+            "ScyllaCluster lab/scylla rack 'b' data names no StorageClass, so it gets the cluster default, which may not expand; set spec.datacenter.racks[1].storage.storageClassName to one of: fast.",
+            "CrdbCluster lab/crdb data store uses StorageClass 'frozen', which does not allow volume expansion; use one of: fast.",
+            "StackGres SGCluster lab/pg data names no StorageClass, so it gets the cluster default, which may not expand; set spec.pods.persistentVolume.storageClass to one of: fast.",
+            "InnoDBCluster lab/my datadir names no StorageClass, so it gets the cluster default, which may not expand; set spec.datadirVolumeClaimTemplate.storageClassName to one of: fast.",
+        ]);
+        // A pool without diskSize requests the operator's 30Gi.
+        assert.deepStrictEqual(await messages("storage-request-bounds", objects, { "storage-request-bounds": { minStorage: "3Gi", maxStorage: "20Gi" } }), [
+            "OpenSearchCluster lab/search node pool 'masters' data requests storage 30Gi, outside the bounds 3Gi..20Gi (policy config minStorage, maxStorage).",
+            "OpenSearchCluster lab/search node pool 'hot' data requests storage 100Gi, outside the bounds 3Gi..20Gi (policy config minStorage, maxStorage).",
+            "RedisFailover lab/cache claim 'data' requests storage 1Gi, outside the bounds 3Gi..20Gi (policy config minStorage, maxStorage).",
+            "CrdbCluster lab/crdb data store requests storage 60Gi, outside the bounds 3Gi..20Gi (policy config minStorage, maxStorage).",
+            "InnoDBCluster lab/my datadir requests storage 2Gi, outside the bounds 3Gi..20Gi (policy config minStorage, maxStorage).",
+            "InnoDBCluster lab/big datadir requests storage 2Ti, outside the bounds 3Gi..20Gi (policy config minStorage, maxStorage).",
+        ]);
     });
 
     it("a PerconaServerMongoDB's replica set claims, its own non-voting and sidecar claims, and the config servers' when sharded; hostPath and emptyDir make none", async () => {
@@ -749,6 +785,12 @@ describe("the claims database, messaging, storage and monitoring operators make 
             custom("kubedb.com/v1", "Redis", { storage: claimSpec("1Gi"), deletionPolicy: "Halt" }, "kept"),
             custom("kubedb.com/v1", "Redis", { storage: claimSpec("1Gi"), deletionPolicy: "DoNotTerminate" }, "guarded"),
             custom("kubedb.com/v1", "Postgres", { storageType: "Ephemeral", deletionPolicy: "WipeOut" }, "scratch"),
+            // A RedisFailover owns its claims unless told to keep them; an OpenSearchCluster passes its retention policy on.
+            custom("databases.spotahome.com/v1", "RedisFailover", { redis: { storage: { persistentVolumeClaim: { metadata: { name: "data" }, spec: claimSpec("1Gi") } } } }, "rf"),
+            custom("databases.spotahome.com/v1", "RedisFailover", { redis: { storage: { keepAfterDeletion: true, persistentVolumeClaim: { metadata: { name: "data" }, spec: claimSpec("1Gi") } } } }, "rf-kept"),
+            custom("databases.spotahome.com/v1", "RedisFailover", { redis: {} }, "rf-memory"),
+            custom("opensearch.org/v1", "OpenSearchCluster", { general: { persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Delete" } }, nodePools: [{ component: "data", replicas: 3 }] }, "os"),
+            custom("opensearch.org/v1", "OpenSearchCluster", { general: { persistentVolumeClaimRetentionPolicy: { whenScaled: "Delete" } }, nodePools: [{ component: "data", replicas: 3, persistence: { emptyDir: {} } }] }, "os-ephemeral"),
         ]), [
             "PerconaServerMongoDB lab/cluster1 has the finalizer percona.com/delete-psmdb-pvc, which deletes its claims when it is deleted; remove it from metadata.finalizers.",
             "PerconaXtraDBCluster lab/cluster1 has the finalizer delete-pxc-pvc, which deletes its claims when it is deleted; remove it from metadata.finalizers.",
@@ -757,6 +799,8 @@ describe("the claims database, messaging, storage and monitoring operators make 
             "KubeDB Postgres lab/pg sets no spec.deletionPolicy (KubeDB's default is Delete), which deletes its claims when it is deleted; set spec.deletionPolicy to Halt (which keeps the claims and secrets) or DoNotTerminate (which refuses the deletion).",
             "KubeDB MySQL lab/my has spec.deletionPolicy: WipeOut, which deletes its claims when it is deleted; set spec.deletionPolicy to Halt (which keeps the claims and secrets) or DoNotTerminate (which refuses the deletion).",
             "KubeDB MariaDB lab/md has spec.terminationPolicy: Delete, which deletes its claims when it is deleted; set spec.terminationPolicy to Halt (which keeps the claims and secrets) or DoNotTerminate (which refuses the deletion).",
+            "RedisFailover lab/rf sets no spec.redis.storage.keepAfterDeletion: true, which deletes its claims with the RedisFailover; set spec.redis.storage.keepAfterDeletion to true.",
+            "OpenSearchCluster lab/os has spec.general.persistentVolumeClaimRetentionPolicy.whenScaled: Delete, which deletes claims on scale-down; set it to Retain (or leave it unset).",
         ]);
     });
 
@@ -785,6 +829,10 @@ describe("the claims database, messaging, storage and monitoring operators make 
             { apiVersion: "pingcap.com/v1alpha1", kind: "TidbCluster", metadata: { name: "p", namespace: "lab" }, spec: { pd: { requests: "x" }, tikv: { storageVolumes: [null, { storageSize: 5 }] }, tiflash: { storageClaims: [{ resources: [] }] } } },
             { apiVersion: "kubedb.com/v1", kind: "MongoDB", metadata: { name: "q", namespace: "lab" }, spec: { shardTopology: { shard: { shards: "x", storage: 3 }, configServer: [] }, deletionPolicy: 7 } },
             { apiVersion: "kubedb.com/v1", kind: "Elasticsearch", metadata: { name: "r", namespace: "lab" }, spec: { topology: { master: "x", data: { storage: { resources: "x" } } } } },
+            { apiVersion: "opensearch.org/v1", kind: "OpenSearchCluster", metadata: { name: "s", namespace: "lab" }, spec: { nodePools: [null, { persistence: { pvc: "x" } }, { persistence: 5, diskSize: [] }], general: { persistentVolumeClaimRetentionPolicy: "Delete" } } },
+            { apiVersion: "databases.spotahome.com/v1", kind: "RedisFailover", metadata: { name: "t", namespace: "lab" }, spec: { redis: { storage: { persistentVolumeClaim: { metadata: 3, spec: [] }, keepAfterDeletion: "yes" } } } },
+            { apiVersion: "mysql.oracle.com/v2", kind: "InnoDBCluster", metadata: { name: "u", namespace: "lab" }, spec: { datadirVolumeClaimTemplate: { resources: { requests: 7 }, accessModes: "RWO" } } },
+            { apiVersion: "scylla.scylladb.com/v1", kind: "ScyllaCluster", metadata: { name: "v", namespace: "lab" }, spec: { datacenter: { racks: [{ storage: [] }, 3] } } },
         );
         const ebs = storageClass("gp3", { provisioner: "ebs.csi.aws.com", volumeBindingMode: "WaitForFirstConsumer" });
         const run = await checkObjects([ebs, ...odd]);

@@ -64,6 +64,18 @@
  * - KubeDB (`kubedb.com` MongoDB, Postgres, MySQL, MariaDB, Redis, Elasticsearch): each member's
  *   `storage`, a bare claim spec (kubedb.ts lays the members out: a sharded MongoDB's shards and
  *   config servers, an Elasticsearch topology's node roles); `storageType: Ephemeral` makes none.
+ * - The OpenSearch operator (`opensearch.org`, before that `opensearch.opster.io`,
+ *   OpenSearchCluster): each node pool's data claim, `diskSize` (30Gi unset) on
+ *   `persistence.pvc.storageClass`, unless `persistence` is an emptyDir or hostPath.
+ * - Spotahome's redis-operator (`databases.spotahome.com` RedisFailover):
+ *   `spec.redis.storage.persistentVolumeClaim`, a claim's metadata and spec.
+ * - Scylla's operator (`scylla.scylladb.com` ScyllaCluster): each rack's `storage.capacity` on
+ *   `storage.storageClassName`.
+ * - CockroachDB's operator (`crdb.cockroachlabs.com` CrdbCluster): `spec.dataStore.pvc.spec`, a
+ *   claim spec (a `pvc.source` names an existing claim, which it doesn't make).
+ * - StackGres (`stackgres.io` SGCluster): `spec.pods.persistentVolume`, `size` on `storageClass`.
+ * - MySQL's operator (`mysql.oracle.com` InnoDBCluster): its datadir claim, ReadWriteOnce and 2Gi,
+ *   with `spec.datadirVolumeClaimTemplate` merged over it.
  * A claim whose settings name no access mode is read as ReadWriteOnce, the mode the operators
  * that fill one in give it (those that don't, like PGO and MinIO, refuse a spec without one). Claims of a few megabytes
  * that an operator keeps for its own configuration and never grows (MariaDB's Galera and MaxScale
@@ -660,6 +672,78 @@ function kubedbDeletions(kind: KubedbKind): (spec: Fields) => ClaimDeletion[] {
     };
 }
 
+/** The OpenSearch operator's claim for a node pool without `persistence`, or with `persistence.pvc`, of `diskSize` (30Gi when unset). */
+const OPENSEARCH_DEFAULT_DISK = "30Gi";
+
+/**
+ * An OpenSearchCluster's claims: each node pool's data claim, made unless its `persistence` is an
+ * emptyDir or hostPath: `diskSize` (30Gi when unset) on `persistence.pvc.storageClass` (else the
+ * cluster's default), with `persistence.pvc.accessModes` (ReadWriteOnce when `persistence` is unset).
+ */
+function opensearchStorage(spec: Fields): OperatorStorage[] {
+    return indexedMappings(spec.nodePools).flatMap(([pool, i]): OperatorStorage[] => {
+        const persistence = asFields(pool.persistence);
+        const pvc = asFields(persistence?.pvc);
+        if (persistence && !pvc) {
+            return [];
+        }
+        const claim = plainClaim(pool.diskSize ?? OPENSEARCH_DEFAULT_DISK, pvc?.storageClass);
+        return [{
+            part: `node pool '${String(pool.component ?? i)}' data`, at: `spec.nodePools[${i}]`,
+            classField: "persistence.pvc.storageClass", sizeField: "diskSize",
+            claim: { spec: { ...claim.spec, accessModes: accessModesOf(pvc?.accessModes) } },
+        }];
+    });
+}
+
+/** A RedisFailover's claim: `spec.redis.storage.persistentVolumeClaim`, a claim's metadata and spec, one per redis pod (an emptyDir without it). */
+function redisFailoverStorage(spec: Fields): OperatorStorage[] {
+    const claim = asFields(asFields(asFields(spec.redis)?.storage)?.persistentVolumeClaim);
+    return claim ? [{ part: `claim '${templateName(claim)}'`, at: "spec.redis.storage.persistentVolumeClaim.spec", ...TEMPLATE_FIELDS, claim: templateClaim(claim) }] : [];
+}
+
+/** The operator owns a RedisFailover's claims, and so deletes them with it, unless `spec.redis.storage.keepAfterDeletion` is true. */
+function redisFailoverDeletions(spec: Fields): ClaimDeletion[] {
+    return redisFailoverStorage(spec).length && asFields(asFields(spec.redis)?.storage)?.keepAfterDeletion !== true
+        ? [{ setting: "sets no spec.redis.storage.keepAfterDeletion: true", what: "its claims", when: "with the RedisFailover", fix: "set spec.redis.storage.keepAfterDeletion to true" }]
+        : [];
+}
+
+/** A ScyllaCluster's claims: each rack's `storage` (`capacity` on `storageClassName`), ReadWriteOnce, one per member. */
+function scyllaStorage(spec: Fields): OperatorStorage[] {
+    return indexedMappings(asFields(spec.datacenter)?.racks).flatMap(([rack, i]): OperatorStorage[] => {
+        const storage = asFields(rack.storage);
+        return storage ? [{ part: `rack '${String(rack.name ?? i)}' data`, at: `spec.datacenter.racks[${i}].storage`, classField: "storageClassName", sizeField: "capacity", claim: plainClaim(storage.capacity, storage.storageClassName) }] : [];
+    });
+}
+
+/** A StackGres SGCluster's claim: `spec.pods.persistentVolume` (`size` on `storageClass`), ReadWriteOnce, one per instance. */
+function stackgresStorage(spec: Fields): OperatorStorage[] {
+    const volume = asFields(asFields(spec.pods)?.persistentVolume);
+    return volume ? [{ part: "data", at: "spec.pods.persistentVolume", classField: "storageClass", sizeField: "size", claim: plainClaim(volume.size, volume.storageClass) }] : [];
+}
+
+/**
+ * An InnoDBCluster's datadir claim: the operator's template (ReadWriteOnce, 2Gi) with
+ * `spec.datadirVolumeClaimTemplate` merged over it, one per instance.
+ */
+function innodbStorage(spec: Fields): OperatorStorage[] {
+    const given = (asFields(spec.datadirVolumeClaimTemplate) ?? {}) as NonNullable<ClaimLike["spec"]>;
+    const resources = asFields(given.resources);
+    const storage = asFields(resources?.requests)?.storage ?? "2Gi";
+    return [{
+        part: "datadir", at: "spec.datadirVolumeClaimTemplate", ...TEMPLATE_FIELDS,
+        claim: { spec: { ...given, accessModes: accessModesOf(given.accessModes), resources: { ...resources, requests: { ...asFields(resources?.requests), storage } } } },
+    }];
+}
+
+/** An OpenSearchCluster's `spec.general.persistentVolumeClaimRetentionPolicy`, which the operator passes to its node pools' StatefulSets. */
+function opensearchDeletions(spec: Fields): ClaimDeletion[] {
+    return opensearchStorage(spec).length
+        ? retentionPolicyDeletions(asFields(spec.general)?.persistentVolumeClaimRetentionPolicy, "spec.general.persistentVolumeClaimRetentionPolicy", "the OpenSearchCluster")
+        : [];
+}
+
 /** Percona's finalizers that delete a cluster's claims when it is deleted, by API group (old releases' names without the `percona.com/` prefix too). */
 const PERCONA_CLAIM_FINALIZERS: Readonly<Record<string, readonly string[]>> = {
     "psmdb.percona.com": ["percona.com/delete-psmdb-pvc", "delete-psmdb-pvc"],
@@ -707,6 +791,13 @@ const OPERATORS: OperatorTable<Operator> = {
     "minio.min.io": { Tenant: { storage: minioStorage, deletes: minioDeletions } },
     "pxc.percona.com": { PerconaXtraDBCluster: { storage: pxcStorage } },
     "pingcap.com": { TidbCluster: { storage: tidbStorage, deletes: tidbDeletions } },
+    "opensearch.opster.io": { OpenSearchCluster: { storage: opensearchStorage, deletes: opensearchDeletions } },
+    "opensearch.org": { OpenSearchCluster: { storage: opensearchStorage, deletes: opensearchDeletions } },
+    "databases.spotahome.com": { RedisFailover: { storage: redisFailoverStorage, deletes: redisFailoverDeletions } },
+    "scylla.scylladb.com": { ScyllaCluster: { storage: scyllaStorage } },
+    "crdb.cockroachlabs.com": { CrdbCluster: { storage: spec => specClaim(asFields(asFields(spec.dataStore)?.pvc)?.spec, "data store", "spec.dataStore.pvc.spec") } },
+    "stackgres.io": { SGCluster: { storage: stackgresStorage } },
+    "mysql.oracle.com": { InnoDBCluster: { storage: innodbStorage } },
     "kubedb.com": perKubedbKind(kind => ({ storage: kubedbStorage(kind), deletes: kubedbDeletions(kind) })),
     "k8s.mariadb.com": { MariaDB: { storage: mariadbStorage }, Backup: { storage: mariadbBackupStorage } },
     "mariadb.mmontes.io": { MariaDB: { storage: mariadbStorage }, Backup: { storage: mariadbBackupStorage } },

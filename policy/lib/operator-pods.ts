@@ -42,6 +42,11 @@
  *   KubeDB's defaults when it sets neither requests nor limits, or the pod template's `resources`
  *   (v1alpha2), merged with them key by key. The defaults: requests of 0.5 CPU and 1024Mi with a
  *   1024Mi memory limit; MongoDB 6's 0.8 CPU, MongoDB 8's 0.8 CPU and 1.5Gi; Elasticsearch's 1.5Gi.
+ * - OpenSearchCluster: each node pool's `resources`; RedisFailover: `spec.redis.resources` and
+ *   `spec.sentinel.resources` (3 pods each by default); ScyllaCluster: each rack's `resources`;
+ *   CrdbCluster: `spec.resources`; InnoDBCluster: the mysql container of `spec.podSpec`, which the
+ *   operator merges into its pods. None fill anything in. A StackGres SGCluster's come from the
+ *   SGInstanceProfile it names, another resource, and are not judged.
  * - ClickHouseInstallation: the clickhouse container (else the first) of each pod template the
  *   installation uses; with none used, the operator's default pod template, which sets no resources.
  * Zalando's postgres-operator is left out: its operator configuration fills in requests and limits
@@ -336,6 +341,17 @@ function kubedbPods(kind: KubedbKind): (name: string) => PodSelector {
     return name => ({ matchLabels: { "app.kubernetes.io/name": `${KUBEDB_KINDS[kind].plural}.kubedb.com`, "app.kubernetes.io/instance": name } });
 }
 
+/** An OpenSearchCluster's node pools, each running `replicas` pods of an opensearch container with the pool's `resources`. */
+function opensearchContainers(spec: Fields): OperatorContainer[] {
+    return indexedMappings(spec.nodePools).map(([pool, i]) => one(`node pool '${String(pool.component ?? i)}' opensearch container`, `spec.nodePools[${i}].resources`, pool.resources, countIn(pool.replicas)));
+}
+
+/** A RedisFailover's pods of one side: `replicas`, which the operator sets to 3 when unset or not positive. */
+function redisFailoverPods(side: unknown): number {
+    const replicas = countIn(asFields(side)?.replicas);
+    return replicas !== undefined && replicas > 0 ? replicas : 3;
+}
+
 /** A label selector as a NetworkPolicy's podSelector takes it. */
 export interface PodSelector {
     matchLabels?: Record<string, string>;
@@ -454,6 +470,43 @@ const OPERATORS: OperatorTable<Operator> = {
         },
     },
     "pingcap.com": { TidbCluster: { containers: tidbContainers, dataPods: tidbPods } },
+    "opensearch.opster.io": { OpenSearchCluster: { containers: opensearchContainers } },
+    // The operator's labels moved with its group; which of the two a release serving both puts on a legacy cluster's pods is not known here.
+    "opensearch.org": { OpenSearchCluster: { containers: opensearchContainers, dataPods: name => ({ matchLabels: { "opensearch.org/opensearch-cluster": name } }) } },
+    "databases.spotahome.com": {
+        RedisFailover: {
+            containers: spec => [
+                one("redis container", "spec.redis.resources", asFields(spec.redis)?.resources, redisFailoverPods(spec.redis)),
+                one("sentinel container", "spec.sentinel.resources", asFields(spec.sentinel)?.resources, redisFailoverPods(spec.sentinel)),
+            ],
+            dataPods: name => ({ matchLabels: { "app.kubernetes.io/name": name, "app.kubernetes.io/component": "redis", "app.kubernetes.io/part-of": "redis-failover" } }),
+        },
+    },
+    "scylla.scylladb.com": {
+        ScyllaCluster: {
+            containers: spec => indexedMappings(asFields(spec.datacenter)?.racks).map(([rack, i]) =>
+                one(`rack '${String(rack.name ?? i)}' scylla container`, `spec.datacenter.racks[${i}].resources`, rack.resources, countIn(rack.members))),
+            dataPods: name => ({ matchLabels: { "app.kubernetes.io/name": "scylla", "scylla/cluster": name } }),
+        },
+    },
+    "crdb.cockroachlabs.com": {
+        CrdbCluster: {
+            containers: spec => [one("db container", "spec.resources", spec.resources, countIn(spec.nodes))],
+            dataPods: name => ({ matchLabels: { "app.kubernetes.io/name": "cockroachdb", "app.kubernetes.io/instance": name } }),
+        },
+    },
+    // Its containers' resources come from the SGInstanceProfile it names, another resource: not judged here.
+    "stackgres.io": { SGCluster: { containers: () => [], dataPods: name => ({ matchLabels: { app: "StackGresCluster", "stackgres.io/cluster-name": name } }) } },
+    "mysql.oracle.com": {
+        InnoDBCluster: {
+            containers: spec => [{
+                label: "mysql container", at: "spec.podSpec.containers[mysql].resources",
+                container: { resources: resourcesOf(namedContainer(spec.podSpec, "mysql")?.resources) }, pods: countIn(spec.instances) ?? 1,
+            }],
+            // The MySQL servers: the cluster's routers carry the cluster label too.
+            dataPods: name => ({ matchLabels: { "mysql.oracle.com/cluster": name, component: "mysqld" } }),
+        },
+    },
     "kubedb.com": perKubedbKind(kind => ({ containers: kubedbContainers(kind), dataPods: kubedbPods(kind) })),
     "clickhouse.altinity.com": { ClickHouseInstallation: { containers: clickhouseContainers, dataPods: name => ({ matchLabels: { "clickhouse.altinity.com/chi": name } }) } },
 };

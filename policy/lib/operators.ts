@@ -33,6 +33,14 @@ const LABELS = {
     "clickhouse.altinity.com": { ClickHouseInstallation: "ClickHouseInstallation" },
     "clickhouse-keeper.altinity.com": { ClickHouseKeeperInstallation: "ClickHouseKeeperInstallation" },
     "pingcap.com": { TidbCluster: "TidbCluster" },
+    // The OpenSearch operator's group until it moved to opensearch.org (which it still serves).
+    "opensearch.opster.io": { OpenSearchCluster: "OpenSearchCluster" },
+    "opensearch.org": { OpenSearchCluster: "OpenSearchCluster" },
+    "databases.spotahome.com": { RedisFailover: "RedisFailover" },
+    "scylla.scylladb.com": { ScyllaCluster: "ScyllaCluster" },
+    "crdb.cockroachlabs.com": { CrdbCluster: "CrdbCluster" },
+    "stackgres.io": { SGCluster: "StackGres SGCluster" },
+    "mysql.oracle.com": { InnoDBCluster: "InnoDBCluster" },
     "kubedb.com": {
         MongoDB: "KubeDB MongoDB", Postgres: "KubeDB Postgres", MySQL: "KubeDB MySQL",
         MariaDB: "KubeDB MariaDB", Redis: "KubeDB Redis", Elasticsearch: "KubeDB Elasticsearch",
