@@ -46,11 +46,17 @@ export const hpaTargetRequests: StackValidationPolicy = {
         const index = indexStack(args.resources);
         for (const a of autoscalersOf(index)) {
             const urn = a.entry.resource.urn;
+            if (!a.targetKind || !a.targetName) {
+                const missing = [a.targetKind ? "" : "kind", a.targetName ? "" : "name"].filter(Boolean).join(" and ");
+                reportViolation(`${autoscalerName(a)} names no target (its spec.scaleTargetRef has no ${missing}), so it has nothing to scale. ` +
+                    "Set spec.scaleTargetRef to the kind and name of a workload in its namespace.", urn);
+                continue;
+            }
             const target = targetOf(index, a);
             if (!target) {
-                const other = a.targetKind && a.targetName ? index.find(kindKey(a.targetApiVersion, a.targetKind), a.entry.namespace, a.targetName) : undefined;
+                const other = index.find(kindKey(a.targetApiVersion, a.targetKind), a.entry.namespace, a.targetName);
                 if (!other) {
-                    reportViolation(`${autoscalerName(a)} targets ${a.targetKind || "(no kind)"} ${a.entry.namespace}/${a.targetName || "(no name)"}, which the stack does not create; ` +
+                    reportViolation(`${autoscalerName(a)} targets ${a.targetKind} ${a.entry.namespace}/${a.targetName}, which the stack does not create; ` +
                         "the autoscaler would have nothing to scale. Fix spec.scaleTargetRef (kind and name, in the autoscaler's namespace).", urn);
                 }
                 continue; // a custom resource with a scale subresource: its pods are not visible here
@@ -161,7 +167,7 @@ export const hpaSaneRange: StackValidationPolicy = {
             }
             // A VerticalPodAutoscaler raising the requests an HPA divides usage by lowers the utilisation the HPA sees: they fight.
             for (const v of vertical) {
-                if (v.entry.namespace !== a.entry.namespace || v.targetKind !== a.targetKind || v.targetName !== a.targetName) {
+                if (!a.targetName || v.entry.namespace !== a.entry.namespace || v.targetKind !== a.targetKind || v.targetName !== a.targetName) {
                     continue;
                 }
                 const shared = [...new Set(a.utilization.filter(m => m.relative && v.controls.includes(m.resource)).map(m => m.resource))];
@@ -170,6 +176,9 @@ export const hpaSaneRange: StackValidationPolicy = {
                         `${v.entry.namespace}/${v.entry.name} (updateMode ${v.mode}) sets its ${shared.join(" and ")} requests: utilization is usage over the request, so each change of the one undoes the other ` +
                         `(the VPA's own README: don't use both on cpu or memory). Let the VPA control only other resources (resourcePolicy.containerPolicies[].controlledResources), set its updateMode: Off to keep its recommendations, or scale on another metric.`, urn);
                 }
+            }
+            if (!a.targetKind || !a.targetName) {
+                continue; // no target to share (hpa-target-requests reports it)
             }
             const key = `${a.entry.namespace}/${a.targetKind}/${a.targetName}`;
             const first = seen.get(key);

@@ -141,6 +141,13 @@ describe("policy hpa-target-requests", () => {
         assert.match((await messages(P, [elsewhere, hpa("api", "api")]))[0], /targets Deployment lab\/api, which the stack does not create/);
         const statefulTarget = hpa("api", "api", { scaleTargetRef: { apiVersion: "apps/v1", kind: "StatefulSet", name: "api" } });
         assert.match((await messages(P, [deployment("api", noReplicas), statefulTarget]))[0], /targets StatefulSet lab\/api, which the stack does not create/);
+        // An autoscaler that names no target (an extensions/v1beta1 one, whose scaleRef is not scaleTargetRef) says so, naming what is missing.
+        const untargeted = (name: string): ManifestObject => ({ ...hpa(name, "x"), spec: { scaleRef: { kind: "Deployment", name: "cart" }, minReplicas: 1, maxReplicas: 10 } });
+        assert.deepStrictEqual(await messages(P, [untargeted("cart")]), [
+            "HorizontalPodAutoscaler lab/cart names no target (its spec.scaleTargetRef has no kind and name), so it has nothing to scale. Set spec.scaleTargetRef to the kind and name of a workload in its namespace.",
+        ]);
+        // Two of them share no target: hpa-sane-range sees no second autoscaler.
+        assert.deepStrictEqual(await messages("hpa-sane-range", [untargeted("cart"), untargeted("orders")]), []);
         const inDefault = deployment("api", noReplicas, "default");
         assert.deepStrictEqual(await messages(P, [inDefault, hpa("api", "api", {}, "autoscaling/v2", null)]), [], "an HPA without namespace is in default");
     });
@@ -568,6 +575,10 @@ describe("KEDA ScaledObjects count as autoscalers", () => {
         assert.deepStrictEqual(await messages("hpa-target-requests", [noCpu, scaledObject("worker", "worker", { triggers: [{ type: "rabbitmq", metadata: { queueName: "jobs" } }] })]), []);
         assert.deepStrictEqual(await messages("hpa-target-requests", [scaled("worker", { limits: { cpu: "200m", memory: "64Mi" } }), scaledObject("worker", "worker")]), []);
         assert.match((await messages("hpa-target-requests", [scaledObject("worker", "ghost")]))[0], /^ScaledObject lab\/worker targets Deployment lab\/ghost, which the stack does not create/);
+        // KEDA's kind defaults to Deployment; the name it can't guess.
+        assert.deepStrictEqual(await messages("hpa-target-requests", [scaledObject("worker", "ghost", { scaleTargetRef: {} })]), [
+            "ScaledObject lab/worker names no target (its spec.scaleTargetRef has no name), so it has nothing to scale. Set spec.scaleTargetRef to the kind and name of a workload in its namespace.",
+        ]);
     });
 
     it("hpa-replicas-not-pinned: a pinned spec.replicas fights KEDA's HPA too", async () => {
