@@ -52,7 +52,7 @@ describe("npm run check", function () {
         ["broken.yaml", /^YAML syntax error at line 6, column 1: Flow map in block collection must be sufficiently indented/],
         ["tabs.yaml", /^YAML syntax error at line 4, column 1: Tabs are not allowed as indentation \(YAML indents with spaces only\)$/],
         // One problem per broken document: the errors the parser reports after the first, up to the end, are counted.
-        ["unclosed-quote.yaml", /^YAML syntax error at line 8, column 22: Missing closing 'quote \(a quoted value spanning several lines ends at the first line indented no further than its key: indent all of its lines past the key\); 2 more errors in this document after it, which may follow from this one$/],
+        ["unclosed-quote.yaml", /^YAML syntax error at line 12, column 1: Missing closing 'quote \(the quote opened at line 6, column 25 is never closed before the document ends\)$/],
         ["does-not-exist.yaml", /^no such file or folder$/],
     ];
     for (const [file, message] of cases) {
@@ -69,6 +69,19 @@ describe("npm run check", function () {
             assert.strictEqual(r.exitCode, 2);
         });
     }
+
+    it("reads a quoted value whose closing line is indented no further than its key as kubectl does, to its closing quote, and warns", async () => {
+        const r = await checkPaths([fixture("underindented-quote.yaml")]);
+        assert.deepStrictEqual(r.problems.map(p => `${p.severity}: ${p.message}`), [
+            "warning: line 6: a quoted value continues on line 9 indented no further than its key, which ends it early under YAML 1.2; " +
+            "kubectl's YAML parser reads on to the closing quote, and so does this check: indent that line past the key",
+        ]);
+        // The value is the one kubectl reads: the continuation lines folded, their indentation dropped.
+        assert.deepStrictEqual(r.objects.map(o => [o.line, o.object.metadata?.annotations, (o.object as { data?: unknown }).data]), [
+            [1, { "example.com/config": '[ {"name": "a"}, {"name": "b"} ]' }, { x: "1" }],
+        ]);
+        assert.strictEqual(r.exitCode, 0);
+    });
 
     for (const file of ["empty.yaml", "comments-only.yaml"]) {
         it(`says ${file} is empty, and fails only when nothing at all is checkable`, async () => {

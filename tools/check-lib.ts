@@ -15,6 +15,7 @@ import { PackUnderTest, PolicyDiagnostic, PolicyPackConfigFile, PolicyRun, Resol
 import { placeholderPaths } from "./placeholders";
 import type { JsonObject } from "./render";
 import { ValidationIssue, apiGroupOf, removedApi, validationIssues } from "./validate";
+import { firstUnclosedQuote, reindentQuotedValues } from "./yaml-quotes";
 
 /**
  * The kubelab pack as the harness runs it, with the version `PolicyPack` reads from
@@ -162,6 +163,38 @@ export function readManifests(file: string, problems: InputProblem[], text?: str
         }
     }
     text = text.replace(/^\uFEFF/, "");
+    const found: InputProblem[] = [];
+    const objects = readDocuments(file, text, found);
+    if (found.some(p => /^YAML syntax error .*: Missing closing .?quote/.test(p.message))) {
+        // A quoted value YAML 1.2 ends early may be one kubectl reads on to its closing quote (yaml-quotes.ts).
+        const repaired = reindentQuotedValues(text);
+        if (repaired.repairs.length) {
+            for (const r of repaired.repairs) {
+                const span = r.from === r.to ? `line ${r.from}` : `lines ${r.from}–${r.to}`;
+                problems.push({
+                    file, severity: "warning",
+                    message: `line ${r.line}: a quoted value continues on ${span} indented no further than its key, which ends it early under YAML 1.2; ` +
+                        `kubectl's YAML parser reads on to the closing quote, and so does this check: indent ${r.from === r.to ? "that line" : "those lines"} past the key`,
+                });
+            }
+            const again: InputProblem[] = [];
+            const read = readDocuments(file, repaired.text, again);
+            problems.push(...again);
+            return read;
+        }
+    }
+    problems.push(...found);
+    return objects;
+}
+
+/** Where the quote a document never closes was opened, for its syntax error. */
+function unclosedQuoteHint(text: string, documentStart: number, lines: LineCounter): string {
+    const open = firstUnclosedQuote(text, documentStart);
+    return open === undefined ? "" : ` (the quote opened at line ${lines.linePos(open).line}, column ${lines.linePos(open).col} is never closed before the document ends)`;
+}
+
+/** The objects of `text`, one document at a time, with problems for what can't be read ({@link readManifests}). */
+function readDocuments(file: string, text: string, problems: InputProblem[]): CheckedObject[] {
     const objects: CheckedObject[] = [];
     const lines = new LineCounter();
     const lineOf = (offset: number | undefined) => (offset === undefined ? undefined : lines.linePos(offset).line);
@@ -178,7 +211,7 @@ export function readManifests(file: string, problems: InputProblem[], text?: str
             const at = lines.linePos(e.pos[0]);
             const why = e.message.split("\n")[0];
             const hint = /\btab/i.test(why) ? " (YAML indents with spaces only)"
-                : /^Missing closing .?quote/.test(why) ? " (a quoted value spanning several lines ends at the first line indented no further than its key: indent all of its lines past the key)"
+                : /^Missing closing .?quote/.test(why) ? unclosedQuoteHint(text, doc.range?.[0] ?? 0, lines)
                 : "";
             const rest = more.length ? `; ${more.length} more error${more.length > 1 ? "s" : ""} in this document after it, which may follow from this one` : "";
             problems.push({ file, document, severity: "error", message: `YAML syntax error at line ${at.line}, column ${at.col}: ${why}${hint}${rest}` });
