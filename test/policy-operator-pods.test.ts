@@ -184,6 +184,34 @@ describe("container-requests and container-memory-limit on the pods operators ru
         ]);
     });
 
+    it("a Redpanda's chart resources (1 CPU and 2.5Gi limits by default, requests only with memory.container.min), a SolrCloud's pod options, a Dragonfly's resources", async () => {
+        const redpanda = (clusterSpec: Record<string, unknown>, name: string) => custom("cluster.redpanda.com/v1alpha2", "Redpanda", { clusterSpec }, name);
+        const objects = [
+            redpanda({}, "defaults"),
+            redpanda({ resources: { cpu: { cores: 2 }, memory: { container: { min: "4Gi", max: "8Gi" } } }, statefulset: { replicas: 5 } }, "sized"),
+            // Requests without limits are not used as given: the chart's limits stand, so the memory request is the limit's.
+            redpanda({ resources: { requests: { cpu: "1" } } }, "half"),
+            custom("solr.apache.org/v1beta1", "SolrCloud", {}, "solr"),
+            custom("dragonflydb.io/v1alpha1", "Dragonfly", { replicas: 2, resources: { requests: { cpu: "500m", memory: "500Mi" }, limits: { memory: "750Mi" } } }, "df"),
+        ];
+        assert.deepStrictEqual(await messages("container-requests", objects), [
+            "SolrCloud lab/solr: solrcloud-node container has no cpu or memory request; set spec.customSolrKubeOptions.podOptions.resources.requests.cpu and spec.customSolrKubeOptions.podOptions.resources.requests.memory (for example cpu: 50m, memory: 64Mi), or a limit, which the API server copies into a missing request.",
+        ]);
+        const quota: ManifestObject = { apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "q", namespace: "lab" }, spec: { hard: { "requests.memory": "30Gi" } } };
+        assert.deepStrictEqual((await messages("quota-fit", [quota, ...objects])).map(m => m.split(" at full scale ")[1]?.split("). ")[0] ?? m.split(":")[0]), [
+            "SolrCloud lab/solr",
+            "(Redpanda defaults redpanda container 3×2560Mi = 7680Mi; Redpanda sized redpanda container 5×4Gi = 20Gi; Redpanda half redpanda container 3×2560Mi = 7680Mi; Dragonfly df dragonfly container 2×500Mi = 1000Mi",
+        ]);
+        const selectors = (await messages("data-store-ingress-restricted", objects)).map(m => /podSelector (\{.*?\}\}) \(the labels/.exec(m)?.[1]);
+        assert.deepStrictEqual(selectors, [
+            '{"matchLabels":{"app.kubernetes.io/name":"redpanda","app.kubernetes.io/instance":"defaults"}}',
+            '{"matchLabels":{"app.kubernetes.io/name":"redpanda","app.kubernetes.io/instance":"sized"}}',
+            '{"matchLabels":{"app.kubernetes.io/name":"redpanda","app.kubernetes.io/instance":"half"}}',
+            '{"matchLabels":{"solr-cloud":"solr","technology":"solr-cloud"}}',
+            '{"matchLabels":{"app":"df","app.kubernetes.io/name":"dragonfly"}}',
+        ]);
+    });
+
     it("Strimzi: a node pool's resources, a Kafka's where it runs its own brokers; redis-operator's leaders and followers; a ClickHouse installation's used pod templates", async () => {
         const kafka = (kafkaSpec: Record<string, unknown>) => custom("kafka.strimzi.io/v1beta2", "Kafka", { kafka: kafkaSpec }, "kafka");
         const pool = (resources?: Resources) => custom("kafka.strimzi.io/v1beta2", "KafkaNodePool", { replicas: 3, roles: ["broker"], ...(resources ? { resources } : {}) }, "pool");
@@ -212,11 +240,12 @@ describe("container-requests and container-memory-limit on the pods operators ru
             custom("kubedb.com/v1alpha2", "Postgres", { podTemplate: { spec: { resources: { requests: [], limits: { memory: 5 } } } } }, "h"),
             custom("databases.spotahome.com/v1", "RedisFailover", { redis: { replicas: "3", resources: full }, sentinel: { replicas: -1, resources: full } }, "i"),
             custom("mysql.oracle.com/v2", "InnoDBCluster", { podSpec: { containers: "mysql" } }, "j"),
+            custom("cluster.redpanda.com/v1alpha2", "Redpanda", { clusterSpec: { resources: { cpu: "lots", memory: { container: 3 } }, statefulset: { replicas: "3" } } }, "k"),
         ];
         const run = await checkObjects(odd);
         assert.deepStrictEqual(run.diagnostics.filter(d => /fails|TypeError|Error validating/.test(d.message)).map(d => d.message), []);
         // What can't be read sets nothing: a, b's third instance set, c (ECK's memory-only default), e (the default pod template) and f have no request; d keeps MongoDB's defaults,
-        // g and h KubeDB's (h's unreadable requests count as none, so the defaults fill them in); i sets its own; j's pod spec holds no container.
+        // g and h KubeDB's (h's unreadable requests count as none, so the defaults fill them in); i sets its own; j's pod spec holds no container; k keeps the chart's defaults.
         assert.deepStrictEqual(violationsOf(run, "container-requests").map(v => v.message.slice(v.description.length + 1).split(":")[0]),
             ["CloudNativePG Cluster lab/a", "PGO PostgresCluster lab/b", "K8ssandraCluster lab/f", "ECK Elasticsearch lab/c", "InnoDBCluster lab/j", "ClickHouseInstallation lab/e"]);
     });

@@ -388,7 +388,7 @@ describe("policy zonal-disk-wait-for-consumer", () => {
     });
 });
 
-describe("the claims database, messaging, storage and monitoring operators make (CloudNativePG, Zalando postgres-operator, Strimzi, prometheus-operator, ECK, RabbitMQ, MongoDB Community, PGO, Percona MongoDB, XtraDB and PostgreSQL, MinIO, MariaDB, redis-operator, cass-operator, K8ssandra, ClickHouse, TiDB, KubeDB, OpenSearch, Spotahome's redis-operator, Scylla, CockroachDB, StackGres, MySQL Operator)", () => {
+describe("the claims database, messaging, storage and monitoring operators make (CloudNativePG, Zalando postgres-operator, Strimzi, prometheus-operator, ECK, RabbitMQ, MongoDB Community, PGO, Percona MongoDB, XtraDB and PostgreSQL, MinIO, MariaDB, redis-operator, cass-operator, K8ssandra, ClickHouse, TiDB, KubeDB, OpenSearch, Spotahome's redis-operator, Scylla, CockroachDB, StackGres, MySQL Operator, Confluent, Redpanda, Solr, Dragonfly)", () => {
     const fast = storageClass("fast");
     const frozen = storageClass("frozen", { allowVolumeExpansion: false });
     /** A CloudNativePG Cluster in namespace lab, as its docs' samples write one. */
@@ -604,6 +604,30 @@ describe("the claims database, messaging, storage and monitoring operators make 
         ]);
     });
 
+    it("Confluent's components, a Redpanda's chart storage (20Gi on the default class unless disabled), a SolrCloud's claim template, a Dragonfly's snapshot claim", async () => {
+        const objects = [
+            custom("platform.confluent.io/v1beta1", "Zookeeper", { replicas: 3, dataVolumeCapacity: "10Gi", logVolumeCapacity: "10Gi", storageClass: { name: "frozen" } }, "zookeeper"),
+            custom("platform.confluent.io/v1beta1", "Kafka", { replicas: 3, dataVolumeCapacity: "100Gi", storageClass: { name: "fast" } }, "kafka"),
+            // Without a capacity the operator's size applies, which is not read: not judged.
+            custom("platform.confluent.io/v1beta1", "KRaftController", { replicas: 3 }, "kraft"),
+            custom("cluster.redpanda.com/v1alpha2", "Redpanda", { clusterSpec: {} }, "redpanda"),
+            custom("cluster.redpanda.com/v1alpha2", "Redpanda", { clusterSpec: { storage: { persistentVolume: { enabled: false } } } }, "redpanda-ephemeral"),
+            custom("solr.apache.org/v1beta1", "SolrCloud", { dataStorage: { persistent: { pvcTemplate: { spec: claimSpec("5Gi", "frozen") } } } }, "solr"),
+            custom("solr.apache.org/v1beta1", "SolrCloud", { dataStorage: { ephemeral: { emptyDir: {} } } }, "solr-ephemeral"),
+            custom("dragonflydb.io/v1alpha1", "Dragonfly", { replicas: 2, snapshot: { cron: "*/5 * * * *", persistentVolumeClaimSpec: claimSpec("2Gi", "fast") } }, "df"),
+        ];
+        assert.deepStrictEqual(await expandable([fast, frozen, ...objects]), [
+            "Confluent Zookeeper lab/zookeeper data uses StorageClass 'frozen', which does not allow volume expansion; use one of: fast.",
+            "Confluent Zookeeper lab/zookeeper transaction log uses StorageClass 'frozen', which does not allow volume expansion; use one of: fast.",
+            "Redpanda lab/redpanda datadir names no StorageClass, so it gets the cluster default, which may not expand; set spec.clusterSpec.storage.persistentVolume.storageClass to one of: fast.",
+            "SolrCloud lab/solr data uses StorageClass 'frozen', which does not allow volume expansion; use one of: fast.",
+        ]);
+        assert.deepStrictEqual(await messages("storage-request-bounds", objects, { "storage-request-bounds": { maxStorage: "10Gi" } }), [
+            "Confluent Kafka lab/kafka data requests storage 100Gi, outside the bounds 1Mi..10Gi (policy config minStorage, maxStorage).",
+            "Redpanda lab/redpanda datadir requests storage 20Gi, outside the bounds 1Mi..10Gi (policy config minStorage, maxStorage).",
+        ]);
+    });
+
     it("a PerconaServerMongoDB's replica set claims, its own non-voting and sidecar claims, and the config servers' when sharded; hostPath and emptyDir make none", async () => {
         const pvc = (size: string, storageClassName?: string, annotations?: Spec) => ({ persistentVolumeClaim: { ...(annotations ? { annotations } : {}), ...claimSpec(size, storageClassName) } });
         const psmdb = (sharded: boolean) => custom("psmdb.percona.com/v1", "PerconaServerMongoDB", {
@@ -791,6 +815,8 @@ describe("the claims database, messaging, storage and monitoring operators make 
             custom("databases.spotahome.com/v1", "RedisFailover", { redis: {} }, "rf-memory"),
             custom("opensearch.org/v1", "OpenSearchCluster", { general: { persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Delete" } }, nodePools: [{ component: "data", replicas: 3 }] }, "os"),
             custom("opensearch.org/v1", "OpenSearchCluster", { general: { persistentVolumeClaimRetentionPolicy: { whenScaled: "Delete" } }, nodePools: [{ component: "data", replicas: 3, persistence: { emptyDir: {} } }] }, "os-ephemeral"),
+            custom("solr.apache.org/v1beta1", "SolrCloud", { dataStorage: { persistent: { reclaimPolicy: "Delete", pvcTemplate: { spec: claimSpec("5Gi") } } } }, "solr"),
+            custom("solr.apache.org/v1beta1", "SolrCloud", { dataStorage: { persistent: { reclaimPolicy: "Retain", pvcTemplate: { spec: claimSpec("5Gi") } } } }, "solr-kept"),
         ]), [
             "PerconaServerMongoDB lab/cluster1 has the finalizer percona.com/delete-psmdb-pvc, which deletes its claims when it is deleted; remove it from metadata.finalizers.",
             "PerconaXtraDBCluster lab/cluster1 has the finalizer delete-pxc-pvc, which deletes its claims when it is deleted; remove it from metadata.finalizers.",
@@ -801,6 +827,7 @@ describe("the claims database, messaging, storage and monitoring operators make 
             "KubeDB MariaDB lab/md has spec.terminationPolicy: Delete, which deletes its claims when it is deleted; set spec.terminationPolicy to Halt (which keeps the claims and secrets) or DoNotTerminate (which refuses the deletion).",
             "RedisFailover lab/rf sets no spec.redis.storage.keepAfterDeletion: true, which deletes its claims with the RedisFailover; set spec.redis.storage.keepAfterDeletion to true.",
             "OpenSearchCluster lab/os has spec.general.persistentVolumeClaimRetentionPolicy.whenScaled: Delete, which deletes claims on scale-down; set it to Retain (or leave it unset).",
+            "SolrCloud lab/solr has spec.dataStorage.persistent.reclaimPolicy: Delete, which deletes its claims with the SolrCloud and on scale-down; set it to Retain (or leave it unset).",
         ]);
     });
 
@@ -833,6 +860,10 @@ describe("the claims database, messaging, storage and monitoring operators make 
             { apiVersion: "databases.spotahome.com/v1", kind: "RedisFailover", metadata: { name: "t", namespace: "lab" }, spec: { redis: { storage: { persistentVolumeClaim: { metadata: 3, spec: [] }, keepAfterDeletion: "yes" } } } },
             { apiVersion: "mysql.oracle.com/v2", kind: "InnoDBCluster", metadata: { name: "u", namespace: "lab" }, spec: { datadirVolumeClaimTemplate: { resources: { requests: 7 }, accessModes: "RWO" } } },
             { apiVersion: "scylla.scylladb.com/v1", kind: "ScyllaCluster", metadata: { name: "v", namespace: "lab" }, spec: { datacenter: { racks: [{ storage: [] }, 3] } } },
+            { apiVersion: "platform.confluent.io/v1beta1", kind: "Zookeeper", metadata: { name: "w", namespace: "lab" }, spec: { dataVolumeCapacity: [], storageClass: "fast" } },
+            { apiVersion: "cluster.redpanda.com/v1alpha2", kind: "Redpanda", metadata: { name: "x", namespace: "lab" }, spec: { clusterSpec: { storage: { persistentVolume: "yes" } } } },
+            { apiVersion: "solr.apache.org/v1beta1", kind: "SolrCloud", metadata: { name: "y", namespace: "lab" }, spec: { dataStorage: { persistent: { pvcTemplate: 5, reclaimPolicy: ["Delete"] } } } },
+            { apiVersion: "dragonflydb.io/v1alpha1", kind: "Dragonfly", metadata: { name: "z", namespace: "lab" }, spec: { snapshot: "x", tiering: { persistentVolumeClaimSpec: [] } } },
         );
         const ebs = storageClass("gp3", { provisioner: "ebs.csi.aws.com", volumeBindingMode: "WaitForFirstConsumer" });
         const run = await checkObjects([ebs, ...odd]);

@@ -76,6 +76,14 @@
  * - StackGres (`stackgres.io` SGCluster): `spec.pods.persistentVolume`, `size` on `storageClass`.
  * - MySQL's operator (`mysql.oracle.com` InnoDBCluster): its datadir claim, ReadWriteOnce and 2Gi,
  *   with `spec.datadirVolumeClaimTemplate` merged over it.
+ * - Confluent for Kubernetes (`platform.confluent.io` Kafka, KRaftController, Zookeeper, KsqlDB,
+ *   ControlCenter): `spec.dataVolumeCapacity` (and a Zookeeper's `logVolumeCapacity`) on
+ *   `spec.storageClass.name`.
+ * - Redpanda's operator (`cluster.redpanda.com` Redpanda): the chart's
+ *   `spec.clusterSpec.storage.persistentVolume` (on, 20Gi, by default).
+ * - Apache Solr's operator (`solr.apache.org` SolrCloud): `spec.dataStorage.persistent.pvcTemplate`.
+ * - Dragonfly's operator (`dragonflydb.io` Dragonfly): `spec.snapshot.persistentVolumeClaimSpec`
+ *   and `spec.tiering.persistentVolumeClaimSpec`.
  * A claim whose settings name no access mode is read as ReadWriteOnce, the mode the operators
  * that fill one in give it (those that don't, like PGO and MinIO, refuse a spec without one). Claims of a few megabytes
  * that an operator keeps for its own configuration and never grows (MariaDB's Galera and MaxScale
@@ -744,6 +752,49 @@ function opensearchDeletions(spec: Fields): ClaimDeletion[] {
         : [];
 }
 
+/**
+ * A Confluent for Kubernetes component's claims: its data volume of `spec.dataVolumeCapacity` on
+ * `spec.storageClass.name`, and a Zookeeper's transaction log of `spec.logVolumeCapacity`.
+ * Without a capacity the claim takes the operator's size, which is not read here, so it is not judged.
+ */
+function confluentStorage(spec: Fields): OperatorStorage[] {
+    const className = asFields(spec.storageClass)?.name;
+    return ([["data", "dataVolumeCapacity"], ["transaction log", "logVolumeCapacity"]] as const).flatMap(([part, field]) => spec[field] === undefined ? [] : [{
+        part, at: "spec", classField: "storageClass.name", sizeField: field, claim: plainClaim(spec[field], className),
+    }]);
+}
+
+/** The Redpanda chart's data claim: `storage.persistentVolume` of `spec.clusterSpec` (on unless `enabled: false`, 20Gi; a `storageClass` of "-" asks for none, "" the default). */
+function redpandaStorage(spec: Fields): OperatorStorage[] {
+    const volume = asFields(asFields(asFields(spec.clusterSpec)?.storage)?.persistentVolume) ?? {};
+    if (volume.enabled === false) {
+        return [];
+    }
+    const className = volume.storageClass === "-" ? "" : volume.storageClass === "" ? undefined : volume.storageClass;
+    return [{ part: "datadir", at: "spec.clusterSpec.storage.persistentVolume", classField: "storageClass", sizeField: "size", claim: plainClaim(volume.size ?? "20Gi", className) }];
+}
+
+/** A SolrCloud's claim: `spec.dataStorage.persistent.pvcTemplate`, ReadWriteOnce when it names no access mode; none on ephemeral storage (the default). */
+function solrStorage(spec: Fields): OperatorStorage[] {
+    const persistent = asFields(asFields(spec.dataStorage)?.persistent);
+    return persistent ? [{ part: "data", at: "spec.dataStorage.persistent.pvcTemplate.spec", ...TEMPLATE_FIELDS, claim: templateClaim(persistent.pvcTemplate) }] : [];
+}
+
+/** A SolrCloud with `spec.dataStorage.persistent.reclaimPolicy: Delete` has the operator delete its claims, with it and on scale-down (Retain is the default). */
+function solrDeletions(spec: Fields): ClaimDeletion[] {
+    return asFields(asFields(spec.dataStorage)?.persistent)?.reclaimPolicy === "Delete"
+        ? [{ setting: "has spec.dataStorage.persistent.reclaimPolicy: Delete", what: "its claims", when: "with the SolrCloud and on scale-down", fix: "set it to Retain (or leave it unset)" }]
+        : [];
+}
+
+/** A Dragonfly's claims: its snapshots' and its tiering's `persistentVolumeClaimSpec`. */
+function dragonflyStorage(spec: Fields): OperatorStorage[] {
+    return [
+        ...specClaim(asFields(spec.snapshot)?.persistentVolumeClaimSpec, "snapshot claim", "spec.snapshot.persistentVolumeClaimSpec"),
+        ...specClaim(asFields(spec.tiering)?.persistentVolumeClaimSpec, "tiering claim", "spec.tiering.persistentVolumeClaimSpec"),
+    ];
+}
+
 /** Percona's finalizers that delete a cluster's claims when it is deleted, by API group (old releases' names without the `percona.com/` prefix too). */
 const PERCONA_CLAIM_FINALIZERS: Readonly<Record<string, readonly string[]>> = {
     "psmdb.percona.com": ["percona.com/delete-psmdb-pvc", "delete-psmdb-pvc"],
@@ -798,6 +849,13 @@ const OPERATORS: OperatorTable<Operator> = {
     "crdb.cockroachlabs.com": { CrdbCluster: { storage: spec => specClaim(asFields(asFields(spec.dataStore)?.pvc)?.spec, "data store", "spec.dataStore.pvc.spec") } },
     "stackgres.io": { SGCluster: { storage: stackgresStorage } },
     "mysql.oracle.com": { InnoDBCluster: { storage: innodbStorage } },
+    "platform.confluent.io": {
+        Kafka: { storage: confluentStorage }, KRaftController: { storage: confluentStorage }, Zookeeper: { storage: confluentStorage },
+        KsqlDB: { storage: confluentStorage }, ControlCenter: { storage: confluentStorage },
+    },
+    "cluster.redpanda.com": { Redpanda: { storage: redpandaStorage } },
+    "solr.apache.org": { SolrCloud: { storage: solrStorage, deletes: solrDeletions } },
+    "dragonflydb.io": { Dragonfly: { storage: dragonflyStorage } },
     "kubedb.com": perKubedbKind(kind => ({ storage: kubedbStorage(kind), deletes: kubedbDeletions(kind) })),
     "k8s.mariadb.com": { MariaDB: { storage: mariadbStorage }, Backup: { storage: mariadbBackupStorage } },
     "mariadb.mmontes.io": { MariaDB: { storage: mariadbStorage }, Backup: { storage: mariadbBackupStorage } },

@@ -47,6 +47,11 @@
  *   CrdbCluster: `spec.resources`; InnoDBCluster: the mysql container of `spec.podSpec`, which the
  *   operator merges into its pods. None fill anything in. A StackGres SGCluster's come from the
  *   SGInstanceProfile it names, another resource, and are not judged.
+ * - Redpanda: the chart's resources (`spec.clusterSpec.resources`: requests and limits as given
+ *   when both are, else limits of `cpu.cores` and `memory.container.max`, 1 CPU and 2.5Gi by
+ *   default, with requests from `memory.container.min`); SolrCloud:
+ *   `spec.customSolrKubeOptions.podOptions.resources` (3 pods by default); Dragonfly:
+ *   `spec.resources`. Confluent for Kubernetes is not read here: its defaults were not checked.
  * - ClickHouseInstallation: the clickhouse container (else the first) of each pod template the
  *   installation uses; with none used, the operator's default pod template, which sets no resources.
  * Zalando's postgres-operator is left out: its operator configuration fills in requests and limits
@@ -346,6 +351,25 @@ function opensearchContainers(spec: Fields): OperatorContainer[] {
     return indexedMappings(spec.nodePools).map(([pool, i]) => one(`node pool '${String(pool.component ?? i)}' opensearch container`, `spec.nodePools[${i}].resources`, pool.resources, countIn(pool.replicas)));
 }
 
+/**
+ * The Redpanda chart's redpanda container (GetResourceRequirements): `resources.requests` and
+ * `resources.limits` as given when both are; else limits of `cpu.cores` (1) and
+ * `memory.container.max` (2.5Gi), with requests only when `memory.container.min` is set.
+ */
+function redpandaContainers(spec: Fields): OperatorContainer[] {
+    const clusterSpec = asFields(spec.clusterSpec) ?? {};
+    const r = asFields(clusterSpec.resources) ?? {};
+    const pods = countIn(asFields(clusterSpec.statefulset)?.replicas) ?? 3;
+    if (asFields(r.requests) && asFields(r.limits)) {
+        return [one("redpanda container", "spec.clusterSpec.resources", r, pods)];
+    }
+    const cores = asFields(r.cpu)?.cores ?? 1;
+    const container = asFields(asFields(r.memory)?.container) ?? {};
+    const limits = { cpu: cores, memory: container.max ?? "2.5Gi" };
+    const requests = container.min !== undefined ? { cpu: cores, memory: container.min } : undefined;
+    return [{ label: "redpanda container", at: "spec.clusterSpec.resources", container: { resources: { limits, ...(requests ? { requests } : {}) } }, pods }];
+}
+
 /** A RedisFailover's pods of one side: `replicas`, which the operator sets to 3 when unset or not positive. */
 function redisFailoverPods(side: unknown): number {
     const replicas = countIn(asFields(side)?.replicas);
@@ -505,6 +529,28 @@ const OPERATORS: OperatorTable<Operator> = {
             }],
             // The MySQL servers: the cluster's routers carry the cluster label too.
             dataPods: name => ({ matchLabels: { "mysql.oracle.com/cluster": name, component: "mysqld" } }),
+        },
+    },
+    "cluster.redpanda.com": {
+        Redpanda: {
+            containers: redpandaContainers,
+            dataPods: (name, spec) => {
+                const nameOverride = asFields(spec.clusterSpec)?.nameOverride;
+                return { matchLabels: { "app.kubernetes.io/name": typeof nameOverride === "string" && nameOverride ? nameOverride : "redpanda", "app.kubernetes.io/instance": name } };
+            },
+        },
+    },
+    "solr.apache.org": {
+        SolrCloud: {
+            containers: spec => [one("solrcloud-node container", "spec.customSolrKubeOptions.podOptions.resources",
+                asFields(asFields(spec.customSolrKubeOptions)?.podOptions)?.resources, countIn(spec.replicas) ?? 3)],
+            dataPods: name => ({ matchLabels: { "solr-cloud": name, technology: "solr-cloud" } }),
+        },
+    },
+    "dragonflydb.io": {
+        Dragonfly: {
+            containers: spec => [one("dragonfly container", "spec.resources", spec.resources, countIn(spec.replicas))],
+            dataPods: name => ({ matchLabels: { app: name, "app.kubernetes.io/name": "dragonfly" } }),
         },
     },
     "kubedb.com": perKubedbKind(kind => ({ containers: kubedbContainers(kind), dataPods: kubedbPods(kind) })),

@@ -41,6 +41,13 @@ const LABELS = {
     "crdb.cockroachlabs.com": { CrdbCluster: "CrdbCluster" },
     "stackgres.io": { SGCluster: "StackGres SGCluster" },
     "mysql.oracle.com": { InnoDBCluster: "InnoDBCluster" },
+    "platform.confluent.io": {
+        Kafka: "Confluent Kafka", KRaftController: "Confluent KRaftController", Zookeeper: "Confluent Zookeeper",
+        KsqlDB: "Confluent KsqlDB", ControlCenter: "Confluent ControlCenter",
+    },
+    "cluster.redpanda.com": { Redpanda: "Redpanda" },
+    "solr.apache.org": { SolrCloud: "SolrCloud" },
+    "dragonflydb.io": { Dragonfly: "Dragonfly" },
     "kubedb.com": {
         MongoDB: "KubeDB MongoDB", Postgres: "KubeDB Postgres", MySQL: "KubeDB MySQL",
         MariaDB: "KubeDB MariaDB", Redis: "KubeDB Redis", Elasticsearch: "KubeDB Elasticsearch",
