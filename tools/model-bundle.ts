@@ -9,8 +9,9 @@
  *
  * The bundle holds the kinds in {@link BUNDLED_KINDS}, each behind a function that initializes its
  * modules on first call, so a run pays only for the kinds it validates. It is built on first use
- * (~0.5 s) into `node_modules/.cache/kubelab-models/`, named by a hash of the kinds and of the versions of kubernetes-models, its own packages and
- * esbuild: a reinstall of any of them builds a new one, and `npm ci` empties the folder with the
+ * (~0.5 s) into `node_modules/.cache/kubelab-models/`, named by a hash of the kinds, of how it is
+ * built ({@link BUNDLE_FORMAT}) and of the versions of kubernetes-models, its own packages and
+ * esbuild: a change to any of them builds a new one, and `npm ci` empties the folder with the
  * rest of `node_modules`. Writing one removes the folder's other bundles (this module's, by name).
  * Where the bundle can't be built or written, or fails to load, validate.ts imports the
  * validators from kubernetes-models itself, as it does for every kind not bundled: the same
@@ -42,6 +43,9 @@ export type ModelLoaders = Readonly<Record<string, () => Promise<Record<string, 
 /** The project root: the folder of the package.json above this file. */
 const ROOT = path.resolve(__dirname, "..");
 
+/** Raised whenever {@link build} or {@link entry} changes what the bundle holds, so that an older bundle is not used. */
+const BUNDLE_FORMAT = 1;
+
 /** The packages whose versions name the bundle: a reinstall of any builds a new one. */
 const VERSIONED = ["kubernetes-models", "@kubernetes-models/base", "@kubernetes-models/validate", "@kubernetes-models/apimachinery", "esbuild"];
 
@@ -62,7 +66,7 @@ function versionOf(pkg: string): string {
 
 /** The bundle's file name: a hash of the kinds and the versions it is built from. */
 export function bundleName(kinds: readonly string[] = BUNDLED_KINDS): string {
-    const key = JSON.stringify({ kinds, versions: VERSIONED.map(p => [p, versionOf(p)]) });
+    const key = JSON.stringify({ format: BUNDLE_FORMAT, kinds, versions: VERSIONED.map(p => [p, versionOf(p)]) });
     return `models-${crypto.createHash("sha256").update(key).digest("hex").slice(0, 20)}.cjs`;
 }
 
