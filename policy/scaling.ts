@@ -12,7 +12,7 @@ import { Container, PodSpec, apiGroupOf, containersOf, describeObject, parseType
 import { formatBytes, parseQuantity } from "./lib/quantity";
 import { ignoreChangesCovers } from "./lib/paths";
 import { effectiveLimit, effectiveRequest, isSidecar, limitRangeDefaults, podAmount, present } from "./lib/resources";
-import { Autoscaler, KEDA_DEFAULTS, SCALABLE_KINDS, ScaledWorkload, autoscalerName, autoscalersOf, scaleOf, scaledIntOrPercent, scaledStack, verticalAutoscalersOf } from "./lib/scale";
+import { Autoscaler, KEDA_DEFAULTS, SCALABLE_KINDS, ScaledWorkload, autoscalerName, autoscalersOf, namesTarget, scaleOf, scaledIntOrPercent, scaledStack, verticalAutoscalersOf } from "./lib/scale";
 import { OperatorContainer, operatorContainersOf, operatorResourcesIn } from "./lib/operator-pods";
 import { LabelSelector, compileLabelSelector } from "./lib/selectors";
 import { Indexed, StackIndex, Workload, indexStack, kindKey } from "./lib/stack";
@@ -46,7 +46,7 @@ export const hpaTargetRequests: StackValidationPolicy = {
         const index = indexStack(args.resources);
         for (const a of autoscalersOf(index)) {
             const urn = a.entry.resource.urn;
-            if (!a.targetKind || !a.targetName) {
+            if (!namesTarget(a)) {
                 const missing = [a.targetKind ? "" : "kind", a.targetName ? "" : "name"].filter(Boolean).join(" and ");
                 reportViolation(`${autoscalerName(a)} names no target (its spec.scaleTargetRef has no ${missing}), so it has nothing to scale. ` +
                     "Set spec.scaleTargetRef to the kind and name of a workload in its namespace.", urn);
@@ -167,7 +167,7 @@ export const hpaSaneRange: StackValidationPolicy = {
             }
             // A VerticalPodAutoscaler raising the requests an HPA divides usage by lowers the utilisation the HPA sees: they fight.
             for (const v of vertical) {
-                if (!a.targetName || v.entry.namespace !== a.entry.namespace || v.targetKind !== a.targetKind || v.targetName !== a.targetName) {
+                if (!namesTarget(a) || v.entry.namespace !== a.entry.namespace || v.targetKind !== a.targetKind || v.targetName !== a.targetName) {
                     continue;
                 }
                 const shared = [...new Set(a.utilization.filter(m => m.relative && v.controls.includes(m.resource)).map(m => m.resource))];
@@ -177,7 +177,7 @@ export const hpaSaneRange: StackValidationPolicy = {
                         `(the VPA's own README: don't use both on cpu or memory). Let the VPA control only other resources (resourcePolicy.containerPolicies[].controlledResources), set its updateMode: Off to keep its recommendations, or scale on another metric.`, urn);
                 }
             }
-            if (!a.targetKind || !a.targetName) {
+            if (!namesTarget(a)) {
                 continue; // no target to share (hpa-target-requests reports it)
             }
             const key = `${a.entry.namespace}/${a.targetKind}/${a.targetName}`;

@@ -164,8 +164,8 @@ export function readManifests(file: string, problems: InputProblem[], text?: str
     }
     text = text.replace(/^\uFEFF/, "");
     const found: InputProblem[] = [];
-    const objects = readDocuments(file, text, found);
-    if (found.some(p => /^YAML syntax error .*: Missing closing .?quote/.test(p.message))) {
+    const { objects, quoteCut } = readDocuments(file, text, found);
+    if (quoteCut) {
         // A quoted value YAML 1.2 ends early may be one kubectl reads on to its closing quote (yaml-quotes.ts).
         const repaired = reindentQuotedValues(text);
         if (repaired.repairs.length) {
@@ -178,7 +178,7 @@ export function readManifests(file: string, problems: InputProblem[], text?: str
                 });
             }
             const again: InputProblem[] = [];
-            const read = readDocuments(file, repaired.text, again);
+            const read = readDocuments(file, repaired.text, again).objects;
             problems.push(...again);
             return read;
         }
@@ -193,8 +193,15 @@ function unclosedQuoteHint(text: string, documentStart: number, lines: LineCount
     return open === undefined ? "" : ` (the quote opened at line ${lines.linePos(open).line}, column ${lines.linePos(open).col} is never closed before the document ends)`;
 }
 
-/** The objects of `text`, one document at a time, with problems for what can't be read ({@link readManifests}). */
-function readDocuments(file: string, text: string, problems: InputProblem[]): CheckedObject[] {
+/** The parser's message for a quoted value it ended before its closing quote. */
+const MISSING_QUOTE = /^Missing closing .?quote/;
+
+/**
+ * The objects of `text`, one document at a time, with problems for what can't be read
+ * ({@link readManifests}), and whether a document failed on a quoted value the parser cut short.
+ */
+function readDocuments(file: string, text: string, problems: InputProblem[]): { objects: CheckedObject[]; quoteCut: boolean } {
+    let quoteCut = false;
     const objects: CheckedObject[] = [];
     const lines = new LineCounter();
     const lineOf = (offset: number | undefined) => (offset === undefined ? undefined : lines.linePos(offset).line);
@@ -211,8 +218,9 @@ function readDocuments(file: string, text: string, problems: InputProblem[]): Ch
             const at = lines.linePos(e.pos[0]);
             const why = e.message.split("\n")[0];
             const hint = /\btab/i.test(why) ? " (YAML indents with spaces only)"
-                : /^Missing closing .?quote/.test(why) ? unclosedQuoteHint(text, doc.range?.[0] ?? 0, lines)
+                : MISSING_QUOTE.test(why) ? unclosedQuoteHint(text, doc.range?.[0] ?? 0, lines)
                 : "";
+            quoteCut ||= MISSING_QUOTE.test(why);
             const rest = more.length ? `; ${more.length} more error${more.length > 1 ? "s" : ""} in this document after it, which may follow from this one` : "";
             problems.push({ file, document, severity: "error", message: `YAML syntax error at line ${at.line}, column ${at.col}: ${why}${hint}${rest}` });
             if (!templateHinted && TEMPLATE_MARKER.test(text)) {
@@ -265,7 +273,7 @@ function readDocuments(file: string, text: string, problems: InputProblem[]): Ch
     if (documents === 0 && !problems.some(p => p.file === file)) {
         problems.push({ file, severity: "warning", message: "file is empty: it holds no Kubernetes objects" });
     }
-    return objects;
+    return { objects, quoteCut };
 }
 
 /** The API groups Kubernetes itself serves (as kubernetes-models knows them; `""` is the core group). */

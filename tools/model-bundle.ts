@@ -100,6 +100,17 @@ function write(dir: string, file: string, code: string): void {
     }
 }
 
+/** {@link BUNDLED_KINDS}, to look a kind up in. */
+const BUNDLED: ReadonlySet<string> = new Set(BUNDLED_KINDS);
+
+/**
+ * The bundle's loader of `kind` (`<apiVersion>/<kind>`), or undefined for a kind it doesn't hold
+ * (without loading it) or when there is no bundle ({@link bundledModels}).
+ */
+export function bundledModel(kind: string): (() => Promise<Record<string, unknown>>) | undefined {
+    return BUNDLED.has(kind) ? bundledModels()?.[kind] : undefined;
+}
+
 let loaded: ModelLoaders | null | undefined;
 
 /** The bundled kinds' loaders from the cache folder ({@link loadBundle}), once per process. */

@@ -27,7 +27,7 @@ import { removedApi } from "../policy/hygiene";
 import { apiGroupOf } from "../policy/lib/k8s";
 import { LabelSelector, labelSelectorSelects, plainLabels, serviceSelectorSelects } from "../policy/lib/selectors";
 import { escapePointer, isRecord, pointerKeys, valueAt } from "./json-pointer";
-import { bundledModels } from "./model-bundle";
+import { bundledModel } from "./model-bundle";
 import { metadataIssues } from "./object-meta";
 import type { RenderedObject } from "./render";
 
@@ -104,7 +104,7 @@ function modelFor(apiVersion: string, kind: string): Promise<ModelClass | undefi
     let loading = models.get(specifier);
     if (!loading) {
         // The common kinds come from one bundled file (model-bundle.ts), the rest from their own modules.
-        const bundled = bundledModels()?.[`${apiVersion}/${kind}`];
+        const bundled = bundledModel(`${apiVersion}/${kind}`);
         loading = (bundled ? bundled() : dynamicImport(specifier)).then(mod => {
             const model: unknown = mod[kind];
             return typeof model === "function" && typeof (model as Partial<ModelClass>).prototype?.validate === "function" ? model as ModelClass : undefined;

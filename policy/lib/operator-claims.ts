@@ -595,9 +595,9 @@ function strimziDeletions(storage: unknown, at: string): ClaimDeletion[] {
 }
 
 /** ECK deletes a cluster's claims with it unless `spec.volumeClaimDeletePolicy` is DeleteOnScaledownOnly (a scaled-down node's claim goes either way, after ECK has moved its data off). */
-function eckDeletions(spec: Fields): ClaimDeletion[] {
+function eckDeletions(spec: Fields, claims: readonly OperatorStorage[]): ClaimDeletion[] {
     const policy = spec.volumeClaimDeletePolicy;
-    if (policy === "DeleteOnScaledownOnly" || eckStorage(spec).length === 0) {
+    if (policy === "DeleteOnScaledownOnly" || claims.length === 0) {
         return [];
     }
     return [{
@@ -611,18 +611,16 @@ function eckDeletions(spec: Fields): ClaimDeletion[] {
  * unless `spec.storage.keepAfterDelete` is true; `spec.kubernetesConfig.persistentVolumeClaimRetentionPolicy`
  * goes to its StatefulSets.
  */
-function redisDeletions(needsPersistence: boolean): (spec: Fields) => ClaimDeletion[] {
-    return spec => {
-        const kept = asFields(spec.storage)?.keepAfterDelete;
-        const deletions = retentionPolicyDeletions(asFields(spec.kubernetesConfig)?.persistentVolumeClaimRetentionPolicy, "spec.kubernetesConfig.persistentVolumeClaimRetentionPolicy", "the resource");
-        if (redisStorage(needsPersistence)(spec).length && kept !== true) {
-            deletions.unshift({
-                setting: kept === undefined ? "sets no spec.storage.keepAfterDelete (the operator's default is false)" : `has spec.storage.keepAfterDelete: ${String(kept)}`,
-                what: "its claims", when: "with the resource", fix: "set spec.storage.keepAfterDelete to true",
-            });
-        }
-        return deletions;
-    };
+function redisDeletions(spec: Fields, claims: readonly OperatorStorage[]): ClaimDeletion[] {
+    const kept = asFields(spec.storage)?.keepAfterDelete;
+    const deletions = retentionPolicyDeletions(asFields(spec.kubernetesConfig)?.persistentVolumeClaimRetentionPolicy, "spec.kubernetesConfig.persistentVolumeClaimRetentionPolicy", "the resource");
+    if (claims.length && kept !== true) {
+        deletions.unshift({
+            setting: kept === undefined ? "sets no spec.storage.keepAfterDelete (the operator's default is false)" : `has spec.storage.keepAfterDelete: ${String(kept)}`,
+            what: "its claims", when: "with the resource", fix: "set spec.storage.keepAfterDelete to true",
+        });
+    }
+    return deletions;
 }
 
 /** MinIO's `reclaimStorage: true` on a pool (honoured by the operator's releases from late 2023 to mid-2024, ignored since). */
@@ -665,19 +663,17 @@ function kubedbStorage(kind: KubedbKind): (spec: Fields) => OperatorStorage[] {
  * WipeOut; Halt and DoNotTerminate keep them. Releases before the field was renamed call it
  * `spec.terminationPolicy`.
  */
-function kubedbDeletions(kind: KubedbKind): (spec: Fields) => ClaimDeletion[] {
-    return spec => {
-        const field = spec.deletionPolicy === undefined && spec.terminationPolicy !== undefined ? "terminationPolicy" : "deletionPolicy";
-        const policy = spec[field];
-        if ((policy !== undefined && policy !== "Delete" && policy !== "WipeOut") || kubedbStorage(kind)(spec).length === 0) {
-            return [];
-        }
-        return [{
-            setting: policy === undefined ? "sets no spec.deletionPolicy (KubeDB's default is Delete)" : `has spec.${field}: ${String(policy)}`,
-            what: "its claims", when: "when it is deleted",
-            fix: `set spec.${field} to Halt (which keeps the claims and secrets) or DoNotTerminate (which refuses the deletion)`,
-        }];
-    };
+function kubedbDeletions(spec: Fields, claims: readonly OperatorStorage[]): ClaimDeletion[] {
+    const field = spec.deletionPolicy === undefined && spec.terminationPolicy !== undefined ? "terminationPolicy" : "deletionPolicy";
+    const policy = spec[field];
+    if ((policy !== undefined && policy !== "Delete" && policy !== "WipeOut") || claims.length === 0) {
+        return [];
+    }
+    return [{
+        setting: policy === undefined ? "sets no spec.deletionPolicy (KubeDB's default is Delete)" : `has spec.${field}: ${String(policy)}`,
+        what: "its claims", when: "when it is deleted",
+        fix: `set spec.${field} to Halt (which keeps the claims and secrets) or DoNotTerminate (which refuses the deletion)`,
+    }];
 }
 
 /** The OpenSearch operator's claim for a node pool without `persistence`, or with `persistence.pvc`, of `diskSize` (30Gi when unset). */
@@ -711,8 +707,8 @@ function redisFailoverStorage(spec: Fields): OperatorStorage[] {
 }
 
 /** The operator owns a RedisFailover's claims, and so deletes them with it, unless `spec.redis.storage.keepAfterDeletion` is true. */
-function redisFailoverDeletions(spec: Fields): ClaimDeletion[] {
-    return redisFailoverStorage(spec).length && asFields(asFields(spec.redis)?.storage)?.keepAfterDeletion !== true
+function redisFailoverDeletions(spec: Fields, claims: readonly OperatorStorage[]): ClaimDeletion[] {
+    return claims.length && asFields(asFields(spec.redis)?.storage)?.keepAfterDeletion !== true
         ? [{ setting: "sets no spec.redis.storage.keepAfterDeletion: true", what: "its claims", when: "with the RedisFailover", fix: "set spec.redis.storage.keepAfterDeletion to true" }]
         : [];
 }
@@ -746,8 +742,8 @@ function innodbStorage(spec: Fields): OperatorStorage[] {
 }
 
 /** An OpenSearchCluster's `spec.general.persistentVolumeClaimRetentionPolicy`, which the operator passes to its node pools' StatefulSets. */
-function opensearchDeletions(spec: Fields): ClaimDeletion[] {
-    return opensearchStorage(spec).length
+function opensearchDeletions(spec: Fields, claims: readonly OperatorStorage[]): ClaimDeletion[] {
+    return claims.length
         ? retentionPolicyDeletions(asFields(spec.general)?.persistentVolumeClaimRetentionPolicy, "spec.general.persistentVolumeClaimRetentionPolicy", "the OpenSearchCluster")
         : [];
 }
@@ -803,10 +799,10 @@ const PERCONA_CLAIM_FINALIZERS: Readonly<Record<string, readonly string[]>> = {
     "pgv2.percona.com": ["percona.com/delete-pvc"],
 };
 
-/** An operator's resource: the claims it makes, and the settings by which the operator deletes them. */
+/** An operator's resource: the claims it makes, and the settings by which the operator deletes them (given those claims, most of which delete nothing without any). */
 interface Operator {
     storage: (spec: Fields) => OperatorStorage[];
-    deletes?: (spec: Fields) => ClaimDeletion[];
+    deletes?: (spec: Fields, claims: readonly OperatorStorage[]) => ClaimDeletion[];
 }
 
 /** Where each operator's claims come from, and the settings by which it deletes them (operators.ts names the resources). */
@@ -856,13 +852,13 @@ const OPERATORS: OperatorTable<Operator> = {
     "cluster.redpanda.com": { Redpanda: { storage: redpandaStorage } },
     "solr.apache.org": { SolrCloud: { storage: solrStorage, deletes: solrDeletions } },
     "dragonflydb.io": { Dragonfly: { storage: dragonflyStorage } },
-    "kubedb.com": perKubedbKind(kind => ({ storage: kubedbStorage(kind), deletes: kubedbDeletions(kind) })),
+    "kubedb.com": perKubedbKind(kind => ({ storage: kubedbStorage(kind), deletes: kubedbDeletions })),
     "k8s.mariadb.com": { MariaDB: { storage: mariadbStorage }, Backup: { storage: mariadbBackupStorage } },
     "mariadb.mmontes.io": { MariaDB: { storage: mariadbStorage }, Backup: { storage: mariadbBackupStorage } },
     "redis.redis.opstreelabs.in": {
-        Redis: { storage: redisStorage(false), deletes: redisDeletions(false) },
-        RedisReplication: { storage: redisStorage(false), deletes: redisDeletions(false) },
-        RedisCluster: { storage: redisStorage(true), deletes: redisDeletions(true) },
+        Redis: { storage: redisStorage(false), deletes: redisDeletions },
+        RedisReplication: { storage: redisStorage(false), deletes: redisDeletions },
+        RedisCluster: { storage: redisStorage(true), deletes: redisDeletions },
     },
     "cassandra.datastax.com": { CassandraDatacenter: { storage: spec => cassandraStorage(spec.storageConfig, "", "spec.storageConfig") } },
     "k8ssandra.io": { K8ssandraCluster: { storage: k8ssandraStorage } },
@@ -914,7 +910,8 @@ export function operatorClaimDeletionsOf(type: string, props: Record<string, unk
         return []; // every other resource, read no further
     }
     const obj = props as KubeObject;
-    const found = operator.entry?.deletes?.(asFields(obj.spec) ?? {}) ?? [];
+    const spec = asFields(obj.spec) ?? {};
+    const found = operator.entry?.deletes?.(spec, operator.entry.storage(spec)) ?? [];
     const finalizers = asFields(obj.metadata)?.finalizers;
     for (const finalizer of Array.isArray(finalizers) ? finalizers : []) {
         if (finalizing?.includes(finalizer)) {

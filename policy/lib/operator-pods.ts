@@ -242,6 +242,16 @@ function clickhouseContainers(spec: Fields): OperatorContainer[] {
     });
 }
 
+/** A resource list without its `storage` (a claim's size or a capacity, never a container's), or none when it is no mapping. */
+function withoutStorage(list: unknown): Fields | undefined {
+    const f = asFields(list);
+    if (!f) {
+        return undefined;
+    }
+    const { storage: _storage, ...rest } = f;
+    return rest;
+}
+
 /** A TidbCluster's components, each run as a StatefulSet (Deployment for none) of its main container, named as the component. */
 const TIDB_COMPONENTS = ["pd", "tikv", "tidb", "tiflash", "ticdc", "pump", "tiproxy"] as const;
 
@@ -257,15 +267,7 @@ function tidbContainers(spec: Fields): OperatorContainer[] {
         if (!c) {
             return [];
         }
-        const strip = (v: unknown): Fields | undefined => {
-            const f = asFields(v);
-            if (!f) {
-                return undefined;
-            }
-            const { storage: _storage, ...rest } = f;
-            return rest;
-        };
-        const resources = c.requests === undefined && c.limits === undefined ? undefined : { requests: strip(c.requests), limits: strip(c.limits) };
+        const resources = c.requests === undefined && c.limits === undefined ? undefined : { requests: withoutStorage(c.requests), limits: withoutStorage(c.limits) };
         return [{ label: `${component} container`, at: `spec.${component}`, container: { resources }, pods: countIn(c.replicas) }];
     });
 }

@@ -77,6 +77,11 @@ export function autoscalersOf(index: StackIndex): Autoscaler[] {
     return [...hpasOf(index), ...scaledObjectsOf(index)];
 }
 
+/** Whether the autoscaler names a target at all (its scaleTargetRef has a kind and a name): one that doesn't has nothing to scale or to share. */
+export function namesTarget(a: Autoscaler): boolean {
+    return Boolean(a.targetKind) && Boolean(a.targetName);
+}
+
 /** The autoscaler as messages name it: `HorizontalPodAutoscaler lab/web`, `ScaledObject lab/worker`. */
 export function autoscalerName(a: Autoscaler): string {
     return describeObject(a.kind, a.entry.obj, a.entry.name);
