@@ -9,7 +9,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Composer, LineCounter, Parser, isMap, isSeq } from "yaml";
-import { PACK_NAME, packArgs } from "../policy/pack";
+import { kubelabPack } from "./kubelab-pack";
 import { ManifestObject, manifestResources } from "./manifests";
 import { PackUnderTest, PolicyDiagnostic, PolicyPackConfigFile, PolicyRun, ResolvedConfig, resolvePolicyConfig, runPolicyPack } from "./policy-harness";
 import { placeholderPaths } from "./placeholders";
@@ -17,17 +17,8 @@ import type { JsonObject } from "./render";
 import { ValidationIssue, apiGroupOf, removedApi, validationIssues } from "./validate";
 import { firstUnclosedQuote, reindentQuotedValues } from "./yaml-quotes";
 
-/**
- * The kubelab pack as the harness runs it, with the version `PolicyPack` reads from
- * policy/package.json (as plan-lib's `pack`; built here so that `check` does not load the
- * plan's program runtime, which costs some 30 MB).
- */
-export const pack: PackUnderTest = {
-    name: PACK_NAME,
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    version: (require("../policy/package.json") as { version: string }).version,
-    args: packArgs,
-};
+/** The kubelab pack (the check loads nothing of the plan's program runtime, which costs some 30 MB). */
+export const pack: PackUnderTest = kubelabPack;
 
 /** Where an object came from: file and 1-based document index (`3`, or `3.2` for the 2nd item of a List). */
 export interface Source {

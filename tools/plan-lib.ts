@@ -5,7 +5,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { PACK_NAME, packArgs } from "../policy/pack";
+import { packArgs } from "../policy/pack";
+import { kubelabPack } from "./kubelab-pack";
 import { PolicyConfigError, PolicyPackConfigFile, PolicyRun, ResolvedConfig, resolvePolicyConfig, runPolicyPack } from "./policy-harness";
 import { PolicyConfigFileError, describePolicyConfig, displayPath, pickPolicyConfig } from "./policy-config";
 import { Program, ProgramFailure, RecordOptions, Recording, recordProgram } from "./recorder";
@@ -27,12 +28,8 @@ function findRoot(from: string): string {
     }
 }
 
-/** The pack as the harness runs it, with the version `PolicyPack` reads from policy/package.json. */
-export const pack = {
-    name: PACK_NAME,
-    version: (JSON.parse(fs.readFileSync(path.join(ROOT, "policy", "package.json"), "utf8")) as { version: string }).version,
-    args: packArgs,
-};
+/** The pack the plan runs (tools/kubelab-pack.ts). */
+export const pack = kubelabPack;
 
 /** Loads the program (index.ts exports it as a function). */
 export function loadProgram(): Program {
