@@ -6,8 +6,11 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { OBJECTS_PER_NAMESPACE, README_END, README_START, benchTable, median, parseOptions, stackNames, replaceBenchSection, scaleManifests, testSummary, cloneUnavailable, medianClone } from "../tools/bench";
+import { OBJECTS_PER_NAMESPACE, README_END, README_START, benchTable, checkBudgetPerObject, median, noOpPack, serverAloneMs, parseOptions, stackNames, replaceBenchSection, scaleManifests, testSummary, cloneUnavailable, medianClone } from "../tools/bench";
 import { checkPaths } from "../tools/check-lib";
+import { kubelabPack } from "../tools/kubelab-pack";
+import { manifestResources } from "../tools/manifests";
+import { resolvePolicyConfig, runPolicyPack } from "../tools/policy-harness";
 
 describe("npm run bench", () => {
     it("checks a scale input that is clean: every object valid, no mandatory violation, no duplicate", async function () {
@@ -42,6 +45,30 @@ describe("npm run bench", () => {
         assert.ok(withStartup.includes("| `npm run check` over 2,000 objects | 2,000 ms (0.50 ms per object beyond start-up) | (baseline) |"), withStartup.join("\n"));
         assert.ok(withStartup.includes("| `npm run check` over 20,000 objects | 11,000 ms (5.50× 2,000; 0.50 ms per object beyond start-up) | ≤ 4×: **NOT met** |"), withStartup.join("\n"));
         assert.ok(!table.includes("fresh clone"), "no clone row when it was not measured");
+        assert.ok(!withStartup.some(l => l.includes("server alone")), "no server row when it was not measured");
+        // The policy server's share, against what the 4× target leaves each object at that start-up:
+        // 1,000 + b × 20,000 ≤ 4 × (1,000 + b × 2,000) while b ≤ 3,000 / 12,000 = 0.25 ms.
+        const check = { small: { ms: 2000, rssMb: 200, objects: 2000 }, large: { ms: 11000, rssMb: 400, objects: 20000 }, startup: { ms: 1000, rssMb: 100, objects: 10 } };
+        assert.strictEqual(checkBudgetPerObject(check), 0.25);
+        const server = benchTable({ runs: 1, check: { ...check, serverAlone: { smallMs: 600, largeMs: 6000 } } }).split("\n").find(l => l.includes("server alone"));
+        assert.match(server ?? "", /\| 600 ms and 6,000 ms \(0\.30 ms per object\) \| \(for comparison: at this start-up, 4× allows 0\.25 ms per object for all of the check's work\) \|$/);
+    });
+
+    it("measures the policy server alone with a pack whose every policy does nothing, and nothing else changed", async function () {
+        this.timeout(60000);
+        const noop = noOpPack(kubelabPack);
+        const kinds = (p: typeof kubelabPack) => p.args.policies.map(x => [x.name, x.enforcementLevel, "validateStack" in x ? "stack" : "resource",
+            "validateResource" in x && Array.isArray(x.validateResource) ? x.validateResource.length : 1]);
+        assert.deepStrictEqual(kinds(noop), kinds(kubelabPack));
+        // A privileged pod alone in its namespace: the real pack reports on it, the no-op one nothing.
+        const resources = manifestResources([{ apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "n" }, spec: { containers: [{ name: "c", image: "nginx", securityContext: { privileged: true } }] } }]);
+        const real = await runPolicyPack(kubelabPack, resources, resolvePolicyConfig(kubelabPack.args, {}));
+        const none = await runPolicyPack(noop, resources, resolvePolicyConfig(noop.args, {}));
+        assert.ok(real.diagnostics.some(d => d.enforcementLevel === "mandatory"), "the real pack finds the privileged pod");
+        assert.deepStrictEqual(none.diagnostics, []);
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-bench-")), "scale.yaml");
+        fs.writeFileSync(file, scaleManifests(2));
+        assert.ok((await serverAloneMs(file)) > 0);
     });
 
     it("reports a fresh clone's npm ci and npm test against the one-minute target, green or not", () => {

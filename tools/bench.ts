@@ -12,7 +12,9 @@
  *   plan's peak RSS (target: at most 250 MB);
  * - check: `check` over SMALL and LARGE objects (default 2,000 and 20,000: namespaces of a
  *   small app, ten objects each), whose time must grow at most linearly (target: LARGE in at
- *   most 4× the time of SMALL, for 10× the objects) with a peak RSS of at most 600 MB;
+ *   most 4× the time of SMALL, for 10× the objects) with a peak RSS of at most 600 MB; for
+ *   comparison, its start-up (one namespace) and the policy server's own share of each size,
+ *   the pack's run timed in process with every policy a no-op ({@link serverAloneMs});
  * - clone: what a newcomer does: a fresh clone of the committed HEAD into an empty temporary
  *   folder (nothing beside it), `npm ci`, then `npm test` (target: both in under 60 s), done
  *   `--clone-runs` times (default 3; the same run varies by tens of seconds on a shared
@@ -29,6 +31,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
+import type { PolicyPackArgs } from "@pulumi/policy";
+import type { PackUnderTest } from "./policy-harness";
 
 const ROOT = path.resolve(__dirname, "..");
 const LAUNCH = path.join(ROOT, "tools", "launch.js");
@@ -165,7 +169,13 @@ export interface BenchResult {
     runs: number;
     plans?: PlanFigures[];
     /** `startup`: one namespace's objects, to tell the check's fixed cost from its cost per object (for comparison only). */
-    check?: { small: Measured & { objects: number }; large: Measured & { objects: number }; startup?: Measured & { objects: number } };
+    check?: {
+        small: Measured & { objects: number };
+        large: Measured & { objects: number };
+        startup?: Measured & { objects: number };
+        /** The policy server's own share at each size: the run of a pack whose every policy does nothing (for comparison only). */
+        serverAlone?: { smallMs: number; largeMs: number };
+    };
     clone?: CloneFigures;
 }
 
@@ -229,6 +239,74 @@ export function measureFreshClone(log: (line: string) => void = () => undefined)
     } finally {
         fs.rmSync(tmp, { recursive: true, force: true });
     }
+}
+
+/**
+ * What the check's target leaves each object at the measured start-up: a check that takes
+ * `startup + b × n` for n objects meets `large ≤ ratio × small` only while
+ * b ≤ (ratio − 1) × startup / (large − ratio × small), in ms per object.
+ */
+export function checkBudgetPerObject(c: { small: { objects: number }; large: { objects: number }; startup?: Measured }): number {
+    const r = TARGETS.checkRatio;
+    return c.startup ? ((r - 1) * c.startup.ms) / (c.large.objects - r * c.small.objects) : NaN;
+}
+
+/**
+ * The pack with every policy's validation replaced by one that reports nothing, names, levels,
+ * kinds (resource or stack) and number of validations kept: the server does all it does for the
+ * real pack (copy each object for every validation, wrap it, call it) and the policies nothing.
+ */
+export function noOpPack(pack: PackUnderTest): PackUnderTest {
+    const none = () => undefined;
+    const policies = pack.args.policies.map(p => ("validateStack" in p && typeof p.validateStack === "function")
+        ? { ...p, validateStack: none }
+        : "validateResource" in p && p.validateResource !== undefined
+            ? { ...p, validateResource: Array.isArray(p.validateResource) ? p.validateResource.map(() => none) : none }
+            : p);
+    return { ...pack, name: `${pack.name}-no-op`, args: { ...pack.args, policies } as PolicyPackArgs };
+}
+
+/**
+ * Milliseconds of the no-op pack's run ({@link noOpPack}) over the objects of `file`, read as
+ * `check` reads them and sent as it sends them; the server is started (one resource) before timing.
+ */
+export async function serverAloneMs(file: string): Promise<number> {
+    const { kubelabPack } = await import("./kubelab-pack");
+    const { readManifests } = await import("./check-lib");
+    const { manifestResources } = await import("./manifests");
+    const { resolvePolicyConfig, runPolicyPack } = await import("./policy-harness");
+    const resources = manifestResources(readManifests(file, []).map(o => o.object));
+    const pack = noOpPack(kubelabPack);
+    const config = resolvePolicyConfig(pack.args, {});
+    await runPolicyPack(pack, resources.slice(0, 1), config);
+    const start = process.hrtime.bigint();
+    await runPolicyPack(pack, resources, config);
+    return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+/** A script that prints {@link serverAloneMs} of the file it is given, loading the sources as the commands do. */
+function writeServerAloneScript(dir: string): string {
+    const file = path.join(dir, "server-alone.js");
+    fs.writeFileSync(file, [
+        `require(${JSON.stringify(path.join(ROOT, "tools", "ts-hook.js"))});`,
+        `require(${JSON.stringify(path.join(ROOT, "tools", "sdk-deferred.ts"))});`,
+        `require(${JSON.stringify(path.join(ROOT, "tools", "bench.ts"))}).serverAloneMs(process.argv[2]).then(ms => console.log(ms));`,
+        "",
+    ].join("\n"));
+    return file;
+}
+
+/** Runs the script of {@link writeServerAloneScript} over `file` with the heap limit `check` would set for it. */
+function measureServerAlone(script: string, file: string): number {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const launch = require(LAUNCH) as { inputMegabytes(args: string[]): number; CHECK_MIN_HEAP_MB: number; CHECK_HEAP_PER_INPUT_MB: number };
+    const heapMb = Math.max(launch.CHECK_MIN_HEAP_MB, Math.ceil(launch.CHECK_HEAP_PER_INPUT_MB * launch.inputMegabytes([file])));
+    const r = spawnSync(process.execPath, [`--max-old-space-size=${heapMb}`, script, file], { cwd: ROOT, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
+    const ms = Number(r.stdout.trim());
+    if (r.status !== 0 || !Number.isFinite(ms)) {
+        throw new Error(`the policy server's share over ${file} could not be measured (exit ${r.status ?? r.signal}): ${r.stderr.trim().split("\n").slice(-5).join("\n")}`);
+    }
+    return ms;
 }
 
 const summarize = (xs: Measured[]): Measured => ({ ms: median(xs.map(x => x.ms)), rssMb: Math.max(...xs.map(x => x.rssMb)) });
@@ -298,7 +376,8 @@ export function runBench(opts: BenchOptions): BenchResult {
         }
         const recorder = opts.plan ? writeModuleRecorder(tmp) : "";
         const stacks = opts.plan ? opts.stacks.map(stack => ({ stack, ...baselineFor(stack, tmp, recorder), baseline: [] as Measured[], deferredBaseline: [] as Measured[], plan: [] as Measured[] })) : [];
-        const samples = { small: [] as Measured[], large: [] as Measured[], startup: [] as Measured[] };
+        const samples = { small: [] as Measured[], large: [] as Measured[], startup: [] as Measured[], serverSmall: [] as number[], serverLarge: [] as number[] };
+        const serverScript = opts.check ? writeServerAloneScript(tmp) : "";
         for (let i = 0; i < opts.runs; i++) {
             for (const st of stacks) {
                 st.baseline.push(measure([st.script], tmp, preload));
@@ -311,7 +390,10 @@ export function runBench(opts: BenchOptions): BenchResult {
                 samples.small.push(measure([LAUNCH, "check", smallFile], tmp, preload, [0, 1]));
                 samples.large.push(measure([LAUNCH, "check", largeFile], tmp, preload, [0, 1]));
                 samples.startup.push(measure([LAUNCH, "check", startupFile], tmp, preload, [0, 1]));
-                log(`run ${i + 1}: check ${smallN * OBJECTS_PER_NAMESPACE} objects ${samples.small[i].ms.toFixed(0)} ms, ${largeN * OBJECTS_PER_NAMESPACE} objects ${samples.large[i].ms.toFixed(0)} ms`);
+                samples.serverSmall.push(measureServerAlone(serverScript, smallFile));
+                samples.serverLarge.push(measureServerAlone(serverScript, largeFile));
+                log(`run ${i + 1}: check ${smallN * OBJECTS_PER_NAMESPACE} objects ${samples.small[i].ms.toFixed(0)} ms, ${largeN * OBJECTS_PER_NAMESPACE} objects ${samples.large[i].ms.toFixed(0)} ms; ` +
+                    `policy server alone ${samples.serverSmall[i].toFixed(0)} ms, ${samples.serverLarge[i].toFixed(0)} ms`);
             }
         }
         const clone = opts.clone ? medianClone(Array.from({ length: opts.cloneRuns }, () => measureFreshClone(log))) : undefined;
@@ -325,6 +407,7 @@ export function runBench(opts: BenchOptions): BenchResult {
                 small: { ...summarize(samples.small), objects: smallN * OBJECTS_PER_NAMESPACE },
                 large: { ...summarize(samples.large), objects: largeN * OBJECTS_PER_NAMESPACE },
                 startup: { ...summarize(samples.startup), objects: OBJECTS_PER_NAMESPACE },
+                serverAlone: { smallMs: median(samples.serverSmall), largeMs: median(samples.serverLarge) },
             } : undefined,
         };
     } finally {
@@ -364,6 +447,15 @@ export function benchTable(r: BenchResult, when = new Date()): string {
                 `≤ ${TARGETS.checkRatio}×: ${met(ratio <= TARGETS.checkRatio)}`],
             [`check peak RSS (${count(large.objects)} objects)`, mb(large.rssMb), `≤ ${TARGETS.checkRssMb} MB: ${met(large.rssMb <= TARGETS.checkRssMb)}`],
         );
+        if (startup && r.check.serverAlone) {
+            const { smallMs, largeMs } = r.check.serverAlone;
+            const serverPerObject = (largeMs - smallMs) / (large.objects - small.objects);
+            rows.push([
+                `of which \`@pulumi/policy\`'s server alone: the same Analyze and AnalyzeStack calls with every policy a no-op, timed in process`,
+                `${ms(smallMs)} and ${ms(largeMs)} (${serverPerObject.toFixed(2)} ms per object)`,
+                `(for comparison: at this start-up, ${TARGETS.checkRatio}× allows ${checkBudgetPerObject(r.check).toFixed(2)} ms per object for all of the check's work)`,
+            ]);
+        }
     }
     if (r.clone) {
         const { ciMs, testMs, tests, totalsMs } = r.clone;
