@@ -19,17 +19,33 @@ import { Workload, indexStack } from "./lib/stack";
 const STORAGE_CLASS = "StorageClass";
 
 /**
- * Provisioners whose volumes have no size to grow: an EFS file system is elastic and its driver
- * ignores the requested capacity (and implements no expansion), so the expansion rules don't apply.
+ * Provisioners whose volumes have no size to grow: the driver ignores the requested capacity (a
+ * pod may fill the whole file system) and implements no expansion, so the expansion rules don't
+ * apply. An EFS file system is elastic; the NFS subdir provisioner hands out folders of one NFS
+ * export, whose size is the NFS server's to manage (its README: capacity is not enforced, and
+ * resizing is not supported in any form). Its name is `k8s-sigs.io/nfs-subdir-external-provisioner`
+ * in the project's manifests; its Helm chart names it `cluster.local/<release>-nfs-subdir-external-provisioner`,
+ * or `cluster.local/<release>` when the release name contains the chart's (the README's install
+ * gives `cluster.local/nfs-subdir-external-provisioner`). A `*` stands for any characters.
  */
-export const ELASTIC_PROVISIONERS: readonly string[] = ["efs.csi.aws.com"];
+export const ELASTIC_PROVISIONERS: readonly string[] = ["efs.csi.aws.com", "k8s-sigs.io/nfs-subdir-external-provisioner", "cluster.local/*nfs-subdir-external-provisioner"];
 
 /**
  * Provisioners that can't expand a volume at all: static local volumes, and the host-path
- * provisioners of local clusters (minikube's default class, k3s' local-path, Docker Desktop's).
+ * provisioners of local clusters (minikube's default class, k3s' local-path, Docker Desktop's,
+ * OpenEBS' Local PV hostpath and device, whose maintainers say it can't support resizing).
  * allowVolumeExpansion on their classes only leaves a resize pending for ever.
  */
-export const NON_EXPANDING_PROVISIONERS: readonly string[] = ["kubernetes.io/no-provisioner", "k8s.io/minikube-hostpath", "rancher.io/local-path", "docker.io/hostpath"];
+export const NON_EXPANDING_PROVISIONERS: readonly string[] = ["kubernetes.io/no-provisioner", "k8s.io/minikube-hostpath", "rancher.io/local-path", "docker.io/hostpath", "openebs.io/local"];
+
+/** Whether `provisioner` is one of `names`, where a `*` in a name stands for any characters. */
+function provisionerIn(names: readonly string[], provisioner: string): boolean {
+    return names.some(name => {
+        const star = name.indexOf("*");
+        return star < 0 ? name === provisioner
+            : provisioner.length >= name.length - 1 && provisioner.startsWith(name.slice(0, star)) && provisioner.endsWith(name.slice(star + 1));
+    });
+}
 
 /** The parts of a StorageClass the expansion rules read. */
 type StorageClassLike = KubeObject & { allowVolumeExpansion?: boolean; provisioner?: string };
@@ -41,10 +57,10 @@ type StorageClassLike = KubeObject & { allowVolumeExpansion?: boolean; provision
  */
 function growthOf(sc: StorageClassLike): "elastic" | "never" | "off" | "expands" {
     const provisioner = sc.provisioner ?? "";
-    if (ELASTIC_PROVISIONERS.includes(provisioner)) {
+    if (provisionerIn(ELASTIC_PROVISIONERS, provisioner)) {
         return "elastic";
     }
-    if (NON_EXPANDING_PROVISIONERS.includes(provisioner)) {
+    if (provisionerIn(NON_EXPANDING_PROVISIONERS, provisioner)) {
         return "never";
     }
     return sc.allowVolumeExpansion === true ? "expands" : "off";

@@ -113,6 +113,29 @@ describe("policy storage-class-expandable", () => {
             "StorageClass standard (provisioner k8s.io/minikube-hostpath) can't grow its volumes: k8s.io/minikube-hostpath does not expand them, so allowVolumeExpansion: true only leaves a resize pending for ever; for data that must grow, use a class whose provisioner expands volumes (a CSI driver such as the cluster's disk driver, or csi-hostpath on minikube).",
         ]);
     });
+
+    it("knows OpenEBS Local PV can't expand, and leaves the NFS subdir provisioner's classes alone, by the names its manifests and chart give it", async () => {
+        const of = (name: string, provisioner: string, allowVolumeExpansion?: boolean): ManifestObject =>
+            ({ apiVersion: "storage.k8s.io/v1", kind: "StorageClass", metadata: { name }, provisioner, ...(allowVolumeExpansion === undefined ? {} : { allowVolumeExpansion }) });
+        const claim = (name: string, storageClassName: string): ManifestObject => ({
+            apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name, namespace: "lab" },
+            spec: { accessModes: ["ReadWriteMany"], resources: { requests: { storage: "1Mi" } }, storageClassName },
+        });
+        const run = await checkObjects([
+            of("openebs-hostpath", "openebs.io/local", true),
+            of("nfs-client", "k8s-sigs.io/nfs-subdir-external-provisioner"),
+            of("nfs-chart", "cluster.local/nfs-subdir-external-provisioner"),
+            of("nfs-release", "cluster.local/team-a-nfs-subdir-external-provisioner"),
+            of("other", "cluster.local/my-provisioner"),
+            claim("shared", "nfs-client"), claim("charted", "nfs-release"), claim("local", "openebs-hostpath"), claim("elsewhere", "other"),
+        ]);
+        assert.deepStrictEqual(violationsOf(run, "storage-class-expandable").map(v => v.message.slice(v.description.length + 1)), [
+            "StorageClass openebs-hostpath (provisioner openebs.io/local) can't grow its volumes: openebs.io/local does not expand them, so allowVolumeExpansion: true only leaves a resize pending for ever; for data that must grow, use a class whose provisioner expands volumes (a CSI driver such as the cluster's disk driver, or csi-hostpath on minikube).",
+            "StorageClass other (provisioner cluster.local/my-provisioner) does not allow volume expansion; set allowVolumeExpansion: true (the provisioner must support expansion).",
+        ]);
+        // The claims on the NFS subdir classes are not judged; the others are.
+        assert.deepStrictEqual(violationsOf(run, "claim-storage-class-expandable").map(v => /PersistentVolumeClaim lab\/(\S+)/.exec(v.message)?.[1]).sort(), ["elsewhere", "local"]);
+    });
 });
 
 describe("policy claim-storage-class-expandable", () => {
