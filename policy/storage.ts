@@ -325,6 +325,8 @@ export const rwoClaimSingleWriter: StackValidationPolicy = {
         const mountedBy = new Map<string, Workload[]>();
         for (const w of index.workloads) {
             const mounted: string[] = [];
+            /** Whether a ReadWriteOncePod claim is among them: then no second pod mounts it, not even on the same node. */
+            let onePod = false;
             for (const v of objectsIn<{ persistentVolumeClaim?: { claimName?: string } }>(w.pod?.volumes)) {
                 const claimName = v.persistentVolumeClaim?.claimName;
                 const claim = claimName ? index.find("PersistentVolumeClaim", w.namespace, claimName) : undefined;
@@ -332,6 +334,7 @@ export const rwoClaimSingleWriter: StackValidationPolicy = {
                 const described = `${mode} claim '${claimName}'`;
                 if (mode && !mounted.includes(described)) {
                     mounted.push(described);
+                    onePod ||= mode === "ReadWriteOncePod";
                     // A workload at 0 pods (the Deployment a Rollout's workloadRef took over) holds nothing.
                     // Long-running pods keep a shared claim mounted (Jobs finish and let go).
                     if (!RUN_TO_COMPLETION_KINDS.includes(w.kind) && scaleOf(w, autoscalers).max > 0) {
@@ -368,21 +371,26 @@ export const rwoClaimSingleWriter: StackValidationPolicy = {
                 continue;
             }
             const spec = (w.obj.spec ?? {}) as { replicas?: number; strategy?: { type?: string; rollingUpdate?: { maxSurge?: unknown } } };
+            // ReadWriteOnce binds the volume to one node (pods there may share it), ReadWriteOncePod to one pod.
+            const newBesideOld = onePod
+                ? "can't mount the volume while the old one holds it (ReadWriteOncePod: one pod at a time)"
+                : "can't attach the volume on any other node while the old one holds it (a Multi-Attach error), so unless the scheduler happens to put it beside the old one the rollout hangs";
             if (w.kind === "Rollout") {
-                // Canary and blue-green both start the new pods before the old ones stop: the new can't mount what the old hold.
-                reportViolation(`${what}: a Rollout starts its new pods beside the old ones on every release (canary and blue-green alike), and they can't mount the volume the old ones hold; use ReadWriteMany storage, or a Deployment with strategy Recreate.`, w.resource.urn);
+                // Canary and blue-green both start the new pods before the old ones stop.
+                reportViolation(`${what}: a Rollout starts its new pods beside the old ones on every release (canary and blue-green alike), and a new pod ${newBesideOld}; use ReadWriteMany storage, or a Deployment with strategy Recreate.`, w.resource.urn);
                 continue;
             }
             if (w.kind === "Deployment" && spec.strategy?.type !== "Recreate") {
                 // maxSurge 0 (or 0 %) stops the old pod before it starts the new one, as Recreate does.
                 const surge = scaledIntOrPercent(spec.strategy?.rollingUpdate?.maxSurge ?? "25%", countIn(spec.replicas) ?? 1, true);
                 if (surge !== 0) {
-                    reportViolation(`${what} with strategy ${spec.strategy?.type ?? "RollingUpdate (default)"}: the new pod can't mount the volume while the old one holds it; set spec.strategy.type: Recreate (or rollingUpdate.maxSurge: 0).`, w.resource.urn);
+                    reportViolation(`${what} with strategy ${spec.strategy?.type ?? "RollingUpdate (default)"}: the new pod starts before the old one stops and ${newBesideOld}; set spec.strategy.type: Recreate (or rollingUpdate.maxSurge: 0).`, w.resource.urn);
                 }
             }
             const perPod = w.kind === "StatefulSet" ? " (or give each pod its own claim with volumeClaimTemplates)" : " (or use ReadWriteMany storage, or a StatefulSet with a claim per pod)";
             if ((countIn(spec.replicas) ?? 1) > 1) {
-                reportViolation(`${what} with ${spec.replicas} replicas: only one pod can mount it; set replicas: 1${perPod}.`, w.resource.urn);
+                const who = onePod ? "only one pod can mount it" : "only pods on one node can mount it, so a replica scheduled on another node hangs";
+                reportViolation(`${what} with ${spec.replicas} replicas: ${who}; set replicas: 1${perPod}.`, w.resource.urn);
             }
             const scale = scaleOf(w, autoscalers);
             if (scale.hpa && scale.max > 1) {

@@ -93,7 +93,7 @@ describe("storage and data-safety policies", () => {
         assert.deepStrictEqual(await messages("rwo-claim-single-writer", [sc(), pvc("storage", "256Mi", ["ReadWriteMany"]), mounting("shared")]), [], "RWX is fine");
         const found = await messages("rwo-claim-single-writer", [sc(), pvc("storage", "256Mi"), mounting("minio", noReplicas), hpa("minio", "minio", 1, 3)]);
         assert.deepStrictEqual(found.map(m => m.replace(/:.*/, "")), ["Deployment lab/minio mounts ReadWriteOnce claim 'storage' with strategy RollingUpdate (default)", "Deployment lab/minio mounts ReadWriteOnce claim 'storage', and HorizontalPodAutoscaler lab/minio may scale it to 3 pods; set maxReplicas"]);
-        assert.match((await messages("rwo-claim-single-writer", [sc(), pvc("storage", "256Mi"), mounting("two", d => { specOf(d).strategy = { type: "Recreate" }; })]))[0], /with 2 replicas: only one pod can mount it/);
+        assert.match((await messages("rwo-claim-single-writer", [sc(), pvc("storage", "256Mi"), mounting("two", d => { specOf(d).strategy = { type: "Recreate" }; })]))[0], /with 2 replicas: only pods on one node can mount it/);
     });
 
     it("zonal-disk-wait-for-consumer: advisory for zonal cloud disks bound immediately", async () => {

@@ -215,8 +215,8 @@ describe("policy rwo-claim-single-writer", () => {
         const run = await checkObjects([fast, pvc("minio-pvc", "256Mi"), minio, hpa("minio", 3)]);
         const found = violationsOf(run, "rwo-claim-single-writer");
         assert.deepStrictEqual(found.map(v => v.message.slice(v.description.length + 1)), [
-            "Deployment lab/minio mounts ReadWriteOnce claim 'minio-pvc' with strategy RollingUpdate (default): the new pod can't mount the volume while the old one holds it; set spec.strategy.type: Recreate (or rollingUpdate.maxSurge: 0).",
-            "Deployment lab/minio mounts ReadWriteOnce claim 'minio-pvc' with 2 replicas: only one pod can mount it; set replicas: 1 (or use ReadWriteMany storage, or a StatefulSet with a claim per pod).",
+            "Deployment lab/minio mounts ReadWriteOnce claim 'minio-pvc' with strategy RollingUpdate (default): the new pod starts before the old one stops and can't attach the volume on any other node while the old one holds it (a Multi-Attach error), so unless the scheduler happens to put it beside the old one the rollout hangs; set spec.strategy.type: Recreate (or rollingUpdate.maxSurge: 0).",
+            "Deployment lab/minio mounts ReadWriteOnce claim 'minio-pvc' with 2 replicas: only pods on one node can mount it, so a replica scheduled on another node hangs; set replicas: 1 (or use ReadWriteMany storage, or a StatefulSet with a claim per pod).",
             "Deployment lab/minio mounts ReadWriteOnce claim 'minio-pvc', and HorizontalPodAutoscaler lab/minio-hpa may scale it to 3 pods; set maxReplicas: 1 or move the data off the pod.",
         ]);
         assert.ok(found.every(v => v.urn === manifestUrn(minio) && v.enforcementLevel === "mandatory"));
@@ -225,7 +225,12 @@ describe("policy rwo-claim-single-writer", () => {
     it("reports an explicit RollingUpdate, and names ReadWriteOncePod claims and several claims once", async () => {
         const d = mounting("app", ["data", "logs", "data"], s => { s.replicas = 1; s.strategy = { type: "RollingUpdate", rollingUpdate: { maxSurge: 1 } }; });
         assert.deepStrictEqual(await messages("rwo-claim-single-writer", [fast, pvc("data", "1Gi"), pvc("logs", "1Gi", ["ReadWriteOncePod"]), d]), [
-            "Deployment lab/app mounts ReadWriteOnce claim 'data' and ReadWriteOncePod claim 'logs' with strategy RollingUpdate: the new pod can't mount the volume while the old one holds it; set spec.strategy.type: Recreate (or rollingUpdate.maxSurge: 0).",
+            "Deployment lab/app mounts ReadWriteOnce claim 'data' and ReadWriteOncePod claim 'logs' with strategy RollingUpdate: the new pod starts before the old one stops and can't mount the volume while the old one holds it (ReadWriteOncePod: one pod at a time); set spec.strategy.type: Recreate (or rollingUpdate.maxSurge: 0).",
+        ]);
+        // ReadWriteOncePod admits one pod, not one node's pods.
+        const two = mounting("app", ["logs"], s => { s.replicas = 2; s.strategy = { type: "Recreate" }; });
+        assert.deepStrictEqual(await messages("rwo-claim-single-writer", [fast, pvc("logs", "1Gi", ["ReadWriteOncePod"]), two]), [
+            "Deployment lab/app mounts ReadWriteOncePod claim 'logs' with 2 replicas: only one pod can mount it; set replicas: 1 (or use ReadWriteMany storage, or a StatefulSet with a claim per pod).",
         ]);
     });
 
@@ -242,7 +247,7 @@ describe("policy rwo-claim-single-writer", () => {
         const sts = statefulSet("db", { replicas: 3 });
         (sts.spec as { template: { spec: Spec } }).template.spec.volumes = [{ name: "data", persistentVolumeClaim: { claimName: "rwo" } }];
         assert.deepStrictEqual(await messages("rwo-claim-single-writer", [fast, pvc("rwo", "1Gi"), sts]), [
-            "StatefulSet lab/db mounts ReadWriteOnce claim 'rwo' with 3 replicas: only one pod can mount it; set replicas: 1 (or give each pod its own claim with volumeClaimTemplates).",
+            "StatefulSet lab/db mounts ReadWriteOnce claim 'rwo' with 3 replicas: only pods on one node can mount it, so a replica scheduled on another node hangs; set replicas: 1 (or give each pod its own claim with volumeClaimTemplates).",
         ]);
         const ds: ManifestObject = {
             apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "agent", namespace: "lab" },
