@@ -8,8 +8,10 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { Composer, LineCounter, Parser, isMap, isSeq } from "yaml";
+import { Composer, LineCounter, Parser, isMap, isScalar, isSeq, parseDocument } from "yaml";
 import { kubelabPack } from "./kubelab-pack";
+import { pointerKeys } from "./json-pointer";
+import { KUBECTL_READ } from "./kubectl-yaml";
 import { ManifestObject, manifestResources } from "./manifests";
 import { PackUnderTest, PolicyDiagnostic, PolicyPackConfigFile, PolicyRun, ResolvedConfig, resolvePolicyConfig, runPolicyPack } from "./policy-harness";
 import { placeholderPaths } from "./placeholders";
@@ -36,6 +38,16 @@ export interface CheckedObject extends Source {
     name: string;
     /** Whether it has a `metadata.name` (and so an identity another object can share). */
     named: boolean;
+    /** Where its YAML is, to read a value's source again when a problem is reported on it ({@link plainScalarHint}). */
+    yaml?: YamlPlace;
+}
+
+/** A document's text in its file, and the keys that lead to the object within it (`items`, 2 for a List's third item). */
+interface YamlPlace {
+    text: string;
+    start: number;
+    end: number;
+    at: (string | number)[];
 }
 
 /** Something wrong with the input itself; `error` ones make the check exit 2. `file` is unset for the input as a whole. */
@@ -199,7 +211,7 @@ function readDocuments(file: string, text: string, problems: InputProblem[]): { 
     let documents = 0;
     let i = 0;
     let templateHinted = false;
-    for (const doc of new Composer().compose(new Parser(lines.addNewLine).parse(text))) {
+    for (const doc of new Composer(KUBECTL_READ).compose(new Parser(lines.addNewLine).parse(text))) {
         const document = String(++i);
         if (doc.errors.length) {
             // The first error is the one to fix: the parser reads on from it and reports most of
@@ -232,7 +244,8 @@ function readDocuments(file: string, text: string, problems: InputProblem[]): { 
         }
         documents++;
         const contents = doc.contents;
-        const add = (v: unknown, where: string, line: number | undefined, node: unknown) => {
+        const range = doc.range;
+        const add = (v: unknown, where: string, line: number | undefined, node: unknown, at: (string | number)[] = []) => {
             const missing = isObject(v) ? ["apiVersion", "kind"].filter(key => typeof v[key] !== "string" || v[key] === "") : [];
             if (!isObject(v) || missing.length) {
                 const what = isObject(v) ? `it needs ${missing.join(" and ")}` : `it is ${Array.isArray(v) ? "a list" : `a ${typeof v}`}, not a mapping with apiVersion and kind`;
@@ -248,7 +261,7 @@ function readDocuments(file: string, text: string, problems: InputProblem[]): { 
                 const itemNodes: unknown[] = isSeq(itemsNode) ? itemsNode.items : [];
                 v.items.forEach((item: unknown, j: number) => {
                     const itemNode = itemNodes[j] as { range?: [number, number, number] } | undefined;
-                    add(item, `${where}.${j + 1}`, lineOf(itemNode?.range?.[0]) ?? line, itemNode);
+                    add(item, `${where}.${j + 1}`, lineOf(itemNode?.range?.[0]) ?? line, itemNode, [...at, "items", j]);
                 });
                 return;
             }
@@ -257,7 +270,7 @@ function readDocuments(file: string, text: string, problems: InputProblem[]): { 
             const namespace = metadata.namespace === undefined || metadata.namespace === null ? undefined : String(metadata.namespace);
             const named = metadata.name !== undefined && metadata.name !== null && metadata.name !== "";
             const name = named ? String(metadata.name) : typeof metadata.generateName === "string" ? `${metadata.generateName}*` : "(unnamed)";
-            objects.push({ file, document: where, line: line ?? 1, object, kind: object.kind, namespace, name, named });
+            objects.push({ file, document: where, line: line ?? 1, object, kind: object.kind, namespace, name, named, yaml: { text, start: range[0], end: range[2], at } });
         };
         add(value, document, lineOf((contents as { range?: [number, number, number] } | null)?.range?.[0]), contents);
     }
@@ -434,6 +447,31 @@ export function dropDuplicates(objects: CheckedObject[], problems: InputProblem[
     return repeats.size ? objects.filter(o => !repeats.has(o)) : objects;
 }
 
+/** Plain scalars that YAML 1.2 reads as strings and YAML 1.1 (and so kubectl) as booleans or numbers: `yes`, `off`, `n`, `1_000`, `0b11`, `0X1F`. */
+const YAML11_ONLY = /^(?:[yYnN]|[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF|[-+]?(?:[0-9][0-9_]*_[0-9_]*|0[bB][01_]+|0X[0-9a-fA-F_]+))$/;
+
+/**
+ * For a problem at `pointer` of `o`: when the value there is an unquoted scalar that kubectl reads
+ * as a boolean or a number (a label `enabled: yes`, an env value `on`), what to write instead,
+ * since a schema's "must be string" alone doesn't say why. The object's YAML is parsed again, once
+ * a problem is reported, so that the check keeps no syntax tree for the objects without one.
+ */
+function plainScalarHint(o: CheckedObject, pointer: string | undefined): string {
+    if (!o.yaml || pointer === undefined) {
+        return "";
+    }
+    const { text, start, end, at } = o.yaml;
+    const doc = parseDocument(text.slice(start, end), KUBECTL_READ);
+    const node = doc.getIn([...at, ...pointerKeys(pointer)], true);
+    if (!isScalar(node) || node.type !== "PLAIN" || typeof node.source !== "string" || (typeof node.value !== "boolean" && typeof node.value !== "number")) {
+        return "";
+    }
+    const read = YAML11_ONLY.test(node.source)
+        ? `kubectl reads the unquoted ${node.source} as the ${typeof node.value} ${String(node.value)}, as YAML 1.1 does`
+        : `the unquoted ${node.source} is the ${typeof node.value} ${String(node.value)}`;
+    return ` (${read}; quote it: "${node.source}")`;
+}
+
 /** Validates one object and records what the API server would reject as input problems; returns the kinds of issue found. */
 async function validateInto(o: CheckedObject, problems: InputProblem[]): Promise<Set<ValidationIssue["code"]>> {
     // The offline plan's placeholders (a secret, a value unknown until deployed) are not judged, as the plan doesn't judge them.
@@ -448,7 +486,9 @@ async function validateInto(o: CheckedObject, problems: InputProblem[]): Promise
         } else if (issue.code === "selector" || issue.code === "metadata") {
             problems.push({ ...place, severity: "error", message: `${describe(o)}: ${issue.message}` });
         } else {
-            problems.push({ ...place, severity: "error", message: `${describe(o)} fails schema validation: ${issue.message}` });
+            // A string the YAML made a boolean or a number: say why, and that quotes fix it.
+            const hint = /\bmust be string\b/.test(issue.message) ? plainScalarHint(o, issue.path) : "";
+            problems.push({ ...place, severity: "error", message: `${describe(o)} fails schema validation: ${issue.message}${hint}` });
         }
     }
     return new Set(issues.map(i => i.code));

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
+import { KUBECTL_WRITE } from "./kubectl-yaml";
 import { parseType } from "../policy/lib/k8s";
 import type { AnalyzerResource } from "./policy-harness";
 import type { RecordedResource, Recording, WireValue } from "./recorder";
@@ -155,7 +156,7 @@ export function renderObjects(recording: Recording): RenderedObject[] {
 
 /** One YAML document per object, in apply order. */
 export function toYaml(objects: RenderedObject[]): string {
-    return objects.map(o => stringify(o.object, { lineWidth: 0 })).join("---\n");
+    return objects.map(o => stringify(o.object, KUBECTL_WRITE)).join("---\n");
 }
 
 /** File name of an object: `03-deployment-smilr-data-api.yaml`. */
