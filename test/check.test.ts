@@ -305,6 +305,31 @@ describe("npm run check", function () {
         assert.deepStrictEqual((await checkPaths([path.join(dir, "alerts.yaml")])).problems, []);
     });
 
+    it("leaves a kustomization out with a warning that says how to check what it builds, and checks the files beside it", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubelab-check-"));
+        const base = path.join(dir, "base");
+        fs.mkdirSync(base);
+        fs.copyFileSync(fixture("good", "app.yaml"), path.join(base, "app.yaml"));
+        fs.writeFileSync(path.join(base, "kustomization.yaml"), "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [app.yaml]\n");
+        // kustomize also reads a kustomization without apiVersion and kind, by its file name.
+        fs.writeFileSync(path.join(dir, "Kustomization"), "resources: [base]\nnamePrefix: dev-\n");
+        const r = await checkPaths([path.join(base, "kustomization.yaml"), path.join(base, "app.yaml"), path.join(dir, "Kustomization")]);
+        const note = (folder: string) => "a kustomization: kustomize's build file, not a Kubernetes object (kubectl apply -k reads it, apply -f refuses it), so it is left out; " +
+            "the files it lists are checked as they are, but a patch is only a fragment until kustomize applies it: to check what it builds, " +
+            `kubectl kustomize ${path.relative(process.cwd(), folder)} | npm run check -- -`;
+        assert.deepStrictEqual(r.problems.map(p => [path.relative(dir, p.file ?? ""), p.severity, p.message]), [
+            ["base/kustomization.yaml", "warning", note(base)],
+            ["Kustomization", "warning", note(dir)],
+        ]);
+        assert.ok(r.objects.length > 0 && r.objects.every(o => path.basename(o.file) === "app.yaml"));
+        assert.strictEqual(r.exitCode, 0);
+        // Any other file without apiVersion and kind is still no Kubernetes object.
+        fs.writeFileSync(path.join(dir, "settings.yaml"), "resources: [base]\n");
+        assert.deepStrictEqual((await checkPaths([path.join(dir, "settings.yaml")])).problems.map(p => p.message), [
+            "not a Kubernetes object: it needs apiVersion and kind", "no Kubernetes objects to check",
+        ]);
+    });
+
     describe("the same object given twice", () => {
         const app = (ns: string) => fs.readFileSync(fixture("good", "app.yaml"), "utf8").replace(/shop/g, ns);
         const budget = (ns: string) => `apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web, namespace: ${ns}}\nspec: {maxUnavailable: 1, selector: {matchLabels: {app: web}}}\n`;

@@ -246,6 +246,10 @@ function readDocuments(file: string, text: string, problems: InputProblem[]): { 
         const contents = doc.contents;
         const range = doc.range;
         const add = (v: unknown, where: string, line: number | undefined, node: unknown, at: (string | number)[] = []) => {
+            if (at.length === 0 && isKustomization(file, v)) {
+                problems.push({ file, document: where, severity: "warning", message: kustomizationNote(file) });
+                return;
+            }
             const missing = isObject(v) ? ["apiVersion", "kind"].filter(key => typeof v[key] !== "string" || v[key] === "") : [];
             if (!isObject(v) || missing.length) {
                 const what = isObject(v) ? `it needs ${missing.join(" and ")}` : `it is ${Array.isArray(v) ? "a list" : `a ${typeof v}`}, not a mapping with apiVersion and kind`;
@@ -278,6 +282,22 @@ function readDocuments(file: string, text: string, problems: InputProblem[]): { 
         problems.push({ file, severity: "warning", message: "file is empty: it holds no Kubernetes objects" });
     }
     return { objects, quoteCut };
+}
+
+/** The file names kustomize looks for in a folder. */
+const KUSTOMIZATION_FILES = new Set(["kustomization.yaml", "kustomization.yml", "Kustomization"]);
+
+/** Whether a document is a kustomization (by its file's name, or its kustomize apiVersion): kustomize's build file, not an object to apply. */
+function isKustomization(file: string, v: unknown): boolean {
+    const apiVersion = isObject(v) ? v.apiVersion : undefined;
+    return typeof apiVersion === "string" ? apiVersion.startsWith("kustomize.config.k8s.io/") : KUSTOMIZATION_FILES.has(path.basename(file));
+}
+
+function kustomizationNote(file: string): string {
+    const dir = file === STDIN ? "DIR" : displayFile(path.dirname(file)) || ".";
+    return "a kustomization: kustomize's build file, not a Kubernetes object (kubectl apply -k reads it, apply -f refuses it), so it is left out; " +
+        "the files it lists are checked as they are, but a patch is only a fragment until kustomize applies it: to check what it builds, " +
+        `kubectl kustomize ${dir} | npm run check -- -`;
 }
 
 /** The API groups Kubernetes itself serves (as kubernetes-models knows them; `""` is the core group). */
