@@ -299,9 +299,8 @@ function writeServerAloneScript(dir: string): string {
 /** Runs the script of {@link writeServerAloneScript} over `file` with the heap limit `check` would set for it. */
 function measureServerAlone(script: string, file: string): number {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const launch = require(LAUNCH) as { inputMegabytes(args: string[]): number; CHECK_MIN_HEAP_MB: number; CHECK_HEAP_PER_INPUT_MB: number };
-    const heapMb = Math.max(launch.CHECK_MIN_HEAP_MB, Math.ceil(launch.CHECK_HEAP_PER_INPUT_MB * launch.inputMegabytes([file])));
-    const r = spawnSync(process.execPath, [`--max-old-space-size=${heapMb}`, script, file], { cwd: ROOT, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
+    const { checkHeapMb } = require(LAUNCH) as { checkHeapMb(args: string[]): number };
+    const r = spawnSync(process.execPath, [`--max-old-space-size=${checkHeapMb([file])}`, script, file], { cwd: ROOT, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
     const ms = Number(r.stdout.trim());
     if (r.status !== 0 || !Number.isFinite(ms)) {
         throw new Error(`the policy server's share over ${file} could not be measured (exit ${r.status ?? r.signal}): ${r.stderr.trim().split("\n").slice(-5).join("\n")}`);

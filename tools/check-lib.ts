@@ -8,7 +8,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { Composer, LineCounter, Parser, isMap, isScalar, isSeq, parseDocument } from "yaml";
+import { Composer, LineCounter, Parser, isMap, isScalar, isSeq, parse, parseDocument } from "yaml";
 import { kubelabPack } from "./kubelab-pack";
 import { pointerKeys } from "./json-pointer";
 import { KUBECTL_READ } from "./kubectl-yaml";
@@ -467,9 +467,6 @@ export function dropDuplicates(objects: CheckedObject[], problems: InputProblem[
     return repeats.size ? objects.filter(o => !repeats.has(o)) : objects;
 }
 
-/** Plain scalars that YAML 1.2 reads as strings and YAML 1.1 (and so kubectl) as booleans or numbers: `yes`, `off`, `n`, `1_000`, `0b11`, `0X1F`. */
-const YAML11_ONLY = /^(?:[yYnN]|[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF|[-+]?(?:[0-9][0-9_]*_[0-9_]*|0[bB][01_]+|0X[0-9a-fA-F_]+))$/;
-
 /**
  * For a problem at `pointer` of `o`: when the value there is an unquoted scalar that kubectl reads
  * as a boolean or a number (a label `enabled: yes`, an env value `on`), what to write instead,
@@ -486,7 +483,8 @@ function plainScalarHint(o: CheckedObject, pointer: string | undefined): string 
     if (!isScalar(node) || node.type !== "PLAIN" || typeof node.source !== "string" || (typeof node.value !== "boolean" && typeof node.value !== "number")) {
         return "";
     }
-    const read = YAML11_ONLY.test(node.source)
+    // Whether YAML 1.2 (the yaml package's default schema) would have read a string: then only YAML 1.1's rules make it one.
+    const read = typeof parse(node.source) === "string"
         ? `kubectl reads the unquoted ${node.source} as the ${typeof node.value} ${String(node.value)}, as YAML 1.1 does`
         : `the unquoted ${node.source} is the ${typeof node.value} ${String(node.value)}`;
     return ` (${read}; quote it: "${node.source}")`;

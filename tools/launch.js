@@ -55,8 +55,7 @@ function launch(command, args, usage) {
         // that garbage grow the heap far beyond what is live (20,000 objects: ~770 MB peak for
         // ~200 MB live). A heap limit in proportion to the input makes it collect sooner, and
         // leaves large inputs room (NODE_OPTIONS=--max-old-space-size=… overrides it).
-        const heapMb = Math.max(CHECK_MIN_HEAP_MB, Math.ceil(CHECK_HEAP_PER_INPUT_MB * inputMegabytes(args)));
-        const r = spawnSync(process.execPath, [`--max-old-space-size=${heapMb}`, __filename, command, ...args], { stdio: "inherit" });
+        const r = spawnSync(process.execPath, [`--max-old-space-size=${checkHeapMb(args)}`, __filename, command, ...args], { stdio: "inherit" });
         process.exitCode = r.status ?? 2;
         if (r.error) {
             console.error(`error: could not start the check: ${r.error.message}`);
@@ -76,6 +75,14 @@ function launch(command, args, usage) {
 /** Smallest heap limit of a check, and how many MB of heap per MB of YAML it reads. */
 const CHECK_MIN_HEAP_MB = 512;
 const CHECK_HEAP_PER_INPUT_MB = 40;
+
+/**
+ * The heap limit (MB) a check with these arguments runs with: in proportion to the YAML it reads.
+ * @param {string[]} args
+ */
+function checkHeapMb(args) {
+    return Math.max(CHECK_MIN_HEAP_MB, Math.ceil(CHECK_HEAP_PER_INPUT_MB * inputMegabytes(args)));
+}
 
 /** Whether the user (or a parent launch) already chose a heap limit. */
 function heapLimitSet() {
@@ -108,7 +115,7 @@ function inputMegabytes(args) {
     return bytes / (1024 * 1024);
 }
 
-module.exports = { launch, COMMANDS, inputMegabytes, CHECK_MIN_HEAP_MB, CHECK_HEAP_PER_INPUT_MB };
+module.exports = { launch, COMMANDS, inputMegabytes, checkHeapMb, CHECK_MIN_HEAP_MB, CHECK_HEAP_PER_INPUT_MB };
 
 if (require.main === module) {
     launch(process.argv[2], process.argv.slice(3), `usage: node tools/launch.js <${COMMANDS.join("|")}> [args…]`);

@@ -5,7 +5,6 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { packArgs } from "../policy/pack";
 import { kubelabPack } from "./kubelab-pack";
 import { PolicyConfigError, PolicyPackConfigFile, PolicyRun, ResolvedConfig, resolvePolicyConfig, runPolicyPack } from "./policy-harness";
 import { PolicyConfigFileError, describePolicyConfig, displayPath, pickPolicyConfig } from "./policy-config";
@@ -69,7 +68,7 @@ export async function plan(stackName: string, opts: PlanOptions = {}): Promise<P
     const picked = opts.policyConfig ? { config: opts.policyConfig } : pickPolicyConfig({ stack: stackName, file: opts.policyConfigFile });
     let policyConfig: ResolvedConfig;
     try {
-        policyConfig = resolvePolicyConfig(packArgs, picked.config);
+        policyConfig = resolvePolicyConfig(kubelabPack.args, picked.config);
     } catch (err) {
         throw picked.file ? new PolicyConfigError(`policy config ${displayPath(picked.file)}: ${(err as Error).message}`) : err;
     }
