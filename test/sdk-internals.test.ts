@@ -225,6 +225,36 @@ describe("SDK modules the offline commands defer (tools/sdk-deferred.ts)", funct
         const r = spawnSync(process.execPath, ["-r", "./tools/ts-hook.js", "-e", script], { cwd: ROOT, encoding: "utf8" });
         assert.strictEqual(r.status, 0, r.stderr);
         const seen = JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, unknown>;
-        assert.deepStrictEqual(seen, { before: { deferred: 2, loaded: 0 }, text: true, arborist: "function", after: 2, loadedAfter: true });
+        assert.deepStrictEqual(seen, { before: { deferred: DEFERRED.length, loaded: 0 }, text: true, arborist: "function", after: 2, loadedAfter: true });
+    });
+
+    it("the automation API, glob and normalize-package-data are not loaded by the SDKs' start-up, and work on first use, as the SDKs use them", () => {
+        const real = (pattern: string) => `Object.keys(require.cache).filter(f => !deferral.deferred.includes(f) && ${pattern}.test(f)).length`;
+        const script = `
+            const { deferral } = require("./tools/sdk-deferred.ts");
+            const pulumi = require("@pulumi/pulumi");
+            const k8s = require("@pulumi/kubernetes");
+            const before = {
+                automation: ${real(String.raw`/@pulumi[\\/]pulumi[\\/]automation[\\/]/`)},
+                glob: ${real(String.raw`/node_modules[\\/]glob[\\/]/`)},
+                normalize: ${real(String.raw`/node_modules[\\/](normalize-package-data|hosted-git-info|spdx-[a-z-]+)[\\/]/`)},
+            };
+            // As the SDK's index exports it (pulumi.automation) and as tools/teardown-lib.ts imports it.
+            const viaIndex = typeof pulumi.automation.LocalWorkspace;
+            const viaPath = typeof require("@pulumi/pulumi/automation").Stack;
+            // As @pulumi/kubernetes/yaml/yaml.js calls it for ConfigFile's file patterns (an __importStar'ed glob.sync).
+            const globFile = require.resolve("glob", { paths: [require("path").dirname(require.resolve("@pulumi/kubernetes/yaml/yaml.js"))] });
+            const matched = require(globFile).sync("package.json", { dotRelative: true });
+            // As runtime/closure/codePaths.js calls it (an __importDefault'ed function).
+            const normalizeFile = require.resolve("normalize-package-data", { paths: [require("path").dirname(require.resolve("@pulumi/pulumi/runtime/closure/codePaths.js"))] });
+            const pkg = { name: "x", version: "1.0.0" };
+            require(normalizeFile).default(pkg);
+            console.log(JSON.stringify({ before, viaIndex, viaPath, matched, normalized: pkg._id, yaml: typeof k8s.yaml.ConfigFile }));`;
+        const r = spawnSync(process.execPath, ["-r", "./tools/ts-hook.js", "-e", script], { cwd: ROOT, encoding: "utf8" });
+        assert.strictEqual(r.status, 0, r.stderr);
+        assert.deepStrictEqual(JSON.parse(r.stdout.trim().split("\n").pop()!), {
+            before: { automation: 0, glob: 0, normalize: 0 },
+            viaIndex: "function", viaPath: "function", matched: ["./package.json"], normalized: "x@1.0.0", yaml: "function",
+        });
     });
 });

@@ -1,15 +1,24 @@
 /**
- * Defers two modules `@pulumi/pulumi` loads at start-up only for function serialization
- * (`pulumi.runtime.serializeFunction`, which kubelab's program never calls): the TypeScript
- * compiler (through `@pulumi/pulumi/typescript-shim`, which `runtime/closure/parseFunction.js`
- * requires when the SDK's index loads) and `@npmcli/arborist` (required by
- * `runtime/closure/codePaths.js`). Together they are ~0.5 s of every start of the offline commands,
- * about half of loading the SDK; Pulumi's own pull request 10185 ("Avoid importing typescript
- * unless necessary") made the same point about `runtime`.
+ * Defers modules the SDKs load at start-up only for features kubelab's offline commands never use:
+ *
+ * - for function serialization (`pulumi.runtime.serializeFunction`, which kubelab's program never
+ *   calls): the TypeScript compiler (through `@pulumi/pulumi/typescript-shim`, which
+ *   `runtime/closure/parseFunction.js` requires when the SDK's index loads), and
+ *   `@npmcli/arborist` and `normalize-package-data` (required by `runtime/closure/codePaths.js`).
+ *   The first two are ~0.5 s of every start of the offline commands, about half of loading the SDK;
+ *   Pulumi's own pull request 10185 ("Avoid importing typescript unless necessary") made the same
+ *   point about `runtime`;
+ * - the Automation API (`@pulumi/pulumi/automation`, which the SDK's index exports as
+ *   `pulumi.automation`; only `npm run teardown` uses it) with execa and js-yaml under it;
+ * - `glob`, which `@pulumi/kubernetes/yaml/yaml.js` requires for `ConfigFile`'s file patterns.
+ *
+ * These last three were ~0.1 s of loading the SDKs (measured: `require` of `@pulumi/pulumi` and
+ * `@pulumi/kubernetes` from 320 ms to 220 ms).
  *
  * Each is replaced in Node's module cache by a stand-in that loads the real module on the first
  * use of any of its properties and forwards everything to it from then on, so a program that does
- * serialize a function gets the real modules, only later. Nothing else about the SDK changes.
+ * serialize a function (or runs the Automation API) gets the real modules, only later. Nothing
+ * else about the SDKs changes.
  *
  * It must run before anything loads `@pulumi/pulumi`: the offline commands (plan.ts, check.ts)
  * import it first, and .mocharc.js requires it for the tests. Loaded later, it changes nothing.
@@ -23,6 +32,9 @@ import Module = require("module");
 export const DEFERRED = [
     { from: "@pulumi/pulumi/runtime/closure/parseFunction.js", specifier: "../../typescript-shim" },
     { from: "@pulumi/pulumi/runtime/closure/codePaths.js", specifier: "@npmcli/arborist" },
+    { from: "@pulumi/pulumi/runtime/closure/codePaths.js", specifier: "normalize-package-data" },
+    { from: "@pulumi/pulumi/index.js", specifier: "./automation" },
+    { from: "@pulumi/kubernetes/yaml/yaml.js", specifier: "glob" },
 ] as const;
 
 /** The file `specifier` resolves to when required from the SDK file `from`. */
