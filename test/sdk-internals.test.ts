@@ -195,6 +195,64 @@ describe("SDK internals kubelab relies on", () => {
     });
 });
 
+describe(`${PATHS.debuggable}: no stack trace captured for a promise when nothing will read it (skipUnreadPromiseStacks)`, function () {
+    this.timeout(30000);
+    const debuggableFile = require.resolve(PATHS.debuggable);
+
+    it("the SDK reads a promise's stack only for the leak report PULUMI_DEBUG_PROMISE_LEAKS asks for, and calls debuggablePromise through its module's export", () => {
+        const source = fs.readFileSync(debuggableFile, "utf8");
+        const where = `${debuggableFile} (${versions}); update skipUnreadPromiseStacks in tools/sdk-internals.ts`;
+        assert.match(source, /exports\.debugPromiseLeaks = !!process\.env\.PULUMI_DEBUG_PROMISE_LEAKS;/, `debugPromiseLeaks no longer comes from PULUMI_DEBUG_PROMISE_LEAKS: ${where}`);
+        // The stack is stored once, read once (promiseDebugString), and that is printed only under debugPromiseLeaks.
+        assert.strictEqual(source.match(/_debugStackTrace/g)?.length, 2, `_debugStackTrace is used elsewhere: ${where}`);
+        const calls = [...source.matchAll(/[^ ]promiseDebugString\(/g)];
+        assert.strictEqual(calls.length, 1, `promiseDebugString is called elsewhere: ${where}`);
+        assert.match(source.slice(0, calls[0].index).split("\n").slice(-4).join("\n"), /if \(exports\.debugPromiseLeaks\) \{/, `promiseDebugString is printed without debugPromiseLeaks: ${where}`);
+        // No other file of the SDK reads either, and every caller goes through the export.
+        const sdkDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+        const jsFiles = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap(e =>
+            e.isDirectory() ? (e.name === "node_modules" ? [] : jsFiles(path.join(dir, e.name))) : e.name.endsWith(".js") ? [path.join(dir, e.name)] : []);
+        for (const file of jsFiles(sdkDir).filter(f => f !== debuggableFile)) {
+            const text = fs.readFileSync(file, "utf8");
+            assert.ok(!/_debugStackTrace|promiseDebugString/.test(text), `${path.relative(sdkDir, file)} reads a promise's debug stack (${versions})`);
+            const direct = text.split("\n").filter(l => /debuggablePromise\(/.test(l) && !/debuggable_1\.debuggablePromise\(/.test(l));
+            assert.deepStrictEqual(direct, [], `${path.relative(sdkDir, file)} calls debuggablePromise other than through its module's export (${versions})`);
+        }
+    });
+
+    const probe = `
+        const { skipUnreadPromiseStacks } = require("./tools/sdk-internals.ts");
+        const debuggable = require(${JSON.stringify(debuggableFile)});
+        const first = skipUnreadPromiseStacks();
+        const wrapped = debuggable.debuggablePromise;
+        const second = skipUnreadPromiseStacks();
+        const p = Promise.resolve(7);
+        const returned = debuggable.debuggablePromise(p, "a promise");
+        returned.then(value => console.log(JSON.stringify({
+            first, second, same: wrapped === debuggable.debuggablePromise, limit: Error.stackTraceLimit,
+            stack: p._debugStackTrace, ctx: p._debugCtx, value, text: debuggable.promiseDebugString(p),
+        })));`;
+    const run = (env: NodeJS.ProcessEnv) => {
+        const r = spawnSync(process.execPath, ["-r", "./tools/ts-hook.js", "-e", probe], { cwd: ROOT, encoding: "utf8", env });
+        assert.strictEqual(r.status, 0, r.stderr);
+        return JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, unknown>;
+    };
+
+    it("without PULUMI_DEBUG_PROMISE_LEAKS: the stored stack is just 'Error', all else is the SDK's, and the limit is restored", () => {
+        const env = { ...process.env };
+        delete env.PULUMI_DEBUG_PROMISE_LEAKS;
+        const seen = run(env);
+        assert.deepStrictEqual({ ...seen, text: undefined }, { first: true, second: true, same: true, limit: 10, stack: "Error", ctx: "a promise", value: 7, text: undefined });
+        assert.match(String(seen.text), /^CONTEXT\(\d+\): a promise\nSTACK_TRACE:\nError$/);
+    });
+
+    it("with PULUMI_DEBUG_PROMISE_LEAKS set: nothing is wrapped, and the leak report gets the whole stack", () => {
+        const seen = run({ ...process.env, PULUMI_DEBUG_PROMISE_LEAKS: "1" });
+        assert.deepStrictEqual([seen.first, seen.second, seen.same, seen.limit, seen.value], [false, false, true, 10, 7]);
+        assert.match(String(seen.stack), /^Error\n {4}at (Object\.)?debuggablePromise \(.*debuggable\.js:\d+:\d+\)\n {4}at /);
+    });
+});
+
 describe("SDK modules the offline commands defer (tools/sdk-deferred.ts)", function () {
     this.timeout(60000);
 

@@ -184,7 +184,7 @@ describe("ts-hook (tools/ts-hook.js)", function () {
         assert.deepStrictEqual([loaded.report?.exports, loaded.report?.hits, loaded.report?.transpiled], [{ n: 7 }, 1, 0]);
     });
 
-    it("formats the Pulumi SDK's per-promise debug stack on demand, to the same text, and every other stack at once", () => {
+    it("formats every stack trace when it is read, as V8 does, with the frames of compiled files at their TypeScript lines", () => {
         const file = path.join(tmp, "leaky.ts");
         // Types first, so that the TypeScript lines differ from the JavaScript ones.
         fs.writeFileSync(file, [
@@ -193,18 +193,18 @@ describe("ts-hook (tools/ts-hook.js)", function () {
             `const ctx: Ctx = "a promise";`,
             `const p = Promise.resolve(1);`,
             `debuggable.debuggablePromise(p, ctx);`,
-            `const plain = new Error("plain").stack;`,
+            `const plainStack = new Error("plain").stack;`,
             `export const kind = typeof p._debugStackTrace;`,
             `export const text = debuggable.promiseDebugString(p);`,
-            `export const plainKind = typeof plain;`,
+            `export const plain = plainStack;`,
         ].join("\n"));
         const r = load(file, cache);
         assert.strictEqual(r.status, 0, r.stderr);
-        const exported = r.report?.exports as { kind: string; text: string; plainKind: string };
-        assert.strictEqual(exported.kind, "object", "kept unformatted");
-        assert.strictEqual(exported.plainKind, "string", "other stacks are strings as ever");
+        const exported = r.report?.exports as { kind: string; text: string; plain: string };
+        assert.strictEqual(exported.kind, "string");
         // Pulumi's leak report: context, then V8's format, the caller at its TypeScript line.
         assert.match(exported.text, /^CONTEXT\(\d+\): a promise\nSTACK_TRACE:\nError\n {4}at (Object\.)?debuggablePromise \(.*debuggable\.js:\d+:\d+\)\n {4}at .*leaky\.ts:5:\d+\)?/);
+        assert.match(exported.plain, /^Error: plain\n {4}at .*leaky\.ts:6:\d+\)?/);
     });
 
     it("transpiles with the emit options of tsconfig.json", () => {

@@ -17,7 +17,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { KubelabMocks } from "./mocks";
 import {
-    MockMonitor, RegisterResourceOutputsRequest, RegisterResourceRequest, RegisterResourceResponse, replaceNewUrn,
+    MockMonitor, RegisterResourceOutputsRequest, RegisterResourceRequest, RegisterResourceResponse, replaceNewUrn, skipUnreadPromiseStacks,
 } from "./sdk-internals";
 
 /** A raw property map as it crosses the wire: unknowns are sentinel strings, secrets are wrapped. */
@@ -282,6 +282,7 @@ export async function recordProgram(program: Program, opts: RecordOptions): Prom
     const organization = "organization";
     await pulumi.runtime.setMocks(mocks, project, opts.stack, preview, organization);
     const monitor = new RecordingMonitor(mocks);
+    skipUnreadPromiseStacks();
     pulumi.runtime.setMockOptions(monitor, project, opts.stack, preview, organization);
     pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
 

@@ -16,16 +16,16 @@
  *   copy of server.js, calls its `serve` (what `new PolicyPack(name, args)` calls, with the
  *   version PolicyPack reads from the pack's package.json) and keeps the Analyzer handlers it
  *   registers instead of letting gRPC bind a port;
- * - `@pulumi/pulumi/cmd/run-policy-pack`: the runner the CLI starts a Node.js pack with.
+ * - `@pulumi/pulumi/cmd/run-policy-pack`: the runner the CLI starts a Node.js pack with;
+ * - `@pulumi/pulumi/runtime/debuggable`: `debuggablePromise`, which {@link skipUnreadPromiseStacks}
+ *   wraps so that the recording doesn't capture a stack trace for each promise that nothing reads.
  *
  * test/sdk-internals.test.ts checks every name, arity and shape used here and fails naming the
  * path and the SDK version when an upgrade moves or changes one.
  *
- * Two other places know a private detail, because they must act before or outside this module:
- * tools/sdk-deferred.ts (which modules the SDK loads only for function serialization; it must
- * run before the SDK loads) and tools/ts-hook.js (it formats the stack traces of
- * `runtime/debuggable.js`'s debuggablePromise on demand). Their tests fail the same way if an
- * upgrade changes what they rely on.
+ * One other place knows private details, because it must act before the SDK loads:
+ * tools/sdk-deferred.ts (which modules the SDKs load for features the offline commands never
+ * use). Its test fails the same way if an upgrade changes what it relies on.
  */
 import * as path from "path";
 import type { EnforcementLevel, PolicyPackArgs } from "@pulumi/policy";
@@ -60,6 +60,7 @@ export const PATHS = {
     pluginProto: "@pulumi/pulumi/proto/plugin_pb",
     policyServer: "@pulumi/policy/server",
     runPolicyPack: "@pulumi/pulumi/cmd/run-policy-pack",
+    debuggable: "@pulumi/pulumi/runtime/debuggable",
 } as const;
 
 const loaded: { analyzerProto?: typeof analyzerpbTypes; analyzerGrpc?: typeof analyzerGrpcTypes } = {};
@@ -91,6 +92,51 @@ export function replaceNewUrn(monitor: object, newUrn: UrnMaker): void {
 /** The runner script the CLI starts a Node.js pack with, resolved from the pack folder as the CLI's shim does. */
 export function runPolicyPackScript(packDir: string): string {
     return require.resolve(PATHS.runPolicyPack, { paths: [packDir] });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The stack trace of every promise the runtime makes.
+
+/** What kubelab uses of `@pulumi/pulumi/runtime/debuggable`. */
+interface DebuggableModule {
+    debuggablePromise: (<T>(p: Promise<T>, ctx: unknown) => Promise<T>) & { kubelabUnreadStacks?: true };
+    debugPromiseLeaks: boolean;
+}
+
+/**
+ * Stops the runtime from capturing a stack trace for each promise it makes, where nothing will
+ * read it. `debuggablePromise` (runtime/debuggable.js) stores `new Error().stack` on each of the
+ * thousands of promises a plan makes (~6,300 for the eks stack, ~80 ms of its ~0.6 s recording);
+ * the SDK prints that text only in the promise-leak report it writes when
+ * `PULUMI_DEBUG_PROMISE_LEAKS` is set (`debugPromiseLeaks`). Unless it is set, the function is
+ * wrapped so that V8 captures no frames while it runs: the stored text is just `Error`, and
+ * everything else it does (its context, the leak detection, the promise it returns) is the SDK's.
+ * The SDK calls it through its module's export (`debuggable_1.debuggablePromise(…)`), so the
+ * wrapper is what runs. Idempotent; returns whether the wrapper is in place.
+ */
+export function skipUnreadPromiseStacks(): boolean {
+    const mod = require(PATHS.debuggable) as Partial<DebuggableModule>;
+    const original = mod.debuggablePromise;
+    if (typeof original !== "function" || original.length !== 2 || typeof mod.debugPromiseLeaks !== "boolean") {
+        throw new SdkInternalsError(`${PATHS.debuggable} debuggablePromise`, "it is no longer a function of (promise, ctx) beside a boolean debugPromiseLeaks");
+    }
+    if (original.kubelabUnreadStacks) {
+        return true;
+    }
+    if (mod.debugPromiseLeaks) {
+        return false; // the leak report will print the stacks: keep them
+    }
+    const wrapped = function debuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T> {
+        const limit = Error.stackTraceLimit;
+        Error.stackTraceLimit = 0;
+        try {
+            return original(p, ctx);
+        } finally {
+            Error.stackTraceLimit = limit;
+        }
+    };
+    mod.debuggablePromise = Object.assign(wrapped, { kubelabUnreadStacks: true as const });
+    return true;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -289,44 +289,8 @@ function formatStack(head, frames) {
     return stack;
 }
 
-/** The file of the Pulumi SDK function whose stack traces are formatted on demand (see below). */
-const PULUMI_DEBUGGABLE = `${path.sep}@pulumi${path.sep}pulumi${path.sep}runtime${path.sep}debuggable.js`;
-
 /**
- * A stack trace formatted when first turned into a string. The Pulumi SDK's `debuggablePromise`
- * reads `new Error().stack` for every promise it makes (thousands in a plan: ~7 % of an eks
- * plan's time went to formatting them) and keeps it only to print, if the promise leaks, as
- * `${promise._debugStackTrace}`; that text is the same, just made then.
- */
-class LazyStack {
-    /**
-     * @param {string} head
-     * @param {NodeJS.CallSite[]} frames
-     */
-    constructor(head, frames) {
-        /** @type {string | undefined} */
-        this.text = undefined;
-        this.head = head;
-        /** @type {NodeJS.CallSite[] | undefined} */
-        this.frames = frames;
-    }
-
-    toString() {
-        if (this.text === undefined) {
-            this.text = formatStack(this.head, this.frames ?? []);
-            this.frames = undefined;
-        }
-        return this.text;
-    }
-
-    toJSON() {
-        return this.toString();
-    }
-}
-
-/**
- * Error.prepareStackTrace: V8's format (the error's own string, then a line per frame); for the
- * SDK's `debuggablePromise` only, the same text made on demand ({@link LazyStack}).
+ * Error.prepareStackTrace: V8's format (the error's own string, then a line per frame).
  * @param {Error} error
  * @param {NodeJS.CallSite[]} frames
  */
@@ -336,10 +300,6 @@ function prepareStackTrace(error, frames) {
         head = Error.prototype.toString.call(error);
     } catch {
         head = "Error";
-    }
-    const first = frames[0];
-    if (first && first.getFunctionName() === "debuggablePromise" && (first.getFileName() ?? "").endsWith(PULUMI_DEBUGGABLE)) {
-        return new LazyStack(head, frames);
     }
     return formatStack(head, frames);
 }
@@ -361,8 +321,8 @@ if (!(/** @type {{ kubelabTsHook?: true } | undefined} */ (previous))?.kubelabTs
     extensions[".ts"] = loadTypeScript;
     // Stack traces name the .ts lines of the project's own files. Node's source-map support
     // (process.setSourceMapsEnabled, module.setSourceMapsSupport) would do it too, but it looks
-    // every frame's file up by URL, and the Pulumi SDK reads a stack trace for each promise and
-    // resource it makes: that costs ~0.25 s of a cloud stack's plan. This formats frames as V8
+    // every frame's file up by URL, and the Pulumi SDK reads a stack trace for each resource it
+    // makes: that cost ~0.25 s of a cloud stack's plan. This formats frames as V8
     // does and maps only the frames in files this hook compiled, from their inline maps, parsed
     // on first use (the file:line Node prints above an uncaught error's stack still counts
     // JavaScript lines). Node's own Error.prepareStackTrace (Node 22 defines one) is replaced; one a
