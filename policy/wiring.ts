@@ -16,7 +16,7 @@ import { Indexed, StackIndex, Workload, indexStack, isWorkload } from "./lib/sta
 /** A StatefulSet's serviceName is a headless Service of its namespace selecting its pods. */
 export const statefulSetHeadlessService: StackValidationPolicy = {
     name: "statefulset-headless-service",
-    description: "A StatefulSet's serviceName names a headless Service (clusterIP: None) in its namespace that selects its pods: that Service gives each pod its stable DNS name (mongo-0.mongo-service), which replica sets and clients rely on.",
+    description: "A StatefulSet's serviceName names a headless Service (clusterIP: None) in its namespace that selects its pods: that Service gives each pod its stable DNS name (mongo-0.mongo-service), which replica sets and clients rely on. A StatefulSet that never runs more than one pod (replicas, or its autoscaler's maximum) may name a Service with a cluster IP: its one pod is reached through the Service's name and has no peer to find.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const index = indexStack(args.resources);
@@ -38,10 +38,13 @@ export const statefulSetHeadlessService: StackValidationPolicy = {
                 continue;
             }
             const spec = serviceSpec(svc);
-            if (spec.clusterIP !== "None") {
-                reportViolation(`${what}: Service ${w.namespace}/${serviceName} is not headless (clusterIP ${spec.clusterIP ?? "unset"}); set clusterIP: None so each pod gets its own DNS name.`, w.resource.urn);
+            const maxPods = scaleOf(w, autoscalers).max;
+            // One pod at most: clients reach it through the Service's own name, and it has no peer
+            // to find by pod name, so a Service with a cluster IP serves (a lone database, often).
+            if (spec.clusterIP !== "None" && maxPods > 1) {
+                reportViolation(`${what}: Service ${w.namespace}/${serviceName} is not headless (clusterIP ${spec.clusterIP ?? "unset"}), so its pods (up to ${maxPods}) get no DNS names of their own and can't find each other; set clusterIP: None.`, w.resource.urn);
             }
-            if (!serviceSelectorSelects(spec.selector, workloadPodLabels(w, scaleOf(w, autoscalers).max))) {
+            if (!serviceSelectorSelects(spec.selector, workloadPodLabels(w, maxPods))) {
                 reportViolation(`${what}: Service ${w.namespace}/${serviceName} selects ${JSON.stringify(spec.selector ?? {})}, which does not match the StatefulSet's pod labels ` +
                     `${JSON.stringify(w.podLabels)}; the pods get no DNS records. Make the Service's selector a subset of the pod labels.`, w.resource.urn);
             }

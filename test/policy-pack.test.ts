@@ -161,7 +161,8 @@ describe("wiring policies", () => {
     it("statefulset-headless-service: serviceName must be a headless Service selecting the pods", async () => {
         assert.deepStrictEqual(await messages("statefulset-headless-service", [sts("mongo-service"), service("mongo-service", { app: "mongo" }, { clusterIP: "None" })]), []);
         assert.match((await messages("statefulset-headless-service", [sts("mongo-service")]))[0], /serviceName 'mongo-service', but the stack creates no Service lab\/mongo-service/);
-        assert.match((await messages("statefulset-headless-service", [sts("mongo-service"), service("mongo-service", { app: "mongo" })]))[0], /is not headless \(clusterIP unset\)/);
+        const threeReplicas = { ...sts("mongo-service"), spec: { ...sts("mongo-service").spec as object, replicas: 3 } };
+        assert.match((await messages("statefulset-headless-service", [threeReplicas, service("mongo-service", { app: "mongo" })]))[0], /is not headless \(clusterIP unset\)/);
         assert.match((await messages("statefulset-headless-service", [sts("mongo-service"), service("mongo-service", { app: "other" }, { clusterIP: "None" })]))[0], /does not match the StatefulSet's pod labels/);
         assert.match((await messages("statefulset-headless-service", [sts(undefined)]))[0], /names no serviceName/);
     });

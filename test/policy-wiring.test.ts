@@ -50,7 +50,7 @@ describe("policy statefulset-headless-service", () => {
 
     it("reports a Service that is not headless, or selects other pods", async () => {
         assert.deepStrictEqual(await messages(P, [sts("mongo", "mongo-service"), service("mongo-service", { app: "mongo" })]), [
-            "StatefulSet lab/mongo: Service lab/mongo-service is not headless (clusterIP unset); set clusterIP: None so each pod gets its own DNS name.",
+            "StatefulSet lab/mongo: Service lab/mongo-service is not headless (clusterIP unset), so its pods (up to 3) get no DNS names of their own and can't find each other; set clusterIP: None.",
         ]);
         assert.match((await messages(P, [sts("mongo", "mongo-service"), service("mongo-service", { app: "mongo" }, { clusterIP: "10.0.0.12" })]))[0], /is not headless \(clusterIP 10\.0\.0\.12\)/);
         assert.deepStrictEqual(await messages(P, [sts("mongo", "mongo-service"), headless({ app: "mongodb" })]), [
@@ -58,6 +58,21 @@ describe("policy statefulset-headless-service", () => {
             "the pods get no DNS records. Make the Service's selector a subset of the pod labels.",
         ]);
         assert.strictEqual((await messages(P, [sts("mongo", "mongo-service"), service("mongo-service", undefined, { clusterIP: "None" })])).length, 1, "no selector, no DNS records");
+    });
+
+    it("passes a Service with a cluster IP for a StatefulSet of one pod, unless an autoscaler may add more", async () => {
+        const clusterIp = service("mongo-service", { app: "mongo" });
+        assert.deepStrictEqual(await messages(P, [sts("mongo", "mongo-service", 1), clusterIp]), []);
+        assert.deepStrictEqual(await messages(P, [sts("mongo", "mongo-service", 0), clusterIp]), []);
+        const hpa: ManifestObject = {
+            apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", metadata: { name: "mongo", namespace: "lab" },
+            spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "StatefulSet", name: "mongo" }, minReplicas: 1, maxReplicas: 4, metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }] },
+        };
+        assert.deepStrictEqual(await messages(P, [sts("mongo", "mongo-service", 1), clusterIp, hpa]), [
+            "StatefulSet lab/mongo: Service lab/mongo-service is not headless (clusterIP unset), so its pods (up to 4) get no DNS names of their own and can't find each other; set clusterIP: None.",
+        ]);
+        // The selector is still checked.
+        assert.strictEqual((await messages(P, [sts("mongo", "mongo-service", 1), service("mongo-service", { app: "mongodb" })])).length, 1);
     });
 
     it("reports a StatefulSet without serviceName", async () => {
