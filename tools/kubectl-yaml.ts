@@ -47,13 +47,16 @@ export function goYamlNumber(source: string): number | undefined {
     return undefined;
 }
 
+/** A plain scalar as go-yaml v2 reads it where it may be a number: that number, or the string itself. */
+const goResolve = (source: string): number | string => goYamlNumber(source) ?? source;
+
 /** Plain scalars that start with a digit, a sign or a dot, read as go-yaml v2 reads them ({@link goYamlNumber}). */
 const goNumber = {
     identify: () => false, // for reading only
     default: true,
     tag: "tag:yaml.org,2002:float",
     test: /^[-+0-9.]/,
-    resolve: (source: string): number | string => goYamlNumber(source) ?? source,
+    resolve: goResolve,
 };
 
 /** Integers with a prefix Go reads and the `yaml` package's YAML 1.1 schema doesn't (0o/0O octal, 0X hex, 0B binary): strings the plan writes quote them. */
@@ -62,7 +65,7 @@ const goPrefixedInt = {
     default: true,
     tag: "tag:yaml.org,2002:int",
     test: /^[-+]?0(?:[oO][0-7_]*[0-7][0-7_]*|X[0-9a-fA-F_]*[0-9a-fA-F][0-9a-fA-F_]*|B[01_]*[01][01_]*)$/,
-    resolve: (source: string): number | string => goYamlNumber(source) ?? source,
+    resolve: goResolve,
 };
 
 /** Whether a tag of the YAML 1.1 schema reads numbers other than `.inf` and `.nan` (which go-yaml reads the same way). */
